@@ -1,0 +1,24 @@
+#!/bin/sh
+# deps.sh: install the Debian packages fairlist needs.
+#   scripts/deps.sh          build and run
+#   scripts/deps.sh test     also everything the tests and fuzzing use
+#   scripts/deps.sh bench    also the benchmark peers (rbldnsd, dnsperf)
+set -eu
+pkgs="build-essential cmake pkg-config libevent-dev libc-ares-dev
+  libsqlite3-dev libssl-dev libjansson-dev"
+case "${1:-}" in
+test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
+  knot-dnsutils sqlite3 python3 procps" ;;
+bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3" ;;
+esac
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "deps.sh: installing$missing" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null

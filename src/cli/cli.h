@@ -1,0 +1,33 @@
+/*
+ * cli.h: the subcommands of the fairlist binary. Each cmd_* parses its own
+ * options (getopt_long), prints one clear error line to stderr on bad
+ * input, and returns the process exit code: 0 success, 1 failure, 2 usage.
+ */
+#ifndef FAIRLIST_CLI_H
+#define FAIRLIST_CLI_H
+
+struct conf;
+
+/* Options every subcommand accepts, taken out of argv by main(). */
+struct cli {
+	const char	*db;		/* --db PATH (default CLI_DEFAULT_DB) */
+	const char	*config;	/* --config FILE, or NULL */
+	struct conf	*conf;		/* parsed config, or NULL */
+	int		 verbose;	/* -v count */
+};
+
+#define CLI_DEFAULT_DB	"./fairlist.db"
+#define CLI_ACTOR_MAX	64
+
+/* "cli:user" for history and audit rows, into buf. Returns buf. */
+const char	*cli_actor(char *buf, unsigned size);
+
+int	cmd_add(struct cli *c, int argc, char **argv);
+int	cmd_remove(struct cli *c, int argc, char **argv);
+int	cmd_show(struct cli *c, int argc, char **argv);
+int	cmd_zone(struct cli *c, int argc, char **argv);
+int	cmd_import(struct cli *c, int argc, char **argv);
+int	cmd_export(struct cli *c, int argc, char **argv);
+int	cmd_serve(struct cli *c, int argc, char **argv);
+
+#endif /* FAIRLIST_CLI_H */

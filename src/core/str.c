@@ -1,0 +1,233 @@
+/*
+ * str.c: bounded copies, range-checked numbers, escaping and time text.
+ *
+ * These replace the banned strcpy/strcat/sprintf/atoi family. Nothing here
+ * allocates; every output is bounded by the caller's buffer.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "str.h"
+
+size_t
+str_lcpy(char *dst, const char *src, size_t dstsize)
+{
+	size_t	len = strlen(src);
+
+	if (dstsize > 0) {
+		size_t	n = len < dstsize - 1 ? len : dstsize - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+size_t
+str_lcat(char *dst, const char *src, size_t dstsize)
+{
+	size_t	dlen = strnlen(dst, dstsize);
+
+	if (dlen == dstsize)
+		return dlen + strlen(src);
+	return dlen + str_lcpy(dst + dlen, src, dstsize - dlen);
+}
+
+long long
+str_tonum(const char *s, long long minval, long long maxval,
+    const char **errstr)
+{
+	long long	 v;
+	char		*end;
+
+	*errstr = NULL;
+	if (s == NULL || *s == '\0' || minval > maxval ||
+	    isspace((unsigned char)*s)) {
+		*errstr = "invalid";
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0') {
+		*errstr = "invalid";
+		return 0;
+	}
+	if ((v == LLONG_MIN && errno == ERANGE) || v < minval) {
+		*errstr = "too small";
+		return 0;
+	}
+	if ((v == LLONG_MAX && errno == ERANGE) || v > maxval) {
+		*errstr = "too large";
+		return 0;
+	}
+	return v;
+}
+
+int
+str_has_ctl(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+char *
+str_escape(char *dst, size_t dstsize, const void *src, size_t len)
+{
+	const unsigned char	*s = src;
+	size_t			 i, o = 0;
+
+	if (dstsize == 0)
+		return dst;
+	for (i = 0; i < len; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
+			if (o + 1 >= dstsize)
+				break;
+			dst[o++] = (char)s[i];
+		} else {
+			if (o + 4 >= dstsize)
+				break;
+			snprintf(dst + o, 5, "\\x%02x", s[i]);
+			o += 4;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+int
+str_duration(const char *s, int64_t *secs)
+{
+	char		 num[32];
+	size_t		 len;
+	int64_t		 mult = 1;
+	long long	 v;
+	const char	*err;
+
+	len = strlen(s);
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	case 'w': mult = 7 * 86400; break;
+	default:
+		if (!isdigit((unsigned char)num[len - 1]))
+			return -1;
+		len++;
+		break;
+	}
+	num[len - 1] = '\0';
+	/* Cap at 100 years so that now + duration cannot overflow. */
+	v = str_tonum(num, 0, 100LL * 366 * 86400 / mult, &err);
+	if (err != NULL)
+		return -1;
+	*secs = v * mult;
+	return 0;
+}
+
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Howard Hinnant's algorithm: days since 1970-01-01. */
+	int64_t		era;
+	unsigned	yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+int
+str_time(const char *s, time_t now, int relative, int64_t *t)
+{
+	int64_t		 d;
+	int		 y, mo, da, h = 0, mi = 0, se = 0, n = 0;
+	long long	 v;
+	const char	*err;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (strcmp(s, "now") == 0) {
+		*t = now;
+		return 0;
+	}
+	if (s[0] == '@') {
+		v = str_tonum(s + 1, 0, 253402300799LL, &err);
+		if (err != NULL)
+			return -1;
+		*t = v;
+		return 0;
+	}
+	if (s[0] == '+' || (relative && strchr(s, '-') == NULL)) {
+		if (str_duration(s[0] == '+' ? s + 1 : s, &d) == -1)
+			return -1;
+		*t = (int64_t)now + d;
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &da, &n) != 3 || n != 10)
+		return -1;
+	s += n;
+	if (*s == 'T' || *s == ' ') {
+		s++;
+		n = 0;
+		if (sscanf(s, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+			return -1;
+		s += n;
+		if (*s == ':') {
+			n = 0;
+			if (sscanf(s, ":%2d%n", &se, &n) != 1 || n != 3)
+				return -1;
+			s += n;
+		}
+		if (*s == 'Z')
+			s++;
+	}
+	if (*s != '\0')
+		return -1;
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || da < 1 ||
+	    da > mdays[mo - 1] || h > 23 || mi > 59 || se > 60 || h < 0 ||
+	    mi < 0 || se < 0)
+		return -1;
+	*t = days_from_civil(y, (unsigned)mo, (unsigned)da) * 86400 +
+	    h * 3600 + mi * 60 + se;
+	return 0;
+}
+
+char *
+str_isotime(char *dst, size_t dstsize, int64_t t)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(dst, dstsize, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		str_lcpy(dst, "?", dstsize);
+	return dst;
+}
+
+char *
+str_lower(char *s)
+{
+	char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}

@@ -1,0 +1,54 @@
+/*
+ * str.h: bounded string helpers glibc 2.36 lacks, and text checks shared
+ * by every parser (control characters, durations, timestamps).
+ */
+#ifndef FAIRLIST_STR_H
+#define FAIRLIST_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* OpenBSD semantics: return strlen(src); truncated if >= dstsize. */
+size_t		str_lcpy(char *dst, const char *src, size_t dstsize);
+size_t		str_lcat(char *dst, const char *src, size_t dstsize);
+
+/*
+ * OpenBSD strtonum: parse a base-10 integer in [minval, maxval]. On error
+ * returns 0 and sets *OUT:errstr to "invalid", "too small" or "too large";
+ * on success *errstr is NULL.
+ */
+long long	str_tonum(const char *s, long long minval, long long maxval,
+		    const char **errstr);
+
+/* 1 if s (len bytes) holds a byte < 0x20 or 0x7f, else 0. */
+int		str_has_ctl(const char *s, size_t len);
+
+/*
+ * Escape len bytes of untrusted text for a log line into dst (dstsize
+ * bytes, always NUL-terminated): printable ASCII stays, everything else
+ * becomes \xHH. Returns dst.
+ */
+char		*str_escape(char *dst, size_t dstsize, const void *s, size_t len);
+
+/*
+ * Parse a duration: a number with an optional unit s, m, h, d or w
+ * ("90", "15m", "7d"). Returns 0 and sets *OUT:secs, or -1.
+ */
+int		str_duration(const char *s, int64_t *secs);
+
+/*
+ * Parse a time: "now", a duration relative to now ("+7d" or "7d" when
+ * relative != 0), Unix seconds "@1700000000", or ISO 8601 UTC
+ * "2026-11-28", "2026-11-28T10:00Z", "2026-11-28T10:00:00Z".
+ * Returns 0 and sets *OUT:t, or -1.
+ */
+int		str_time(const char *s, time_t now, int relative, int64_t *t);
+
+/* Format t as "2026-11-28T10:00:00Z" into dst (at least 21 bytes). */
+char		*str_isotime(char *dst, size_t dstsize, int64_t t);
+
+/* Lower-case ASCII in place; returns s. */
+char		*str_lower(char *s);
+
+#endif /* FAIRLIST_STR_H */

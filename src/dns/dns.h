@@ -1,0 +1,129 @@
+/*
+ * dns.h: the DNS wire codec: parse a query, write a response with name
+ * compression. Protocol code only: bytes in, bytes out, no I/O.
+ */
+#ifndef FAIRLIST_DNS_H
+#define FAIRLIST_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DNS_HEADER_LEN		12
+#define DNS_NAME_MAX		255	/* wire bytes, RFC 1035 section 2.3.4 */
+#define DNS_LABEL_MAX		63
+#define DNS_LABELS_MAX		128
+#define DNS_UDP_MIN		512	/* without EDNS, RFC 1035 */
+#define DNS_EDNS_MAX		4096	/* largest UDP answer we send */
+#define DNS_TCP_MAX		65535
+
+enum dns_type {
+	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6,
+	DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28,
+	DNS_T_OPT = 41, DNS_T_IXFR = 251, DNS_T_AXFR = 252, DNS_T_ANY = 255
+};
+
+enum dns_class { DNS_C_IN = 1, DNS_C_CH = 3, DNS_C_ANY = 255 };
+
+enum dns_rcode {
+	DNS_R_NOERROR = 0, DNS_R_FORMERR = 1, DNS_R_SERVFAIL = 2,
+	DNS_R_NXDOMAIN = 3, DNS_R_NOTIMP = 4, DNS_R_REFUSED = 5,
+	DNS_R_BADVERS = 16	/* extended: needs EDNS */
+};
+
+#define DNS_F_QR	0x8000
+#define DNS_F_AA	0x0400
+#define DNS_F_TC	0x0200
+#define DNS_F_RD	0x0100
+#define DNS_OPCODE(f)	(((f) >> 11) & 0x0f)
+#define DNS_OPCODE_QUERY	0
+
+/* A parsed query. */
+struct dns_query {
+	uint16_t	id;
+	uint16_t	flags;			/* as received */
+	uint16_t	qtype;
+	uint16_t	qclass;
+	uint8_t		name[DNS_NAME_MAX];	/* wire form, case kept */
+	size_t		name_len;		/* including the root label */
+	uint8_t		lname[DNS_NAME_MAX];	/* lower-cased copy */
+	uint8_t		nlabels;		/* not counting the root */
+	uint8_t		label_off[DNS_LABELS_MAX]; /* into name, per label */
+	int		edns;			/* 1 if an OPT RR came */
+	uint16_t	edns_udp;		/* its payload size (>= 512) */
+	uint8_t		edns_version;
+	int		edns_do;
+};
+
+enum dns_parse_result {
+	DNS_PARSE_OK,		/* q is filled in */
+	DNS_PARSE_DROP,		/* a response, or shorter than a header */
+	DNS_PARSE_FORMERR,	/* answer FORMERR (q->id and flags valid) */
+	DNS_PARSE_NOTIMP	/* opcode not QUERY: answer NOTIMP */
+};
+
+/*
+ * Untrusted input (RFC 1035 section 4.1, RFC 6891 section 6.1.1): parse
+ * a query packet. Checks QR=0 and the opcode first, QDCOUNT=1, an
+ * uncompressed question name of at most 255 bytes with labels of at most
+ * 63, ANCOUNT=NSCOUNT=0, at most one OPT in the additional section.
+ */
+enum dns_parse_result	dns_parse_query(const uint8_t *pkt, size_t len,
+			    struct dns_query *q);
+
+/*
+ * Response writer over a caller's buffer. Records that do not fit set
+ * truncated and are not written (the caller then sets TC or retries).
+ */
+struct dns_writer {
+	uint8_t		*buf;
+	size_t		 cap;		/* the size limit of this response */
+	size_t		 len;
+	int		 truncated;
+	uint16_t	 ancount, nscount, arcount;
+};
+
+/*
+ * Start a response to q in buf (at most cap bytes): header with QR, AA,
+ * the query's id, RD and opcode, rcode, and the question copied back with
+ * the case the client sent.
+ */
+void	dns_writer_init(struct dns_writer *w, uint8_t *buf, size_t cap,
+	    const struct dns_query *q, int rcode);
+
+/*
+ * Write a name as a compression pointer to offset off of an earlier name
+ * in the packet (12 is the question name), optionally preceded by labels
+ * (prefix, prefix_len wire bytes, not root-terminated).
+ */
+void	dns_put_name_ptr(struct dns_writer *w, const uint8_t *prefix,
+	    size_t prefix_len, uint16_t off);
+/* Write a full uncompressed wire name. */
+void	dns_put_name(struct dns_writer *w, const uint8_t *name, size_t len);
+void	dns_put_u16(struct dns_writer *w, uint16_t v);
+void	dns_put_u32(struct dns_writer *w, uint32_t v);
+void	dns_put_bytes(struct dns_writer *w, const void *p, size_t n);
+
+/*
+ * Record bookkeeping: dns_rr_begin remembers the start of an RR (call
+ * before its owner name); dns_rr_end patches RDLENGTH at rdlen_off and
+ * counts it in section 0 (answer), 1 (authority) or 2 (additional), or
+ * rolls the RR back and sets truncated if it did not fit.
+ */
+size_t	dns_rr_begin(const struct dns_writer *w);
+void	dns_rr_end(struct dns_writer *w, size_t start, size_t rdlen_off,
+	    int section);
+
+/* Append an OPT RR (our payload size, version 0, DO echoed). */
+void	dns_put_opt(struct dns_writer *w, uint16_t udp, int do_bit,
+	    int ext_rcode);
+
+/* Patch counts, TC and the rcode into the header; returns the length. */
+size_t	dns_writer_finish(struct dns_writer *w, int rcode);
+
+/*
+ * Text name (dots, optional trailing dot, at most 253 characters) to wire
+ * form, lower-cased. Returns the wire length, or 0 if invalid.
+ */
+size_t	dns_name_from_text(const char *text, uint8_t *wire, size_t cap);
+
+#endif /* FAIRLIST_DNS_H */

@@ -1,0 +1,143 @@
+/*
+ * list.h: the index, an immutable compiled snapshot of every listing in
+ * force, answering "which listings cover this address" without locks; and
+ * the list file formats (rbldnsd ip4set/ip4trie/ip6trie, plain) for import
+ * and export.
+ *
+ * A snapshot is built once (index_builder_*), then only read: any number
+ * of threads may call the lookup functions on it concurrently. The daemon
+ * swaps snapshots with an atomic pointer and frees the old one after every
+ * reader has moved on.
+ */
+#ifndef FAIRLIST_LIST_H
+#define FAIRLIST_LIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/addr.h"
+
+struct store;
+
+#define INDEX_ZONES_MAX	64		/* zones in one snapshot */
+
+/* What a listing answers with; shared between listings with equal values. */
+struct index_value {
+	uint32_t	 code;		/* A record, host order */
+	uint32_t	 reason_len;
+	const char	*reason;	/* NUL-terminated */
+	int64_t		 listed_at;
+	int64_t		 expires_at;	/* 0 = never */
+};
+
+/* A zone as the answer path needs it. */
+struct index_zone {
+	const char	*name;		/* lower case, no trailing dot */
+	uint32_t	 code;		/* zone default return code */
+	const char	*txt;		/* TXT template */
+	const char	*url;		/* lookup URL template */
+	int64_t		 serial;
+};
+
+/* One listing that covers an address. */
+struct index_hit {
+	const struct index_value	*v;	/* NULL for an exclusion */
+	uint8_t				 a[ADDR_LEN];	/* its network */
+	uint8_t				 plen;	/* 0..128 */
+	uint8_t				 exclude;
+};
+
+struct index;
+struct index_builder;
+
+struct index_builder	*index_builder_new(void);
+/* Frees a builder that was not finished. NULL is a no-op. */
+void			 index_builder_free(struct index_builder *b);
+
+/* Add a zone; strings are copied. Returns its number (0, 1, ...) or -1. */
+int	index_builder_zone(struct index_builder *b, const struct index_zone *z);
+
+/*
+ * Add a listing to zone number zone. code 0 means the zone default. For an
+ * exclusion, code/reason/times are ignored. Strings are copied (reasons
+ * are interned: equal values share memory). Duplicate prefixes in a zone:
+ * the later add wins. Returns 0, or -1 for a bad zone number.
+ */
+int	index_builder_add(struct index_builder *b, int zone,
+	    const struct addr_prefix *p, int exclude, uint32_t code,
+	    const char *reason, int64_t listed_at, int64_t expires_at);
+
+/* Compile and return the snapshot; the builder is consumed. */
+struct index	*index_builder_finish(struct index_builder *b);
+
+void		 index_free(struct index *idx);		/* NULL is a no-op */
+
+int			 index_zone_count(const struct index *idx);
+const struct index_zone	*index_zone_get(const struct index *idx, int zone);
+/* Zone number for a lower-case name without trailing dot, or -1. */
+int			 index_zone_find(const struct index *idx,
+			    const char *name, size_t len);
+/* Listings (including exclusions) held for a zone. */
+size_t			 index_zone_size(const struct index *idx, int zone);
+/* Earliest expires_at > now in the snapshot, or 0. */
+int64_t			 index_next_expiry(const struct index *idx,
+			    int64_t now);
+
+/*
+ * The answer for address a in zone at time now: 1 and the most specific
+ * listing in OUT:hit if a is listed, 0 if not (nothing covers it, or the
+ * most specific cover is an exclusion). Expired listings are skipped as if
+ * absent. Lock-free, allocation-free; the hot path of the DNS server.
+ */
+int	index_match(const struct index *idx, int zone,
+	    const uint8_t a[ADDR_LEN], int64_t now, struct index_hit *hit);
+
+/*
+ * Every listing (and exclusion) of zone covering a, most specific first,
+ * up to max. Returns how many were written to OUT:hits.
+ */
+size_t	index_lookup(const struct index *idx, int zone,
+	    const uint8_t a[ADDR_LEN], int64_t now, struct index_hit *hits,
+	    size_t max);
+
+/*
+ * 1 if any listing or exclusion of zone lies within or covers prefix p,
+ * else 0. The DNS server uses it to answer empty non-terminals
+ * (0.0.127.<zone>) with NOERROR instead of NXDOMAIN.
+ */
+int	index_any_within(const struct index *idx, int zone,
+	    const struct addr_prefix *p);
+
+/*
+ * Compile a snapshot from the store: every zone, every active listing at
+ * time now, and the RFC 5782 test points (127.0.0.2 listed, 127.0.0.1
+ * not, in every zone). Returns NULL and logs on failure, leaving the
+ * caller to keep its previous snapshot.
+ */
+struct index	*index_load(struct store *s, int64_t now);
+
+/*
+ * List file formats. An entry read from a file; strings borrowed until
+ * the next call.
+ */
+struct list_entry {
+	struct addr_prefix	 prefix;
+	int			 exclude;
+	uint32_t		 code;		/* 0 = default */
+	const char		*txt;		/* NULL = default */
+};
+
+enum list_format {
+	LIST_FMT_PLAIN,		/* one address or CIDR per line */
+	LIST_FMT_IP4SET,	/* rbldnsd ip4set */
+	LIST_FMT_IP4TRIE,	/* rbldnsd ip4trie */
+	LIST_FMT_IP6TRIE,	/* rbldnsd ip6trie */
+	LIST_FMT_BIND		/* BIND master file (export only) */
+};
+
+/* Format by name ("plain", "ip4set", ...); -1 if unknown. */
+int	list_format_parse(const char *name);
+const char *list_format_name(enum list_format f);
+
+#endif /* FAIRLIST_LIST_H */

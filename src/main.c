@@ -1,0 +1,139 @@
+/*
+ * main.c: the fairlist binary: global options, then one subcommand.
+ *
+ * --db PATH, --config FILE and -v are accepted anywhere on the command
+ * line and apply to every subcommand; the rest of argv goes to the
+ * subcommand, which parses its own options.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/str.h"
+
+static const struct command {
+	const char	*name;
+	int		(*fn)(struct cli *, int, char **);
+	const char	*summary;
+} commands[] = {
+	{ "serve",  cmd_serve,  "run the daemon: DNSBL server on the store" },
+	{ "add",    cmd_add,    "list an address or CIDR range" },
+	{ "remove", cmd_remove, "delist an address or CIDR range" },
+	{ "show",   cmd_show,   "every listing covering an address, with history" },
+	{ "zone",   cmd_zone,   "list or define zones" },
+	{ "import", cmd_import, "read rbldnsd or plain list files into the store" },
+	{ "export", cmd_export, "write a zone as an rbldnsd or BIND file" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: fairlist [--db PATH] [--config FILE] [-v] "
+	    "COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(f, "\n'fairlist COMMAND --help' describes each command.\n"
+	    "--db PATH     the store (default %s)\n"
+	    "--config FILE the configuration (default: embedded defaults)\n",
+	    CLI_DEFAULT_DB);
+}
+
+const char *
+cli_actor(char *buf, unsigned size)
+{
+	struct passwd	*pw = getpwuid(getuid());
+
+	snprintf(buf, size, "cli:%s", pw != NULL ? pw->pw_name : "?");
+	return buf;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli	 c;
+	char		*rest[256];
+	int		 i, n = 0;
+	size_t		 k;
+	char		 err[256];
+	const char	*v;
+
+	memset(&c, 0, sizeof(c));
+	c.db = NULL;
+	log_init(1, 0, "fairlist");
+	if (argc > (int)(sizeof(rest) / sizeof(rest[0])) - 1) {
+		fprintf(stderr, "fairlist: too many arguments\n");
+		return 2;
+	}
+	/* Take the global options out of argv, wherever they stand. */
+	for (i = 1; i < argc; i++) {
+		const char	*a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			while (i < argc)
+				rest[n++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "--db") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "fairlist: %s needs a value\n",
+				    a);
+				return 2;
+			}
+			if (a[2] == 'd')
+				c.db = argv[++i];
+			else
+				c.config = argv[++i];
+		} else if (strncmp(a, "--db=", 5) == 0)
+			c.db = a + 5;
+		else if (strncmp(a, "--config=", 9) == 0)
+			c.config = a + 9;
+		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+			c.verbose++;
+		else
+			rest[n++] = argv[i];
+	}
+	rest[n] = NULL;
+	if (n == 0 || strcmp(rest[0], "--help") == 0 ||
+	    strcmp(rest[0], "-h") == 0 || strcmp(rest[0], "help") == 0) {
+		usage(n == 0 ? stderr : stdout);
+		return n == 0 ? 2 : 0;
+	}
+	if (strcmp(rest[0], "--version") == 0) {
+		printf("fairlist %s\n", FAIRLIST_VERSION);
+		return 0;
+	}
+	log_setverbose(c.verbose);
+	if (c.config != NULL) {
+		if ((c.conf = conf_load(c.config, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "fairlist: %s\n", err);
+			return 1;
+		}
+		if (c.db == NULL && (v = conf_get(c.conf->root, "db")) != NULL)
+			c.db = v;
+	}
+	if (c.db == NULL)
+		c.db = CLI_DEFAULT_DB;
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		if (strcmp(rest[0], commands[k].name) == 0) {
+			int	rc;
+
+			/* getopt_long state starts fresh for the subcommand. */
+			optind = 1;
+			rc = commands[k].fn(&c, n, rest);
+			conf_free(c.conf);
+			return rc;
+		}
+	}
+	fprintf(stderr, "fairlist: unknown command '%s'\n", rest[0]);
+	usage(stderr);
+	conf_free(c.conf);
+	return 2;
+}

@@ -1,0 +1,151 @@
+/*
+ * store.h: the durable store (SQLite, WAL): zones, listings, their history
+ * and the audit log. The single source of truth; the DNS answer path never
+ * reads it directly but through an index snapshot compiled from it.
+ */
+#ifndef FAIRLIST_STORE_H
+#define FAIRLIST_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/addr.h"
+
+#define STORE_SCHEMA_VERSION	1
+#define STORE_ZONE_MAX		253	/* DNS name, no trailing dot */
+#define STORE_REASON_MAX	512	/* bytes of a listing reason */
+#define STORE_EVIDENCE_MAX	4096	/* bytes of a listing's evidence */
+#define STORE_TEMPLATE_MAX	1024	/* bytes of a TXT or URL template */
+#define STORE_ERR_MAX		256	/* bytes of an error message */
+#define STORE_DEFAULT_ZONE	"bl.fairlist.test"
+#define STORE_DEFAULT_CODE	0x7f000002u	/* 127.0.0.2 */
+#define STORE_DEFAULT_TXT	"$reason (listed $listed); see $url"
+#define STORE_DEFAULT_URL	"http://127.0.0.1:8080/lookup/$ip"
+
+struct store;
+
+/* A zone as stored. Strings are borrowed for the callback's duration. */
+struct store_zone {
+	const char	*name;		/* lower case, no trailing dot */
+	uint32_t	 code;		/* default answer, host order */
+	const char	*txt;		/* TXT template (see dnsbl.h) */
+	const char	*url;		/* lookup URL template */
+	int64_t		 serial;	/* bumped on every change to the zone */
+};
+
+/*
+ * A listing. In store_add, id, listed_at (0 = now) and removed_at are
+ * filled in by the store. code 0 means the zone's default.
+ */
+struct store_listing {
+	int64_t			 id;
+	const char		*zone;
+	struct addr_prefix	 prefix;
+	int			 exclude;	/* rbldnsd "!" entry */
+	uint32_t		 code;
+	const char		*reason;
+	const char		*evidence;
+	const char		*source;	/* "cli", "import:FILE", ... */
+	int64_t			 listed_at;
+	int64_t			 expires_at;	/* 0 = never */
+	int64_t			 removed_at;	/* 0 = still listed */
+	const char		*removed_why;
+};
+
+/* One history row: every change to a listing. */
+struct store_event {
+	int64_t		 listing_id;
+	int64_t		 at;
+	const char	*actor;
+	const char	*action;	/* "add", "remove", "expire", ... */
+	const char	*why;
+};
+
+#define STORE_RDONLY	0x01	/* open read-only (no create, no migrate) */
+
+/*
+ * Open (creating and migrating if needed) the store at path. WAL mode,
+ * synchronous=FULL: a call that returned success has reached the disk.
+ * A new store holds the default zone STORE_DEFAULT_ZONE. Returns NULL and
+ * writes a message to OUT:err (STORE_ERR_MAX bytes) on failure.
+ */
+struct store	*store_open(const char *path, int flags, char *err);
+void		 store_close(struct store *s);	/* NULL is a no-op */
+
+/* The message of the last failed call on s. Valid until the next call. */
+const char	*store_errmsg(const struct store *s);
+
+/*
+ * Create or update a zone (upsert by name). txt/url NULL keep the current
+ * value (or the default for a new zone); code 0 likewise. Audited.
+ */
+int	store_zone_put(struct store *s, const char *name, uint32_t code,
+	    const char *txt, const char *url, const char *actor);
+/* 1 if the zone exists, 0 if not, -1 on error. */
+int	store_zone_exists(struct store *s, const char *name);
+/* Call cb for each zone, by name; a non-zero cb return stops (and is returned). */
+int	store_zone_foreach(struct store *s,
+	    int (*cb)(const struct store_zone *, void *), void *arg);
+
+/*
+ * Add a listing. Checks: zone exists, reason and evidence within limits
+ * and free of control characters, no active listing with the same zone
+ * and prefix (an expired one is closed first, with an "expire" event).
+ * Writes the listing, a history event and an audit row in one
+ * transaction. Returns the new id (> 0), or -1 with store_errmsg set and
+ * nothing changed.
+ */
+int64_t	store_add(struct store *s, struct store_listing *l, const char *actor);
+
+/*
+ * Remove the active listing for exactly this prefix, in zone (NULL: in
+ * every zone). Records why in the history and audit log. Sets *OUT:count
+ * to the number removed. Returns 0 (even if none matched) or -1.
+ */
+int	store_remove(struct store *s, const char *zone,
+	    const struct addr_prefix *p, const char *actor, const char *why,
+	    int *count);
+
+/*
+ * Call cb for every listing (active, and with all != 0 also removed and
+ * expired ones) whose prefix covers address a, most specific first.
+ */
+int	store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN],
+	    int all, int (*cb)(const struct store_listing *, void *),
+	    void *arg);
+
+/* Call cb for each history event of a listing, oldest first. */
+int	store_foreach_event(struct store *s, int64_t listing_id,
+	    int (*cb)(const struct store_event *, void *), void *arg);
+
+/*
+ * Call cb for every listing in force at time now (not removed, not
+ * expired), ordered by zone. Strings are borrowed for the callback only.
+ * Used to compile the index and to export; must be fast (1e6 rows).
+ */
+int	store_foreach_active(struct store *s, int64_t now,
+	    int (*cb)(const struct store_listing *, void *), void *arg);
+
+/* Earliest expires_at > now among active listings, or 0 if none. */
+int64_t	store_next_expiry(struct store *s, int64_t now);
+
+/*
+ * Bulk changes: store_begin, many store_add, then store_commit (or
+ * store_rollback). Inside a bulk transaction store_add does not open its
+ * own; one audit row for the batch is the caller's job (store_audit).
+ */
+int	store_begin(struct store *s);
+int	store_commit(struct store *s);
+int	store_rollback(struct store *s);
+
+/* Append a row to the audit log. */
+int	store_audit(struct store *s, const char *actor, const char *action,
+	    const char *detail);
+
+/*
+ * SQLite's data_version for this connection: it changes whenever another
+ * connection (another process) commits. Cheap; polled by the daemon.
+ */
+int	store_data_version(struct store *s, int64_t *v);
+
+#endif /* FAIRLIST_STORE_H */
