@@ -28,6 +28,8 @@ static const struct command {
 	{ "zone",   cmd_zone,   "list or define zones" },
 	{ "import", cmd_import, "read rbldnsd or plain list files into the store" },
 	{ "export", cmd_export, "write a zone as an rbldnsd or BIND file" },
+	{ "spf",    cmd_spf,    "evaluate SPF (RFC 7208); run conformance suites" },
+	{ "dkim",   cmd_dkim,   "DKIM keys, signing and verification" },
 };
 
 static void

@@ -29,5 +29,7 @@ int	cmd_zone(struct cli *c, int argc, char **argv);
 int	cmd_import(struct cli *c, int argc, char **argv);
 int	cmd_export(struct cli *c, int argc, char **argv);
 int	cmd_serve(struct cli *c, int argc, char **argv);
+int	cmd_spf(struct cli *c, int argc, char **argv);
+int	cmd_dkim(struct cli *c, int argc, char **argv);
 
 #endif /* FAIRLIST_CLI_H */
