@@ -1,0 +1,632 @@
+/*
+ * server.c: the DNS server around dnsbl_answer.
+ *
+ * UDP is the hot path. Each listen address gets one socket per worker
+ * thread, all bound with SO_REUSEPORT so the kernel spreads queries over
+ * them; a worker blocks in recvmmsg, answers the whole batch from the
+ * current index snapshot and sends the answers with one sendmmsg (NSD and
+ * rbldnsd answer one packet per system call; the batch is most of our
+ * speed). TCP (RFC 7766: length-prefixed, pipelined, idle timeout) runs on
+ * the daemon's libevent loop.
+ *
+ * Snapshots are read without locks. A reader announces the snapshot it
+ * uses in its own hazard slot for the length of one batch; the publisher
+ * swaps the global pointer atomically and frees the old snapshot only when
+ * no slot holds it. A swap therefore never stalls a query: readers never
+ * wait, only the (reload) thread that publishes does.
+ *
+ * Logs: bind errors at startup (fatal to the caller), socket errors once
+ * per kind, TCP clients refused at the connection limit.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "core/log.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "dns/dns.h"
+#include "list/list.h"
+#include "dnsbl.h"
+#include "server.h"
+
+#define UDP_RCVBUF	(4 * 1024 * 1024)
+#define CMSG_SPACE_MAX	128
+
+/* One hazard slot per reader, each on its own cache line. */
+struct slot {
+	_Atomic(struct index *)	p;
+	char			pad[64 - sizeof(void *)];
+};
+
+struct worker {
+	struct dnsbl_server	*s;
+	int			 fd;
+	int			 family;
+	struct slot		*slot;
+	pthread_t		 tid;
+	int			 started;
+};
+
+struct tcp_conn {
+	struct dnsbl_server	*s;
+	struct bufferevent	*bev;
+	char			 peer[INET6_ADDRSTRLEN + 8];
+};
+
+struct dnsbl_server {
+	struct dnsbl_server_conf	 c;
+	_Atomic(struct index *)		 cur;
+	atomic_int			 stop;
+	struct slot			*slots;		/* [0] is the TCP loop */
+	size_t				 nslots;
+	struct worker			*workers;
+	size_t				 nworkers;
+	int				 tcp_fd[DNSBL_LISTEN_MAX];
+	struct evconnlistener		*lev[DNSBL_LISTEN_MAX];
+	int				 tcp_clients;
+	uint8_t				*tcp_out;	/* 2 + DNS_TCP_MAX */
+};
+
+static struct index *
+snap_acquire(struct dnsbl_server *s, struct slot *sl)
+{
+	struct index	*p;
+
+	/*
+	 * Hazard pointer: announce p, then check it is still current. If the
+	 * publisher swapped in between, it may not have seen our slot, so
+	 * try again with the new pointer.
+	 */
+	for (;;) {
+		p = atomic_load(&s->cur);
+		atomic_store(&sl->p, p);
+		if (atomic_load(&s->cur) == p)
+			return p;
+	}
+}
+
+static void
+snap_release(struct slot *sl)
+{
+	atomic_store_explicit(&sl->p, NULL, memory_order_release);
+}
+
+void
+dnsbl_server_publish(struct dnsbl_server *s, struct index *idx)
+{
+	struct index	*old;
+	size_t		 i;
+	int		 busy;
+
+	old = atomic_exchange(&s->cur, idx);
+	if (old == NULL || old == idx)
+		return;
+	/* Wait for every reader that may still hold old to finish its batch. */
+	do {
+		busy = 0;
+		for (i = 0; i < s->nslots; i++)
+			if (atomic_load(&s->slots[i].p) == old)
+				busy = 1;
+		if (busy)
+			usleep(200);
+	} while (busy);
+	index_free(old);
+}
+
+const struct index *
+dnsbl_server_current(const struct dnsbl_server *s)
+{
+	return atomic_load(&((struct dnsbl_server *)(uintptr_t)s)->cur);
+}
+
+int
+dnsbl_parse_listen(const char *str, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	char			 host[INET6_ADDRSTRLEN + 1];
+	const char		*port = NULL, *e, *end;
+	size_t			 hlen;
+	long long		 p = 5300;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (str[0] == '[') {
+		if ((end = strchr(str, ']')) == NULL)
+			return -1;
+		hlen = (size_t)(end - str - 1);
+		if (hlen >= sizeof(host))
+			return -1;
+		memcpy(host, str + 1, hlen);
+		host[hlen] = '\0';
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return -1;
+	} else {
+		end = strrchr(str, ':');
+		if (end != NULL && strchr(str, ':') != end)
+			end = NULL;	/* bare IPv6 without a port */
+		hlen = end != NULL ? (size_t)(end - str) : strlen(str);
+		if (hlen >= sizeof(host))
+			return -1;
+		memcpy(host, str, hlen);
+		host[hlen] = '\0';
+		if (end != NULL)
+			port = end + 1;
+	}
+	if (port != NULL) {
+		p = str_tonum(port, 0, 65535, &e);
+		if (e != NULL)
+			return -1;
+	}
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)p);
+		*len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)p);
+		*len = sizeof(*sin6);
+	} else
+		return -1;
+	return 0;
+}
+
+static void
+fmt_sa(const struct sockaddr *sa, char *dst, size_t size)
+{
+	char	buf[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof(buf));
+		snprintf(dst, size, "[%s]:%u", buf, ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof(buf));
+		snprintf(dst, size, "%s:%u", buf, ntohs(s4->sin_port));
+	}
+}
+
+static int
+is_wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static int
+bind_socket(struct sockaddr_storage *ss, socklen_t len, int type,
+    char *err)
+{
+	int	fd, one = 1, rcvbuf = UDP_RCVBUF;
+	char	a[INET6_ADDRSTRLEN + 8];
+
+	fmt_sa((struct sockaddr *)ss, a, sizeof(a));
+	if ((fd = socket(ss->ss_family, type | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, 256, "socket %s: %s", a, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM) {
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+		    sizeof(one)) == -1) {
+			snprintf(err, 256, "SO_REUSEPORT %s: %s", a,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		/* Best effort: a deep queue absorbs bursts. */
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		if (is_wildcard(ss)) {
+			/* Reply from the address the query was sent to. */
+			if (ss->ss_family == AF_INET)
+				setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one,
+				    sizeof(one));
+			else
+				setsockopt(fd, IPPROTO_IPV6,
+				    IPV6_RECVPKTINFO, &one, sizeof(one));
+		}
+	}
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)ss, len) == -1) {
+		snprintf(err, 256, "bind %s/%s: %s", a,
+		    type == SOCK_DGRAM ? "udp" : "tcp", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (type == SOCK_STREAM && listen(fd, 128) == -1) {
+		snprintf(err, 256, "listen %s: %s", a, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/*
+	 * Port 0 asks the kernel for a port: learn it, so that the other
+	 * workers' sockets and the TCP listener share it.
+	 */
+	if (ss->ss_family == AF_INET ?
+	    ((struct sockaddr_in *)ss)->sin_port == 0 :
+	    ((struct sockaddr_in6 *)ss)->sin6_port == 0) {
+		socklen_t	l = len;
+
+		getsockname(fd, (struct sockaddr *)ss, &l);
+	}
+	return fd;
+}
+
+struct dnsbl_server *
+dnsbl_server_new(const struct dnsbl_server_conf *c, char *err)
+{
+	struct dnsbl_server	*s;
+	size_t			 i, w, n;
+	long			 ncpu;
+	int			 per;
+
+	if (c->nlisten == 0 || c->nlisten > DNSBL_LISTEN_MAX) {
+		snprintf(err, 256, "need 1 to %d listen addresses",
+		    DNSBL_LISTEN_MAX);
+		return NULL;
+	}
+	per = c->workers;
+	if (per <= 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		per = ncpu < 1 ? 1 : ncpu > DNSBL_WORKERS_MAX ?
+		    DNSBL_WORKERS_MAX : (int)ncpu;
+	}
+	if (per > DNSBL_WORKERS_MAX)
+		per = DNSBL_WORKERS_MAX;
+	s = xcalloc(1, sizeof(*s));
+	s->c = *c;
+	if (s->c.tcp_idle <= 0)
+		s->c.tcp_idle = DNSBL_TCP_IDLE;
+	if (s->c.tcp_clients <= 0)
+		s->c.tcp_clients = DNSBL_TCP_CLIENTS;
+	atomic_init(&s->cur, NULL);
+	atomic_init(&s->stop, 0);
+	s->nworkers = c->nlisten * (size_t)per;
+	s->workers = xcalloc(s->nworkers, sizeof(*s->workers));
+	s->nslots = s->nworkers + 1;
+	if (posix_memalign((void **)&s->slots, 64,
+	    s->nslots * sizeof(*s->slots)) != 0)
+		fatalx("dnsbl_server_new: out of memory");
+	for (i = 0; i < s->nslots; i++)
+		atomic_init(&s->slots[i].p, NULL);
+	for (i = 0; i < DNSBL_LISTEN_MAX; i++)
+		s->tcp_fd[i] = -1;
+	for (i = 0; i < s->nworkers; i++)
+		s->workers[i].fd = -1;
+	n = 0;
+	for (i = 0; i < c->nlisten; i++) {
+		struct sockaddr_storage	*ss = &s->c.listen[i];
+		socklen_t		 len = s->c.listen_len[i];
+
+		for (w = 0; w < (size_t)per; w++, n++) {
+			s->workers[n].s = s;
+			s->workers[n].family = ss->ss_family;
+			s->workers[n].slot = &s->slots[n + 1];
+			s->workers[n].fd = bind_socket(ss, len, SOCK_DGRAM,
+			    err);
+			if (s->workers[n].fd == -1)
+				goto fail;
+		}
+		if ((s->tcp_fd[i] = bind_socket(ss, len, SOCK_STREAM,
+		    err)) == -1)
+			goto fail;
+	}
+	s->tcp_out = xmalloc(2 + DNS_TCP_MAX);
+	return s;
+fail:
+	dnsbl_server_free(s);
+	return NULL;
+}
+
+/* Answer one batch of UDP queries; the sender addresses are reused. */
+static void *
+udp_worker(void *arg)
+{
+	struct worker		*w = arg;
+	struct dnsbl_server	*s = w->s;
+	struct mmsghdr		*in, *out;
+	struct iovec		*iin, *iout;
+	struct sockaddr_storage	*peers;
+	uint8_t			*ibuf, *obuf, *ctl;
+	struct timeval		 tv = { 0, 250000 };
+	struct index		*idx;
+	int			 n, i, m, sent, r;
+	size_t			 len;
+	int64_t			 now;
+	int			 warned = 0;
+
+	in = xcalloc(DNSBL_BATCH, sizeof(*in));
+	out = xcalloc(DNSBL_BATCH, sizeof(*out));
+	iin = xcalloc(DNSBL_BATCH, sizeof(*iin));
+	iout = xcalloc(DNSBL_BATCH, sizeof(*iout));
+	peers = xcalloc(DNSBL_BATCH, sizeof(*peers));
+	ibuf = xmalloc((size_t)DNSBL_BATCH * DNS_EDNS_MAX);
+	obuf = xmalloc((size_t)DNSBL_BATCH * DNS_EDNS_MAX);
+	ctl = xcalloc(DNSBL_BATCH, CMSG_SPACE_MAX);
+	/* Wake up now and then to notice a stop request. */
+	setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+
+	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+		for (i = 0; i < DNSBL_BATCH; i++) {
+			iin[i].iov_base = ibuf + (size_t)i * DNS_EDNS_MAX;
+			iin[i].iov_len = DNS_EDNS_MAX;
+			memset(&in[i].msg_hdr, 0, sizeof(in[i].msg_hdr));
+			in[i].msg_hdr.msg_name = &peers[i];
+			in[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+			in[i].msg_hdr.msg_iov = &iin[i];
+			in[i].msg_hdr.msg_iovlen = 1;
+			in[i].msg_hdr.msg_control = ctl + i * CMSG_SPACE_MAX;
+			in[i].msg_hdr.msg_controllen = CMSG_SPACE_MAX;
+		}
+		n = recvmmsg(w->fd, in, DNSBL_BATCH, MSG_WAITFORONE, NULL);
+		if (n <= 0) {
+			if (n == -1 && errno != EAGAIN &&
+			    errno != EWOULDBLOCK && errno != EINTR &&
+			    !warned++)
+				log_warn("dns: recvmmsg");
+			continue;
+		}
+		idx = snap_acquire(s, w->slot);
+		now = (int64_t)time(NULL);
+		m = 0;
+		for (i = 0; i < n; i++) {
+			/* A datagram larger than our buffer: drop it. */
+			if (in[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			len = idx == NULL ? 0 : dnsbl_answer(s->c.dns, idx,
+			    iin[i].iov_base, in[i].msg_len,
+			    obuf + (size_t)m * DNS_EDNS_MAX, DNS_EDNS_MAX, 0,
+			    now);
+			if (len == 0)
+				continue;
+			iout[m].iov_base = obuf + (size_t)m * DNS_EDNS_MAX;
+			iout[m].iov_len = len;
+			memset(&out[m].msg_hdr, 0, sizeof(out[m].msg_hdr));
+			out[m].msg_hdr.msg_name = &peers[i];
+			out[m].msg_hdr.msg_namelen = in[i].msg_hdr.msg_namelen;
+			out[m].msg_hdr.msg_iov = &iout[m];
+			out[m].msg_hdr.msg_iovlen = 1;
+			if (in[i].msg_hdr.msg_controllen > 0) {
+				/* Echo the destination address (pktinfo). */
+				struct cmsghdr	*cm;
+
+				out[m].msg_hdr.msg_control =
+				    in[i].msg_hdr.msg_control;
+				out[m].msg_hdr.msg_controllen =
+				    in[i].msg_hdr.msg_controllen;
+				for (cm = CMSG_FIRSTHDR(&out[m].msg_hdr);
+				    cm != NULL;
+				    cm = CMSG_NXTHDR(&out[m].msg_hdr, cm)) {
+					if (cm->cmsg_level == IPPROTO_IP &&
+					    cm->cmsg_type == IP_PKTINFO) {
+						struct in_pktinfo *pi =
+						    (void *)CMSG_DATA(cm);
+
+						pi->ipi_spec_dst = pi->ipi_addr;
+						pi->ipi_ifindex = 0;
+					}
+				}
+			}
+			m++;
+		}
+		snap_release(w->slot);
+		for (sent = 0; sent < m; sent += r) {
+			r = sendmmsg(w->fd, out + sent,
+			    (unsigned)(m - sent), 0);
+			if (r <= 0) {
+				if (errno == EINTR)
+					r = 0;
+				else {
+					/* Skip the packet that failed. */
+					r = 1;
+				}
+			}
+		}
+	}
+	free(in);
+	free(out);
+	free(iin);
+	free(iout);
+	free(peers);
+	free(ibuf);
+	free(obuf);
+	free(ctl);
+	return NULL;
+}
+
+static void
+tcp_close(struct tcp_conn *t)
+{
+	t->s->tcp_clients--;
+	bufferevent_free(t->bev);
+	free(t);
+}
+
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn		*t = arg;
+	struct dnsbl_server	*s = t->s;
+	struct evbuffer		*inb = bufferevent_get_input(bev);
+	struct evbuffer		*outb = bufferevent_get_output(bev);
+	uint8_t			 hdr[2], *pkt;
+	uint16_t		 qlen;
+	size_t			 len;
+	struct index		*idx;
+
+	/* RFC 7766: each message has a two-byte length; queries pipeline. */
+	while (evbuffer_get_length(inb) >= 2) {
+		if (evbuffer_get_length(outb) > DNSBL_TCP_OUTBUF) {
+			/* The client does not read: wait until it has. */
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
+		evbuffer_copyout(inb, hdr, 2);
+		qlen = (uint16_t)(hdr[0] << 8 | hdr[1]);
+		if (qlen == 0) {
+			tcp_close(t);
+			return;
+		}
+		if (evbuffer_get_length(inb) < 2u + qlen) {
+			bufferevent_setwatermark(bev, EV_READ, 2u + qlen, 0);
+			return;
+		}
+		bufferevent_setwatermark(bev, EV_READ, 0, 0);
+		evbuffer_drain(inb, 2);
+		pkt = evbuffer_pullup(inb, qlen);
+		idx = snap_acquire(s, &s->slots[0]);
+		len = idx == NULL ? 0 : dnsbl_answer(s->c.dns, idx, pkt, qlen,
+		    s->tcp_out + 2, DNS_TCP_MAX, 1, (int64_t)time(NULL));
+		snap_release(&s->slots[0]);
+		evbuffer_drain(inb, qlen);
+		if (len == 0) {
+			/* A response or garbage: this peer is not a client. */
+			log_debug("dns: tcp %s: dropped a malformed message",
+			    t->peer);
+			tcp_close(t);
+			return;
+		}
+		s->tcp_out[0] = (uint8_t)(len >> 8);
+		s->tcp_out[1] = (uint8_t)len;
+		evbuffer_add(outb, s->tcp_out, len + 2);
+	}
+}
+
+static void
+tcp_write(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		tcp_read(bev, arg);
+	}
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	/* EOF, error or idle timeout: the connection is done. */
+	tcp_close(arg);
+}
+
+static void
+tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct dnsbl_server	*s = arg;
+	struct tcp_conn		*t;
+	struct timeval		 tv;
+	static time_t		 last_warn;
+
+	(void)salen;
+	if (s->tcp_clients >= s->c.tcp_clients) {
+		if (time(NULL) != last_warn) {
+			last_warn = time(NULL);
+			log_warnx("dns: tcp connection limit (%d) reached",
+			    s->c.tcp_clients);
+		}
+		close(fd);
+		return;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->s = s;
+	fmt_sa(sa, t->peer, sizeof(t->peer));
+	t->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (t->bev == NULL) {
+		close(fd);
+		free(t);
+		return;
+	}
+	s->tcp_clients++;
+	tv.tv_sec = s->c.tcp_idle;
+	tv.tv_usec = 0;
+	bufferevent_set_timeouts(t->bev, &tv, &tv);
+	bufferevent_setcb(t->bev, tcp_read, tcp_write, tcp_event, t);
+	bufferevent_setwatermark(t->bev, EV_WRITE, DNSBL_TCP_OUTBUF / 2, 0);
+	bufferevent_enable(t->bev, EV_READ | EV_WRITE);
+}
+
+int
+dnsbl_server_start(struct dnsbl_server *s, struct event_base *base)
+{
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < s->c.nlisten; i++) {
+		s->lev[i] = evconnlistener_new(base, tcp_accept, s,
+		    LEV_OPT_CLOSE_ON_FREE, -1, s->tcp_fd[i]);
+		if (s->lev[i] == NULL) {
+			log_warnx("dns: cannot listen for tcp");
+			return -1;
+		}
+		s->tcp_fd[i] = -1;	/* the listener owns it now */
+	}
+	for (i = 0; i < s->nworkers; i++) {
+		rc = pthread_create(&s->workers[i].tid, NULL, udp_worker,
+		    &s->workers[i]);
+		if (rc != 0) {
+			errno = rc;
+			log_warn("dns: pthread_create");
+			return -1;
+		}
+		s->workers[i].started = 1;
+	}
+	return 0;
+}
+
+void
+dnsbl_server_free(struct dnsbl_server *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	atomic_store(&s->stop, 1);
+	for (i = 0; i < s->nworkers; i++)
+		if (s->workers[i].started)
+			pthread_join(s->workers[i].tid, NULL);
+	for (i = 0; i < s->nworkers; i++)
+		if (s->workers[i].fd != -1)
+			close(s->workers[i].fd);
+	for (i = 0; i < DNSBL_LISTEN_MAX; i++) {
+		if (s->lev[i] != NULL)
+			evconnlistener_free(s->lev[i]);
+		if (s->tcp_fd[i] != -1)
+			close(s->tcp_fd[i]);
+	}
+	index_free(atomic_load(&s->cur));
+	free(s->workers);
+	free(s->slots);
+	free(s->tcp_out);
+	free(s);
+}

@@ -1,0 +1,67 @@
+/*
+ * server.h: the DNS server that runs dnsbl_answer: UDP workers (one per
+ * core, SO_REUSEPORT, recvmmsg/sendmmsg batches) and TCP on the daemon's
+ * libevent loop. Owns the published index snapshot and its safe reclaim.
+ */
+#ifndef FAIRLIST_DNSBL_SERVER_H
+#define FAIRLIST_DNSBL_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct event_base;
+struct index;
+struct dnsbl_conf;
+
+#define DNSBL_LISTEN_MAX	8	/* listen addresses */
+#define DNSBL_WORKERS_MAX	64	/* UDP workers per address */
+#define DNSBL_BATCH		32	/* packets per recvmmsg/sendmmsg */
+#define DNSBL_TCP_CLIENTS	256	/* concurrent TCP connections */
+#define DNSBL_TCP_IDLE		10	/* seconds before an idle TCP close */
+#define DNSBL_TCP_OUTBUF	(256 * 1024)	/* stop reading past this */
+
+struct dnsbl_server_conf {
+	struct sockaddr_storage	 listen[DNSBL_LISTEN_MAX];
+	socklen_t		 listen_len[DNSBL_LISTEN_MAX];
+	size_t			 nlisten;
+	int			 workers;	/* per address; 0 = one per core */
+	int			 tcp_idle;	/* seconds */
+	int			 tcp_clients;
+	const struct dnsbl_conf	*dns;		/* borrowed, must outlive */
+};
+
+struct dnsbl_server;
+
+/*
+ * Parse "127.0.0.1:5300", "[::1]:5300" or "127.0.0.1" (port 5300) into
+ * OUT:ss/OUT:len. Returns 0 or -1.
+ */
+int	dnsbl_parse_listen(const char *s, struct sockaddr_storage *ss,
+	    socklen_t *len);
+
+/*
+ * Create the server and bind every UDP and TCP socket (do this before
+ * dropping privileges). Returns NULL and a message in OUT:err (256 bytes).
+ */
+struct dnsbl_server	*dnsbl_server_new(const struct dnsbl_server_conf *c,
+			    char *err);
+
+/*
+ * Publish a new snapshot (the server takes ownership). Readers switch to
+ * it at their next batch; the previous snapshot is freed once no reader
+ * holds it. Call from one thread at a time (the reload thread). idx may
+ * be NULL only before the first start.
+ */
+void	dnsbl_server_publish(struct dnsbl_server *s, struct index *idx);
+
+/* The current snapshot, for the publisher's own bookkeeping only. */
+const struct index	*dnsbl_server_current(const struct dnsbl_server *s);
+
+/* Start the UDP workers and the TCP listeners on base. Returns 0 or -1. */
+int	dnsbl_server_start(struct dnsbl_server *s, struct event_base *base);
+
+/* Stop the workers, close every socket, free the snapshot. NULL: no-op. */
+void	dnsbl_server_free(struct dnsbl_server *s);
+
+#endif /* FAIRLIST_DNSBL_SERVER_H */
