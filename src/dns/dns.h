@@ -78,14 +78,19 @@ struct dns_writer {
 	uint8_t		*buf;
 	size_t		 cap;		/* the size limit of this response */
 	size_t		 len;
-	int		 truncated;
-	uint16_t	 ancount, nscount, arcount;
+	int		 truncated;	/* something did not fit */
+	int		 overflow;	/* the current RR did not fit */
+	uint16_t	 flags;		/* header flags without TC/rcode */
+	uint16_t	 qdcount, ancount, nscount, arcount;
+	size_t		 qend;		/* end of the question section */
 };
 
 /*
  * Start a response to q in buf (at most cap bytes): header with QR, AA,
  * the query's id, RD and opcode, rcode, and the question copied back with
- * the case the client sent.
+ * the case the client sent. The question is left out when q->name_len is
+ * 0 (it did not parse). Callers may change w->flags (e.g. clear AA for
+ * REFUSED) before dns_writer_finish.
  */
 void	dns_writer_init(struct dns_writer *w, uint8_t *buf, size_t cap,
 	    const struct dns_query *q, int rcode);
@@ -113,17 +118,44 @@ size_t	dns_rr_begin(const struct dns_writer *w);
 void	dns_rr_end(struct dns_writer *w, size_t start, size_t rdlen_off,
 	    int section);
 
-/* Append an OPT RR (our payload size, version 0, DO echoed). */
+/*
+ * Append an OPT RR (our payload size, version 0, DO echoed). ext_rcode is
+ * the full 12-bit rcode: its upper 8 bits go into the OPT (RFC 6891
+ * section 6.1.3), so pass the same value to dns_writer_finish.
+ */
 void	dns_put_opt(struct dns_writer *w, uint16_t udp, int do_bit,
 	    int ext_rcode);
 
-/* Patch counts, TC and the rcode into the header; returns the length. */
+/*
+ * Drop every RR written after the question (counts back to 0), keeping
+ * the truncated flag: used to answer "TC, empty answer" over UDP.
+ */
+void	dns_writer_rewind(struct dns_writer *w);
+
+/*
+ * Patch counts, TC (when truncated) and the low 4 bits of rcode into the
+ * header; returns the length.
+ */
 size_t	dns_writer_finish(struct dns_writer *w, int rcode);
 
 /*
  * Text name (dots, optional trailing dot, at most 253 characters) to wire
- * form, lower-cased. Returns the wire length, or 0 if invalid.
+ * form, lower-cased. "" and "." are the root. Empty labels, labels over
+ * 63 bytes, control characters and names that do not fit cap are invalid.
+ * Returns the wire length, or 0 if invalid.
  */
 size_t	dns_name_from_text(const char *text, uint8_t *wire, size_t cap);
+
+/*
+ * Wire name to text (dots, no trailing dot; the root is ""), into dst
+ * (dstsize bytes, NUL-terminated). Bytes are copied as they are: callers
+ * that log or match must know labels may hold dots or binary. Returns the
+ * text length, or (size_t)-1 if dst is too small.
+ */
+size_t	dns_name_to_text(const uint8_t *wire, size_t len, char *dst,
+	    size_t dstsize);
+
+/* Lower-case ASCII letters of n bytes from src into dst (may be equal). */
+void	dns_lower(uint8_t *dst, const uint8_t *src, size_t n);
 
 #endif /* FAIRLIST_DNS_H */

@@ -11,7 +11,13 @@
 struct index;
 
 #define DNSBL_NS_MAX		8
-#define DNSBL_TXT_MAX		1024	/* bytes of an expanded TXT answer */
+/*
+ * Bytes of an expanded TXT answer; the rest is cut. Large enough for a
+ * template that repeats a full STORE_REASON_MAX reason a few times (such
+ * answers go over TCP or big EDNS: a UDP answer that does not fit is sent
+ * empty with TC).
+ */
+#define DNSBL_TXT_MAX		4096
 
 /* Server-wide DNS settings, fixed after startup. */
 struct dnsbl_conf {
@@ -37,8 +43,20 @@ void	dnsbl_conf_defaults(struct dnsbl_conf *c);
  * shorter than a header).
  *
  * TXT templates expand $ip (the queried address), $reason, $listed and
- * $expires (ISO 8601 UTC dates), $zone, $url (the zone's URL template,
- * itself expanded) and $$; anything else after $ is copied as is.
+ * $expires (ISO 8601 UTC dates; $expires is "never" for 0), $zone, $url
+ * (the zone's URL template, itself expanded, except for $url) and $$;
+ * anything else after $ is copied as is. The expansion is cut at
+ * DNSBL_TXT_MAX bytes and split into 255-byte character-strings.
+ *
+ * Address names are <d>.<c>.<b>.<a>.<zone> with decimal labels 0-255
+ * without leading zeros ("0" alone is fine; "01" makes the name NXDOMAIN)
+ * and 32 one-digit hex labels (either case) for IPv6 (RFC 5782 section
+ * 2.4). Negative answers carry the SOA, TTL min(ns_ttl, soa_minimum).
+ * Outside every zone, for classes other than IN/ANY and for AXFR/IXFR
+ * (served by xfr.c, not here) the answer is REFUSED without AA.
+ *
+ * No allocation, lock or stdio: safe to call from any number of threads
+ * on the same snapshot.
  */
 size_t	dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 	    const uint8_t *pkt, size_t len, uint8_t *out, size_t outsize,

@@ -1,0 +1,648 @@
+/*
+ * answer.c: the DNSBL answer path: one query packet in, one response out
+ * (RFC 5782, on the codec of dns/wire.c).
+ *
+ * It answers, from an immutable index snapshot and without I/O, locks,
+ * allocation or stdio:
+ *   - the zone apex: SOA, NS, ANY (SOA and NS); other types NODATA;
+ *   - <d>.<c>.<b>.<a>.<zone>: IPv4 a.b.c.d (RFC 5782 section 2.1);
+ *   - 32 nibble labels: IPv6, least significant nibble first (2.4);
+ *   - a listed name: A (the listing's code, else the zone's), TXT (the
+ *     zone's template expanded), ANY (both); other types NODATA;
+ *   - an unlisted address or any other name in the zone: NXDOMAIN; an
+ *     empty non-terminal (the leading 1-3 octets or 1-31 nibbles of
+ *     something in the zone): NOERROR with no data;
+ *   - negative answers carry the zone SOA in the authority section with
+ *     TTL min(SOA TTL, SOA minimum) (RFC 2308 section 3 and 5);
+ *   - a name outside every zone, a class other than IN or ANY, or a zone
+ *     transfer (owned by xfr.c): REFUSED without AA.
+ * Decimal labels are 0-255 without leading zeros ("0" itself is fine):
+ * "01.0.0.127" is not an address, so it is NXDOMAIN, as in rbldnsd.
+ *
+ * EDNS (RFC 6891): an OPT in the query gets one in the response with our
+ * payload size DNS_EDNS_MAX; a version above 0 gets BADVERS. Over UDP the
+ * response is limited to 512 bytes, or the client's EDNS size up to
+ * DNS_EDNS_MAX; if it does not fit, the answer goes out empty with TC set
+ * so the client retries over TCP (RFC 2181 section 9, RFC 7766).
+ *
+ * Peer bytes are never logged here; the caller counts and logs results.
+ */
+#include <string.h>
+
+#include "../core/addr.h"
+#include "../dns/dns.h"
+#include "../list/list.h"
+#include "dnsbl.h"
+
+#define TEXT_NAME_MAX	256	/* text form of a wire name, with NUL */
+#define TXT_STRING_MAX	255	/* one <character-string> (RFC 1035 3.3) */
+#define DEFAULT_CODE	0x7f000002u	/* 127.0.0.2 (RFC 5782 section 5) */
+
+/* Everything one answer needs, on the stack. */
+struct ans {
+	const struct dnsbl_conf	*c;
+	const struct index	*idx;
+	const struct dns_query	*q;
+	struct dns_writer	 w;
+	int64_t			 now;
+	int			 zone;		/* number, or -1 */
+	const struct index_zone	*z;
+	unsigned		 zlab;		/* first label of the zone */
+	uint16_t		 zoff;		/* packet offset of the apex */
+	const uint8_t		*zwire;		/* apex, lower case wire */
+	size_t			 zwire_len;
+	char			 text[TEXT_NAME_MAX];	/* lname as text */
+	size_t			 text_len;
+	/* The queried address, when the name is one. */
+	uint8_t			 addr[ADDR_LEN];
+	int			 family;	/* 4, 6, or 0 */
+	uint8_t			 oct[4];
+};
+
+void
+dnsbl_conf_defaults(struct dnsbl_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ns[0] = "localhost";
+	c->nns = 1;
+	c->soa_mname = "localhost";
+	c->soa_rname = "hostmaster.localhost";
+	c->soa_refresh = 3600;
+	c->soa_retry = 900;
+	c->soa_expire = 604800;
+	c->soa_minimum = 300;
+	c->ttl = 300;
+	c->ns_ttl = 3600;
+}
+
+/*
+ * The zone holding the question: the longest suffix of the name, on a
+ * label boundary, that is a zone. A label holding a '.' byte would make
+ * the text form ambiguous, so no suffix that includes one can match.
+ */
+static int
+find_zone(struct ans *a)
+{
+	const struct dns_query	*q = a->q;
+	const uint8_t		*l;
+	unsigned		 k, first = 0;
+	int			 zone;
+
+	if (q->nlabels == 0)
+		return -1;
+	/* Text position of label k is its wire offset (dots for lengths). */
+	a->text_len = 0;
+	for (k = 0; k < q->nlabels; k++) {
+		l = q->lname + q->label_off[k];
+		if (memchr(l + 1, '.', l[0]) != NULL)
+			first = k + 1;
+		if (k > 0)
+			a->text[a->text_len++] = '.';
+		memcpy(a->text + a->text_len, l + 1, l[0]);
+		a->text_len += l[0];
+	}
+	a->text[a->text_len] = '\0';
+	for (k = first; k < q->nlabels; k++) {
+		zone = index_zone_find(a->idx, a->text + q->label_off[k],
+		    a->text_len - q->label_off[k]);
+		if (zone >= 0) {
+			a->zlab = k;
+			a->zoff = (uint16_t)(DNS_HEADER_LEN + q->label_off[k]);
+			a->zwire = q->lname + q->label_off[k];
+			a->zwire_len = q->name_len - q->label_off[k];
+			return zone;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Labels 0..n-1 as decimal octets, the last one first (RFC 5782 section
+ * 2.1). Returns 1 if each is 0-255 without a leading zero, else 0.
+ */
+static int
+parse_v4(struct ans *a, unsigned n)
+{
+	const uint8_t	*l;
+	unsigned	 i, j, v;
+
+	for (i = 0; i < n; i++) {
+		l = a->q->lname + a->q->label_off[i];
+		if (l[0] < 1 || l[0] > 3 || (l[0] > 1 && l[1] == '0'))
+			return 0;
+		for (v = 0, j = 1; j <= l[0]; j++) {
+			if ((unsigned)(l[j] - '0') > 9u)
+				return 0;
+			v = v * 10 + (unsigned)(l[j] - '0');
+		}
+		if (v > 255)
+			return 0;
+		a->oct[n - 1 - i] = (uint8_t)v;
+	}
+	for (i = n; i < 4; i++)
+		a->oct[i] = 0;
+	return 1;
+}
+
+/*
+ * Labels 0..n-1 as hex nibbles, least significant first (RFC 5782
+ * section 2.4; RFC 3596 section 2.5). Fills OUT:addr, zeros after.
+ * Returns 1 if every label is one hex digit, else 0.
+ */
+static int
+parse_v6(const struct ans *a, unsigned n, uint8_t addr[ADDR_LEN])
+{
+	unsigned	i, j, v;
+	uint8_t		c;
+
+	memset(addr, 0, ADDR_LEN);
+	for (i = 0; i < n; i++) {
+		if (a->q->lname[a->q->label_off[i]] != 1)
+			return 0;
+		c = a->q->lname[a->q->label_off[i] + 1];
+		if ((unsigned)(c - '0') < 10u)
+			v = (unsigned)(c - '0');
+		else if ((unsigned)(c - 'a') < 6u)
+			v = (unsigned)(c - 'a') + 10u;
+		else
+			return 0;
+		j = n - 1 - i;		/* nibble number, from the top */
+		addr[j / 2] |= (uint8_t)(j % 2 == 0 ? v << 4 : v);
+	}
+	return 1;
+}
+
+/*
+ * Write a wire name (lower case), pointing into the question where it
+ * ends in the zone apex (RFC 1035 section 4.1.4).
+ */
+static void
+put_name_z(struct ans *a, const uint8_t *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len && name[i] != 0; i += 1 + (size_t)name[i]) {
+		if (len - i == a->zwire_len &&
+		    memcmp(name + i, a->zwire, len - i) == 0) {
+			dns_put_name_ptr(&a->w, name, i, a->zoff);
+			return;
+		}
+	}
+	dns_put_name(&a->w, name, len);
+}
+
+/* Owner, type, class IN, TTL, and a placeholder RDLENGTH. */
+static size_t
+rr_head(struct ans *a, uint16_t owner, uint16_t type, uint32_t ttl)
+{
+	size_t	off;
+
+	dns_put_name_ptr(&a->w, NULL, 0, owner);
+	dns_put_u16(&a->w, type);
+	dns_put_u16(&a->w, DNS_C_IN);
+	dns_put_u32(&a->w, ttl);
+	off = a->w.len;
+	dns_put_u16(&a->w, 0);
+	return off;
+}
+
+static void
+put_soa(struct ans *a, int section, uint32_t ttl)
+{
+	const struct dnsbl_conf	*c = a->c;
+	uint8_t			 name[DNS_NAME_MAX];
+	size_t			 start = dns_rr_begin(&a->w), rdl, n;
+
+	rdl = rr_head(a, a->zoff, DNS_T_SOA, ttl);
+	if ((n = dns_name_from_text(c->soa_mname != NULL ? c->soa_mname :
+	    "", name, sizeof(name))) == 0)
+		n = 1, name[0] = 0;
+	put_name_z(a, name, n);
+	if ((n = dns_name_from_text(c->soa_rname != NULL ? c->soa_rname :
+	    "", name, sizeof(name))) == 0)
+		n = 1, name[0] = 0;
+	put_name_z(a, name, n);
+	dns_put_u32(&a->w, (uint32_t)a->z->serial);
+	dns_put_u32(&a->w, c->soa_refresh);
+	dns_put_u32(&a->w, c->soa_retry);
+	dns_put_u32(&a->w, c->soa_expire);
+	dns_put_u32(&a->w, c->soa_minimum);
+	dns_rr_end(&a->w, start, rdl, section);
+}
+
+static void
+put_ns(struct ans *a)
+{
+	uint8_t	name[DNS_NAME_MAX];
+	size_t	i, n, start, rdl;
+
+	for (i = 0; i < a->c->nns && i < DNSBL_NS_MAX; i++) {
+		if (a->c->ns[i] == NULL || (n = dns_name_from_text(a->c->ns[i],
+		    name, sizeof(name))) == 0)
+			continue;
+		start = dns_rr_begin(&a->w);
+		rdl = rr_head(a, a->zoff, DNS_T_NS, a->c->ns_ttl);
+		put_name_z(a, name, n);
+		dns_rr_end(&a->w, start, rdl, 0);
+	}
+}
+
+/* RFC 2308 section 5: negative answers live min(SOA TTL, minimum). */
+static void
+put_negative_soa(struct ans *a)
+{
+	uint32_t	ttl = a->c->ns_ttl;
+
+	if (a->c->soa_minimum < ttl)
+		ttl = a->c->soa_minimum;
+	put_soa(a, 1, ttl);
+}
+
+static void
+put_a(struct ans *a, const struct index_value *v)
+{
+	uint32_t	code = v->code;
+	size_t		start = dns_rr_begin(&a->w), rdl;
+
+	if (code == 0)
+		code = a->z->code != 0 ? a->z->code : DEFAULT_CODE;
+	rdl = rr_head(a, DNS_HEADER_LEN, DNS_T_A, a->c->ttl);
+	dns_put_u32(&a->w, code);
+	dns_rr_end(&a->w, start, rdl, 0);
+}
+
+/* A bounded text buffer: bytes past cap are dropped (DNSBL_TXT_MAX). */
+struct tbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static void
+tb_add(struct tbuf *t, const char *s, size_t n)
+{
+	if (n > t->cap - t->len)
+		n = t->cap - t->len;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+}
+
+static size_t
+fmt_uint(char *dst, unsigned v, unsigned width)
+{
+	char	tmp[10];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 && n < sizeof(tmp));
+	while (n < width && n < sizeof(tmp))
+		tmp[n++] = '0';
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/*
+ * ISO 8601 UTC "2026-11-28T10:00:00Z" without gmtime_r (which takes the
+ * tz lock in glibc): Howard Hinnant's civil_from_days. Returns the length.
+ */
+static size_t
+fmt_time(char *dst, int64_t t)
+{
+	int64_t		days, era, y;
+	unsigned	doe, yoe, doy, mp, d, m, secs;
+	size_t		n = 0;
+
+	days = t / 86400;
+	secs = (unsigned)(t % 86400);
+	if (t < 0 && secs != 0) {
+		secs = (unsigned)((t % 86400) + 86400);
+		days--;
+	}
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = (unsigned)(days - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	if (y < 0 || y > 9999)
+		y = 0;
+	n += fmt_uint(dst + n, (unsigned)y, 4);
+	dst[n++] = '-';
+	n += fmt_uint(dst + n, m, 2);
+	dst[n++] = '-';
+	n += fmt_uint(dst + n, d, 2);
+	dst[n++] = 'T';
+	n += fmt_uint(dst + n, secs / 3600, 2);
+	dst[n++] = ':';
+	n += fmt_uint(dst + n, secs / 60 % 60, 2);
+	dst[n++] = ':';
+	n += fmt_uint(dst + n, secs % 60, 2);
+	dst[n++] = 'Z';
+	return n;
+}
+
+/* RFC 5952 text of the queried address, into dst (ADDR_TEXT_MAX). */
+static size_t
+fmt_ip(const struct ans *a, char *dst)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			n = 0;
+	unsigned		i, k, w[8], nw, best = 0, bestlen = 0;
+	int			v4, digits;
+
+	if (a->family == 4) {
+		for (i = 0; i < 4; i++) {
+			if (i > 0)
+				dst[n++] = '.';
+			n += fmt_uint(dst + n, a->oct[i], 1);
+		}
+		return n;
+	}
+	v4 = addr_is_v4(a->addr, NULL);
+	nw = v4 ? 6 : 8;	/* ::ffff:192.0.2.1 keeps its dotted tail */
+	for (i = 0; i < 8; i++)
+		w[i] = (unsigned)a->addr[2 * i] << 8 | a->addr[2 * i + 1];
+	/* The first longest run of two or more zero words becomes "::". */
+	for (i = 0; i < nw; i = k + 1) {
+		for (k = i; k < nw && w[k] == 0; k++)
+			;
+		if (k - i > bestlen) {
+			best = i;
+			bestlen = k - i;
+		}
+	}
+	if (bestlen < 2)
+		bestlen = 0;
+	for (i = 0; i < nw; i++) {
+		if (bestlen > 0 && i == best) {
+			dst[n++] = ':';
+			dst[n++] = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		if (i > 0 && !(bestlen > 0 && i == best + bestlen))
+			dst[n++] = ':';
+		for (digits = 0, k = 16; k > 0; k -= 4) {
+			if ((w[i] >> (k - 4)) != 0 || k == 4 || digits) {
+				dst[n++] = hex[(w[i] >> (k - 4)) & 0xf];
+				digits = 1;
+			}
+		}
+	}
+	if (v4) {
+		if (!(bestlen > 0 && best + bestlen == nw))
+			dst[n++] = ':';
+		for (i = 12; i < 16; i++) {
+			n += fmt_uint(dst + n, a->addr[i], 1);
+			if (i < 15)
+				dst[n++] = '.';
+		}
+	}
+	return n;
+}
+
+/*
+ * Expand template tpl into t. $url expands the zone's URL template the
+ * same way, except that $url inside it stays as it is (no recursion).
+ */
+static void
+expand(const struct ans *a, const struct index_value *v, const char *tpl,
+    int in_url, struct tbuf *t)
+{
+	const char	*p = tpl, *s;
+	char		 tmp[ADDR_TEXT_MAX + 32];
+	size_t		 n;
+
+	while (*p != '\0' && t->len < t->cap) {
+		if ((s = strchr(p, '$')) == NULL)
+			s = p + strlen(p);
+		tb_add(t, p, (size_t)(s - p));
+		p = s;
+		if (*p == '\0')
+			break;
+		p++;		/* the '$' */
+		if (*p == '$') {
+			tb_add(t, "$", 1);
+			p++;
+		} else if (strncmp(p, "ip", 2) == 0) {
+			tb_add(t, tmp, fmt_ip(a, tmp));
+			p += 2;
+		} else if (strncmp(p, "reason", 6) == 0) {
+			if (v->reason != NULL)
+				tb_add(t, v->reason, v->reason_len);
+			p += 6;
+		} else if (strncmp(p, "listed", 6) == 0) {
+			tb_add(t, tmp, fmt_time(tmp, v->listed_at));
+			p += 6;
+		} else if (strncmp(p, "expires", 7) == 0) {
+			if (v->expires_at == 0)
+				tb_add(t, "never", 5);
+			else
+				tb_add(t, tmp, fmt_time(tmp, v->expires_at));
+			p += 7;
+		} else if (strncmp(p, "zone", 4) == 0) {
+			n = strlen(a->z->name);
+			tb_add(t, a->z->name, n);
+			p += 4;
+		} else if (!in_url && strncmp(p, "url", 3) == 0) {
+			if (a->z->url != NULL)
+				expand(a, v, a->z->url, 1, t);
+			p += 3;
+		} else {
+			tb_add(t, "$", 1);	/* anything else: as is */
+		}
+	}
+}
+
+static void
+put_txt(struct ans *a, const struct index_value *v)
+{
+	char		buf[DNSBL_TXT_MAX];
+	struct tbuf	t = { buf, 0, sizeof(buf) };
+	size_t		start = dns_rr_begin(&a->w), rdl, off, n;
+	uint8_t		l;
+
+	expand(a, v, a->z->txt != NULL ? a->z->txt : "$reason", 0, &t);
+	rdl = rr_head(a, DNS_HEADER_LEN, DNS_T_TXT, a->c->ttl);
+	/* RFC 1035 section 3.3.14: one or more <character-string>s. */
+	off = 0;
+	do {
+		n = t.len - off > TXT_STRING_MAX ? TXT_STRING_MAX : t.len - off;
+		l = (uint8_t)n;
+		dns_put_bytes(&a->w, &l, 1);
+		dns_put_bytes(&a->w, buf + off, n);
+		off += n;
+	} while (off < t.len);
+	dns_rr_end(&a->w, start, rdl, 0);
+}
+
+/* The apex of a zone (RFC 1035 section 6.1, RFC 5782 section 2). */
+static int
+answer_apex(struct ans *a)
+{
+	switch (a->q->qtype) {
+	case DNS_T_SOA:
+		put_soa(a, 0, a->c->ns_ttl);
+		break;
+	case DNS_T_NS:
+		put_ns(a);
+		if (a->w.ancount == 0 && !a->w.truncated)
+			put_negative_soa(a);
+		break;
+	case DNS_T_ANY:
+		put_soa(a, 0, a->c->ns_ttl);
+		put_ns(a);
+		break;
+	default:
+		put_negative_soa(a);	/* NODATA */
+		break;
+	}
+	return DNS_R_NOERROR;
+}
+
+/*
+ * 1 if the name, n labels below the apex, is the parent of something in
+ * the zone: a 1-3 octet or 1-31 nibble prefix of a listing.
+ */
+static int
+empty_nonterminal(struct ans *a, unsigned n)
+{
+	struct addr_prefix	p;
+
+	if (n < 4 && parse_v4(a, n)) {
+		addr_from_v4(p.a, (uint32_t)a->oct[0] << 24 |
+		    (uint32_t)a->oct[1] << 16 | (uint32_t)a->oct[2] << 8);
+		p.plen = (uint8_t)(96 + 8 * n);
+		p.family = 4;
+		if (index_any_within(a->idx, a->zone, &p))
+			return 1;
+	}
+	if (n < 32 && parse_v6(a, n, p.a)) {
+		p.plen = (uint8_t)(4 * n);
+		p.family = 6;
+		if (index_any_within(a->idx, a->zone, &p))
+			return 1;
+	}
+	return 0;
+}
+
+/* A name below the apex: an address, an empty non-terminal, or nothing. */
+static int
+answer_below(struct ans *a)
+{
+	struct index_hit	 hit;
+	unsigned		 n = a->zlab;
+	int			 listed = 0;
+
+	if (n == 4 && parse_v4(a, 4)) {
+		a->family = 4;
+		addr_from_v4(a->addr, (uint32_t)a->oct[0] << 24 |
+		    (uint32_t)a->oct[1] << 16 | (uint32_t)a->oct[2] << 8 |
+		    a->oct[3]);
+		listed = index_match(a->idx, a->zone, a->addr, a->now, &hit);
+	}
+	if (!listed && n == 32 && parse_v6(a, 32, a->addr)) {
+		a->family = 6;
+		listed = index_match(a->idx, a->zone, a->addr, a->now, &hit);
+	}
+	if (listed && hit.v != NULL) {
+		switch (a->q->qtype) {
+		case DNS_T_A:
+			put_a(a, hit.v);
+			return DNS_R_NOERROR;
+		case DNS_T_TXT:
+			put_txt(a, hit.v);
+			return DNS_R_NOERROR;
+		case DNS_T_ANY:
+			put_a(a, hit.v);
+			put_txt(a, hit.v);
+			return DNS_R_NOERROR;
+		default:
+			put_negative_soa(a);	/* NODATA: AAAA, MX, ... */
+			return DNS_R_NOERROR;
+		}
+	}
+	put_negative_soa(a);
+	if (empty_nonterminal(a, n))
+		return DNS_R_NOERROR;
+	return DNS_R_NXDOMAIN;
+}
+
+size_t
+dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
+    const uint8_t *pkt, size_t len, uint8_t *out, size_t outsize, int tcp,
+    int64_t now)
+{
+	struct dns_query	q;
+	struct ans		a;
+	size_t			limit, reserve;
+	int			rcode;
+
+	switch (dns_parse_query(pkt, len, &q)) {
+	case DNS_PARSE_OK:
+		break;
+	case DNS_PARSE_DROP:
+		return 0;
+	case DNS_PARSE_NOTIMP:
+		dns_writer_init(&a.w, out, outsize, &q, DNS_R_NOTIMP);
+		a.w.flags &= (uint16_t)~DNS_F_AA;
+		return dns_writer_finish(&a.w, DNS_R_NOTIMP);
+	case DNS_PARSE_FORMERR:
+	default:
+		/* Echo the id, and the question if it parsed (name_len). */
+		dns_writer_init(&a.w, out, outsize, &q, DNS_R_FORMERR);
+		a.w.flags &= (uint16_t)~DNS_F_AA;
+		return dns_writer_finish(&a.w, DNS_R_FORMERR);
+	}
+
+	/* The size limit of this response, less room for our OPT. */
+	if (tcp)
+		limit = DNS_TCP_MAX;
+	else if (q.edns)
+		limit = q.edns_udp < DNS_EDNS_MAX ? q.edns_udp : DNS_EDNS_MAX;
+	else
+		limit = DNS_UDP_MIN;
+	if (limit > outsize)
+		limit = outsize;
+	reserve = q.edns ? 11 : 0;
+	dns_writer_init(&a.w, out, limit > reserve ? limit - reserve : 0, &q,
+	    DNS_R_NOERROR);
+	a.c = c;
+	a.idx = idx;
+	a.q = &q;
+	a.now = now;
+	a.family = 0;
+
+	if (q.edns && q.edns_version > 0) {
+		/* RFC 6891 section 6.1.3: we speak version 0 only. */
+		a.w.flags &= (uint16_t)~DNS_F_AA;
+		rcode = DNS_R_BADVERS;
+	} else if ((q.qclass != DNS_C_IN && q.qclass != DNS_C_ANY) ||
+	    q.qtype == DNS_T_AXFR || q.qtype == DNS_T_IXFR ||
+	    (a.zone = find_zone(&a)) < 0) {
+		a.w.flags &= (uint16_t)~DNS_F_AA;
+		rcode = DNS_R_REFUSED;
+	} else {
+		a.z = index_zone_get(idx, a.zone);
+		if (a.zlab == 0)
+			rcode = answer_apex(&a);
+		else
+			rcode = answer_below(&a);
+	}
+
+	if (a.w.truncated) {
+		/* Nothing half-done: TC and an empty answer (RFC 2181 9). */
+		dns_writer_rewind(&a.w);
+	}
+	if (q.edns) {
+		a.w.cap += reserve;
+		dns_put_opt(&a.w, DNS_EDNS_MAX, q.edns_do, rcode);
+	}
+	return dns_writer_finish(&a.w, rcode);
+}
