@@ -176,10 +176,6 @@ parse_block(struct parser *ps, int depth)
 			*tail = n;
 			tail = &n->next;
 		} else {
-			if (n->child != NULL) {
-				perr(ps, "text after '}' (missing ';'?)");
-				break;
-			}
 			if (n->nargs >= CONF_ARGS_MAX) {
 				perr(ps, "too many arguments");
 				break;

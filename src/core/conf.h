@@ -10,7 +10,8 @@
  *   zone bl.example.org { code 127.0.0.2; txt "listed: $reason" }
  *
  * A statement is a name and arguments, ended by a newline, ';' or a
- * '{ ... }' block of child statements. Arguments may be double-quoted
+ * '{ ... }' block of child statements (after which another statement may
+ * follow on the same line). Arguments may be double-quoted
  * (with \" and \\). The tree is generic: each module reads its own keys,
  * and docs/CONFIG.md lists them all.
  */
