@@ -21,6 +21,10 @@
 struct store;
 
 #define INDEX_ZONES_MAX	64		/* zones in one snapshot */
+#define LIST_TEST_REASON "RFC 5782 test point"	/* reason of 127.0.0.2 */
+#define LIST_LINE_MAX	4096		/* bytes of one list file line */
+#define LIST_TXT_MAX	512		/* bytes of an entry's text */
+#define LIST_LINE_ENTRIES 64		/* CIDRs one range line can yield */
 
 /* What a listing answers with; shared between listings with equal values. */
 struct index_value {
@@ -126,6 +130,7 @@ struct list_entry {
 	int			 exclude;
 	uint32_t		 code;		/* 0 = default */
 	const char		*txt;		/* NULL = default */
+	int64_t			 expires_at;	/* "#@expires" in force, 0 = none */
 };
 
 enum list_format {
@@ -139,5 +144,50 @@ enum list_format {
 /* Format by name ("plain", "ip4set", ...); -1 if unknown. */
 int	list_format_parse(const char *name);
 const char *list_format_name(enum list_format f);
+
+/*
+ * The line parser: pure (no I/O), one line in, entries out, with the
+ * per-file state (default value, $n variables, "#@expires") kept in
+ * struct list_parser. docs/IMPORT-EXPORT.md describes the formats.
+ */
+struct list_parser;
+
+/* A parser for format f (not LIST_FMT_BIND). NULL if f cannot be read. */
+struct list_parser	*list_parser_new(enum list_format f);
+void			 list_parser_free(struct list_parser *p); /* NULL ok */
+
+/*
+ * Untrusted input: parse one line (len bytes, without the newline; a
+ * trailing CR is ignored). Returns the number of entries written to
+ * OUT:out (at most LIST_LINE_ENTRIES: an ip4set range line yields one
+ * CIDR per aligned block), 0 for a blank, comment, default-value or
+ * special line, or -1 for a malformed line. *OUT:msg is set to a static
+ * message on -1, to a note on a 0 return that deserves one (a skipped
+ * "$SOA" line), else NULL. The entries' txt points into the parser and
+ * stays valid until the next call.
+ */
+int	list_parse_line(struct list_parser *p, const char *line, size_t len,
+	    struct list_entry *out, const char **msg);
+
+/*
+ * Write prefix p as format f writes it (rbldnsd forms; "1.2.3.4" for a
+ * single IPv4 address) into dst. Returns dst.
+ */
+char	*list_format_prefix(const struct addr_prefix *p, char *dst,
+	    size_t dstsize);
+
+/*
+ * Escape text for an rbldnsd value: "$" becomes "$$" and bytes outside
+ * printable ASCII are dropped. Returns dst (always NUL-terminated).
+ */
+char	*list_escape_rbldnsd(const char *text, char *dst, size_t dstsize);
+
+/*
+ * Append text to b as one or more RFC 1035 section 5.1 <character-string>s:
+ * quoted, with '"' and '\\' escaped by a backslash, bytes outside
+ * printable ASCII as \DDD, split every 255 bytes of data.
+ */
+struct sbuf;
+void	list_bind_txt(struct sbuf *b, const char *text, size_t len);
 
 #endif /* FAIRLIST_LIST_H */

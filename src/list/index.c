@@ -1,0 +1,1021 @@
+/*
+ * index.c: the immutable index snapshot answering "which listings cover
+ * this address", and the builder that compiles it.
+ *
+ * Layout, per zone:
+ *  - IPv4 /32 entries (the bulk of any DNSBL) in a sorted uint32 key
+ *    array with a parallel uint32 value array, narrowed by a first-level
+ *    table on the top bits of the key (up to 16 bits, 65,537 offsets), then
+ *    a binary search of a few elements. 8 bytes per listed address.
+ *  - Every other prefix (IPv4 CIDRs in their IPv4-mapped 128-bit form, all
+ *    IPv6) as a node with a parent link to the next less specific covering
+ *    node, plus the nodes compiled into sorted disjoint intervals of the
+ *    128-bit space, each naming its most specific covering node (or none).
+ *    One binary search finds the most specific cover; the parent chain
+ *    gives the rest, most specific first.
+ *  - Values (code, reason, listed_at, expires_at) are interned: equal
+ *    values share one struct, and reasons are interned strings, so a
+ *    million listings with one reason cost one value.
+ *
+ * Exclusions (rbldnsd "!") are entries like any other: if the most
+ * specific live cover of an address is an exclusion, the address is not
+ * listed. Expired listings are skipped at lookup time as if absent (the
+ * lookups take now), so listings stop answering at their expiry without
+ * a rebuild. Exclusions never expire.
+ *
+ * Memory: the compiled arrays live in one anonymous mapping released by
+ * index_free; interned strings in a chain of malloc'd chunks. A snapshot
+ * is never written after index_builder_finish, so any number of threads
+ * may read it without locks. Nothing here logs or does I/O.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+
+#include "../core/log.h"
+#include "../core/xmalloc.h"
+#include "list.h"
+#include "list_int.h"
+
+#define EXCL32		0x80000000u	/* v32 flag: an exclusion */
+#define NONE		(-1)
+#define STRCHUNK	65536		/* bytes per string arena chunk */
+#define TOPBITS_MAX	16
+
+struct ikey {
+	uint64_t	hi, lo;		/* big-endian halves of the address */
+};
+
+struct inode {
+	struct ikey	k;
+	uint8_t		plen;
+	uint8_t		exclude;
+	uint32_t	value;		/* index into values (listings only) */
+	int32_t		parent;		/* less specific cover, or NONE */
+};
+
+struct izone {
+	struct index_zone	 z;
+	const uint32_t		*k32;		/* sorted IPv4 /32 keys */
+	const uint32_t		*v32;		/* value index | EXCL32 */
+	size_t			 n32;
+	const uint32_t		*top;		/* (1 << topbits) + 1 offsets */
+	unsigned		 topbits;
+	const struct inode	*nodes;
+	size_t			 nnodes;
+	const struct ikey	*istart;	/* interval starts, ascending */
+	const int32_t		*inode;		/* node per interval, or NONE */
+	size_t			 nint;
+};
+
+struct strchunk {
+	struct strchunk	*next;
+	size_t		 used, size;
+	char		 s[];
+};
+
+struct index {
+	struct izone		 zones[INDEX_ZONES_MAX];
+	int			 nzones;
+	struct index_value	*values;
+	size_t			 nvalues;
+	void			*map;		/* every array of every zone */
+	size_t			 mapsize;
+	struct strchunk		*strings;
+};
+
+/* Builder state. */
+struct b32 {
+	uint32_t	key;
+	uint32_t	val;
+};
+
+struct bnode {
+	struct ikey	k;
+	uint8_t		plen;
+	uint8_t		exclude;
+	uint32_t	value;
+	uint32_t	seq;
+};
+
+struct bzone {
+	struct index_zone	 z;
+	struct lvec		 e32;		/* struct b32 */
+	struct lvec		 nodes;		/* struct bnode */
+	/* Filled by finish: the compiled arrays before the final copy. */
+	struct lvec		 ints;		/* struct ikey */
+	struct lvec		 intn;		/* int32_t */
+};
+
+struct index_builder {
+	struct bzone		 zones[INDEX_ZONES_MAX];
+	int			 nzones;
+	struct lvec		 values;	/* struct index_value */
+	uint32_t		*vhash;		/* value id + 1, 0 = empty */
+	size_t			 vhcap;
+	const char		**shash;	/* interned strings */
+	size_t			 shcap, nstr;
+	struct strchunk		*strings;
+	uint32_t		 seq;
+	/* One-entry cache: imports add runs of equal values. */
+	int			 have_last;
+	uint32_t		 last_id;
+};
+
+/* Memory helpers (list_int.h). */
+
+void *
+list_map(size_t size)
+{
+	void	*p;
+
+	if (size == 0)
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fatal("mmap %zu bytes", size);
+	return p;
+}
+
+void
+list_unmap(void *p, size_t size)
+{
+	if (p != NULL && size > 0)
+		munmap(p, size);
+}
+
+void
+lvec_init(struct lvec *v, size_t esz)
+{
+	memset(v, 0, sizeof(*v));
+	v->esz = esz;
+}
+
+void *
+lvec_reserve(struct lvec *v, size_t n)
+{
+	size_t	 ncap;
+	void	*np;
+
+	if (v->cap - v->n >= n)
+		return (char *)v->p + v->n * v->esz;
+	ncap = v->cap != 0 ? v->cap : 4096 / v->esz;
+	while (ncap - v->n < n) {
+		if (ncap > SIZE_MAX / 2 / v->esz)
+			fatalx("lvec: too many elements");
+		ncap *= 2;
+	}
+	if (v->p == NULL)
+		np = list_map(ncap * v->esz);
+	else {
+		/* mremap moves pages instead of copying them. */
+		np = mremap(v->p, v->cap * v->esz, ncap * v->esz,
+		    MREMAP_MAYMOVE);
+		if (np == MAP_FAILED)
+			fatal("mremap %zu bytes", ncap * v->esz);
+	}
+	v->p = np;
+	v->cap = ncap;
+	return (char *)v->p + v->n * v->esz;
+}
+
+void
+lvec_push(struct lvec *v, const void *e)
+{
+	memcpy(lvec_reserve(v, 1), e, v->esz);
+	v->n++;
+}
+
+void
+lvec_free(struct lvec *v)
+{
+	list_unmap(v->p, v->cap * v->esz);
+	v->p = NULL;
+	v->n = v->cap = 0;
+}
+
+/* Strings: a chain of chunks; oversized strings get their own chunk. */
+static const char *
+str_store(struct strchunk **head, const char *s, size_t len)
+{
+	struct strchunk	*c = *head;
+	char		*d;
+
+	if (c == NULL || c->size - c->used < len + 1) {
+		size_t	size = len + 1 > STRCHUNK ? len + 1 : STRCHUNK;
+
+		c = xmalloc(sizeof(*c) + size);
+		c->size = size;
+		c->used = 0;
+		c->next = *head;
+		*head = c;
+	}
+	d = c->s + c->used;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	c->used += len + 1;
+	return d;
+}
+
+static void
+str_free_all(struct strchunk *c)
+{
+	struct strchunk	*next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+}
+
+static uint64_t
+hash_bytes(const void *p, size_t len, uint64_t h)
+{
+	const unsigned char	*s = p;
+	size_t			 i;
+
+	/* FNV-1a; the inputs are our own keys, not attacker-chosen. */
+	for (i = 0; i < len; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t
+hash_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static const char *
+intern(struct index_builder *b, const char *s)
+{
+	size_t		 len = strlen(s), i, mask;
+	const char	*d;
+
+	if ((b->nstr + 1) * 2 > b->shcap) {
+		size_t		 ncap = b->shcap != 0 ? b->shcap * 2 : 64;
+		const char	**nh = xcalloc(ncap, sizeof(*nh));
+
+		for (i = 0; i < b->shcap; i++) {
+			size_t	j;
+
+			if (b->shash[i] == NULL)
+				continue;
+			j = hash_bytes(b->shash[i], strlen(b->shash[i]),
+			    0xcbf29ce484222325ULL) & (ncap - 1);
+			while (nh[j] != NULL)
+				j = (j + 1) & (ncap - 1);
+			nh[j] = b->shash[i];
+		}
+		free(b->shash);
+		b->shash = nh;
+		b->shcap = ncap;
+	}
+	mask = b->shcap - 1;
+	i = hash_bytes(s, len, 0xcbf29ce484222325ULL) & mask;
+	while (b->shash[i] != NULL) {
+		if (strcmp(b->shash[i], s) == 0)
+			return b->shash[i];
+		i = (i + 1) & mask;
+	}
+	d = str_store(&b->strings, s, len);
+	b->shash[i] = d;
+	b->nstr++;
+	return d;
+}
+
+static uint64_t
+value_hash(const struct index_value *v)
+{
+	uint64_t	h;
+
+	h = hash_mix((uint64_t)(uintptr_t)v->reason ^ v->code);
+	h = hash_mix(h ^ (uint64_t)v->listed_at);
+	return hash_mix(h ^ (uint64_t)v->expires_at);
+}
+
+static int
+value_eq(const struct index_value *a, const struct index_value *b)
+{
+	/* Reasons are interned, so pointer equality is string equality. */
+	return a->code == b->code && a->reason == b->reason &&
+	    a->listed_at == b->listed_at && a->expires_at == b->expires_at;
+}
+
+static uint32_t
+value_intern(struct index_builder *b, const struct index_value *v)
+{
+	struct index_value	*vals;
+	size_t			 i, mask;
+
+	if ((b->values.n + 1) * 2 > b->vhcap) {
+		size_t		 ncap = b->vhcap != 0 ? b->vhcap * 2 : 64;
+		uint32_t	*nh = xcalloc(ncap, sizeof(*nh));
+
+		vals = b->values.p;
+		for (i = 0; i < b->values.n; i++) {
+			size_t	j = value_hash(&vals[i]) & (ncap - 1);
+
+			while (nh[j] != 0)
+				j = (j + 1) & (ncap - 1);
+			nh[j] = (uint32_t)i + 1;
+		}
+		free(b->vhash);
+		b->vhash = nh;
+		b->vhcap = ncap;
+	}
+	vals = b->values.p;
+	mask = b->vhcap - 1;
+	i = value_hash(v) & mask;
+	while (b->vhash[i] != 0) {
+		if (value_eq(&vals[b->vhash[i] - 1], v))
+			return b->vhash[i] - 1;
+		i = (i + 1) & mask;
+	}
+	if (b->values.n >= EXCL32 - 1)
+		fatalx("index: too many distinct values");
+	lvec_push(&b->values, v);
+	b->vhash[i] = (uint32_t)b->values.n;
+	return (uint32_t)b->values.n - 1;
+}
+
+static void
+key_of(const uint8_t a[ADDR_LEN], struct ikey *k)
+{
+	int	i;
+
+	k->hi = k->lo = 0;
+	for (i = 0; i < 8; i++) {
+		k->hi = k->hi << 8 | a[i];
+		k->lo = k->lo << 8 | a[i + 8];
+	}
+}
+
+static void
+key_to(const struct ikey *k, uint8_t a[ADDR_LEN])
+{
+	int	i;
+
+	for (i = 0; i < 8; i++) {
+		a[i] = (uint8_t)(k->hi >> (56 - 8 * i));
+		a[i + 8] = (uint8_t)(k->lo >> (56 - 8 * i));
+	}
+}
+
+static int
+key_cmp(const struct ikey *a, const struct ikey *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
+/* The last address of the prefix (k, plen). */
+static struct ikey
+key_last(const struct ikey *k, unsigned plen)
+{
+	struct ikey	l = *k;
+
+	if (plen == 0) {
+		l.hi = l.lo = UINT64_MAX;
+	} else if (plen < 64) {
+		l.hi |= UINT64_MAX >> plen;
+		l.lo = UINT64_MAX;
+	} else if (plen < 128) {
+		l.lo |= UINT64_MAX >> (plen - 64);
+	}
+	return l;
+}
+
+/* k + 1; returns 0 on wrap-around past the last address. */
+static int
+key_inc(struct ikey *k)
+{
+	if (++k->lo != 0)
+		return 1;
+	return ++k->hi != 0;
+}
+
+struct index_builder *
+index_builder_new(void)
+{
+	struct index_builder	*b = xcalloc(1, sizeof(*b));
+
+	lvec_init(&b->values, sizeof(struct index_value));
+	return b;
+}
+
+static void
+bzone_free(struct bzone *z)
+{
+	lvec_free(&z->e32);
+	lvec_free(&z->nodes);
+	lvec_free(&z->ints);
+	lvec_free(&z->intn);
+}
+
+void
+index_builder_free(struct index_builder *b)
+{
+	int	i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->nzones; i++)
+		bzone_free(&b->zones[i]);
+	lvec_free(&b->values);
+	free(b->vhash);
+	free(b->shash);
+	str_free_all(b->strings);
+	free(b);
+}
+
+int
+index_builder_zone(struct index_builder *b, const struct index_zone *z)
+{
+	struct bzone	*bz;
+
+	if (b->nzones >= INDEX_ZONES_MAX || z->name == NULL)
+		return -1;
+	bz = &b->zones[b->nzones];
+	memset(bz, 0, sizeof(*bz));
+	bz->z = *z;
+	bz->z.name = intern(b, z->name);
+	bz->z.txt = intern(b, z->txt != NULL ? z->txt : "");
+	bz->z.url = intern(b, z->url != NULL ? z->url : "");
+	lvec_init(&bz->e32, sizeof(struct b32));
+	lvec_init(&bz->nodes, sizeof(struct bnode));
+	lvec_init(&bz->ints, sizeof(struct ikey));
+	lvec_init(&bz->intn, sizeof(int32_t));
+	return b->nzones++;
+}
+
+int
+index_builder_add(struct index_builder *b, int zone,
+    const struct addr_prefix *p, int exclude, uint32_t code,
+    const char *reason, int64_t listed_at, int64_t expires_at)
+{
+	struct bzone		*bz;
+	struct index_value	 v;
+	struct b32		 e;
+	struct bnode		 n;
+	uint32_t		 id = 0, v4;
+	uint8_t			 a[ADDR_LEN];
+
+	if (zone < 0 || zone >= b->nzones || p->plen > 128)
+		return -1;
+	bz = &b->zones[zone];
+	if (!exclude) {
+		const struct index_value	*last;
+
+		v.code = code != 0 ? code : bz->z.code;
+		if (reason == NULL)
+			reason = "";
+		v.listed_at = listed_at;
+		v.expires_at = expires_at;
+		last = b->have_last ?
+		    (struct index_value *)b->values.p + b->last_id : NULL;
+		if (last != NULL && last->code == v.code &&
+		    last->listed_at == listed_at &&
+		    last->expires_at == expires_at &&
+		    strcmp(last->reason, reason) == 0) {
+			id = b->last_id;
+		} else {
+			v.reason = intern(b, reason);
+			v.reason_len = (uint32_t)strlen(v.reason);
+			id = value_intern(b, &v);
+			b->last_id = id;
+			b->have_last = 1;
+		}
+	}
+	/* Host bits are cleared so that a sloppy caller cannot corrupt order. */
+	memcpy(a, p->a, ADDR_LEN);
+	addr_mask(a, p->plen);
+	if (p->plen == 128 && addr_is_v4(a, &v4)) {
+		e.key = v4;
+		e.val = exclude ? EXCL32 : id;
+		lvec_push(&bz->e32, &e);
+		return 0;
+	}
+	memset(&n, 0, sizeof(n));
+	key_of(a, &n.k);
+	n.plen = p->plen;
+	n.exclude = exclude != 0;
+	n.value = id;
+	n.seq = b->seq++;
+	lvec_push(&bz->nodes, &n);
+	return 0;
+}
+
+/*
+ * Stable LSD radix sort of the /32 entries by key (two 16-bit passes), so
+ * that among equal keys the insertion order stays: the later add wins.
+ */
+static void
+sort32(struct lvec *v)
+{
+	struct b32	*a = v->p, *tmp;
+	size_t		 n = v->n, i, sum;
+	size_t		*cnt;
+	int		 pass;
+
+	if (n < 2)
+		return;
+	tmp = list_map(n * sizeof(*tmp));
+	cnt = xmalloc(65536 * sizeof(*cnt));
+	for (pass = 0; pass < 2; pass++) {
+		unsigned	 sh = pass * 16;
+		struct b32	*src = pass == 0 ? a : tmp;
+		struct b32	*dst = pass == 0 ? tmp : a;
+
+		memset(cnt, 0, 65536 * sizeof(*cnt));
+		for (i = 0; i < n; i++)
+			cnt[(src[i].key >> sh) & 0xffff]++;
+		for (sum = 0, i = 0; i < 65536; i++) {
+			size_t	c = cnt[i];
+
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[(src[i].key >> sh) & 0xffff]++] = src[i];
+	}
+	free(cnt);
+	list_unmap(tmp, n * sizeof(*tmp));
+}
+
+static int
+bnode_cmp(const void *pa, const void *pb)
+{
+	const struct bnode	*a = pa, *b = pb;
+	int			 c;
+
+	if ((c = key_cmp(&a->k, &b->k)) != 0)
+		return c;
+	if (a->plen != b->plen)
+		return a->plen < b->plen ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void
+emit_interval(struct bzone *z, const struct ikey *start, int32_t node)
+{
+	struct ikey	*s = z->ints.p;
+	int32_t		*n = z->intn.p;
+
+	if (z->ints.n > 0 && key_cmp(&s[z->ints.n - 1], start) == 0) {
+		/* Same start: the later (inner) decision replaces it. */
+		z->ints.n--;
+		z->intn.n--;
+	}
+	if (z->ints.n > 0 && n[z->intn.n - 1] == node)
+		return;		/* merge with the previous interval */
+	lvec_push(&z->ints, start);
+	lvec_push(&z->intn, &node);
+}
+
+/* Pop the stack entries that end before limit (all if limit is NULL). */
+static void
+pop_until(struct bzone *z, const struct bnode *nodes, int32_t *stack,
+    size_t *depth, const struct ikey *limit)
+{
+	while (*depth > 0) {
+		const struct bnode	*t = &nodes[stack[*depth - 1]];
+		struct ikey		 end = key_last(&t->k, t->plen);
+
+		if (limit != NULL && key_cmp(&end, limit) >= 0)
+			break;
+		(*depth)--;
+		if (key_inc(&end))
+			emit_interval(z, &end,
+			    *depth > 0 ? stack[*depth - 1] : NONE);
+	}
+}
+
+/* Sort, deduplicate (later add wins) and compile one zone's entries. */
+static void
+compile_zone(struct bzone *z)
+{
+	struct b32	*e = z->e32.p;
+	struct bnode	*nd = z->nodes.p;
+	size_t		 i, o, depth = 0;
+	int32_t		*stack;
+	struct ikey	 zero = { 0, 0 };
+
+	sort32(&z->e32);
+	for (i = 0, o = 0; i < z->e32.n; i++) {
+		if (i + 1 < z->e32.n && e[i + 1].key == e[i].key)
+			continue;	/* a later add of the same key wins */
+		e[o++] = e[i];
+	}
+	z->e32.n = o;
+
+	if (z->nodes.n > 1)
+		qsort(nd, z->nodes.n, sizeof(*nd), bnode_cmp);
+	for (i = 0, o = 0; i < z->nodes.n; i++) {
+		if (i + 1 < z->nodes.n && nd[i + 1].plen == nd[i].plen &&
+		    key_cmp(&nd[i + 1].k, &nd[i].k) == 0)
+			continue;
+		nd[o++] = nd[i];
+	}
+	z->nodes.n = o;
+
+	/*
+	 * Sweep the nodes in (start, length) order: prefixes nest or are
+	 * disjoint, so a stack holds the covers of the current position.
+	 * Each node's parent is the stack top when it is pushed.
+	 */
+	emit_interval(z, &zero, NONE);
+	stack = xreallocarray(NULL, 129, sizeof(*stack));
+	for (i = 0; i < z->nodes.n; i++) {
+		pop_until(z, nd, stack, &depth, &nd[i].k);
+		nd[i].seq = depth > 0 ? (uint32_t)stack[depth - 1] :
+		    UINT32_MAX;		/* seq now holds the parent */
+		stack[depth++] = (int32_t)i;
+		emit_interval(z, &nd[i].k, (int32_t)i);
+	}
+	pop_until(z, nd, stack, &depth, NULL);
+	free(stack);
+}
+
+static size_t
+align_up(size_t n)
+{
+	return (n + 15) & ~(size_t)15;
+}
+
+static unsigned
+top_bits(size_t n)
+{
+	unsigned	bits = 0;
+
+	/* About one to two keys per slot, at most 2^16 slots (256 KB). */
+	while (bits < TOPBITS_MAX && ((size_t)1 << (bits + 1)) <= n)
+		bits++;
+	return bits;
+}
+
+struct index *
+index_builder_finish(struct index_builder *b)
+{
+	struct index	*idx = xcalloc(1, sizeof(*idx));
+	size_t		 total = 0, off = 0, i;
+	char		*m;
+	int		 zi;
+
+	for (zi = 0; zi < b->nzones; zi++) {
+		struct bzone	*z = &b->zones[zi];
+
+		compile_zone(z);
+		if (z->e32.n > 0)
+			total += 2 * align_up(z->e32.n * 4) +
+			    align_up((((size_t)1 << top_bits(z->e32.n)) + 1) *
+			    4);
+		total += align_up(z->nodes.n * sizeof(struct inode));
+		total += align_up(z->ints.n * sizeof(struct ikey));
+		total += align_up(z->intn.n * sizeof(int32_t));
+	}
+	total += align_up(b->values.n * sizeof(struct index_value));
+	idx->mapsize = total;
+	idx->map = m = list_map(total);
+
+	for (zi = 0; zi < b->nzones; zi++) {
+		struct bzone		*z = &b->zones[zi];
+		struct izone		*iz = &idx->zones[zi];
+		const struct b32	*e = z->e32.p;
+		const struct bnode	*nd = z->nodes.p;
+
+		iz->z = z->z;
+		if ((iz->n32 = z->e32.n) > 0) {
+			uint32_t	*k = (uint32_t *)(m + off);
+			uint32_t	*v = (uint32_t *)(m + off +
+					    align_up(iz->n32 * 4));
+			uint32_t	*top;
+			size_t		 slots, s;
+			unsigned	 sh;
+
+			off += 2 * align_up(iz->n32 * 4);
+			iz->topbits = top_bits(iz->n32);
+			slots = (size_t)1 << iz->topbits;
+			top = (uint32_t *)(m + off);
+			off += align_up((slots + 1) * 4);
+			sh = 32 - iz->topbits;
+			for (i = 0, s = 0; i < iz->n32; i++) {
+				size_t	slot = (size_t)((uint64_t)e[i].key >>
+					    sh);
+
+				while (s <= slot)
+					top[s++] = (uint32_t)i;
+				k[i] = e[i].key;
+				v[i] = e[i].val;
+			}
+			while (s <= slots)
+				top[s++] = (uint32_t)iz->n32;
+			iz->k32 = k;
+			iz->v32 = v;
+			iz->top = top;
+		}
+		if ((iz->nnodes = z->nodes.n) > 0) {
+			struct inode	*n = (struct inode *)(m + off);
+
+			off += align_up(iz->nnodes * sizeof(*n));
+			for (i = 0; i < iz->nnodes; i++) {
+				n[i].k = nd[i].k;
+				n[i].plen = nd[i].plen;
+				n[i].exclude = nd[i].exclude;
+				n[i].value = nd[i].value;
+				n[i].parent = nd[i].seq == UINT32_MAX ? NONE :
+				    (int32_t)nd[i].seq;
+			}
+			iz->nodes = n;
+		}
+		iz->nint = z->ints.n;
+		iz->istart = (struct ikey *)(m + off);
+		memcpy(m + off, z->ints.p, z->ints.n * sizeof(struct ikey));
+		off += align_up(z->ints.n * sizeof(struct ikey));
+		iz->inode = (int32_t *)(m + off);
+		memcpy(m + off, z->intn.p, z->intn.n * sizeof(int32_t));
+		off += align_up(z->intn.n * sizeof(int32_t));
+		bzone_free(z);
+	}
+	idx->nzones = b->nzones;
+	idx->nvalues = b->values.n;
+	idx->values = (struct index_value *)(m + off);
+	if (b->values.n > 0)
+		memcpy(idx->values, b->values.p,
+		    b->values.n * sizeof(struct index_value));
+	off += align_up(b->values.n * sizeof(struct index_value));
+	/* The interned strings move to the snapshot. */
+	idx->strings = b->strings;
+	b->strings = NULL;
+	b->nzones = 0;
+	index_builder_free(b);
+	return idx;
+}
+
+void
+index_free(struct index *idx)
+{
+	if (idx == NULL)
+		return;
+	list_unmap(idx->map, idx->mapsize);
+	str_free_all(idx->strings);
+	free(idx);
+}
+
+int
+index_zone_count(const struct index *idx)
+{
+	return idx->nzones;
+}
+
+const struct index_zone *
+index_zone_get(const struct index *idx, int zone)
+{
+	if (zone < 0 || zone >= idx->nzones)
+		return NULL;
+	return &idx->zones[zone].z;
+}
+
+int
+index_zone_find(const struct index *idx, const char *name, size_t len)
+{
+	int	i;
+
+	for (i = 0; i < idx->nzones; i++) {
+		const char	*n = idx->zones[i].z.name;
+
+		if (strncmp(n, name, len) == 0 && n[len] == '\0')
+			return i;
+	}
+	return -1;
+}
+
+size_t
+index_zone_size(const struct index *idx, int zone)
+{
+	if (zone < 0 || zone >= idx->nzones)
+		return 0;
+	return idx->zones[zone].n32 + idx->zones[zone].nnodes;
+}
+
+int64_t
+index_next_expiry(const struct index *idx, int64_t now)
+{
+	int64_t	best = 0;
+	size_t	i;
+
+	for (i = 0; i < idx->nvalues; i++) {
+		int64_t	e = idx->values[i].expires_at;
+
+		if (e > now && (best == 0 || e < best))
+			best = e;
+	}
+	return best;
+}
+
+static int
+expired(const struct index_value *v, int64_t now)
+{
+	return v->expires_at != 0 && v->expires_at <= now;
+}
+
+/* Position of key in the zone's /32 array, or -1. */
+static ssize_t
+find32(const struct izone *z, uint32_t key)
+{
+	size_t	slot, lo, hi;
+
+	if (z->n32 == 0)
+		return -1;
+	slot = (size_t)((uint64_t)key >> (32 - z->topbits));
+	lo = z->top[slot];
+	hi = z->top[slot + 1];
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+
+		if (z->k32[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < z->top[slot + 1] && z->k32[lo] == key ? (ssize_t)lo : -1;
+}
+
+/* Index of the interval holding k (the first interval starts at 0). */
+static size_t
+find_interval(const struct izone *z, const struct ikey *k)
+{
+	size_t	lo = 0, hi = z->nint;
+
+	/* Last start <= k: binary search for the first start > k. */
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+
+		if (key_cmp(&z->istart[mid], k) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+/* The most specific node covering k, or NONE. */
+static int32_t
+cover_node(const struct izone *z, const uint8_t a[ADDR_LEN])
+{
+	struct ikey	k;
+
+	if (z->nnodes == 0)
+		return NONE;
+	key_of(a, &k);
+	return z->inode[find_interval(z, &k)];
+}
+
+static void
+hit_node(const struct index *idx, const struct izone *z, int32_t i,
+    struct index_hit *hit)
+{
+	const struct inode	*n = &z->nodes[i];
+
+	key_to(&n->k, hit->a);
+	hit->plen = n->plen;
+	hit->exclude = n->exclude;
+	hit->v = n->exclude ? NULL : &idx->values[n->value];
+}
+
+int
+index_match(const struct index *idx, int zone, const uint8_t a[ADDR_LEN],
+    int64_t now, struct index_hit *hit)
+{
+	const struct izone	*z;
+	uint32_t		 v4;
+	ssize_t			 i;
+	int32_t			 n;
+
+	if (idx == NULL || zone < 0 || zone >= idx->nzones)
+		return 0;
+	z = &idx->zones[zone];
+	if (z->n32 > 0 && addr_is_v4(a, &v4) && (i = find32(z, v4)) >= 0) {
+		uint32_t	val = z->v32[i];
+
+		if (val & EXCL32)
+			return 0;
+		if (!expired(&idx->values[val], now)) {
+			if (hit != NULL) {
+				memcpy(hit->a, a, ADDR_LEN);
+				hit->plen = 128;
+				hit->exclude = 0;
+				hit->v = &idx->values[val];
+			}
+			return 1;
+		}
+	}
+	n = cover_node(z, a);
+	while (n != NONE && !z->nodes[n].exclude &&
+	    expired(&idx->values[z->nodes[n].value], now))
+		n = z->nodes[n].parent;
+	if (n == NONE || z->nodes[n].exclude)
+		return 0;
+	if (hit != NULL)
+		hit_node(idx, z, n, hit);
+	return 1;
+}
+
+size_t
+index_lookup(const struct index *idx, int zone, const uint8_t a[ADDR_LEN],
+    int64_t now, struct index_hit *hits, size_t max)
+{
+	const struct izone	*z;
+	uint32_t		 v4;
+	ssize_t			 i;
+	int32_t			 n;
+	size_t			 count = 0;
+
+	if (idx == NULL || zone < 0 || zone >= idx->nzones || max == 0)
+		return 0;
+	z = &idx->zones[zone];
+	if (z->n32 > 0 && addr_is_v4(a, &v4) && (i = find32(z, v4)) >= 0) {
+		uint32_t	val = z->v32[i];
+
+		if ((val & EXCL32) || !expired(&idx->values[val], now)) {
+			memcpy(hits[0].a, a, ADDR_LEN);
+			hits[0].plen = 128;
+			hits[0].exclude = (val & EXCL32) != 0;
+			hits[0].v = (val & EXCL32) ? NULL : &idx->values[val];
+			count++;
+		}
+	}
+	for (n = cover_node(z, a); n != NONE && count < max;
+	    n = z->nodes[n].parent) {
+		if (!z->nodes[n].exclude &&
+		    expired(&idx->values[z->nodes[n].value], now))
+			continue;
+		hit_node(idx, z, n, &hits[count++]);
+	}
+	return count;
+}
+
+int
+index_any_within(const struct index *idx, int zone,
+    const struct addr_prefix *p)
+{
+	static const uint8_t	 v4net[ADDR_LEN] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0xff, 0xff };
+	const struct izone	*z;
+	struct addr_prefix	 v4p;
+	struct ikey		 first, last;
+	uint8_t			 a[ADDR_LEN];
+	size_t			 i;
+
+	if (idx == NULL || zone < 0 || zone >= idx->nzones || p->plen > 128)
+		return 0;
+	z = &idx->zones[zone];
+	memcpy(a, p->a, ADDR_LEN);
+	addr_mask(a, p->plen);
+
+	/* The /32 keys: intersect p with ::ffff:0:0/96. */
+	memcpy(v4p.a, v4net, ADDR_LEN);
+	v4p.plen = 96;
+	if (z->n32 > 0 && (addr_contains(p, v4p.a) || addr_contains(&v4p, a))) {
+		uint32_t	lo = 0, hi = UINT32_MAX;
+		size_t		l = 0, h = z->n32;
+
+		if (p->plen > 96) {
+			addr_is_v4(a, &lo);
+			hi = lo | (uint32_t)(UINT32_MAX >> (p->plen - 96));
+		}
+		while (l < h) {
+			size_t	mid = l + (h - l) / 2;
+
+			if (z->k32[mid] < lo)
+				l = mid + 1;
+			else
+				h = mid;
+		}
+		if (l < z->n32 && z->k32[l] <= hi)
+			return 1;
+	}
+	if (z->nnodes == 0)
+		return 0;
+	/*
+	 * A node intersects p if the interval holding p's first address has
+	 * a node, or the next interval starts inside p (adjacent intervals
+	 * without a node are merged, so the next one has a node).
+	 */
+	key_of(a, &first);
+	last = key_last(&first, p->plen);
+	i = find_interval(z, &first);
+	if (z->inode[i] != NONE)
+		return 1;
+	return i + 1 < z->nint && key_cmp(&z->istart[i + 1], &last) <= 0;
+}
