@@ -1,0 +1,112 @@
+/* test_name.c: names between text and wire form (dns/name.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dns/dns.h"
+
+static void
+test_from_text(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;		/* wire, NULL if invalid */
+		size_t		 want_len;
+	} t[] = {
+		{ "bl.example.org", "\x02" "bl" "\x07" "example" "\x03" "org"
+		    "\x00", 16 },
+		{ "BL.Example.ORG.", "\x02" "bl" "\x07" "example" "\x03" "org"
+		    "\x00", 16 },
+		{ "", "\x00", 1 },
+		{ ".", "\x00", 1 },
+		{ "a", "\x01" "a" "\x00", 3 },
+		{ "a..b", NULL, 0 },
+		{ ".a", NULL, 0 },
+		{ "a.b..", NULL, 0 },
+		{ "a\tb", NULL, 0 },
+		{ "a\x7f", NULL, 0 },
+	};
+	uint8_t	wire[DNS_NAME_MAX];
+	size_t	i, n;
+	int	fails = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = dns_name_from_text(t[i].in, wire, sizeof(wire));
+		if (t[i].want == NULL ? n != 0 : (n != t[i].want_len ||
+		    memcmp(wire, t[i].want, n) != 0)) {
+			print_error("'%s': got %zu bytes, want %zu\n",
+			    t[i].in, n, t[i].want_len);
+			fails++;
+		}
+	}
+	assert_int_equal(fails, 0);
+}
+
+static void
+test_limits(void **state)
+{
+	char	text[400];
+	uint8_t	wire[DNS_NAME_MAX + 10];
+	char	back[300];
+
+	(void)state;
+	/* A 63-byte label is fine, 64 is not. */
+	memset(text, 'a', 63);
+	text[63] = '\0';
+	assert_int_equal(dns_name_from_text(text, wire, sizeof(wire)), 65);
+	memset(text, 'a', 64);
+	text[64] = '\0';
+	assert_int_equal(dns_name_from_text(text, wire, sizeof(wire)), 0);
+
+	/* 253 characters make 255 wire bytes; 254 do not fit. */
+	memset(text, 'a', 253);
+	text[63] = text[127] = text[191] = '.';
+	text[253] = '\0';
+	assert_int_equal(dns_name_from_text(text, wire, sizeof(wire)), 255);
+	assert_int_equal(dns_name_to_text(wire, 255, back, sizeof(back)),
+	    253);
+	assert_string_equal(back, text);
+	assert_int_equal(dns_name_to_text(wire, 255, back, 253),
+	    (size_t)-1);
+	text[253] = 'a';
+	text[254] = '\0';
+	assert_int_equal(dns_name_from_text(text, wire, sizeof(wire)), 0);
+
+	/* cap is respected. */
+	assert_int_equal(dns_name_from_text("abc.de", wire, 7), 0);
+	assert_int_equal(dns_name_from_text("abc.de", wire, 8), 8);
+
+	/* Root to text, and a wire name cut short. */
+	assert_int_equal(dns_name_to_text((const uint8_t *)"", 1, back,
+	    sizeof(back)), 0);
+	assert_string_equal(back, "");
+	assert_int_equal(dns_name_to_text((const uint8_t *)"\x05" "ab", 3,
+	    back, sizeof(back)), (size_t)-1);
+}
+
+static void
+test_lower(void **state)
+{
+	uint8_t	b[8];
+
+	(void)state;
+	dns_lower(b, (const uint8_t *)"AZaz@[\xc1", 8);
+	assert_memory_equal(b, "azaz@[\xc1", 8);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_from_text),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_lower),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
