@@ -992,7 +992,8 @@ index_any_within(const struct index *idx, int zone,
 
 		if (p->plen > 96) {
 			addr_is_v4(a, &lo);
-			hi = lo | (uint32_t)(UINT32_MAX >> (p->plen - 96));
+			hi = p->plen == 128 ? lo :
+			    lo | (uint32_t)(UINT32_MAX >> (p->plen - 96));
 		}
 		while (l < h) {
 			size_t	mid = l + (h - l) / 2;
