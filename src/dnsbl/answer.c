@@ -77,43 +77,66 @@ dnsbl_conf_defaults(struct dnsbl_conf *c)
 
 /*
  * The zone holding the question: the longest suffix of the name, on a
- * label boundary, that is a zone. A label holding a '.' byte would make
- * the text form ambiguous, so no suffix that includes one can match.
+ * label boundary, that is a zone. One pass over the zones (there are at
+ * most INDEX_ZONES_MAX, usually a few) rather than index_zone_find once
+ * per suffix, which would cost labels x zones for a 36-label IPv6 name.
+ * A label holding a '.' byte makes the text form ambiguous, so no suffix
+ * that includes one can match.
  */
 static int
 find_zone(struct ans *a)
 {
 	const struct dns_query	*q = a->q;
+	const struct index_zone	*z;
 	const uint8_t		*l;
-	unsigned		 k, first = 0;
-	int			 zone;
+	uint8_t			 start[TEXT_NAME_MAX / 8];
+	unsigned		 k;
+	size_t			 zl, s, best_s = TEXT_NAME_MAX;
+	int			 i, nz, best = -1;
 
 	if (q->nlabels == 0)
 		return -1;
 	/* Text position of label k is its wire offset (dots for lengths). */
+	memset(start, 0, sizeof(start));
 	a->text_len = 0;
 	for (k = 0; k < q->nlabels; k++) {
 		l = q->lname + q->label_off[k];
 		if (memchr(l + 1, '.', l[0]) != NULL)
-			first = k + 1;
+			memset(start, 0, sizeof(start));
+		else
+			start[q->label_off[k] / 8] |=
+			    (uint8_t)(1u << (q->label_off[k] % 8));
 		if (k > 0)
 			a->text[a->text_len++] = '.';
 		memcpy(a->text + a->text_len, l + 1, l[0]);
 		a->text_len += l[0];
 	}
 	a->text[a->text_len] = '\0';
-	for (k = first; k < q->nlabels; k++) {
-		zone = index_zone_find(a->idx, a->text + q->label_off[k],
-		    a->text_len - q->label_off[k]);
-		if (zone >= 0) {
-			a->zlab = k;
-			a->zoff = (uint16_t)(DNS_HEADER_LEN + q->label_off[k]);
-			a->zwire = q->lname + q->label_off[k];
-			a->zwire_len = q->name_len - q->label_off[k];
-			return zone;
-		}
+	nz = index_zone_count(a->idx);
+	for (i = 0; i < nz; i++) {
+		if ((z = index_zone_get(a->idx, i)) == NULL ||
+		    z->name == NULL)
+			continue;
+		zl = strlen(z->name);
+		if (zl == 0 || zl > a->text_len)
+			continue;
+		s = a->text_len - zl;
+		if (s >= best_s || !(start[s / 8] & (1u << (s % 8))) ||
+		    memcmp(a->text + s, z->name, zl) != 0)
+			continue;
+		best = i;
+		best_s = s;
 	}
-	return -1;
+	if (best < 0)
+		return -1;
+	/* The label that starts at best_s. */
+	for (k = 0; q->label_off[k] != best_s; k++)
+		;
+	a->zlab = k;
+	a->zoff = (uint16_t)(DNS_HEADER_LEN + best_s);
+	a->zwire = q->lname + best_s;
+	a->zwire_len = q->name_len - best_s;
+	return best;
 }
 
 /*
@@ -468,7 +491,9 @@ put_txt(struct ans *a, const struct index_value *v)
 	size_t		start = dns_rr_begin(&a->w), rdl, off, n;
 	uint8_t		l;
 
-	expand(a, v, a->z->txt != NULL ? a->z->txt : "$reason", 0, &t);
+	/* A zone without a template still says why (its reason). */
+	expand(a, v, a->z->txt != NULL && a->z->txt[0] != '\0' ? a->z->txt :
+	    "$reason", 0, &t);
 	rdl = rr_head(a, DNS_HEADER_LEN, DNS_T_TXT, a->c->ttl);
 	/* RFC 1035 section 3.3.14: one or more <character-string>s. */
 	off = 0;

@@ -1,0 +1,853 @@
+/*
+ * test_answer.c: the DNSBL answer path (dnsbl/answer.c), fed raw query
+ * packets against an index built with index_builder_*. Each response is
+ * rendered as one line of text (rcode, flags, sections, decompressed
+ * names, rdata) and compared with the wanted line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/addr.h"
+#include "dns/dns.h"
+#include "dnsbl/dnsbl.h"
+#include "list/list.h"
+
+#define NOW		1795900000	/* 2026-11-28T22:13:20Z */
+#define LISTED		1795824000	/* 2026-11-28T00:00:00Z */
+#define WEEK		(7 * 86400)
+#define QF_EDNS		0x01
+#define QF_DO		0x02
+#define QF_V1		0x04
+#define QF_TCP		0x08
+
+static struct index	*idx;
+static struct dnsbl_conf conf;
+static char		 longreason[501];
+
+static void
+add(struct index_builder *b, int zone, const char *cidr, int exclude,
+    uint32_t code, const char *reason, int64_t listed, int64_t expires)
+{
+	struct addr_prefix	 p;
+	const char		*err;
+
+	assert_int_equal(addr_parse(cidr, &p, &err), 0);
+	assert_int_equal(index_builder_add(b, zone, &p, exclude, code, reason,
+	    listed, expires), 0);
+}
+
+/* The RFC 5782 section 5 test points index_load adds to every zone. */
+static void
+test_points(struct index_builder *b, int zone)
+{
+	add(b, zone, "127.0.0.2", 0, 0, LIST_TEST_REASON, 0, 0);
+	add(b, zone, "127.0.0.1", 1, 0, NULL, 0, 0);
+}
+
+static int
+setup(void **state)
+{
+	struct index_builder	*b;
+	struct index_zone	 z;
+	int			 zn;
+
+	(void)state;
+	memset(longreason, 'r', 500);
+	longreason[0] = '<';
+	longreason[499] = '>';
+	b = index_builder_new();
+
+	memset(&z, 0, sizeof(z));
+	z.name = "bl.test";
+	z.code = 0x7f000002;
+	z.txt = "$reason (listed $listed, expires $expires); see $url";
+	z.url = "https://bl.test/lookup/$ip";
+	z.serial = 2026112801;
+	zn = index_builder_zone(b, &z);
+	assert_int_equal(zn, 0);
+	test_points(b, zn);
+	add(b, zn, "192.0.2.1", 0, 0, "spam trap hit", LISTED, 0);
+	add(b, zn, "198.51.100.0/24", 0, 0x7f000003, "range", LISTED,
+	    LISTED + WEEK);
+	add(b, zn, "198.51.100.7", 1, 0, NULL, 0, 0);
+	add(b, zn, "203.0.113.5", 0, 0, "expired", 1000, 2000);
+	add(b, zn, "2001:db8::1", 0, 0, "v6 spam", LISTED, 0);
+	add(b, zn, "2001:db8:1::/48", 0, 0x7f00000a, "v6 range", LISTED, 0);
+
+	/* Nested under bl.test: the longest suffix wins. */
+	z.name = "big.bl.test";
+	z.code = 0x7f000004;
+	z.txt = "$reason|$reason|$reason|$reason|$reason|$reason";
+	z.url = "";
+	z.serial = 7;
+	zn = index_builder_zone(b, &z);
+	test_points(b, zn);
+	add(b, zn, "192.0.2.1", 0, 0, longreason, LISTED, 0);
+
+	/* No code and no template: 127.0.0.2 and the bare reason. */
+	z.name = "other.example";
+	z.code = 0;
+	z.txt = NULL;
+	z.url = NULL;
+	z.serial = 1;
+	zn = index_builder_zone(b, &z);
+	test_points(b, zn);
+	add(b, zn, "10.0.0.0/8", 0, 0, "ten", LISTED, 0);
+
+	z.name = "vars.test";
+	z.code = 0x7f000005;
+	z.txt = "$$ $zone $foo $ip $expires $url $";
+	z.url = "u/$ip/$zone/$url/$$";
+	z.serial = 3;
+	zn = index_builder_zone(b, &z);
+	test_points(b, zn);
+	add(b, zn, "192.0.2.1", 0, 0, "x", LISTED, LISTED + WEEK);
+	add(b, zn, "2001:db8::1", 0, 0, "x", LISTED, 0);
+
+	/* A template that expands past DNSBL_TXT_MAX. */
+	z.name = "huge.test";
+	z.code = 0x7f000006;
+	z.txt = "$reason$reason$reason$reason$reason$reason$reason$reason"
+	    "$reason$reason";
+	z.url = "";
+	z.serial = 4;
+	zn = index_builder_zone(b, &z);
+	add(b, zn, "192.0.2.1", 0, 0, longreason, LISTED, 0);
+
+	idx = index_builder_finish(b);
+	assert_non_null(idx);
+
+	dnsbl_conf_defaults(&conf);
+	conf.ns[0] = "ns1.bl.test";
+	conf.ns[1] = "ns2.example.net";
+	conf.nns = 2;
+	conf.soa_mname = "ns1.bl.test";
+	conf.soa_rname = "hostmaster.bl.test";
+	conf.soa_refresh = 3600;
+	conf.soa_retry = 900;
+	conf.soa_expire = 604800;
+	conf.soa_minimum = 300;
+	conf.ttl = 2100;
+	conf.ns_ttl = 86400;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	index_free(idx);
+	return 0;
+}
+
+/* A query for text name (case kept), type, class, with QF_* flags. */
+static size_t
+mkquery(uint8_t *pkt, const char *name, uint16_t type, uint16_t class,
+    int flags)
+{
+	size_t		 n = DNS_HEADER_LEN, l;
+	const char	*p = name, *dot;
+
+	memcpy(pkt, "\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12);
+	while (*p != '\0' && strcmp(p, ".") != 0) {
+		if ((dot = strchr(p, '.')) == NULL)
+			dot = p + strlen(p);
+		l = (size_t)(dot - p);
+		pkt[n++] = (uint8_t)l;
+		memcpy(pkt + n, p, l);
+		n += l;
+		p = *dot == '.' ? dot + 1 : dot;
+	}
+	pkt[n++] = 0;
+	pkt[n++] = (uint8_t)(type >> 8);
+	pkt[n++] = (uint8_t)type;
+	pkt[n++] = (uint8_t)(class >> 8);
+	pkt[n++] = (uint8_t)class;
+	if (flags & QF_EDNS) {
+		pkt[11] = 1;
+		memcpy(pkt + n, "\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00",
+		    11);
+		if (flags & QF_V1)
+			pkt[n + 6] = 1;
+		if (flags & QF_DO)
+			pkt[n + 7] = 0x80;
+		n += 11;
+	}
+	return n;
+}
+
+/* Response reader: a cursor that fails the test on a malformed message. */
+struct rr {
+	const uint8_t	*m;
+	size_t		 len, off;
+};
+
+static unsigned
+get16(struct rr *r)
+{
+	assert_true(r->off + 2 <= r->len);
+	r->off += 2;
+	return (unsigned)r->m[r->off - 2] << 8 | r->m[r->off - 1];
+}
+
+static unsigned long
+get32(struct rr *r)
+{
+	unsigned long	hi = get16(r);
+
+	return hi << 16 | get16(r);
+}
+
+/* Decompress a name into out (text with a trailing dot). */
+static void
+getname(struct rr *r, char *out, size_t outsize)
+{
+	size_t	o = r->off, n = 0, jumps = 0;
+	int	jumped = 0;
+	uint8_t	l;
+
+	out[0] = '\0';
+	for (;;) {
+		assert_true(o < r->len);
+		l = r->m[o];
+		if ((l & 0xc0) == 0xc0) {
+			size_t	to;
+
+			assert_true(o + 1 < r->len);
+			to = (size_t)(l & 0x3f) << 8 | r->m[o + 1];
+			assert_true(to < o);	/* strictly backwards */
+			assert_true(++jumps < 64);
+			if (!jumped)
+				r->off = o + 2;
+			jumped = 1;
+			o = to;
+			continue;
+		}
+		assert_true(l <= 63);
+		if (l == 0) {
+			if (!jumped)
+				r->off = o + 1;
+			if (n == 0)
+				snprintf(out, outsize, ".");
+			return;
+		}
+		assert_true(o + 1 + l <= r->len);
+		assert_true(n + l + 2 < outsize);
+		memcpy(out + n, r->m + o + 1, l);
+		n += l;
+		out[n++] = '.';
+		out[n] = '\0';
+		o += 1 + l;
+	}
+}
+
+static const char *
+typename(unsigned t)
+{
+	static char	buf[16];
+
+	switch (t) {
+	case DNS_T_A: return "A";
+	case DNS_T_NS: return "NS";
+	case DNS_T_SOA: return "SOA";
+	case DNS_T_TXT: return "TXT";
+	case DNS_T_AAAA: return "AAAA";
+	case DNS_T_MX: return "MX";
+	case DNS_T_ANY: return "ANY";
+	case DNS_T_AXFR: return "AXFR";
+	case DNS_T_OPT: return "OPT";
+	default:
+		snprintf(buf, sizeof(buf), "TYPE%u", t);
+		return buf;
+	}
+}
+
+static const char *
+rcodename(unsigned rc)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR",
+	    "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
+
+	if (rc < 6)
+		return names[rc];
+	if (rc == 16)
+		return "BADVERS";
+	return "RCODE?";
+}
+
+#define ADDF(...)	do { \
+	size_t _n = strlen(out); \
+	snprintf(out + _n, outsize - _n, __VA_ARGS__); \
+} while (0)
+
+/*
+ * Render a response as "RCODE flags | Q name type | AN owner ttl TYPE
+ * rdata | ..." with TXT strings joined by '/' between character-strings.
+ * OUT:txtlen (may be NULL) gets the total TXT bytes of the last TXT.
+ */
+static void
+render(const uint8_t *m, size_t len, char *out, size_t outsize,
+    size_t *txtlen)
+{
+	struct rr	r = { m, len, 0 };
+	unsigned	flags, qd, an, ns, ar, i, type, class, rdlen, rcode;
+	unsigned long	ttl;
+	char		name[300], name2[300];
+	static const char *const sec[] = { "AN", "NS", "AR" };
+	size_t		end, n;
+
+	out[0] = '\0';
+	assert_true(len >= 12);
+	(void)get16(&r);
+	flags = get16(&r);
+	qd = get16(&r);
+	an = get16(&r);
+	ns = get16(&r);
+	ar = get16(&r);
+	rcode = flags & 0x0f;
+	/* The extended rcode sits in the OPT: find it first. */
+	{
+		struct rr	s = r;
+
+		for (i = 0; i < qd; i++) {
+			getname(&s, name, sizeof(name));
+			s.off += 4;
+		}
+		for (i = 0; i < an + ns + ar; i++) {
+			getname(&s, name, sizeof(name));
+			type = get16(&s);
+			(void)get16(&s);
+			ttl = get32(&s);
+			rdlen = get16(&s);
+			if (type == DNS_T_OPT)
+				rcode |= (unsigned)(ttl >> 24) << 4;
+			s.off += rdlen;
+		}
+		assert_int_equal(s.off, len);
+	}
+	ADDF("%s%s%s%s%s", rcodename(rcode), flags & DNS_F_QR ? " qr" : "",
+	    flags & DNS_F_AA ? " aa" : "", flags & DNS_F_TC ? " tc" : "",
+	    flags & DNS_F_RD ? " rd" : "");
+	for (i = 0; i < qd; i++) {
+		getname(&r, name, sizeof(name));
+		type = get16(&r);
+		class = get16(&r);
+		ADDF(" | Q %s %s%s", name, typename(type),
+		    class == DNS_C_IN ? "" : " !IN");
+	}
+	for (i = 0; i < an + ns + ar; i++) {
+		const char	*s = sec[i < an ? 0 : i < an + ns ? 1 : 2];
+
+		getname(&r, name, sizeof(name));
+		type = get16(&r);
+		class = get16(&r);
+		ttl = get32(&r);
+		rdlen = get16(&r);
+		end = r.off + rdlen;
+		assert_true(end <= len);
+		if (type == DNS_T_OPT) {
+			ADDF(" | %s OPT udp=%u ver=%lu%s rdlen=%u", s, class,
+			    (ttl >> 16) & 0xff, ttl & 0x8000 ? " do" : "",
+			    rdlen);
+			r.off = end;
+			continue;
+		}
+		ADDF(" | %s %s %lu %s%s", s, name, ttl, typename(type),
+		    class == DNS_C_IN ? "" : " !IN");
+		switch (type) {
+		case DNS_T_A:
+			assert_int_equal(rdlen, 4);
+			ADDF(" %u.%u.%u.%u", m[r.off], m[r.off + 1],
+			    m[r.off + 2], m[r.off + 3]);
+			break;
+		case DNS_T_NS:
+			getname(&r, name, sizeof(name));
+			ADDF(" %s", name);
+			break;
+		case DNS_T_SOA:
+			getname(&r, name, sizeof(name));
+			getname(&r, name2, sizeof(name2));
+			ADDF(" %s %s", name, name2);
+			ADDF(" %lu", get32(&r));
+			ADDF(" %lu", get32(&r));
+			ADDF(" %lu", get32(&r));
+			ADDF(" %lu", get32(&r));
+			ADDF(" %lu", get32(&r));
+			break;
+		case DNS_T_TXT:
+			n = 0;
+			ADDF(" \"");
+			while (r.off < end) {
+				unsigned l = m[r.off];
+
+				assert_true(r.off + 1 + l <= end);
+				if (n > 0)
+					ADDF("/");
+				ADDF("%.*s", (int)l, (const char *)m + r.off +
+				    1);
+				n += l;
+				r.off += 1 + l;
+			}
+			ADDF("\"");
+			if (txtlen != NULL)
+				*txtlen = n;
+			break;
+		default:
+			break;
+		}
+		assert_int_equal(r.off <= end, 1);
+		r.off = end;
+	}
+}
+
+/* Query, answer, render; fail with got/want when they differ. */
+static int
+check(const char *what, const uint8_t *pkt, size_t plen, int tcp,
+    const char *want)
+{
+	static uint8_t	out[DNS_TCP_MAX];
+	static char	got[70000];
+	size_t		n;
+
+	n = dnsbl_answer(&conf, idx, pkt, plen, out, sizeof(out), tcp, NOW);
+	if (want == NULL) {
+		if (n != 0) {
+			print_error("%s: got %zu bytes, want no answer\n",
+			    what, n);
+			return 1;
+		}
+		return 0;
+	}
+	if (n == 0) {
+		print_error("%s: got no answer, want %s\n", what, want);
+		return 1;
+	}
+	/* Every answer echoes the id. */
+	if (out[0] != 0xbe || out[1] != 0xef) {
+		print_error("%s: id got %02x%02x, want beef\n", what, out[0],
+		    out[1]);
+		return 1;
+	}
+	render(out, n, got, sizeof(got), NULL);
+	if (strcmp(got, want) != 0) {
+		print_error("%s:\n  got  %s\n  want %s\n", what, got, want);
+		return 1;
+	}
+	return 0;
+}
+
+#define SOA_BL	"NS bl.test. 300 SOA ns1.bl.test. hostmaster.bl.test. " \
+	"2026112801 3600 900 604800 300"
+#define TP_TXT	"RFC 5782 test point (listed 1970-01-01T00:00:00Z, " \
+	"expires never); see https://bl.test/lookup/127.0.0.2"
+#define V6_1	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0" \
+	".0.2"
+#define V6_31	"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
+#define V6_1UP	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0" \
+	".0.2"
+#define V6_2	"2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0" \
+	".0.2"
+#define V6_R	"5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.8.b.d.0.1.0" \
+	".0.2"
+#define V6_MAP	"1.0.2.0.0.0.0.c.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0" \
+	".0.0"
+
+static void
+test_table(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*qname;
+		uint16_t	 qtype, qclass;
+		int		 flags;
+		const char	*want;
+	} t[] = {
+		/* RFC 5782 section 5 test points. */
+		{ "test point A", "2.0.0.127.bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q 2.0.0.127.bl.test. A | "
+		    "AN 2.0.0.127.bl.test. 2100 A 127.0.0.2" },
+		{ "test point TXT", "2.0.0.127.bl.test", DNS_T_TXT, 1, 0,
+		    "NOERROR qr aa rd | Q 2.0.0.127.bl.test. TXT | "
+		    "AN 2.0.0.127.bl.test. 2100 TXT \"" TP_TXT "\"" },
+		{ "test point not listed", "1.0.0.127.bl.test", DNS_T_A, 1,
+		    0, "NXDOMAIN qr aa rd | Q 1.0.0.127.bl.test. A | "
+		    SOA_BL },
+		/* Listed addresses, codes, TXT expansion. */
+		{ "listed A", "1.2.0.192.bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q 1.2.0.192.bl.test. A | "
+		    "AN 1.2.0.192.bl.test. 2100 A 127.0.0.2" },
+		{ "listed TXT", "1.2.0.192.bl.test", DNS_T_TXT, 1, 0,
+		    "NOERROR qr aa rd | Q 1.2.0.192.bl.test. TXT | "
+		    "AN 1.2.0.192.bl.test. 2100 TXT \"spam trap hit (listed "
+		    "2026-11-28T00:00:00Z, expires never); see "
+		    "https://bl.test/lookup/192.0.2.1\"" },
+		{ "listed ANY", "1.2.0.192.bl.test", DNS_T_ANY, 1, 0,
+		    "NOERROR qr aa rd | Q 1.2.0.192.bl.test. ANY | "
+		    "AN 1.2.0.192.bl.test. 2100 A 127.0.0.2 | "
+		    "AN 1.2.0.192.bl.test. 2100 TXT \"spam trap hit (listed "
+		    "2026-11-28T00:00:00Z, expires never); see "
+		    "https://bl.test/lookup/192.0.2.1\"" },
+		{ "listed AAAA: NODATA", "1.2.0.192.bl.test", DNS_T_AAAA, 1,
+		    0, "NOERROR qr aa rd | Q 1.2.0.192.bl.test. AAAA | "
+		    SOA_BL },
+		{ "listed MX: NODATA", "1.2.0.192.bl.test", DNS_T_MX, 1, 0,
+		    "NOERROR qr aa rd | Q 1.2.0.192.bl.test. MX | " SOA_BL },
+		{ "listed, class ANY", "1.2.0.192.bl.test", DNS_T_A, 255, 0,
+		    "NOERROR qr aa rd | Q 1.2.0.192.bl.test. A !IN | "
+		    "AN 1.2.0.192.bl.test. 2100 A 127.0.0.2" },
+		{ "case echoed", "1.2.0.192.BL.Test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q 1.2.0.192.BL.Test. A | "
+		    "AN 1.2.0.192.BL.Test. 2100 A 127.0.0.2" },
+		{ "case in NXDOMAIN SOA", "9.9.9.9.bL.TeSt", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 9.9.9.9.bL.TeSt. A | "
+		    "NS bL.TeSt. 300 SOA ns1.bL.TeSt. hostmaster.bL.TeSt. "
+		    "2026112801 3600 900 604800 300" },
+		{ "range code", "5.100.51.198.bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q 5.100.51.198.bl.test. A | "
+		    "AN 5.100.51.198.bl.test. 2100 A 127.0.0.3" },
+		{ "range TXT expires", "5.100.51.198.bl.test", DNS_T_TXT, 1,
+		    0, "NOERROR qr aa rd | Q 5.100.51.198.bl.test. TXT | "
+		    "AN 5.100.51.198.bl.test. 2100 TXT \"range (listed "
+		    "2026-11-28T00:00:00Z, expires 2026-12-05T00:00:00Z); "
+		    "see https://bl.test/lookup/198.51.100.5\"" },
+		{ "excluded", "7.100.51.198.bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 7.100.51.198.bl.test. A | "
+		    SOA_BL },
+		{ "expired", "5.113.0.203.bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 5.113.0.203.bl.test. A | "
+		    SOA_BL },
+		{ "unlisted TXT", "9.9.9.9.bl.test", DNS_T_TXT, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 9.9.9.9.bl.test. TXT | " SOA_BL },
+		/* Zone apex. */
+		{ "apex SOA", "bl.test", DNS_T_SOA, 1, 0,
+		    "NOERROR qr aa rd | Q bl.test. SOA | AN bl.test. 86400 SOA "
+		    "ns1.bl.test. hostmaster.bl.test. 2026112801 3600 900 "
+		    "604800 300" },
+		{ "apex NS", "bl.test", DNS_T_NS, 1, 0,
+		    "NOERROR qr aa rd | Q bl.test. NS | AN bl.test. 86400 NS "
+		    "ns1.bl.test. | AN bl.test. 86400 NS ns2.example.net." },
+		{ "apex ANY", "Bl.Test.", DNS_T_ANY, 1, 0,
+		    "NOERROR qr aa rd | Q Bl.Test. ANY | AN Bl.Test. 86400 SOA "
+		    "ns1.Bl.Test. hostmaster.Bl.Test. 2026112801 3600 900 "
+		    "604800 300 | AN Bl.Test. 86400 NS ns1.Bl.Test. | "
+		    "AN Bl.Test. 86400 NS ns2.example.net." },
+		{ "apex A: NODATA", "bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q bl.test. A | " SOA_BL },
+		{ "apex TXT: NODATA", "bl.test", DNS_T_TXT, 1, 0,
+		    "NOERROR qr aa rd | Q bl.test. TXT | " SOA_BL },
+		{ "nested apex SOA", "big.bl.test", DNS_T_SOA, 1, 0,
+		    "NOERROR qr aa rd | Q big.bl.test. SOA | AN big.bl.test. "
+		    "86400 SOA ns1.bl.test. hostmaster.bl.test. 7 3600 900 "
+		    "604800 300" },
+		/* Outside, classes, transfers. */
+		{ "outside", "example.com", DNS_T_A, 1, 0,
+		    "REFUSED qr rd | Q example.com. A" },
+		{ "suffix not on a label", "xbl.test", DNS_T_A, 1, 0,
+		    "REFUSED qr rd | Q xbl.test. A" },
+		{ "parent of zone", "test", DNS_T_SOA, 1, 0,
+		    "REFUSED qr rd | Q test. SOA" },
+		{ "root", ".", DNS_T_NS, 1, 0, "REFUSED qr rd | Q . NS" },
+		{ "class CH", "2.0.0.127.bl.test", DNS_T_TXT, DNS_C_CH, 0,
+		    "REFUSED qr rd | Q 2.0.0.127.bl.test. TXT !IN" },
+		{ "AXFR", "bl.test", DNS_T_AXFR, 1, QF_TCP,
+		    "REFUSED qr rd | Q bl.test. AXFR" },
+		/* Empty non-terminals and other names in the zone. */
+		{ "ENT /8 test point", "127.bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q 127.bl.test. A | " SOA_BL },
+		{ "ENT /16", "0.127.bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q 0.127.bl.test. A | " SOA_BL },
+		{ "ENT /24", "2.0.192.bl.test", DNS_T_TXT, 1, 0,
+		    "NOERROR qr aa rd | Q 2.0.192.bl.test. TXT | " SOA_BL },
+		{ "ENT inside a listed range", "100.51.198.bl.test",
+		    DNS_T_A, 1, 0, "NOERROR qr aa rd | Q 100.51.198.bl.test. "
+		    "A | " SOA_BL },
+		{ "not an ENT", "9.9.bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 9.9.bl.test. A | " SOA_BL },
+		{ "leading zero", "01.2.0.192.bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 01.2.0.192.bl.test. A | " SOA_BL },
+		{ "octet 256", "1.2.0.256.bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 1.2.0.256.bl.test. A | " SOA_BL },
+		{ "five labels", "1.1.2.0.192.bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 1.1.2.0.192.bl.test. A | "
+		    SOA_BL },
+		{ "word", "www.bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q www.bl.test. A | " SOA_BL },
+		/* IPv6 nibbles (RFC 5782 section 2.4). */
+		{ "v6 listed", V6_1 ".bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q " V6_1 ".bl.test. A | AN " V6_1
+		    ".bl.test. 2100 A 127.0.0.2" },
+		{ "v6 upper-case hex", V6_1UP ".bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q " V6_1UP ".bl.test. A | AN " V6_1UP
+		    ".bl.test. 2100 A 127.0.0.2" },
+		{ "v6 TXT", V6_1 ".bl.test", DNS_T_TXT, 1, 0,
+		    "NOERROR qr aa rd | Q " V6_1 ".bl.test. TXT | AN " V6_1
+		    ".bl.test. 2100 TXT \"v6 spam (listed 2026-11-28T00:00:00Z"
+		    ", expires never); see https://bl.test/lookup/"
+		    "2001:db8::1\"" },
+		{ "v6 range", V6_R ".bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q " V6_R ".bl.test. A | AN " V6_R
+		    ".bl.test. 2100 A 127.0.0.10" },
+		{ "v6 unlisted", V6_2 ".bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q " V6_2 ".bl.test. A | " SOA_BL },
+		{ "v6 ENT", "8.b.d.0.1.0.0.2.bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q 8.b.d.0.1.0.0.2.bl.test. A | "
+		    SOA_BL },
+		{ "v6 not an ENT", "3.8.b.d.0.1.0.0.2.bl.test", DNS_T_A, 1,
+		    0, "NXDOMAIN qr aa rd | Q 3.8.b.d.0.1.0.0.2.bl.test. A | "
+		    SOA_BL },
+		{ "v6 bad nibble", "g" V6_1 ".bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q g" V6_1 ".bl.test. A | " SOA_BL },
+		{ "v6 two-char label", "01" V6_1 ".bl.test", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 01" V6_1 ".bl.test. A | " SOA_BL },
+		{ "v6 31 nibbles: ENT", V6_31 ".bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q " V6_31 ".bl.test. A | " SOA_BL },
+		/* Several zones, each with its own code and template. */
+		{ "nested zone A", "1.2.0.192.big.bl.test", DNS_T_A, 1, 0,
+		    "NOERROR qr aa rd | Q 1.2.0.192.big.bl.test. A | "
+		    "AN 1.2.0.192.big.bl.test. 2100 A 127.0.0.4" },
+		{ "zone without code", "1.2.3.10.other.example", DNS_T_A, 1,
+		    0, "NOERROR qr aa rd | Q 1.2.3.10.other.example. A | "
+		    "AN 1.2.3.10.other.example. 2100 A 127.0.0.2" },
+		{ "zone without template", "1.2.3.10.other.example",
+		    DNS_T_TXT, 1, 0, "NOERROR qr aa rd | Q "
+		    "1.2.3.10.other.example. TXT | AN 1.2.3.10.other.example. "
+		    "2100 TXT \"ten\"" },
+		{ "other zone SOA", "1.1.1.1.other.example", DNS_T_A, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 1.1.1.1.other.example. A | "
+		    "NS other.example. 300 SOA ns1.bl.test. "
+		    "hostmaster.bl.test. 1 3600 900 604800 300" },
+		{ "template variables", "1.2.0.192.vars.test", DNS_T_TXT, 1,
+		    0, "NOERROR qr aa rd | Q 1.2.0.192.vars.test. TXT | "
+		    "AN 1.2.0.192.vars.test. 2100 TXT \"$ vars.test $foo "
+		    "192.0.2.1 2026-12-05T00:00:00Z u/192.0.2.1/vars.test/$url/$"
+		    " $\"" },
+		{ "v4-mapped nibbles", V6_MAP ".vars.test", DNS_T_TXT, 1, 0,
+		    "NOERROR qr aa rd | Q " V6_MAP ".vars.test. TXT | AN "
+		    V6_MAP ".vars.test. 2100 TXT \"$ vars.test $foo "
+		    "::ffff:192.0.2.1 2026-12-05T00:00:00Z "
+		    "u/::ffff:192.0.2.1/vars.test/$url/$ $\"" },
+		{ "v6 $ip", V6_1 ".vars.test", DNS_T_TXT, 1, 0,
+		    "NOERROR qr aa rd | Q " V6_1 ".vars.test. TXT | AN "
+		    V6_1 ".vars.test. 2100 TXT \"$ vars.test $foo 2001:db8::1 "
+		    "never u/2001:db8::1/vars.test/$url/$ $\"" },
+		/* EDNS (RFC 6891). */
+		{ "EDNS echoed", "2.0.0.127.bl.test", DNS_T_A, 1, QF_EDNS,
+		    "NOERROR qr aa rd | Q 2.0.0.127.bl.test. A | "
+		    "AN 2.0.0.127.bl.test. 2100 A 127.0.0.2 | "
+		    "AR OPT udp=4096 ver=0 rdlen=0" },
+		{ "EDNS DO echoed", "9.9.9.9.bl.test", DNS_T_A, 1,
+		    QF_EDNS | QF_DO, "NXDOMAIN qr aa rd | Q 9.9.9.9.bl.test. "
+		    "A | " SOA_BL " | AR OPT udp=4096 ver=0 do rdlen=0" },
+		{ "BADVERS", "2.0.0.127.bl.test", DNS_T_A, 1,
+		    QF_EDNS | QF_V1, "BADVERS qr rd | Q 2.0.0.127.bl.test. A"
+		    " | AR OPT udp=4096 ver=0 rdlen=0" },
+		{ "EDNS REFUSED", "example.com", DNS_T_A, 1, QF_EDNS,
+		    "REFUSED qr rd | Q example.com. A | "
+		    "AR OPT udp=4096 ver=0 rdlen=0" },
+	};
+	uint8_t	pkt[600];
+	size_t	i, n;
+	int	fails = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = mkquery(pkt, t[i].qname, t[i].qtype, t[i].qclass,
+		    t[i].flags);
+		fails += check(t[i].name, pkt, n, (t[i].flags & QF_TCP) != 0,
+		    t[i].want);
+	}
+	assert_int_equal(fails, 0);
+}
+
+/* Negative TTL is min(SOA TTL, SOA minimum) (RFC 2308 section 5). */
+static void
+test_negative_ttl(void **state)
+{
+	uint8_t	pkt[600];
+	size_t	n;
+	int	fails = 0;
+
+	(void)state;
+	conf.ns_ttl = 120;
+	n = mkquery(pkt, "9.9.9.9.bl.test", DNS_T_A, 1, 0);
+	fails += check("ns_ttl below minimum", pkt, n, 0,
+	    "NXDOMAIN qr aa rd | Q 9.9.9.9.bl.test. A | NS bl.test. 120 SOA "
+	    "ns1.bl.test. hostmaster.bl.test. 2026112801 3600 900 604800 "
+	    "300");
+	conf.ns_ttl = 86400;
+	assert_int_equal(fails, 0);
+}
+
+static void
+test_malformed(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*pkt;
+		size_t		 len;
+		const char	*want;		/* NULL: no answer */
+	} t[] = {
+#define PK(s)	s, sizeof(s) - 1
+		{ "runt", PK("\xbe\xef\x01\x00\x00\x01"), NULL },
+		{ "response", PK("\xbe\xef\x81\x80\x00\x01\x00\x00\x00\x00"
+		    "\x00\x00" "\x01" "2" "\x01" "0" "\x01" "0" "\x03" "127"
+		    "\x02" "bl" "\x04" "test" "\x00" "\x00\x01\x00\x01"),
+		    NULL },
+		{ "FORMERR no question", PK("\xbe\xef\x01\x00\x00\x02\x00"
+		    "\x00\x00\x00\x00\x00"), "FORMERR qr rd" },
+		{ "FORMERR compressed", PK("\xbe\xef\x01\x00\x00\x01\x00\x00"
+		    "\x00\x00\x00\x00" "\xc0\x0c\x00\x01\x00\x01"),
+		    "FORMERR qr rd" },
+		{ "FORMERR trailing, question echoed",
+		    PK("\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+		    "\x02" "bl" "\x04" "test" "\x00" "\x00\x06\x00\x01" "zz"),
+		    "FORMERR qr rd | Q bl.test. SOA" },
+		{ "FORMERR two OPTs",
+		    PK("\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x02"
+		    "\x02" "bl" "\x04" "test" "\x00" "\x00\x06\x00\x01"
+		    "\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00"
+		    "\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00"),
+		    "FORMERR qr rd | Q bl.test. SOA" },
+		{ "NOTIMP", PK("\xbe\xef\x28\x00\x00\x01\x00\x00\x00\x00"
+		    "\x00\x00" "\x02" "bl" "\x04" "test" "\x00"
+		    "\x00\x06\x00\x01"), "NOTIMP qr" },
+#undef PK
+	};
+	size_t	i;
+	int	fails = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		fails += check(t[i].name, (const uint8_t *)t[i].pkt, t[i].len,
+		    0, t[i].want);
+	assert_int_equal(fails, 0);
+}
+
+/*
+ * The big zone's TXT is 6 x 500 reason bytes: it needs TCP or a big EDNS
+ * buffer; over plain UDP the answer goes empty with TC.
+ */
+static void
+test_truncation(void **state)
+{
+	static uint8_t	out[DNS_TCP_MAX];
+	static char	got[70000];
+	uint8_t		pkt[600];
+	size_t		n, qn, txtlen = 0;
+	int		fails = 0;
+	const char	*q = "1.2.0.192.big.bl.test";
+
+	(void)state;
+	qn = mkquery(pkt, q, DNS_T_TXT, 1, 0);
+	fails += check("big TXT over UDP", pkt, qn, 0,
+	    "NOERROR qr aa tc rd | Q 1.2.0.192.big.bl.test. TXT");
+	n = dnsbl_answer(&conf, idx, pkt, qn, out, sizeof(out), 0, NOW);
+	assert_true(n <= DNS_UDP_MIN);
+
+	/* EDNS 1232: still too small, TC and the OPT. */
+	qn = mkquery(pkt, q, DNS_T_TXT, 1, QF_EDNS);
+	fails += check("big TXT over EDNS 1232", pkt, qn, 0,
+	    "NOERROR qr aa tc rd | Q 1.2.0.192.big.bl.test. TXT | "
+	    "AR OPT udp=4096 ver=0 rdlen=0");
+
+	/* EDNS 4096: it fits over UDP. */
+	qn = mkquery(pkt, q, DNS_T_TXT, 1, QF_EDNS);
+	pkt[qn - 8] = 0x10;
+	pkt[qn - 7] = 0x00;
+	n = dnsbl_answer(&conf, idx, pkt, qn, out, sizeof(out), 0, NOW);
+	render(out, n, got, sizeof(got), &txtlen);
+	if (txtlen != 6 * 500 + 5 || (out[2] & 0x02) || n > DNS_EDNS_MAX) {
+		print_error("EDNS 4096: got %zu TXT bytes in %zu, tc=%d, want "
+		    "3005 bytes, no tc\n", txtlen, n, (out[2] & 0x02) != 0);
+		fails++;
+	}
+	/* A client offering 65535 still gets at most DNS_EDNS_MAX. */
+	qn = mkquery(pkt, "1.2.0.192.huge.test", DNS_T_TXT, 1, QF_EDNS);
+	pkt[qn - 8] = 0xff;
+	pkt[qn - 7] = 0xff;
+	n = dnsbl_answer(&conf, idx, pkt, qn, out, sizeof(out), 0, NOW);
+	if (n > DNS_EDNS_MAX || !(out[2] & 0x02)) {
+		print_error("EDNS 65535 huge: got %zu bytes tc=%d, want <= "
+		    "4096 with tc\n", n, (out[2] & 0x02) != 0);
+		fails++;
+	}
+
+	/* TCP: the whole answer, over 2048 bytes. */
+	qn = mkquery(pkt, q, DNS_T_ANY, 1, 0);
+	n = dnsbl_answer(&conf, idx, pkt, qn, out, sizeof(out), 1, NOW);
+	render(out, n, got, sizeof(got), &txtlen);
+	if (n <= 2048 || txtlen != 3005 || (out[2] & 0x02) ||
+	    strncmp(got, "NOERROR qr aa rd | Q 1.2.0.192.big.bl.test. ANY | "
+	    "AN 1.2.0.192.big.bl.test. 2100 A 127.0.0.4 | AN "
+	    "1.2.0.192.big.bl.test. 2100 TXT \"<rrr", 120) != 0) {
+		print_error("TCP: got %zu bytes, %zu TXT, %.150s\n", n, txtlen,
+		    got);
+		fails++;
+	}
+
+	/* The cap: DNSBL_TXT_MAX bytes, in 255-byte character-strings. */
+	qn = mkquery(pkt, "1.2.0.192.huge.test", DNS_T_TXT, 1, 0);
+	n = dnsbl_answer(&conf, idx, pkt, qn, out, sizeof(out), 1, NOW);
+	render(out, n, got, sizeof(got), &txtlen);
+	if (txtlen != DNSBL_TXT_MAX) {
+		print_error("cap: got %zu TXT bytes, want %d\n", txtlen,
+		    DNSBL_TXT_MAX);
+		fails++;
+	}
+	/* 4096 = 16 x 255 + 16: 17 strings, the first ones full. */
+	if (n != 12 + 25 + 12 + DNSBL_TXT_MAX + 17 || out[12 + 25 + 12] !=
+	    255) {
+		print_error("cap: got %zu bytes, want %d\n", n,
+		    12 + 25 + 12 + DNSBL_TXT_MAX + 17);
+		fails++;
+	}
+	/* A small output buffer limits even TCP. */
+	n = dnsbl_answer(&conf, idx, pkt, qn, out, 600, 1, NOW);
+	if (n > 600 || !(out[2] & 0x02)) {
+		print_error("outsize 600: got %zu bytes tc=%d\n", n,
+		    (out[2] & 0x02) != 0);
+		fails++;
+	}
+	assert_int_equal(fails, 0);
+}
+
+/* The listed A answer is exactly header, question and a 16-byte RR. */
+static void
+test_compression(void **state)
+{
+	uint8_t	pkt[600], out[600];
+	size_t	qn, n;
+
+	(void)state;
+	qn = mkquery(pkt, "2.0.0.127.bl.test", DNS_T_A, 1, 0);
+	n = dnsbl_answer(&conf, idx, pkt, qn, out, sizeof(out), 0, NOW);
+	assert_int_equal(n, qn + 16);
+	assert_memory_equal(out + qn, "\xc0\x0c\x00\x01\x00\x01\x00\x00\x08"
+	    "\x34\x00\x04\x7f\x00\x00\x02", 16);
+	/* The SOA owner points at the apex inside the question. */
+	qn = mkquery(pkt, "9.9.9.9.bl.test", DNS_T_A, 1, 0);
+	n = dnsbl_answer(&conf, idx, pkt, qn, out, sizeof(out), 0, NOW);
+	assert_int_equal(out[qn], 0xc0);
+	assert_int_equal(out[qn + 1], 12 + 8);
+	/* mname ns1.bl.test: "ns1" then a pointer to the apex. */
+	assert_memory_equal(out + qn + 12, "\x03" "ns1\xc0\x14", 6);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_negative_ttl),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_compression),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
