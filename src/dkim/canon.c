@@ -1,0 +1,600 @@
+/*
+ * canon.c: DKIM canonicalization and the header store.
+ *
+ * Implements RFC 6376 section 3.4: simple and relaxed canonicalization of
+ * header fields (3.4.1, 3.4.2) and bodies (3.4.3, 3.4.4, with errata 1384:
+ * an empty body is empty under relaxed, one CRLF under simple), and the
+ * header selection of section 5.4.2 (bottom-up, a missing field hashes
+ * nothing). The body canonicalizer streams: it keeps only a few flags
+ * between chunks, and hashes unchanged input in place, in spans as long
+ * as the input allows, so clean text costs little more than the SHA-256
+ * itself. Bare LF is read as CRLF throughout. No I/O, no logging.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "dkim_int.h"
+
+static EVP_MD		*sha256_md;
+static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	/* An explicit fetch once, not an implicit one per digest. */
+	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("dkim: OpenSSL has no SHA256");
+}
+
+const EVP_MD *
+dkim_sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_md;
+}
+
+int
+dkim_canon_parse(const char *s, size_t len, enum dkim_canon *h,
+    enum dkim_canon *b)
+{
+	const char	*slash = memchr(s, '/', len);
+	size_t		 hl = slash != NULL ? (size_t)(slash - s) : len;
+
+	/* RFC 6376 section 3.5 c=: "relaxed" alone means relaxed/simple. */
+	*b = DKIM_CANON_SIMPLE;
+	if (hl == 6 && strncasecmp(s, "simple", 6) == 0)
+		*h = DKIM_CANON_SIMPLE;
+	else if (hl == 7 && strncasecmp(s, "relaxed", 7) == 0)
+		*h = DKIM_CANON_RELAXED;
+	else
+		return -1;
+	if (slash == NULL)
+		return 0;
+	s = slash + 1;
+	len -= hl + 1;
+	if (len == 6 && strncasecmp(s, "simple", 6) == 0)
+		*b = DKIM_CANON_SIMPLE;
+	else if (len == 7 && strncasecmp(s, "relaxed", 7) == 0)
+		*b = DKIM_CANON_RELAXED;
+	else
+		return -1;
+	return 0;
+}
+
+#define IS_WSP(c)	((c) == ' ' || (c) == '\t')	/* evaluates c twice */
+
+void
+dkim_canon_header(enum dkim_canon c, const char *f, size_t len,
+    struct sbuf *out)
+{
+	const char	*colon;
+	size_t		 i, n, start;
+	int		 wsp = 0, any = 0;
+	char		*o;
+
+	if (c == DKIM_CANON_SIMPLE) {
+		/* Section 3.4.1: no change at all. */
+		sbuf_add(out, f, len);
+		return;
+	}
+	/* Section 3.4.2. */
+	sbuf_reserve(out, len + 1);
+	o = out->s + out->len;
+	if ((colon = memchr(f, ':', len)) == NULL) {
+		n = len;
+		start = len;
+	} else {
+		n = (size_t)(colon - f);
+		start = n + 1;
+	}
+	/* Lower-case the name, drop the WSP before the colon. */
+	while (n > 0 && (IS_WSP(f[n - 1]) || f[n - 1] == '\r' ||
+	    f[n - 1] == '\n'))
+		n--;
+	for (i = 0; i < n; i++)
+		*o++ = (char)tolower((unsigned char)f[i]);
+	if (colon != NULL)
+		*o++ = ':';
+	/* Unfold, reduce WSP runs to one SP, drop WSP at both ends. */
+	for (i = start; i < len; i++) {
+		char	ch = f[i];
+
+		if (ch == '\r' && i + 1 < len && f[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (ch == '\n')
+			continue;
+		if (IS_WSP(ch)) {
+			wsp = 1;
+			continue;
+		}
+		if (wsp && any)
+			*o++ = ' ';
+		wsp = 0;
+		any = 1;
+		*o++ = ch;
+	}
+	out->len = (size_t)(o - out->s);
+	out->s[out->len] = '\0';
+}
+
+/* ---- body ---------------------------------------------------------- */
+
+/* 1 for the bytes that may start a change under relaxed: WSP, CR, LF. */
+static const uint8_t special[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1
+};
+
+static const uint8_t crlfs[] =
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+#define NCRLFS	32
+static const uint8_t one_sp[] = " ";
+static const uint8_t one_cr[] = "\r";
+
+void
+dkim_bhash_init(struct dkim_bhash *h, enum dkim_canon c, uint64_t limit)
+{
+	memset(h, 0, sizeof(*h));
+	h->canon = c;
+	h->limit = limit;
+	if ((h->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h->md, dkim_sha256(), NULL) != 1)
+		fatalx("dkim: EVP_DigestInit failed");
+}
+
+void
+dkim_bhash_free(struct dkim_bhash *h)
+{
+	EVP_MD_CTX_free(h->md);
+	h->md = NULL;
+}
+
+static void
+flush(struct dkim_bhash *h)
+{
+	size_t	n = h->spanlen, take;
+
+	if (n == 0)
+		return;
+	h->total += n;
+	if (h->hashed < h->limit) {
+		/* l= (section 3.5): hash only the first limit bytes. */
+		take = h->limit - h->hashed < n ? (size_t)(h->limit -
+		    h->hashed) : n;
+		EVP_DigestUpdate(h->md, h->span, take);
+		h->hashed += take;
+	}
+	h->spanlen = 0;
+}
+
+/* Output bytes; adjacent spans of the same buffer merge into one update. */
+static inline void
+emit(struct dkim_bhash *h, const uint8_t *p, size_t n)
+{
+	if (h->spanlen != 0 && h->span + h->spanlen == p) {
+		h->spanlen += n;
+		return;
+	}
+	flush(h);
+	h->span = p;
+	h->spanlen = n;
+}
+
+/* Content follows on this line: release held empty lines and WSP. */
+static inline void
+content(struct dkim_bhash *h)
+{
+	uint64_t	k;
+
+	if (!h->in_line) {
+		/* Empty lines are not trailing after all (3.4.3, 3.4.4). */
+		while (h->nl_pending > 0) {
+			k = h->nl_pending < NCRLFS ? h->nl_pending : NCRLFS;
+			emit(h, crlfs, (size_t)k * 2);
+			flush(h);
+			h->nl_pending -= k;
+		}
+		h->in_line = 1;
+	}
+	if (h->wsp) {
+		emit(h, one_sp, 1);
+		h->wsp = 0;
+	}
+}
+
+/* End of line; crlf points at a CRLF to emit (input or static). */
+static inline void
+eol(struct dkim_bhash *h, const uint8_t *crlf)
+{
+	h->wsp = 0;	/* 3.4.4: WSP at the end of a line is ignored */
+	if (h->in_line) {
+		emit(h, crlf, 2);
+		h->in_line = 0;
+	} else
+		h->nl_pending++;
+}
+
+/*
+ * Offset of the first byte that relaxed canonicalization may change: HT,
+ * CR, LF, or a SP followed by WSP, CR, LF or the end of the buffer. A lone
+ * SP between words is kept as it is.
+ */
+static size_t
+relaxed_scan(const uint8_t *p, size_t n)
+{
+	size_t	i = 0;
+
+#ifdef __SSE2__
+	const __m128i	vsp = _mm_set1_epi8(' '), vht = _mm_set1_epi8('\t');
+	const __m128i	vcr = _mm_set1_epi8('\r'), vlf = _mm_set1_epi8('\n');
+
+	while (i + 16 < n) {
+		__m128i		v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + i));
+		unsigned	s, o, ws, m;
+
+		s = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vsp));
+		o = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, vht), _mm_cmpeq_epi8(v, vcr)),
+		    _mm_cmpeq_epi8(v, vlf)));
+		ws = s | o | (unsigned)special[p[i + 16]] << 16;
+		m = o | (s & (ws >> 1));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++) {
+		uint8_t	c = p[i];
+
+		if (c == '\t' || c == '\r' || c == '\n')
+			return i;
+		if (c == ' ' && (i + 1 == n || special[p[i + 1]]))
+			return i;
+	}
+	return n;
+}
+
+static void
+update_simple(struct dkim_bhash *h, const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t	*nl, *q;
+	int		 crlf;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			q = end;
+			if (q[-1] == '\r') {
+				q--;
+				h->cr = 1;	/* maybe the CR of a CRLF */
+			}
+			if (q > p) {
+				content(h);
+				emit(h, p, (size_t)(q - p));
+			}
+			return;
+		}
+		q = nl;
+		crlf = q > p && q[-1] == '\r';
+		if (crlf)
+			q--;
+		if (q > p) {
+			content(h);
+			emit(h, p, (size_t)(q - p));
+		}
+		eol(h, crlf ? q : crlfs);
+		p = nl + 1;
+	}
+}
+
+static void
+update_relaxed(struct dkim_bhash *h, const uint8_t *p, const uint8_t *end)
+{
+	size_t	i;
+
+	while (p < end) {
+		i = relaxed_scan(p, (size_t)(end - p));
+		if (i > 0) {
+			content(h);
+			emit(h, p, i);
+			p += i;
+			if (p == end)
+				break;
+		}
+		switch (*p) {
+		case ' ':
+		case '\t':
+			while (p < end && IS_WSP(*p))
+				p++;
+			h->wsp = 1;
+			break;
+		case '\n':
+			eol(h, crlfs);
+			p++;
+			break;
+		case '\r':
+			if (p + 1 == end) {
+				h->cr = 1;
+				p++;
+			} else if (p[1] == '\n') {
+				eol(h, p);
+				p += 2;
+			} else {
+				content(h);	/* a bare CR is content */
+				emit(h, p, 1);
+				p++;
+			}
+			break;
+		default:
+			/* relaxed_scan stops only at the bytes above. */
+			emit(h, p, 1);
+			p++;
+			break;
+		}
+	}
+}
+
+void
+dkim_bhash_update(struct dkim_bhash *h, const uint8_t *p, size_t len)
+{
+	const uint8_t	*end = p + len;
+
+	if (len == 0)
+		return;
+	if (h->cr) {
+		/* A CR ended the previous chunk. */
+		h->cr = 0;
+		if (p[0] == '\n') {
+			eol(h, crlfs);
+			p++;
+		} else {
+			content(h);
+			emit(h, one_cr, 1);
+		}
+	}
+	if (h->canon == DKIM_CANON_SIMPLE)
+		update_simple(h, p, end);
+	else
+		update_relaxed(h, p, end);
+	flush(h);	/* the input is not ours after return */
+}
+
+void
+dkim_bhash_final(struct dkim_bhash *h, uint8_t *digest)
+{
+	unsigned int	n = 32;
+
+	if (h->cr) {
+		h->cr = 0;
+		content(h);
+		emit(h, one_cr, 1);
+	}
+	/* A last line without CRLF gets one (3.4.3, 3.4.4). */
+	if (h->in_line)
+		eol(h, crlfs);
+	/* Simple: an empty body is one CRLF. Relaxed: nothing. */
+	if (h->canon == DKIM_CANON_SIMPLE && h->total + h->spanlen == 0)
+		emit(h, crlfs, 2);
+	flush(h);
+	EVP_DigestFinal_ex(h->md, digest, &n);
+}
+
+/* ---- header store -------------------------------------------------- */
+
+enum { HS_LINESTART, HS_INLINE, HS_CR, HS_BLANKCR, HS_DONE };
+
+void
+dkim_hdrs_init(struct dkim_hdrs *h)
+{
+	memset(h, 0, sizeof(*h));
+	sbuf_init(&h->buf);
+	sbuf_init(&h->cur);
+}
+
+void
+dkim_hdrs_free(struct dkim_hdrs *h)
+{
+	sbuf_free(&h->buf);
+	sbuf_free(&h->cur);
+	free(h->f);
+	h->f = NULL;
+}
+
+void
+dkim_hdrs_add(struct dkim_hdrs *h, const uint8_t *p, size_t len)
+{
+	struct dkim_hfield	*f;
+	const uint8_t		*colon;
+	size_t			 i, start, n;
+
+	/* Drop the final line end. */
+	if (len > 0 && p[len - 1] == '\n')
+		len--;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (h->n == DKIM_HEADER_FIELDS_MAX ||
+	    len > DKIM_HEADER_BYTES_MAX - h->buf.len) {
+		h->dropped++;
+		return;
+	}
+	if (h->n == h->cap) {
+		h->cap = h->cap == 0 ? 32 : h->cap * 2;
+		h->f = xreallocarray(h->f, h->cap, sizeof(*h->f));
+	}
+	f = &h->f[h->n++];
+	f->off = h->buf.len;
+	/* Store with CRLF line ends: a bare LF becomes CRLF. */
+	for (i = start = 0; i < len; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
+			sbuf_add(&h->buf, p + start, i - start);
+			sbuf_addc(&h->buf, '\r');
+			start = i;
+		}
+	}
+	sbuf_add(&h->buf, p + start, len - start);
+	f->len = h->buf.len - f->off;
+	colon = memchr(h->buf.s + f->off, ':', f->len);
+	n = colon == NULL ? 0 : (size_t)(colon - (const uint8_t *)
+	    (h->buf.s + f->off));
+	while (n > 0 && IS_WSP(h->buf.s[f->off + n - 1]))
+		n--;
+	f->namelen = colon == NULL ? 0 : n;
+}
+
+static void
+cur_add(struct dkim_hdrs *h, const uint8_t *p, size_t n)
+{
+	/* A field longer than the whole block is dropped at its end. */
+	if (h->cur.len <= DKIM_HEADER_BYTES_MAX)
+		sbuf_add(&h->cur, p, n);
+}
+
+static void
+cur_finish(struct dkim_hdrs *h)
+{
+	if (h->cur.len == 0)
+		return;
+	if (h->cur.len > DKIM_HEADER_BYTES_MAX)
+		h->dropped++;
+	else
+		dkim_hdrs_add(h, (const uint8_t *)h->cur.s, h->cur.len);
+	sbuf_reset(&h->cur);
+}
+
+size_t
+dkim_hdrs_write(struct dkim_hdrs *h, const uint8_t *p, size_t len)
+{
+	size_t		 i = 0;
+	const uint8_t	*nl;
+
+	while (i < len) {
+		uint8_t	c = p[i];
+
+		switch (h->state) {
+		case HS_LINESTART:
+			if (c == '\n') {	/* bare-LF blank line */
+				cur_finish(h);
+				h->state = HS_DONE;
+				return i + 1;
+			}
+			if (c == '\r') {
+				h->state = HS_BLANKCR;
+				i++;
+				break;
+			}
+			if (IS_WSP(c) && h->cur.len > 0)
+				cur_add(h, (const uint8_t *)"\r\n", 2);
+			else
+				cur_finish(h);
+			h->state = HS_INLINE;
+			break;
+		case HS_INLINE:
+			nl = memchr(p + i, '\n', len - i);
+			if (nl == NULL) {
+				size_t	n = len - i;
+
+				if (p[len - 1] == '\r') {
+					n--;
+					h->state = HS_CR;
+				}
+				cur_add(h, p + i, n);
+				return len;
+			}
+			{
+				size_t	n = (size_t)(nl - (p + i));
+
+				if (n > 0 && nl[-1] == '\r')
+					n--;
+				cur_add(h, p + i, n);
+			}
+			i = (size_t)(nl - p) + 1;
+			h->state = HS_LINESTART;
+			break;
+		case HS_CR:
+			if (c == '\n') {
+				i++;
+				h->state = HS_LINESTART;
+			} else {
+				cur_add(h, (const uint8_t *)"\r", 1);
+				h->state = HS_INLINE;
+			}
+			break;
+		case HS_BLANKCR:
+			if (c == '\n') {
+				cur_finish(h);
+				h->state = HS_DONE;
+				return i + 1;
+			}
+			/* A bare CR starting a line: it starts a field. */
+			cur_finish(h);
+			cur_add(h, (const uint8_t *)"\r", 1);
+			h->state = HS_INLINE;
+			break;
+		case HS_DONE:
+			return i;
+		default:
+			fatalx("dkim: header state %d", h->state);
+		}
+	}
+	return len;
+}
+
+int
+dkim_hdrs_done(const struct dkim_hdrs *h)
+{
+	return h->state == HS_DONE;
+}
+
+void
+dkim_hdrs_flush(struct dkim_hdrs *h)
+{
+	cur_finish(h);
+	h->state = HS_DONE;
+}
+
+int
+dkim_hdrs_is(const struct dkim_hdrs *h, size_t i, const char *name,
+    size_t namelen)
+{
+	return h->f[i].namelen == namelen && strncasecmp(h->buf.s +
+	    h->f[i].off, name, namelen) == 0;
+}
+
+void
+dkim_hash_headers(EVP_MD_CTX *md, const struct dkim_hdrs *h,
+    char *const *names, size_t nnames, enum dkim_canon c,
+    struct sbuf *scratch)
+{
+	size_t	k, j, nl, seen;
+	size_t	i;
+
+	sbuf_reset(scratch);
+	for (k = 0; k < nnames; k++) {
+		nl = strlen(names[k]);
+		/* This is occurrence number seen+1 of the name in h=. */
+		for (seen = 0, j = 0; j < k; j++)
+			if (strcasecmp(names[j], names[k]) == 0)
+				seen++;
+		/* Section 5.4.2: take instances from the bottom up. */
+		for (i = h->n; i-- > 0;) {
+			if (!dkim_hdrs_is(h, i, names[k], nl))
+				continue;
+			if (seen-- > 0)
+				continue;
+			dkim_canon_header(c, h->buf.s + h->f[i].off,
+			    h->f[i].len, scratch);
+			sbuf_add(scratch, "\r\n", 2);
+			break;
+		}
+	}
+	EVP_DigestUpdate(md, scratch->s, scratch->len);
+}

@@ -1,0 +1,625 @@
+/*
+ * tags.c: DKIM tag lists, base64, DKIM-Signature fields and key records.
+ *
+ * Parses untrusted text only; does no I/O, no hashing and no signature
+ * check. Implements RFC 6376 section 3.2 (tag lists), 3.5 (signature
+ * tags) and 3.6.1 (key records), RFC 8463 section 4 (Ed25519 keys) and
+ * RFC 8301 (rsa-sha1 is recognised so that it can be refused). Every
+ * failure returns a short static reason for the per-signature result.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "core/str.h"
+#include "dkim_int.h"
+
+#define IS_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || \
+			    (c) == '\n')	/* evaluates c several times */
+
+int
+dkim_tags_parse(const char *p, size_t len, struct dkim_taglist *tl,
+    const char **why)
+{
+	size_t		 i = 0, j, k, start;
+	struct dkim_tag	*t;
+
+	tl->ntags = 0;
+	while (i < len) {
+		while (i < len && IS_FWS(p[i]))
+			i++;
+		if (i == len)
+			break;
+		if (p[i] == ';') {	/* empty tag-spec, tolerated */
+			i++;
+			continue;
+		}
+		/* tag-name = ALPHA *ALNUMPUNC (section 3.2) */
+		if (!isalpha((unsigned char)p[i])) {
+			*why = "bad tag name";
+			return -1;
+		}
+		start = i;
+		while (i < len && (isalnum((unsigned char)p[i]) ||
+		    p[i] == '_'))
+			i++;
+		if (tl->ntags == DKIM_TAGS_MAX) {
+			*why = "too many tags";
+			return -1;
+		}
+		t = &tl->tags[tl->ntags];
+		t->name = p + start;
+		t->namelen = i - start;
+		while (i < len && IS_FWS(p[i]))
+			i++;
+		if (i == len || p[i] != '=') {
+			*why = "tag without '='";
+			return -1;
+		}
+		i++;
+		t->rawoff = i;
+		while (i < len && IS_FWS(p[i]))
+			i++;
+		start = i;
+		for (; i < len && p[i] != ';'; i++) {
+			unsigned char	c = (unsigned char)p[i];
+
+			/* tval is %x21-3A / %x3C-7E, separated by FWS */
+			if ((c < 0x21 && !IS_FWS(c)) || c > 0x7e) {
+				*why = c == 0 ? "NUL byte in tag list" :
+				    "invalid character in tag value";
+				return -1;
+			}
+		}
+		t->rawend = i;
+		j = i;
+		while (j > start && IS_FWS(p[j - 1]))
+			j--;
+		t->val = p + start;
+		t->vallen = j - start;
+		/* Section 3.2: a duplicate tag name makes the list invalid. */
+		for (k = 0; k < tl->ntags; k++) {
+			if (tl->tags[k].namelen == t->namelen &&
+			    memcmp(tl->tags[k].name, t->name,
+			    t->namelen) == 0) {
+				*why = "duplicate tag";
+				return -1;
+			}
+		}
+		tl->ntags++;
+		if (i < len)
+			i++;	/* the ';' */
+	}
+	return 0;
+}
+
+const struct dkim_tag *
+dkim_tags_get(const struct dkim_taglist *tl, const char *name)
+{
+	size_t	i, n = strlen(name);
+
+	/* Tag names are case-sensitive (RFC 6376 section 3.2). */
+	for (i = 0; i < tl->ntags; i++)
+		if (tl->tags[i].namelen == n &&
+		    memcmp(tl->tags[i].name, name, n) == 0)
+			return &tl->tags[i];
+	return NULL;
+}
+
+int
+dkim_tag_is(const struct dkim_tag *t, const char *s)
+{
+	size_t	n = strlen(s);
+
+	return t->vallen == n && strncasecmp(t->val, s, n) == 0;
+}
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long
+dkim_b64_decode(const char *p, size_t len, uint8_t *out, size_t cap)
+{
+	size_t		i, o = 0, nchars = 0, npad = 0;
+	uint32_t	acc = 0;
+	int		v, nacc = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)p[i];
+
+		if (IS_FWS(c))
+			continue;
+		if (c == '=') {
+			npad++;
+			continue;
+		}
+		if (npad > 0 || (v = b64val(c)) < 0)
+			return -1;	/* data after padding, or bad char */
+		nchars++;
+		acc = acc << 6 | (uint32_t)v;
+		if (++nacc == 4) {
+			if (cap - o < 3)
+				return -1;
+			out[o++] = (uint8_t)(acc >> 16);
+			out[o++] = (uint8_t)(acc >> 8);
+			out[o++] = (uint8_t)acc;
+			acc = 0;
+			nacc = 0;
+		}
+	}
+	if (npad > 2 || (nchars + npad) % 4 != 0)
+		return -1;
+	if (nacc == 2) {
+		if (npad != 2 || cap - o < 1)
+			return -1;
+		out[o++] = (uint8_t)(acc >> 4);
+	} else if (nacc == 3) {
+		if (npad != 1 || cap - o < 2)
+			return -1;
+		out[o++] = (uint8_t)(acc >> 10);
+		out[o++] = (uint8_t)(acc >> 2);
+	} else if (nacc != 0 || npad != 0)
+		return -1;
+	return (long)o;
+}
+
+void
+dkim_b64_encode(struct sbuf *b, const uint8_t *p, size_t len)
+{
+	static const char	abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			i;
+	char			*o;
+	uint32_t		v;
+
+	sbuf_reserve(b, (len + 2) / 3 * 4);
+	o = b->s + b->len;
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*o++ = abc[v >> 18];
+		*o++ = abc[(v >> 12) & 63];
+		*o++ = abc[(v >> 6) & 63];
+		*o++ = abc[v & 63];
+	}
+	if (i < len) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		*o++ = abc[v >> 18];
+		*o++ = abc[(v >> 12) & 63];
+		*o++ = i + 1 < len ? abc[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	b->len = (size_t)(o - b->s);
+	b->s[b->len] = '\0';
+}
+
+int
+dkim_domain_ok(const char *s, size_t len)
+{
+	size_t	i, lab = 0;
+
+	if (len == 0 || len > DKIM_DOMAIN_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+			continue;
+		}
+		/* Underscores occur in selectors; RFC 6376 section 3.1 */
+		if (!isalnum(c) && c != '-' && c != '_')
+			return 0;
+		if (++lab > 63)
+			return 0;
+	}
+	return lab > 0;
+}
+
+/* Copy a tag value into dst (size n) lower-cased; 0 if it does not fit. */
+static int
+copy_lower(char *dst, size_t n, const struct dkim_tag *t)
+{
+	size_t	i;
+
+	if (t->vallen >= n)
+		return 0;
+	for (i = 0; i < t->vallen; i++)
+		dst[i] = (char)tolower((unsigned char)t->val[i]);
+	dst[t->vallen] = '\0';
+	return 1;
+}
+
+/* Parse 1*digits (at most maxdig) into OUT:v. Returns 0 or -1. */
+static int
+parse_num(const struct dkim_tag *t, size_t maxdig, uint64_t *v)
+{
+	size_t		i;
+	uint64_t	n = 0;
+
+	if (t->vallen == 0 || t->vallen > maxdig)
+		return -1;
+	for (i = 0; i < t->vallen; i++) {
+		if (!isdigit((unsigned char)t->val[i]))
+			return -1;
+		if (n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(t->val[i] - '0');
+	}
+	*v = n;
+	return 0;
+}
+
+/* Does the colon-separated list in t hold item (case-insensitive)? */
+static int
+list_has(const struct dkim_tag *t, const char *item)
+{
+	size_t	i = 0, j, e, n = strlen(item);
+
+	while (i <= t->vallen) {
+		for (j = i; j < t->vallen && t->val[j] != ':'; j++)
+			;
+		e = j;
+		while (i < e && IS_FWS(t->val[i]))
+			i++;
+		while (e > i && IS_FWS(t->val[e - 1]))
+			e--;
+		if (e - i == n && strncasecmp(t->val + i, item, n) == 0)
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/* Split h= into sig->hnames. Returns 0, or -1 with OUT:why. */
+static int
+parse_h(const struct dkim_tag *t, struct dkim_sig *sig, const char **why)
+{
+	size_t	i = 0, j, e, k, o = 0;
+	int	from = 0;
+
+	sig->nh = 0;
+	while (i <= t->vallen) {
+		for (j = i; j < t->vallen && t->val[j] != ':'; j++)
+			;
+		e = j;
+		while (i < e && IS_FWS(t->val[i]))
+			i++;
+		while (e > i && IS_FWS(t->val[e - 1]))
+			e--;
+		if (e == i) {
+			*why = "empty name in h=";
+			return -1;
+		}
+		for (k = i; k < e; k++) {
+			/* field-name = 1*ftext, %x21-39 / %x3B-7E */
+			if ((unsigned char)t->val[k] < 0x21 ||
+			    (unsigned char)t->val[k] > 0x7e) {
+				*why = "bad name in h=";
+				return -1;
+			}
+		}
+		if (sig->nh == DKIM_H_MAX ||
+		    sizeof(sig->hbuf) - o < e - i + 1) {
+			*why = "h= too long";
+			return -1;
+		}
+		memcpy(sig->hbuf + o, t->val + i, e - i);
+		sig->hbuf[o + e - i] = '\0';
+		sig->hnames[sig->nh++] = sig->hbuf + o;
+		if (e - i == 4 && strncasecmp(t->val + i, "from", 4) == 0)
+			from = 1;
+		o += e - i + 1;
+		i = j + 1;
+	}
+	if (!from) {
+		/* RFC 6376 section 5.4: From MUST be signed. */
+		*why = "h= does not include From";
+		return -1;
+	}
+	return 0;
+}
+
+enum dkim_result
+dkim_sig_parse(const char *val, size_t len, size_t voff, struct dkim_sig *sig,
+    const char **why)
+{
+	struct dkim_taglist	 tl;
+	const struct dkim_tag	*t;
+	uint64_t		 n;
+	long			 r;
+	size_t			 i, k, dl;
+	const char		*at;
+
+	memset(sig, 0, sizeof(*sig));
+	sig->t = sig->x = -1;
+	if (len > DKIM_SIG_FIELD_MAX) {
+		*why = "DKIM-Signature field too long";
+		return DKIM_RES_PERMERROR;
+	}
+	if (dkim_tags_parse(val, len, &tl, why) == -1)
+		return DKIM_RES_PERMERROR;
+	/* What the result line shows is taken first, as far as it parses. */
+	if ((t = dkim_tags_get(&tl, "d")) != NULL)
+		copy_lower(sig->d, sizeof(sig->d), t);
+	if ((t = dkim_tags_get(&tl, "s")) != NULL)
+		copy_lower(sig->s, sizeof(sig->s), t);
+	if ((t = dkim_tags_get(&tl, "b")) != NULL) {
+		sig->boff = voff + t->rawoff;
+		sig->bend = voff + t->rawend;
+		for (i = k = 0; i < t->vallen && k < DKIM_BPREFIX_MAX; i++)
+			if (!IS_FWS(t->val[i]))
+				sig->bprefix[k++] = t->val[i];
+		sig->bprefix[k] = '\0';
+	}
+	if ((t = dkim_tags_get(&tl, "a")) != NULL) {
+		if (dkim_tag_is(t, "rsa-sha256"))
+			sig->alg = DKIM_ALG_RSA_SHA256;
+		else if (dkim_tag_is(t, "ed25519-sha256"))
+			sig->alg = DKIM_ALG_ED25519_SHA256;
+		else if (dkim_tag_is(t, "rsa-sha1"))
+			sig->alg = DKIM_ALG_RSA_SHA1;
+	}
+
+	/* Section 3.5: v=, a=, b=, bh=, d=, h=, s= are required. */
+	if ((t = dkim_tags_get(&tl, "v")) == NULL) {
+		*why = "missing v=";
+		return DKIM_RES_PERMERROR;
+	}
+	if (t->vallen != 1 || t->val[0] != '1') {
+		*why = "unsupported version v=";
+		return DKIM_RES_PERMERROR;
+	}
+	if ((t = dkim_tags_get(&tl, "a")) == NULL) {
+		*why = "missing a=";
+		return DKIM_RES_PERMERROR;
+	}
+	if (sig->alg == DKIM_ALG_NONE) {
+		*why = "unknown algorithm a=";
+		return DKIM_RES_PERMERROR;
+	}
+	if ((t = dkim_tags_get(&tl, "b")) == NULL) {
+		*why = "missing b=";
+		return DKIM_RES_PERMERROR;
+	}
+	r = dkim_b64_decode(t->val, t->vallen, sig->b, sizeof(sig->b));
+	if (r <= 0) {
+		*why = r == 0 ? "empty b=" : "invalid base64 in b=";
+		return DKIM_RES_PERMERROR;
+	}
+	sig->blen = (size_t)r;
+	if ((t = dkim_tags_get(&tl, "bh")) == NULL) {
+		*why = "missing bh=";
+		return DKIM_RES_PERMERROR;
+	}
+	{
+		uint8_t	tmp[64];
+
+		r = dkim_b64_decode(t->val, t->vallen, tmp, sizeof(tmp));
+		if (r < 0) {
+			*why = "invalid base64 in bh=";
+			return DKIM_RES_PERMERROR;
+		}
+		if (sig->alg == DKIM_ALG_RSA_SHA1) {
+			/* RFC 8301 section 3.1: never valid. */
+			*why = "rsa-sha1 is not allowed (RFC 8301)";
+			return DKIM_RES_FAIL;
+		}
+		if (r != 32) {
+			*why = "bh= is not a SHA-256 digest";
+			return DKIM_RES_PERMERROR;
+		}
+		memcpy(sig->bh, tmp, 32);
+	}
+	sig->hcanon = sig->bcanon = DKIM_CANON_SIMPLE;
+	if ((t = dkim_tags_get(&tl, "c")) != NULL &&
+	    dkim_canon_parse(t->val, t->vallen, &sig->hcanon,
+	    &sig->bcanon) == -1) {
+		*why = "unknown canonicalization c=";
+		return DKIM_RES_PERMERROR;
+	}
+	if ((t = dkim_tags_get(&tl, "d")) == NULL) {
+		*why = "missing d=";
+		return DKIM_RES_PERMERROR;
+	}
+	if (!dkim_domain_ok(t->val, t->vallen)) {
+		*why = "invalid domain d=";
+		return DKIM_RES_PERMERROR;
+	}
+	if ((t = dkim_tags_get(&tl, "s")) == NULL) {
+		*why = "missing s=";
+		return DKIM_RES_PERMERROR;
+	}
+	if (!dkim_domain_ok(t->val, t->vallen) ||
+	    t->vallen + strlen(sig->d) + 12 > DKIM_DOMAIN_MAX) {
+		*why = "invalid selector s=";
+		return DKIM_RES_PERMERROR;
+	}
+	if ((t = dkim_tags_get(&tl, "h")) == NULL) {
+		*why = "missing h=";
+		return DKIM_RES_PERMERROR;
+	}
+	if (parse_h(t, sig, why) == -1)
+		return DKIM_RES_PERMERROR;
+	/* Section 3.5 i=: defaults to "@d"; its domain is d or below it. */
+	if ((t = dkim_tags_get(&tl, "i")) != NULL) {
+		if (!copy_lower(sig->i, sizeof(sig->i), t) ||
+		    (at = strrchr(sig->i, '@')) == NULL) {
+			*why = "invalid identity i=";
+			return DKIM_RES_PERMERROR;
+		}
+		sig->idomain = at + 1;
+		n = strlen(sig->idomain);
+		dl = strlen(sig->d);
+		if (!dkim_domain_ok(sig->idomain, n)) {
+			*why = "invalid identity i=";
+			return DKIM_RES_PERMERROR;
+		}
+		if (!(n == dl || (n > dl && sig->idomain[n - dl - 1] == '.'))
+		    || strcmp(sig->idomain + n - dl, sig->d) != 0) {
+			*why = "i= domain is not within d=";
+			return DKIM_RES_PERMERROR;
+		}
+	} else {
+		snprintf(sig->i, sizeof(sig->i), "@%s", sig->d);
+		sig->idomain = sig->i + 1;
+	}
+	if ((t = dkim_tags_get(&tl, "l")) != NULL) {
+		if (parse_num(t, 76, &n) == -1) {
+			*why = "invalid body length l=";
+			return DKIM_RES_PERMERROR;
+		}
+		sig->has_l = 1;
+		sig->l = n;
+	}
+	/* q=: a colon list that must offer dns/txt, the only method. */
+	if ((t = dkim_tags_get(&tl, "q")) != NULL &&
+	    !list_has(t, "dns/txt") && !list_has(t, "dns")) {
+		*why = "unsupported query method q=";
+		return DKIM_RES_PERMERROR;
+	}
+	if ((t = dkim_tags_get(&tl, "t")) != NULL) {
+		if (parse_num(t, 12, &n) == -1) {
+			*why = "invalid timestamp t=";
+			return DKIM_RES_PERMERROR;
+		}
+		sig->t = (int64_t)n;
+	}
+	if ((t = dkim_tags_get(&tl, "x")) != NULL) {
+		if (parse_num(t, 12, &n) == -1) {
+			*why = "invalid expiration x=";
+			return DKIM_RES_PERMERROR;
+		}
+		sig->x = (int64_t)n;
+		/* Section 3.5 x=: MUST be greater than t=. */
+		if (sig->t != -1 && sig->x < sig->t) {
+			*why = "x= is before t=";
+			return DKIM_RES_PERMERROR;
+		}
+	}
+	return DKIM_RES_NONE;
+}
+
+int
+dkim_pubkey_parse(const char *txt, size_t len, struct dkim_pubkey *k,
+    const char **why)
+{
+	struct dkim_taglist	 tl;
+	const struct dkim_tag	*t;
+	uint8_t			 der[4096];
+	const unsigned char	*dp;
+	long			 n;
+
+	memset(k, 0, sizeof(*k));
+	k->ktype = DKIM_ALG_RSA_SHA256;
+	k->sha256_ok = 1;
+	if (len > DKIM_KEY_RECORD_MAX) {
+		*why = "key record too long";
+		return -1;
+	}
+	if (dkim_tags_parse(txt, len, &tl, why) == -1) {
+		*why = "key record syntax error";
+		return -1;
+	}
+	/* Section 3.6.1 v=: if present, first and exactly "DKIM1". */
+	if ((t = dkim_tags_get(&tl, "v")) != NULL &&
+	    (t != &tl.tags[0] || t->vallen != 5 ||
+	    memcmp(t->val, "DKIM1", 5) != 0)) {
+		*why = "key record has a bad v=";
+		return -1;
+	}
+	if ((t = dkim_tags_get(&tl, "h")) != NULL)
+		k->sha256_ok = list_has(t, "sha256");
+	if ((t = dkim_tags_get(&tl, "k")) != NULL) {
+		if (dkim_tag_is(t, "rsa"))
+			k->ktype = DKIM_ALG_RSA_SHA256;
+		else if (dkim_tag_is(t, "ed25519"))
+			k->ktype = DKIM_ALG_ED25519_SHA256;
+		else {
+			*why = "unknown key type k=";
+			return -1;
+		}
+	}
+	if ((t = dkim_tags_get(&tl, "s")) != NULL && !list_has(t, "*") &&
+	    !list_has(t, "email")) {
+		*why = "key is not for email (s=)";
+		return -1;
+	}
+	if ((t = dkim_tags_get(&tl, "t")) != NULL) {
+		k->testing = list_has(t, "y");
+		k->strict = list_has(t, "s");
+	}
+	if ((t = dkim_tags_get(&tl, "p")) == NULL) {
+		*why = "key record without p=";
+		return -1;
+	}
+	if ((n = dkim_b64_decode(t->val, t->vallen, der, sizeof(der))) < 0) {
+		*why = "invalid base64 in key p=";
+		return -1;
+	}
+	if (n == 0) {
+		/* Section 3.6.1 p=: an empty value means revoked. */
+		k->revoked = 1;
+		return 0;
+	}
+	if (k->ktype == DKIM_ALG_ED25519_SHA256) {
+		/* RFC 8463 section 4: the raw 32-byte public key. */
+		if (n != 32) {
+			*why = "Ed25519 key p= is not 32 bytes";
+			return -1;
+		}
+		k->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+		    der, 32);
+		k->bits = 256;
+	} else {
+		/* SubjectPublicKeyInfo, or a bare RSAPublicKey (PKCS#1). */
+		dp = der;
+		k->pkey = d2i_PUBKEY(NULL, &dp, n);
+		if (k->pkey == NULL) {
+			dp = der;
+			k->pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &dp, n);
+		}
+		if (k->pkey != NULL && EVP_PKEY_get_base_id(k->pkey) !=
+		    EVP_PKEY_RSA) {
+			EVP_PKEY_free(k->pkey);
+			k->pkey = NULL;
+			ERR_clear_error();
+			*why = "key p= is not an RSA key";
+			return -1;
+		}
+		if (k->pkey != NULL)
+			k->bits = EVP_PKEY_get_bits(k->pkey);
+	}
+	if (k->pkey == NULL) {
+		ERR_clear_error();
+		*why = "key p= does not parse";
+		return -1;
+	}
+	if (k->bits > DKIM_RSA_MAX_BITS) {
+		EVP_PKEY_free(k->pkey);
+		k->pkey = NULL;
+		*why = "RSA key longer than 8192 bits";
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,500 @@
+/*
+ * verify.c: DKIM verification of every signature of a message, streaming.
+ *
+ * Implements RFC 6376 section 6 (verifier actions) for up to
+ * DKIM_VERIFY_SIGS_MAX signatures per message, each with its own result;
+ * further DKIM-Signature fields are counted (dkim_verify_skipped) and not
+ * checked. Rules beyond the syntax checked in tags.c: t= not in the future
+ * and x= not past, both with DKIM_CLOCK_SKEW seconds of slack; the key
+ * record (revoked, k= against a=, h=, s=, t=s against i=); RSA keys of at
+ * least 1024 bits and no rsa-sha1 (RFC 8301); l= larger than the body
+ * fails, a body longer than l= passes and is reported (body_extra).
+ * Each distinct body canonicalization (and l=) is hashed once. Digests
+ * are compared with CRYPTO_memcmp. Results map to RFC 8601 values, and
+ * dkim_verify_ar writes the Authentication-Results field. No logging.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "dkim_int.h"
+
+struct vsig {
+	struct dkim_sig	 sig;
+	enum dkim_result res;
+	const char	*why;
+	size_t		 field;		/* index in the header store */
+	size_t		 body;		/* index in bodies */
+	char		 keyname[DKIM_DOMAIN_MAX + 1];
+};
+
+struct dkim_verify {
+	struct dkim_keycache	*kc;
+	time_t			 now;
+	struct dkim_hdrs	 h;
+	int			 eoh;
+	int			 eom;
+	struct vsig		*sigs;
+	size_t			 nsigs;
+	size_t			 skipped;
+	struct dkim_bhash	 bodies[DKIM_VERIFY_SIGS_MAX];
+	uint8_t			 bdigest[DKIM_VERIFY_SIGS_MAX][32];
+	size_t			 nbodies;
+	struct dkim_sig_result	*res;
+	struct sbuf		 scratch;
+	EVP_MD_CTX		*md;
+};
+
+const char *
+dkim_result_name(enum dkim_result r)
+{
+	switch (r) {
+	case DKIM_RES_NONE:
+		return "none";
+	case DKIM_RES_PASS:
+		return "pass";
+	case DKIM_RES_FAIL:
+		return "fail";
+	case DKIM_RES_NEUTRAL:
+		return "neutral";
+	case DKIM_RES_POLICY:
+		return "policy";
+	case DKIM_RES_TEMPERROR:
+		return "temperror";
+	case DKIM_RES_PERMERROR:
+		return "permerror";
+	default:
+		return "?";
+	}
+}
+
+const char *
+dkim_alg_name(enum dkim_alg a)
+{
+	switch (a) {
+	case DKIM_ALG_RSA_SHA256:
+		return "rsa-sha256";
+	case DKIM_ALG_ED25519_SHA256:
+		return "ed25519-sha256";
+	case DKIM_ALG_RSA_SHA1:
+		return "rsa-sha1";
+	case DKIM_ALG_NONE:
+	default:
+		return "unknown";
+	}
+}
+
+struct dkim_verify *
+dkim_verify_new(struct dkim_keycache *kc, time_t now)
+{
+	struct dkim_verify	*v = xcalloc(1, sizeof(*v));
+
+	v->kc = kc;
+	v->now = now;
+	dkim_hdrs_init(&v->h);
+	sbuf_init(&v->scratch);
+	return v;
+}
+
+void
+dkim_verify_free(struct dkim_verify *v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->nbodies; i++)
+		dkim_bhash_free(&v->bodies[i]);
+	dkim_hdrs_free(&v->h);
+	sbuf_free(&v->scratch);
+	EVP_MD_CTX_free(v->md);
+	free(v->sigs);
+	free(v->res);
+	free(v);
+}
+
+void
+dkim_verify_header(struct dkim_verify *v, const void *field, size_t len)
+{
+	if (!v->eoh)
+		dkim_hdrs_add(&v->h, field, len);
+}
+
+/* A body hasher for (canon, limit), shared between signatures. */
+static size_t
+body_for(struct dkim_verify *v, enum dkim_canon c, uint64_t limit)
+{
+	size_t	i;
+
+	for (i = 0; i < v->nbodies; i++)
+		if (v->bodies[i].canon == c && v->bodies[i].limit == limit)
+			return i;
+	dkim_bhash_init(&v->bodies[v->nbodies], c, limit);
+	return v->nbodies++;
+}
+
+void
+dkim_verify_eoh(struct dkim_verify *v)
+{
+	struct vsig		*s;
+	const struct dkim_hfield *f;
+	const char		*val, *colon;
+	size_t			 i, voff;
+
+	if (v->eoh)
+		return;
+	v->eoh = 1;
+	for (i = 0; i < v->h.n; i++) {
+		if (!dkim_hdrs_is(&v->h, i, "DKIM-Signature", 14))
+			continue;
+		if (v->nsigs == DKIM_VERIFY_SIGS_MAX) {
+			v->skipped++;
+			continue;
+		}
+		if (v->sigs == NULL)
+			v->sigs = xcalloc(DKIM_VERIFY_SIGS_MAX,
+			    sizeof(*v->sigs));
+		s = &v->sigs[v->nsigs++];
+		s->field = i;
+		f = &v->h.f[i];
+		colon = memchr(v->h.buf.s + f->off, ':', f->len);
+		voff = (size_t)(colon - (v->h.buf.s + f->off)) + 1;
+		val = v->h.buf.s + f->off + voff;
+		s->res = dkim_sig_parse(val, f->len - voff, voff, &s->sig,
+		    &s->why);
+		if (s->res != DKIM_RES_NONE)
+			continue;
+		if (v->h.dropped > 0) {
+			s->res = DKIM_RES_PERMERROR;
+			s->why = "header block over the limits";
+			continue;
+		}
+		/* Section 3.5 t= and x=, with DKIM_CLOCK_SKEW of slack. */
+		if (s->sig.t != -1 && s->sig.t > (int64_t)v->now +
+		    DKIM_CLOCK_SKEW) {
+			s->res = DKIM_RES_FAIL;
+			s->why = "signature timestamp t= is in the future";
+			continue;
+		}
+		if (s->sig.x != -1 && s->sig.x + DKIM_CLOCK_SKEW <
+		    (int64_t)v->now) {
+			s->res = DKIM_RES_FAIL;
+			s->why = "signature expired (x=)";
+			continue;
+		}
+		/* tags.c checked that the name fits. */
+		if (snprintf(s->keyname, sizeof(s->keyname),
+		    "%s._domainkey.%s", s->sig.s, s->sig.d) >=
+		    (int)sizeof(s->keyname)) {
+			s->res = DKIM_RES_PERMERROR;
+			s->why = "invalid selector s=";
+			s->keyname[0] = '\0';
+			continue;
+		}
+		s->body = body_for(v, s->sig.bcanon, s->sig.has_l ? s->sig.l :
+		    UINT64_MAX);
+	}
+}
+
+void
+dkim_verify_body(struct dkim_verify *v, const void *p, size_t len)
+{
+	size_t	i;
+
+	if (!v->eoh)
+		dkim_verify_eoh(v);
+	for (i = 0; i < v->nbodies; i++)
+		dkim_bhash_update(&v->bodies[i], p, len);
+}
+
+void
+dkim_verify_write(struct dkim_verify *v, const void *p, size_t len)
+{
+	size_t	n;
+
+	if (!v->eoh) {
+		n = dkim_hdrs_write(&v->h, p, len);
+		if (!dkim_hdrs_done(&v->h))
+			return;
+		dkim_verify_eoh(v);
+		p = (const uint8_t *)p + n;
+		len -= n;
+	}
+	dkim_verify_body(v, p, len);
+}
+
+const char *
+dkim_verify_keyname(const struct dkim_verify *v, size_t i)
+{
+	size_t	k;
+
+	for (k = 0; k < v->nsigs; k++)
+		if (v->sigs[k].keyname[0] != '\0' && i-- == 0)
+			return v->sigs[k].keyname;
+	return NULL;
+}
+
+/* The header hash of one signature (RFC 6376 section 3.7). */
+static void
+header_hash(struct dkim_verify *v, struct vsig *s, uint8_t *digest)
+{
+	const struct dkim_hfield *f = &v->h.f[s->field];
+	const char		*fs = v->h.buf.s + f->off;
+	struct sbuf		 tmp;
+	unsigned int		 n = 32;
+
+	if (v->md == NULL && (v->md = EVP_MD_CTX_new()) == NULL)
+		fatalx("dkim: EVP_MD_CTX_new");
+	EVP_DigestInit_ex(v->md, dkim_sha256(), NULL);
+	dkim_hash_headers(v->md, &v->h, s->sig.hnames, s->sig.nh,
+	    s->sig.hcanon, &v->scratch);
+	/* The signature field itself, b= value removed, no final CRLF. */
+	sbuf_init(&tmp);
+	sbuf_add(&tmp, fs, s->sig.boff);
+	sbuf_add(&tmp, fs + s->sig.bend, f->len - s->sig.bend);
+	sbuf_reset(&v->scratch);
+	dkim_canon_header(s->sig.hcanon, tmp.s, tmp.len, &v->scratch);
+	sbuf_free(&tmp);
+	EVP_DigestUpdate(v->md, v->scratch.s, v->scratch.len);
+	EVP_DigestFinal_ex(v->md, digest, &n);
+}
+
+/* Check one signature whose syntax passed; sets s->res and s->why. */
+static void
+check_sig(struct dkim_verify *v, struct vsig *s, struct dkim_sig_result *r)
+{
+	struct dkim_keyans	 ans;
+	struct dkim_pubkey	*k;
+	struct dkim_bhash	*b = &v->bodies[s->body];
+	uint8_t			 hh[32];
+
+	dkim_keycache_get(v->kc, s->keyname, v->now, &ans);
+	if (ans.status == DKIM_LOOKUP_TEMPFAIL) {
+		s->res = DKIM_RES_TEMPERROR;
+		s->why = "key lookup failed";
+		return;
+	}
+	if (ans.status == DKIM_LOOKUP_NOTFOUND) {
+		s->res = DKIM_RES_PERMERROR;
+		s->why = "no key record";
+		return;
+	}
+	if (ans.key == NULL) {
+		s->res = DKIM_RES_PERMERROR;
+		s->why = ans.why != NULL ? ans.why : "bad key record";
+		return;
+	}
+	k = ans.key;
+	r->testing = k->testing;
+	r->key_bits = k->bits;
+	if (k->revoked) {
+		s->res = DKIM_RES_PERMERROR;
+		s->why = "key revoked (empty p=)";
+		return;
+	}
+	if (k->ktype != s->sig.alg) {
+		s->res = DKIM_RES_PERMERROR;
+		s->why = "key type k= does not match a=";
+		return;
+	}
+	if (!k->sha256_ok) {
+		s->res = DKIM_RES_PERMERROR;
+		s->why = "key h= does not allow sha256";
+		return;
+	}
+	if (k->ktype == DKIM_ALG_RSA_SHA256 && k->bits < DKIM_RSA_MIN_BITS) {
+		s->res = DKIM_RES_FAIL;
+		s->why = "RSA key shorter than 1024 bits (RFC 8301)";
+		return;
+	}
+	/* Section 3.6.1 t=s: i= must not be a subdomain of d=. */
+	if (k->strict && strcmp(s->sig.idomain, s->sig.d) != 0) {
+		s->res = DKIM_RES_PERMERROR;
+		s->why = "key has t=s but i= is a subdomain of d=";
+		return;
+	}
+	if (s->sig.has_l && s->sig.l > b->total) {
+		s->res = DKIM_RES_FAIL;
+		s->why = "l= is longer than the body";
+		return;
+	}
+	header_hash(v, s, hh);
+	if (!dkim_pubkey_verify(k, hh, s->sig.b, s->sig.blen)) {
+		s->res = DKIM_RES_FAIL;
+		s->why = "signature did not verify";
+		return;
+	}
+	if (CRYPTO_memcmp(v->bdigest[s->body], s->sig.bh, 32) != 0) {
+		s->res = DKIM_RES_FAIL;
+		s->why = "body hash did not verify";
+		return;
+	}
+	s->res = DKIM_RES_PASS;
+	if (s->sig.has_l && b->total > s->sig.l) {
+		r->body_extra = 1;
+		s->why = "body is longer than l=";
+	}
+}
+
+int
+dkim_verify_eom(struct dkim_verify *v)
+{
+	struct vsig		*s;
+	struct dkim_sig_result	*r;
+	size_t			 i;
+	int			 npass = 0;
+
+	if (v->eom)
+		return -1;
+	v->eom = 1;
+	if (!v->eoh) {
+		dkim_hdrs_flush(&v->h);
+		dkim_verify_eoh(v);
+	}
+	for (i = 0; i < v->nbodies; i++)
+		dkim_bhash_final(&v->bodies[i], v->bdigest[i]);
+	v->res = xcalloc(v->nsigs + 1, sizeof(*v->res));
+	for (i = 0; i < v->nsigs; i++) {
+		s = &v->sigs[i];
+		r = &v->res[i];
+		if (s->res == DKIM_RES_NONE)
+			check_sig(v, s, r);
+		r->result = s->res;
+		r->reason = s->why;
+		r->alg = s->sig.alg;
+		memcpy(r->domain, s->sig.d, sizeof(r->domain));
+		memcpy(r->selector, s->sig.s, sizeof(r->selector));
+		memcpy(r->identity, s->sig.i, sizeof(r->identity));
+		memcpy(r->bprefix, s->sig.bprefix, sizeof(r->bprefix));
+		r->has_l = s->sig.has_l;
+		r->l = s->sig.l;
+		if (s->keyname[0] != '\0')
+			r->body_len = v->bodies[s->body].total;
+		r->t = s->sig.t;
+		r->x = s->sig.x;
+		if (r->result == DKIM_RES_PASS)
+			npass++;
+	}
+	return npass;
+}
+
+size_t
+dkim_verify_count(const struct dkim_verify *v)
+{
+	return v->res == NULL ? 0 : v->nsigs;
+}
+
+const struct dkim_sig_result *
+dkim_verify_result(const struct dkim_verify *v, size_t i)
+{
+	if (v->res == NULL || i >= v->nsigs)
+		return NULL;
+	return &v->res[i];
+}
+
+size_t
+dkim_verify_skipped(const struct dkim_verify *v)
+{
+	return v->skipped;
+}
+
+/* RFC 2045 token: no tspecials, no controls, no space. */
+static int
+is_token(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f ||
+		    strchr("()<>@,;:\\\"/[]?=", *s) != NULL)
+			return 0;
+	return 1;
+}
+
+/* [local-part] "@" domain with dot-atom characters only. */
+static int
+is_addr(const char *s)
+{
+	const char	*at = strrchr(s, '@');
+
+	if (at == NULL || !is_token(at + 1))
+		return 0;
+	for (; s < at; s++)
+		if (!isalnum((unsigned char)*s) &&
+		    strchr("!#$%&'*+-/=?^_`{|}~.", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+static void
+add_value(struct sbuf *b, const char *val, int at_ok)
+{
+	const char	*p;
+
+	/* RFC 8601 pvalue: a token, [local-part]@domain, or quoted. */
+	if (is_token(val) || (at_ok && is_addr(val))) {
+		sbuf_adds(b, val);
+		return;
+	}
+	sbuf_addc(b, '"');
+	for (p = val; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			sbuf_addc(b, '\\');
+		if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
+			sbuf_addc(b, *p);
+	}
+	sbuf_addc(b, '"');
+}
+
+static void
+add_prop(struct sbuf *b, const char *name, const char *val, int at_ok)
+{
+	if (*val == '\0')
+		return;
+	sbuf_printf(b, " %s=", name);
+	add_value(b, val, at_ok);
+}
+
+char *
+dkim_verify_ar(const struct dkim_verify *v, const char *authserv_id)
+{
+	struct sbuf			 b;
+	const struct dkim_sig_result	*r, *o;
+	size_t				 i, j, plen, n = dkim_verify_count(v);
+	char				 bp[DKIM_BPREFIX_MAX + 1];
+
+	sbuf_init(&b);
+	sbuf_printf(&b, "Authentication-Results: %s", authserv_id);
+	if (n == 0)
+		sbuf_adds(&b, ";\r\n\tdkim=none");
+	for (i = 0; i < n; i++) {
+		r = &v->res[i];
+		sbuf_printf(&b, ";\r\n\tdkim=%s", dkim_result_name(r->result));
+		if (r->reason != NULL) {
+			sbuf_adds(&b, " reason=");
+			add_value(&b, r->reason, 0);
+		}
+		add_prop(&b, "header.d", r->domain, 0);
+		add_prop(&b, "header.i", r->identity, 1);
+		add_prop(&b, "header.s", r->selector, 0);
+		/* RFC 6008: shortest unique prefix, at least 8 characters. */
+		plen = strlen(r->bprefix) < 8 ? strlen(r->bprefix) : 8;
+		for (j = 0; j < n; j++) {
+			o = &v->res[j];
+			while (j != i && plen < strlen(r->bprefix) &&
+			    strncmp(o->bprefix, r->bprefix, plen) == 0)
+				plen++;
+		}
+		memcpy(bp, r->bprefix, plen);
+		bp[plen] = '\0';
+		add_prop(&b, "header.b", bp, 0);
+	}
+	sbuf_adds(&b, "\r\n");
+	return b.s;
+}
