@@ -31,6 +31,7 @@ struct store_zone {
 	const char	*txt;		/* TXT template (see dnsbl.h) */
 	const char	*url;		/* lookup URL template */
 	int64_t		 serial;	/* bumped on every change to the zone */
+	int64_t		 listings;	/* not removed (expired included) */
 };
 
 /*

@@ -1,0 +1,1345 @@
+/*
+ * db.c: the durable store on SQLite 3: zones, listings, history, audit.
+ *
+ * One connection per struct store, WAL journal, synchronous=FULL (a call
+ * that returned success has reached the disk), busy_timeout so that the
+ * CLI and the daemon can write the same file. Every statement is prepared
+ * once per connection and bound; read-then-write sequences run under
+ * BEGIN IMMEDIATE so that two writers cannot both pass a duplicate check.
+ *
+ * The schema is embedded below; its version lives in PRAGMA user_version
+ * and migrations[] holds one step per version, so a future version appends
+ * a step and bumps STORE_SCHEMA_VERSION.
+ *
+ * Addresses are stored in the 128-bit form of core/addr.h: lo is the
+ * network, hi the last address, both 16-byte BLOBs. BLOBs compare with
+ * memcmp, so "lo <= a AND hi >= a" is a correct cover test; the covering
+ * query below instead does one point lookup per prefix length on the
+ * (lo, plen) index, which is O(129 log n) whatever the table size.
+ *
+ * Does not: log (errors go to store_errmsg), cache anything across
+ * processes, or decide whether an address is listed (that is the index).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "../core/addr.h"
+#include "../core/str.h"
+#include "../core/xmalloc.h"
+#include "store.h"
+
+#define STORE_BUSY_MS		5000
+#define STORE_DIRTY_MAX		16	/* zones whose serial a batch bumps */
+#define STORE_CACHE		"-65536"	/* KiB of page cache */
+#define STORE_BULK_CACHE	"-1048576"	/* KiB, during store_begin */
+#define STORE_PAGE_SIZE		"16384"	/* bytes; only for a new file */
+#define STORE_SCAN_ZONES_MAX	4	/* zones scanned one by one */
+
+/* Version 1: the whole schema. Later versions append ALTERs. */
+static const char schema_v1[] =
+	"CREATE TABLE zone (\n"
+	"  id      INTEGER PRIMARY KEY,\n"
+	"  name    TEXT NOT NULL UNIQUE,\n"
+	"  code    INTEGER NOT NULL,\n"
+	"  txt     TEXT NOT NULL,\n"
+	"  url     TEXT NOT NULL,\n"
+	"  serial  INTEGER NOT NULL,\n"
+	"  open    INTEGER NOT NULL DEFAULT 0\n"	/* rows not removed */
+	");\n"
+	/*
+	 * Columns the index compile reads come first: SQLite decodes a
+	 * record from its start, so the scan stops early in each row.
+	 */
+	"CREATE TABLE listing (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  zone        INTEGER NOT NULL,\n"	/* zone.id */
+	"  lo          BLOB NOT NULL,\n"
+	"  plen        INTEGER NOT NULL,\n"
+	"  exclude     INTEGER NOT NULL DEFAULT 0,\n"
+	"  code        INTEGER NOT NULL DEFAULT 0,\n"
+	"  listed_at   INTEGER NOT NULL,\n"
+	"  expires_at  INTEGER,\n"
+	"  removed_at  INTEGER,\n"
+	"  reason      TEXT NOT NULL,\n"
+	"  family      INTEGER NOT NULL,\n"
+	"  hi          BLOB NOT NULL,\n"
+	"  evidence    TEXT NOT NULL DEFAULT '',\n"
+	"  source      TEXT NOT NULL DEFAULT '',\n"
+	"  actor       TEXT NOT NULL DEFAULT '',\n"
+	"  removed_why TEXT\n"
+	");\n"
+	/*
+	 * At most one active listing per zone and prefix. lo leads so that
+	 * the same index answers "which open listings cover address a" (one
+	 * probe per prefix length); a bulk add then updates one index.
+	 */
+	"CREATE UNIQUE INDEX listing_active ON listing(lo, plen, zone)\n"
+	"  WHERE removed_at IS NULL;\n"
+	/* The same for closed rows (show --all); empty until removals. */
+	"CREATE INDEX listing_closed ON listing(lo, plen)\n"
+	"  WHERE removed_at IS NOT NULL;\n"
+	"CREATE INDEX listing_expiry ON listing(expires_at)\n"
+	"  WHERE removed_at IS NULL AND expires_at IS NOT NULL;\n"
+	/* Events after the add; the add itself is the listing row. */
+	"CREATE TABLE history (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  listing_id  INTEGER NOT NULL,\n"
+	"  at          INTEGER NOT NULL,\n"
+	"  actor       TEXT NOT NULL,\n"
+	"  action      TEXT NOT NULL,\n"
+	"  why         TEXT\n"
+	");\n"
+	"CREATE INDEX history_listing ON history(listing_id);\n"
+	"CREATE TABLE audit (\n"
+	"  id      INTEGER PRIMARY KEY,\n"
+	"  at      INTEGER NOT NULL,\n"
+	"  actor   TEXT NOT NULL,\n"
+	"  action  TEXT NOT NULL,\n"
+	"  detail  TEXT\n"
+	");\n";
+
+/*
+ * migrations[v] turns a version v store into version v + 1. Append only;
+ * never edit a step that has shipped.
+ */
+static const char *const migrations[] = {
+	schema_v1,
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+    STORE_SCHEMA_VERSION, "one migration step per schema version");
+
+enum stmt {
+	ST_ZONE_GET,
+	ST_ZONE_INSERT,
+	ST_ZONE_UPDATE,
+	ST_ZONE_BUMP,
+	ST_ZONE_ALL,
+	ST_DUP,
+	ST_CLOSE,
+	ST_INSERT,
+	ST_HISTORY,
+	ST_AUDIT,
+	ST_REMOVE_FIND,
+	ST_REMOVE_FIND_ZONE,
+	ST_COVER_OPEN,
+	ST_COVER_CLOSED,
+	ST_EVENTS,
+	ST_ACTIVE_ALL,
+	ST_ACTIVE_ZONE,
+	ST_ACTIVE_SORTED,
+	ST_NEXT_EXPIRY,
+	ST_DATA_VERSION,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_ZONE_GET] = "SELECT code, txt, url, id FROM zone WHERE name = ?1",
+	[ST_ZONE_INSERT] = "INSERT INTO zone (name, code, txt, url, serial)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_ZONE_UPDATE] = "UPDATE zone SET code = ?2, txt = ?3, url = ?4,"
+	    " serial = max(serial + 1, ?5) WHERE name = ?1",
+	[ST_ZONE_BUMP] = "UPDATE zone SET serial = max(serial + 1, ?2),"
+	    " open = open + ?3 WHERE name = ?1",
+	[ST_ZONE_ALL] = "SELECT name, code, txt, url, serial, open, id"
+	    " FROM zone ORDER BY name",
+	[ST_DUP] = "SELECT id, expires_at FROM listing WHERE lo = ?2"
+	    " AND plen = ?3 AND zone = ?1 AND removed_at IS NULL",
+	[ST_CLOSE] = "UPDATE listing SET removed_at = ?2, removed_why = ?3"
+	    " WHERE id = ?1",
+	[ST_INSERT] = "INSERT INTO listing (zone, family, lo, hi, plen,"
+	    " exclude, code, reason, evidence, source, listed_at, expires_at,"
+	    " actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13)",
+	[ST_HISTORY] = "INSERT INTO history (listing_id, at, actor, action,"
+	    " why) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_AUDIT] = "INSERT INTO audit (at, actor, action, detail)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[ST_REMOVE_FIND] = "SELECT l.id, z.name FROM listing l JOIN zone z"
+	    " ON z.id = l.zone WHERE l.lo = ?1 AND l.plen = ?2"
+	    " AND l.removed_at IS NULL ORDER BY z.name",
+	[ST_REMOVE_FIND_ZONE] = "SELECT l.id, z.name FROM listing l JOIN zone z"
+	    " ON z.id = l.zone WHERE l.lo = ?1 AND l.plen = ?2"
+	    " AND z.name = ?3 AND l.removed_at IS NULL",
+#define COVER_COLS "SELECT l.id, z.name, family, lo, plen, exclude," \
+	    " l.code, reason, evidence, source, listed_at, expires_at," \
+	    " removed_at, removed_why FROM listing l JOIN zone z" \
+	    " ON z.id = l.zone"
+	[ST_COVER_OPEN] = COVER_COLS " WHERE lo = ?1 AND plen = ?2"
+	    " AND removed_at IS NULL AND family = ?3 ORDER BY z.name",
+	[ST_COVER_CLOSED] = COVER_COLS " WHERE lo = ?1 AND plen = ?2"
+	    " AND removed_at IS NOT NULL AND family = ?3 ORDER BY l.id DESC",
+	/*
+	 * The add event is the listing row itself (listed_at, actor,
+	 * source): a bulk import then writes one row per listing, not two,
+	 * and every listing still shows its add in its history.
+	 */
+	[ST_EVENTS] = "SELECT id, listed_at, actor, CASE exclude WHEN 0"
+	    " THEN 'add' ELSE 'exclude' END, source, 0 AS k, 0 AS n"
+	    " FROM listing WHERE id = ?1"
+	    " UNION ALL SELECT listing_id, at, actor, action, why, 1, id"
+	    " FROM history WHERE listing_id = ?1 ORDER BY 2, 6, 7",
+	/* The index compile; see store_foreach_active for the plans. */
+#define ACTIVE_COLS "SELECT lo, plen, exclude, code, listed_at," \
+	    " expires_at, reason FROM listing"
+#define ACTIVE_WHERE " removed_at IS NULL" \
+	    " AND (expires_at IS NULL OR expires_at > ?1)"
+	[ST_ACTIVE_ALL] = ACTIVE_COLS " NOT INDEXED WHERE" ACTIVE_WHERE,
+	[ST_ACTIVE_ZONE] = ACTIVE_COLS " NOT INDEXED WHERE" ACTIVE_WHERE
+	    " AND zone = ?2",
+	[ST_ACTIVE_SORTED] = "SELECT lo, plen, exclude, code, listed_at,"
+	    " expires_at, reason, zone FROM listing NOT INDEXED WHERE"
+	    ACTIVE_WHERE " ORDER BY zone",
+	[ST_NEXT_EXPIRY] = "SELECT min(expires_at) FROM listing"
+	    " WHERE removed_at IS NULL AND expires_at > ?1",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_COUNT];
+	int		 rdonly;
+	int		 bulk;		/* inside store_begin */
+	char		*zone_ok;	/* last zone known to exist */
+	int64_t		 zone_ok_id;	/* and its zone.id */
+	struct dirty {
+		char	*zone;
+		int64_t	 delta;		/* change of zone.open */
+	}		 dirty[STORE_DIRTY_MAX];	/* serials to bump */
+	int		 ndirty;
+	char		 err[STORE_ERR_MAX];
+};
+
+static int64_t
+store_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void
+seterr(struct store *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+seterr(struct store *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+static int
+dberr(struct store *s, const char *what)
+{
+	seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static int
+exec(struct store *s, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		seterr(s, "%s", msg != NULL ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The prepared statement for id, reset and unbound; NULL on error. */
+static sqlite3_stmt *
+stmt(struct store *s, enum stmt id)
+{
+	sqlite3_stmt	*st = s->st[id];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[id], NULL) != SQLITE_OK) {
+			dberr(s, "prepare");
+			return NULL;
+		}
+		return s->st[id];
+	}
+	/* Every caller binds every parameter, so no clear_bindings. */
+	sqlite3_reset(st);
+	return st;
+}
+
+/* Step a statement that returns no rows; reset it. */
+static int
+step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int	rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return dberr(s, what);
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int
+get_version(struct store *s, int *v)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return dberr(s, "user_version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return dberr(s, "user_version");
+	return 0;
+}
+
+/*
+ * Bring the schema up to STORE_SCHEMA_VERSION in one IMMEDIATE
+ * transaction: another process that opens the same new file at the same
+ * time waits, then sees the finished schema.
+ */
+static int
+migrate(struct store *s)
+{
+	char	sql[64];
+	int	v;
+
+	if (exec(s, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (get_version(s, &v) == -1)
+		goto fail;
+	if (v > STORE_SCHEMA_VERSION) {
+		seterr(s, "schema version %d is newer than this fairlist "
+		    "supports (%d)", v, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (v == STORE_SCHEMA_VERSION) {
+		exec(s, "COMMIT");
+		return 0;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		if (exec(s, migrations[v]) == -1)
+			goto fail;
+		if (v == 0) {
+			sqlite3_stmt	*st = stmt(s, ST_ZONE_INSERT);
+
+			if (st == NULL)
+				goto fail;
+			sqlite3_bind_text(st, 1, STORE_DEFAULT_ZONE, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, STORE_DEFAULT_CODE);
+			sqlite3_bind_text(st, 3, STORE_DEFAULT_TXT, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, STORE_DEFAULT_URL, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, store_now());
+			if (step_done(s, st, "default zone") == -1)
+				goto fail;
+		}
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    STORE_SCHEMA_VERSION);
+	if (exec(s, sql) == -1 || exec(s, "COMMIT") == -1)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct store *
+store_open(const char *path, int flags, char *err)
+{
+	struct store	*s;
+	int		 oflags, v;
+
+	s = xcalloc(1, sizeof(*s));
+	s->rdonly = (flags & STORE_RDONLY) != 0;
+	oflags = s->rdonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, STORE_ERR_MAX, "%s: %s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_extended_result_codes(s->db, 0);
+	/*
+	 * WAL lets the daemon read while the CLI writes; synchronous=FULL
+	 * fsyncs the WAL at every commit, so an acknowledged change survives
+	 * a power cut, not only a crash. mmap and a bigger cache serve the
+	 * 1e6-row scans and bulk imports.
+	 */
+	if ((!s->rdonly && (exec(s, "PRAGMA page_size = " STORE_PAGE_SIZE) ==
+	    -1 || exec(s, "PRAGMA journal_mode = WAL") == -1)) ||
+	    exec(s, "PRAGMA synchronous = FULL") == -1 ||
+	    exec(s, "PRAGMA cache_size = " STORE_CACHE) == -1 ||
+	    exec(s, "PRAGMA mmap_size = 1073741824") == -1 ||
+	    exec(s, "PRAGMA temp_store = MEMORY") == -1 ||
+	    exec(s, "PRAGMA journal_size_limit = 67108864") == -1)
+		goto fail_msg;
+	if (s->rdonly) {
+		if (get_version(s, &v) == -1)
+			goto fail_msg;
+		if (v != STORE_SCHEMA_VERSION) {
+			seterr(s, "schema version %d, want %d (open it "
+			    "read-write once to migrate)", v,
+			    STORE_SCHEMA_VERSION);
+			goto fail_msg;
+		}
+	} else if (migrate(s) == -1)
+		goto fail_msg;
+	return s;
+fail_msg:
+	/* Truncation is fine: the message only has to be read. */
+	if (snprintf(err, STORE_ERR_MAX, "%s: %s", path, s->err) < 0)
+		str_lcpy(err, s->err, STORE_ERR_MAX);
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->bulk)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(s->db);
+	for (i = 0; i < s->ndirty; i++)
+		free(s->dirty[i].zone);
+	free(s->zone_ok);
+	free(s);
+}
+
+const char *
+store_errmsg(const struct store *s)
+{
+	return s->err;
+}
+
+/*
+ * Open a write transaction unless a bulk one is running. *own says
+ * whether the caller must end it.
+ */
+static int
+tx_begin(struct store *s, int *own)
+{
+	*own = 0;
+	if (s->rdonly) {
+		seterr(s, "store is open read-only");
+		return -1;
+	}
+	if (s->bulk)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	*own = 1;
+	return 0;
+}
+
+static int
+tx_end(struct store *s, int own, int ok)
+{
+	char	save[STORE_ERR_MAX];
+
+	if (!own)
+		return ok ? 0 : -1;
+	if (ok) {
+		if (exec(s, "COMMIT") == 0)
+			return 0;
+	}
+	memcpy(save, s->err, sizeof(save));
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	memcpy(s->err, save, sizeof(save));
+	return -1;
+}
+
+/* Text a person typed: bounded, no control characters. */
+static int
+check_text(struct store *s, const char *what, const char *v, size_t max)
+{
+	size_t	len;
+
+	if (v == NULL)
+		return 0;
+	len = strlen(v);
+	if (len > max) {
+		seterr(s, "%s too long (%zu bytes, at most %zu)", what, len,
+		    max);
+		return -1;
+	}
+	if (str_has_ctl(v, len)) {
+		seterr(s, "%s contains a control character", what);
+		return -1;
+	}
+	return 0;
+}
+
+/* A DNS name: lower case, dot-separated labels of 1-63 bytes. */
+static int
+check_zone_name(struct store *s, const char *name)
+{
+	size_t		 len = strlen(name), lab = 0, i;
+	unsigned char	 c;
+
+	if (len == 0 || len > STORE_ZONE_MAX)
+		goto bad;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)name[i];
+		if (c == '.') {
+			if (lab == 0)
+				goto bad;
+			lab = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_'))
+			goto bad;
+		if (++lab > 63)
+			goto bad;
+	}
+	if (lab == 0)
+		goto bad;
+	return 0;
+bad:
+	seterr(s, "invalid zone name '%.64s' (lower-case DNS name, no "
+	    "trailing dot)", name);
+	return -1;
+}
+
+static int
+audit(struct store *s, int64_t now, const char *actor, const char *action,
+    const char *detail)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = stmt(s, ST_AUDIT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, actor != NULL ? actor : "?");
+	bind_text(st, 3, action);
+	bind_text(st, 4, detail);
+	return step_done(s, st, "audit");
+}
+
+static int
+history(struct store *s, int64_t id, int64_t now, const char *actor,
+    const char *action, const char *why)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = stmt(s, ST_HISTORY)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	bind_text(st, 3, actor != NULL ? actor : "?");
+	bind_text(st, 4, action);
+	bind_text(st, 5, why);
+	return step_done(s, st, "history");
+}
+
+/*
+ * Strictly increasing serial, max(serial + 1, now), and the zone's count
+ * of open listings moved by delta.
+ */
+static int
+bump_serial(struct store *s, const char *zone, int64_t now, int64_t delta)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = stmt(s, ST_ZONE_BUMP)) == NULL)
+		return -1;
+	bind_text(st, 1, zone);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, delta);
+	return step_done(s, st, "zone serial");
+}
+
+/*
+ * Bump now, or (in a bulk transaction) once at commit: a million adds to
+ * one zone make one serial change, not a million.
+ */
+static int
+zone_changed(struct store *s, const char *zone, int64_t now, int64_t delta)
+{
+	int	i;
+
+	if (!s->bulk)
+		return bump_serial(s, zone, now, delta);
+	for (i = 0; i < s->ndirty; i++) {
+		if (strcmp(s->dirty[i].zone, zone) == 0) {
+			s->dirty[i].delta += delta;
+			return 0;
+		}
+	}
+	if (s->ndirty == STORE_DIRTY_MAX)
+		return bump_serial(s, zone, now, delta);
+	s->dirty[s->ndirty].zone = xstrdup(zone);
+	s->dirty[s->ndirty++].delta = delta;
+	return 0;
+}
+
+int
+store_zone_put(struct store *s, const char *name, uint32_t code,
+    const char *txt, const char *url, const char *actor)
+{
+	sqlite3_stmt	*st;
+	int		 own, rc, found;
+	int64_t		 now = store_now();
+	uint32_t	 ocode = 0, ncode;
+	char		*otxt = NULL, *ourl = NULL, *detail = NULL;
+
+	if (check_zone_name(s, name) == -1 ||
+	    check_text(s, "TXT template", txt, STORE_TEMPLATE_MAX) == -1 ||
+	    check_text(s, "URL template", url, STORE_TEMPLATE_MAX) == -1)
+		return -1;
+	if (tx_begin(s, &own) == -1)
+		return -1;
+	if ((st = stmt(s, ST_ZONE_GET)) == NULL)
+		goto fail;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		dberr(s, "zone");
+		goto fail;
+	}
+	found = rc == SQLITE_ROW;
+	if (found) {
+		ocode = (uint32_t)sqlite3_column_int64(st, 0);
+		otxt = xstrdup(col_text(st, 1));
+		ourl = xstrdup(col_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (!found) {
+		if ((st = stmt(s, ST_ZONE_INSERT)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 5, now);
+	} else {
+		/* An update that changes nothing is not a change. */
+		if ((code == 0 || code == ocode) &&
+		    (txt == NULL || strcmp(txt, otxt) == 0) &&
+		    (url == NULL || strcmp(url, ourl) == 0)) {
+			free(otxt);
+			free(ourl);
+			return tx_end(s, own, 1);
+		}
+		if ((st = stmt(s, ST_ZONE_UPDATE)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 5, now);
+	}
+	ncode = code != 0 ? code : found ? ocode : STORE_DEFAULT_CODE;
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, ncode);
+	bind_text(st, 3, txt != NULL ? txt : found ? otxt : STORE_DEFAULT_TXT);
+	bind_text(st, 4, url != NULL ? url : found ? ourl : STORE_DEFAULT_URL);
+	if (step_done(s, st, "zone") == -1)
+		goto fail;
+	xasprintf(&detail, "%s code=%u.%u.%u.%u", name, ncode >> 24,
+	    (ncode >> 16) & 0xff, (ncode >> 8) & 0xff, ncode & 0xff);
+	if (audit(s, now, actor, found ? "zone-update" : "zone-add",
+	    detail) == -1)
+		goto fail;
+	free(detail);
+	free(otxt);
+	free(ourl);
+	return tx_end(s, own, 1);
+fail:
+	free(detail);
+	free(otxt);
+	free(ourl);
+	return tx_end(s, own, 0);
+}
+
+int
+store_zone_exists(struct store *s, const char *name)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, ST_ZONE_GET)) == NULL)
+		return -1;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return dberr(s, "zone");
+}
+
+/* store_zone_foreach, also passing each zone's id. */
+static int
+zone_iter(struct store *s,
+    int (*cb)(const struct store_zone *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt		*st;
+	struct store_zone	 z;
+	int			 rc, r = 0;
+
+	if ((st = stmt(s, ST_ZONE_ALL)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		z.name = col_text(st, 0);
+		z.code = (uint32_t)sqlite3_column_int64(st, 1);
+		z.txt = col_text(st, 2);
+		z.url = col_text(st, 3);
+		z.serial = sqlite3_column_int64(st, 4);
+		z.listings = sqlite3_column_int64(st, 5);
+		if ((r = cb(&z, sqlite3_column_int64(st, 6), arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return dberr(s, "zones");
+	return 0;
+}
+
+struct zone_cb {
+	int	(*cb)(const struct store_zone *, void *);
+	void	*arg;
+};
+
+static int
+zone_cb_call(const struct store_zone *z, int64_t id, void *arg)
+{
+	struct zone_cb	*zc = arg;
+
+	(void)id;
+	return zc->cb(z, zc->arg);
+}
+
+int
+store_zone_foreach(struct store *s,
+    int (*cb)(const struct store_zone *, void *), void *arg)
+{
+	struct zone_cb	zc = { cb, arg };
+
+	return zone_iter(s, zone_cb_call, &zc);
+}
+
+/* The zone's id (> 0), or -1 with "unknown zone 'x'" or a db error. */
+static int64_t
+zone_id(struct store *s, const char *zone)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id;
+	int		 rc;
+
+	/* Zones are never deleted, so a positive answer can be cached. */
+	if (s->zone_ok != NULL && strcmp(s->zone_ok, zone) == 0)
+		return s->zone_ok_id;
+	if ((st = stmt(s, ST_ZONE_GET)) == NULL)
+		return -1;
+	bind_text(st, 1, zone);
+	rc = sqlite3_step(st);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 3) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(s, "zone");
+	if (rc == SQLITE_DONE) {
+		seterr(s, "unknown zone '%.253s'", zone);
+		return -1;
+	}
+	free(s->zone_ok);
+	s->zone_ok = xstrdup(zone);
+	s->zone_ok_id = id;
+	return id;
+}
+
+static int64_t
+add_locked(struct store *s, struct store_listing *l, const char *actor,
+    int64_t now)
+{
+	sqlite3_stmt	*st;
+	uint8_t		 hi[ADDR_LEN];
+	char		 net[ADDR_TEXT_MAX], *detail;
+	int64_t		 id, old, oexp;
+	int64_t		 zid;
+	int		 rc, closed = 0;
+
+	if ((zid = zone_id(s, l->zone)) == -1)
+		return -1;
+	/*
+	 * Insert first: the unique index on active listings is the
+	 * duplicate check, so the common case costs one index search, not
+	 * two. A refused INSERT changes nothing (the statement is undone).
+	 */
+	addr_last(&l->prefix, hi);
+	for (;;) {
+		if ((st = stmt(s, ST_INSERT)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, zid);
+		sqlite3_bind_int(st, 2, l->prefix.family);
+		sqlite3_bind_blob(st, 3, l->prefix.a, ADDR_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, hi, ADDR_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, l->prefix.plen);
+		sqlite3_bind_int(st, 6, l->exclude != 0);
+		sqlite3_bind_int64(st, 7, l->code);
+		bind_text(st, 8, l->reason);
+		bind_text(st, 9, l->evidence != NULL ? l->evidence : "");
+		bind_text(st, 10, l->source != NULL ? l->source : "");
+		sqlite3_bind_int64(st, 11, l->listed_at);
+		if (l->expires_at != 0)
+			sqlite3_bind_int64(st, 12, l->expires_at);
+		else
+			sqlite3_bind_null(st, 12);
+		bind_text(st, 13, actor != NULL ? actor : "?");
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_CONSTRAINT || closed)
+			return dberr(s, "insert listing");
+		/* Is there an active listing for this exact prefix? */
+		if ((st = stmt(s, ST_DUP)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, zid);
+		sqlite3_bind_blob(st, 2, l->prefix.a, ADDR_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, l->prefix.plen);
+		rc = sqlite3_step(st);
+		old = 0;
+		oexp = 0;
+		if (rc == SQLITE_ROW) {
+			old = sqlite3_column_int64(st, 0);
+			oexp = sqlite3_column_int64(st, 1); /* NULL reads 0 */
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return dberr(s, "insert listing");
+		if (oexp == 0 || oexp > now) {
+			seterr(s, "already listed: %s in %s (id %lld)",
+			    addr_format(&l->prefix, net, sizeof(net)),
+			    l->zone, (long long)old);
+			return -1;
+		}
+		/* It expired: close it, visibly, then list anew. */
+		if ((st = stmt(s, ST_CLOSE)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, old);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_text(st, 3, "expired", -1, SQLITE_STATIC);
+		if (step_done(s, st, "close expired") == -1 ||
+		    history(s, old, now, actor, "expire",
+		    "expired; superseded by a new listing") == -1 ||
+		    zone_changed(s, l->zone, now, -1) == -1)
+			return -1;
+		closed = 1;
+	}
+	id = sqlite3_last_insert_rowid(s->db);
+	if (zone_changed(s, l->zone, now, 1) == -1)
+		return -1;
+	if (!s->bulk) {
+		xasprintf(&detail, "%s %s in %s (id %lld)",
+		    l->exclude ? "exclude" : "list",
+		    addr_format(&l->prefix, net, sizeof(net)), l->zone,
+		    (long long)id);
+		rc = audit(s, now, actor, "add", detail);
+		free(detail);
+		if (rc == -1)
+			return -1;
+	}
+	return id;
+}
+
+int64_t
+store_add(struct store *s, struct store_listing *l, const char *actor)
+{
+	int64_t	now = store_now(), id;
+	int	own;
+
+	if (l->zone == NULL || l->reason == NULL || l->reason[0] == '\0') {
+		seterr(s, "%s", l->zone == NULL ? "no zone" :
+		    "a listing needs a reason");
+		return -1;
+	}
+	if (l->prefix.plen > 128 || (l->prefix.family != 4 &&
+	    l->prefix.family != 6) || (l->prefix.family == 4 &&
+	    (l->prefix.plen < 96 || !addr_is_v4(l->prefix.a, NULL)))) {
+		seterr(s, "bad prefix");
+		return -1;
+	}
+	if (check_text(s, "reason", l->reason, STORE_REASON_MAX) == -1 ||
+	    check_text(s, "evidence", l->evidence, STORE_EVIDENCE_MAX) == -1 ||
+	    check_text(s, "source", l->source, STORE_REASON_MAX) == -1)
+		return -1;
+	{
+		struct addr_prefix	m = l->prefix;
+
+		addr_mask(m.a, m.plen);
+		if (memcmp(m.a, l->prefix.a, ADDR_LEN) != 0) {
+			seterr(s, "host bits set");
+			return -1;
+		}
+	}
+	if (l->listed_at == 0)
+		l->listed_at = now;
+	if (tx_begin(s, &own) == -1)
+		return -1;
+	/*
+	 * Every check that can refuse the listing runs before the first
+	 * write, so a refusal changes nothing, inside a batch too. A write
+	 * that then fails is an I/O or database error: the batch is lost
+	 * anyway and the caller rolls it back.
+	 */
+	id = add_locked(s, l, actor, now);
+	if (tx_end(s, own, id > 0) == -1)
+		return -1;
+	l->id = id;
+	l->removed_at = 0;
+	return id;
+}
+
+struct hit {
+	int64_t	 id;
+	char	*zone;
+};
+
+int
+store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
+    const char *actor, const char *why, int *count)
+{
+	sqlite3_stmt	*st;
+	struct hit	*hits = NULL;
+	size_t		 n = 0, i;
+	int64_t		 now = store_now();
+	char		 net[ADDR_TEXT_MAX], *detail;
+	int		 own, rc, ok = 0;
+
+	*count = 0;
+	if (why == NULL || why[0] == '\0') {
+		seterr(s, "a removal needs a reason");
+		return -1;
+	}
+	if (check_text(s, "reason", why, STORE_REASON_MAX) == -1)
+		return -1;
+	addr_format(p, net, sizeof(net));
+	if (tx_begin(s, &own) == -1)
+		return -1;
+	if ((st = stmt(s, zone != NULL ? ST_REMOVE_FIND_ZONE :
+	    ST_REMOVE_FIND)) == NULL)
+		goto out;
+	sqlite3_bind_blob(st, 1, p->a, ADDR_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, p->plen);
+	if (zone != NULL)
+		bind_text(st, 3, zone);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		hits = xreallocarray(hits, n + 1, sizeof(*hits));
+		hits[n].id = sqlite3_column_int64(st, 0);
+		hits[n].zone = xstrdup(col_text(st, 1));
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		dberr(s, "remove");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((st = stmt(s, ST_CLOSE)) == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, hits[i].id);
+		sqlite3_bind_int64(st, 2, now);
+		bind_text(st, 3, why);
+		if (step_done(s, st, "remove") == -1 ||
+		    history(s, hits[i].id, now, actor, "remove", why) == -1 ||
+		    zone_changed(s, hits[i].zone, now, -1) == -1)
+			goto out;
+		xasprintf(&detail, "%s from %s (id %lld): %s", net,
+		    hits[i].zone, (long long)hits[i].id, why);
+		rc = audit(s, now, actor, "remove", detail);
+		free(detail);
+		if (rc == -1)
+			goto out;
+	}
+	ok = 1;
+out:
+	for (i = 0; i < n; i++)
+		free(hits[i].zone);
+	free(hits);
+	if (tx_end(s, own, ok) == -1)
+		return -1;
+	*count = (int)n;
+	return 0;
+}
+
+static void
+row_listing(sqlite3_stmt *st, struct store_listing *l)
+{
+	const void	*lo;
+
+	memset(l, 0, sizeof(*l));
+	l->id = sqlite3_column_int64(st, 0);
+	l->zone = col_text(st, 1);
+	l->prefix.family = (uint8_t)sqlite3_column_int(st, 2);
+	lo = sqlite3_column_blob(st, 3);
+	if (lo != NULL && sqlite3_column_bytes(st, 3) == ADDR_LEN)
+		memcpy(l->prefix.a, lo, ADDR_LEN);
+	l->prefix.plen = (uint8_t)sqlite3_column_int(st, 4);
+	l->exclude = sqlite3_column_int(st, 5);
+	l->code = (uint32_t)sqlite3_column_int64(st, 6);
+	l->reason = col_text(st, 7);
+	l->evidence = col_text(st, 8);
+	l->source = col_text(st, 9);
+	l->listed_at = sqlite3_column_int64(st, 10);
+	l->expires_at = sqlite3_column_int64(st, 11);
+	l->removed_at = sqlite3_column_int64(st, 12);
+	l->removed_why = col_text(st, 13);
+}
+
+int
+store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
+    int (*cb)(const struct store_listing *, void *), void *arg)
+{
+	sqlite3_stmt		*st;
+	struct store_listing	 l;
+	uint8_t			 net[ADDR_LEN];
+	int			 plen, minplen, family, rc, r, pass;
+	int64_t			 now = store_now();
+
+	family = addr_is_v4(a, NULL) ? 4 : 6;
+	minplen = family == 4 ? 96 : 0;
+	/*
+	 * One probe per prefix length, most specific first: open listings
+	 * (by zone), then with all the closed ones (newest first).
+	 */
+	for (plen = 128; plen >= minplen; plen--) {
+		memcpy(net, a, ADDR_LEN);
+		addr_mask(net, (unsigned)plen);
+		for (pass = 0; pass < (all ? 2 : 1); pass++) {
+			st = stmt(s, pass == 0 ? ST_COVER_OPEN :
+			    ST_COVER_CLOSED);
+			if (st == NULL)
+				return -1;
+			sqlite3_bind_blob(st, 1, net, ADDR_LEN,
+			    SQLITE_TRANSIENT);
+			sqlite3_bind_int(st, 2, plen);
+			sqlite3_bind_int(st, 3, family);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				row_listing(st, &l);
+				if (!all && l.expires_at != 0 &&
+				    l.expires_at <= now)
+					continue;
+				if ((r = cb(&l, arg)) != 0) {
+					sqlite3_reset(st);
+					return r;
+				}
+			}
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE)
+				return dberr(s, "covering");
+		}
+	}
+	return 0;
+}
+
+int
+store_foreach_event(struct store *s, int64_t listing_id,
+    int (*cb)(const struct store_event *, void *), void *arg)
+{
+	sqlite3_stmt		*st;
+	struct store_event	 e;
+	int			 rc, r = 0;
+
+	/*
+	 * Its own statement handle, so that a store_foreach_covering
+	 * callback may call this.
+	 */
+	if ((st = stmt(s, ST_EVENTS)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, listing_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e.listing_id = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		e.actor = col_text(st, 2);
+		e.action = col_text(st, 3);
+		e.why = col_text(st, 4);
+		if ((r = cb(&e, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return dberr(s, "history");
+	return 0;
+}
+
+struct zone_names {
+	char	**v;
+	int64_t	 *id;
+	size_t	  n;
+};
+
+/* Collect the zones that hold at least one open listing. */
+static int
+collect_open_zone(const struct store_zone *z, int64_t id, void *arg)
+{
+	struct zone_names	*zn = arg;
+
+	if (z->listings <= 0)
+		return 0;
+	zn->v = xreallocarray(zn->v, zn->n + 1, sizeof(*zn->v));
+	zn->id = xreallocarray(zn->id, zn->n + 1, sizeof(*zn->id));
+	zn->v[zn->n] = xstrdup(z->name);
+	zn->id[zn->n++] = id;
+	return 0;
+}
+
+/* Run one of the ST_ACTIVE_* statements, calling cb per row. */
+static int
+active_rows(struct store *s, enum stmt id, int64_t now,
+    const struct zone_names *zn, size_t zi,
+    int (*cb)(const struct store_listing *, void *), void *arg)
+{
+	sqlite3_stmt		*st;
+	struct store_listing	 l;
+	const void		*lo;
+	int			 rc, r = 0;
+
+	if ((st = stmt(s, id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	if (id == ST_ACTIVE_ZONE)
+		sqlite3_bind_int64(st, 2, zn->id[zi]);
+	memset(&l, 0, sizeof(l));
+	l.zone = zn->v[zi];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		lo = sqlite3_column_blob(st, 0);
+		if (lo == NULL || sqlite3_column_bytes(st, 0) != ADDR_LEN)
+			continue;
+		memcpy(l.prefix.a, lo, ADDR_LEN);
+		l.prefix.plen = (uint8_t)sqlite3_column_int(st, 1);
+		l.prefix.family = addr_is_v4(l.prefix.a, NULL) &&
+		    l.prefix.plen >= 96 ? 4 : 6;
+		l.exclude = sqlite3_column_int(st, 2);
+		l.code = (uint32_t)sqlite3_column_int64(st, 3);
+		l.listed_at = sqlite3_column_int64(st, 4);
+		l.expires_at = sqlite3_column_int64(st, 5);
+		l.reason = col_text(st, 6);
+		if (id == ST_ACTIVE_SORTED) {
+			/* Rows arrive by zone id: find its name. */
+			int64_t	zid = sqlite3_column_int64(st, 7);
+
+			while (zi < zn->n && zn->id[zi] != zid)
+				zi++;
+			if (zi == zn->n)
+				for (zi = 0; zi < zn->n &&
+				    zn->id[zi] != zid; zi++)
+					;
+			if (zi == zn->n) {
+				zi = 0;
+				continue;	/* zone row vanished: skip */
+			}
+			l.zone = zn->v[zi];
+		}
+		if ((r = cb(&l, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(s, "active listings");
+	return r;
+}
+
+/*
+ * Plans, cheapest first. A plain table scan in rowid order reads each page
+ * once and needs no sort, where "ORDER BY zone" through an index costs a
+ * table lookup per row. zone.open counts each zone's open rows, so: with
+ * one zone in use, one scan; with a few, one filtered scan each; with
+ * many, one scan and a sort. Only the columns the index needs are read:
+ * id, evidence, source and removed_* are 0/NULL in the callback. One read
+ * transaction covers it all, so the rows are one consistent snapshot.
+ */
+int
+store_foreach_active(struct store *s, int64_t now,
+    int (*cb)(const struct store_listing *, void *), void *arg)
+{
+	struct zone_names	 zn = { NULL, NULL, 0 };
+	size_t			 i;
+	int			 r, own = 0;
+
+	if (sqlite3_get_autocommit(s->db)) {
+		if (exec(s, "BEGIN") == -1)
+			return -1;
+		own = 1;
+	}
+	if ((r = zone_iter(s, collect_open_zone, &zn)) != 0)
+		goto out;
+	if (zn.n == 1)
+		r = active_rows(s, ST_ACTIVE_ALL, now, &zn, 0, cb, arg);
+	else if (zn.n <= STORE_SCAN_ZONES_MAX) {
+		for (i = 0; i < zn.n && r == 0; i++)
+			r = active_rows(s, ST_ACTIVE_ZONE, now, &zn, i, cb,
+			    arg);
+	} else if (zn.n > 0)
+		r = active_rows(s, ST_ACTIVE_SORTED, now, &zn, 0, cb, arg);
+out:
+	for (i = 0; i < zn.n; i++)
+		free(zn.v[i]);
+	free(zn.v);
+	free(zn.id);
+	if (own)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return r;
+}
+
+int64_t
+store_next_expiry(struct store *s, int64_t now)
+{
+	sqlite3_stmt	*st;
+	int64_t		 t = 0;
+	int		 rc;
+
+	if ((st = stmt(s, ST_NEXT_EXPIRY)) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	else
+		dberr(s, "next expiry");
+	sqlite3_reset(st);
+	return t;
+}
+
+int
+store_begin(struct store *s)
+{
+	if (s->rdonly) {
+		seterr(s, "store is open read-only");
+		return -1;
+	}
+	if (s->bulk) {
+		seterr(s, "bulk transaction already open");
+		return -1;
+	}
+	/*
+	 * A batch touches every page of the indexes; a cache that holds them
+	 * all keeps SQLite from spilling dirty pages to the WAL mid-batch.
+	 */
+	if (exec(s, "PRAGMA cache_size = " STORE_BULK_CACHE) == -1 ||
+	    exec(s, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	s->bulk = 1;
+	return 0;
+}
+
+static void
+dirty_clear(struct store *s)
+{
+	int	i;
+
+	for (i = 0; i < s->ndirty; i++)
+		free(s->dirty[i].zone);
+	s->ndirty = 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	int	i;
+
+	if (!s->bulk) {
+		seterr(s, "no bulk transaction open");
+		return -1;
+	}
+	for (i = 0; i < s->ndirty; i++)
+		if (bump_serial(s, s->dirty[i].zone, store_now(),
+		    s->dirty[i].delta) == -1)
+			goto fail;
+	if (exec(s, "COMMIT") == -1)
+		goto fail;
+	dirty_clear(s);
+	s->bulk = 0;
+	exec(s, "PRAGMA cache_size = " STORE_CACHE);
+	return 0;
+fail:
+	/* Leave nothing half done: the batch is all or nothing. */
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_rollback(struct store *s)
+{
+	char	save[STORE_ERR_MAX];
+
+	if (!s->bulk) {
+		seterr(s, "no bulk transaction open");
+		return -1;
+	}
+	memcpy(save, s->err, sizeof(save));
+	dirty_clear(s);
+	s->bulk = 0;
+	if (exec(s, "ROLLBACK") == -1)
+		return -1;
+	exec(s, "PRAGMA cache_size = " STORE_CACHE);
+	memcpy(s->err, save, sizeof(save));
+	return 0;
+}
+
+int
+store_audit(struct store *s, const char *actor, const char *action,
+    const char *detail)
+{
+	int	own;
+
+	if (check_text(s, "audit detail", detail, STORE_EVIDENCE_MAX) == -1)
+		return -1;
+	if (tx_begin(s, &own) == -1)
+		return -1;
+	return tx_end(s, own, audit(s, store_now(), actor, action,
+	    detail) == 0);
+}
+
+int
+store_data_version(struct store *s, int64_t *v)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, ST_DATA_VERSION)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return dberr(s, "data_version");
+	return 0;
+}
