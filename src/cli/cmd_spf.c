@@ -1,10 +1,290 @@
-/* cmd_spf.c: placeholder until the module lands. */
+/*
+ * cmd_spf.c: "fairlist spf": evaluate SPF (RFC 7208) for one client and
+ * run openspf-format conformance suites.
+ *
+ *   fairlist spf check --ip IP --mail-from ADDR [--helo NAME]
+ *       [--identity mailfrom|helo] [--dns-zone FILE | --dns-server
+ *       IP:PORT] [--timeout MS] [--receiver NAME] [--json]
+ *   fairlist spf suite FILE.yml [FILE.yml ...]
+ *
+ * check prints the result, the explanation, the deciding term, the DNS
+ * lookup count and the two header fields, and exits 0 whatever the SPF
+ * result (1 on a resolver or zone-file error, 2 on bad usage). suite
+ * prints one line per failing test, then "N passed, N failed", and exits
+ * 0 only when every test passed.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
 #include "cli.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "dns/resolver.h"
+#include "spf/spf.h"
+
+static void
+usage_spf(FILE *f)
+{
+	fprintf(f,
+	    "usage: fairlist spf check --ip IP --mail-from ADDR "
+	    "[--helo NAME] [options]\n"
+	    "       fairlist spf suite FILE.yml [FILE.yml ...]\n"
+	    "\n"
+	    "check: evaluate SPF (RFC 7208) for one SMTP client.\n"
+	    "  --ip IP              the client address (IPv4 or IPv6)\n"
+	    "  --mail-from ADDR     the MAIL FROM address (\"\" for a bounce)\n"
+	    "  --helo NAME          the HELO/EHLO name\n"
+	    "  --identity ID        mailfrom (default) or helo\n"
+	    "  --dns-zone FILE      answer DNS from a master-format zone file\n"
+	    "  --dns-server IP:PORT ask this server (c-ares), not the system's\n"
+	    "  --timeout MS         per-try DNS timeout (default %d)\n"
+	    "  --receiver NAME      receiving host for %%{r} and the headers\n"
+	    "  --json               print one JSON object\n"
+	    "suite: run openspf YAML conformance files; prints failing tests\n"
+	    "  and \"N passed, N failed\"; exit 0 only if all pass.\n",
+	    DNS_RESOLVER_TIMEOUT_MS);
+}
+
+struct done {
+	int	finished;
+};
+
+static void
+on_done(struct spf *s, void *arg)
+{
+	struct done	*d = arg;
+
+	(void)s;
+	d->finished = 1;
+}
+
+static void
+print_text(struct spf *s, const char *receiver)
+{
+	struct sbuf	 b;
+	const char	*exp = spf_explanation(s);
+	char		 esc[2048];
+
+	printf("result: %s\n", spf_result_str(spf_result(s)));
+	str_escape(esc, sizeof(esc), exp != NULL ? exp : "",
+	    exp != NULL ? strlen(exp) : 0);
+	printf("explanation: %s\n", esc);
+	str_escape(esc, sizeof(esc), spf_mechanism(s),
+	    strlen(spf_mechanism(s)));
+	printf("mechanism: %s\n", esc);
+	printf("lookups: %d\n", spf_lookups(s));
+	printf("dns-queries: %d\n", spf_queries(s));
+	if (spf_problem(s)[0] != '\0')
+		printf("problem: %s\n", spf_problem(s));
+	sbuf_init(&b);
+	spf_received_spf(s, receiver, &b);
+	printf("%s\n", b.s);
+	sbuf_reset(&b);
+	spf_auth_results(s, receiver, &b);
+	printf("%s\n", b.s);
+	sbuf_free(&b);
+}
+
+static int
+print_json(struct spf *s, const char *receiver)
+{
+	struct sbuf	 b1, b2;
+	json_t		*o;
+	char		*text;
+	const char	*exp = spf_explanation(s);
+
+	sbuf_init(&b1);
+	sbuf_init(&b2);
+	spf_received_spf(s, receiver, &b1);
+	spf_auth_results(s, receiver, &b2);
+	/* Peer bytes may not be UTF-8: jansson's *n variants check. */
+	o = json_object();
+	json_object_set_new(o, "result",
+	    json_string(spf_result_str(spf_result(s))));
+	json_object_set_new(o, "explanation", exp != NULL ?
+	    json_string(exp) : json_null());
+	json_object_set_new(o, "mechanism", json_string(spf_mechanism(s)));
+	json_object_set_new(o, "lookups", json_integer(spf_lookups(s)));
+	json_object_set_new(o, "dns_queries", json_integer(spf_queries(s)));
+	json_object_set_new(o, "problem", json_string(spf_problem(s)));
+	json_object_set_new(o, "domain", json_string(spf_domain(s)));
+	json_object_set_new(o, "received_spf", json_string(b1.s));
+	json_object_set_new(o, "authentication_results", json_string(b2.s));
+	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	sbuf_free(&b1);
+	sbuf_free(&b2);
+	if (text == NULL)
+		return 1;
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
+static int
+spf_check(int argc, char **argv)
+{
+	static const struct option	opts[] = {
+		{ "ip", required_argument, NULL, 'i' },
+		{ "mail-from", required_argument, NULL, 'm' },
+		{ "helo", required_argument, NULL, 'H' },
+		{ "identity", required_argument, NULL, 'I' },
+		{ "dns-zone", required_argument, NULL, 'z' },
+		{ "dns-server", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "receiver", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct spf_request	 req;
+	struct spf_resolver	 res;
+	struct spf_zone		*zone = NULL;
+	struct dns_resolver	*dr = NULL;
+	struct spf		*s;
+	struct done		 d;
+	const char		*zfile = NULL, *server = NULL, *e;
+	int			 ch, json = 0, timeout = 0, rc = 1;
+	char			 err[512];
+
+	memset(&req, 0, sizeof(req));
+	req.identity = SPF_ID_MAILFROM;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': req.ip = optarg; break;
+		case 'm': req.mail_from = optarg; break;
+		case 'H': req.helo = optarg; break;
+		case 'z': zfile = optarg; break;
+		case 's': server = optarg; break;
+		case 'r': req.receiver = optarg; break;
+		case 'j': json = 1; break;
+		case 'I':
+			if (strcmp(optarg, "mailfrom") == 0)
+				req.identity = SPF_ID_MAILFROM;
+			else if (strcmp(optarg, "helo") == 0)
+				req.identity = SPF_ID_HELO;
+			else {
+				fprintf(stderr, "fairlist spf check: "
+				    "--identity is mailfrom or helo\n");
+				return 2;
+			}
+			break;
+		case 't':
+			timeout = (int)str_tonum(optarg, 1, 60000, &e);
+			if (e != NULL) {
+				fprintf(stderr, "fairlist spf check: "
+				    "--timeout %s: %s\n", optarg, e);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage_spf(stdout);
+			return 0;
+		default:
+			usage_spf(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || req.ip == NULL ||
+	    (req.mail_from == NULL && req.helo == NULL)) {
+		fprintf(stderr, "fairlist spf check: --ip and --mail-from "
+		    "(or --helo) are required\n");
+		usage_spf(stderr);
+		return 2;
+	}
+	if (zfile != NULL && server != NULL) {
+		fprintf(stderr, "fairlist spf check: --dns-zone and "
+		    "--dns-server exclude each other\n");
+		return 2;
+	}
+	if ((s = spf_new(&req, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "fairlist spf check: %s\n", err);
+		return 2;
+	}
+	if (zfile != NULL) {
+		zone = spf_zone_new();
+		if (spf_zone_load(zone, zfile, err, sizeof(err)) == -1) {
+			fprintf(stderr, "fairlist spf check: %s\n", err);
+			goto out;
+		}
+		spf_zone_resolver(zone, &res);
+	} else {
+		if ((dr = dns_resolver_new(server, timeout, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "fairlist spf check: %s\n", err);
+			goto out;
+		}
+		spf_resolver_dns(dr, &res);
+	}
+	d.finished = 0;
+	spf_run(s, &res, on_done, &d);
+	while (!d.finished && dr != NULL)
+		dns_resolver_wait(dr);
+	if (!d.finished) {
+		fprintf(stderr, "fairlist spf check: evaluation stalled\n");
+		goto out;
+	}
+	rc = json ? print_json(s, req.receiver) :
+	    (print_text(s, req.receiver), 0);
+out:
+	spf_free(s);
+	spf_zone_free(zone);
+	dns_resolver_free(dr);
+	return rc;
+}
+
+static int
+spf_suite(int argc, char **argv)
+{
+	struct spf_suite	*st;
+	int			 i, passed = 0, failed = 0, bad = 0;
+	char			 err[512];
+
+	if (argc < 2) {
+		fprintf(stderr, "fairlist spf suite: no file given\n");
+		usage_spf(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage_spf(stdout);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		if ((st = spf_suite_load(argv[i], err, sizeof(err))) == NULL) {
+			fprintf(stderr, "fairlist spf suite: %s\n", err);
+			bad = 1;
+			continue;
+		}
+		spf_suite_run(st, stdout, &passed, &failed);
+		spf_suite_free(st);
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed == 0 && !bad ? 0 : 1;
+}
+
 int
 cmd_spf(struct cli *c, int argc, char **argv)
 {
-	(void)c; (void)argc; (void)argv;
-	fprintf(stderr, "fairlist: spf: not built yet\n");
-	return 1;
+	(void)c;
+	if (argc < 2) {
+		usage_spf(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage_spf(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return spf_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "suite") == 0)
+		return spf_suite(argc - 1, argv + 1);
+	fprintf(stderr, "fairlist spf: unknown subcommand '%s'\n", argv[1]);
+	usage_spf(stderr);
+	return 2;
 }
