@@ -1,17 +1,1160 @@
-/* cmd_io.c: placeholder until the module lands. */
+/*
+ * cmd_io.c: "fairlist import" and "fairlist export": list files in and
+ * out of the store.
+ *
+ * import reads a plain or rbldnsd (ip4set, ip4trie, ip6trie) file through
+ * the pure line parser of list/format.c, then writes every entry in one
+ * store transaction with one audit row. Malformed lines are reported as
+ * "FILE:LINE: reason" on stderr and skipped; with --strict any of them
+ * aborts the import with nothing written. Duplicates (the same prefix twice
+ * in the file, or already listed in the zone) are skipped and counted;
+ * with --replace the file wins instead. A summary line goes to stdout.
+ *
+ * export writes the listings in force in one zone as an rbldnsd data file
+ * that rbldnsd itself loads, or as a BIND master file (SOA, NS, then A and
+ * TXT records per address, expanding only entries of at most
+ * EXPORT_BIND_EXPAND addresses). docs/IMPORT-EXPORT.md is the manual.
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/addr.h"
+#include "../core/buf.h"
+#include "../core/conf.h"
+#include "../core/str.h"
+#include "../core/xmalloc.h"
+#include "../list/list.h"
+#include "../store/store.h"
 #include "cli.h"
+
+#define IMPORT_READ_CHUNK	(1024 * 1024)	/* bytes per read */
+#define IMPORT_PROGRESS_MIN	(1024 * 1024)	/* file size for a progress bar */
+#define IMPORT_PROGRESS_LINES	65536		/* lines between updates */
+#define EXPORT_BIND_EXPAND	256	/* addresses a BIND entry may expand to */
+#define EXPORT_TXT_MAX		1024	/* bytes of an expanded TXT (dnsbl.h) */
+
+/* One entry of an import, or one listing of an export. */
+struct ient {
+	struct addr_prefix	 p;
+	uint8_t			 excl;
+	uint32_t		 code;		/* 0 = zone default */
+	uint32_t		 line;
+	const char		*reason;	/* interned; NULL = default */
+	int64_t			 expires;
+	int64_t			 listed;
+};
+
+/* A hash set of prefixes, holding indexes into an ient array. */
+struct pset {
+	const struct ient	**base;		/* the array (may move) */
+	uint32_t		 *slot;		/* index + 1, 0 = empty */
+	size_t			  cap, n;
+};
+
+/* Interned strings. */
+struct sset {
+	char	**slot;
+	size_t	  cap, n;
+};
+
+/* Zone data copied out of the store. */
+struct zinfo {
+	int		 found;
+	const char	*want;
+	char		*name, *txt, *url;
+	uint32_t	 code;
+	int64_t		 serial;
+};
+
+static uint64_t
+hash_prefix(const struct addr_prefix *p)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL ^ p->plen;
+	size_t		i;
+
+	for (i = 0; i < ADDR_LEN; i++) {
+		h ^= p->a[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+static int
+prefix_eq(const struct addr_prefix *a, const struct addr_prefix *b)
+{
+	return a->plen == b->plen && memcmp(a->a, b->a, ADDR_LEN) == 0;
+}
+
+static void
+pset_grow(struct pset *s)
+{
+	size_t		 ncap = s->cap != 0 ? s->cap * 2 : 1024, i;
+	uint32_t	*ns = xcalloc(ncap, sizeof(*ns));
+
+	for (i = 0; i < s->cap; i++) {
+		size_t	j;
+
+		if (s->slot[i] == 0)
+			continue;
+		j = hash_prefix(&(*s->base)[s->slot[i] - 1].p) & (ncap - 1);
+		while (ns[j] != 0)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = s->slot[i];
+	}
+	free(s->slot);
+	s->slot = ns;
+	s->cap = ncap;
+}
+
+/*
+ * Find p; if absent and add_idx >= 0, insert add_idx. Returns the index
+ * found, or -1.
+ */
+static int64_t
+pset_find(struct pset *s, const struct addr_prefix *p, int64_t add_idx)
+{
+	size_t	j;
+
+	if ((s->n + 1) * 2 > s->cap)
+		pset_grow(s);
+	j = hash_prefix(p) & (s->cap - 1);
+	while (s->slot[j] != 0) {
+		if (prefix_eq(&(*s->base)[s->slot[j] - 1].p, p))
+			return (int64_t)s->slot[j] - 1;
+		j = (j + 1) & (s->cap - 1);
+	}
+	if (add_idx >= 0) {
+		s->slot[j] = (uint32_t)add_idx + 1;
+		s->n++;
+	}
+	return -1;
+}
+
+static const char *
+sset_intern(struct sset *s, const char *str)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+	const char	*c;
+	size_t		 j;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t	  ncap = s->cap != 0 ? s->cap * 2 : 256, i;
+		char	**ns = xcalloc(ncap, sizeof(*ns));
+
+		for (i = 0; i < s->cap; i++) {
+			uint64_t	hh = 0xcbf29ce484222325ULL;
+
+			if (s->slot[i] == NULL)
+				continue;
+			for (c = s->slot[i]; *c != '\0'; c++)
+				hh = (hh ^ (unsigned char)*c) * 0x100000001b3ULL;
+			j = hh & (ncap - 1);
+			while (ns[j] != NULL)
+				j = (j + 1) & (ncap - 1);
+			ns[j] = s->slot[i];
+		}
+		free(s->slot);
+		s->slot = ns;
+		s->cap = ncap;
+	}
+	for (c = str; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	j = h & (s->cap - 1);
+	while (s->slot[j] != NULL) {
+		if (strcmp(s->slot[j], str) == 0)
+			return s->slot[j];
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->slot[j] = xstrdup(str);
+	s->n++;
+	return s->slot[j];
+}
+
+static void
+sset_free(struct sset *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->slot[i]);
+	free(s->slot);
+}
+
+static int
+zone_cb(const struct store_zone *z, void *arg)
+{
+	struct zinfo	*zi = arg;
+
+	if (strcmp(z->name, zi->want) != 0)
+		return 0;
+	zi->found = 1;
+	zi->name = xstrdup(z->name);
+	zi->txt = xstrdup(z->txt != NULL ? z->txt : STORE_DEFAULT_TXT);
+	zi->url = xstrdup(z->url != NULL ? z->url : STORE_DEFAULT_URL);
+	zi->code = z->code != 0 ? z->code : STORE_DEFAULT_CODE;
+	zi->serial = z->serial;
+	return 1;
+}
+
+static int
+zone_load(struct store *s, const char *name, struct zinfo *zi)
+{
+	memset(zi, 0, sizeof(*zi));
+	zi->want = name;
+	if (store_zone_foreach(s, zone_cb, zi) < 0) {
+		fprintf(stderr, "fairlist: %s\n", store_errmsg(s));
+		return -1;
+	}
+	if (!zi->found) {
+		fprintf(stderr, "fairlist: no zone %s (create it with "
+		    "'fairlist zone')\n", name);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+zone_free(struct zinfo *zi)
+{
+	free(zi->name);
+	free(zi->txt);
+	free(zi->url);
+}
+
+/*
+ * Line reader with a cap: a line longer than LIST_LINE_MAX is returned
+ * empty with *toolong set, so a hostile file cannot make us allocate.
+ */
+struct reader {
+	FILE	*f;
+	char	*buf;
+	size_t	 start, end;
+	int	 eof, skipping;
+	off_t	 consumed;
+};
+
+static int
+read_line(struct reader *r, const char **line, size_t *len, int *toolong)
+{
+	const size_t	cap = IMPORT_READ_CHUNK + LIST_LINE_MAX + 2;
+
+	*toolong = 0;
+	for (;;) {
+		char	*nl = memchr(r->buf + r->start, '\n',
+			    r->end - r->start);
+
+		if (nl != NULL) {
+			*line = r->buf + r->start;
+			*len = (size_t)(nl - *line);
+			r->consumed += (off_t)(*len + 1);
+			r->start = (size_t)(nl - r->buf) + 1;
+			if (r->skipping) {
+				r->skipping = 0;
+				*toolong = 1;
+				*len = 0;
+			}
+			return 1;
+		}
+		if (r->end - r->start > LIST_LINE_MAX) {
+			/* Drop what we have and skip to the next newline. */
+			r->consumed += (off_t)(r->end - r->start);
+			r->start = r->end = 0;
+			r->skipping = 1;
+		}
+		if (r->eof) {
+			if (r->end == r->start && !r->skipping)
+				return 0;
+			*line = r->buf + r->start;
+			*len = r->end - r->start;
+			r->consumed += (off_t)*len;
+			r->start = r->end;
+			if (r->skipping) {
+				r->skipping = 0;
+				*toolong = 1;
+				*len = 0;
+			}
+			return 1;
+		}
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+		{
+			size_t	n = fread(r->buf + r->end, 1, cap - r->end,
+				    r->f);
+
+			if (n == 0) {
+				if (ferror(r->f))
+					return -1;
+				r->eof = 1;
+			}
+			r->end += n;
+		}
+	}
+}
+
+static void
+progress(const char *what, off_t done, off_t total)
+{
+	int	pct = total > 0 ? (int)(done * 100 / total) : 0;
+	char	bar[41];
+	int	i;
+
+	for (i = 0; i < 40; i++)
+		bar[i] = i < pct * 40 / 100 ? '#' : '.';
+	bar[40] = '\0';
+	fprintf(stderr, "\r%s [%s] %3d%%", what, bar, pct);
+}
+
+static void
+import_usage(FILE *f)
+{
+	fprintf(f, "usage: fairlist import FILE [--format plain|ip4set|"
+	    "ip4trie|ip6trie] [--zone ZONE]\n"
+	    "         [--reason TEXT] [--source TEXT] [--expires WHEN] "
+	    "[--strict] [--replace]\n"
+	    "FILE '-' is standard input. Defaults: --format ip4set, --zone "
+	    "%s,\n--reason \"imported from FILE\", --source import:FILE. "
+	    "See docs/IMPORT-EXPORT.md.\n", STORE_DEFAULT_ZONE);
+}
+
+struct lvec_ient {
+	struct ient	*v;
+	size_t		 n, cap;
+};
+
+struct active_ctx {
+	const char		*zone;
+	struct lvec_ient	*out;
+	struct sset		*reasons;
+};
+
+static struct ient *
+ient_push(struct lvec_ient *v)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap != 0 ? v->cap * 2 : 4096;
+		v->v = xreallocarray(v->v, v->cap, sizeof(*v->v));
+	}
+	memset(&v->v[v->n], 0, sizeof(v->v[0]));
+	return &v->v[v->n++];
+}
+
+static int
+active_cb(const struct store_listing *l, void *arg)
+{
+	struct active_ctx	*c = arg;
+	struct ient		*e;
+
+	if (strcmp(l->zone, c->zone) != 0)
+		return 0;
+	e = ient_push(c->out);
+	e->p = l->prefix;
+	e->excl = l->exclude != 0;
+	e->code = l->code;
+	e->reason = c->reasons != NULL && l->reason != NULL ?
+	    sset_intern(c->reasons, l->reason) : NULL;
+	e->expires = l->expires_at;
+	e->listed = l->listed_at;
+	return 0;
+}
+
 int
 cmd_import(struct cli *c, int argc, char **argv)
 {
-	(void)c; (void)argc; (void)argv;
-	fprintf(stderr, "fairlist: import: not built yet\n");
-	return 1;
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "zone", required_argument, NULL, 'z' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "source", required_argument, NULL, 's' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "replace", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char		*zone = STORE_DEFAULT_ZONE, *reason = NULL;
+	const char		*source = NULL, *expires_s = NULL, *path, *msg;
+	const char		*line, *base;
+	int			 fmt = LIST_FMT_IP4SET, strict = 0, replace = 0;
+	int			 ch, rc = 1, show, toolong, n, k, r;
+	int64_t			 now = (int64_t)time(NULL), expires = 0, found;
+	struct list_parser	*lp = NULL;
+	struct list_entry	 ents[LIST_LINE_ENTRIES];
+	struct lvec_ient	 file = { NULL, 0, 0 }, have = { NULL, 0, 0 };
+	const struct ient	*fbase, *hbase;
+	struct pset		 fset, hset;
+	struct sset		 reasons;
+	struct reader		 rd;
+	struct store		*s = NULL;
+	struct zinfo		 zi;
+	struct stat		 st;
+	struct active_ctx	 ac;
+	char			 err[STORE_ERR_MAX], actor[CLI_ACTOR_MAX];
+	char			*defreason = NULL, *defsource = NULL, *detail;
+	char			 esc[128];
+	size_t			 lineno = 0, malformed = 0, dups = 0, i;
+	size_t			 added = 0, replaced = 0, failed = 0, gone = 0;
+	off_t			 total = 0;
+
+	memset(&fset, 0, sizeof(fset));
+	memset(&hset, 0, sizeof(hset));
+	memset(&reasons, 0, sizeof(reasons));
+	memset(&rd, 0, sizeof(rd));
+	memset(&zi, 0, sizeof(zi));
+	while ((ch = getopt_long(argc, argv, "f:z:r:s:e:h", opts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'f':
+			fmt = list_format_parse(optarg);
+			if (fmt == -1 || fmt == LIST_FMT_BIND) {
+				fprintf(stderr, "fairlist: import: unknown "
+				    "format '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'z':
+			zone = optarg;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		case 's':
+			source = optarg;
+			break;
+		case 'e':
+			expires_s = optarg;
+			break;
+		case 'S':
+			strict = 1;
+			break;
+		case 'R':
+			replace = 1;
+			break;
+		case 'h':
+			import_usage(stdout);
+			return 0;
+		default:
+			import_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		import_usage(stderr);
+		return 2;
+	}
+	path = argv[optind];
+	if (expires_s != NULL && (str_time(expires_s, (time_t)now, 1,
+	    &expires) == -1 || expires <= now)) {
+		fprintf(stderr, "fairlist: import: bad --expires '%s' (want "
+		    "7d, +12h or 2026-12-01)\n", expires_s);
+		return 2;
+	}
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	if (reason == NULL) {
+		xasprintf(&defreason, "imported from %s",
+		    strcmp(path, "-") == 0 ? "standard input" : base);
+		reason = defreason;
+	}
+	if (source == NULL) {
+		xasprintf(&defsource, "import:%s", base);
+		source = defsource;
+	}
+
+	if ((s = store_open(c->db, 0, err)) == NULL) {
+		fprintf(stderr, "fairlist: %s\n", err);
+		goto out;
+	}
+	if (zone_load(s, zone, &zi) == -1)
+		goto out;
+
+	if (strcmp(path, "-") == 0)
+		rd.f = stdin;
+	else if ((rd.f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "fairlist: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(rd.f), &st) == 0 && S_ISREG(st.st_mode))
+		total = st.st_size;
+	show = isatty(STDERR_FILENO) && total >= IMPORT_PROGRESS_MIN;
+	rd.buf = xmalloc(IMPORT_READ_CHUNK + LIST_LINE_MAX + 2);
+	lp = list_parser_new((enum list_format)fmt);
+
+	/* 1. Parse the whole file: nothing is written before it is read. */
+	fbase = NULL;
+	fset.base = &fbase;
+	while ((r = read_line(&rd, &line, &i, &toolong)) == 1) {
+		lineno++;
+		if (show && lineno % IMPORT_PROGRESS_LINES == 0)
+			progress("reading", rd.consumed, total);
+		if (toolong) {
+			n = -1;
+			msg = "line too long";
+		} else
+			n = list_parse_line(lp, line, i, ents, &msg);
+		if (n < 0) {
+			if (show)
+				fputc('\n', stderr);
+			fprintf(stderr, "%s:%zu: %s\n", path, lineno, msg);
+			malformed++;
+			continue;
+		}
+		if (n == 0 && msg != NULL) {
+			fprintf(stderr, "%s:%zu: note: %s\n", path, lineno,
+			    msg);
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			struct ient	*e;
+
+			fbase = file.v;
+			found = pset_find(&fset, &ents[k].prefix, -1);
+			if (found >= 0) {
+				/* Within the file: first wins, or the last. */
+				dups++;
+				if (!replace)
+					continue;
+				e = &file.v[found];
+			} else {
+				e = ient_push(&file);
+				fbase = file.v;
+				pset_find(&fset, &ents[k].prefix,
+				    (int64_t)(file.n - 1));
+			}
+			e->p = ents[k].prefix;
+			e->excl = ents[k].exclude != 0;
+			e->code = ents[k].code == zi.code ? 0 : ents[k].code;
+			e->line = (uint32_t)lineno;
+			e->reason = ents[k].txt != NULL ?
+			    sset_intern(&reasons, ents[k].txt) : NULL;
+			e->expires = ents[k].expires_at != 0 ?
+			    ents[k].expires_at : expires;
+		}
+	}
+	if (show)
+		fputc('\n', stderr);
+	if (r == -1) {
+		fprintf(stderr, "fairlist: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (strict && malformed > 0) {
+		fprintf(stderr, "fairlist: import: %zu malformed line%s; "
+		    "--strict: nothing written\n", malformed,
+		    malformed == 1 ? "" : "s");
+		goto out;
+	}
+
+	/* 2. What the zone lists already. */
+	ac.zone = zone;
+	ac.out = &have;
+	ac.reasons = NULL;
+	if (store_foreach_active(s, now, active_cb, &ac) < 0) {
+		fprintf(stderr, "fairlist: %s\n", store_errmsg(s));
+		goto out;
+	}
+	hbase = have.v;
+	hset.base = &hbase;
+	for (i = 0; i < have.n; i++)
+		pset_find(&hset, &have.v[i].p, (int64_t)i);
+
+	/* 3. One transaction. */
+	cli_actor(actor, sizeof(actor));
+	if (store_begin(s) == -1) {
+		fprintf(stderr, "fairlist: %s\n", store_errmsg(s));
+		goto out;
+	}
+	for (i = 0; i < file.n; i++) {
+		const struct ient	*e = &file.v[i];
+		struct store_listing	 l;
+		char			 ev[64];
+		int			 cnt;
+
+		if (show && i % IMPORT_PROGRESS_LINES == 0)
+			progress("writing", (off_t)i, (off_t)file.n);
+		if (!e->excl && e->expires != 0 && e->expires <= now) {
+			gone++;		/* "#@expires" in the past */
+			continue;
+		}
+		if (pset_find(&hset, &e->p, -1) >= 0) {
+			if (!replace) {
+				dups++;
+				continue;
+			}
+			if (store_remove(s, zone, &e->p, actor,
+			    "replaced by import", &cnt) == -1)
+				goto store_fail;
+			replaced++;
+		}
+		memset(&l, 0, sizeof(l));
+		l.zone = zone;
+		l.prefix = e->p;
+		l.exclude = e->excl;
+		l.code = e->excl ? 0 : e->code;
+		l.reason = e->reason != NULL && !e->excl ? e->reason : reason;
+		snprintf(ev, sizeof(ev), "%s line %u",
+		    strcmp(path, "-") == 0 ? "stdin" : "file", e->line);
+		l.evidence = ev;
+		l.source = source;
+		/* One listing time for the whole import: values share. */
+		l.listed_at = now;
+		l.expires_at = e->excl ? 0 : e->expires;
+		if (store_add(s, &l, actor) < 0) {
+			if (show)
+				fputc('\n', stderr);
+			fprintf(stderr, "%s:%u: %s\n", path, e->line,
+			    store_errmsg(s));
+			failed++;
+			if (strict)
+				goto rollback;
+			continue;
+		}
+		added++;
+	}
+	if (show)
+		fputc('\n', stderr);
+	xasprintf(&detail, "import %s format=%s zone=%s added=%zu "
+	    "replaced=%zu duplicates=%zu skipped=%zu expired=%zu",
+	    str_escape(esc, sizeof(esc), path, strlen(path)),
+	    list_format_name((enum list_format)fmt), zone, added, replaced,
+	    dups, malformed + failed, gone);
+	r = store_audit(s, actor, "import", detail);
+	free(detail);
+	if (r == -1 || store_commit(s) == -1)
+		goto store_fail;
+	printf("%s: %zu added, %zu replaced, %zu duplicates, %zu skipped "
+	    "(%zu malformed, %zu refused by the store), %zu already "
+	    "expired\n", path, added, replaced, dups, malformed + failed,
+	    malformed, failed, gone);
+	rc = 0;
+	goto out;
+
+store_fail:
+	fprintf(stderr, "fairlist: import: %s\n", store_errmsg(s));
+rollback:
+	store_rollback(s);
+	fprintf(stderr, "fairlist: import aborted: nothing written\n");
+out:
+	if (rd.f != NULL && rd.f != stdin)
+		fclose(rd.f);
+	free(rd.buf);
+	list_parser_free(lp);
+	free(file.v);
+	free(have.v);
+	free(fset.slot);
+	free(hset.slot);
+	sset_free(&reasons);
+	zone_free(&zi);
+	store_close(s);
+	free(defreason);
+	free(defsource);
+	return rc;
 }
+
+/* Export. */
+
+struct dnsconf {
+	const char	*ns[8];
+	int		 nns;
+	const char	*mname, *rname;
+	long long	 ttl, ns_ttl, neg_ttl, refresh, retry, expire;
+};
+
+static long long
+conf_num(const struct conf_node *n, const char *key, long long def)
+{
+	const char	*v = conf_get(n, key), *e;
+	long long	 x;
+
+	if (v == NULL)
+		return def;
+	x = str_tonum(v, 0, 0x7fffffff, &e);
+	return e != NULL ? def : x;
+}
+
+/* The SOA and NS settings (docs/CONFIG.md, dns { ... }). */
+static void
+dnsconf_read(const struct cli *c, struct dnsconf *d)
+{
+	const struct conf_node	*dn = NULL, *ns;
+	int			 i;
+
+	memset(d, 0, sizeof(*d));
+	if (c->conf != NULL)
+		dn = conf_find(c->conf->root, "dns");
+	if (dn != NULL && (ns = conf_find(dn, "ns")) != NULL)
+		for (i = 0; i < ns->nargs && d->nns < 8; i++)
+			d->ns[d->nns++] = ns->args[i];
+	if (d->nns == 0)
+		d->ns[d->nns++] = "localhost";
+	d->mname = dn != NULL && conf_get(dn, "soa-mname") != NULL ?
+	    conf_get(dn, "soa-mname") : d->ns[0];
+	d->rname = dn != NULL && conf_get(dn, "soa-rname") != NULL ?
+	    conf_get(dn, "soa-rname") : "hostmaster.localhost";
+	d->ttl = conf_num(dn, "ttl", 300);
+	d->ns_ttl = conf_num(dn, "ns-ttl", 3600);
+	d->neg_ttl = conf_num(dn, "negative-ttl", 300);
+	d->refresh = conf_num(dn, "refresh", 3600);
+	d->retry = conf_num(dn, "retry", 900);
+	d->expire = conf_num(dn, "expire", 604800);
+}
+
+static int
+ient_cmp(const void *pa, const void *pb)
+{
+	const struct ient	*a = pa, *b = pb;
+	int			 c;
+
+	/* Exclusions last; then by value, so default lines stay few. */
+	if (a->excl != b->excl)
+		return a->excl - b->excl;
+	if (a->expires != b->expires)
+		return a->expires < b->expires ? -1 : 1;
+	if (a->code != b->code)
+		return a->code < b->code ? -1 : 1;
+	if (a->reason != b->reason) {
+		if (a->reason == NULL || b->reason == NULL)
+			return a->reason == NULL ? -1 : 1;
+		if ((c = strcmp(a->reason, b->reason)) != 0)
+			return c;
+	}
+	if (a->p.family != b->p.family)
+		return a->p.family - b->p.family;
+	if ((c = memcmp(a->p.a, b->p.a, ADDR_LEN)) != 0)
+		return c;
+	return a->p.plen - b->p.plen;
+}
+
+static int
+addr_order(const void *pa, const void *pb)
+{
+	const struct ient	*a = pa, *b = pb;
+	int			 c;
+
+	if ((c = memcmp(a->p.a, b->p.a, ADDR_LEN)) != 0)
+		return c;
+	return a->p.plen - b->p.plen;
+}
+
+static int
+wants(enum list_format f, const struct ient *e)
+{
+	int	v4 = e->p.family == 4;
+
+	switch (f) {
+	case LIST_FMT_IP6TRIE:
+		return !v4;
+	case LIST_FMT_IP4SET:
+	case LIST_FMT_IP4TRIE:
+		return v4;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * rbldnsd ip4set answers at octet granularity: an entry is expanded to
+ * /8, /16, /24 or /32 keys, and at one key an exclusion beats a listing
+ * and two listings both answer. Count nested pairs in the same octet
+ * class that would answer differently from the most-specific rule.
+ */
+static size_t
+ip4set_conflicts(const struct ient *v, size_t n)
+{
+	struct ient	*s = xreallocarray(NULL, n, sizeof(*s));
+	size_t		 i, depth = 0, bad = 0;
+	size_t		 stack[33];
+
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), addr_order);
+	for (i = 0; i < n; i++) {
+		int		cls = (s[i].p.plen - 96 + 7) / 8;
+		uint8_t		last[ADDR_LEN];
+
+		while (depth > 0) {
+			addr_last(&s[stack[depth - 1]].p, last);
+			if (memcmp(last, s[i].p.a, ADDR_LEN) >= 0)
+				break;
+			depth--;
+		}
+		if (depth > 0) {
+			const struct ient	*a = &s[stack[depth - 1]];
+
+			if ((a->p.plen - 96 + 7) / 8 == cls && !s[i].excl &&
+			    (a->excl || a->code != s[i].code ||
+			    a->reason != s[i].reason))
+				bad++;
+		}
+		if (depth < 33)
+			stack[depth++] = i;
+	}
+	free(s);
+	return bad;
+}
+
+static void
+write_rbldnsd(FILE *o, enum list_format f, const struct zinfo *zi,
+    struct ient *v, size_t n, int64_t now)
+{
+	char		 when[32], text[LIST_TXT_MAX * 2 + 1];
+	char		 net[ADDR_TEXT_MAX];
+	const char	*cur_reason = NULL;
+	uint32_t	 cur_code = 0;
+	int64_t		 cur_exp = 0;
+	int		 have_def = 0;
+	size_t		 i;
+
+	fprintf(o, "# fairlist export of zone %s as rbldnsd %s, %s\n",
+	    zi->name, list_format_name(f), str_isotime(when, sizeof(when),
+	    now));
+	fprintf(o, "# load with: rbldnsd ... %s:%s:FILE\n", zi->name,
+	    list_format_name(f));
+	fprintf(o, "# \"#@expires\" lines are fairlist's: rbldnsd ignores "
+	    "them (comments)\n");
+	for (i = 0; i < n; i++) {
+		const struct ient	*e = &v[i];
+		uint32_t		 code = e->code != 0 ? e->code :
+					    zi->code;
+
+		if (!e->excl && (!have_def || code != cur_code ||
+		    e->reason != cur_reason)) {
+			fprintf(o, ":%u.%u.%u.%u:%s\n", code >> 24,
+			    (code >> 16) & 0xff, (code >> 8) & 0xff,
+			    code & 0xff, e->reason != NULL ?
+			    list_escape_rbldnsd(e->reason, text,
+			    sizeof(text)) : "");
+			have_def = 1;
+			cur_code = code;
+			cur_reason = e->reason;
+		}
+		if (!e->excl && e->expires != cur_exp) {
+			if (e->expires == 0)
+				fprintf(o, "#@expires never\n");
+			else
+				fprintf(o, "#@expires %s\n", str_isotime(when,
+				    sizeof(when), e->expires));
+			cur_exp = e->expires;
+		}
+		fprintf(o, "%s%s\n", e->excl ? "!" : "",
+		    list_format_prefix(&e->p, net, sizeof(net)));
+	}
+}
+
+/* Expand a zone TXT template (docs/CONFIG.md) for address ip. */
+static void
+expand_txt(struct sbuf *b, const char *t, const struct zinfo *zi,
+    const char *ip, const struct index_value *v, int depth)
+{
+	char	when[32];
+
+	for (; *t != '\0'; t++) {
+		if (*t != '$') {
+			sbuf_addc(b, *t);
+			continue;
+		}
+		if (strncmp(t, "$$", 2) == 0) {
+			sbuf_addc(b, '$');
+			t++;
+		} else if (strncmp(t, "$ip", 3) == 0) {
+			sbuf_adds(b, ip);
+			t += 2;
+		} else if (strncmp(t, "$reason", 7) == 0) {
+			sbuf_adds(b, v->reason);
+			t += 6;
+		} else if (strncmp(t, "$listed", 7) == 0) {
+			sbuf_adds(b, str_isotime(when, sizeof(when),
+			    v->listed_at));
+			t += 6;
+		} else if (strncmp(t, "$expires", 8) == 0) {
+			sbuf_adds(b, v->expires_at == 0 ? "never" :
+			    str_isotime(when, sizeof(when), v->expires_at));
+			t += 7;
+		} else if (strncmp(t, "$zone", 5) == 0) {
+			sbuf_adds(b, zi->name);
+			t += 4;
+		} else if (strncmp(t, "$url", 4) == 0) {
+			if (depth == 0)
+				expand_txt(b, zi->url, zi, ip, v, 1);
+			t += 3;
+		} else
+			sbuf_addc(b, '$');
+	}
+}
+
+static void
+bind_name(const uint8_t a[ADDR_LEN], struct sbuf *b)
+{
+	uint32_t	v4;
+	int		i;
+
+	if (addr_is_v4(a, &v4)) {
+		sbuf_printf(b, "%u.%u.%u.%u", v4 & 0xff, (v4 >> 8) & 0xff,
+		    (v4 >> 16) & 0xff, v4 >> 24);
+		return;
+	}
+	for (i = ADDR_LEN - 1; i >= 0; i--)
+		sbuf_printf(b, "%x.%x%s", a[i] & 0xf, a[i] >> 4,
+		    i > 0 ? "." : "");
+}
+
+static const char *
+absname(const char *n, char *buf, size_t size)
+{
+	size_t	len = strlen(n);
+
+	snprintf(buf, size, "%s%s", n, len > 0 && n[len - 1] == '.' ? "" :
+	    ".");
+	return buf;
+}
+
+/*
+ * BIND: one name per address, from the entries of at most
+ * EXPORT_BIND_EXPAND addresses; each address is written once, from its
+ * most specific entry, and not at all if that is an exclusion. Larger
+ * entries are left out with a comment. Returns the number left out.
+ */
+static size_t
+write_bind(FILE *o, const struct cli *c, const struct zinfo *zi,
+    struct ient *v, size_t n, int64_t now)
+{
+	struct index_builder	*b = index_builder_new();
+	struct index		*idx;
+	struct index_zone	 z;
+	struct dnsconf		 d;
+	struct sbuf		 line, txt;
+	char			 n1[300], n2[300], when[32], net[ADDR_TEXT_MAX];
+	char			 ip[ADDR_TEXT_MAX];
+	size_t			 i, big = 0;
+	struct addr_prefix	 tp;
+	int			 j;
+
+	memset(&z, 0, sizeof(z));
+	z.name = zi->name;
+	z.code = zi->code;
+	index_builder_zone(b, &z);
+	for (i = 0; i < n; i++)
+		index_builder_add(b, 0, &v[i].p, v[i].excl, v[i].code,
+		    v[i].reason, v[i].listed, v[i].expires);
+	/* The RFC 5782 test points, as index_load adds them. */
+	memset(&tp, 0, sizeof(tp));
+	tp.plen = 128;
+	tp.family = 4;
+	addr_from_v4(tp.a, 0x7f000002u);
+	index_builder_add(b, 0, &tp, 0, 0, LIST_TEST_REASON, 0, 0);
+	addr_from_v4(tp.a, 0x7f000001u);
+	index_builder_add(b, 0, &tp, 1, 0, NULL, 0, 0);
+	idx = index_builder_finish(b);
+
+	dnsconf_read(c, &d);
+	fprintf(o, "; fairlist export of zone %s as a BIND master file, %s\n",
+	    zi->name, str_isotime(when, sizeof(when), now));
+	fprintf(o, "; entries of more than %d addresses are not expanded\n",
+	    EXPORT_BIND_EXPAND);
+	fprintf(o, "$ORIGIN %s\n$TTL %lld\n", absname(zi->name, n1,
+	    sizeof(n1)), d.ttl);
+	fprintf(o, "@\t%lld\tIN\tSOA\t%s %s %u %lld %lld %lld %lld\n",
+	    d.ns_ttl, absname(d.mname, n1, sizeof(n1)),
+	    absname(d.rname, n2, sizeof(n2)), (uint32_t)zi->serial,
+	    d.refresh, d.retry, d.expire, d.neg_ttl);
+	for (j = 0; j < d.nns; j++)
+		fprintf(o, "@\t%lld\tIN\tNS\t%s\n", d.ns_ttl,
+		    absname(d.ns[j], n1, sizeof(n1)));
+
+	sbuf_init(&line);
+	sbuf_init(&txt);
+	for (i = 0; i <= n; i++) {
+		struct addr_prefix	p;
+		uint64_t		count, k;
+		uint8_t			a[ADDR_LEN];
+
+		if (i == n) {
+			addr_from_v4(tp.a, 0x7f000002u);
+			p = tp;
+		} else {
+			if (v[i].excl)
+				continue;
+			p = v[i].p;
+		}
+		if (128 - p.plen > 8) {
+			fprintf(o, "; %s not expanded (more than %d "
+			    "addresses)\n", list_format_prefix(&p, net,
+			    sizeof(net)), EXPORT_BIND_EXPAND);
+			big++;
+			continue;
+		}
+		count = (uint64_t)1 << (128 - p.plen);
+		for (k = 0; k < count; k++) {
+			struct index_hit	h;
+
+			memcpy(a, p.a, ADDR_LEN);
+			a[15] = (uint8_t)(a[15] + k);
+			if (!index_match(idx, 0, a, now, &h) ||
+			    h.plen != p.plen || memcmp(h.a, p.a, ADDR_LEN) != 0)
+				continue;	/* answered by another entry */
+			sbuf_reset(&line);
+			bind_name(a, &line);
+			sbuf_printf(&line, "\tIN\tA\t%u.%u.%u.%u\n",
+			    h.v->code >> 24, (h.v->code >> 16) & 0xff,
+			    (h.v->code >> 8) & 0xff, h.v->code & 0xff);
+			sbuf_reset(&txt);
+			addr_ntop(a, addr_is_v4(a, NULL) ? 4 : 6, ip,
+			    sizeof(ip));
+			expand_txt(&txt, zi->txt, zi, ip, h.v, 0);
+			if (txt.len > EXPORT_TXT_MAX)
+				txt.len = EXPORT_TXT_MAX;
+			sbuf_adds(&line, "\tIN\tTXT\t");
+			list_bind_txt(&line, txt.s, txt.len);
+			sbuf_addc(&line, '\n');
+			fwrite(line.s, 1, line.len, o);
+		}
+	}
+	sbuf_free(&line);
+	sbuf_free(&txt);
+	index_free(idx);
+	return big;
+}
+
+static void
+export_usage(FILE *f)
+{
+	fprintf(f, "usage: fairlist export [--zone ZONE] [--format ip4set|"
+	    "ip4trie|ip6trie|bind] [-o FILE]\n"
+	    "Defaults: --zone %s, --format ip4set, standard output. See "
+	    "docs/IMPORT-EXPORT.md.\n", STORE_DEFAULT_ZONE);
+}
+
 int
 cmd_export(struct cli *c, int argc, char **argv)
 {
-	(void)c; (void)argc; (void)argv;
-	fprintf(stderr, "fairlist: export: not built yet\n");
-	return 1;
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "zone", required_argument, NULL, 'z' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char		*zone = STORE_DEFAULT_ZONE, *outpath = NULL;
+	int			 fmt = LIST_FMT_IP4SET, ch, rc = 1;
+	int64_t			 now = (int64_t)time(NULL);
+	struct store		*s = NULL;
+	struct zinfo		 zi;
+	struct lvec_ient	 all = { NULL, 0, 0 };
+	struct sset		 reasons;
+	struct active_ctx	 ac;
+	char			 err[STORE_ERR_MAX], *tmp = NULL;
+	FILE			*o = stdout;
+	size_t			 i, kept = 0, other = 0, big = 0, conflicts;
+
+	memset(&zi, 0, sizeof(zi));
+	memset(&reasons, 0, sizeof(reasons));
+	while ((ch = getopt_long(argc, argv, "f:z:o:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			if ((fmt = list_format_parse(optarg)) == -1 ||
+			    fmt == LIST_FMT_PLAIN) {
+				fprintf(stderr, "fairlist: export: unknown "
+				    "format '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'z':
+			zone = optarg;
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'h':
+			export_usage(stdout);
+			return 0;
+		default:
+			export_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		export_usage(stderr);
+		return 2;
+	}
+	if ((s = store_open(c->db, STORE_RDONLY, err)) == NULL) {
+		fprintf(stderr, "fairlist: %s\n", err);
+		return 1;
+	}
+	if (zone_load(s, zone, &zi) == -1)
+		goto out;
+	ac.zone = zone;
+	ac.out = &all;
+	ac.reasons = &reasons;
+	if (store_foreach_active(s, now, active_cb, &ac) < 0) {
+		fprintf(stderr, "fairlist: %s\n", store_errmsg(s));
+		goto out;
+	}
+	for (i = 0; i < all.n; i++) {
+		if (wants((enum list_format)fmt, &all.v[i]))
+			all.v[kept++] = all.v[i];
+		else
+			other++;
+	}
+	all.n = kept;
+	qsort(all.v, all.n, sizeof(all.v[0]), ient_cmp);
+
+	if (outpath != NULL) {
+		/* Write a temporary file and rename it: rbldnsd may reload. */
+		xasprintf(&tmp, "%s.tmp%ld", outpath, (long)getpid());
+		if ((o = fopen(tmp, "w")) == NULL) {
+			fprintf(stderr, "fairlist: %s: %s\n", tmp,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if (fmt == LIST_FMT_BIND)
+		big = write_bind(o, c, &zi, all.v, all.n, now);
+	else
+		write_rbldnsd(o, (enum list_format)fmt, &zi, all.v, all.n,
+		    now);
+	if (fflush(o) == EOF || ferror(o)) {
+		fprintf(stderr, "fairlist: export: %s: %s\n",
+		    outpath != NULL ? tmp : "stdout", strerror(errno));
+		goto out;
+	}
+	if (outpath != NULL) {
+		if (fclose(o) == EOF || rename(tmp, outpath) == -1) {
+			o = NULL;
+			fprintf(stderr, "fairlist: %s: %s\n", outpath,
+			    strerror(errno));
+			goto out;
+		}
+		o = NULL;
+	}
+	if (other > 0)
+		fprintf(stderr, "fairlist: export: %zu %s entr%s of %s not "
+		    "written: %s holds %s only\n", other,
+		    fmt == LIST_FMT_IP6TRIE ? "IPv4" : "IPv6",
+		    other == 1 ? "y" : "ies", zone, list_format_name(fmt),
+		    fmt == LIST_FMT_IP6TRIE ? "IPv6" : "IPv4");
+	if (big > 0)
+		fprintf(stderr, "fairlist: export: %zu entr%s of more than "
+		    "%d addresses not expanded in the BIND file\n", big,
+		    big == 1 ? "y" : "ies", EXPORT_BIND_EXPAND);
+	if (fmt == LIST_FMT_IP4SET &&
+	    (conflicts = ip4set_conflicts(all.v, all.n)) > 0)
+		fprintf(stderr, "fairlist: export: %zu nested entr%s answer "
+		    "differently in rbldnsd ip4set (octet granularity); use "
+		    "--format ip4trie for exact answers\n", conflicts,
+		    conflicts == 1 ? "y" : "ies");
+	rc = 0;
+out:
+	if (o != NULL && o != stdout) {
+		fclose(o);
+		unlink(tmp);
+	}
+	free(tmp);
+	free(all.v);
+	sset_free(&reasons);
+	zone_free(&zi);
+	store_close(s);
+	return rc;
 }

@@ -11,9 +11,13 @@
  * substitution variables ($0..$9, $=) and our "#@expires" extension.
  *
  * TXT templates are expanded at import time, since a listing stores a
- * reason, not a template: "$" becomes the entry itself (the address of a
- * single-address entry, else its CIDR), "$$" a dollar sign, "$n" the
- * variable n, and a "$=" base template wraps the entry's text.
+ * reason, not a template: "$$" becomes a dollar sign, "$n" the variable
+ * n, a "$=" base template wraps the entry's text, and "$" (rbldnsd: the
+ * address queried) becomes the entry itself (its address, or its CIDR)
+ * when the text is written on the entry's own line. A "$" in the file's
+ * default value is kept as is: expanding it would give each of a million
+ * listings its own reason (about 100 MB of index instead of one shared
+ * value); the zone's TXT template has $ip for the address queried.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -432,7 +436,7 @@ out_add(char *dst, size_t *o, const char *s, size_t n, int *overflow)
 /* Expand template t for entry e into dst (LIST_TXT_MAX bytes). */
 static int
 expand(const struct list_parser *p, const char *t, size_t tlen,
-    const struct list_entry *e, char *dst)
+    const struct list_entry *e, char *dst, int keep_dollar)
 {
 	char	ip[ADDR_TEXT_MAX];
 	size_t	i, o = 0;
@@ -454,7 +458,9 @@ expand(const struct list_parser *p, const char *t, size_t tlen,
 			if (v != NULL)
 				out_add(dst, &o, v, strlen(v), &overflow);
 			i++;
-		} else
+		} else if (keep_dollar)
+			out_add(dst, &o, "$", 1, &overflow);
+		else
 			out_add(dst, &o, ip, strlen(ip), &overflow);
 	}
 	dst[o] = '\0';
@@ -575,7 +581,7 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 	const char	*txt;
 	size_t		 txtlen, i, start;
 	uint32_t	 code;
-	int		 n, k, exclude = 0, has_txt;
+	int		 n, k, exclude = 0, has_txt, shared;
 	char		 based[LIST_TXT_MAX];
 
 	*msg = NULL;
@@ -672,6 +678,7 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 	txt = p->def_has_txt ? p->def_txt : NULL;
 	txtlen = txt != NULL ? strlen(txt) : 0;
 	has_txt = txt != NULL;
+	shared = 1;
 	if (p->fmt == LIST_FMT_PLAIN) {
 		if (rd_left(&r) > 0 && !is_comment(r.p[r.off])) {
 			*msg = "junk after the address";
@@ -682,6 +689,7 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 		if (parse_value(&r, p->def_code, &code, &txt, &txtlen,
 		    &has_txt, msg) == -1)
 			return -1;
+		shared = !has_txt;
 		if (!has_txt) {
 			txt = p->def_has_txt ? p->def_txt : NULL;
 			txtlen = txt != NULL ? strlen(txt) : 0;
@@ -711,7 +719,7 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 		out[k].txt = NULL;
 		if (exclude || txt == NULL)
 			continue;
-		if (expand(p, txt, txtlen, &out[k], p->txt[k]) == -1) {
+		if (expand(p, txt, txtlen, &out[k], p->txt[k], shared) == -1) {
 			*msg = "text too long after expansion";
 			return -1;
 		}
