@@ -301,6 +301,10 @@ update_relaxed(struct dkim_bhash *h, const uint8_t *p, const uint8_t *end)
 {
 	size_t	i;
 
+	/* A WSP run that ended the previous chunk may go on here. */
+	if (h->wsp)
+		while (p < end && IS_WSP(*p))
+			p++;
 	while (p < end) {
 		i = relaxed_scan(p, (size_t)(end - p));
 		if (i > 0) {

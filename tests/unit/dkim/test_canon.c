@@ -1,0 +1,263 @@
+/*
+ * test_canon.c: RFC 6376 section 3.4 canonicalization: the section 3.4.6
+ * example byte for byte, body edge cases under every chunking, header
+ * selection (section 5.4.2).
+ */
+#include "dkim_test.h"
+
+#include <openssl/evp.h>
+
+static void
+sha256(const void *p, size_t n, uint8_t *out)
+{
+	unsigned int	len = 32;
+
+	EVP_Digest(p, n, out, &len, EVP_sha256(), NULL);
+}
+
+/* Body digest of in under c, fed in chunks of chunk bytes. */
+static void
+body_digest(enum dkim_canon c, const char *in, size_t len, size_t chunk,
+    uint8_t *out, uint64_t *total)
+{
+	struct dkim_bhash	h;
+	size_t			i;
+
+	dkim_bhash_init(&h, c, UINT64_MAX);
+	for (i = 0; i < len; i += chunk)
+		dkim_bhash_update(&h, (const uint8_t *)in + i,
+		    len - i < chunk ? len - i : chunk);
+	dkim_bhash_final(&h, out);
+	*total = h.total;
+	dkim_bhash_free(&h);
+}
+
+/* Check in against want under every chunk size. */
+static void
+check_body(const char *name, enum dkim_canon c, const char *in, size_t len,
+    const char *want, size_t wantlen)
+{
+	uint8_t		got[32], exp[32];
+	uint64_t	total;
+	size_t		chunk;
+
+	sha256(want, wantlen, exp);
+	for (chunk = 1; chunk <= len + 1; chunk++) {
+		body_digest(c, in, len, chunk, got, &total);
+		if (memcmp(got, exp, 32) != 0 || total != wantlen)
+			fail_msg("%s (%s, chunk %zu): got %llu bytes, want "
+			    "%zu, or digest differs", name, c ==
+			    DKIM_CANON_SIMPLE ? "simple" : "relaxed", chunk,
+			    (unsigned long long)total, wantlen);
+	}
+}
+
+static void
+test_346_example(void **state)
+{
+	struct sbuf		 in, rh, rb, sh, sb, got;
+	struct dkim_hdrs	 h;
+	size_t			 n, i;
+
+	(void)state;
+	slurp(shared_path("rfc6376/canon-example.input"), &in);
+	slurp(shared_path("rfc6376/canon-example.relaxed.headers"), &rh);
+	slurp(shared_path("rfc6376/canon-example.relaxed.body"), &rb);
+	slurp(shared_path("rfc6376/canon-example.simple.headers"), &sh);
+	slurp(shared_path("rfc6376/canon-example.simple.body"), &sb);
+	dkim_hdrs_init(&h);
+	n = dkim_hdrs_write(&h, (const uint8_t *)in.s, in.len);
+	assert_true(dkim_hdrs_done(&h));
+	assert_int_equal(h.n, 2);
+	sbuf_init(&got);
+	for (i = 0; i < h.n; i++) {
+		dkim_canon_header(DKIM_CANON_RELAXED, h.buf.s + h.f[i].off,
+		    h.f[i].len, &got);
+		sbuf_add(&got, "\r\n", 2);
+	}
+	assert_int_equal(got.len, rh.len);
+	assert_memory_equal(got.s, rh.s, rh.len);
+	sbuf_reset(&got);
+	for (i = 0; i < h.n; i++) {
+		dkim_canon_header(DKIM_CANON_SIMPLE, h.buf.s + h.f[i].off,
+		    h.f[i].len, &got);
+		sbuf_add(&got, "\r\n", 2);
+	}
+	assert_int_equal(got.len, sh.len);
+	assert_memory_equal(got.s, sh.s, sh.len);
+	check_body("3.4.6 relaxed", DKIM_CANON_RELAXED, in.s + n, in.len - n,
+	    rb.s, rb.len);
+	check_body("3.4.6 simple", DKIM_CANON_SIMPLE, in.s + n, in.len - n,
+	    sb.s, sb.len);
+	sbuf_free(&got);
+	dkim_hdrs_free(&h);
+	sbuf_free(&in);
+	sbuf_free(&rh);
+	sbuf_free(&rb);
+	sbuf_free(&sh);
+	sbuf_free(&sb);
+}
+
+static const struct {
+	const char	*name;
+	const char	*in;
+	const char	*simple;
+	const char	*relaxed;
+} bodies[] = {
+	{ "empty", "", "\r\n", "" },
+	{ "only CRLFs", "\r\n\r\n\r\n", "\r\n", "" },
+	{ "no final CRLF", "a", "a\r\n", "a\r\n" },
+	{ "WSP runs", "a \t b  \r\n", "a \t b  \r\n", "a b\r\n" },
+	{ "leading WSP", "  \r\n a\r\n", "  \r\n a\r\n", "\r\n a\r\n" },
+	{ "trailing WSP lines", "a\r\n \t \r\n\r\n", "a\r\n \t \r\n",
+	    "a\r\n" },
+	{ "inner empty lines", "a\r\n\r\n\r\nb\r\n", "a\r\n\r\n\r\nb\r\n",
+	    "a\r\n\r\n\r\nb\r\n" },
+	{ "bare CR", "a\rb\r\n", "a\rb\r\n", "a\rb\r\n" },
+	{ "bare LF", "a\nb \n\n", "a\r\nb \r\n", "a\r\nb\r\n" },
+	{ "CR at end", "x\r", "x\r\r\n", "x\r\r\n" },
+	{ "WSP then CR", "a \rb\r\n", "a \rb\r\n", "a \rb\r\n" },
+	{ "tabs only", "\t\t", "\t\t\r\n", "" },
+	{ "long clean line", "The quick brown fox jumps over the lazy dog, "
+	    "again and again and again.\r\n", "The quick brown fox jumps "
+	    "over the lazy dog, again and again and again.\r\n",
+	    "The quick brown fox jumps over the lazy dog, again and again "
+	    "and again.\r\n" },
+	{ "NUL and 8-bit", "a\0\xff b\r\n", "a\0\xff b\r\n",
+	    "a\0\xff b\r\n" },
+};
+
+static void
+test_body_table(void **state)
+{
+	size_t	i, inlen;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		inlen = strlen(bodies[i].in);
+		if (strcmp(bodies[i].name, "NUL and 8-bit") == 0)
+			inlen = 7;
+		check_body(bodies[i].name, DKIM_CANON_SIMPLE, bodies[i].in,
+		    inlen, bodies[i].simple, inlen == 7 ? 7 :
+		    strlen(bodies[i].simple));
+		check_body(bodies[i].name, DKIM_CANON_RELAXED, bodies[i].in,
+		    inlen, bodies[i].relaxed, inlen == 7 ? 7 :
+		    strlen(bodies[i].relaxed));
+	}
+}
+
+static void
+test_body_limit(void **state)
+{
+	struct dkim_bhash	h;
+	uint8_t			got[32], exp[32];
+
+	(void)state;
+	/* l=5 hashes "hello" and counts all 14 canonical bytes. */
+	dkim_bhash_init(&h, DKIM_CANON_SIMPLE, 5);
+	dkim_bhash_update(&h, (const uint8_t *)"hello\r\nworld\r\n", 14);
+	dkim_bhash_final(&h, got);
+	sha256("hello", 5, exp);
+	assert_memory_equal(got, exp, 32);
+	assert_int_equal(h.total, 14);
+	assert_int_equal(h.hashed, 5);
+	dkim_bhash_free(&h);
+}
+
+static const struct {
+	const char	*in;
+	const char	*relaxed;
+} headers[] = {
+	{ "Subject:  Hi \r\n\tthere  ", "subject:Hi there" },
+	{ "X-Empty:", "x-empty:" },
+	{ "X-Empty:   \r\n ", "x-empty:" },
+	{ "B\t: c", "b:c" },
+	{ "MiXeD-Case: VaLuE", "mixed-case:VaLuE" },
+};
+
+static void
+test_header_table(void **state)
+{
+	struct sbuf	b;
+	size_t		i;
+
+	(void)state;
+	sbuf_init(&b);
+	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		sbuf_reset(&b);
+		dkim_canon_header(DKIM_CANON_RELAXED, headers[i].in,
+		    strlen(headers[i].in), &b);
+		if (strcmp(b.s, headers[i].relaxed) != 0)
+			fail_msg("'%s': got '%s', want '%s'", headers[i].in,
+			    b.s, headers[i].relaxed);
+		sbuf_reset(&b);
+		dkim_canon_header(DKIM_CANON_SIMPLE, headers[i].in,
+		    strlen(headers[i].in), &b);
+		assert_string_equal(b.s, headers[i].in);
+	}
+	sbuf_free(&b);
+}
+
+static void
+test_header_selection(void **state)
+{
+	struct dkim_hdrs	 h;
+	struct sbuf		 scratch;
+	EVP_MD_CTX		*md = EVP_MD_CTX_new();
+	uint8_t			 got[32], exp[32];
+	unsigned int		 n = 32;
+	char			*names[] = { "x", "X", "x", "from" };
+	const char		*msg = "X: 1\nfrom: f\nx: 2\n\nbody\n";
+	const char		*want = "x: 2\r\nX: 1\r\nfrom: f\r\n";
+
+	(void)state;
+	/* Bottom-up, one instance per name, a missing one adds nothing. */
+	dkim_hdrs_init(&h);
+	sbuf_init(&scratch);
+	dkim_hdrs_write(&h, (const uint8_t *)msg, strlen(msg));
+	assert_int_equal(h.n, 3);
+	EVP_DigestInit_ex(md, dkim_sha256(), NULL);
+	dkim_hash_headers(md, &h, names, 4, DKIM_CANON_SIMPLE, &scratch);
+	EVP_DigestFinal_ex(md, got, &n);
+	sha256(want, strlen(want), exp);
+	assert_memory_equal(got, exp, 32);
+	EVP_MD_CTX_free(md);
+	sbuf_free(&scratch);
+	dkim_hdrs_free(&h);
+}
+
+static void
+test_header_split(void **state)
+{
+	struct dkim_hdrs	 h;
+	const char		*msg = "A: 1\r\n\tcont\r\nB: 2\nC:3\r\n\r\nbody";
+	size_t			 i, n = 0, len = strlen(msg);
+
+	(void)state;
+	/* One byte at a time: the same fields as in one piece. */
+	dkim_hdrs_init(&h);
+	for (i = 0; i < len && !dkim_hdrs_done(&h); i++)
+		n += dkim_hdrs_write(&h, (const uint8_t *)msg + i, 1);
+	assert_int_equal(n, len - 4);
+	assert_int_equal(h.n, 3);
+	assert_int_equal(h.f[0].len, 11);
+	assert_memory_equal(h.buf.s + h.f[0].off, "A: 1\r\n\tcont", 11);
+	assert_memory_equal(h.buf.s + h.f[1].off, "B: 2", 4);
+	assert_memory_equal(h.buf.s + h.f[2].off, "C:3", 3);
+	dkim_hdrs_free(&h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_346_example),
+		cmocka_unit_test(test_body_table),
+		cmocka_unit_test(test_body_limit),
+		cmocka_unit_test(test_header_table),
+		cmocka_unit_test(test_header_selection),
+		cmocka_unit_test(test_header_split),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
