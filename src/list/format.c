@@ -623,7 +623,9 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 		return 0;
 
 	rd_init(&r, line, len);
-	if (p->fmt != LIST_FMT_PLAIN && line[0] == ':') {
+	/* In ip6trie, "::1" is an address, not a value. */
+	if (p->fmt != LIST_FMT_PLAIN && line[0] == ':' &&
+	    !(p->fmt == LIST_FMT_IP6TRIE && len > 1 && line[1] == ':')) {
 		/* The default value for the rest of the file. */
 		if (parse_value(&r, p->def_code != 0 ? p->def_code :
 		    0x7f000002u, &code, &txt, &txtlen, &has_txt, msg) == -1)
