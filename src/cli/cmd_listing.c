@@ -1,31 +1,947 @@
-/* cmd_listing.c: placeholder until the module lands. */
+/*
+ * cmd_listing.c: the listing subcommands: add, remove, show and zone.
+ *
+ * Thin glue between the command line and the store: parse and check the
+ * options, call one store function, print one line of result. Bad input
+ * gets exactly one error line on stderr ("fairlist: add: ...") and changes
+ * nothing; exit codes are 0 success, 1 failure or refused input, 2 usage
+ * (an unknown option, a missing argument or required option). Every
+ * subcommand takes --help. docs/CLI.md is the user's reference.
+ *
+ * Fairness rules enforced here: no listing without a reason, no listing
+ * without evidence (an exclusion needs a reason only), no removal without
+ * a why. Expiry is kept by the store; "show" reports expired listings as
+ * expired.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../core/addr.h"
+#include "../core/conf.h"
+#include "../core/str.h"
+#include "../core/xmalloc.h"
+#include "../store/store.h"
 #include "cli.h"
+
+/* Exported for the daemon; to be declared in cli.h. */
+int	cli_sync_zones(struct cli *c, struct store *s);
+
+#define CMD_ZONE_ARGS	(STORE_ZONE_MAX + 2)
+#define SHOW_ZONES_MAX	64	/* zones named in "is listed in" */
+
+static void
+cmd_err(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+cmd_err(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "fairlist: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* getopt_long's complaint, as one line. Returns the usage exit code. */
+static int
+opt_err(const char *cmd, int ch, char **argv)
+{
+	const char	*bad = argv[optind - 1];
+
+	if (ch == ':')
+		cmd_err(cmd, "option '%s' needs a value (see 'fairlist %s "
+		    "--help')", bad, cmd);
+	else if (optopt != 0)
+		cmd_err(cmd, "unknown option '-%c' (see 'fairlist %s --help')",
+		    optopt, cmd);
+	else
+		cmd_err(cmd, "unknown option '%s' (see 'fairlist %s --help')",
+		    bad, cmd);
+	return 2;
+}
+
+/*
+ * Copy a zone name to dst, lower case, without one trailing dot. The
+ * store checks the syntax. Returns 0, or -1 if it does not fit.
+ */
+static int
+zone_name(const char *cmd, const char *in, char *dst, size_t dstsize)
+{
+	size_t	len;
+
+	if (str_lcpy(dst, in, dstsize) >= dstsize) {
+		cmd_err(cmd, "zone name too long (at most %d bytes)",
+		    STORE_ZONE_MAX);
+		return -1;
+	}
+	len = strlen(dst);
+	if (len > 1 && dst[len - 1] == '.')
+		dst[len - 1] = '\0';
+	str_lower(dst);
+	return 0;
+}
+
+/* "127.0.0.2" to host order; 0 and a message if not in 127.0.0.0/8. */
+static uint32_t
+parse_code(const char *cmd, const char *s)
+{
+	struct in_addr	in;
+	uint32_t	v;
+
+	if (inet_pton(AF_INET, s, &in) != 1) {
+		cmd_err(cmd, "--code %s: not an IPv4 address", s);
+		return 0;
+	}
+	v = ntohl(in.s_addr);
+	if (v >> 24 != 127) {
+		cmd_err(cmd, "--code %s: must be in 127.0.0.0/8 (RFC 5782)",
+		    s);
+		return 0;
+	}
+	return v;
+}
+
+static char *
+code_text(uint32_t v, char *dst, size_t dstsize)
+{
+	snprintf(dst, dstsize, "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff,
+	    (v >> 8) & 0xff, v & 0xff);
+	return dst;
+}
+
+static char *
+time_text(int64_t t, const char *none, char *dst, size_t dstsize)
+{
+	if (t == 0)
+		str_lcpy(dst, none, dstsize);
+	else
+		str_isotime(dst, dstsize, t);
+	return dst;
+}
+
+/*
+ * Upsert the zones of the configuration (zone NAME { code A; txt "...";
+ * url "..." }) into the store. A zone whose values did not change writes
+ * nothing. Prints one error line and returns -1 on a bad zone block.
+ */
+int
+cli_sync_zones(struct cli *c, struct store *s)
+{
+	static const char *const keys[] = { "code", "txt", "url", NULL };
+	struct conf_node	*n;
+	const char		*v;
+	char			 name[CMD_ZONE_ARGS], err[256];
+	char			 actor[CLI_ACTOR_MAX + 16];
+	uint32_t		 code;
+	const char		*path;
+
+	if (c->conf == NULL)
+		return 0;
+	path = c->conf->path != NULL ? c->conf->path : "config";
+	snprintf(actor, sizeof(actor), "config:%s", path);
+	for (n = conf_find(c->conf->root, "zone"); n != NULL;
+	    n = conf_next(n)) {
+		if (n->nargs != 1) {
+			fprintf(stderr, "fairlist: %s:%d: zone needs exactly "
+			    "one name\n", path, n->line);
+			return -1;
+		}
+		if (conf_check_keys(c->conf, n, keys, err, sizeof(err)) ==
+		    -1) {
+			fprintf(stderr, "fairlist: %s\n", err);
+			return -1;
+		}
+		if (zone_name("config", n->args[0], name, sizeof(name)) == -1)
+			return -1;
+		code = 0;
+		if ((v = conf_get(n, "code")) != NULL &&
+		    (code = parse_code("config", v)) == 0)
+			return -1;
+		if (store_zone_put(s, name, code, conf_get(n, "txt"),
+		    conf_get(n, "url"), actor) == -1) {
+			fprintf(stderr, "fairlist: %s:%d: zone %s: %s\n", path,
+			    n->line, name, store_errmsg(s));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Open the store for cmd. Read-write opens create the file and sync the
+ * configured zones; a read-only open wants an existing store.
+ */
+static struct store *
+open_store(struct cli *c, const char *cmd, int rdonly)
+{
+	struct store	*s;
+	char		 err[STORE_ERR_MAX];
+
+	if (rdonly && access(c->db, F_OK) == -1) {
+		cmd_err(cmd, "%s: no such store (see --db)", c->db);
+		return NULL;
+	}
+	if ((s = store_open(c->db, rdonly ? STORE_RDONLY : 0, err)) == NULL) {
+		cmd_err(cmd, "%s", err);
+		return NULL;
+	}
+	if (!rdonly && cli_sync_zones(c, s) == -1) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Parse a positional ADDR[/LEN]; prints "cmd: text: why" on error. */
+static int
+parse_prefix(const char *cmd, const char *text, struct addr_prefix *p)
+{
+	const char	*why;
+
+	if (addr_parse(text, p, &why) == -1) {
+		cmd_err(cmd, "%s: %s", text, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- add ---- */
+
+static void
+add_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: fairlist add ADDR[/LEN] --reason TEXT --evidence TEXT "
+	    "[options]\n"
+	    "List an address or CIDR range in a zone.\n\n"
+	    "  --zone ZONE        zone to list in (default %s)\n"
+	    "  --reason TEXT      why, for people: shown in TXT answers "
+	    "(required)\n"
+	    "  --evidence TEXT    what was seen, when, where (required "
+	    "unless --exclude)\n"
+	    "  --source TEXT      where the listing comes from (default "
+	    "\"cli\")\n"
+	    "  --expires WHEN     7d, +12h, 2026-12-01, 2026-12-01T10:00Z, "
+	    "@UNIXTIME\n"
+	    "                     or never (default never)\n"
+	    "  --code 127.0.0.X   A record answered (default: the zone's "
+	    "code)\n"
+	    "  --exclude          an exception: never answer for this "
+	    "prefix in the zone\n"
+	    "  --help             this text\n", STORE_DEFAULT_ZONE);
+}
+
 int
 cmd_add(struct cli *c, int argc, char **argv)
 {
-	(void)c; (void)argc; (void)argv;
-	fprintf(stderr, "fairlist: add: not built yet\n");
-	return 1;
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "evidence", required_argument, NULL, 'e' },
+		{ "source", required_argument, NULL, 's' },
+		{ "expires", required_argument, NULL, 'x' },
+		{ "code", required_argument, NULL, 'c' },
+		{ "exclude", no_argument, NULL, 'X' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store_listing	 l;
+	struct store		*s;
+	const char		*zone = STORE_DEFAULT_ZONE, *expires = NULL;
+	const char		*code = NULL;
+	char			 zbuf[CMD_ZONE_ARGS], net[ADDR_TEXT_MAX];
+	char			 actor[CLI_ACTOR_MAX], when[32];
+	int64_t			 now = (int64_t)time(NULL), id;
+	int			 ch;
+
+	memset(&l, 0, sizeof(l));
+	l.source = "cli";
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":z:r:e:s:x:c:Xh", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'r': l.reason = optarg; break;
+		case 'e': l.evidence = optarg; break;
+		case 's': l.source = optarg; break;
+		case 'x': expires = optarg; break;
+		case 'c': code = optarg; break;
+		case 'X': l.exclude = 1; break;
+		case 'h':
+			add_usage(stdout);
+			return 0;
+		default:
+			return opt_err("add", ch, argv);
+		}
+	}
+	if (optind != argc - 1) {
+		cmd_err("add", optind == argc ? "which address? (see "
+		    "'fairlist add --help')" : "one address or range at a "
+		    "time (see 'fairlist add --help')");
+		return 2;
+	}
+	if (l.reason == NULL) {
+		cmd_err("add", "--reason is required: no listing without a "
+		    "reason");
+		return 2;
+	}
+	if (l.evidence == NULL && !l.exclude) {
+		cmd_err("add", "--evidence is required: no listing without "
+		    "evidence");
+		return 2;
+	}
+	if (parse_prefix("add", argv[optind], &l.prefix) == -1)
+		return 1;
+	if (zone_name("add", zone, zbuf, sizeof(zbuf)) == -1)
+		return 1;
+	l.zone = zbuf;
+	if (expires != NULL && strcmp(expires, "never") != 0) {
+		if (str_time(expires, (time_t)now, 1, &l.expires_at) == -1) {
+			cmd_err("add", "--expires %s: not a time (use 7d, "
+			    "+12h, 2026-12-01, 2026-12-01T10:00Z or never)",
+			    expires);
+			return 1;
+		}
+		if (l.expires_at <= now) {
+			cmd_err("add", "--expires %s: that is in the past",
+			    expires);
+			return 1;
+		}
+	}
+	if (code != NULL && (l.code = parse_code("add", code)) == 0)
+		return 1;
+	if ((s = open_store(c, "add", 0)) == NULL)
+		return 1;
+	id = store_add(s, &l, cli_actor(actor, sizeof(actor)));
+	if (id == -1) {
+		cmd_err("add", "%s", store_errmsg(s));
+		store_close(s);
+		return 1;
+	}
+	store_close(s);
+	printf("%s %s in %s (id %lld), expires %s\n", l.exclude ? "excluded" :
+	    "listed", addr_format(&l.prefix, net, sizeof(net)), l.zone,
+	    (long long)id, time_text(l.expires_at, "never", when,
+	    sizeof(when)));
+	return 0;
 }
+
+/* ---- remove ---- */
+
+static void
+remove_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: fairlist remove ADDR[/LEN] --why TEXT [--zone ZONE]\n"
+	    "Delist exactly this address or range (a covering range is "
+	    "not touched).\n\n"
+	    "  --why TEXT     why it is removed, kept in the history "
+	    "(required)\n"
+	    "  --zone ZONE    only in this zone (default: every zone)\n"
+	    "  --help         this text\n");
+}
+
 int
 cmd_remove(struct cli *c, int argc, char **argv)
 {
-	(void)c; (void)argc; (void)argv;
-	fprintf(stderr, "fairlist: remove: not built yet\n");
-	return 1;
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "why", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct addr_prefix	 p;
+	struct store		*s;
+	const char		*zone = NULL, *why = NULL;
+	char			 zbuf[CMD_ZONE_ARGS], net[ADDR_TEXT_MAX];
+	char			 actor[CLI_ACTOR_MAX];
+	int			 ch, count;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":z:w:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'w': why = optarg; break;
+		case 'h':
+			remove_usage(stdout);
+			return 0;
+		default:
+			return opt_err("remove", ch, argv);
+		}
+	}
+	if (optind != argc - 1) {
+		cmd_err("remove", optind == argc ? "which address? (see "
+		    "'fairlist remove --help')" : "one address or range at "
+		    "a time (see 'fairlist remove --help')");
+		return 2;
+	}
+	if (why == NULL) {
+		cmd_err("remove", "--why is required: every removal is "
+		    "recorded with its reason");
+		return 2;
+	}
+	if (parse_prefix("remove", argv[optind], &p) == -1)
+		return 1;
+	if (zone != NULL) {
+		if (zone_name("remove", zone, zbuf, sizeof(zbuf)) == -1)
+			return 1;
+		zone = zbuf;
+	}
+	if ((s = open_store(c, "remove", 0)) == NULL)
+		return 1;
+	if (zone != NULL && store_zone_exists(s, zone) != 1) {
+		cmd_err("remove", "unknown zone '%s'", zone);
+		store_close(s);
+		return 1;
+	}
+	if (store_remove(s, zone, &p, cli_actor(actor, sizeof(actor)), why,
+	    &count) == -1) {
+		cmd_err("remove", "%s", store_errmsg(s));
+		store_close(s);
+		return 1;
+	}
+	store_close(s);
+	addr_format(&p, net, sizeof(net));
+	if (count == 0) {
+		cmd_err("remove", "%s is not listed in %s", net,
+		    zone != NULL ? zone : "any zone");
+		return 1;
+	}
+	if (zone != NULL)
+		printf("removed %s from %s\n", net, zone);
+	else
+		printf("removed %s from %d zone%s\n", net, count,
+		    count == 1 ? "" : "s");
+	return 0;
 }
+
+/* ---- show ---- */
+
+struct show_event {
+	int64_t	 at;
+	char	*actor, *action, *why;
+};
+
+struct show_item {
+	struct store_listing	 l;	/* strings owned */
+	char			 prefix[ADDR_TEXT_MAX];
+	const char		*status;
+	uint32_t		 code;	/* effective */
+	struct show_event	*ev;
+	size_t			 nev;
+};
+
+struct show {
+	struct store		*s;
+	int			 all;
+	int64_t			 now;
+	struct show_item	*it;
+	size_t			 n;
+	struct zone_code {
+		char		*name;
+		uint32_t	 code;
+	}			*zones;
+	size_t			 nzones;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static int
+show_zone(const struct store_zone *z, void *arg)
+{
+	struct show	*sh = arg;
+
+	sh->zones = xreallocarray(sh->zones, sh->nzones + 1,
+	    sizeof(*sh->zones));
+	sh->zones[sh->nzones].name = xstrdup(z->name);
+	sh->zones[sh->nzones++].code = z->code;
+	return 0;
+}
+
+static const char *
+listing_status(const struct store_listing *l, int64_t now)
+{
+	if (l->removed_at != 0) {
+		if ((l->removed_why != NULL &&
+		    strcmp(l->removed_why, "expired") == 0) ||
+		    (l->expires_at != 0 && l->expires_at <= l->removed_at))
+			return "expired";
+		return "removed";
+	}
+	if (l->expires_at != 0 && l->expires_at <= now)
+		return "expired";
+	return l->exclude ? "exclusion" : "listed";
+}
+
+static int
+show_listing(const struct store_listing *l, void *arg)
+{
+	struct show		*sh = arg;
+	struct show_item	*it;
+	size_t			 i;
+
+	if (!sh->all && l->removed_at != 0)
+		return 0;
+	sh->it = xreallocarray(sh->it, sh->n + 1, sizeof(*sh->it));
+	it = &sh->it[sh->n++];
+	memset(it, 0, sizeof(*it));
+	it->l = *l;
+	it->l.zone = xstrdup(l->zone);
+	it->l.reason = dup_or_null(l->reason);
+	it->l.evidence = dup_or_null(l->evidence);
+	it->l.source = dup_or_null(l->source);
+	it->l.removed_why = dup_or_null(l->removed_why);
+	addr_format(&l->prefix, it->prefix, sizeof(it->prefix));
+	it->status = listing_status(l, sh->now);
+	it->code = l->code;
+	for (i = 0; it->code == 0 && i < sh->nzones; i++)
+		if (strcmp(sh->zones[i].name, l->zone) == 0)
+			it->code = sh->zones[i].code;
+	return 0;
+}
+
+static int
+show_event(const struct store_event *e, void *arg)
+{
+	struct show_item	*it = arg;
+	struct show_event	*ev;
+
+	it->ev = xreallocarray(it->ev, it->nev + 1, sizeof(*it->ev));
+	ev = &it->ev[it->nev++];
+	ev->at = e->at;
+	ev->actor = xstrdup(e->actor != NULL ? e->actor : "");
+	ev->action = xstrdup(e->action != NULL ? e->action : "");
+	ev->why = dup_or_null(e->why);
+	return 0;
+}
+
+static void
+show_free(struct show *sh)
+{
+	size_t	i, j;
+
+	for (i = 0; i < sh->n; i++) {
+		struct show_item	*it = &sh->it[i];
+
+		free((char *)(uintptr_t)it->l.zone);
+		free((char *)(uintptr_t)it->l.reason);
+		free((char *)(uintptr_t)it->l.evidence);
+		free((char *)(uintptr_t)it->l.source);
+		free((char *)(uintptr_t)it->l.removed_why);
+		for (j = 0; j < it->nev; j++) {
+			free(it->ev[j].actor);
+			free(it->ev[j].action);
+			free(it->ev[j].why);
+		}
+		free(it->ev);
+	}
+	free(sh->it);
+	for (i = 0; i < sh->nzones; i++)
+		free(sh->zones[i].name);
+	free(sh->zones);
+}
+
+/*
+ * Zones where the address is listed: in each zone the most specific entry
+ * in force decides, and an exclusion there means "not listed".
+ */
+static size_t
+listed_zones(const struct show *sh, const char **out, size_t max)
+{
+	size_t	i, j, n = 0;
+	int	seen;
+
+	for (i = 0; i < sh->n; i++) {
+		const struct show_item	*it = &sh->it[i];
+
+		if (it->l.removed_at != 0 || (it->l.expires_at != 0 &&
+		    it->l.expires_at <= sh->now))
+			continue;
+		seen = 0;
+		/* An earlier (more specific) item of this zone decided. */
+		for (j = 0; j < i; j++) {
+			const struct show_item	*o = &sh->it[j];
+
+			if (strcmp(o->l.zone, it->l.zone) == 0 &&
+			    o->l.removed_at == 0 && (o->l.expires_at == 0 ||
+			    o->l.expires_at > sh->now))
+				seen = 1;
+		}
+		if (!seen && !it->l.exclude && n < max)
+			out[n++] = it->l.zone;
+	}
+	return n;
+}
+
+static json_t *
+json_time(int64_t t)
+{
+	char	buf[32];
+
+	if (t == 0)
+		return json_null();
+	return json_string(str_isotime(buf, sizeof(buf), t));
+}
+
+static json_t *
+json_str(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static int
+show_json(const struct show *sh, const char *addr, const char **zones,
+    size_t nz)
+{
+	json_t	*root, *arr, *o, *h, *e, *lz;
+	size_t	 i, j;
+	char	 code[16];
+
+	root = json_object();
+	json_object_set_new(root, "address", json_string(addr));
+	json_object_set_new(root, "listed", json_boolean(nz > 0));
+	lz = json_array();
+	for (i = 0; i < nz; i++)
+		json_array_append_new(lz, json_string(zones[i]));
+	json_object_set_new(root, "listed_in", lz);
+	arr = json_array();
+	for (i = 0; i < sh->n; i++) {
+		const struct show_item	*it = &sh->it[i];
+
+		o = json_object();
+		json_object_set_new(o, "id", json_integer(it->l.id));
+		json_object_set_new(o, "zone", json_string(it->l.zone));
+		json_object_set_new(o, "prefix", json_string(it->prefix));
+		json_object_set_new(o, "status", json_string(it->status));
+		json_object_set_new(o, "exclude",
+		    json_boolean(it->l.exclude));
+		json_object_set_new(o, "code", json_string(code_text(it->code,
+		    code, sizeof(code))));
+		json_object_set_new(o, "reason", json_str(it->l.reason));
+		json_object_set_new(o, "evidence", json_str(it->l.evidence));
+		json_object_set_new(o, "source", json_str(it->l.source));
+		json_object_set_new(o, "listed_at",
+		    json_time(it->l.listed_at));
+		json_object_set_new(o, "expires_at",
+		    json_time(it->l.expires_at));
+		json_object_set_new(o, "removed_at",
+		    json_time(it->l.removed_at));
+		json_object_set_new(o, "removed_why",
+		    json_str(it->l.removed_why));
+		h = json_array();
+		for (j = 0; j < it->nev; j++) {
+			e = json_object();
+			json_object_set_new(e, "at", json_time(it->ev[j].at));
+			json_object_set_new(e, "actor",
+			    json_string(it->ev[j].actor));
+			json_object_set_new(e, "action",
+			    json_string(it->ev[j].action));
+			json_object_set_new(e, "why", json_str(it->ev[j].why));
+			json_array_append_new(h, e);
+		}
+		json_object_set_new(o, "history", h);
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "listings", arr);
+	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
+	    -1) {
+		json_decref(root);
+		return -1;
+	}
+	fputc('\n', stdout);
+	json_decref(root);
+	return 0;
+}
+
+/* Untrusted text (reasons come from imports too): escape for a terminal. */
+static const char *
+esc(const char *s, char *buf, size_t bufsize)
+{
+	if (s == NULL)
+		return "";
+	return str_escape(buf, bufsize, s, strlen(s));
+}
+
+static void
+show_text(const struct show *sh, const char *addr, const char **zones,
+    size_t nz)
+{
+	char	t1[32], code[16], buf[STORE_EVIDENCE_MAX * 4 + 1];
+	size_t	i, j;
+
+	if (nz == 0)
+		printf("%s is not listed\n", addr);
+	else {
+		printf("%s is listed in ", addr);
+		for (i = 0; i < nz; i++)
+			printf("%s%s", i > 0 ? ", " : "", zones[i]);
+		printf("\n");
+	}
+	for (i = 0; i < sh->n; i++) {
+		const struct show_item	*it = &sh->it[i];
+
+		printf("\n%s in %s (id %lld): %s\n", it->prefix, it->l.zone,
+		    (long long)it->l.id, it->status);
+		printf("  reason:   %s\n", esc(it->l.reason, buf,
+		    sizeof(buf)));
+		printf("  evidence: %s\n", esc(it->l.evidence, buf,
+		    sizeof(buf)));
+		printf("  source:   %s\n", esc(it->l.source, buf,
+		    sizeof(buf)));
+		if (!it->l.exclude)
+			printf("  code:     %s\n", code_text(it->code, code,
+			    sizeof(code)));
+		printf("  listed:   %s\n", time_text(it->l.listed_at, "-", t1,
+		    sizeof(t1)));
+		printf("  expires:  %s\n", time_text(it->l.expires_at,
+		    "never", t1, sizeof(t1)));
+		if (it->l.removed_at != 0)
+			printf("  removed:  %s: %s\n", time_text(
+			    it->l.removed_at, "-", t1, sizeof(t1)),
+			    esc(it->l.removed_why, buf, sizeof(buf)));
+		printf("  history:\n");
+		for (j = 0; j < it->nev; j++) {
+			printf("    %s %s by %s", time_text(it->ev[j].at, "-",
+			    t1, sizeof(t1)), it->ev[j].action,
+			    esc(it->ev[j].actor, buf, sizeof(buf)));
+			if (it->ev[j].why != NULL && it->ev[j].why[0] != '\0')
+				printf(": %s", esc(it->ev[j].why, buf,
+				    sizeof(buf)));
+			printf("\n");
+		}
+	}
+}
+
+static void
+show_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: fairlist show ADDR [--all] [--json]\n"
+	    "Every listing covering an address, in every zone, most "
+	    "specific first,\nwith its history. Exits 0 whether or not the "
+	    "address is listed.\n\n"
+	    "  --all     also removed listings\n"
+	    "  --json    machine-readable output\n"
+	    "  --help    this text\n");
+}
+
 int
 cmd_show(struct cli *c, int argc, char **argv)
 {
-	(void)c; (void)argc; (void)argv;
-	fprintf(stderr, "fairlist: show: not built yet\n");
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct show		 sh;
+	struct addr_prefix	 p;
+	const char		*zones[SHOW_ZONES_MAX];
+	char			 addr[ADDR_TEXT_MAX];
+	size_t			 i, nz;
+	int			 ch, json = 0, rc = 0;
+
+	memset(&sh, 0, sizeof(sh));
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":ajh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': sh.all = 1; break;
+		case 'j': json = 1; break;
+		case 'h':
+			show_usage(stdout);
+			return 0;
+		default:
+			return opt_err("show", ch, argv);
+		}
+	}
+	if (optind != argc - 1) {
+		cmd_err("show", optind == argc ? "which address? (see "
+		    "'fairlist show --help')" : "one address at a time");
+		return 2;
+	}
+	if (parse_prefix("show", argv[optind], &p) == -1)
+		return 1;
+	if (p.plen != 128) {
+		cmd_err("show", "%s: give one address, not a range",
+		    argv[optind]);
+		return 1;
+	}
+	if ((sh.s = open_store(c, "show", 1)) == NULL)
+		return 1;
+	sh.now = (int64_t)time(NULL);
+	if (store_zone_foreach(sh.s, show_zone, &sh) != 0 ||
+	    store_foreach_covering(sh.s, p.a, 1, show_listing, &sh) != 0)
+		goto fail;
+	for (i = 0; i < sh.n; i++)
+		if (store_foreach_event(sh.s, sh.it[i].l.id, show_event,
+		    &sh.it[i]) != 0)
+			goto fail;
+	addr_format(&p, addr, sizeof(addr));
+	nz = listed_zones(&sh, zones, SHOW_ZONES_MAX);
+	if (json)
+		rc = show_json(&sh, addr, zones, nz) == -1 ? 1 : 0;
+	else
+		show_text(&sh, addr, zones, nz);
+	store_close(sh.s);
+	show_free(&sh);
+	return rc;
+fail:
+	cmd_err("show", "%s", store_errmsg(sh.s));
+	store_close(sh.s);
+	show_free(&sh);
 	return 1;
 }
+
+/* ---- zone ---- */
+
+static void
+zone_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: fairlist zone list\n"
+	    "       fairlist zone add NAME [--code 127.0.0.X] [--txt TEMPLATE] "
+	    "[--url TEMPLATE]\n"
+	    "List the zones, or create or change one.\n\n"
+	    "  --code A        A record for listed addresses (new zone: "
+	    "127.0.0.2)\n"
+	    "  --txt TEMPLATE  TXT answer (new zone: \"%s\")\n"
+	    "  --url TEMPLATE  lookup page URL (new zone: \"%s\")\n"
+	    "  --help          this text\n"
+	    "Templates expand $ip $reason $listed $expires $zone $url and "
+	    "$$.\n", STORE_DEFAULT_TXT, STORE_DEFAULT_URL);
+}
+
+static int
+zone_print(const struct store_zone *z, void *arg)
+{
+	char	code[16];
+
+	(void)arg;
+	printf("%s  code %s  serial %lld  listings %lld\n", z->name,
+	    code_text(z->code, code, sizeof(code)), (long long)z->serial,
+	    (long long)z->listings);
+	printf("  txt %s\n  url %s\n", z->txt, z->url);
+	return 0;
+}
+
+static int
+zone_list(struct cli *c, int argc, char **argv)
+{
+	struct store	*s;
+	int		 ch;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			zone_usage(stdout);
+			return 0;
+		}
+		return opt_err("zone", ch, argv);
+	}
+	if (optind != argc) {
+		cmd_err("zone", "list takes no arguments");
+		return 2;
+	}
+	if ((s = open_store(c, "zone", 0)) == NULL)
+		return 1;
+	if (store_zone_foreach(s, zone_print, NULL) != 0) {
+		cmd_err("zone", "%s", store_errmsg(s));
+		store_close(s);
+		return 1;
+	}
+	store_close(s);
+	return 0;
+}
+
+static int
+zone_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "code", required_argument, NULL, 'c' },
+		{ "txt", required_argument, NULL, 't' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store	*s;
+	const char	*code = NULL, *txt = NULL, *url = NULL;
+	char		 name[CMD_ZONE_ARGS], actor[CLI_ACTOR_MAX];
+	uint32_t	 v = 0;
+	int		 ch, existed;
+
+	while ((ch = getopt_long(argc, argv, ":c:t:u:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': code = optarg; break;
+		case 't': txt = optarg; break;
+		case 'u': url = optarg; break;
+		case 'h':
+			zone_usage(stdout);
+			return 0;
+		default:
+			return opt_err("zone", ch, argv);
+		}
+	}
+	if (optind != argc - 1) {
+		cmd_err("zone", optind == argc ? "add: which zone name? "
+		    "(see 'fairlist zone --help')" : "add: one zone at a time");
+		return 2;
+	}
+	if (zone_name("zone", argv[optind], name, sizeof(name)) == -1)
+		return 1;
+	if (code != NULL && (v = parse_code("zone", code)) == 0)
+		return 1;
+	if ((s = open_store(c, "zone", 0)) == NULL)
+		return 1;
+	if ((existed = store_zone_exists(s, name)) == -1 ||
+	    store_zone_put(s, name, v, txt, url,
+	    cli_actor(actor, sizeof(actor))) == -1) {
+		cmd_err("zone", "%s", store_errmsg(s));
+		store_close(s);
+		return 1;
+	}
+	store_close(s);
+	printf("%s zone %s\n", existed ? "updated" : "added", name);
+	return 0;
+}
+
 int
 cmd_zone(struct cli *c, int argc, char **argv)
 {
-	(void)c; (void)argc; (void)argv;
-	fprintf(stderr, "fairlist: zone: not built yet\n");
-	return 1;
+	opterr = 0;
+	if (argc < 2) {
+		cmd_err("zone", "list or add? (see 'fairlist zone --help')");
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		zone_usage(stdout);
+		return 0;
+	}
+	/* The subcommand name plays argv[0] for its own getopt. */
+	optind = 1;
+	if (strcmp(argv[1], "list") == 0)
+		return zone_list(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "add") == 0)
+		return zone_add(c, argc - 1, argv + 1);
+	cmd_err("zone", "unknown subcommand '%s' (list or add)", argv[1]);
+	return 2;
 }

@@ -176,11 +176,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " AND removed_at IS NOT NULL AND family = ?3 ORDER BY l.id DESC",
 	/*
 	 * The add event is the listing row itself (listed_at, actor,
-	 * source): a bulk import then writes one row per listing, not two,
+	 * reason): a bulk import then writes one row per listing, not two,
 	 * and every listing still shows its add in its history.
 	 */
 	[ST_EVENTS] = "SELECT id, listed_at, actor, CASE exclude WHEN 0"
-	    " THEN 'add' ELSE 'exclude' END, source, 0 AS k, 0 AS n"
+	    " THEN 'add' ELSE 'exclude' END, reason, 0 AS k, 0 AS n"
 	    " FROM listing WHERE id = ?1"
 	    " UNION ALL SELECT listing_id, at, actor, action, why, 1, id"
 	    " FROM history WHERE listing_id = ?1 ORDER BY 2, 6, 7",

@@ -53,7 +53,12 @@ struct store_listing {
 	const char		*removed_why;
 };
 
-/* One history row: every change to a listing. */
+/*
+ * One history row: every change to a listing. The first event ("add", or
+ * "exclude" for an exclusion) is the listing row itself (its listed_at,
+ * actor and reason as why), so a bulk import writes one row per listing;
+ * later events ("remove", "expire") are rows of their own.
+ */
 struct store_event {
 	int64_t		 listing_id;
 	int64_t		 at;
@@ -78,7 +83,11 @@ const char	*store_errmsg(const struct store *s);
 
 /*
  * Create or update a zone (upsert by name). txt/url NULL keep the current
- * value (or the default for a new zone); code 0 likewise. Audited.
+ * value (or the default for a new zone); code 0 likewise. Audited. An
+ * update that changes nothing writes nothing (no serial bump, no audit
+ * row), so syncing zones from the configuration on every run is cheap.
+ * The name must be a lower-case DNS name without trailing dot; templates
+ * are at most STORE_TEMPLATE_MAX bytes without control characters.
  */
 int	store_zone_put(struct store *s, const char *name, uint32_t code,
 	    const char *txt, const char *url, const char *actor);
@@ -101,7 +110,9 @@ int64_t	store_add(struct store *s, struct store_listing *l, const char *actor);
 /*
  * Remove the active listing for exactly this prefix, in zone (NULL: in
  * every zone). Records why in the history and audit log. Sets *OUT:count
- * to the number removed. Returns 0 (even if none matched) or -1.
+ * to the number removed. Returns 0 (even if none matched) or -1. why is
+ * required (non-empty, STORE_REASON_MAX, no control characters). A
+ * listing that expired but was never closed counts as active here.
  */
 int	store_remove(struct store *s, const char *zone,
 	    const struct addr_prefix *p, const char *actor, const char *why,
@@ -109,7 +120,10 @@ int	store_remove(struct store *s, const char *zone,
 
 /*
  * Call cb for every listing (active, and with all != 0 also removed and
- * expired ones) whose prefix covers address a, most specific first.
+ * expired ones) whose prefix covers address a, most specific first; within
+ * one prefix, open listings by zone name, then closed ones newest first.
+ * Only listings of a's family are returned. A callback may call
+ * store_foreach_event.
  */
 int	store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN],
 	    int all, int (*cb)(const struct store_listing *, void *),
@@ -121,8 +135,12 @@ int	store_foreach_event(struct store *s, int64_t listing_id,
 
 /*
  * Call cb for every listing in force at time now (not removed, not
- * expired), ordered by zone. Strings are borrowed for the callback only.
- * Used to compile the index and to export; must be fast (1e6 rows).
+ * expired), grouped by zone: all rows of one zone come together (zones in
+ * name order when at most four hold listings, else in creation order).
+ * Strings are borrowed for the callback only. Only the fields the index
+ * needs are filled: id is 0, evidence, source and removed_why are NULL.
+ * Reads one consistent snapshot. Used to compile the index and to export;
+ * fast: one table scan per zone in use, no per-row allocation.
  */
 int	store_foreach_active(struct store *s, int64_t now,
 	    int (*cb)(const struct store_listing *, void *), void *arg);
@@ -134,6 +152,10 @@ int64_t	store_next_expiry(struct store *s, int64_t now);
  * Bulk changes: store_begin, many store_add, then store_commit (or
  * store_rollback). Inside a bulk transaction store_add does not open its
  * own; one audit row for the batch is the caller's job (store_audit).
+ * A store_add refused for bad input or a duplicate leaves the batch
+ * intact (the caller may go on); after any other error, roll back. Zone
+ * serials are bumped once per zone at commit. A failed store_commit has
+ * rolled the batch back.
  */
 int	store_begin(struct store *s);
 int	store_commit(struct store *s);
