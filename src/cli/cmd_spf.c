@@ -26,6 +26,8 @@
 #include "dns/resolver.h"
 #include "spf/spf.h"
 
+#define SPF_CLI_ZONES_MAX	16	/* --dns-zone files */
+
 static void
 usage_spf(FILE *f)
 {
@@ -40,6 +42,7 @@ usage_spf(FILE *f)
 	    "  --helo NAME          the HELO/EHLO name\n"
 	    "  --identity ID        mailfrom (default) or helo\n"
 	    "  --dns-zone FILE      answer DNS from a master-format zone file\n"
+	    "                       (repeatable)\n"
 	    "  --dns-server IP:PORT ask this server (c-ares), not the system's\n"
 	    "  --timeout MS         per-try DNS timeout (default %d)\n"
 	    "  --receiver NAME      receiving host for %%{r} and the headers\n"
@@ -147,7 +150,8 @@ spf_check(int argc, char **argv)
 	struct dns_resolver	*dr = NULL;
 	struct spf		*s;
 	struct done		 d;
-	const char		*zfile = NULL, *server = NULL, *e;
+	const char		*zfiles[SPF_CLI_ZONES_MAX], *server = NULL, *e;
+	int			 nz = 0, k;
 	int			 ch, json = 0, timeout = 0, rc = 1;
 	char			 err[512];
 
@@ -159,7 +163,14 @@ spf_check(int argc, char **argv)
 		case 'i': req.ip = optarg; break;
 		case 'm': req.mail_from = optarg; break;
 		case 'H': req.helo = optarg; break;
-		case 'z': zfile = optarg; break;
+		case 'z':
+			if (nz == SPF_CLI_ZONES_MAX) {
+				fprintf(stderr, "fairlist spf check: at most %d "
+				    "--dns-zone files\n", SPF_CLI_ZONES_MAX);
+				return 2;
+			}
+			zfiles[nz++] = optarg;
+			break;
 		case 's': server = optarg; break;
 		case 'r': req.receiver = optarg; break;
 		case 'j': json = 1; break;
@@ -197,7 +208,7 @@ spf_check(int argc, char **argv)
 		usage_spf(stderr);
 		return 2;
 	}
-	if (zfile != NULL && server != NULL) {
+	if (nz > 0 && server != NULL) {
 		fprintf(stderr, "fairlist spf check: --dns-zone and "
 		    "--dns-server exclude each other\n");
 		return 2;
@@ -206,11 +217,15 @@ spf_check(int argc, char **argv)
 		fprintf(stderr, "fairlist spf check: %s\n", err);
 		return 2;
 	}
-	if (zfile != NULL) {
+	if (nz > 0) {
 		zone = spf_zone_new();
-		if (spf_zone_load(zone, zfile, err, sizeof(err)) == -1) {
-			fprintf(stderr, "fairlist spf check: %s\n", err);
-			goto out;
+		for (k = 0; k < nz; k++) {
+			if (spf_zone_load(zone, zfiles[k], err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "fairlist spf check: %s\n",
+				    err);
+				goto out;
+			}
 		}
 		spf_zone_resolver(zone, &res);
 	} else {

@@ -1,0 +1,163 @@
+#!/bin/bash
+# test_spf_knot.sh: "fairlist spf check" through c-ares against a real DNS
+# server (Knot DNS) on 127.0.0.1:<random port> (--dns-server), and the
+# same zone files read with --dns-zone: both paths must agree with the
+# expected results. Covers TXT records split into several strings and one
+# larger than 512 bytes (truncated over UDP, fetched again over TCP),
+# PTR, MX, AAAA, exp= and a REFUSED answer (temperror).
+# Skips (exit 77 is treated as a pass by the caller's log) when knotd is
+# missing.
+set -u
+: "${FAIRLIST:?set FAIRLIST to the binary}"
+fail() { echo "FAIL: $*"; [ -n "${tmp:-}" ] && [ -f "$tmp/knot.log" ] && cat "$tmp/knot.log"; exit 1; }
+KNOTD=$(command -v knotd || echo /usr/sbin/knotd)
+if [ ! -x "$KNOTD" ]; then
+	echo "SKIP: knotd not installed (Debian package knot)"
+	exit 0
+fi
+
+tmp=$(mktemp -d)
+knot_pid=
+cleanup() {
+	[ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null && wait "$knot_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+big="\"v=spf1 \""
+for i in $(seq 1 40); do big="$big \"ip4:198.51.100.$i \""; done
+big="$big \"ip4:192.0.2.50 -all\""
+
+cat >"$tmp/example.test.zone" <<ZONE
+\$ORIGIN example.test.
+\$TTL 300
+@	IN SOA ns.example.test. hostmaster.example.test. (
+		1 3600 600 86400 300 )
+	IN NS ns
+ns	IN A 127.0.0.1
+@	IN TXT "v=spf1 ip4:192.0.2.10 a:mail.example.test mx " "include:inc.example.test ?exists:%{i}.q.example.test -all exp=why.example.test"
+@	IN MX 10 mx1
+mx1	IN A 192.0.2.20
+mail	IN A 192.0.2.11
+inc	IN TXT "v=spf1 ip4:192.0.2.30 -all"
+why	IN TXT "%{i} is not allowed to send for %{d}"
+192.0.2.60.q IN A 127.0.0.2
+ptr	IN TXT "v=spf1 ptr -all"
+h40.ptr	IN A 192.0.2.40
+nospf	IN TXT "hello world"
+big	IN TXT $big
+six	IN TXT "v=spf1 a ~all"
+six	IN AAAA 2001:db8::6
+soft	300 IN TXT "v=spf1 ~all"
+out	IN TXT "v=spf1 include:elsewhere.invalid -all"
+ZONE
+cat >"$tmp/rev.zone" <<ZONE
+\$ORIGIN 2.0.192.in-addr.arpa.
+\$TTL 300
+@	IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 300
+	IN NS ns.example.test.
+40	IN PTR h40.ptr.example.test.
+ZONE
+
+# A free port: try a few random ones until knotd starts.
+started=0
+for attempt in 1 2 3 4 5; do
+	port=$(( 20000 + RANDOM % 40000 ))
+	cat >"$tmp/knot.conf" <<CONF
+server:
+    listen: 127.0.0.1@$port
+    rundir: $tmp
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: $tmp/db
+zone:
+  - domain: example.test
+    file: $tmp/example.test.zone
+  - domain: 2.0.192.in-addr.arpa
+    file: $tmp/rev.zone
+CONF
+	mkdir -p "$tmp/db"
+	"$KNOTD" -c "$tmp/knot.conf" >"$tmp/knot.log" 2>&1 &
+	knot_pid=$!
+	for i in $(seq 1 50); do
+		if kdig +short +time=1 +retry=0 @127.0.0.1 -p "$port" ns.example.test A 2>/dev/null | grep -q 127.0.0.1; then
+			started=1
+			break
+		fi
+		kill -0 "$knot_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ $started = 1 ] && break
+	kill "$knot_pid" 2>/dev/null; wait "$knot_pid" 2>/dev/null; knot_pid=
+done
+[ $started = 1 ] || fail "knotd did not start"
+
+# ip mail-from want-result [want-explanation]
+check() {
+	local ip=$1 from=$2 want=$3 wexp=${4:-} out res exp
+	for mode in server zone; do
+		if [ $mode = server ]; then
+			out=$("$FAIRLIST" spf check --ip "$ip" --mail-from "$from" \
+			    --helo helo.example.test --dns-server "127.0.0.1:$port" \
+			    --timeout 1000) || fail "$ip $from ($mode): exit status"
+		else
+			out=$("$FAIRLIST" spf check --ip "$ip" --mail-from "$from" \
+			    --helo helo.example.test --dns-zone "$tmp/example.test.zone" \
+			    --dns-zone "$tmp/rev.zone") || fail "$ip $from ($mode): exit status"
+		fi
+		res=$(printf '%s\n' "$out" | sed -n 's/^result: //p')
+		exp=$(printf '%s\n' "$out" | sed -n 's/^explanation: //p')
+		[ "$res" = "$want" ] || { echo "$out"; fail "$ip $from ($mode): got $res, want $want"; }
+		if [ -n "$wexp" ] && [ "$exp" != "$wexp" ]; then
+			echo "$out"; fail "$ip $from ($mode): explanation '$exp', want '$wexp'"
+		fi
+	done
+	echo "ok $ip $from $want"
+}
+
+check 192.0.2.10 a@example.test pass
+check 192.0.2.11 a@example.test pass
+check 192.0.2.20 a@example.test pass
+check 192.0.2.30 a@example.test pass
+check 192.0.2.60 a@example.test neutral
+check 192.0.2.99 a@example.test fail "192.0.2.99 is not allowed to send for example.test"
+check 192.0.2.40 a@ptr.example.test pass
+check 192.0.2.41 a@ptr.example.test fail
+check 192.0.2.1 a@nospf.example.test none
+check 192.0.2.1 a@nx.example.test none
+check 192.0.2.50 a@big.example.test pass
+check 192.0.2.51 a@big.example.test fail
+check 2001:db8::6 a@six.example.test pass
+check ::ffff:192.0.2.10 a@example.test pass
+check 2001:db8::7 a@six.example.test softfail
+check 192.0.2.1 a@soft.example.test softfail
+
+# A name outside knot's zones is REFUSED: temperror through c-ares only.
+out=$("$FAIRLIST" spf check --ip 192.0.2.1 --mail-from a@out.example.test \
+    --dns-server "127.0.0.1:$port" --timeout 1000 --json) || fail "json exit"
+printf '%s\n' "$out" | grep -q '"result":"temperror"' || { echo "$out"; fail "refused: $out"; }
+printf '%s\n' "$out" | grep -q '"lookups":1' || fail "json lookups: $out"
+echo "ok refused -> temperror"
+
+# The lookup count is printed.
+out=$("$FAIRLIST" spf check --ip 192.0.2.30 --mail-from a@example.test \
+    --dns-server "127.0.0.1:$port")
+printf '%s\n' "$out" | grep -qx 'lookups: 3' || { echo "$out"; fail "lookup count"; }
+printf '%s\n' "$out" | grep -qx 'mechanism: include:inc.example.test' || { echo "$out"; fail "mechanism"; }
+
+# A server that does not answer: temperror within the deadline, exit 0.
+dead=$(( 20000 + RANDOM % 40000 ))
+start=$(date +%s)
+out=$("$FAIRLIST" spf check --ip 192.0.2.1 --mail-from a@example.test \
+    --dns-server "127.0.0.1:$dead" --timeout 200) || fail "dead server exit"
+[ $(( $(date +%s) - start )) -le 5 ] || fail "dead server took too long"
+printf '%s\n' "$out" | grep -qx 'result: temperror' || { echo "$out"; fail "dead server result"; }
+echo "ok unreachable -> temperror"
+
+# Zone file errors name the file and line.
+printf '$ORIGIN x.test.\n@ IN TXT "v=spf1 -all"\nbad IN A 999.1.1.1\n' >"$tmp/bad.zone"
+err=$("$FAIRLIST" spf check --ip 192.0.2.1 --mail-from a@x.test --dns-zone "$tmp/bad.zone" 2>&1) && fail "bad zone accepted"
+printf '%s\n' "$err" | grep -q "bad.zone:3: bad A address" || { echo "$err"; fail "zone error message"; }
+echo "ok"
