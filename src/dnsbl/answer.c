@@ -89,29 +89,36 @@ find_zone(struct ans *a)
 	const struct dns_query	*q = a->q;
 	const struct index_zone	*z;
 	const uint8_t		*l;
-	uint8_t			 start[TEXT_NAME_MAX / 8];
-	unsigned		 k;
+	unsigned		 k, j, first = 0;
 	size_t			 zl, s, best_s = TEXT_NAME_MAX;
 	int			 i, nz, best = -1;
 
 	if (q->nlabels == 0)
 		return -1;
-	/* Text position of label k is its wire offset (dots for lengths). */
-	memset(start, 0, sizeof(start));
-	a->text_len = 0;
-	for (k = 0; k < q->nlabels; k++) {
-		l = q->lname + q->label_off[k];
-		if (memchr(l + 1, '.', l[0]) != NULL)
-			memset(start, 0, sizeof(start));
-		else
-			start[q->label_off[k] / 8] |=
-			    (uint8_t)(1u << (q->label_off[k] % 8));
-		if (k > 0)
-			a->text[a->text_len++] = '.';
-		memcpy(a->text + a->text_len, l + 1, l[0]);
-		a->text_len += l[0];
-	}
+	/*
+	 * Text form: the wire name less its first length byte and the root,
+	 * with a dot over every other length byte. The text position of
+	 * label k is then its wire offset, label_off[k].
+	 */
+	a->text_len = q->name_len - 2;
+	memcpy(a->text, q->lname + 1, a->text_len);
 	a->text[a->text_len] = '\0';
+	/*
+	 * Dots inside labels are rare: look for one label by label only when
+	 * the copy holds a '.' byte at all (or a length byte of 46).
+	 */
+	if (memchr(a->text, '.', a->text_len) != NULL) {
+		for (k = 0; k < q->nlabels; k++) {
+			l = q->lname + q->label_off[k];
+			for (j = 1; j <= l[0]; j++)
+				if (l[j] == '.')
+					first = k + 1;
+		}
+	}
+	for (k = 1; k < q->nlabels; k++)
+		a->text[q->label_off[k] - 1] = '.';
+	if (first >= q->nlabels)
+		return -1;
 	nz = index_zone_count(a->idx);
 	for (i = 0; i < nz; i++) {
 		if ((z = index_zone_get(a->idx, i)) == NULL ||
@@ -121,7 +128,9 @@ find_zone(struct ans *a)
 		if (zl == 0 || zl > a->text_len)
 			continue;
 		s = a->text_len - zl;
-		if (s >= best_s || !(start[s / 8] & (1u << (s % 8))) ||
+		/* Longest match: the earliest start, on a boundary. */
+		if (s >= best_s || s < q->label_off[first] ||
+		    (s > 0 && a->text[s - 1] != '.') ||
 		    memcmp(a->text + s, z->name, zl) != 0)
 			continue;
 		best = i;
@@ -129,8 +138,11 @@ find_zone(struct ans *a)
 	}
 	if (best < 0)
 		return -1;
-	/* The label that starts at best_s. */
-	for (k = 0; q->label_off[k] != best_s; k++)
+	/*
+	 * The label that starts at best_s. Past label first no label holds
+	 * a dot, so a dot before best_s ends a label: this finds it.
+	 */
+	for (k = q->nlabels - 1; q->label_off[k] > best_s; k--)
 		;
 	a->zlab = k;
 	a->zoff = (uint16_t)(DNS_HEADER_LEN + best_s);
@@ -147,18 +159,30 @@ static int
 parse_v4(struct ans *a, unsigned n)
 {
 	const uint8_t	*l;
-	unsigned	 i, j, v;
+	unsigned	 i, d0, d1, d2, v;
 
 	for (i = 0; i < n; i++) {
 		l = a->q->lname + a->q->label_off[i];
-		if (l[0] < 1 || l[0] > 3 || (l[0] > 1 && l[1] == '0'))
+		d0 = (unsigned)l[1] - '0';
+		switch (l[0]) {
+		case 1:
+			v = d0;
+			break;
+		case 2:
+			d1 = (unsigned)l[2] - '0';
+			v = d0 == 0 || d1 > 9 ? 256 : d0 * 10 + d1;
+			break;
+		case 3:
+			d1 = (unsigned)l[2] - '0';
+			d2 = (unsigned)l[3] - '0';
+			v = d0 == 0 || d1 > 9 || d2 > 9 ? 256 :
+			    d0 * 100 + d1 * 10 + d2;
+			break;
+		default:
 			return 0;
-		for (v = 0, j = 1; j <= l[0]; j++) {
-			if ((unsigned)(l[j] - '0') > 9u)
-				return 0;
-			v = v * 10 + (unsigned)(l[j] - '0');
 		}
-		if (v > 255)
+		/* d0 > 9 (not a digit) makes v too big in every case. */
+		if (d0 > 9 || v > 255)
 			return 0;
 		a->oct[n - 1 - i] = (uint8_t)v;
 	}
@@ -170,27 +194,31 @@ parse_v4(struct ans *a, unsigned n)
 /*
  * Labels 0..n-1 as hex nibbles, least significant first (RFC 5782
  * section 2.4; RFC 3596 section 2.5). Fills OUT:addr, zeros after.
- * Returns 1 if every label is one hex digit, else 0.
+ * Returns 1 if every label is one hex digit, else 0. n one-byte labels
+ * end exactly at wire offset 2n, and then the name is "\1x\1y...".
  */
 static int
 parse_v6(const struct ans *a, unsigned n, uint8_t addr[ADDR_LEN])
 {
-	unsigned	i, j, v;
-	uint8_t		c;
+	/* Hex digit values + 1; 0 marks a non-digit. */
+	static const uint8_t	hexv[256] = {
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+		['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+		['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+		['f'] = 16
+	};
+	const uint8_t	*w = a->q->lname;
+	unsigned	 i, j, v;
 
+	if (n > a->q->nlabels || 2 * n != (n < a->q->nlabels ?
+	    a->q->label_off[n] : a->q->name_len - 1))
+		return 0;
 	memset(addr, 0, ADDR_LEN);
 	for (i = 0; i < n; i++) {
-		if (a->q->lname[a->q->label_off[i]] != 1)
-			return 0;
-		c = a->q->lname[a->q->label_off[i] + 1];
-		if ((unsigned)(c - '0') < 10u)
-			v = (unsigned)(c - '0');
-		else if ((unsigned)(c - 'a') < 6u)
-			v = (unsigned)(c - 'a') + 10u;
-		else
+		if ((v = hexv[w[2 * i + 1]]) == 0)
 			return 0;
 		j = n - 1 - i;		/* nibble number, from the top */
-		addr[j / 2] |= (uint8_t)(j % 2 == 0 ? v << 4 : v);
+		addr[j / 2] |= (uint8_t)(j % 2 == 0 ? (v - 1) << 4 : v - 1);
 	}
 	return 1;
 }

@@ -94,9 +94,31 @@ test_lower(void **state)
 {
 	uint8_t	b[8];
 
+	uint8_t	in[300], out[300];
+	size_t	i, off, n;
+	int	c, want;
+
 	(void)state;
 	dns_lower(b, (const uint8_t *)"AZaz@[\xc1", 8);
 	assert_memory_equal(b, "azaz@[\xc1", 8);
+	/* Every byte value, at every position of the 8-byte blocks. */
+	for (off = 0; off < 9; off++) {
+		for (i = 0; i < 256; i++)
+			in[off + i] = (uint8_t)i;
+		n = off + 256;
+		dns_lower(out, in, n);
+		for (i = 0; i < 256; i++) {
+			c = (int)i;
+			want = c >= 'A' && c <= 'Z' ? c + 32 : c;
+			if (out[off + i] != want)
+				fail_msg("offset %zu byte %02x: got %02x, want "
+				    "%02x", off, c, out[off + i], want);
+		}
+	}
+	/* In place. */
+	memcpy(in, "MiXeD.CaSe-Name_0123456789", 26);
+	dns_lower(in, in, 26);
+	assert_memory_equal(in, "mixed.case-name_0123456789", 26);
 }
 
 int

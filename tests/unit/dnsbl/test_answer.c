@@ -713,6 +713,26 @@ test_malformed(void **state)
 		    "\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00"
 		    "\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00"),
 		    "FORMERR qr rd | Q bl.test. SOA" },
+		/* A '.' byte inside a label is data, not a separator. */
+		{ "dotted label below the zone",
+		    PK("\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+		    "\x09" "1.2.0.192" "\x02" "bl" "\x04" "test" "\x00"
+		    "\x00\x01\x00\x01"),
+		    "NXDOMAIN qr aa rd | Q 1.2.0.192.bl.test. A | " SOA_BL },
+		{ "zone name only through a dotted label",
+		    PK("\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+		    "\x04" "x.bl" "\x04" "test" "\x00" "\x00\x06\x00\x01"),
+		    "REFUSED qr rd | Q x.bl.test. SOA" },
+		{ "dotted label holding the whole zone name",
+		    PK("\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+		    "\x07" "bl.test" "\x00" "\x00\x06\x00\x01"),
+		    "REFUSED qr rd | Q bl.test. SOA" },
+		{ "length byte 46 (a '.') in the name",
+		    PK("\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+		    "\x2e" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "\x02" "bl" "\x04" "test" "\x00" "\x00\x01\x00\x01"),
+		    "NXDOMAIN qr aa rd | Q aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaa.bl.test. A | " SOA_BL },
 		{ "NOTIMP", PK("\xbe\xef\x28\x00\x00\x01\x00\x00\x00\x00"
 		    "\x00\x00" "\x02" "bl" "\x04" "test" "\x00"
 		    "\x00\x06\x00\x01"), "NOTIMP qr" },
