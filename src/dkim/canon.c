@@ -428,6 +428,9 @@ dkim_hdrs_add(struct dkim_hdrs *h, const uint8_t *p, size_t len)
 	if (h->n == DKIM_HEADER_FIELDS_MAX ||
 	    len > DKIM_HEADER_BYTES_MAX - h->buf.len) {
 		h->dropped++;
+		if (len >= 15 && strncasecmp((const char *)p,
+		    "DKIM-Signature:", 15) == 0)
+			h->dropped_sigs++;
 		return;
 	}
 	if (h->n == h->cap) {

@@ -161,6 +161,7 @@ struct dkim_hdrs {
 	struct dkim_hfield	*f;
 	size_t			 n, cap;
 	size_t			 dropped;	/* fields past the limits */
+	size_t			 dropped_sigs;	/* DKIM-Signatures among them */
 	/* Raw split state for *_write. */
 	int			 state;
 	struct sbuf		 cur;

@@ -168,13 +168,14 @@ dkim_verify_eoh(struct dkim_verify *v)
 		val = v->h.buf.s + f->off + voff;
 		s->res = dkim_sig_parse(val, f->len - voff, voff, &s->sig,
 		    &s->why);
-		if (s->res != DKIM_RES_NONE)
-			continue;
 		if (v->h.dropped > 0) {
+			/* What was signed may be among the dropped fields. */
 			s->res = DKIM_RES_PERMERROR;
 			s->why = "header block over the limits";
 			continue;
 		}
+		if (s->res != DKIM_RES_NONE)
+			continue;
 		/* Section 3.5 t= and x=, with DKIM_CLOCK_SKEW of slack. */
 		if (s->sig.t != -1 && s->sig.t > (int64_t)v->now +
 		    DKIM_CLOCK_SKEW) {
@@ -401,7 +402,7 @@ dkim_verify_result(const struct dkim_verify *v, size_t i)
 size_t
 dkim_verify_skipped(const struct dkim_verify *v)
 {
-	return v->skipped;
+	return v->skipped + v->h.dropped_sigs;
 }
 
 /* RFC 2045 token: no tspecials, no controls, no space. */

@@ -1,0 +1,110 @@
+#!/bin/bash
+# test_dkim_cli.sh: "fairlist dkim" on the shared conformance vectors:
+# RFC 8463 A.3 verifies and re-signing reproduces both published b=
+# values; RFC 6376 A.2 and dkimpy's data verify as the README table says;
+# keygen, --json, exit codes, --help; bad input (10 MB header block,
+# 10,000 signatures, bare LF) gives per-signature results in bounded
+# memory.
+set -u
+: "${FAIRLIST:?set FAIRLIST to the fairlist binary}"
+: "${FAIRLIST_SRC:?set FAIRLIST_SRC to the source tree}"
+C=$FAIRLIST_SRC/../shared/conformance/dkim
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# verify FILE KEYS WANT_RC WANT_LINES...: exit status and result words.
+check() {
+	local f=$1 keys=$2 rc=$3 got
+	shift 3
+	"$FAIRLIST" dkim verify --keys "$keys" < "$f" > "$T/out" 2>&1
+	got=$?
+	[ $got = $rc ] || fail "${f##*/}: exit $got, want $rc: $(cat "$T/out")"
+	for w in "$@"; do
+		grep -q "^$w" "$T/out" || fail "${f##*/}: no line '$w': $(cat "$T/out")"
+	done
+}
+
+check "$C/rfc8463/signed.eml" "$C/rfc8463/keys.txt" 0 \
+    "pass d=football.example.com s=brisbane a=ed25519-sha256" \
+    "pass d=football.example.com s=test a=rsa-sha256"
+check "$C/rfc6376/a2-signed.eml" "$C/rfc6376/keys.txt" 0 "pass d=example.com s=brisbane"
+check "$C/rfc6376/a2-signed-doublespace.eml" "$C/rfc6376/keys.txt" 1 \
+    "fail d=example.com s=brisbane .*body hash did not verify"
+D=$C/dkimpy-1.1.4
+check "$D/data/rfc6376.signed.msg" "$D/keys.txt" 0 "pass d=football.example.com s=brisbane" \
+    "pass d=football.example.com s=test"
+check "$D/data/rfc6376.signed.rsa.msg" "$D/keys.txt" 0 "pass d=football.example.com s=test"
+check "$D/data/ed25519test2.msg" "$D/keys.txt" 0 "pass d=test.ex s=sed"
+check "$D/data/test2.message" "$D/keys.txt" 0 "pass d=gmail.com s=20120113"
+check "$D/data/test.message.baddomain" "$D/keys.txt" 1 "permerror .*invalid domain d="
+check "$D/data/message.mbox" "$D/keys.txt" 1 "permerror .*no key record"
+
+# RFC 8463: re-sign unsigned.eml with the A.1 keys and the RFC's tags.
+"$FAIRLIST" dkim sign --key "$C/rfc8463/brisbane.ed25519.seed.b64" --selector brisbane \
+    --key "$C/rfc8463/test.rsa1024.pem" --selector test \
+    --domain football.example.com --identity @football.example.com \
+    --canon relaxed/relaxed --query-tag --time 1528637909 \
+    --headers 'from : to : subject : date : message-id : from : subject : date' \
+    < "$C/rfc8463/unsigned.eml" > "$T/resigned.eml" || fail "re-sign"
+bvals() {	# the b= values of a message, whitespace removed
+	tr -d ' \t\r\n' < "$1" | grep -o ';b=[A-Za-z0-9+/]*=*'
+}
+bvals "$C/rfc8463/signed.eml" > "$T/want.b"
+bvals "$T/resigned.eml" > "$T/got.b"
+[ "$(wc -l < "$T/want.b")" = 2 ] || fail "could not read the published b= values"
+cmp -s "$T/want.b" "$T/got.b" || fail "re-signed b= differ: $(cat "$T/got.b")"
+check "$T/resigned.eml" "$C/rfc8463/keys.txt" 0 "pass d=football.example.com s=brisbane" \
+    "pass d=football.example.com s=test"
+
+# keygen: key mode 0600, record, then sign and verify with it.
+"$FAIRLIST" dkim keygen --algorithm ed25519 --selector sel --domain example.org --out "$T" > "$T/zone" || fail keygen
+grep -q '^sel._domainkey.example.org. IN TXT ( "v=DKIM1; k=ed25519; p=' "$T/zone" || fail "keygen zone line: $(cat "$T/zone")"
+[ "$(stat -c %a "$T/sel.private")" = 600 ] || fail "key mode $(stat -c %a "$T/sel.private")"
+"$FAIRLIST" dkim keygen --algorithm ed25519 --selector sel --domain example.org --out "$T" > /dev/null 2>&1 && fail "keygen overwrote a key"
+printf 'From: a@example.org\nSubject: x\n\nhello\n' > "$T/lf.eml"
+"$FAIRLIST" dkim sign --key "$T/sel.private" --selector sel --domain example.org --expire 1d \
+    < "$T/lf.eml" > "$T/lf.signed" || fail "sign LF message"
+grep -q $'\r' "$T/lf.signed" && fail "signing an LF message wrote CR"
+grep -q ' x=' "$T/lf.signed" || fail "no x= with --expire"
+grep -q ' t=' "$T/lf.signed" || fail "no t="
+grep -q ' l=' "$T/lf.signed" && fail "l= written by default"
+check "$T/lf.signed" "$T/sel.txt" 0 "pass d=example.org s=sel"
+"$FAIRLIST" dkim verify --keys "$T/sel.txt" --json < "$T/lf.signed" > "$T/json" || fail "--json exit"
+grep -q '"result": "pass"' "$T/json" || fail "--json: $(cat "$T/json")"
+grep -q '"authentication_results": "Authentication-Results: ' "$T/json" || fail "--json AR"
+"$FAIRLIST" dkim sign --key "$T/sel.private" --selector sel --domain example.org \
+    --algorithm rsa < "$T/lf.eml" > /dev/null 2>&1 && fail "ed25519 key accepted for --algorithm rsa"
+printf 'From: a@example.org\n\nx\n' | "$FAIRLIST" dkim verify --keys "$T/sel.txt" > "$T/out"
+[ $? = 1 ] || fail "unsigned message: want exit 1"
+grep -q 'dkim=none' "$T/out" || fail "unsigned: no dkim=none"
+for sub in "" keygen sign verify; do
+	"$FAIRLIST" dkim $sub --help > "$T/help" 2>&1 || fail "dkim $sub --help exit"
+	grep -q usage "$T/help" || fail "dkim $sub --help text"
+done
+"$FAIRLIST" dkim sign > /dev/null 2>&1
+[ $? = 2 ] || fail "sign without options: want exit 2"
+
+# Bad input in bounded memory: 10 MB header block, 10,000 signatures.
+awk 'BEGIN { printf "DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=sel; h=from; bh=AAAA; b=AAAA\r\nX-Big: ";
+	for (i = 0; i < 10240; i++) { for (j = 0; j < 20; j++) printf "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; printf "\r\n " }
+	printf "\r\nFrom: a@example.org\r\n\r\nbody\r\n" }' > "$T/big.eml"
+/usr/bin/time -f '%M' -o "$T/rss" "$FAIRLIST" dkim verify --keys "$T/sel.txt" < "$T/big.eml" > "$T/out"
+grep -q '^permerror .*header block over the limits' "$T/out" || fail "10 MB header: $(cat "$T/out")"
+awk 'BEGIN { for (i = 0; i < 10000; i++) printf "DKIM-Signature: v=1; a=rsa-sha256; d=x.org; s=s%d; h=from; bh=AAAA; b=AAAA\r\n", i;
+	printf "From: a@example.org\r\n\r\nbody\r\n" }' > "$T/many.eml"
+"$FAIRLIST" dkim verify --keys "$T/sel.txt" < "$T/many.eml" > "$T/out"
+[ "$(grep -c '^permerror' "$T/out")" = 16 ] || fail "10,000 signatures: want 16 results: $(head -3 "$T/out")"
+grep -q '^9984 more signatures not checked' "$T/out" || fail "10,000 signatures: no skipped count"
+# Memory: the message itself (10 MB, read whole by the CLI) plus at most
+# the 1 MB header store; allow 40 MB.
+rss=$(tail -1 "$T/rss")
+[ "$rss" -lt 40000 ] || fail "10 MB header: max RSS $rss KB"
+echo "10 MB header block: max RSS $rss KB"
+
+if [ $fails -ne 0 ]; then
+	echo "$fails failures"
+	exit 1
+fi
+echo ok
