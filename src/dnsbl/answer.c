@@ -75,6 +75,42 @@ dnsbl_conf_defaults(struct dnsbl_conf *c)
 	c->ns_ttl = 3600;
 }
 
+/* One name to wire form for dnsbl_conf_prepare; 0 if bad. */
+static int
+prep_name(const char *text, uint8_t *w, uint8_t *len, const char **bad)
+{
+	size_t	n;
+
+	if (text == NULL ||
+	    (n = dns_name_from_text(text, w, DNSBL_WIRE_MAX)) == 0) {
+		if (bad != NULL)
+			*bad = text != NULL ? text : "(none)";
+		return 0;
+	}
+	*len = (uint8_t)n;
+	return 1;
+}
+
+int
+dnsbl_conf_prepare(struct dnsbl_conf *c, const char **bad)
+{
+	size_t	i;
+
+	c->prepared = 0;
+	if (bad != NULL)
+		*bad = NULL;
+	if (c->nns > DNSBL_NS_MAX)
+		c->nns = DNSBL_NS_MAX;
+	for (i = 0; i < c->nns; i++)
+		if (!prep_name(c->ns[i], c->w_ns[i], &c->w_ns_len[i], bad))
+			return -1;
+	if (!prep_name(c->soa_mname, c->w_mname, &c->w_mname_len, bad) ||
+	    !prep_name(c->soa_rname, c->w_rname, &c->w_rname_len, bad))
+		return -1;
+	c->prepared = 1;
+	return 0;
+}
+
 /*
  * The zone holding the question: the longest suffix of the name, on a
  * label boundary, that is a zone. One pass over the zones (there are at
@@ -257,6 +293,25 @@ rr_head(struct ans *a, uint16_t owner, uint16_t type, uint32_t ttl)
 	return off;
 }
 
+/* Wire form of a configured name: prepared, or converted now. */
+static size_t
+conf_name(const char *text, const uint8_t *w, size_t wlen, int prepared,
+    uint8_t *buf)
+{
+	size_t	n;
+
+	if (prepared) {
+		memcpy(buf, w, wlen);
+		return wlen;
+	}
+	if (text == NULL || (n = dns_name_from_text(text, buf,
+	    DNS_NAME_MAX)) == 0) {
+		buf[0] = 0;		/* the root, rather than nothing */
+		n = 1;
+	}
+	return n;
+}
+
 static void
 put_soa(struct ans *a, int section, uint32_t ttl)
 {
@@ -265,13 +320,11 @@ put_soa(struct ans *a, int section, uint32_t ttl)
 	size_t			 start = dns_rr_begin(&a->w), rdl, n;
 
 	rdl = rr_head(a, a->zoff, DNS_T_SOA, ttl);
-	if ((n = dns_name_from_text(c->soa_mname != NULL ? c->soa_mname :
-	    "", name, sizeof(name))) == 0)
-		n = 1, name[0] = 0;
+	n = conf_name(c->soa_mname, c->w_mname, c->w_mname_len, c->prepared,
+	    name);
 	put_name_z(a, name, n);
-	if ((n = dns_name_from_text(c->soa_rname != NULL ? c->soa_rname :
-	    "", name, sizeof(name))) == 0)
-		n = 1, name[0] = 0;
+	n = conf_name(c->soa_rname, c->w_rname, c->w_rname_len, c->prepared,
+	    name);
 	put_name_z(a, name, n);
 	dns_put_u32(&a->w, (uint32_t)a->z->serial);
 	dns_put_u32(&a->w, c->soa_refresh);
@@ -284,15 +337,18 @@ put_soa(struct ans *a, int section, uint32_t ttl)
 static void
 put_ns(struct ans *a)
 {
-	uint8_t	name[DNS_NAME_MAX];
-	size_t	i, n, start, rdl;
+	const struct dnsbl_conf	*c = a->c;
+	uint8_t			 name[DNS_NAME_MAX];
+	size_t			 i, n, start, rdl;
 
-	for (i = 0; i < a->c->nns && i < DNSBL_NS_MAX; i++) {
-		if (a->c->ns[i] == NULL || (n = dns_name_from_text(a->c->ns[i],
-		    name, sizeof(name))) == 0)
-			continue;
+	for (i = 0; i < c->nns && i < DNSBL_NS_MAX; i++) {
+		if (!c->prepared && (c->ns[i] == NULL ||
+		    dns_name_from_text(c->ns[i], name, sizeof(name)) == 0))
+			continue;	/* a bad name: leave it out */
+		n = conf_name(c->ns[i], c->w_ns[i], c->w_ns_len[i],
+		    c->prepared, name);
 		start = dns_rr_begin(&a->w);
-		rdl = rr_head(a, a->zoff, DNS_T_NS, a->c->ns_ttl);
+		rdl = rr_head(a, a->zoff, DNS_T_NS, c->ns_ttl);
 		put_name_z(a, name, n);
 		dns_rr_end(&a->w, start, rdl, 0);
 	}

@@ -11,6 +11,7 @@
 struct index;
 
 #define DNSBL_NS_MAX		8
+#define DNSBL_WIRE_MAX		255	/* a name in wire form (DNS_NAME_MAX) */
 /*
  * Bytes of an expanded TXT answer; the rest is cut. Large enough for a
  * template that repeats a full STORE_REASON_MAX reason a few times (such
@@ -29,10 +30,29 @@ struct dnsbl_conf {
 	uint32_t	 soa_minimum;		/* negative-caching TTL */
 	uint32_t	 ttl;			/* A/TXT answers */
 	uint32_t	 ns_ttl;		/* SOA/NS records */
+
+	/*
+	 * Wire forms of the names above, filled by dnsbl_conf_prepare so
+	 * that negative answers do not convert them on every query. Until
+	 * prepared is set, dnsbl_answer converts the text names itself.
+	 */
+	int		 prepared;
+	uint8_t		 w_mname[DNSBL_WIRE_MAX], w_rname[DNSBL_WIRE_MAX];
+	uint8_t		 w_ns[DNSBL_NS_MAX][DNSBL_WIRE_MAX];
+	uint8_t		 w_mname_len, w_rname_len, w_ns_len[DNSBL_NS_MAX];
 };
 
 /* Fill c with the documented defaults (see docs/CONFIG.md). */
 void	dnsbl_conf_defaults(struct dnsbl_conf *c);
+
+/*
+ * Check the names of c (ns, soa_mname, soa_rname: DNS names of at most
+ * 253 characters, no empty labels or control characters) and store their
+ * wire forms in c. Call after filling c and before serving; call again
+ * after changing a name. Returns 0, or -1 with *OUT:bad (may be NULL)
+ * pointing at the first bad name.
+ */
+int	dnsbl_conf_prepare(struct dnsbl_conf *c, const char **bad);
 
 /*
  * Answer one query packet (pkt, len) from snapshot idx at time now into

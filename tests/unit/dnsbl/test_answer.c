@@ -650,18 +650,49 @@ test_table(void **state)
 		    "REFUSED qr rd | Q example.com. A | "
 		    "AR OPT udp=4096 ver=0 rdlen=0" },
 	};
-	uint8_t	pkt[600];
-	size_t	i, n;
-	int	fails = 0;
+	uint8_t		 pkt[600];
+	size_t		 i, n;
+	int		 fails = 0, prepared;
+	const char	*bad;
 
 	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		n = mkquery(pkt, t[i].qname, t[i].qtype, t[i].qclass,
-		    t[i].flags);
-		fails += check(t[i].name, pkt, n, (t[i].flags & QF_TCP) != 0,
-		    t[i].want);
+	/* Once with names converted per query, once prepared. */
+	for (prepared = 0; prepared <= 1; prepared++) {
+		if (prepared) {
+			assert_int_equal(dnsbl_conf_prepare(&conf, &bad), 0);
+			assert_null(bad);
+		}
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			n = mkquery(pkt, t[i].qname, t[i].qtype, t[i].qclass,
+			    t[i].flags);
+			fails += check(t[i].name, pkt, n,
+			    (t[i].flags & QF_TCP) != 0, t[i].want);
+		}
 	}
+	conf.prepared = 0;
 	assert_int_equal(fails, 0);
+}
+
+static void
+test_prepare(void **state)
+{
+	struct dnsbl_conf	 c;
+	const char		*bad;
+
+	(void)state;
+	dnsbl_conf_defaults(&c);
+	assert_int_equal(dnsbl_conf_prepare(&c, &bad), 0);
+	assert_int_equal(c.w_mname_len, 11);
+	assert_memory_equal(c.w_mname, "\x09localhost\x00", 11);
+	c.ns[1] = "bad..name";
+	c.nns = 2;
+	assert_int_equal(dnsbl_conf_prepare(&c, &bad), -1);
+	assert_string_equal(bad, "bad..name");
+	assert_int_equal(c.prepared, 0);
+	c.nns = 1;
+	c.soa_rname = NULL;
+	assert_int_equal(dnsbl_conf_prepare(&c, &bad), -1);
+	assert_string_equal(bad, "(none)");
 }
 
 /* Negative TTL is min(SOA TTL, SOA minimum) (RFC 2308 section 5). */
@@ -863,6 +894,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_prepare),
 		cmocka_unit_test(test_negative_ttl),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncation),
