@@ -63,7 +63,8 @@ struct spf {
 	char			 rev[80];	/* reverse name for PTR */
 	const char		*sender, *local, *sdomain, *helo, *receiver;
 	const char		*default_exp;
-	char			 tstr[24];
+	char			 tstr[24];	/* %{t}, made on first use */
+	time_t			 now;
 	enum spf_identity	 identity;
 
 	/* The machine. */
@@ -123,6 +124,18 @@ adup(struct spf *s, const char *p, size_t n)
 	return spf_arena_strndup(&s->arena, p, n);
 }
 
+/* Append the decimal form of v to p; returns the new end. */
+static char *
+put_dec(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 /* Parse the client address; IPv4-mapped IPv6 becomes IPv4 (5). */
 static int
 set_ip(struct spf *s, const char *ip)
@@ -141,11 +154,18 @@ set_ip(struct spf *s, const char *ip)
 	memcpy(s->ip, a, 16);
 	s->v4 = memcmp(a, mapped, 12) == 0;
 	if (s->v4) {
-		snprintf(s->cstr, sizeof(s->cstr), "%u.%u.%u.%u", a[12], a[13],
-		    a[14], a[15]);
-		str_lcpy(s->istr, s->cstr, sizeof(s->istr));
-		snprintf(s->rev, sizeof(s->rev), "%u.%u.%u.%u.in-addr.arpa",
-		    a[15], a[14], a[13], a[12]);
+		p = s->cstr;
+		for (i = 12; i < 16; i++) {
+			p = put_dec(p, a[i]);
+			*p++ = i == 15 ? '\0' : '.';
+		}
+		memcpy(s->istr, s->cstr, (size_t)(p - s->cstr));
+		p = s->rev;
+		for (i = 16; i-- > 12;) {
+			p = put_dec(p, a[i]);
+			*p++ = '.';
+		}
+		memcpy(p, "in-addr.arpa", 13);
 		return 0;
 	}
 	inet_ntop(AF_INET6, a, s->cstr, sizeof(s->cstr));
@@ -173,6 +193,7 @@ spf_new(const struct spf_request *req, char *err, size_t errlen)
 	struct spf	*s;
 	const char	*mf = req->mail_from, *at, *helo = req->helo;
 	char		*p;
+	size_t		 ll, dl, ml, hl;
 
 	s = xmalloc(sizeof(*s));
 	memset(s, 0, offsetof(struct spf, frames));
@@ -196,13 +217,15 @@ spf_new(const struct spf_request *req, char *err, size_t errlen)
 		helo = "";
 	if (mf == NULL)
 		mf = "";
-	if (strlen(mf) > SPF_MAILFROM_MAX || strlen(helo) > SPF_MAILFROM_MAX) {
+	ml = strlen(mf);
+	hl = strlen(helo);
+	if (ml > SPF_MAILFROM_MAX || hl > SPF_MAILFROM_MAX) {
 		snprintf(err, errlen, "sender or HELO name too long");
 		spf_free(s);
 		return NULL;
 	}
 	s->identity = req->identity;
-	s->helo = adup(s, helo, strlen(helo));
+	s->helo = adup(s, helo, hl);
 	if (req->identity == SPF_ID_HELO || *mf == '\0') {
 		/* Section 2.3/2.4: postmaster@<HELO name>. */
 		if (*helo == '\0') {
@@ -214,25 +237,27 @@ spf_new(const struct spf_request *req, char *err, size_t errlen)
 		s->sdomain = s->helo;
 	} else if ((at = strrchr(mf, '@')) == NULL) {
 		s->local = "postmaster";
-		s->sdomain = adup(s, mf, strlen(mf));
+		s->sdomain = adup(s, mf, ml);
 	} else {
 		/* Section 4.3: an empty local-part becomes "postmaster". */
 		s->local = at == mf ? "postmaster" :
 		    adup(s, mf, (size_t)(at - mf));
-		s->sdomain = adup(s, at + 1, strlen(at + 1));
+		s->sdomain = adup(s, at + 1, ml - (size_t)(at + 1 - mf));
 	}
-	p = spf_arena_alloc(&s->arena, strlen(s->local) +
-	    strlen(s->sdomain) + 2);
-	snprintf(p, strlen(s->local) + strlen(s->sdomain) + 2, "%s@%s",
-	    s->local, s->sdomain);
+	ll = strlen(s->local);
+	dl = strlen(s->sdomain);
+	p = spf_arena_alloc(&s->arena, ll + dl + 2);
+	memcpy(p, s->local, ll);
+	p[ll] = '@';
+	memcpy(p + ll + 1, s->sdomain, dl + 1);
 	s->sender = p;
 	s->receiver = req->receiver != NULL ?
 	    adup(s, req->receiver, strlen(req->receiver)) : "unknown";
 	s->default_exp = req->default_exp != NULL ?
 	    adup(s, req->default_exp, strlen(req->default_exp)) :
-	    SPF_DEFAULT_EXP;
-	snprintf(s->tstr, sizeof(s->tstr), "%lld",
-	    (long long)(req->now != 0 ? req->now : time(NULL)));
+	    SPF_EXP_DEFAULT;
+	s->now = req->now;
+	s->tstr[0] = '\0';
 	s->state = ST_START;
 	return s;
 }
@@ -332,7 +357,7 @@ macro_env(struct spf *s, struct spf_macro_env *e, const char *dom)
 	e->h = s->helo;
 	e->c = s->cstr;
 	e->r = s->receiver;
-	e->t = s->tstr;
+	e->t = s->tstr;		/* only explanations use it: exp_text() */
 	e->v = s->v4 ? "in-addr" : "ip6";
 }
 
@@ -735,6 +760,8 @@ exp_text(struct spf *s)
 	}
 	if (p && !need_p(s, ST_EXP_TEXT))
 		return;
+	snprintf(s->tstr, sizeof(s->tstr), "%lld",
+	    (long long)(s->now != 0 ? s->now : time(NULL)));
 	macro_env(s, &e, s->frames[0].domain);
 	r = spf_macro_expand(&e, s->exp_text, strlen(s->exp_text), 1, buf,
 	    sizeof(buf));

@@ -99,11 +99,11 @@ struct spf_request {
 	const char		*helo;		/* may be NULL */
 	enum spf_identity	 identity;
 	const char		*receiver;	/* %{r}; NULL gives "unknown" */
-	const char		*default_exp;	/* NULL gives SPF_DEFAULT_EXP */
+	const char		*default_exp;	/* NULL gives SPF_EXP_DEFAULT */
 	time_t			 now;		/* %{t}; 0 means time(NULL) */
 };
 
-#define SPF_DEFAULT_EXP	"See https://www.rfc-editor.org/rfc/rfc7208 " \
+#define SPF_EXP_DEFAULT	"See https://www.rfc-editor.org/rfc/rfc7208 " \
 			"(SPF) for why this was rejected"
 
 struct spf;
