@@ -14,8 +14,11 @@
  * Addresses are stored in the 128-bit form of core/addr.h: lo is the
  * network, hi the last address, both 16-byte BLOBs. BLOBs compare with
  * memcmp, so "lo <= a AND hi >= a" is a correct cover test; the covering
- * query below instead does one point lookup per prefix length on the
- * (lo, plen) index, which is O(129 log n) whatever the table size.
+ * query below instead does one point lookup per prefix length, which is
+ * O(129 log n) whatever the table size. The indexes lead with k, a 64-bit
+ * integer folded from lo (addr_key): SQLite compares an integer first
+ * column on a fast path, which makes the random-order inserts of a bulk
+ * import about a third cheaper than with the 16-byte BLOB in front.
  *
  * Does not: log (errors go to store_errmsg), cache anything across
  * processes, or decide whether an address is listed (that is the index).
@@ -68,20 +71,22 @@ static const char schema_v1[] =
 	"  reason      TEXT NOT NULL,\n"
 	"  family      INTEGER NOT NULL,\n"
 	"  hi          BLOB NOT NULL,\n"
+	"  k           INTEGER NOT NULL,\n"	/* addr_key(lo) */
 	"  evidence    TEXT NOT NULL DEFAULT '',\n"
 	"  source      TEXT NOT NULL DEFAULT '',\n"
 	"  actor       TEXT NOT NULL DEFAULT '',\n"
 	"  removed_why TEXT\n"
 	");\n"
 	/*
-	 * At most one active listing per zone and prefix. lo leads so that
-	 * the same index answers "which open listings cover address a" (one
-	 * probe per prefix length); a bulk add then updates one index.
+	 * At most one active listing per zone and prefix (k is a function
+	 * of lo). The address leads so that the same index answers "which
+	 * open listings cover address a" (one probe per prefix length); a
+	 * bulk add then updates one index.
 	 */
-	"CREATE UNIQUE INDEX listing_active ON listing(lo, plen, zone)\n"
+	"CREATE UNIQUE INDEX listing_active ON listing(k, plen, zone, lo)\n"
 	"  WHERE removed_at IS NULL;\n"
 	/* The same for closed rows (show --all); empty until removals. */
-	"CREATE INDEX listing_closed ON listing(lo, plen)\n"
+	"CREATE INDEX listing_closed ON listing(k, plen, lo)\n"
 	"  WHERE removed_at IS NOT NULL;\n"
 	"CREATE INDEX listing_expiry ON listing(expires_at)\n"
 	"  WHERE removed_at IS NULL AND expires_at IS NOT NULL;\n"
@@ -148,31 +153,32 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " open = open + ?3 WHERE name = ?1",
 	[ST_ZONE_ALL] = "SELECT name, code, txt, url, serial, open, id"
 	    " FROM zone ORDER BY name",
-	[ST_DUP] = "SELECT id, expires_at FROM listing WHERE lo = ?2"
+	[ST_DUP] = "SELECT id, expires_at FROM listing WHERE k = ?4 AND lo = ?2"
 	    " AND plen = ?3 AND zone = ?1 AND removed_at IS NULL",
 	[ST_CLOSE] = "UPDATE listing SET removed_at = ?2, removed_why = ?3"
 	    " WHERE id = ?1",
 	[ST_INSERT] = "INSERT INTO listing (zone, family, lo, hi, plen,"
 	    " exclude, code, reason, evidence, source, listed_at, expires_at,"
-	    " actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	    " ?12, ?13)",
+	    " actor, k) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14)",
 	[ST_HISTORY] = "INSERT INTO history (listing_id, at, actor, action,"
 	    " why) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_AUDIT] = "INSERT INTO audit (at, actor, action, detail)"
 	    " VALUES (?1, ?2, ?3, ?4)",
 	[ST_REMOVE_FIND] = "SELECT l.id, z.name FROM listing l JOIN zone z"
-	    " ON z.id = l.zone WHERE l.lo = ?1 AND l.plen = ?2"
+	    " ON z.id = l.zone WHERE l.k = ?4 AND l.lo = ?1 AND l.plen = ?2"
 	    " AND l.removed_at IS NULL ORDER BY z.name",
 	[ST_REMOVE_FIND_ZONE] = "SELECT l.id, z.name FROM listing l JOIN zone z"
-	    " ON z.id = l.zone WHERE l.lo = ?1 AND l.plen = ?2"
+	    " ON z.id = l.zone WHERE l.k = ?4 AND l.lo = ?1 AND l.plen = ?2"
 	    " AND z.name = ?3 AND l.removed_at IS NULL",
 #define COVER_COLS "SELECT l.id, z.name, family, lo, plen, exclude," \
 	    " l.code, reason, evidence, source, listed_at, expires_at," \
 	    " removed_at, removed_why FROM listing l JOIN zone z" \
 	    " ON z.id = l.zone"
-	[ST_COVER_OPEN] = COVER_COLS " WHERE lo = ?1 AND plen = ?2"
+	[ST_COVER_OPEN] = COVER_COLS " WHERE k = ?4 AND lo = ?1 AND plen = ?2"
 	    " AND removed_at IS NULL AND family = ?3 ORDER BY z.name",
-	[ST_COVER_CLOSED] = COVER_COLS " WHERE lo = ?1 AND plen = ?2"
+	[ST_COVER_CLOSED] = COVER_COLS " WHERE k = ?4 AND lo = ?1"
+	    " AND plen = ?2"
 	    " AND removed_at IS NOT NULL AND family = ?3 ORDER BY l.id DESC",
 	/*
 	 * The add event is the listing row itself (listed_at, actor,
@@ -293,6 +299,20 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
+}
+
+/* The index key folded from a 128-bit address: high XOR low 64 bits. */
+static int64_t
+addr_key(const uint8_t a[ADDR_LEN])
+{
+	uint64_t	hi = 0, lo = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++) {
+		hi = hi << 8 | a[i];
+		lo = lo << 8 | a[i + 8];
+	}
+	return (int64_t)(hi ^ lo);
 }
 
 static const char *
@@ -820,6 +840,7 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 		else
 			sqlite3_bind_null(st, 12);
 		bind_text(st, 13, actor != NULL ? actor : "?");
+		sqlite3_bind_int64(st, 14, addr_key(l->prefix.a));
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
@@ -832,6 +853,7 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 		sqlite3_bind_int64(st, 1, zid);
 		sqlite3_bind_blob(st, 2, l->prefix.a, ADDR_LEN, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, l->prefix.plen);
+		sqlite3_bind_int64(st, 4, addr_key(l->prefix.a));
 		rc = sqlite3_step(st);
 		old = 0;
 		oexp = 0;
@@ -956,6 +978,7 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 		goto out;
 	sqlite3_bind_blob(st, 1, p->a, ADDR_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, p->plen);
+	sqlite3_bind_int64(st, 4, addr_key(p->a));
 	if (zone != NULL)
 		bind_text(st, 3, zone);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1049,6 +1072,7 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 			    SQLITE_TRANSIENT);
 			sqlite3_bind_int(st, 2, plen);
 			sqlite3_bind_int(st, 3, family);
+			sqlite3_bind_int64(st, 4, addr_key(net));
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 				row_listing(st, &l);
 				if (!all && l.expires_at != 0 &&
