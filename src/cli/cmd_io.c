@@ -704,6 +704,17 @@ dnsconf_read(const struct cli *c, struct dnsconf *d)
 }
 
 static int
+addr_order(const void *pa, const void *pb)
+{
+	const struct ient	*a = pa, *b = pb;
+	int			 c;
+
+	if ((c = memcmp(a->p.a, b->p.a, ADDR_LEN)) != 0)
+		return c;
+	return a->p.plen - b->p.plen;
+}
+
+static int
 ient_cmp(const void *pa, const void *pb)
 {
 	const struct ient	*a = pa, *b = pb;
@@ -712,6 +723,8 @@ ient_cmp(const void *pa, const void *pb)
 	/* Exclusions last; then by value, so default lines stay few. */
 	if (a->excl != b->excl)
 		return a->excl - b->excl;
+	if (a->excl)
+		return addr_order(a, b);	/* an exclusion has no value */
 	if (a->expires != b->expires)
 		return a->expires < b->expires ? -1 : 1;
 	if (a->code != b->code)
@@ -724,17 +737,6 @@ ient_cmp(const void *pa, const void *pb)
 	}
 	if (a->p.family != b->p.family)
 		return a->p.family - b->p.family;
-	if ((c = memcmp(a->p.a, b->p.a, ADDR_LEN)) != 0)
-		return c;
-	return a->p.plen - b->p.plen;
-}
-
-static int
-addr_order(const void *pa, const void *pb)
-{
-	const struct ient	*a = pa, *b = pb;
-	int			 c;
-
 	if ((c = memcmp(a->p.a, b->p.a, ADDR_LEN)) != 0)
 		return c;
 	return a->p.plen - b->p.plen;

@@ -42,6 +42,7 @@
 #define NONE		(-1)
 #define STRCHUNK	65536		/* bytes per string arena chunk */
 #define TOPBITS_MAX	16
+#define SORT32_SMALL	64	/* below this, sort32 sorts by insertion */
 
 struct ikey {
 	uint64_t	hi, lo;		/* big-endian halves of the address */
@@ -530,6 +531,18 @@ sort32(struct lvec *v)
 
 	if (n < 2)
 		return;
+	if (n < SORT32_SMALL) {
+		/* Insertion sort: stable, and no 512 KB of counters. */
+		for (i = 1; i < n; i++) {
+			struct b32	x = a[i];
+			size_t		j = i;
+
+			for (; j > 0 && a[j - 1].key > x.key; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
 	tmp = list_map(n * sizeof(*tmp));
 	cnt = xmalloc(65536 * sizeof(*cnt));
 	for (pass = 0; pass < 2; pass++) {
