@@ -137,8 +137,10 @@ spf_received_spf(const struct spf *s, const char *receiver,
 	}
 	sbuf_printf(b, ") client-ip=%s; envelope-from=", spf_client_ip(s));
 	quoted(b, spf_sender(s));
-	sbuf_adds(b, "; helo=");
-	value(b, spf_helo(s), 0);
+	if (spf_helo(s)[0] != '\0') {
+		sbuf_adds(b, "; helo=");
+		value(b, spf_helo(s), 0);
+	}
 	sbuf_adds(b, "; receiver=");
 	value(b, rcv, 0);
 	sbuf_printf(b, "; identity=%s", id);
