@@ -1,6 +1,6 @@
 #!/bin/bash
 # run.sh: the SPF benchmark (not a test). Builds fairlist's library in
-# $BUILD (default build-bench, the project's default RelWithDebInfo -O2),
+# $BUILD (default build-spfbench, the project's default RelWithDebInfo -O2),
 # links bench_spf.c against it and libspf2 (libspf2-dev), then times
 # fairlist, libspf2 and pyspf (python3-spf, python3-yaml) over every test
 # of the suite, in-memory DNS for all three, and prints the ratios.
@@ -10,7 +10,7 @@ set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=${1:-$SRC/../shared/conformance/spf/rfc7208-tests.yml}
 SECS=${2:-5}
-BUILD=${BUILD:-$SRC/build-bench}
+BUILD=${BUILD:-$SRC/build-spfbench}
 PY=${PYTHON:-/usr/bin/python3}
 
 cmake -S "$SRC" -B "$BUILD" >/dev/null

@@ -307,8 +307,7 @@ spf_macro_expand(const struct spf_macro_env *env, const char *spec,
 		default:
 			return -1;
 		}
-		if (o.full)
-			return -2;
+		/* A full buffer still parses on: a syntax error wins. */
 	}
 	if (o.full)
 		return -2;

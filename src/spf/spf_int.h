@@ -96,8 +96,9 @@ int	spf_macro_check(const char *spec, size_t len, int exp, int *needs_p);
 
 /*
  * Expand a macro-string into OUT:out (outsize bytes, NUL-terminated).
- * Returns the length, -1 on a syntax error, -2 if the result would not
- * fit (bounded by outsize, itself at most SPF_EXPAND_MAX).
+ * Returns the length, -1 on a syntax error anywhere in spec, else -2 if
+ * the result would not fit (bounded by outsize, itself at most
+ * SPF_EXPAND_MAX).
  */
 long	spf_macro_expand(const struct spf_macro_env *env, const char *spec,
 	    size_t len, int exp, char *out, size_t outsize);
