@@ -19,6 +19,15 @@ struct cli {
 #define CLI_DEFAULT_DB	"./fairlist.db"
 #define CLI_ACTOR_MAX	64
 
+struct store;
+
+/*
+ * Write the zones of c->conf (zone NAME { code; txt; url }) into the
+ * store, as the actor "config:FILE". No config: nothing to do. Returns 0,
+ * or -1 after printing one error line.
+ */
+int		 cli_sync_zones(struct cli *c, struct store *s);
+
 /* "cli:user" for history and audit rows, into buf. Returns buf. */
 const char	*cli_actor(char *buf, unsigned size);
 

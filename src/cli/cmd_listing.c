@@ -32,9 +32,6 @@
 #include "../store/store.h"
 #include "cli.h"
 
-/* Exported for the daemon; to be declared in cli.h. */
-int	cli_sync_zones(struct cli *c, struct store *s);
-
 #define CMD_ZONE_ARGS	(STORE_ZONE_MAX + 2)
 #define SHOW_ZONES_MAX	64	/* zones named in "is listed in" */
 

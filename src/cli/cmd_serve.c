@@ -1,10 +1,456 @@
-/* cmd_serve.c: placeholder until the module lands. */
+/*
+ * cmd_serve.c: `fairlist serve`, the daemon.
+ *
+ * Startup: read the configuration (or run on the embedded defaults), open
+ * the store (creating it if needed), write the configured zones into it,
+ * compile the first index snapshot, bind every socket, drop privileges if
+ * `user` is set, then serve. A reload thread polls the store's
+ * data_version (a change made by any process, e.g. the CLI) every
+ * reload-interval and at the next listing expiry, compiles a new snapshot
+ * and publishes it; a failed compile keeps the last good snapshot (unlike
+ * rbldnsd, which answers SERVFAIL). SIGHUP forces a rebuild; SIGINT and
+ * SIGTERM stop the daemon.
+ *
+ * Logs one line at startup (zones, listings, load time, addresses), one
+ * per rebuild, and every failure with its reason.
+ */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
 #include "cli.h"
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "dnsbl/dnsbl.h"
+#include "dnsbl/server.h"
+#include "list/list.h"
+#include "store/store.h"
+
+#define SERVE_RELOAD_MS		200	/* default store poll interval */
+#define SERVE_DEFAULT_LISTEN	"127.0.0.1:5300"
+
+struct daemon {
+	struct store		*st;
+	struct dnsbl_server	*srv;
+	struct event_base	*base;
+	int			 reload_ms;
+	atomic_int		 stop;
+	atomic_int		 hup;
+	pthread_t		 reloader;
+};
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static size_t
+index_listings(const struct index *idx)
+{
+	size_t	n = 0;
+	int	z;
+
+	for (z = 0; z < index_zone_count(idx); z++)
+		n += index_zone_size(idx, z);
+	return n;
+}
+
+/*
+ * The reload thread: owns d->st after startup. Reads data_version before
+ * compiling, so a commit that lands during a compile triggers another.
+ */
+static void *
+reloader(void *arg)
+{
+	struct daemon	*d = arg;
+	int64_t		 seen = 0, v, now, next_exp;
+	struct index	*idx;
+	struct timespec	 t0, nap;
+	int		 failing = 0;
+
+	/* Rebuilds yield to the UDP workers when the cores are busy. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	if (store_data_version(d->st, &seen) == -1)
+		seen = -1;
+	next_exp = index_next_expiry(dnsbl_server_current(d->srv),
+	    (int64_t)time(NULL));
+	nap.tv_sec = d->reload_ms / 1000;
+	nap.tv_nsec = (long)(d->reload_ms % 1000) * 1000000L;
+	while (!atomic_load(&d->stop)) {
+		nanosleep(&nap, NULL);
+		if (atomic_load(&d->stop))
+			break;
+		if (store_data_version(d->st, &v) == -1) {
+			if (!failing++)
+				log_warnx("reload: cannot read the store: %s",
+				    store_errmsg(d->st));
+			continue;
+		}
+		now = (int64_t)time(NULL);
+		if (v == seen && !atomic_exchange(&d->hup, 0) &&
+		    (next_exp == 0 || now < next_exp))
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if ((idx = index_load(d->st, now)) == NULL) {
+			/* Keep serving the last good snapshot; retry later. */
+			if (!failing++)
+				log_warnx("reload: compile failed; keeping "
+				    "the previous snapshot");
+			continue;
+		}
+		if (failing)
+			log_info("reload: store readable again");
+		failing = 0;
+		seen = v;
+		next_exp = index_next_expiry(idx, now);
+		log_info("reload: %zu listings compiled in %.1f ms",
+		    index_listings(idx), ms_since(&t0));
+		dnsbl_server_publish(d->srv, idx);
+	}
+	return NULL;
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: rebuilding the index");
+		atomic_store(&d->hup, 1);
+		return;
+	}
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(d->base);
+}
+
+static int
+conf_u32(const struct conf *cf, const struct conf_node *n, const char *key,
+    uint32_t *out, long long max)
+{
+	struct conf_node	*k = conf_find(n, key);
+	const char		*e;
+	long long		 v;
+
+	if (k == NULL)
+		return 0;
+	if (k->nargs != 1) {
+		fprintf(stderr, "fairlist: %s:%d: %s takes one value\n",
+		    cf->path, k->line, key);
+		return -1;
+	}
+	v = str_tonum(k->args[0], 0, max, &e);
+	if (e != NULL) {
+		fprintf(stderr, "fairlist: %s:%d: %s: %s is %s\n", cf->path,
+		    k->line, key, k->args[0], e);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Fill the DNS settings from the dns { } block. */
+static int
+read_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
+    struct dnsbl_server_conf *sc, uint32_t *reload_ms)
+{
+	static const char *const keys[] = { "listen", "workers", "ttl",
+	    "ns-ttl", "negative-ttl", "ns", "soa-mname", "soa-rname",
+	    "refresh", "retry", "expire", "tcp-idle-timeout", "tcp-clients",
+	    "reload-interval", NULL };
+	struct conf_node	*dns, *k;
+	uint32_t		 v;
+	char			 err[256];
+	int			 i;
+
+	if (cf == NULL || (dns = conf_find(cf->root, "dns")) == NULL)
+		return 0;
+	if (conf_check_keys(cf, dns, keys, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fairlist: %s\n", err);
+		return -1;
+	}
+	for (k = conf_find(dns, "listen"); k != NULL; k = conf_next(k)) {
+		for (i = 0; i < k->nargs; i++) {
+			if (sc->nlisten >= DNSBL_LISTEN_MAX) {
+				fprintf(stderr, "fairlist: %s:%d: at most %d "
+				    "listen addresses\n", cf->path, k->line,
+				    DNSBL_LISTEN_MAX);
+				return -1;
+			}
+			if (dnsbl_parse_listen(k->args[i],
+			    &sc->listen[sc->nlisten],
+			    &sc->listen_len[sc->nlisten]) == -1) {
+				fprintf(stderr, "fairlist: %s:%d: bad listen "
+				    "address '%s' (want ADDR[:PORT])\n",
+				    cf->path, k->line, k->args[i]);
+				return -1;
+			}
+			sc->nlisten++;
+		}
+	}
+	/* ns lines, if any, replace the default name servers. */
+	if (conf_find(dns, "ns") != NULL)
+		dc->nns = 0;
+	for (k = conf_find(dns, "ns"); k != NULL; k = conf_next(k)) {
+		for (i = 0; i < k->nargs; i++) {
+			if (dc->nns >= DNSBL_NS_MAX) {
+				fprintf(stderr, "fairlist: %s:%d: at most %d "
+				    "ns names\n", cf->path, k->line,
+				    DNSBL_NS_MAX);
+				return -1;
+			}
+			dc->ns[dc->nns++] = k->args[i];
+		}
+	}
+	if (dc->nns > 0)
+		dc->soa_mname = dc->ns[0];
+	if (conf_get(dns, "soa-mname") != NULL)
+		dc->soa_mname = conf_get(dns, "soa-mname");
+	if (conf_get(dns, "soa-rname") != NULL)
+		dc->soa_rname = conf_get(dns, "soa-rname");
+	v = 0;
+	if (conf_u32(cf, dns, "workers", &v, DNSBL_WORKERS_MAX) == -1)
+		return -1;
+	sc->workers = (int)v;
+	if (conf_u32(cf, dns, "ttl", &dc->ttl, 604800) == -1 ||
+	    conf_u32(cf, dns, "ns-ttl", &dc->ns_ttl, 604800) == -1 ||
+	    conf_u32(cf, dns, "negative-ttl", &dc->soa_minimum, 86400) == -1 ||
+	    conf_u32(cf, dns, "refresh", &dc->soa_refresh, 2419200) == -1 ||
+	    conf_u32(cf, dns, "retry", &dc->soa_retry, 2419200) == -1 ||
+	    conf_u32(cf, dns, "expire", &dc->soa_expire, 2419200) == -1 ||
+	    conf_u32(cf, dns, "reload-interval", reload_ms, 60000) == -1)
+		return -1;
+	v = 0;
+	if (conf_u32(cf, dns, "tcp-idle-timeout", &v, 3600) == -1)
+		return -1;
+	sc->tcp_idle = (int)v;
+	v = 0;
+	if (conf_u32(cf, dns, "tcp-clients", &v, 65536) == -1)
+		return -1;
+	sc->tcp_clients = (int)v;
+	return 0;
+}
+
+static int
+drop_privileges(const char *user)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(user)) == NULL) {
+		fprintf(stderr, "fairlist: user '%s' does not exist\n", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		fprintf(stderr, "fairlist: cannot become %s: %s\n", user,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+serve_usage(FILE *f)
+{
+	fprintf(f,
+"usage: fairlist [--db PATH] [--config FILE] serve [--listen ADDR[:PORT]]...\n"
+"                [--workers N]\n"
+"\n"
+"Run the daemon in the foreground: a DNSBL server (RFC 5782, UDP and TCP)\n"
+"answering from the store. Changes made to the store by any process are\n"
+"served within a second; SIGHUP forces a rebuild, SIGTERM stops.\n"
+"\n"
+"  --listen ADDR[:PORT]  listen address (repeatable; replaces the config's;\n"
+"                        default " SERVE_DEFAULT_LISTEN ")\n"
+"  --workers N           UDP worker threads per address (0 = one per core)\n"
+"\n"
+"Configuration keys: docs/CONFIG.md. Store: --db (default %s).\n",
+	    CLI_DEFAULT_DB);
+}
+
 int
 cmd_serve(struct cli *c, int argc, char **argv)
 {
-	(void)c; (void)argc; (void)argv;
-	fprintf(stderr, "fairlist: serve: not built yet\n");
-	return 1;
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const top_keys[] = { "db", "user", "dns", "zone",
+	    "policy", "http", "spf", "dkim", NULL };
+	struct daemon		 d;
+	struct dnsbl_conf	 dc;
+	struct dnsbl_server_conf sc, cli_sc;
+	struct index		*idx;
+	struct event		*sigs[3];
+	struct timespec		 t0;
+	const char		*user = NULL, *e;
+	char			 err[256];
+	int			 ch, workers = -1, rc = 1, i;
+	uint32_t		 reload_ms = SERVE_RELOAD_MS;
+	const int		 signos[3] = { SIGINT, SIGTERM, SIGHUP };
+
+	memset(&d, 0, sizeof(d));
+	memset(&sc, 0, sizeof(sc));
+	memset(&cli_sc, 0, sizeof(cli_sc));
+	while ((ch = getopt_long(argc, argv, "l:w:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if (cli_sc.nlisten >= DNSBL_LISTEN_MAX ||
+			    dnsbl_parse_listen(optarg,
+			    &cli_sc.listen[cli_sc.nlisten],
+			    &cli_sc.listen_len[cli_sc.nlisten]) == -1) {
+				fprintf(stderr, "fairlist: serve: bad listen "
+				    "address '%s' (want ADDR[:PORT])\n",
+				    optarg);
+				return 2;
+			}
+			cli_sc.nlisten++;
+			break;
+		case 'w':
+			workers = (int)str_tonum(optarg, 0, DNSBL_WORKERS_MAX,
+			    &e);
+			if (e != NULL) {
+				fprintf(stderr, "fairlist: serve: --workers "
+				    "%s is %s\n", optarg, e);
+				return 2;
+			}
+			break;
+		case 'h':
+			serve_usage(stdout);
+			return 0;
+		default:
+			serve_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		serve_usage(stderr);
+		return 2;
+	}
+
+	dnsbl_conf_defaults(&dc);
+	if (c->conf != NULL) {
+		if (conf_check_keys(c->conf, c->conf->root, top_keys, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "fairlist: %s\n", err);
+			return 1;
+		}
+		user = conf_get(c->conf->root, "user");
+	}
+	if (read_dns_conf(c->conf, &dc, &sc, &reload_ms) == -1)
+		return 1;
+	if (cli_sc.nlisten > 0) {
+		memcpy(sc.listen, cli_sc.listen, sizeof(sc.listen));
+		memcpy(sc.listen_len, cli_sc.listen_len, sizeof(sc.listen_len));
+		sc.nlisten = cli_sc.nlisten;
+	}
+	if (sc.nlisten == 0) {
+		dnsbl_parse_listen(SERVE_DEFAULT_LISTEN, &sc.listen[0],
+		    &sc.listen_len[0]);
+		sc.nlisten = 1;
+	}
+	if (workers >= 0)
+		sc.workers = workers;
+	if (reload_ms < 10)
+		reload_ms = 10;
+	sc.dns = &dc;
+	d.reload_ms = (int)reload_ms;
+
+	if ((d.st = store_open(c->db, 0, err)) == NULL) {
+		fprintf(stderr, "fairlist: %s: %s\n", c->db, err);
+		return 1;
+	}
+	if (cli_sync_zones(c, d.st) == -1)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((idx = index_load(d.st, (int64_t)time(NULL))) == NULL) {
+		fprintf(stderr, "fairlist: %s: cannot compile the index\n",
+		    c->db);
+		goto out;
+	}
+	log_info("loaded %d zones, %zu listings from %s in %.1f ms",
+	    index_zone_count(idx), index_listings(idx), c->db, ms_since(&t0));
+	if ((d.srv = dnsbl_server_new(&sc, err)) == NULL) {
+		fprintf(stderr, "fairlist: dns: %s\n", err);
+		index_free(idx);
+		goto out;
+	}
+	dnsbl_server_publish(d.srv, idx);
+	if (user != NULL && drop_privileges(user) == -1)
+		goto out;
+	if (user == NULL && geteuid() == 0)
+		log_warnx("running as root: set 'user' in the configuration "
+		    "to drop privileges after binding");
+	if ((d.base = event_base_new()) == NULL) {
+		fprintf(stderr, "fairlist: event_base_new failed\n");
+		goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(d.base, signos[i], on_signal, &d);
+		event_add(sigs[i], NULL);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (dnsbl_server_start(d.srv, d.base) == -1)
+		goto out;
+	for (i = 0; i < (int)sc.nlisten; i++) {
+		char	a[INET6_ADDRSTRLEN + 8], h[INET6_ADDRSTRLEN];
+		const struct sockaddr_storage *ss = &sc.listen[i];
+
+		if (ss->ss_family == AF_INET6) {
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+			    ss)->sin6_addr, h, sizeof(h));
+			snprintf(a, sizeof(a), "[%s]:%u", h, ntohs(((const
+			    struct sockaddr_in6 *)ss)->sin6_port));
+		} else {
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)
+			    ss)->sin_addr, h, sizeof(h));
+			snprintf(a, sizeof(a), "%s:%u", h, ntohs(((const
+			    struct sockaddr_in *)ss)->sin_port));
+		}
+		log_info("dns: serving udp and tcp on %s", a);
+	}
+	if ((rc = pthread_create(&d.reloader, NULL, reloader, &d)) != 0) {
+		errno = rc;
+		log_warn("pthread_create");
+		rc = 1;
+		goto out;
+	}
+	event_base_dispatch(d.base);
+	atomic_store(&d.stop, 1);
+	pthread_join(d.reloader, NULL);
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	rc = 0;
+out:
+	dnsbl_server_free(d.srv);
+	if (d.base != NULL)
+		event_base_free(d.base);
+	store_close(d.st);
+	return rc;
 }

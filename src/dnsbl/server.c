@@ -227,7 +227,12 @@ bind_socket(struct sockaddr_storage *ss, socklen_t len, int type,
 	char	a[INET6_ADDRSTRLEN + 8];
 
 	fmt_sa((struct sockaddr *)ss, a, sizeof(a));
-	if ((fd = socket(ss->ss_family, type | SOCK_CLOEXEC, 0)) == -1) {
+	/*
+	 * The TCP listener is non-blocking: libevent accepts until EAGAIN.
+	 * UDP sockets block in recvmmsg with a receive timeout.
+	 */
+	if ((fd = socket(ss->ss_family, type | SOCK_CLOEXEC |
+	    (type == SOCK_STREAM ? SOCK_NONBLOCK : 0), 0)) == -1) {
 		snprintf(err, 256, "socket %s: %s", a, strerror(errno));
 		return -1;
 	}
