@@ -442,7 +442,15 @@ expand(const struct list_parser *p, const char *t, size_t tlen,
 	size_t	i, o = 0;
 	int	overflow = 0;
 
-	list_format_prefix(&e->prefix, ip, sizeof(ip));
+	ip[0] = '\0';
+	if (memchr(t, '$', tlen) == NULL) {
+		/* The common case: nothing to expand. */
+		if (tlen >= LIST_TXT_MAX)
+			return -1;
+		memcpy(dst, t, tlen);
+		dst[tlen] = '\0';
+		return 0;
+	}
 	for (i = 0; i < tlen; i++) {
 		if (t[i] != '$') {
 			out_add(dst, &o, t + i, 1, &overflow);
@@ -460,8 +468,11 @@ expand(const struct list_parser *p, const char *t, size_t tlen,
 			i++;
 		} else if (keep_dollar)
 			out_add(dst, &o, "$", 1, &overflow);
-		else
+		else {
+			if (ip[0] == '\0')
+				list_format_prefix(&e->prefix, ip, sizeof(ip));
 			out_add(dst, &o, ip, strlen(ip), &overflow);
+		}
 	}
 	dst[o] = '\0';
 	return overflow ? -1 : 0;
