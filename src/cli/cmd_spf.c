@@ -43,7 +43,8 @@ usage_spf(FILE *f)
 	    "  --identity ID        mailfrom (default) or helo\n"
 	    "  --dns-zone FILE      answer DNS from a master-format zone file\n"
 	    "                       (repeatable)\n"
-	    "  --dns-server IP:PORT ask this server (c-ares), not the system's\n"
+	    "  --dns-server IP:PORT ask this server (c-ares), not the "
+	    "system's\n"
 	    "  --timeout MS         per-try DNS timeout (default %d)\n"
 	    "  --receiver NAME      receiving host for %%{r} and the headers\n"
 	    "  --json               print one JSON object\n"
@@ -165,8 +166,9 @@ spf_check(int argc, char **argv)
 		case 'H': req.helo = optarg; break;
 		case 'z':
 			if (nz == SPF_CLI_ZONES_MAX) {
-				fprintf(stderr, "fairlist spf check: at most %d "
-				    "--dns-zone files\n", SPF_CLI_ZONES_MAX);
+				fprintf(stderr, "fairlist spf check: at "
+				    "most %d --dns-zone files\n",
+				    SPF_CLI_ZONES_MAX);
 				return 2;
 			}
 			zfiles[nz++] = optarg;

@@ -78,7 +78,8 @@ dns_resolver_new(const char *servers, int timeout_ms, char *err,
 	int			 rc, mask;
 
 	if (!library_ready) {
-		if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
+		rc = ares_library_init(ARES_LIB_INIT_ALL);
+		if (rc != ARES_SUCCESS) {
 			snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
 			return NULL;
 		}

@@ -46,7 +46,7 @@ struct frame {
 	struct spf_record	 rec;
 	size_t			 pos;		/* current term */
 	int			 redirected;	/* reached by redirect= */
-	const char		*target;	/* expanded target of the term */
+	const char		*target;	/* expanded target of a term */
 	char			**names;	/* MX or PTR names */
 	size_t			 nnames, idx;
 };

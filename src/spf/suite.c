@@ -22,7 +22,8 @@
 #include "core/xmalloc.h"
 #include "spf_int.h"
 
-#define T_CNAME	5
+#define T_CNAME		5
+#define SUITE_SPF_MAX	64	/* SPF entries of one name */
 
 struct stest {
 	const char	*scenario;
@@ -145,7 +146,7 @@ load_zone(struct spf_zone *z, const struct ynode *zd, const char *path,
     char *err, size_t errlen)
 {
 	const struct ynode	*nm, *it, *pair;
-	const struct ynode	*spf[64];
+	const struct ynode	*spf[SUITE_SPF_MAX];
 	size_t			 nspf, i;
 	int			 gen;
 
@@ -180,7 +181,7 @@ load_zone(struct spf_zone *z, const struct ynode *zd, const char *path,
 				if (strcasecmp(pair->key, "TXT") == 0)
 					gen = 0;
 				else if (strcasecmp(pair->key, "SPF") == 0) {
-					if (nspf == sizeof(spf) / sizeof(spf[0]))
+					if (nspf == SUITE_SPF_MAX)
 						return serr(err, errlen, path,
 						    pair, "too many SPF entries");
 					spf[nspf++] = pair;

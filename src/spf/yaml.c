@@ -953,7 +953,8 @@ yaml_parse(const char *text, size_t len, const char *path, char *err,
 			}
 		} else {
 			p.col = indent_of(&p, p.li);
-			if (p.col < p.len[p.li] && p.line[p.li][p.col] == '\t') {
+			if (p.col < p.len[p.li] &&
+			    p.line[p.li][p.col] == '\t') {
 				fail(&p, "tab in indentation");
 				break;
 			}

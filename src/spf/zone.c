@@ -556,7 +556,8 @@ spf_zone_load(struct spf_zone *z, const char *path, char *err,
 	size_t		 cap = 0, used = 0, total = 0;
 	ssize_t		 n;
 	struct tok	 t[TOK_MAX];
-	int		 nt = 0, paren = 0, owner = 0, rc = -1, start = 0, saved;
+	int		 nt = 0, paren = 0, owner = 0, rc = -1, start = 0;
+	int		 saved;
 	const char	*e;
 	long long	 v;
 

@@ -37,7 +37,7 @@ evaluate(const uint8_t *data, size_t size, const char *ip)
 		abort();
 	while (spf_step(s) == SPF_STEP_QUERY) {
 		if (++steps > 1000)
-			abort();	/* the limits must stop it long before */
+			abort();	/* the limits stop it long before */
 		a.status = SPF_DNS_OK;
 		a.rr = rr;
 		a.nrr = 1;

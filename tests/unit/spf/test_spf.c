@@ -111,7 +111,8 @@ static const struct tcase cases[] = {
 	    "1.2.0.192.in-addr.arpa PTR h.x.example",
 	    "h.x.example A 192.0.2.1", NULL }, "192.0.2.1", "a@x.example",
 	    SPF_FAIL, "192.0.2.1 is h.x.example in-addr", 0 },
-	{ "exp with p unvalidated", { "x.example TXT v=spf1 -all exp=e.x.example",
+	{ "exp with p unvalidated", { "x.example TXT v=spf1 -all "
+	    "exp=e.x.example",
 	    "e.x.example TXT from %{p}",
 	    "1.2.0.192.in-addr.arpa PTR h.x.example",
 	    "h.x.example A 192.0.2.99", NULL }, "192.0.2.1", "a@x.example",
@@ -123,7 +124,8 @@ static const struct tcase cases[] = {
 	{ "exp not on softfail", { "x.example TXT v=spf1 ~all exp=e.x.example",
 	    "e.x.example TXT no", NULL }, "192.0.2.1", "a@x.example",
 	    SPF_SOFTFAIL, NULL, 0 },
-	{ "exp domain with macro", { "x.example TXT v=spf1 -all exp=%{l}.x.example",
+	{ "exp domain with macro", { "x.example TXT v=spf1 -all "
+	    "exp=%{l}.x.example",
 	    "bob.x.example TXT hi %{l}", NULL }, "192.0.2.1", "bob@x.example",
 	    SPF_FAIL, "hi bob", 0 },
 	{ "exp domain invalid after expansion",
@@ -132,31 +134,40 @@ static const struct tcase cases[] = {
 	{ "exp dns error", { "x.example TXT v=spf1 -all exp=e.x.example",
 	    "e.x.example TIMEOUT", NULL }, "192.0.2.1", "a@x.example",
 	    SPF_FAIL, "DEFAULT", 0 },
-	{ "exp bad macro in text", { "x.example TXT v=spf1 -all exp=e.x.example",
+	{ "exp bad macro in text", { "x.example TXT v=spf1 -all "
+	    "exp=e.x.example",
 	    "e.x.example TXT %{z}", NULL }, "192.0.2.1", "a@x.example",
 	    SPF_FAIL, "DEFAULT", 0 },
 	{ "exp empty text", { "x.example TXT v=spf1 -all exp=e.x.example",
 	    "e.x.example TXT ", NULL }, "192.0.2.1", "a@x.example",
 	    SPF_FAIL, "", 0 },
-	{ "exp not counted as lookup", { "x.example TXT v=spf1 a a a a a a a a a a -all exp=e.x.example",
+	{ "exp not counted as lookup", { "x.example TXT v=spf1 a a a a a a a "
+	    "a a a -all exp=e.x.example",
 	    "x.example A 198.51.100.1", "e.x.example TXT ten", NULL },
 	    "192.0.2.1", "a@x.example", SPF_FAIL, "ten", 10 },
-	{ "exp of include target ignored", { "x.example TXT v=spf1 -include:i.x.example ?all",
-	    "i.x.example TXT v=spf1 +all exp=e.x.example", "e.x.example TXT inc", NULL },
+	{ "exp of include target ignored", { "x.example TXT v=spf1 "
+	    "-include:i.x.example ?all",
+	    "i.x.example TXT v=spf1 +all exp=e.x.example", "e.x.example TXT "
+	    "inc", NULL },
 	    "192.0.2.1", "a@x.example", SPF_FAIL, "DEFAULT", 1 },
 	/* Limits, counted before the lookup (section 4.6.4). */
-	{ "ten lookups pass", { "x.example TXT v=spf1 a a a a a a a a a ip4:192.0.2.1 a -all",
+	{ "ten lookups pass", { "x.example TXT v=spf1 a a a a a a a a a "
+	    "ip4:192.0.2.1 a -all",
 	    "x.example A 198.51.100.1", NULL }, "192.0.2.1", "a@x.example",
 	    SPF_PASS, NULL, 9 },
-	{ "eleventh lookup term", { "x.example TXT v=spf1 a a a a a a a a a a a -all",
+	{ "eleventh lookup term", { "x.example TXT v=spf1 a a a a a a a a a a "
+	    "a -all",
 	    "x.example A 198.51.100.1", NULL }, "192.0.2.1", "a@x.example",
 	    SPF_PERMERROR, NULL, 11 },
-	{ "redirect counts", { "x.example TXT v=spf1 a a a a a a a a a a redirect=y.example",
+	{ "redirect counts", { "x.example TXT v=spf1 a a a a a a a a a a "
+	    "redirect=y.example",
 	    "x.example A 198.51.100.1", "y.example TXT v=spf1 +all", NULL },
 	    "192.0.2.1", "a@x.example", SPF_PERMERROR, NULL, 11 },
-	{ "two void lookups", { "x.example TXT v=spf1 a:n1.x.example mx:n2.x.example ?all",
+	{ "two void lookups", { "x.example TXT v=spf1 a:n1.x.example "
+	    "mx:n2.x.example ?all",
 	    NULL }, "192.0.2.1", "a@x.example", SPF_NEUTRAL, NULL, 2 },
-	{ "three void lookups", { "x.example TXT v=spf1 a:n1.x.example mx:n2.x.example exists:n3.x.example +all",
+	{ "three void lookups", { "x.example TXT v=spf1 a:n1.x.example "
+	    "mx:n2.x.example exists:n3.x.example +all",
 	    NULL }, "192.0.2.1", "a@x.example", SPF_PERMERROR, NULL, 3 },
 	{ "ten MX names", { "x.example TXT v=spf1 mx -all",
 	    "x.example MX 1 m1.x.example", "x.example MX 2 m2.x.example",
@@ -209,7 +220,8 @@ static const struct tcase cases[] = {
 	    "r10.x.example TXT v=spf1 redirect=r11.x.example",
 	    "r11.x.example TXT v=spf1 +all", NULL },
 	    "192.0.2.1", "a@x.example", SPF_PERMERROR, NULL, 11 },
-	{ "redirect chain of ten", { "x.example TXT v=spf1 redirect=r1.x.example",
+	{ "redirect chain of ten", { "x.example TXT v=spf1 "
+	    "redirect=r1.x.example",
 	    "r1.x.example TXT v=spf1 redirect=r2.x.example",
 	    "r2.x.example TXT v=spf1 redirect=r3.x.example",
 	    "r3.x.example TXT v=spf1 redirect=r4.x.example",
@@ -227,19 +239,27 @@ static const struct tcase cases[] = {
 	    "192.0.2.1", "a@x.example", SPF_PERMERROR, NULL, 0 },
 	{ "LF in record", { "x.example TXT v=spf1 ip4:192.0.2.1\n+all", NULL },
 	    "192.0.2.1", "a@x.example", SPF_PERMERROR, NULL, 0 },
-	{ "non-ASCII", { "x.example TXT v=spf1 ip4:192.0.2.1 \xc3\xa9 -all", NULL },
+	{ "non-ASCII", { "x.example TXT v=spf1 ip4:192.0.2.1 \xc3\xa9 -all",
+	    NULL },
 	    "192.0.2.1", "a@x.example", SPF_PERMERROR, NULL, 0 },
 	{ "tab separator", { "x.example TXT v=spf1\tip4:192.0.2.1 -all", NULL },
 	    "192.0.2.1", "a@x.example", SPF_NONE, NULL, 0 },
-	{ "macro bomb", { "x.example TXT v=spf1 exists:%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}.x.example -all",
-	    NULL }, "192.0.2.1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@x.example",
+	{ "macro bomb", { "x.example TXT v=spf1 "
+	    "exists:%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}"
+	    "%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}.x.example -all",
+	    NULL }, "192.0.2.1",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@x.example",
 	    SPF_FAIL, NULL, 1 },
-	{ "ipv4-mapped client", { "x.example TXT v=spf1 -ip6:::ffff:0:0/96 ip4:192.0.2.1 -all", NULL },
+	{ "ipv4-mapped client", { "x.example TXT v=spf1 -ip6:::ffff:0:0/96 "
+	    "ip4:192.0.2.1 -all", NULL },
 	    "::ffff:192.0.2.1", "a@x.example", SPF_PASS, NULL, 0 },
-	{ "ipv6 client vs ip4", { "x.example TXT v=spf1 ip4:0.0.0.0/0 ip6:2001:db8::/33 -all", NULL },
+	{ "ipv6 client vs ip4", { "x.example TXT v=spf1 ip4:0.0.0.0/0 "
+	    "ip6:2001:db8::/33 -all", NULL },
 	    "2001:db8:7fff::1", "a@x.example", SPF_PASS, NULL, 0 },
 	{ "dual cidr a", { "x.example TXT v=spf1 a:h.x.example/24//48 -all",
-	    "h.x.example A 192.0.2.200", "h.x.example AAAA 2001:db8:1::1", NULL },
+	    "h.x.example A 192.0.2.200", "h.x.example AAAA 2001:db8:1::1",
+	    NULL },
 	    "2001:db8:1:ffff::5", "a@x.example", SPF_PASS, NULL, 1 },
 	{ "no record", { "x.example A 192.0.2.1", NULL },
 	    "192.0.2.1", "a@x.example", SPF_NONE, NULL, 0 },
