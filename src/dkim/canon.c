@@ -17,10 +17,18 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "dkim_int.h"
+
+static size_t		(*relaxed_scan)(const uint8_t *, size_t);
+static size_t		(*simple_scan)(const uint8_t *, size_t);
+static pthread_once_t	 scan_once = PTHREAD_ONCE_INIT;
+static void		 scan_pick(void);
 
 static EVP_MD		*sha256_md;
 static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
@@ -128,11 +136,6 @@ dkim_canon_header(enum dkim_canon c, const char *f, size_t len,
 
 /* ---- body ---------------------------------------------------------- */
 
-/* 1 for the bytes that may start a change under relaxed: WSP, CR, LF. */
-static const uint8_t special[256] = {
-	['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1
-};
-
 static const uint8_t crlfs[] =
     "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
     "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
@@ -143,6 +146,7 @@ static const uint8_t one_cr[] = "\r";
 void
 dkim_bhash_init(struct dkim_bhash *h, enum dkim_canon c, uint64_t limit)
 {
+	pthread_once(&scan_once, scan_pick);
 	memset(h, 0, sizeof(*h));
 	h->canon = c;
 	h->limit = limit;
@@ -224,75 +228,222 @@ eol(struct dkim_bhash *h, const uint8_t *crlf)
 }
 
 /*
- * Offset of the first byte that relaxed canonicalization may change: HT,
- * CR, LF, or a SP followed by WSP, CR, LF or the end of the buffer. A lone
- * SP between words is kept as it is.
+ * Offset of the first byte that relaxed canonicalization may change, or
+ * that needs a look: a byte <= 0x20 other than SP, or a SP followed by a
+ * byte <= 0x20 (WSP, CR, LF, ...) or by the end of the buffer. A lone SP
+ * between words is kept as it is. Control bytes other than HT, CR and LF
+ * come back too; the caller passes them on as content.
  */
 static size_t
-relaxed_scan(const uint8_t *p, size_t n)
+scan_tail(const uint8_t *p, size_t i, size_t n)
 {
-	size_t	i = 0;
-
-#ifdef __SSE2__
-	const __m128i	vsp = _mm_set1_epi8(' '), vht = _mm_set1_epi8('\t');
-	const __m128i	vcr = _mm_set1_epi8('\r'), vlf = _mm_set1_epi8('\n');
-
-	while (i + 16 < n) {
-		__m128i		v = _mm_loadu_si128((const __m128i *)(const void *)
-		    (p + i));
-		unsigned	s, o, ws, m;
-
-		s = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vsp));
-		o = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, vht), _mm_cmpeq_epi8(v, vcr)),
-		    _mm_cmpeq_epi8(v, vlf)));
-		ws = s | o | (unsigned)special[p[i + 16]] << 16;
-		m = o | (s & (ws >> 1));
-		if (m != 0)
-			return i + (size_t)__builtin_ctz(m);
-		i += 16;
-	}
-#endif
 	for (; i < n; i++) {
 		uint8_t	c = p[i];
 
-		if (c == '\t' || c == '\r' || c == '\n')
+		if (c < 0x20)
 			return i;
-		if (c == ' ' && (i + 1 == n || special[p[i + 1]]))
+		if (c == ' ' && (i + 1 == n || p[i + 1] <= 0x20))
 			return i;
 	}
 	return n;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * 64 bytes a step. A CRLF between two content bytes (> 0x20) changes
+ * nothing in the line state, so it does not stop the scan: clean text is
+ * one span, hashed in one update. Bytes before p count as "<= 0x20", the
+ * cautious answer. p[i + 64] and p[i + 65] are read, so the loop stops
+ * 66 bytes short of the end and the scalar tail (which stops at every
+ * control byte) does the rest.
+ */
+#define MASK64(a, b, op, x) ((uint64_t)(uint32_t)_mm256_movemask_epi8( \
+	op(a, x)) | (uint64_t)(uint32_t)_mm256_movemask_epi8(op(b, x)) << 32)
+
+__attribute__((target("avx2"))) static inline __m256i
+le_eq(__m256i v, __m256i sp)
+{
+	return _mm256_cmpeq_epi8(_mm256_min_epu8(v, sp), v);
+}
+
+__attribute__((target("avx2"))) static size_t
+scan_avx2(const uint8_t *p, size_t n)
+{
+	const __m256i	sp = _mm256_set1_epi8(' '), cr = _mm256_set1_epi8('\r');
+	const __m256i	lf = _mm256_set1_epi8('\n');
+	uint64_t	le, s, c, l, le_n1, le_n2, l_n1, le_p1, le_p2, c_p1;
+	uint64_t	m, prev_le = 3, prev_c = 0;
+	size_t		i = 0;
+
+	while (i + 66 <= n) {
+		__m256i	a = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i));
+		__m256i	b = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 32));
+
+		le = MASK64(a, b, le_eq, sp);
+		s = MASK64(a, b, _mm256_cmpeq_epi8, sp);
+		c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
+		l = MASK64(a, b, _mm256_cmpeq_epi8, lf);
+		le_n1 = le >> 1 | (uint64_t)(p[i + 64] <= 0x20) << 63;
+		le_n2 = le >> 2 | (uint64_t)(p[i + 64] <= 0x20) << 62 |
+		    (uint64_t)(p[i + 65] <= 0x20) << 63;
+		l_n1 = l >> 1 | (uint64_t)(p[i + 64] == '\n') << 63;
+		le_p1 = le << 1 | (prev_le >> 1 & 1);
+		le_p2 = le << 2 | prev_le;
+		c_p1 = c << 1 | prev_c;
+		/* CR LF with content on both sides: nothing to do. */
+		m = (le & ~s & ~(c & l_n1 & ~le_p1 & ~le_n2) &
+		    ~(l & c_p1 & ~le_p2 & ~le_n1)) | (s & le_n1);
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+		prev_le = le >> 62;
+		prev_c = c >> 63;
+		i += 64;
+	}
+	return scan_tail(p, i, n);
+}
+
+/*
+ * The same for simple canonicalization: stop at CR and LF, except a CRLF
+ * that ends a non-empty line and is followed by another non-empty line.
+ */
+__attribute__((target("avx2"))) static size_t
+scan_simple_avx2(const uint8_t *p, size_t n)
+{
+	const __m256i	cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	uint64_t	c, l, x, x_n1, x_n2, l_n1, l_p1, l_p2, c_p1, m;
+	uint64_t	prev_l = 3, prev_c = 0;
+	size_t		i = 0;
+
+	while (i + 66 <= n) {
+		__m256i	a = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i));
+		__m256i	b = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 32));
+
+		c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
+		l = MASK64(a, b, _mm256_cmpeq_epi8, lf);
+		x = c | l;
+		if (x == 0) {
+			prev_l = 0;
+			prev_c = 0;
+			i += 64;
+			continue;
+		}
+		x_n1 = x >> 1 | (uint64_t)(p[i + 64] == '\r' ||
+		    p[i + 64] == '\n') << 63;
+		x_n2 = x >> 2 | (uint64_t)(p[i + 64] == '\r' ||
+		    p[i + 64] == '\n') << 62 | (uint64_t)(p[i + 65] == '\r' ||
+		    p[i + 65] == '\n') << 63;
+		l_n1 = l >> 1 | (uint64_t)(p[i + 64] == '\n') << 63;
+		l_p1 = l << 1 | (prev_l >> 1 & 1);
+		l_p2 = l << 2 | prev_l;
+		c_p1 = c << 1 | prev_c;
+		m = x & ~(c & l_n1 & ~l_p1 & ~x_n2) &
+		    ~(l & c_p1 & ~l_p2 & ~x_n1);
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+		prev_l = l >> 62;
+		prev_c = c >> 63;
+		i += 64;
+	}
+	for (; i < n; i++)
+		if (p[i] == '\r' || p[i] == '\n')
+			return i;
+	return n;
+}
+#endif
+
+#ifdef __SSE2__
+static size_t
+scan_sse2(const uint8_t *p, size_t n)
+{
+	const __m128i	sp = _mm_set1_epi8(' ');
+	size_t		i = 0;
+
+	while (i + 16 < n) {
+		__m128i		v = _mm_loadu_si128((const __m128i *)
+		    (const void *)(p + i));
+		unsigned	le, s, m;
+
+		le = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_min_epu8(v, sp), v));
+		s = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
+		m = (le & ~s) | (s & ((le >> 1) |
+		    (unsigned)(p[i + 16] <= 0x20) << 15));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+	return scan_tail(p, i, n);
+}
+#endif
+
+
+static size_t
+scan_plain(const uint8_t *p, size_t n)
+{
+	return scan_tail(p, 0, n);
+}
+
+static size_t
+scan_simple_plain(const uint8_t *p, size_t n)
+{
+	const uint8_t	*a = memchr(p, '\r', n), *b = memchr(p, '\n', n);
+
+	if (a == NULL && b == NULL)
+		return n;
+	if (a == NULL || (b != NULL && b < a))
+		return (size_t)(b - p);
+	return (size_t)(a - p);
+}
+
+static void
+scan_pick(void)
+{
+	relaxed_scan = scan_plain;
+	simple_scan = scan_simple_plain;
+#ifdef __SSE2__
+	relaxed_scan = scan_sse2;
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2")) {
+		relaxed_scan = scan_avx2;
+		simple_scan = scan_simple_avx2;
+	}
+#endif
+}
+
 static void
 update_simple(struct dkim_bhash *h, const uint8_t *p, const uint8_t *end)
 {
-	const uint8_t	*nl, *q;
-	int		 crlf;
+	size_t	i;
 
 	while (p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			q = end;
-			if (q[-1] == '\r') {
-				q--;
-				h->cr = 1;	/* maybe the CR of a CRLF */
-			}
-			if (q > p) {
-				content(h);
-				emit(h, p, (size_t)(q - p));
-			}
-			return;
-		}
-		q = nl;
-		crlf = q > p && q[-1] == '\r';
-		if (crlf)
-			q--;
-		if (q > p) {
+		i = simple_scan(p, (size_t)(end - p));
+		if (i > 0) {
 			content(h);
-			emit(h, p, (size_t)(q - p));
+			emit(h, p, i);
+			p += i;
+			if (p == end)
+				break;
 		}
-		eol(h, crlf ? q : crlfs);
-		p = nl + 1;
+		if (*p == '\n') {		/* bare LF */
+			eol(h, crlfs);
+			p++;
+		} else if (p + 1 == end) {	/* CR: maybe half a CRLF */
+			h->cr = 1;
+			p++;
+		} else if (p[1] == '\n') {
+			eol(h, p);
+			p += 2;
+		} else {			/* a bare CR is content */
+			content(h);
+			emit(h, p, 1);
+			p++;
+		}
 	}
 }
 
@@ -339,7 +490,8 @@ update_relaxed(struct dkim_bhash *h, const uint8_t *p, const uint8_t *end)
 			}
 			break;
 		default:
-			/* relaxed_scan stops only at the bytes above. */
+			/* Another control byte: content like any other. */
+			content(h);
 			emit(h, p, 1);
 			p++;
 			break;
@@ -438,16 +590,24 @@ dkim_hdrs_add(struct dkim_hdrs *h, const uint8_t *p, size_t len)
 		h->f = xreallocarray(h->f, h->cap, sizeof(*h->f));
 	}
 	f = &h->f[h->n++];
+	if (h->buf.cap == 0)
+		sbuf_reserve(&h->buf, 4096);
 	f->off = h->buf.len;
 	/* Store with CRLF line ends: a bare LF becomes CRLF. */
-	for (i = start = 0; i < len; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
+	for (start = 0; start < len; start = i + 1) {
+		const uint8_t	*nl = memchr(p + start, '\n', len - start);
+
+		if (nl == NULL)
+			break;
+		i = (size_t)(nl - p);
+		if (i == 0 || p[i - 1] != '\r') {
 			sbuf_add(&h->buf, p + start, i - start);
-			sbuf_addc(&h->buf, '\r');
-			start = i;
-		}
+			sbuf_add(&h->buf, "\r\n", 2);
+		} else
+			sbuf_add(&h->buf, p + start, i + 1 - start);
 	}
-	sbuf_add(&h->buf, p + start, len - start);
+	if (start < len)
+		sbuf_add(&h->buf, p + start, len - start);
 	f->len = h->buf.len - f->off;
 	colon = memchr(h->buf.s + f->off, ':', f->len);
 	n = colon == NULL ? 0 : (size_t)(colon - (const uint8_t *)

@@ -357,10 +357,18 @@ make_sig(struct dkim_sign *s, struct ssig *g, char *err, size_t errlen)
 	}
 	sbuf_reset(&b64);
 	dkim_b64_encode(&b64, sig, siglen);
-	for (i = 0; i < b64.len; i++) {
-		if (col(f) >= FOLD_COL)
+	/* Fold b= in whole pieces; its whitespace is not signed. */
+	for (i = 0; i < b64.len;) {
+		size_t	c = col(f), n = c < FOLD_COL ? FOLD_COL - c : 0;
+
+		if (n == 0) {
 			sbuf_adds(f, "\r\n\t");
-		sbuf_addc(f, b64.s[i]);
+			continue;
+		}
+		if (n > b64.len - i)
+			n = b64.len - i;
+		sbuf_add(f, b64.s + i, n);
+		i += n;
 	}
 	sbuf_adds(f, "\r\n");
 	sbuf_free(&b64);

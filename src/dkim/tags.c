@@ -118,51 +118,54 @@ dkim_tag_is(const struct dkim_tag *t, const char *s)
 	return t->vallen == n && strncasecmp(t->val, s, n) == 0;
 }
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* Base64 values; 64 for FWS (skipped), 65 for '=', 66 for the rest. */
+static const uint8_t b64tab[256] = {
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 64, 64, 66, 66, 64, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	64, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 62, 66, 66, 66, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 66, 66, 66, 65, 66, 66,
+	66,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 66, 66, 66, 66, 66,
+	66, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+};
 
 long
 dkim_b64_decode(const char *p, size_t len, uint8_t *out, size_t cap)
 {
 	size_t		i, o = 0, nchars = 0, npad = 0;
 	uint32_t	acc = 0;
-	int		v, nacc = 0;
+	int		nacc = 0;
 
 	for (i = 0; i < len; i++) {
-		unsigned char	c = (unsigned char)p[i];
+		uint8_t	v = b64tab[(unsigned char)p[i]];
 
-		if (IS_FWS(c))
-			continue;
-		if (c == '=') {
+		if (v < 64) {
+			if (npad > 0)
+				return -1;	/* data after padding */
+			nchars++;
+			acc = acc << 6 | v;
+			if (++nacc == 4) {
+				if (cap - o < 3)
+					return -1;
+				out[o++] = (uint8_t)(acc >> 16);
+				out[o++] = (uint8_t)(acc >> 8);
+				out[o++] = (uint8_t)acc;
+				acc = 0;
+				nacc = 0;
+			}
+		} else if (v == 65)
 			npad++;
-			continue;
-		}
-		if (npad > 0 || (v = b64val(c)) < 0)
-			return -1;	/* data after padding, or bad char */
-		nchars++;
-		acc = acc << 6 | (uint32_t)v;
-		if (++nacc == 4) {
-			if (cap - o < 3)
-				return -1;
-			out[o++] = (uint8_t)(acc >> 16);
-			out[o++] = (uint8_t)(acc >> 8);
-			out[o++] = (uint8_t)acc;
-			acc = 0;
-			nacc = 0;
-		}
+		else if (v == 66)
+			return -1;
 	}
 	if (npad > 2 || (nchars + npad) % 4 != 0)
 		return -1;

@@ -147,19 +147,24 @@ dkim_verify_eoh(struct dkim_verify *v)
 	const char		*val, *colon;
 	size_t			 i, voff;
 
+	size_t			 nsig = 0;
+
 	if (v->eoh)
 		return;
 	v->eoh = 1;
-	for (i = 0; i < v->h.n; i++) {
+	/* Allocate what the message needs: a vsig is several KB. */
+	for (i = 0; i < v->h.n; i++)
+		if (dkim_hdrs_is(&v->h, i, "DKIM-Signature", 14))
+			nsig++;
+	if (nsig > DKIM_VERIFY_SIGS_MAX) {
+		v->skipped = nsig - DKIM_VERIFY_SIGS_MAX;
+		nsig = DKIM_VERIFY_SIGS_MAX;
+	}
+	if (nsig > 0)
+		v->sigs = xcalloc(nsig, sizeof(*v->sigs));
+	for (i = 0; i < v->h.n && v->nsigs < nsig; i++) {
 		if (!dkim_hdrs_is(&v->h, i, "DKIM-Signature", 14))
 			continue;
-		if (v->nsigs == DKIM_VERIFY_SIGS_MAX) {
-			v->skipped++;
-			continue;
-		}
-		if (v->sigs == NULL)
-			v->sigs = xcalloc(DKIM_VERIFY_SIGS_MAX,
-			    sizeof(*v->sigs));
 		s = &v->sigs[v->nsigs++];
 		s->field = i;
 		f = &v->h.f[i];

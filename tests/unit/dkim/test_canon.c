@@ -247,6 +247,117 @@ test_header_split(void **state)
 	dkim_hdrs_free(&h);
 }
 
+/*
+ * A plain reference of sections 3.4.3 and 3.4.4 on a whole body, line by
+ * line, to check the vectorised streaming code against.
+ */
+static void
+ref_body(enum dkim_canon c, const uint8_t *in, size_t len, struct sbuf *out)
+{
+	struct sbuf	n, line;
+	size_t		i, start;
+
+	sbuf_init(&n);
+	sbuf_init(&line);
+	sbuf_reset(out);
+	for (i = 0; i < len; i++) {	/* bare LF is CRLF */
+		if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r'))
+			sbuf_addc(&n, '\r');
+		sbuf_addc(&n, in[i]);
+	}
+	for (start = i = 0; i <= n.len; i++) {
+		int	eol = i + 1 < n.len && n.s[i] == '\r' &&
+		    n.s[i + 1] == '\n';
+
+		if (!eol && i < n.len)
+			continue;
+		sbuf_reset(&line);
+		if (c == DKIM_CANON_SIMPLE)
+			sbuf_add(&line, n.s + start, i - start);
+		else {
+			size_t	k;
+			int	wsp = 0;
+
+			for (k = start; k < i; k++) {
+				if (n.s[k] == ' ' || n.s[k] == '\t') {
+					wsp = 1;
+					continue;
+				}
+				if (wsp)
+					sbuf_addc(&line, ' ');
+				wsp = 0;
+				sbuf_addc(&line, n.s[k]);
+			}
+		}
+		if (eol || line.len > 0) {
+			sbuf_add(out, line.s, line.len);
+			sbuf_add(out, "\r\n", 2);
+		}
+		if (!eol)
+			break;
+		i++;
+		start = i + 1;
+	}
+	while (out->len >= 4 && memcmp(out->s + out->len - 4, "\r\n\r\n",
+	    4) == 0)
+		out->len -= 2;
+	if (out->len == 2 && memcmp(out->s, "\r\n", 2) == 0)
+		out->len = 0;
+	if (c == DKIM_CANON_SIMPLE && out->len == 0)
+		sbuf_add(out, "\r\n", 2);
+	sbuf_free(&n);
+	sbuf_free(&line);
+}
+
+static void
+test_body_random(void **state)
+{
+	static const uint8_t	alpha[] = { 'a', 'b', ' ', '\t', '\r', '\n',
+	    'z', 0, 0xff, ' ', '\r', '\n', 'q', 'r', 's', 't' };
+	static const size_t	chunks[] = { 1, 3, 64, 65, 100, 4096 };
+	uint8_t			buf[2000], got[32], exp[32];
+	struct sbuf		want;
+	uint32_t		seed = 12345;
+	uint64_t		total;
+	size_t			len, i, k;
+	int			round, c, clean;
+
+	(void)state;
+	sbuf_init(&want);
+	for (round = 0; round < 3000; round++) {
+		len = (size_t)(round * 7 % 700) + 1;
+		/* Mostly text with sparse specials, as mail is. */
+		clean = round % 3;
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			if (clean && (seed >> 16) % 10 != 0)
+				buf[i] = (seed >> 20) % 5 == 0 ? ' ' : 'x';
+			else if (clean == 2 && (seed >> 16) % 10 == 0)
+				buf[i] = (seed >> 24) % 2 ? '\r' : '\n';
+			else
+				buf[i] = alpha[(seed >> 16) % sizeof(alpha)];
+		}
+		for (c = 0; c < 2; c++) {
+			ref_body((enum dkim_canon)c, buf, len, &want);
+			sha256(want.s, want.len, exp);
+			for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]);
+			    k++) {
+				body_digest((enum dkim_canon)c,
+				    (const char *)buf, len, chunks[k], got,
+				    &total);
+				if (memcmp(got, exp, 32) != 0 ||
+				    total != want.len)
+					fail_msg("round %d canon %d chunk "
+					    "%zu: got %llu bytes, want %zu",
+					    round, c, chunks[k],
+					    (unsigned long long)total,
+					    want.len);
+			}
+		}
+	}
+	sbuf_free(&want);
+}
+
 int
 main(void)
 {
@@ -254,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_346_example),
 		cmocka_unit_test(test_body_table),
 		cmocka_unit_test(test_body_limit),
+		cmocka_unit_test(test_body_random),
 		cmocka_unit_test(test_header_table),
 		cmocka_unit_test(test_header_selection),
 		cmocka_unit_test(test_header_split),
