@@ -39,9 +39,19 @@
 #define STORE_BUSY_MS		5000
 #define STORE_DIRTY_MAX		16	/* zones whose serial a batch bumps */
 #define STORE_CACHE		"-65536"	/* KiB of page cache */
-#define STORE_BULK_CACHE	"-1048576"	/* KiB, during store_begin */
+#define STORE_BULK_CACHE	"-262144"	/* KiB, during store_begin */
+#define STORE_APPEND_CACHE	"-16384"	/* KiB, batch without index */
+#define STORE_REINDEX_MIN	20000	/* bulk adds before dropping the index */
 #define STORE_PAGE_SIZE		"16384"	/* bytes; only for a new file */
 #define STORE_SCAN_ZONES_MAX	4	/* zones scanned one by one */
+
+/*
+ * The unique index on open listings. Named once because a large bulk
+ * transaction drops it and builds it again at commit (see store_begin);
+ * a migration that changes it must change this too.
+ */
+#define LISTING_ACTIVE_DDL "CREATE UNIQUE INDEX listing_active" \
+	" ON listing(k, plen, zone, lo) WHERE removed_at IS NULL"
 
 /* Version 1: the whole schema. Later versions append ALTERs. */
 static const char schema_v1[] =
@@ -83,8 +93,7 @@ static const char schema_v1[] =
 	 * open listings cover address a" (one probe per prefix length); a
 	 * bulk add then updates one index.
 	 */
-	"CREATE UNIQUE INDEX listing_active ON listing(k, plen, zone, lo)\n"
-	"  WHERE removed_at IS NULL;\n"
+	LISTING_ACTIVE_DDL ";\n"
 	/* The same for closed rows (show --all); empty until removals. */
 	"CREATE INDEX listing_closed ON listing(k, plen, lo)\n"
 	"  WHERE removed_at IS NOT NULL;\n"
@@ -139,6 +148,9 @@ enum stmt {
 	ST_ACTIVE_ZONE,
 	ST_ACTIVE_SORTED,
 	ST_NEXT_EXPIRY,
+	ST_OPEN_KEYS,
+	ST_EXPIRES_OF,
+	ST_OPEN_TOTAL,
 	ST_DATA_VERSION,
 	ST_COUNT
 };
@@ -165,10 +177,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " why) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_AUDIT] = "INSERT INTO audit (at, actor, action, detail)"
 	    " VALUES (?1, ?2, ?3, ?4)",
-	[ST_REMOVE_FIND] = "SELECT l.id, z.name FROM listing l JOIN zone z"
+	[ST_REMOVE_FIND] = "SELECT l.id, z.name, l.zone FROM listing l JOIN zone z"
 	    " ON z.id = l.zone WHERE l.k = ?4 AND l.lo = ?1 AND l.plen = ?2"
 	    " AND l.removed_at IS NULL ORDER BY z.name",
-	[ST_REMOVE_FIND_ZONE] = "SELECT l.id, z.name FROM listing l JOIN zone z"
+	[ST_REMOVE_FIND_ZONE] = "SELECT l.id, z.name, l.zone FROM listing l"
+	    " JOIN zone z"
 	    " ON z.id = l.zone WHERE l.k = ?4 AND l.lo = ?1 AND l.plen = ?2"
 	    " AND z.name = ?3 AND l.removed_at IS NULL",
 #define COVER_COLS "SELECT l.id, z.name, family, lo, plen, exclude," \
@@ -204,6 +217,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_NEXT_EXPIRY] = "SELECT min(expires_at) FROM listing"
 	    " WHERE removed_at IS NULL AND expires_at > ?1",
 	[ST_DATA_VERSION] = "PRAGMA data_version",
+	[ST_OPEN_KEYS] = "SELECT id, zone, lo, plen FROM listing NOT INDEXED"
+	    " WHERE removed_at IS NULL",
+	[ST_EXPIRES_OF] = "SELECT expires_at FROM listing WHERE id = ?1",
+	[ST_OPEN_TOTAL] = "SELECT coalesce(sum(open), 0) FROM zone",
 };
 
 struct store {
@@ -218,6 +235,9 @@ struct store {
 		int64_t	 delta;		/* change of zone.open */
 	}		 dirty[STORE_DIRTY_MAX];	/* serials to bump */
 	int		 ndirty;
+	int64_t		 nbulk;		/* adds in this bulk transaction */
+	int64_t		 open0;		/* open rows when it began */
+	struct keyset	*keys;		/* non-NULL: listing_active dropped */
 	char		 err[STORE_ERR_MAX];
 };
 
@@ -313,6 +333,107 @@ addr_key(const uint8_t a[ADDR_LEN])
 		lo = lo << 8 | a[i + 8];
 	}
 	return (int64_t)(hi ^ lo);
+}
+
+/*
+ * The open keys (zone, lo, plen) of the listing table in memory, with
+ * their listing ids: the duplicate check while a large bulk transaction
+ * runs without listing_active. Open addressing, linear probing; a removed
+ * key leaves a tombstone. About 40 bytes per open listing.
+ */
+struct keyslot {
+	uint8_t	 lo[ADDR_LEN];
+	int64_t	 id;
+	int32_t	 zone;
+	uint8_t	 plen;
+	uint8_t	 state;		/* 0 empty, 1 used, 2 removed */
+};
+
+struct keyset {
+	struct keyslot	*v;
+	size_t		 cap;	/* power of two */
+	size_t		 used;	/* used and removed slots */
+};
+
+static size_t
+keyset_hash(const struct keyset *ks, int64_t zone, const uint8_t *lo,
+    unsigned plen)
+{
+	uint64_t	h = (uint64_t)addr_key(lo);
+
+	h ^= (uint64_t)plen << 56 ^ (uint64_t)zone << 40;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return (size_t)(h >> 17) & (ks->cap - 1);
+}
+
+/* The slot holding the key, or NULL. */
+static struct keyslot *
+keyset_find(struct keyset *ks, int64_t zone, const uint8_t *lo,
+    unsigned plen)
+{
+	size_t		 i = keyset_hash(ks, zone, lo, plen);
+	struct keyslot	*e;
+
+	for (;; i = (i + 1) & (ks->cap - 1)) {
+		e = &ks->v[i];
+		if (e->state == 0)
+			return NULL;
+		if (e->state == 1 && e->zone == zone && e->plen == plen &&
+		    memcmp(e->lo, lo, ADDR_LEN) == 0)
+			return e;
+	}
+}
+
+static void	keyset_put(struct keyset *ks, int64_t zone, const uint8_t *lo,
+    unsigned plen, int64_t id);
+
+static void
+keyset_grow(struct keyset *ks)
+{
+	struct keyset	 n;
+	size_t		 i;
+
+	n.cap = ks->cap * 2;
+	n.used = 0;
+	n.v = xcalloc(n.cap, sizeof(*n.v));
+	for (i = 0; i < ks->cap; i++)
+		if (ks->v[i].state == 1)
+			keyset_put(&n, ks->v[i].zone, ks->v[i].lo,
+			    ks->v[i].plen, ks->v[i].id);
+	free(ks->v);
+	*ks = n;
+}
+
+/* Add a key known to be absent. */
+static void
+keyset_put(struct keyset *ks, int64_t zone, const uint8_t *lo,
+    unsigned plen, int64_t id)
+{
+	size_t		 i;
+	struct keyslot	*e;
+
+	if ((ks->used + 1) * 10 > ks->cap * 7)
+		keyset_grow(ks);
+	for (i = keyset_hash(ks, zone, lo, plen);; i = (i + 1) & (ks->cap - 1))
+		if (ks->v[i].state != 1)
+			break;
+	e = &ks->v[i];
+	if (e->state == 0)
+		ks->used++;
+	memcpy(e->lo, lo, ADDR_LEN);
+	e->id = id;
+	e->zone = (int32_t)zone;
+	e->plen = (uint8_t)plen;
+	e->state = 1;
+}
+
+static void
+keyset_free(struct keyset *ks)
+{
+	if (ks == NULL)
+		return;
+	free(ks->v);
+	free(ks);
 }
 
 static const char *
@@ -461,6 +582,7 @@ store_close(struct store *s)
 	for (i = 0; i < s->ndirty; i++)
 		free(s->dirty[i].zone);
 	free(s->zone_ok);
+	keyset_free(s->keys);
 	free(s);
 }
 
@@ -802,11 +924,60 @@ zone_id(struct store *s, const char *zone)
 	return id;
 }
 
+static int
+already_listed(struct store *s, const struct store_listing *l, int64_t id)
+{
+	char	net[ADDR_TEXT_MAX];
+
+	seterr(s, "already listed: %s in %s (id %lld)",
+	    addr_format(&l->prefix, net, sizeof(net)), l->zone, (long long)id);
+	return -1;
+}
+
+/* Close listing id, whose expiry has passed, with an "expire" event. */
+static int
+close_expired(struct store *s, int64_t id, int64_t now, const char *actor,
+    const char *zone)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = stmt(s, ST_CLOSE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, "expired", -1, SQLITE_STATIC);
+	if (step_done(s, st, "close expired") == -1 ||
+	    history(s, id, now, actor, "expire",
+	    "expired; superseded by a new listing") == -1 ||
+	    zone_changed(s, zone, now, -1) == -1)
+		return -1;
+	return 0;
+}
+
+/* expires_at of listing id (0: never) into OUT:t. */
+static int
+expires_of(struct store *s, int64_t id, int64_t *t)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, ST_EXPIRES_OF)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	*t = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return dberr(s, "listing");
+	return 0;
+}
+
 static int64_t
 add_locked(struct store *s, struct store_listing *l, const char *actor,
     int64_t now)
 {
 	sqlite3_stmt	*st;
+	struct keyslot	*e;
 	uint8_t		 hi[ADDR_LEN];
 	char		 net[ADDR_TEXT_MAX], *detail;
 	int64_t		 id, old, oexp;
@@ -815,6 +986,19 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 
 	if ((zid = zone_id(s, l->zone)) == -1)
 		return -1;
+	/* Without listing_active (large batch), the keyset checks. */
+	if (s->keys != NULL &&
+	    (e = keyset_find(s->keys, zid, l->prefix.a, l->prefix.plen)) !=
+	    NULL) {
+		if (expires_of(s, e->id, &oexp) == -1)
+			return -1;
+		if (oexp == 0 || oexp > now)
+			return already_listed(s, l, e->id);
+		if (close_expired(s, e->id, now, actor, l->zone) == -1)
+			return -1;
+		e->state = 2;
+		closed = 1;
+	}
 	/*
 	 * Insert first: the unique index on active listings is the
 	 * duplicate check, so the common case costs one index search, not
@@ -845,7 +1029,7 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			break;
-		if (rc != SQLITE_CONSTRAINT || closed)
+		if (rc != SQLITE_CONSTRAINT || closed || s->keys != NULL)
 			return dberr(s, "insert listing");
 		/* Is there an active listing for this exact prefix? */
 		if ((st = stmt(s, ST_DUP)) == NULL)
@@ -864,26 +1048,16 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 		sqlite3_reset(st);
 		if (rc != SQLITE_ROW)
 			return dberr(s, "insert listing");
-		if (oexp == 0 || oexp > now) {
-			seterr(s, "already listed: %s in %s (id %lld)",
-			    addr_format(&l->prefix, net, sizeof(net)),
-			    l->zone, (long long)old);
-			return -1;
-		}
+		if (oexp == 0 || oexp > now)
+			return already_listed(s, l, old);
 		/* It expired: close it, visibly, then list anew. */
-		if ((st = stmt(s, ST_CLOSE)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, old);
-		sqlite3_bind_int64(st, 2, now);
-		sqlite3_bind_text(st, 3, "expired", -1, SQLITE_STATIC);
-		if (step_done(s, st, "close expired") == -1 ||
-		    history(s, old, now, actor, "expire",
-		    "expired; superseded by a new listing") == -1 ||
-		    zone_changed(s, l->zone, now, -1) == -1)
+		if (close_expired(s, old, now, actor, l->zone) == -1)
 			return -1;
 		closed = 1;
 	}
 	id = sqlite3_last_insert_rowid(s->db);
+	if (s->keys != NULL)
+		keyset_put(s->keys, zid, l->prefix.a, l->prefix.plen, id);
 	if (zone_changed(s, l->zone, now, 1) == -1)
 		return -1;
 	if (!s->bulk) {
@@ -897,6 +1071,54 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 			return -1;
 	}
 	return id;
+}
+
+/*
+ * A large batch into a store that holds fewer rows than the batch: load
+ * the open keys into a keyset and drop listing_active, so that each add
+ * appends to the table only; store_commit builds the index again, sorted,
+ * in one pass. Random-order inserts into a B-tree index were most of the
+ * cost of a bulk import. Inside the transaction: a crash or rollback
+ * brings the index back untouched.
+ */
+static int
+bulk_drop_index(struct store *s)
+{
+	sqlite3_stmt	*st;
+	struct keyset	*ks;
+	const void	*lo;
+	int		 rc;
+
+	if ((st = stmt(s, ST_OPEN_KEYS)) == NULL)
+		return -1;
+	ks = xcalloc(1, sizeof(*ks));
+	ks->cap = 1 << 16;
+	ks->v = xcalloc(ks->cap, sizeof(*ks->v));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		lo = sqlite3_column_blob(st, 2);
+		if (lo == NULL || sqlite3_column_bytes(st, 2) != ADDR_LEN)
+			continue;
+		keyset_put(ks, sqlite3_column_int64(st, 1), lo,
+		    (unsigned)sqlite3_column_int(st, 3),
+		    sqlite3_column_int64(st, 0));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		keyset_free(ks);
+		return dberr(s, "open keys");
+	}
+	if (exec(s, "DROP INDEX listing_active") == -1) {
+		keyset_free(ks);
+		return -1;
+	}
+	s->keys = ks;
+	/*
+	 * From here on the batch only appends to the table: a small cache
+	 * that spills finished pages to the WAL saves memory (and the page
+	 * faults of touching it) without writing anything twice.
+	 */
+	exec(s, "PRAGMA cache_size = " STORE_APPEND_CACHE);
+	return 0;
 }
 
 int64_t
@@ -939,9 +1161,14 @@ store_add(struct store *s, struct store_listing *l, const char *actor)
 	 * that then fails is an I/O or database error: the batch is lost
 	 * anyway and the caller rolls it back.
 	 */
+	if (s->bulk && s->keys == NULL && s->nbulk >= STORE_REINDEX_MIN &&
+	    s->nbulk >= s->open0 / 2 && bulk_drop_index(s) == -1)
+		return -1;
 	id = add_locked(s, l, actor, now);
 	if (tx_end(s, own, id > 0) == -1)
 		return -1;
+	if (s->bulk)
+		s->nbulk++;
 	l->id = id;
 	l->removed_at = 0;
 	return id;
@@ -949,8 +1176,58 @@ store_add(struct store *s, struct store_listing *l, const char *actor)
 
 struct hit {
 	int64_t	 id;
+	int64_t	 zid;
 	char	*zone;
 };
+
+struct zone_ids {
+	struct hit	*v;
+	size_t		 n;
+};
+
+static int
+collect_zone_id(const struct store_zone *z, int64_t id, void *arg)
+{
+	struct zone_ids	*zi = arg;
+
+	zi->v = xreallocarray(zi->v, zi->n + 1, sizeof(*zi->v));
+	zi->v[zi->n].id = id;
+	zi->v[zi->n++].zone = xstrdup(z->name);
+	return 0;
+}
+
+static int	zone_iter(struct store *s,
+    int (*cb)(const struct store_zone *, int64_t, void *), void *arg);
+
+/*
+ * store_remove's search while listing_active is dropped: the keyset, per
+ * zone. Appends to *hits; returns 0 or -1.
+ */
+static int
+remove_find_keys(struct store *s, const char *zone,
+    const struct addr_prefix *p, struct hit **hits, size_t *n)
+{
+	struct zone_ids	 zi = { NULL, 0 };
+	struct keyslot	*e;
+	size_t		 i;
+	int		 r;
+
+	if ((r = zone_iter(s, collect_zone_id, &zi)) != 0)
+		return -1;
+	for (i = 0; i < zi.n; i++) {
+		if ((zone == NULL || strcmp(zone, zi.v[i].zone) == 0) &&
+		    (e = keyset_find(s->keys, zi.v[i].id, p->a, p->plen)) !=
+		    NULL) {
+			*hits = xreallocarray(*hits, *n + 1, sizeof(**hits));
+			(*hits)[*n].id = e->id;
+			(*hits)[*n].zid = zi.v[i].id;
+			(*hits)[(*n)++].zone = zi.v[i].zone;
+		} else
+			free(zi.v[i].zone);
+	}
+	free(zi.v);
+	return 0;
+}
 
 int
 store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
@@ -958,6 +1235,7 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 {
 	sqlite3_stmt	*st;
 	struct hit	*hits = NULL;
+	struct keyslot	*e;
 	size_t		 n = 0, i;
 	int64_t		 now = store_now();
 	char		 net[ADDR_TEXT_MAX], *detail;
@@ -973,6 +1251,11 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 	addr_format(p, net, sizeof(net));
 	if (tx_begin(s, &own) == -1)
 		return -1;
+	if (s->keys != NULL) {
+		if (remove_find_keys(s, zone, p, &hits, &n) == -1)
+			goto out;
+		goto found;
+	}
 	if ((st = stmt(s, zone != NULL ? ST_REMOVE_FIND_ZONE :
 	    ST_REMOVE_FIND)) == NULL)
 		goto out;
@@ -985,6 +1268,7 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 		hits = xreallocarray(hits, n + 1, sizeof(*hits));
 		hits[n].id = sqlite3_column_int64(st, 0);
 		hits[n].zone = xstrdup(col_text(st, 1));
+		hits[n].zid = sqlite3_column_int64(st, 2);
 		n++;
 	}
 	sqlite3_reset(st);
@@ -992,6 +1276,7 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 		dberr(s, "remove");
 		goto out;
 	}
+found:
 	for (i = 0; i < n; i++) {
 		if ((st = stmt(s, ST_CLOSE)) == NULL)
 			goto out;
@@ -1008,6 +1293,9 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 		free(detail);
 		if (rc == -1)
 			goto out;
+		if (s->keys != NULL && (e = keyset_find(s->keys, hits[i].zid,
+		    p->a, p->plen)) != NULL)
+			e->state = 2;
 	}
 	ok = 1;
 out:
@@ -1264,6 +1552,8 @@ store_next_expiry(struct store *s, int64_t now)
 int
 store_begin(struct store *s)
 {
+	sqlite3_stmt	*st;
+
 	if (s->rdonly) {
 		seterr(s, "store is open read-only");
 		return -1;
@@ -1280,6 +1570,14 @@ store_begin(struct store *s)
 	    exec(s, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	s->bulk = 1;
+	s->nbulk = 0;
+	if ((st = stmt(s, ST_OPEN_TOTAL)) == NULL) {
+		store_rollback(s);
+		return -1;
+	}
+	s->open0 = sqlite3_step(st) == SQLITE_ROW ?
+	    sqlite3_column_int64(st, 0) : INT64_MAX;
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -1301,6 +1599,13 @@ store_commit(struct store *s)
 	if (!s->bulk) {
 		seterr(s, "no bulk transaction open");
 		return -1;
+	}
+	/* A large batch dropped the unique index: build it, sorted. */
+	if (s->keys != NULL) {
+		if (exec(s, LISTING_ACTIVE_DDL) == -1)
+			goto fail;
+		keyset_free(s->keys);
+		s->keys = NULL;
 	}
 	for (i = 0; i < s->ndirty; i++)
 		if (bump_serial(s, s->dirty[i].zone, store_now(),
@@ -1330,6 +1635,9 @@ store_rollback(struct store *s)
 	memcpy(save, s->err, sizeof(save));
 	dirty_clear(s);
 	s->bulk = 0;
+	keyset_free(s->keys);
+	s->keys = NULL;
+	/* The rollback also brings back a dropped listing_active. */
 	if (exec(s, "ROLLBACK") == -1)
 		return -1;
 	exec(s, "PRAGMA cache_size = " STORE_CACHE);

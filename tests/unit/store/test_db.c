@@ -663,6 +663,108 @@ test_bulk(void **state)
 		    "name='bl.fairlist.test'"));
 }
 
+
+static int64_t
+index_count(const char *path)
+{
+	return sql_int(path, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'index' AND name = 'listing_active'");
+}
+
+/*
+ * A batch larger than the store drops listing_active after 20000 adds
+ * and builds it again at commit: duplicates, expired duplicates and
+ * removals inside the batch must behave exactly as with the index.
+ */
+static void
+test_big_batch(void **state)
+{
+	struct fx		*f = *state;
+	struct addr_prefix	 p;
+	struct seen		 sn;
+	char			 a[32], msg[128];
+	int			 i, n = 0, removed;
+	int64_t			 id5, now = (int64_t)time(NULL), old;
+	static const char *const want[] = {
+		"bl.fairlist.test 10.0.0.9",
+		"bl.fairlist.test 10.0.0.9 removed",
+	};
+
+	old = add(f->s, STORE_DEFAULT_ZONE, "10.0.0.9", "expired", now - 5);
+	assert_true(old > 0);
+	assert_true(add(f->s, STORE_DEFAULT_ZONE, "10.0.0.5", "before", 0) > 0);
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < 30000; i++) {
+		if (i == 5 || i == 9)
+			continue;
+		snprintf(a, sizeof(a), "10.0.%d.%d", i / 256, i % 256);
+		if (add(f->s, STORE_DEFAULT_ZONE, a, "bulk", 0) <= 0)
+			fail_msg("bulk add %s: %s", a, store_errmsg(f->s));
+	}
+	if (index_count(f->path) != 1)
+		fail_msg("index visible to others mid-batch: got %lld, want 1",
+		    (long long)index_count(f->path));
+	/* Duplicates after the switch: one from before, one from the batch. */
+	id5 = sql_int(f->path, "SELECT id FROM listing WHERE reason = "
+	    "'before'");
+	if (add(f->s, STORE_DEFAULT_ZONE, "10.0.0.5", "dup", 0) != -1)
+		fail_msg("duplicate of an old listing: got success");
+	snprintf(msg, sizeof(msg), "already listed: 10.0.0.5 in "
+	    "bl.fairlist.test (id %lld)", (long long)id5);
+	if (strcmp(store_errmsg(f->s), msg) != 0)
+		fail_msg("got '%s', want '%s'", store_errmsg(f->s), msg);
+	if (add(f->s, STORE_DEFAULT_ZONE, "10.0.100.1", "dup", 0) != -1 ||
+	    strncmp(store_errmsg(f->s), "already listed: 10.0.100.1", 26) != 0)
+		fail_msg("duplicate within the batch: got '%s'",
+		    store_errmsg(f->s));
+	/* The expired one is closed and replaced. */
+	if (add(f->s, STORE_DEFAULT_ZONE, "10.0.0.9", "fresh", 0) <= 0)
+		fail_msg("re-add of expired: %s", store_errmsg(f->s));
+	/* A removal inside the batch, then the prefix may be added again. */
+	p = pfx("10.0.1.1");
+	assert_int_equal(store_remove(f->s, NULL, &p, "t", "why", &removed),
+	    0);
+	if (removed != 1)
+		fail_msg("remove in batch: got %d, want 1", removed);
+	if (add(f->s, STORE_DEFAULT_ZONE, "10.0.1.1", "again", 0) <= 0)
+		fail_msg("re-add after remove in batch: %s",
+		    store_errmsg(f->s));
+	assert_int_equal(store_commit(f->s), 0);
+	if (index_count(f->path) != 1)
+		fail_msg("index after commit: got %lld, want 1",
+		    (long long)index_count(f->path));
+	assert_int_equal(store_foreach_active(f->s, now, count_cb, &n), 0);
+	if (n != 30000)
+		fail_msg("active after commit: got %d, want 30000", n);
+	if (sql_int(f->path, "SELECT open FROM zone WHERE name = "
+	    "'bl.fairlist.test'") != 30000)
+		fail_msg("zone.open: got %lld, want 30000", (long long)sql_int(
+		    f->path,
+		    "SELECT open FROM zone WHERE name = 'bl.fairlist.test'"));
+	memset(&sn, 0, sizeof(sn));
+	p = pfx("10.0.0.9");
+	assert_int_equal(store_foreach_covering(f->s, p.a, 1, collect, &sn),
+	    0);
+	want_seen("expired closed in batch", &sn, want, 2);
+	/* The rebuilt index still refuses duplicates. */
+	if (add(f->s, STORE_DEFAULT_ZONE, "10.0.50.50", "x", 0) != -1)
+		fail_msg("duplicate after commit: got success");
+	/* A rolled-back big batch leaves the index and the rows as they were. */
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < 60000; i++) {
+		snprintf(a, sizeof(a), "11.0.%d.%d", i / 256, i % 256);
+		assert_true(add(f->s, STORE_DEFAULT_ZONE, a, "r", 0) > 0);
+	}
+	assert_int_equal(store_rollback(f->s), 0);
+	if (index_count(f->path) != 1)
+		fail_msg("index after rollback: got %lld, want 1",
+		    (long long)index_count(f->path));
+	n = 0;
+	assert_int_equal(store_foreach_active(f->s, now, count_cb, &n), 0);
+	if (n != 30000)
+		fail_msg("active after rollback: got %d, want 30000", n);
+}
+
 static void
 test_rdonly(void **state)
 {
@@ -707,6 +809,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_zone_put_and_serial,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_batch, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_rdonly, setup, teardown),
 	};
 
