@@ -200,9 +200,10 @@ dns_resolver_wait(struct dns_resolver *r)
 	for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 		short	ev = 0;
 
-		if (ARES_GETSOCK_READABLE(bits, i))
+		/* Not ARES_GETSOCK_WRITABLE: its 1 << 31 is undefined. */
+		if ((unsigned)bits & (1u << i))
 			ev |= POLLIN;
-		if (ARES_GETSOCK_WRITABLE(bits, i))
+		if ((unsigned)bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 			ev |= POLLOUT;
 		if (ev == 0)
 			continue;
