@@ -3,10 +3,9 @@
 # every format, malformed lines reported as FILE:LINE and skipped, --strict
 # writing nothing, the duplicate rule and --replace, one audit row per
 # import, the round trip export -> import into a fresh store -> export,
-# a BIND file that named-checkzone accepts (when installed), and real
-# rbldnsd loading our ip4set and ip4trie exports and answering like our
-# index (fairlist serve when built, else "fairlist show") for a sample of
-# addresses.
+# real rbldnsd loading our ip4set and ip4trie exports and knotd loading
+# our BIND export, each answering like our index (fairlist serve when
+# built, else "fairlist show") for a sample of addresses.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 
 fl() { "$FAIRLIST" --db "$DB" "$@"; }
@@ -188,12 +187,29 @@ check "clean ip4set export has no conflict warning" \
     "$(grep -c 'answer differently' "$T/err")" "0"
 run export --format ip4trie -o "$T/clean-out.ip4trie"
 
+# Only entries of at most 256 addresses, for the BIND comparison.
+cat > "$T/small.ip4set" <<'EOF2'
+:127.0.0.2:small
+192.0.2.1
+192.0.2.0/24 :3:range
+!192.0.2.77
+198.51.100.0/25 :4:half
+!198.51.100.64/27
+198.51.100.70 :5:inside
+203.0.113.0-203.0.113.20
+EOF2
+DB=$T/d.db
+run import "$T/small.ip4set"
+check "small import" "$RC" "0"
+run export --format bind -o "$T/small.bind"
+check "small BIND export: everything expanded" "$(cat "$T/err")" ""
+
 # The sample: every entry's edges and neighbours, plus random addresses.
 python3 - "$T" > "$T/sample" <<'PY'
 import ipaddress, random, sys
 random.seed(5782)
 nets = []
-for path in ("list.ip4set", "clean.ip4set"):
+for path in ("list.ip4set", "clean.ip4set", "small.ip4set"):
     for line in open(sys.argv[1] + "/" + path):
         w = line.strip().lstrip("!").split(" ")[0].split(":")[0]
         try:
@@ -303,6 +319,9 @@ print(sys.argv[1], "NX" if best is None or best["exclude"] else
 	wait_for dig @127.0.0.1 -p "$port" +tries=1 +time=1 2.0.0.127."$2" A ||
 	    cat "$T/serve.log" >&2
 	answers "$port" "$2"
+	# One TXT answer, to compare the BIND export's expanded template.
+	dig @127.0.0.1 -p "$port" +short +tries=1 +time=2 \
+	    70.100.51.198."$2" TXT > "$T/txt-$(basename "$1")"
 	kill "$pid" 2>/dev/null || true
 }
 
@@ -319,4 +338,44 @@ check "rbldnsd ip4trie (clean) answers like fairlist" \
     "$(diff "$T/ours-c" "$T/rbl-c-trie" | head -5)" ""
 check "rbldnsd ip4set answers like fairlist" \
     "$(diff "$T/ours-c" "$T/rbl-c-set" | head -5)" ""
+
+# knotd loads the BIND export and answers like fairlist.
+if command -v knotd >/dev/null; then
+	kport=$(free_port)
+	mkdir -p "$T/knot"
+	cp "$T/small.bind" "$T/knot/zone.bind"
+	cat > "$T/knot/knot.conf" <<KNOT
+server:
+    listen: 127.0.0.1@$kport
+    rundir: $T/knot
+database:
+    storage: $T/knot/db
+template:
+  - id: default
+    storage: $T/knot
+    zonefile-sync: -1
+    journal-content: none
+zone:
+  - domain: bl.fairlist.test
+    file: zone.bind
+KNOT
+	knotd -c "$T/knot/knot.conf" >"$T/knot/log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for dig @127.0.0.1 -p "$kport" +tries=1 +time=1 bl.fairlist.test SOA ||
+	    cat "$T/knot/log" >&2
+	our_answers "$T/d.db" bl.fairlist.test > "$T/ours-d"
+	answers "$kport" bl.fairlist.test > "$T/knot-d"
+	check "knotd on the BIND export answers like fairlist" \
+	    "$(diff "$T/ours-d" "$T/knot-d" | head -5)" ""
+	check "knotd TXT is the zone template, expanded" \
+	    "$(dig @127.0.0.1 -p "$kport" +short 70.100.51.198.bl.fairlist.test TXT | cut -d'(' -f1)" \
+	    '"inside '
+	if [ -s "$T/txt-d.db" ]; then
+		check "knotd TXT equals fairlist serve's TXT" \
+		    "$(dig @127.0.0.1 -p "$kport" +short 70.100.51.198.bl.fairlist.test TXT)" \
+		    "$(cat "$T/txt-d.db")"
+	fi
+else
+	echo "skip knotd (not installed)"
+fi
 finish
