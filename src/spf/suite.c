@@ -30,6 +30,7 @@ struct stest {
 	const char	*name;
 	const char	*host, *mailfrom, *helo, *exp;
 	unsigned	 want;		/* bit per enum spf_result */
+	const char	*want_text;	/* set when a result is unknown */
 	struct spf_zone	*zone;
 };
 
@@ -39,6 +40,8 @@ struct spf_suite {
 	size_t		  n;
 	struct spf_zone	**zones;
 	size_t		  nzones;
+	char		**names;	/* generated scenario names */
+	size_t		  nnames;
 };
 
 static int
@@ -200,32 +203,39 @@ load_zone(struct spf_zone *z, const struct ynode *zd, const char *path,
 	return 0;
 }
 
+/*
+ * A result name outside RFC 7208 (pyspf's "ambiguous", RFC 4408's
+ * "unknown" and "error") cannot be met: the test is kept and fails,
+ * showing the name (OUT:text).
+ */
 static int
-parse_results(const struct ynode *r, unsigned *mask, const char *path,
-    char *err, size_t errlen)
+parse_results(const struct ynode *r, unsigned *mask, const char **text,
+    const char *path, char *err, size_t errlen)
 {
 	const struct ynode	*c;
 	int			 v;
 
 	*mask = 0;
+	*text = NULL;
 	if (r == NULL)
 		return serr(err, errlen, path, r, "test without result");
 	if (r->kind == Y_SCALAR) {
 		if ((v = spf_result_parse(r->str)) == -1)
-			return serr(err, errlen, path, r, "unknown result");
-		*mask = 1u << v;
+			*text = r->str;
+		else
+			*mask = 1u << v;
 		return 0;
 	}
-	if (r->kind != Y_SEQ)
+	if (r->kind != Y_SEQ || r->child == NULL)
 		return serr(err, errlen, path, r, "bad result");
 	for (c = r->child; c != NULL; c = c->next) {
-		if (c->kind != Y_SCALAR ||
-		    (v = spf_result_parse(c->str)) == -1)
-			return serr(err, errlen, path, c, "unknown result");
-		*mask |= 1u << v;
+		if (c->kind != Y_SCALAR)
+			return serr(err, errlen, path, c, "bad result");
+		if ((v = spf_result_parse(c->str)) == -1)
+			*text = c->str;
+		else
+			*mask |= 1u << v;
 	}
-	if (*mask == 0)
-		return serr(err, errlen, path, r, "empty result list");
 	return 0;
 }
 
@@ -233,6 +243,8 @@ static int
 build(struct spf_suite *st, const char *path, char *err, size_t errlen)
 {
 	const struct ynode	*d, *tests, *t, *desc;
+	const char		*scenario;
+	char			*nl, num[32];
 	struct spf_zone		*z;
 	size_t			 cap = 0;
 	struct stest		*x;
@@ -241,7 +253,25 @@ build(struct spf_suite *st, const char *path, char *err, size_t errlen)
 		if (d->kind != Y_MAP)
 			return serr(err, errlen, path, d,
 			    "scenario is not a mapping");
+		/* Older files name a scenario by its comment only. */
 		desc = yaml_get(d, "description");
+		if (scalar(desc) == NULL)
+			desc = yaml_get(d, "comment");
+		if (scalar(desc) != NULL) {
+			scenario = desc->str;
+			while (*scenario == ' ')
+				scenario++;
+			if ((nl = strchr(scenario, '\n')) != NULL)
+				*nl = '\0';
+		}
+		if (scalar(desc) == NULL) {
+			snprintf(num, sizeof(num), "scenario %zu",
+			    st->nzones + 1);
+			st->names = xreallocarray(st->names, st->nnames + 1,
+			    sizeof(*st->names));
+			st->names[st->nnames] = xstrdup(num);
+			scenario = st->names[st->nnames++];
+		}
 		tests = yaml_get(d, "tests");
 		if (tests == NULL || tests->kind != Y_MAP)
 			return serr(err, errlen, path, d,
@@ -264,7 +294,7 @@ build(struct spf_suite *st, const char *path, char *err, size_t errlen)
 			}
 			x = &st->t[st->n];
 			memset(x, 0, sizeof(*x));
-			x->scenario = scalar(desc) != NULL ? desc->str : "?";
+			x->scenario = scenario;
 			x->name = t->key;
 			x->host = scalar(yaml_get(t, "host"));
 			x->mailfrom = scalar(yaml_get(t, "mailfrom"));
@@ -277,7 +307,7 @@ build(struct spf_suite *st, const char *path, char *err, size_t errlen)
 			if (x->mailfrom == NULL)
 				x->mailfrom = "";
 			if (parse_results(yaml_get(t, "result"), &x->want,
-			    path, err, errlen) == -1)
+			    &x->want_text, path, err, errlen) == -1)
 				return -1;
 			st->n++;
 		}
@@ -328,6 +358,9 @@ spf_suite_free(struct spf_suite *st)
 		return;
 	for (i = 0; i < st->nzones; i++)
 		spf_zone_free(st->zones[i]);
+	for (i = 0; i < st->nnames; i++)
+		free(st->names[i]);
+	free(st->names);
 	free(st->zones);
 	free(st->t);
 	yaml_free(st->docs);
@@ -397,11 +430,13 @@ spf_suite_eval(struct spf_suite *st, size_t i, enum spf_result *got)
 }
 
 static void
-want_str(unsigned mask, char *buf, size_t len)
+want_str(unsigned mask, const char *other, char *buf, size_t len)
 {
 	int	r;
 
 	buf[0] = '\0';
+	if (other != NULL)
+		str_escape(buf, len, other, strlen(other));
 	for (r = SPF_NONE; r <= SPF_PERMERROR; r++) {
 		if (!(mask & (1u << r)))
 			continue;
@@ -427,7 +462,7 @@ spf_suite_run(struct spf_suite *st, FILE *out, int *passed, int *failed)
 			continue;
 		}
 		(*failed)++;
-		want_str(x->want, want, sizeof(want));
+		want_str(x->want, x->want_text, want, sizeof(want));
 		if (x->exp != NULL && (x->want & (1u << got)) != 0) {
 			str_escape(e1, sizeof(e1), exp != NULL ? exp : "",
 			    exp != NULL ? strlen(exp) : 0);
