@@ -114,6 +114,14 @@ dkim_canon_header(enum dkim_canon c, const char *f, size_t len,
 	for (i = start; i < len; i++) {
 		char	ch = f[i];
 
+		if ((unsigned char)ch > ' ') {
+			if (wsp && any)
+				*o++ = ' ';
+			wsp = 0;
+			any = 1;
+			*o++ = ch;
+			continue;
+		}
 		if (ch == '\r' && i + 1 < len && f[i + 1] == '\n') {
 			i++;
 			continue;
@@ -620,6 +628,8 @@ dkim_hdrs_add(struct dkim_hdrs *h, const uint8_t *p, size_t len)
 static void
 cur_add(struct dkim_hdrs *h, const uint8_t *p, size_t n)
 {
+	if (h->cur.cap == 0)
+		sbuf_reserve(&h->cur, 1024);
 	/* A field longer than the whole block is dropped at its end. */
 	if (h->cur.len <= DKIM_HEADER_BYTES_MAX)
 		sbuf_add(&h->cur, p, n);
@@ -732,8 +742,12 @@ int
 dkim_hdrs_is(const struct dkim_hdrs *h, size_t i, const char *name,
     size_t namelen)
 {
-	return h->f[i].namelen == namelen && strncasecmp(h->buf.s +
-	    h->f[i].off, name, namelen) == 0;
+	const char	*f = h->buf.s + h->f[i].off;
+
+	/* Cheap first-letter test before the full comparison. */
+	return h->f[i].namelen == namelen && namelen > 0 &&
+	    ((f[0] ^ name[0]) & ~0x20) == 0 &&
+	    strncasecmp(f, name, namelen) == 0;
 }
 
 void
@@ -745,11 +759,13 @@ dkim_hash_headers(EVP_MD_CTX *md, const struct dkim_hdrs *h,
 	size_t	i;
 
 	sbuf_reset(scratch);
+	sbuf_reserve(scratch, 2048);
 	for (k = 0; k < nnames; k++) {
 		nl = strlen(names[k]);
 		/* This is occurrence number seen+1 of the name in h=. */
 		for (seen = 0, j = 0; j < k; j++)
-			if (strcasecmp(names[j], names[k]) == 0)
+			if (((names[j][0] ^ names[k][0]) & ~0x20) == 0 &&
+			    strcasecmp(names[j], names[k]) == 0)
 				seen++;
 		/* Section 5.4.2: take instances from the bottom up. */
 		for (i = h->n; i-- > 0;) {

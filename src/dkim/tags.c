@@ -21,31 +21,59 @@
 #define IS_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || \
 			    (c) == '\n')	/* evaluates c several times */
 
+/* Byte classes for tag lists: one table lookup per byte. */
+#define C_ALPHA	0x01	/* ALPHA */
+#define C_NAME	0x02	/* ALPHA / DIGIT / "_" */
+#define C_FWS	0x04	/* SP HTAB CR LF */
+#define C_TVAL	0x08	/* %x21-3A / %x3C-7E (tval, not ';') */
+static uint8_t	ctab[256];
+
+static void
+ctab_init(void)
+{
+	int	c;
+
+	for (c = 0x21; c <= 0x7e; c++)
+		if (c != ';')
+			ctab[c] |= C_TVAL;
+	for (c = 'a'; c <= 'z'; c++) {
+		ctab[c] |= C_ALPHA | C_NAME;
+		ctab[c - 32] |= C_ALPHA | C_NAME;
+	}
+	for (c = '0'; c <= '9'; c++)
+		ctab[c] |= C_NAME;
+	ctab['_'] |= C_NAME;
+	ctab[' '] = ctab['\t'] = ctab['\r'] = ctab['\n'] = C_FWS;
+}
+
 int
 dkim_tags_parse(const char *p, size_t len, struct dkim_taglist *tl,
     const char **why)
 {
-	size_t		 i = 0, j, k, start;
-	struct dkim_tag	*t;
+	const unsigned char	*u = (const unsigned char *)p;
+	size_t			 i = 0, j, k, start;
+	struct dkim_tag		*t;
+	uint32_t		 seen = 0;	/* 1 << (first letter) */
 
+	if (ctab['a'] == 0)
+		ctab_init();	/* idempotent, so no lock is needed */
 	tl->ntags = 0;
 	while (i < len) {
-		while (i < len && IS_FWS(p[i]))
+		while (i < len && (ctab[u[i]] & C_FWS))
 			i++;
 		if (i == len)
 			break;
-		if (p[i] == ';') {	/* empty tag-spec, tolerated */
+		if (u[i] == ';') {	/* empty tag-spec, tolerated */
 			i++;
 			continue;
 		}
 		/* tag-name = ALPHA *ALNUMPUNC (section 3.2) */
-		if (!isalpha((unsigned char)p[i])) {
+		if (!(ctab[u[i]] & C_ALPHA)) {
 			*why = "bad tag name";
 			return -1;
 		}
 		start = i;
-		while (i < len && (isalnum((unsigned char)p[i]) ||
-		    p[i] == '_'))
+		while (i < len && (ctab[u[i]] & C_NAME))
 			i++;
 		if (tl->ntags == DKIM_TAGS_MAX) {
 			*why = "too many tags";
@@ -54,42 +82,43 @@ dkim_tags_parse(const char *p, size_t len, struct dkim_taglist *tl,
 		t = &tl->tags[tl->ntags];
 		t->name = p + start;
 		t->namelen = i - start;
-		while (i < len && IS_FWS(p[i]))
+		while (i < len && (ctab[u[i]] & C_FWS))
 			i++;
-		if (i == len || p[i] != '=') {
+		if (i == len || u[i] != '=') {
 			*why = "tag without '='";
 			return -1;
 		}
 		i++;
 		t->rawoff = i;
-		while (i < len && IS_FWS(p[i]))
+		while (i < len && (ctab[u[i]] & C_FWS))
 			i++;
 		start = i;
-		for (; i < len && p[i] != ';'; i++) {
-			unsigned char	c = (unsigned char)p[i];
-
-			/* tval is %x21-3A / %x3C-7E, separated by FWS */
-			if ((c < 0x21 && !IS_FWS(c)) || c > 0x7e) {
-				*why = c == 0 ? "NUL byte in tag list" :
-				    "invalid character in tag value";
-				return -1;
-			}
+		/* tval is %x21-3A / %x3C-7E, separated by FWS */
+		while (i < len && (ctab[u[i]] & (C_TVAL | C_FWS)))
+			i++;
+		if (i < len && u[i] != ';') {
+			*why = u[i] == 0 ? "NUL byte in tag list" :
+			    "invalid character in tag value";
+			return -1;
 		}
 		t->rawend = i;
 		j = i;
-		while (j > start && IS_FWS(p[j - 1]))
+		while (j > start && (ctab[u[j - 1]] & C_FWS))
 			j--;
 		t->val = p + start;
 		t->vallen = j - start;
 		/* Section 3.2: a duplicate tag name makes the list invalid. */
-		for (k = 0; k < tl->ntags; k++) {
-			if (tl->tags[k].namelen == t->namelen &&
-			    memcmp(tl->tags[k].name, t->name,
-			    t->namelen) == 0) {
-				*why = "duplicate tag";
-				return -1;
+		if (seen & 1u << (t->name[0] & 31)) {
+			for (k = 0; k < tl->ntags; k++) {
+				if (tl->tags[k].namelen == t->namelen &&
+				    memcmp(tl->tags[k].name, t->name,
+				    t->namelen) == 0) {
+					*why = "duplicate tag";
+					return -1;
+				}
 			}
 		}
+		seen |= 1u << (t->name[0] & 31);
 		tl->ntags++;
 		if (i < len)
 			i++;	/* the ';' */
