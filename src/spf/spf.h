@@ -232,6 +232,9 @@ unsigned long	 spf_zone_queries(const struct spf_zone *z);
  */
 int	spf_zone_load(struct spf_zone *z, const char *path, char *err,
 	    size_t errlen);
+/* The same over len bytes of text; name is used in messages. */
+int	spf_zone_parse(struct spf_zone *z, const char *text, size_t len,
+	    const char *name, char *err, size_t errlen);
 
 /*
  * Conformance suites in the openspf YAML format. spf_suite_load parses

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -546,11 +547,47 @@ record(struct spf_zone *z, struct zf *zf, struct tok *t, int nt,
 	return 0;
 }
 
+static int	load_stream(struct spf_zone *z, FILE *f, const char *path,
+		    char *err, size_t errlen);
+
 int
 spf_zone_load(struct spf_zone *z, const char *path, char *err,
     size_t errlen)
 {
-	FILE		*f;
+	FILE	*f;
+	int	 rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = load_stream(z, f, path, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int
+spf_zone_parse(struct spf_zone *z, const char *text, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	FILE	*f;
+	int	 rc;
+
+	if (len == 0)
+		return 0;
+	if ((f = fmemopen((void *)(uintptr_t)text, len, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	rc = load_stream(z, f, name, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+static int
+load_stream(struct spf_zone *z, FILE *f, const char *path, char *err,
+    size_t errlen)
+{
 	struct zf	 zf;
 	char		*line = NULL, *store = NULL;
 	size_t		 cap = 0, used = 0, total = 0;
@@ -565,10 +602,6 @@ spf_zone_load(struct spf_zone *z, const char *path, char *err,
 	zf.path = path;
 	zf.err = err;
 	zf.errlen = errlen;
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	store = xmalloc(SPF_ZONEFILE_LINE_MAX);
 	while ((n = getline(&line, &cap, f)) != -1) {
 		zf.line++;
@@ -638,7 +671,6 @@ out:
 	(void)v;
 	free(line);
 	free(store);
-	fclose(f);
 	return rc;
 }
 
