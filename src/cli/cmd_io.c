@@ -1219,10 +1219,10 @@ cmd_export(struct cli *c, int argc, char **argv)
 		    big == 1 ? "y" : "ies", EXPORT_BIND_EXPAND);
 	if (fmt == LIST_FMT_IP4SET &&
 	    (conflicts = ip4set_conflicts(all.v, all.n)) > 0)
-		fprintf(stderr, "fairlist: export: %zu nested entr%s answer "
+		fprintf(stderr, "fairlist: export: %zu nested entr%s "
 		    "differently in rbldnsd ip4set (octet granularity); use "
 		    "--format ip4trie for exact answers\n", conflicts,
-		    conflicts == 1 ? "y" : "ies");
+		    conflicts == 1 ? "y answers" : "ies answer");
 	rc = 0;
 out:
 	if (o != NULL && o != stdout) {

@@ -129,7 +129,7 @@ for f in ip4trie ip6trie bind ip4set; do
 done
 check "ip4set export warns about IPv6" "$(grep -c '^fairlist: export: 5 IPv6 entries' "$T/err")" "1"
 check "ip4set export warns about nested octet conflicts" \
-    "$(grep -c 'answer differently in rbldnsd ip4set' "$T/err")" "1"
+    "$(grep -c 'differently in rbldnsd ip4set' "$T/err")" "1"
 DB=$T/b.db
 run import --format ip4trie "$T/out1.ip4trie"
 check "round trip: ip4trie import" "$RC" "0"
@@ -184,7 +184,7 @@ run import "$T/clean.ip4set"
 check "clean import" "$RC" "0"
 run export --format ip4set -o "$T/clean-out.ip4set"
 check "clean ip4set export has no conflict warning" \
-    "$(grep -c 'answer differently' "$T/err")" "0"
+    "$(grep -c 'differently in rbldnsd' "$T/err")" "0"
 run export --format ip4trie -o "$T/clean-out.ip4trie"
 
 # Only entries of at most 256 addresses, for the BIND comparison.
@@ -231,16 +231,20 @@ for v in sorted(s):
     print(ipaddress.ip_address(v))
 PY
 echo "     ($(wc -l < "$T/sample") sample addresses)"
+SAMPLE=$T/sample
 
 # answers PORT ZONE: "addr A-records|NX" per sample address, over UDP.
 answers() {
-	python3 - "$1" "$2" "$T/sample" <<'PY'
-import socket, struct, sys
+	python3 - "$1" "$2" "$SAMPLE" <<'PY'
+import ipaddress, socket, struct, sys
 port, zone = int(sys.argv[1]), sys.argv[2]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(1)
 for i, ip in enumerate(open(sys.argv[3]).read().split()):
-    name = ".".join(reversed(ip.split("."))) + "." + zone
+    if ":" in ip:
+        name = ipaddress.ip_address(ip).reverse_pointer[:-len("ip6.arpa")] + zone
+    else:
+        name = ".".join(reversed(ip.split("."))) + "." + zone
     q = struct.pack(">HHHHHH", i & 0xffff, 0x0100, 1, 0, 0, 0)
     q += b"".join(bytes([len(l)]) + l.encode() for l in name.split("."))
     q += b"\0" + struct.pack(">HH", 1, 1)
@@ -308,7 +312,7 @@ ls = j["listings"]
 best = ls[0] if ls else None
 print(sys.argv[1], "NX" if best is None or best["exclude"] else
     best.get("code") or "127.0.0.2")' "$ip"
-		done < "$T/sample"
+		done < "$SAMPLE"
 		return
 	fi
 	port=$(free_port)
@@ -338,6 +342,33 @@ check "rbldnsd ip4trie (clean) answers like fairlist" \
     "$(diff "$T/ours-c" "$T/rbl-c-trie" | head -5)" ""
 check "rbldnsd ip4set answers like fairlist" \
     "$(diff "$T/ours-c" "$T/rbl-c-set" | head -5)" ""
+
+# IPv6: rbldnsd ip6trie on our ip6trie export.
+cat > "$T/sample6" <<'EOF2'
+2001:db8::
+2001:db8::1
+2001:db8::bead
+2001:db8::beae
+2001:db8:ffff:ffff:ffff:ffff:ffff:ffff
+2001:db9::
+2001:db7:ffff:ffff:ffff:ffff:ffff:ffff
+2001:db8:1::
+2001:db8:1:ffff::1
+2001:db8:2::
+2001:21ab:def7:4242::
+2001:21ab:def7:4242:ffff:ffff:ffff:ffff
+2001:21ab:def7:4243::
+::1
+::2
+EOF2
+SAMPLE=$T/sample6
+our_answers "$T/a.db" bl.fairlist.test > "$T/ours-a6"
+rbldnsd_answers ip6trie "$T/out1.ip6trie" bl.fairlist.test > "$T/rbl-a6"
+check "rbldnsd ip6trie answers like fairlist" \
+    "$(diff "$T/ours-a6" "$T/rbl-a6" | head -5)" ""
+check "IPv6 sample has listed addresses" \
+    "$(grep -vc ' NX$' "$T/ours-a6")" "10"
+SAMPLE=$T/sample
 
 # knotd loads the BIND export and answers like fairlist.
 if command -v knotd >/dev/null; then
