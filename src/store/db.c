@@ -42,6 +42,7 @@
 #define STORE_BULK_CACHE	"-262144"	/* KiB, during store_begin */
 #define STORE_APPEND_CACHE	"-16384"	/* KiB, batch without index */
 #define STORE_REINDEX_MIN	20000	/* bulk adds before dropping the index */
+#define STORE_KEYSET_INIT	(1 << 20)	/* slots (power of two) */
 #define STORE_PAGE_SIZE		"16384"	/* bytes; only for a new file */
 #define STORE_SCAN_ZONES_MAX	4	/* zones scanned one by one */
 
@@ -1091,8 +1092,13 @@ bulk_drop_index(struct store *s)
 
 	if ((st = stmt(s, ST_OPEN_KEYS)) == NULL)
 		return -1;
+	/*
+	 * A batch that got here is likely large: start big enough for most
+	 * imports (1M slots, 32 MiB, touched only as used) rather than
+	 * rehash the set several times on the way.
+	 */
 	ks = xcalloc(1, sizeof(*ks));
-	ks->cap = 1 << 16;
+	ks->cap = STORE_KEYSET_INIT;
 	ks->v = xcalloc(ks->cap, sizeof(*ks->v));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		lo = sqlite3_column_blob(st, 2);
