@@ -218,6 +218,8 @@ hexval(int c)
 static void
 trim_trailing(struct sbuf *b)
 {
+	if (b->s == NULL)
+		sbuf_adds(b, "");	/* nothing added yet */
 	while (b->len > 0 && (b->s[b->len - 1] == ' ' ||
 	    b->s[b->len - 1] == '\t'))
 		b->len--;
