@@ -25,6 +25,11 @@
  * DNS_EDNS_MAX; if it does not fit, the answer goes out empty with TC set
  * so the client retries over TCP (RFC 2181 section 9, RFC 7766).
  *
+ * Malformed queries get FORMERR with the id, and the question only if it
+ * parsed; other opcodes get NOTIMP with the header alone. Neither carries
+ * an OPT: the query's OPT may be the malformed part. Responses and runts
+ * get nothing (return 0), so two servers cannot ping-pong errors.
+ *
  * Peer bytes are never logged here; the caller counts and logs results.
  */
 #include <string.h>
