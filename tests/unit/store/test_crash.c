@@ -138,6 +138,17 @@ test_kill_mid_bulk(void **state)
 	if (n != BATCH)
 		fail_msg("zone.open after kill: got %lld, want %d",
 		    (long long)n, BATCH);
+	/*
+	 * The second batch had dropped listing_active (a batch as large as
+	 * the store does); the kill rolled that back too.
+	 */
+	n = sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = "
+	    "'index' AND name = 'listing_active'");
+	if (n != 1)
+		fail_msg("listing_active after kill: got %lld, want 1",
+		    (long long)n);
+	if (add_v4(s, 0x0a000001u) != -1)
+		fail_msg("duplicate after kill: got success, want refusal");
 	/* And it takes new writes. */
 	if (add_v4(s, 0x0b000001u) <= 0)
 		fail_msg("add after kill: %s", store_errmsg(s));
