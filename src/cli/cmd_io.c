@@ -35,9 +35,9 @@
 #include "cli.h"
 
 #define IMPORT_READ_CHUNK	(1024 * 1024)	/* bytes per read */
-#define IMPORT_PROGRESS_MIN	(1024 * 1024)	/* file size for a progress bar */
+#define IMPORT_PROGRESS_MIN	(1024 * 1024)	/* bytes for a progress bar */
 #define IMPORT_PROGRESS_LINES	65536		/* lines between updates */
-#define EXPORT_BIND_EXPAND	256	/* addresses a BIND entry may expand to */
+#define EXPORT_BIND_EXPAND	256	/* most names one BIND entry gives */
 #define EXPORT_TXT_MAX		1024	/* bytes of an expanded TXT (dnsbl.h) */
 
 /* One entry of an import, or one listing of an export. */
@@ -165,7 +165,8 @@ sset_intern(struct sset *s, const char *str)
 			if (s->slot[i] == NULL)
 				continue;
 			for (c = s->slot[i]; *c != '\0'; c++)
-				hh = (hh ^ (unsigned char)*c) * 0x100000001b3ULL;
+				hh = (hh ^ (unsigned char)*c) *
+				    0x100000001b3ULL;
 			j = hh & (ncap - 1);
 			while (ns[j] != NULL)
 				j = (j + 1) & (ncap - 1);

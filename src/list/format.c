@@ -219,7 +219,7 @@ parse_ip4set(struct rd *r, struct list_entry *out, const char **msg)
 			return -1;
 		}
 		if (bbits == 8 && bits > 8) {
-			/* "127.0.0.1-255": the number replaces the last octet. */
+			/* "127.0.0.1-255": the number is the last octet. */
 			b = (b >> (bits - 8)) | (a & mask4(bits - 8));
 			bbits = bits;
 		} else if (bbits != bits) {

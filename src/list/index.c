@@ -498,7 +498,7 @@ index_builder_add(struct index_builder *b, int zone,
 			b->have_last = 1;
 		}
 	}
-	/* Host bits are cleared so that a sloppy caller cannot corrupt order. */
+	/* Clear host bits: a sloppy caller must not break the order. */
 	memcpy(a, p->a, ADDR_LEN);
 	addr_mask(a, p->plen);
 	if (p->plen == 128 && addr_is_v4(a, &v4)) {

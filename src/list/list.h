@@ -130,7 +130,7 @@ struct list_entry {
 	int			 exclude;
 	uint32_t		 code;		/* 0 = default */
 	const char		*txt;		/* NULL = default */
-	int64_t			 expires_at;	/* "#@expires" in force, 0 = none */
+	int64_t			 expires_at;	/* "#@expires", 0 = none */
 };
 
 enum list_format {

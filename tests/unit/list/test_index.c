@@ -120,7 +120,8 @@ test_match_table(void **state)
 		{ "10.0.7.1", NULL }, { "10.1.0.0", "10.0.0.0/8" } } },
 	    { "expired /32 inside live /24", { { "10.0.0.0/24", 0, NULL, 0 },
 		{ "10.0.0.5", 0, NULL, 500 } },
-	      { { "10.0.0.5", "10.0.0.0/24" }, { "10.0.0.6", "10.0.0.0/24" } } },
+	      { { "10.0.0.5", "10.0.0.0/24" },
+		{ "10.0.0.6", "10.0.0.0/24" } } },
 	    { "expired CIDR falls back", { { "10.0.0.0/16", 0, NULL, 0 },
 		{ "10.0.0.0/24", 0, NULL, NOW }, { "10.0.1.0/24", 0, NULL,
 		NOW + 1 }, { "10.0.2.0/24", 0, NULL, 1 } },
@@ -132,7 +133,8 @@ test_match_table(void **state)
 	    { "ipv4 /0", { { "0.0.0.0/0", 0, NULL, 0 } },
 	      { { "1.2.3.4", "0.0.0.0/0" }, { "255.255.255.255", "0.0.0.0/0" },
 		{ "2001:db8::1", NULL } } },
-	    { "ipv6 /0", { { "::/0", 0, NULL, 0 }, { "10.0.0.0/8", 1, NULL, 0 } },
+	    { "ipv6 /0", { { "::/0", 0, NULL, 0 },
+		{ "10.0.0.0/8", 1, NULL, 0 } },
 	      { { "1.2.3.4", "::/0" }, { "2001:db8::1", "::/0" },
 		{ "10.1.1.1", NULL } } },
 	    { "duplicate: later add wins", { { "10.0.0.1", 0, NULL, 0 },
@@ -232,7 +234,8 @@ test_any_within(void **state)
 		const char	*p;
 		int		 want;
 	} t[] = {
-		{ "127.0.0.0/24", 1 }, { "127.0.0.0/8", 1 }, { "127.0.1.0/24", 0 },
+		{ "127.0.0.0/24", 1 }, { "127.0.0.0/8", 1 },
+		{ "127.0.1.0/24", 0 },
 		{ "127.0.0.2", 1 }, { "127.0.0.3", 0 }, { "10.0.5.0/24", 1 },
 		{ "10.0.0.0/8", 1 }, { "10.1.0.0/16", 0 }, { "0.0.0.0/0", 1 },
 		{ "2001:db8::/32", 1 }, { "2001:db8:1:2::/64", 1 },
@@ -301,11 +304,12 @@ test_zones(void **state)
 static void
 test_empty(void **state)
 {
-	struct index		*idx = index_builder_finish(index_builder_new());
+	struct index		*idx;
 	struct addr_prefix	 p = pfx("192.0.2.1");
 	struct index_hit	 h;
 
 	(void)state;
+	idx = index_builder_finish(index_builder_new());
 	assert_int_equal(index_zone_count(idx), 0);
 	assert_int_equal(index_match(idx, 0, p.a, NOW, &h), 0);
 	assert_int_equal(index_lookup(idx, 0, p.a, NOW, &h, 1), 0);
