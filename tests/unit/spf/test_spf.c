@@ -453,6 +453,81 @@ test_bad_request(void **state)
 	assert_null(spf_new(&req, err, sizeof(err)));
 }
 
+/*
+ * Many evaluations in flight at once, each answered one query at a time
+ * in round-robin order (as an event loop would): every one must end as
+ * it does alone.
+ */
+static void
+test_interleaved(void **state)
+{
+	static const char *const zl[] = {
+	    "x.example TXT v=spf1 ip4:192.0.2.0/26 mx include:i.x.example "
+	    "ptr:x.example exists:%{ir}.e.x.example -all exp=e.x.example",
+	    "e.x.example TXT %{i} via %{p}",
+	    "x.example MX 10 mx.x.example", "mx.x.example A 192.0.2.70",
+	    "i.x.example TXT v=spf1 ip4:192.0.2.80 ~all",
+	    "90.2.0.192.in-addr.arpa PTR h.x.example",
+	    "h.x.example A 192.0.2.90",
+	    "100.2.0.192.e.x.example A 127.0.0.2", NULL };
+	enum { N = 1000 };
+	static const char *const ips[] = { "192.0.2.65", "192.0.2.70",
+	    "192.0.2.80", "192.0.2.90", "192.0.2.100", "192.0.2.200",
+	    "2001:db8::1" };
+	struct spf_zone		*z = zone(zl);
+	struct spf		*s[N];
+	struct spf_request	 req;
+	struct spf_answer	 a;
+	struct out		 want[7];
+	char			 err[64];
+	int			 i, live = N, done[N];
+
+	(void)state;
+	for (i = 0; i < 7; i++)
+		eval_zone(z, ips[i], "a@x.example", NULL, SPF_ID_MAILFROM,
+		    &want[i]);
+	memset(&req, 0, sizeof(req));
+	req.mail_from = "a@x.example";
+	req.default_exp = "DEFAULT";
+	req.receiver = "rcv.example";
+	req.now = 1700000000;
+	for (i = 0; i < N; i++) {
+		req.ip = ips[i % 7];
+		s[i] = spf_new(&req, err, sizeof(err));
+		assert_non_null(s[i]);
+		done[i] = 0;
+	}
+	while (live > 0) {
+		for (i = 0; i < N; i++) {
+			if (done[i])
+				continue;
+			if (spf_step(s[i]) == SPF_STEP_DONE) {
+				assert_int_equal(spf_result(s[i]),
+				    want[i % 7].r);
+				assert_string_equal(spf_explanation(s[i]) ?
+				    spf_explanation(s[i]) : "",
+				    want[i % 7].exp);
+				spf_free(s[i]);
+				done[i] = 1;
+				live--;
+				continue;
+			}
+			spf_zone_lookup(z, spf_query_name(s[i]),
+			    spf_query_type(s[i]), &a);
+			spf_answer(s[i], &a);
+		}
+	}
+	assert_int_equal(want[0].r, SPF_FAIL);
+	assert_string_equal(want[0].exp, "192.0.2.65 via unknown");
+	assert_int_equal(want[1].r, SPF_PASS);
+	assert_int_equal(want[2].r, SPF_PASS);	/* via the include */
+	assert_int_equal(want[3].r, SPF_PASS);
+	assert_int_equal(want[4].r, SPF_PASS);
+	assert_string_equal(want[6].exp, "2.0.0.1.0.D.B.8.0.0.0.0.0.0.0.0."
+	    "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1 via unknown");
+	spf_zone_free(z);
+}
+
 int
 main(void)
 {
@@ -462,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_big_records),
 		cmocka_unit_test(test_helo_and_headers),
 		cmocka_unit_test(test_bad_request),
+		cmocka_unit_test(test_interleaved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
