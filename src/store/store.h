@@ -155,7 +155,10 @@ int64_t	store_next_expiry(struct store *s, int64_t now);
  * A store_add refused for bad input or a duplicate leaves the batch
  * intact (the caller may go on); after any other error, roll back. Zone
  * serials are bumped once per zone at commit. A failed store_commit has
- * rolled the batch back.
+ * rolled the batch back. A batch that grows past 20000 adds and half the
+ * store runs without the unique index (an in-memory key set checks
+ * duplicates, about 32 bytes per listing) and store_commit rebuilds it:
+ * store_foreach_covering is slow on this connection until then.
  */
 int	store_begin(struct store *s);
 int	store_commit(struct store *s);
