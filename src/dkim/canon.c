@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #ifdef __SSE2__
@@ -260,10 +261,12 @@ scan_tail(const uint8_t *p, size_t i, size_t n)
 /*
  * 64 bytes a step. A CRLF between two content bytes (> 0x20) changes
  * nothing in the line state, so it does not stop the scan: clean text is
- * one span, hashed in one update. Bytes before p count as "<= 0x20", the
- * cautious answer. p[i + 64] and p[i + 65] are read, so the loop stops
- * 66 bytes short of the end and the scalar tail (which stops at every
- * control byte) does the rest.
+ * one span, hashed in one update. cc marks such CRs; the LF after one is
+ * clean too, also when it starts the next block (carry). Bytes before p
+ * count as "<= 0x20", the cautious answer. The next block's masks are
+ * computed one step ahead, so the loop stops 128 bytes short of the end
+ * and the scalar tail (which stops at every control byte) does the rest;
+ * it starts after the LF of a clean CRLF that straddles the handoff.
  */
 #define MASK64(a, b, op, x) ((uint64_t)(uint32_t)_mm256_movemask_epi8( \
 	op(a, x)) | (uint64_t)(uint32_t)_mm256_movemask_epi8(op(b, x)) << 32)
@@ -279,37 +282,88 @@ scan_avx2(const uint8_t *p, size_t n)
 {
 	const __m256i	sp = _mm256_set1_epi8(' '), cr = _mm256_set1_epi8('\r');
 	const __m256i	lf = _mm256_set1_epi8('\n');
-	uint64_t	le, s, c, l, le_n1, le_n2, l_n1, le_p1, le_p2, c_p1;
-	uint64_t	m, prev_le = 3, prev_c = 0;
+	__m256i		a, b;
+	uint64_t	le, s, c, l, le2, l2, cc, m, ple = ~0ULL, pcc = 0;
 	size_t		i = 0;
 
-	while (i + 66 <= n) {
-		__m256i	a = _mm256_loadu_si256((const __m256i *)(const void *)
-		    (p + i));
-		__m256i	b = _mm256_loadu_si256((const __m256i *)(const void *)
-		    (p + i + 32));
-
-		le = MASK64(a, b, le_eq, sp);
-		s = MASK64(a, b, _mm256_cmpeq_epi8, sp);
-		c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
-		l = MASK64(a, b, _mm256_cmpeq_epi8, lf);
-		le_n1 = le >> 1 | (uint64_t)(p[i + 64] <= 0x20) << 63;
-		le_n2 = le >> 2 | (uint64_t)(p[i + 64] <= 0x20) << 62 |
-		    (uint64_t)(p[i + 65] <= 0x20) << 63;
-		l_n1 = l >> 1 | (uint64_t)(p[i + 64] == '\n') << 63;
-		le_p1 = le << 1 | (prev_le >> 1 & 1);
-		le_p2 = le << 2 | prev_le;
-		c_p1 = c << 1 | prev_c;
-		/* CR LF with content on both sides: nothing to do. */
-		m = (le & ~s & ~(c & l_n1 & ~le_p1 & ~le_n2) &
-		    ~(l & c_p1 & ~le_p2 & ~le_n1)) | (s & le_n1);
+	if (n < 128)
+		return scan_tail(p, 0, n);
+	a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	le = MASK64(a, b, le_eq, sp);
+	s = MASK64(a, b, _mm256_cmpeq_epi8, sp);
+	c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
+	l = MASK64(a, b, _mm256_cmpeq_epi8, lf);
+	while (i + 128 <= n) {
+		a = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 64));
+		b = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 96));
+		le2 = MASK64(a, b, le_eq, sp);
+		l2 = MASK64(a, b, _mm256_cmpeq_epi8, lf);
+		cc = c & (l >> 1 | l2 << 63) & ~(le << 1 | ple >> 63) &
+		    ~(le >> 2 | le2 << 62);
+		m = (le & ~s & ~(cc | cc << 1 | pcc >> 63)) |
+		    (s & (le >> 1 | le2 << 63));
 		if (m != 0)
 			return i + (size_t)__builtin_ctzll(m);
-		prev_le = le >> 62;
-		prev_c = c >> 63;
+		ple = le;
+		pcc = cc;
+		le = le2;
+		l = l2;
+		s = MASK64(a, b, _mm256_cmpeq_epi8, sp);
+		c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
 		i += 64;
 	}
-	return scan_tail(p, i, n);
+	return scan_tail(p, i + (pcc >> 63), n);
+}
+
+/* The AVX-512BW form: the compares give 64-bit masks directly. */
+__attribute__((target("avx512bw"))) static size_t
+scan_avx512(const uint8_t *p, size_t n)
+{
+	const __m512i	sp = _mm512_set1_epi8(' '), cr = _mm512_set1_epi8('\r');
+	const __m512i	lf = _mm512_set1_epi8('\n');
+	__m512i		v;
+	uint64_t	le, s, c, l, le2, l2, cc, m, ple = ~0ULL, pcc = 0;
+	size_t		i = 0;
+
+	if (n < 128)
+		return scan_tail(p, 0, n);
+	v = _mm512_loadu_si512((const void *)p);
+	le = _mm512_cmple_epu8_mask(v, sp);
+	s = _mm512_cmpeq_epi8_mask(v, sp);
+	c = _mm512_cmpeq_epi8_mask(v, cr);
+	l = _mm512_cmpeq_epi8_mask(v, lf);
+	while (i + 128 <= n) {
+		v = _mm512_loadu_si512((const void *)(p + i + 64));
+		le2 = _mm512_cmple_epu8_mask(v, sp);
+		l2 = _mm512_cmpeq_epi8_mask(v, lf);
+		cc = c & (l >> 1 | l2 << 63) & ~(le << 1 | ple >> 63) &
+		    ~(le >> 2 | le2 << 62);
+		m = (le & ~s & ~(cc | cc << 1 | pcc >> 63)) |
+		    (s & (le >> 1 | le2 << 63));
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+		ple = le;
+		pcc = cc;
+		le = le2;
+		l = l2;
+		s = _mm512_cmpeq_epi8_mask(v, sp);
+		c = _mm512_cmpeq_epi8_mask(v, cr);
+		i += 64;
+	}
+	return scan_tail(p, i + (pcc >> 63), n);
+}
+
+/* Scalar end of the simple scans: the first CR or LF from i. */
+static size_t
+simple_tail(const uint8_t *p, size_t i, size_t n)
+{
+	for (; i < n; i++)
+		if (p[i] == '\r' || p[i] == '\n')
+			return i;
+	return n;
 }
 
 /*
@@ -320,46 +374,66 @@ __attribute__((target("avx2"))) static size_t
 scan_simple_avx2(const uint8_t *p, size_t n)
 {
 	const __m256i	cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
-	uint64_t	c, l, x, x_n1, x_n2, l_n1, l_p1, l_p2, c_p1, m;
-	uint64_t	prev_l = 3, prev_c = 0;
+	__m256i		a, b;
+	uint64_t	c, l, c2, l2, cc, m, pl = ~0ULL, pcc = 0;
 	size_t		i = 0;
 
-	while (i + 66 <= n) {
-		__m256i	a = _mm256_loadu_si256((const __m256i *)(const void *)
-		    (p + i));
-		__m256i	b = _mm256_loadu_si256((const __m256i *)(const void *)
-		    (p + i + 32));
-
-		c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
-		l = MASK64(a, b, _mm256_cmpeq_epi8, lf);
-		x = c | l;
-		if (x == 0) {
-			prev_l = 0;
-			prev_c = 0;
-			i += 64;
-			continue;
-		}
-		x_n1 = x >> 1 | (uint64_t)(p[i + 64] == '\r' ||
-		    p[i + 64] == '\n') << 63;
-		x_n2 = x >> 2 | (uint64_t)(p[i + 64] == '\r' ||
-		    p[i + 64] == '\n') << 62 | (uint64_t)(p[i + 65] == '\r' ||
-		    p[i + 65] == '\n') << 63;
-		l_n1 = l >> 1 | (uint64_t)(p[i + 64] == '\n') << 63;
-		l_p1 = l << 1 | (prev_l >> 1 & 1);
-		l_p2 = l << 2 | prev_l;
-		c_p1 = c << 1 | prev_c;
-		m = x & ~(c & l_n1 & ~l_p1 & ~x_n2) &
-		    ~(l & c_p1 & ~l_p2 & ~x_n1);
+	if (n < 128)
+		return simple_tail(p, 0, n);
+	a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
+	l = MASK64(a, b, _mm256_cmpeq_epi8, lf);
+	while (i + 128 <= n) {
+		a = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 64));
+		b = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 96));
+		c2 = MASK64(a, b, _mm256_cmpeq_epi8, cr);
+		l2 = MASK64(a, b, _mm256_cmpeq_epi8, lf);
+		cc = c & (l >> 1 | l2 << 63) & ~(l << 1 | pl >> 63) &
+		    ~((c | l) >> 2 | (c2 | l2) << 62);
+		m = (c | l) & ~(cc | cc << 1 | pcc >> 63);
 		if (m != 0)
 			return i + (size_t)__builtin_ctzll(m);
-		prev_l = l >> 62;
-		prev_c = c >> 63;
+		pl = l;
+		pcc = cc;
+		c = c2;
+		l = l2;
 		i += 64;
 	}
-	for (; i < n; i++)
-		if (p[i] == '\r' || p[i] == '\n')
-			return i;
-	return n;
+	return simple_tail(p, i + (pcc >> 63), n);
+}
+
+__attribute__((target("avx512bw"))) static size_t
+scan_simple_avx512(const uint8_t *p, size_t n)
+{
+	const __m512i	cr = _mm512_set1_epi8('\r'), lf = _mm512_set1_epi8('\n');
+	__m512i		v;
+	uint64_t	c, l, c2, l2, cc, m, pl = ~0ULL, pcc = 0;
+	size_t		i = 0;
+
+	if (n < 128)
+		return simple_tail(p, 0, n);
+	v = _mm512_loadu_si512((const void *)p);
+	c = _mm512_cmpeq_epi8_mask(v, cr);
+	l = _mm512_cmpeq_epi8_mask(v, lf);
+	while (i + 128 <= n) {
+		v = _mm512_loadu_si512((const void *)(p + i + 64));
+		c2 = _mm512_cmpeq_epi8_mask(v, cr);
+		l2 = _mm512_cmpeq_epi8_mask(v, lf);
+		cc = c & (l >> 1 | l2 << 63) & ~(l << 1 | pl >> 63) &
+		    ~((c | l) >> 2 | (c2 | l2) << 62);
+		m = (c | l) & ~(cc | cc << 1 | pcc >> 63);
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+		pl = l;
+		pcc = cc;
+		c = c2;
+		l = l2;
+		i += 64;
+	}
+	return simple_tail(p, i + (pcc >> 63), n);
 }
 #endif
 
@@ -420,6 +494,25 @@ scan_pick(void)
 	if (__builtin_cpu_supports("avx2")) {
 		relaxed_scan = scan_avx2;
 		simple_scan = scan_simple_avx2;
+	}
+	if (__builtin_cpu_supports("avx512bw")) {
+		relaxed_scan = scan_avx512;
+		simple_scan = scan_simple_avx512;
+	}
+	/* Tests and benchmarks can pin a variant. */
+	if (getenv("FAIRLIST_DKIM_SIMD") != NULL) {
+		const char	*e = getenv("FAIRLIST_DKIM_SIMD");
+
+		if (strcmp(e, "avx2") == 0) {
+			relaxed_scan = scan_avx2;
+			simple_scan = scan_simple_avx2;
+		} else if (strcmp(e, "sse2") == 0) {
+			relaxed_scan = scan_sse2;
+			simple_scan = scan_simple_plain;
+		} else if (strcmp(e, "none") == 0) {
+			relaxed_scan = scan_plain;
+			simple_scan = scan_simple_plain;
+		}
 	}
 #endif
 }

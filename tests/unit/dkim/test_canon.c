@@ -356,6 +356,39 @@ test_body_random(void **state)
 		}
 	}
 	sbuf_free(&want);
+	/*
+	 * Clean lines of every length, so that CRLFs fall on every offset
+	 * around the 64-byte steps and the scalar handoff.
+	 */
+	for (len = 1; len < 140; len++) {
+		struct sbuf	m;
+
+		sbuf_init(&m);
+		for (i = 0; i < 400; i++) {
+			sbuf_addc(&m, i % len == len - 1 ? '\r' : 'x');
+			if (i % len == len - 1)
+				sbuf_addc(&m, '\n');
+		}
+		for (c = 0; c < 2; c++) {
+			ref_body((enum dkim_canon)c, (const uint8_t *)m.s,
+			    m.len, &want);
+			sha256(want.s, want.len, exp);
+			for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]);
+			    k++) {
+				body_digest((enum dkim_canon)c, m.s, m.len,
+				    chunks[k], got, &total);
+				if (memcmp(got, exp, 32) != 0 ||
+				    total != want.len)
+					fail_msg("lines of %zu, canon %d, chunk "
+					    "%zu: got %llu bytes, want %zu", len,
+					    c, chunks[k],
+					    (unsigned long long)total,
+					    want.len);
+			}
+		}
+		sbuf_free(&m);
+	}
+	sbuf_free(&want);
 }
 
 int
