@@ -134,6 +134,8 @@ answered(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		st = DNS_RES_NODATA;
 		break;
 	case ARES_ENOTFOUND:
+	case ARES_EBADNAME:
+		/* A name that cannot be encoded cannot exist either. */
 		st = DNS_RES_NXDOMAIN;
 		break;
 	default:

@@ -135,6 +135,13 @@ check ::ffff:192.0.2.10 a@example.test pass
 check 2001:db8::7 a@six.example.test softfail
 check 192.0.2.1 a@soft.example.test softfail
 
+# The HELO identity alone (RFC 7208 section 2.3).
+out=$("$FAIRLIST" spf check --ip 192.0.2.11 --mail-from a@nospf.example.test \
+    --helo example.test --identity helo --dns-server "127.0.0.1:$port")
+printf '%s\n' "$out" | grep -qx 'result: pass' || { echo "$out"; fail "helo identity"; }
+printf '%s\n' "$out" | grep -q 'spf=pass smtp.helo=example.test' || { echo "$out"; fail "helo A-R"; }
+echo "ok helo identity"
+
 # A name outside knot's zones is REFUSED: temperror through c-ares only.
 out=$("$FAIRLIST" spf check --ip 192.0.2.1 --mail-from a@out.example.test \
     --dns-server "127.0.0.1:$port" --timeout 1000 --json) || fail "json exit"
