@@ -110,7 +110,8 @@ fl add 192.0.2.1 --zone big.test --reason "$long" --evidence "trap" \
 fl add 10.0.0.0/8 --zone other.example --reason "ten" --evidence "x" \
     >/dev/null || exit 1
 
-fl serve >"$tmp/serve.log" 2>&1 &
+# Not through fl(): $! must be the daemon itself, not a subshell.
+"$FAIRLIST" --db "$db" --config "$conf" serve >"$tmp/serve.log" 2>&1 &
 pid=$!
 # Wait until it answers (the test point is always there).
 for _ in $(seq 50); do
