@@ -26,8 +26,6 @@
 #include "dns/resolver.h"
 #include "spf/spf.h"
 
-#define SPF_CLI_ZONES_MAX	16	/* --dns-zone files */
-
 static void
 usage_spf(FILE *f)
 {

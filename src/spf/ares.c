@@ -18,8 +18,6 @@
 #include "dns/resolver.h"
 #include "spf_int.h"
 
-#define SPF_ANSWER_RR_MAX	256
-
 struct pending {
 	void	(*cb)(void *arg, const struct spf_answer *a);
 	void	*arg;

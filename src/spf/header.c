@@ -13,16 +13,14 @@
 
 #include "spf_int.h"
 
-#define HDR_VALUE_MAX	512	/* bytes of one peer value kept */
-
 /* Append s as a quoted-string. */
 static void
 quoted(struct sbuf *b, const char *s)
 {
 	size_t	i, n = strlen(s);
 
-	if (n > HDR_VALUE_MAX)
-		n = HDR_VALUE_MAX;
+	if (n > SPF_HDR_VALUE_MAX)
+		n = SPF_HDR_VALUE_MAX;
 	sbuf_addc(b, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char	c = (unsigned char)s[i];
@@ -44,8 +42,8 @@ commented(struct sbuf *b, const char *s)
 {
 	size_t	i, n = strlen(s);
 
-	if (n > HDR_VALUE_MAX)
-		n = HDR_VALUE_MAX;
+	if (n > SPF_HDR_VALUE_MAX)
+		n = SPF_HDR_VALUE_MAX;
 	for (i = 0; i < n; i++) {
 		unsigned char	c = (unsigned char)s[i];
 
@@ -65,7 +63,7 @@ plain_ok(const char *s, int allow_at)
 {
 	size_t	i, n = strlen(s);
 
-	if (n == 0 || n > HDR_VALUE_MAX)
+	if (n == 0 || n > SPF_HDR_VALUE_MAX)
 		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char	c = (unsigned char)s[i];

@@ -15,8 +15,6 @@
 
 #include "spf_int.h"
 
-#define MACRO_PARTS_MAX	128	/* delimiter-separated parts kept */
-
 static int
 is_delim(int c)
 {
@@ -196,8 +194,8 @@ static void
 expand_one(struct out *o, const char *val, int letter, unsigned ndig,
     int rev, const char *delims, size_t nd)
 {
-	const char	*ps[MACRO_PARTS_MAX];
-	size_t		 pl[MACRO_PARTS_MAX];
+	const char	*ps[SPF_MACRO_PARTS_MAX];
+	size_t		 pl[SPF_MACRO_PARTS_MAX];
 	size_t		 np = 0, vlen = strlen(val), i, start, first, k;
 	int		 escape = letter >= 'A' && letter <= 'Z';
 
@@ -221,7 +219,7 @@ expand_one(struct out *o, const char *val, int letter, unsigned ndig,
 	start = 0;
 	for (i = 0; i <= vlen; i++) {
 		if (i == vlen || memchr(delims, val[i], nd) != NULL) {
-			if (np == MACRO_PARTS_MAX) {
+			if (np == SPF_MACRO_PARTS_MAX) {
 				/* Keep the rightmost parts: drop the oldest. */
 				memmove(ps, ps + 1, sizeof(ps[0]) * (np - 1));
 				memmove(pl, pl + 1, sizeof(pl[0]) * (np - 1));

@@ -43,6 +43,13 @@
 #define SPF_MEM_MAX		(1024 * 1024)	/* arena bytes per check */
 #define SPF_NAME_MAX		253	/* RFC 7208 section 7.3 truncation */
 #define SPF_MAILFROM_MAX	1024	/* longest sender accepted */
+#define SPF_MACRO_PARTS_MAX	128	/* delimiter-separated parts kept */
+#define SPF_HDR_VALUE_MAX	512	/* bytes of one peer value in a header */
+#define SPF_ANSWER_RR_MAX	256	/* records taken from one c-ares answer */
+#define SPF_ZONE_CNAME_MAX	8	/* CNAMEs followed by the memory zone */
+#define SPF_ZONE_RR_MAX		4096	/* records in one memory-zone answer */
+#define SPF_SUITE_SPF_MAX	64	/* SPF entries of one suite name */
+#define SPF_CLI_ZONES_MAX	16	/* --dns-zone files of spf check */
 
 enum spf_result {
 	SPF_NONE,
@@ -223,6 +230,7 @@ unsigned long	 spf_zone_queries(const struct spf_zone *z);
 
 #define SPF_ZONEFILE_MAX	(16 * 1024 * 1024)	/* bytes */
 #define SPF_ZONEFILE_LINE_MAX	65536
+#define SPF_ZONEFILE_FIELDS_MAX	64	/* fields of one record */
 
 /*
  * Untrusted input: read a master-format zone file (RFC 1035 section 5.1

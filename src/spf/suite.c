@@ -23,7 +23,6 @@
 #include "spf_int.h"
 
 #define T_CNAME		5
-#define SUITE_SPF_MAX	64	/* SPF entries of one name */
 
 struct stest {
 	const char	*scenario;
@@ -149,7 +148,7 @@ load_zone(struct spf_zone *z, const struct ynode *zd, const char *path,
     char *err, size_t errlen)
 {
 	const struct ynode	*nm, *it, *pair;
-	const struct ynode	*spf[SUITE_SPF_MAX];
+	const struct ynode	*spf[SPF_SUITE_SPF_MAX];
 	size_t			 nspf, i;
 	int			 gen;
 
@@ -184,7 +183,7 @@ load_zone(struct spf_zone *z, const struct ynode *zd, const char *path,
 				if (strcasecmp(pair->key, "TXT") == 0)
 					gen = 0;
 				else if (strcasecmp(pair->key, "SPF") == 0) {
-					if (nspf == SUITE_SPF_MAX)
+					if (nspf == SPF_SUITE_SPF_MAX)
 						return serr(err, errlen, path,
 						    pair, "too many SPF entries");
 					spf[nspf++] = pair;

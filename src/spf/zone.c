@@ -5,7 +5,7 @@
  * Names are case-insensitive and kept without the trailing dot. Each name
  * has an ordered list of entries; a TIMEOUT entry makes every query that
  * found no record before it answer TEMPFAIL (the openspf suite's driver
- * semantics). CNAMEs are followed up to ZONE_CNAME_MAX answers; a loop
+ * semantics). CNAMEs are followed up to SPF_ZONE_CNAME_MAX answers; a loop
  * answers TEMPFAIL. Lookups answer synchronously from memory.
  */
 #include <ctype.h>
@@ -21,10 +21,8 @@
 #include "core/str.h"
 #include "spf_int.h"
 
-#define ZONE_CNAME_MAX	8
 #define T_CNAME		5
 #define T_TIMEOUT	0xffff	/* every type times out from here on */
-#define ZONE_RR_MAX	4096	/* records in one answer */
 
 struct entry {
 	uint16_t	 type;
@@ -222,7 +220,7 @@ spf_zone_has(struct spf_zone *z, const char *name, uint16_t type)
 static void
 push_rr(struct spf_zone *z, size_t *n, const struct entry *e)
 {
-	if (*n >= ZONE_RR_MAX)
+	if (*n >= SPF_ZONE_RR_MAX)
 		return;
 	if (*n == z->rrcap) {
 		z->rrcap = z->rrcap == 0 ? 16 : z->rrcap * 2;
@@ -248,7 +246,7 @@ spf_zone_lookup(struct spf_zone *z, const char *name, uint16_t type,
 	a->rr = NULL;
 	a->nrr = 0;
 	a->status = SPF_DNS_OK;
-	for (hops = 0; hops <= ZONE_CNAME_MAX; hops++) {
+	for (hops = 0; hops <= SPF_ZONE_CNAME_MAX; hops++) {
 		if ((nd = find(z, name, strlen(name))) == NULL) {
 			a->status = hops == 0 ? SPF_DNS_NXDOMAIN : SPF_DNS_OK;
 			if (hops > 0)
@@ -282,7 +280,7 @@ spf_zone_lookup(struct spf_zone *z, const char *name, uint16_t type,
 			break;
 		name = cname->data;
 	}
-	if (hops > ZONE_CNAME_MAX) {
+	if (hops > SPF_ZONE_CNAME_MAX) {
 		a->status = SPF_DNS_TEMPFAIL;	/* CNAME loop */
 		return;
 	}
@@ -317,7 +315,6 @@ spf_zone_resolver(struct spf_zone *z, struct spf_resolver *r)
  * The master-file reader. Tokens: words, "quoted strings" (with \" \\
  * and \DDD), ( ) to continue a record over lines, ; comments.
  */
-#define TOK_MAX		64
 
 struct tok {
 	char	*s;
@@ -367,7 +364,7 @@ tokenize(struct zf *zf, char *p, struct tok *t, int *nt, int *paren,
 			p++;
 			continue;
 		}
-		if (*nt >= TOK_MAX)
+		if (*nt >= SPF_ZONEFILE_FIELDS_MAX)
 			return zf_error(zf, "too many fields");
 		t[*nt].s = store + *used;
 		t[*nt].len = 0;
@@ -592,7 +589,7 @@ load_stream(struct spf_zone *z, FILE *f, const char *path, char *err,
 	char		*line = NULL, *store = NULL;
 	size_t		 cap = 0, used = 0, total = 0;
 	ssize_t		 n;
-	struct tok	 t[TOK_MAX];
+	struct tok	 t[SPF_ZONEFILE_FIELDS_MAX];
 	int		 nt = 0, paren = 0, owner = 0, rc = -1, start = 0;
 	int		 saved;
 	const char	*e;
