@@ -365,6 +365,11 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	}
 	if (read_dns_conf(c->conf, &dc, &sc, &reload_ms) == -1)
 		return 1;
+	if (dnsbl_conf_prepare(&dc, &e) == -1) {
+		fprintf(stderr, "fairlist: dns: '%s' is not a valid DNS name\n",
+		    e);
+		return 1;
+	}
 	if (cli_sc.nlisten > 0) {
 		memcpy(sc.listen, cli_sc.listen, sizeof(sc.listen));
 		memcpy(sc.listen_len, cli_sc.listen_len, sizeof(sc.listen_len));
