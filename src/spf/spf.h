@@ -44,8 +44,8 @@
 #define SPF_NAME_MAX		253	/* RFC 7208 section 7.3 truncation */
 #define SPF_MAILFROM_MAX	1024	/* longest sender accepted */
 #define SPF_MACRO_PARTS_MAX	128	/* delimiter-separated parts kept */
-#define SPF_HDR_VALUE_MAX	512	/* bytes of one peer value in a header */
-#define SPF_ANSWER_RR_MAX	256	/* records taken from one c-ares answer */
+#define SPF_HDR_VALUE_MAX	512	/* bytes of a peer value in a header */
+#define SPF_ANSWER_RR_MAX	256	/* records kept of a c-ares answer */
 #define SPF_ZONE_CNAME_MAX	8	/* CNAMEs followed by the memory zone */
 #define SPF_ZONE_RR_MAX		4096	/* records in one memory-zone answer */
 #define SPF_SUITE_SPF_MAX	64	/* SPF entries of one suite name */

@@ -185,7 +185,7 @@ load_zone(struct spf_zone *z, const struct ynode *zd, const char *path,
 				else if (strcasecmp(pair->key, "SPF") == 0) {
 					if (nspf == SPF_SUITE_SPF_MAX)
 						return serr(err, errlen, path,
-						    pair, "too many SPF entries");
+						    pair, "too many SPF");
 					spf[nspf++] = pair;
 				}
 				if (add_rr(z, nm->key, pair->key, pair, path,
