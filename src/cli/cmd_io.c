@@ -606,8 +606,10 @@ cmd_import(struct cli *c, int argc, char **argv)
 			    ents[k].expires_at : expires;
 		}
 	}
-	if (show)
+	if (show) {
+		progress("reading", total, total);
 		fputc('\n', stderr);
+	}
 	if (r == -1) {
 		fprintf(stderr, "fairlist: %s: %s\n", path, strerror(errno));
 		goto out;
@@ -700,8 +702,10 @@ cmd_import(struct cli *c, int argc, char **argv)
 		}
 		added++;
 	}
-	if (show)
+	if (show) {
+		progress("writing", 1, 1);
 		fputc('\n', stderr);
+	}
 	xasprintf(&detail, "import %s format=%s zone=%s added=%zu "
 	    "replaced=%zu duplicates=%zu skipped=%zu expired=%zu",
 	    str_escape(esc, sizeof(esc), path, strlen(path)),
