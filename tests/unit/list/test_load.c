@@ -54,13 +54,14 @@ test_load(void **state)
 		const char	*zone;
 		const char	*addr;
 		int		 later;		/* query after the expiry */
-		const char	*want;		/* reason, or NULL: not listed */
+		const char	*want;		/* reason; NULL: not listed */
 		uint32_t	 code;
 	} t[] = {
 		{ "bl.fairlist.test", "192.0.2.1", 0, "single", 0x7f000002 },
 		{ "bl.fairlist.test", "192.0.2.9", 0, "range", 0x7f000003 },
 		{ "bl.fairlist.test", "192.0.2.7", 0, NULL, 0 },
-		{ "bl.fairlist.test", "192.0.2.20", 0, "short-lived", 0x7f000002 },
+		{ "bl.fairlist.test", "192.0.2.20", 0, "short-lived",
+		  0x7f000002 },
 		{ "bl.fairlist.test", "192.0.2.20", 1, "range", 0x7f000003 },
 		{ "bl.fairlist.test", "2001:db8::1", 0, "v6", 0x7f000002 },
 		{ "bl.fairlist.test", "127.0.0.2", 0, LIST_TEST_REASON,
