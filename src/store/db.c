@@ -214,7 +214,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " expires_at, reason FROM listing"
 #define ACTIVE_WHERE " removed_at IS NULL" \
 	    " AND (expires_at IS NULL OR expires_at > ?1)"
-	[ST_ACTIVE_ALL] = ACTIVE_COLS " NOT INDEXED WHERE" ACTIVE_WHERE,
+	[ST_ACTIVE_ALL] = "SELECT lo, plen, exclude, code, listed_at,"
+	    " expires_at, reason, zone FROM listing NOT INDEXED WHERE"
+	    ACTIVE_WHERE,
 	[ST_ACTIVE_ZONE] = ACTIVE_COLS " NOT INDEXED WHERE" ACTIVE_WHERE
 	    " AND zone = ?2",
 	[ST_ACTIVE_SORTED] = "SELECT lo, plen, exclude, code, listed_at,"
@@ -1425,20 +1427,20 @@ store_foreach_event(struct store *s, int64_t listing_id,
 struct zone_names {
 	char	**v;
 	int64_t	 *id;
+	int64_t	 *open;
 	size_t	  n;
 };
 
-/* Collect the zones that hold at least one open listing. */
 static int
-collect_open_zone(const struct store_zone *z, int64_t id, void *arg)
+collect_zone_open(const struct store_zone *z, int64_t id, void *arg)
 {
 	struct zone_names	*zn = arg;
 
-	if (z->listings <= 0)
-		return 0;
 	zn->v = xreallocarray(zn->v, zn->n + 1, sizeof(*zn->v));
 	zn->id = xreallocarray(zn->id, zn->n + 1, sizeof(*zn->id));
+	zn->open = xreallocarray(zn->open, zn->n + 1, sizeof(*zn->open));
 	zn->v[zn->n] = xstrdup(z->name);
+	zn->open[zn->n] = z->listings;
 	zn->id[zn->n++] = id;
 	return 0;
 }
@@ -1474,8 +1476,13 @@ active_rows(struct store *s, enum stmt id, int64_t now,
 		l.listed_at = sqlite3_column_int64(st, 4);
 		l.expires_at = sqlite3_column_int64(st, 5);
 		l.reason = col_text(st, 6);
-		if (id == ST_ACTIVE_SORTED) {
-			/* Rows arrive by zone id: find its name. */
+		if (id != ST_ACTIVE_ZONE &&
+		    sqlite3_column_int64(st, 7) != zn->id[zi]) {
+			/*
+			 * Sorted: the next zone begins. Single scan: a row
+			 * of a zone whose count said empty (only if the
+			 * table was edited by hand): named right anyway.
+			 */
 			int64_t	zid = sqlite3_column_int64(st, 7);
 
 			while (zi < zn->n && zn->id[zi] != zid)
@@ -1485,8 +1492,9 @@ active_rows(struct store *s, enum stmt id, int64_t now,
 				    zn->id[zi] != zid; zi++)
 					;
 			if (zi == zn->n) {
-				zi = 0;
-				continue;	/* zone row vanished: skip */
+				zi = 0;		/* zone row vanished: skip */
+				l.zone = zn->v[zi];
+				continue;
 			}
 			l.zone = zn->v[zi];
 		}
@@ -1512,8 +1520,8 @@ int
 store_foreach_active(struct store *s, int64_t now,
     int (*cb)(const struct store_listing *, void *), void *arg)
 {
-	struct zone_names	 zn = { NULL, NULL, 0 };
-	size_t			 i;
+	struct zone_names	 zn = { NULL, NULL, NULL, 0 };
+	size_t			 i, nuse = 0, first = 0;
 	int			 r, own = 0;
 
 	if (sqlite3_get_autocommit(s->db)) {
@@ -1521,21 +1529,29 @@ store_foreach_active(struct store *s, int64_t now,
 			return -1;
 		own = 1;
 	}
-	if ((r = zone_iter(s, collect_open_zone, &zn)) != 0)
+	if ((r = zone_iter(s, collect_zone_open, &zn)) != 0 || zn.n == 0)
 		goto out;
-	if (zn.n == 1)
-		r = active_rows(s, ST_ACTIVE_ALL, now, &zn, 0, cb, arg);
-	else if (zn.n <= STORE_SCAN_ZONES_MAX) {
+	for (i = zn.n; i-- > 0;)
+		if (zn.open[i] > 0) {
+			nuse++;
+			first = i;
+		}
+	/* Zero zones in use: scan anyway, it costs nothing on no rows. */
+	if (nuse <= 1)
+		r = active_rows(s, ST_ACTIVE_ALL, now, &zn, first, cb, arg);
+	else if (nuse <= STORE_SCAN_ZONES_MAX) {
 		for (i = 0; i < zn.n && r == 0; i++)
-			r = active_rows(s, ST_ACTIVE_ZONE, now, &zn, i, cb,
-			    arg);
-	} else if (zn.n > 0)
+			if (zn.open[i] > 0)
+				r = active_rows(s, ST_ACTIVE_ZONE, now, &zn, i,
+				    cb, arg);
+	} else
 		r = active_rows(s, ST_ACTIVE_SORTED, now, &zn, 0, cb, arg);
 out:
 	for (i = 0; i < zn.n; i++)
 		free(zn.v[i]);
 	free(zn.v);
 	free(zn.id);
+	free(zn.open);
 	if (own)
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	return r;
