@@ -20,6 +20,7 @@
 struct dns_resolver {
 	ares_channel	 ch;
 	int		 pending;
+	int		 closing;	/* in dns_resolver_free() */
 	void		(*sock_cb)(void *, int, int, int);
 	void		*sock_arg;
 };
@@ -115,6 +116,7 @@ dns_resolver_free(struct dns_resolver *r)
 {
 	if (r == NULL)
 		return;
+	r->closing = 1;
 	ares_destroy(r->ch);	/* runs pending callbacks (ARES_EDESTRUCTION) */
 	free(r);
 }
@@ -154,8 +156,14 @@ dns_resolver_query(struct dns_resolver *r, const char *name, uint16_t type,
     void (*cb)(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
     size_t len), void *arg)
 {
-	struct query	*q = xmalloc(sizeof(*q));
+	struct query	*q;
 
+	if (r->closing) {
+		/* A callback run by ares_destroy() asked again: refuse. */
+		cb(arg, DNS_RES_TEMPFAIL, NULL, 0);
+		return;
+	}
+	q = xmalloc(sizeof(*q));
 	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
