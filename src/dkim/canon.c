@@ -120,7 +120,11 @@ dkim_canon_header(enum dkim_canon c, const char *f, size_t len,
 				*o++ = ' ';
 			wsp = 0;
 			any = 1;
-			*o++ = ch;
+			/* Copy the whole run of visible bytes. */
+			do
+				*o++ = f[i++];
+			while (i < len && (unsigned char)f[i] > ' ');
+			i--;
 			continue;
 		}
 		if (ch == '\r' && i + 1 < len && f[i + 1] == '\n') {
@@ -318,44 +322,6 @@ scan_avx2(const uint8_t *p, size_t n)
 	return scan_tail(p, i + (pcc >> 63), n);
 }
 
-/* The AVX-512BW form: the compares give 64-bit masks directly. */
-__attribute__((target("avx512bw"))) static size_t
-scan_avx512(const uint8_t *p, size_t n)
-{
-	const __m512i	sp = _mm512_set1_epi8(' '), cr = _mm512_set1_epi8('\r');
-	const __m512i	lf = _mm512_set1_epi8('\n');
-	__m512i		v;
-	uint64_t	le, s, c, l, le2, l2, cc, m, ple = ~0ULL, pcc = 0;
-	size_t		i = 0;
-
-	if (n < 128)
-		return scan_tail(p, 0, n);
-	v = _mm512_loadu_si512((const void *)p);
-	le = _mm512_cmple_epu8_mask(v, sp);
-	s = _mm512_cmpeq_epi8_mask(v, sp);
-	c = _mm512_cmpeq_epi8_mask(v, cr);
-	l = _mm512_cmpeq_epi8_mask(v, lf);
-	while (i + 128 <= n) {
-		v = _mm512_loadu_si512((const void *)(p + i + 64));
-		le2 = _mm512_cmple_epu8_mask(v, sp);
-		l2 = _mm512_cmpeq_epi8_mask(v, lf);
-		cc = c & (l >> 1 | l2 << 63) & ~(le << 1 | ple >> 63) &
-		    ~(le >> 2 | le2 << 62);
-		m = (le & ~s & ~(cc | cc << 1 | pcc >> 63)) |
-		    (s & (le >> 1 | le2 << 63));
-		if (m != 0)
-			return i + (size_t)__builtin_ctzll(m);
-		ple = le;
-		pcc = cc;
-		le = le2;
-		l = l2;
-		s = _mm512_cmpeq_epi8_mask(v, sp);
-		c = _mm512_cmpeq_epi8_mask(v, cr);
-		i += 64;
-	}
-	return scan_tail(p, i + (pcc >> 63), n);
-}
-
 /* Scalar end of the simple scans: the first CR or LF from i. */
 static size_t
 simple_tail(const uint8_t *p, size_t i, size_t n)
@@ -405,36 +371,6 @@ scan_simple_avx2(const uint8_t *p, size_t n)
 	return simple_tail(p, i + (pcc >> 63), n);
 }
 
-__attribute__((target("avx512bw"))) static size_t
-scan_simple_avx512(const uint8_t *p, size_t n)
-{
-	const __m512i	cr = _mm512_set1_epi8('\r'), lf = _mm512_set1_epi8('\n');
-	__m512i		v;
-	uint64_t	c, l, c2, l2, cc, m, pl = ~0ULL, pcc = 0;
-	size_t		i = 0;
-
-	if (n < 128)
-		return simple_tail(p, 0, n);
-	v = _mm512_loadu_si512((const void *)p);
-	c = _mm512_cmpeq_epi8_mask(v, cr);
-	l = _mm512_cmpeq_epi8_mask(v, lf);
-	while (i + 128 <= n) {
-		v = _mm512_loadu_si512((const void *)(p + i + 64));
-		c2 = _mm512_cmpeq_epi8_mask(v, cr);
-		l2 = _mm512_cmpeq_epi8_mask(v, lf);
-		cc = c & (l >> 1 | l2 << 63) & ~(l << 1 | pl >> 63) &
-		    ~((c | l) >> 2 | (c2 | l2) << 62);
-		m = (c | l) & ~(cc | cc << 1 | pcc >> 63);
-		if (m != 0)
-			return i + (size_t)__builtin_ctzll(m);
-		pl = l;
-		pcc = cc;
-		c = c2;
-		l = l2;
-		i += 64;
-	}
-	return simple_tail(p, i + (pcc >> 63), n);
-}
 #endif
 
 #ifdef __SSE2__
@@ -494,10 +430,6 @@ scan_pick(void)
 	if (__builtin_cpu_supports("avx2")) {
 		relaxed_scan = scan_avx2;
 		simple_scan = scan_simple_avx2;
-	}
-	if (__builtin_cpu_supports("avx512bw")) {
-		relaxed_scan = scan_avx512;
-		simple_scan = scan_simple_avx512;
 	}
 	/* Tests and benchmarks can pin a variant. */
 	if (getenv("FAIRLIST_DKIM_SIMD") != NULL) {

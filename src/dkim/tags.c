@@ -133,8 +133,8 @@ dkim_tags_get(const struct dkim_taglist *tl, const char *name)
 
 	/* Tag names are case-sensitive (RFC 6376 section 3.2). */
 	for (i = 0; i < tl->ntags; i++)
-		if (tl->tags[i].namelen == n &&
-		    memcmp(tl->tags[i].name, name, n) == 0)
+		if (tl->tags[i].namelen == n && tl->tags[i].name[0] ==
+		    name[0] && memcmp(tl->tags[i].name, name, n) == 0)
 			return &tl->tags[i];
 	return NULL;
 }
@@ -174,7 +174,22 @@ dkim_b64_decode(const char *p, size_t len, uint8_t *out, size_t cap)
 	uint32_t	acc = 0;
 	int		nacc = 0;
 
-	for (i = 0; i < len; i++) {
+	/* Four plain characters at a time while they come. */
+	for (i = 0; npad == 0 && nacc == 0 && i + 4 <= len &&
+	    cap - o >= 3; i += 4) {
+		uint8_t	a = b64tab[(unsigned char)p[i]];
+		uint8_t	b = b64tab[(unsigned char)p[i + 1]];
+		uint8_t	c = b64tab[(unsigned char)p[i + 2]];
+		uint8_t	d = b64tab[(unsigned char)p[i + 3]];
+
+		if ((a | b | c | d) >= 64)
+			break;
+		out[o++] = (uint8_t)(a << 2 | b >> 4);
+		out[o++] = (uint8_t)(b << 4 | c >> 2);
+		out[o++] = (uint8_t)(c << 6 | d);
+		nchars += 4;
+	}
+	for (; i < len; i++) {
 		uint8_t	v = b64tab[(unsigned char)p[i]];
 
 		if (v < 64) {

@@ -195,13 +195,17 @@ dkim_verify_eoh(struct dkim_verify *v)
 			continue;
 		}
 		/* tags.c checked that the name fits. */
-		if (snprintf(s->keyname, sizeof(s->keyname),
-		    "%s._domainkey.%s", s->sig.s, s->sig.d) >=
-		    (int)sizeof(s->keyname)) {
-			s->res = DKIM_RES_PERMERROR;
-			s->why = "invalid selector s=";
-			s->keyname[0] = '\0';
-			continue;
+		{
+			size_t	sl = strlen(s->sig.s), dl = strlen(s->sig.d);
+
+			if (sl + 12 + dl >= sizeof(s->keyname)) {
+				s->res = DKIM_RES_PERMERROR;
+				s->why = "invalid selector s=";
+				continue;
+			}
+			memcpy(s->keyname, s->sig.s, sl);
+			memcpy(s->keyname + sl, "._domainkey.", 12);
+			memcpy(s->keyname + sl + 12, s->sig.d, dl + 1);
 		}
 		s->body = body_for(v, s->sig.bcanon, s->sig.has_l ? s->sig.l :
 		    UINT64_MAX);
