@@ -256,7 +256,10 @@ struct dkim_sign_opts {
 	int			 ltag;		/* write l= (never by default) */
 };
 
-/* Header fields signed by default, when present (lower case). */
+/*
+ * Header fields signed by default, when present (lower case). "from"
+ * stays first and "subject" third: sign.c oversigns them by position.
+ */
 #define DKIM_SIGN_HEADERS \
 	"from", "reply-to", "subject", "date", "to", "cc", "message-id", \
 	"in-reply-to", "references", "mime-version", "content-type", \

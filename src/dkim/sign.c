@@ -46,6 +46,9 @@ struct dkim_sign {
 };
 
 static const char *const default_headers[] = { DKIM_SIGN_HEADERS };
+/* Their lengths; From and Subject (oversigned) are the first and third. */
+static size_t	default_len[sizeof(default_headers) /
+		    sizeof(default_headers[0])];
 
 struct dkim_sign *
 dkim_sign_new(void)
@@ -247,7 +250,10 @@ add_tag(struct sbuf *b, const char *tag, const char *val)
 		sbuf_adds(b, "\r\n\t");
 	else
 		sbuf_addc(b, ' ');
-	sbuf_printf(b, "%s=%s;", tag, val);
+	sbuf_adds(b, tag);
+	sbuf_addc(b, '=');
+	sbuf_adds(b, val);
+	sbuf_addc(b, ';');
 }
 
 /* The default h= list for the message, oversigning From and Subject. */
@@ -256,14 +262,17 @@ default_names(const struct dkim_hdrs *h, const char **names, size_t max)
 {
 	size_t	k, i, c, n = 0, nl;
 
+	if (default_len[0] == 0)	/* idempotent, no lock needed */
+		for (k = 0; k < sizeof(default_headers) /
+		    sizeof(default_headers[0]); k++)
+			default_len[k] = strlen(default_headers[k]);
 	for (k = 0; k < sizeof(default_headers) / sizeof(default_headers[0]);
 	    k++) {
-		nl = strlen(default_headers[k]);
+		nl = default_len[k];
 		for (c = 0, i = 0; i < h->n; i++)
 			if (dkim_hdrs_is(h, i, default_headers[k], nl))
 				c++;
-		if (strcmp(default_headers[k], "from") == 0 ||
-		    strcmp(default_headers[k], "subject") == 0)
+		if (k == 0 || k == 2)	/* from, subject */
 			c++;
 		while (c-- > 0 && n < max)
 			names[n++] = default_headers[k];
