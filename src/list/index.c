@@ -853,33 +853,41 @@ find32(const struct izone *z, uint32_t key)
 	slot = (size_t)((uint64_t)key >> (32 - z->topbits));
 	lo = z->top[slot];
 	hi = z->top[slot + 1];
-	while (lo < hi) {
-		size_t	mid = lo + (hi - lo) / 2;
+	if (lo == hi)
+		return -1;
+	/* Branch-free: the last key <= key in [lo, hi). */
+	{
+		const uint32_t	*base = z->k32 + lo;
+		size_t		 n = hi - lo;
 
-		if (z->k32[mid] < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+		while (n > 1) {
+			size_t	half = n / 2;
+
+			base = base[half] <= key ? base + half : base;
+			n -= half;
+		}
+		return *base == key ? (ssize_t)(base - z->k32) : -1;
 	}
-	return lo < z->top[slot + 1] && z->k32[lo] == key ? (ssize_t)lo : -1;
 }
 
 /* Index of the interval holding k (the first interval starts at 0). */
 static size_t
 find_interval(const struct izone *z, const struct ikey *k)
 {
-	size_t	lo = 0, hi = z->nint;
+	const struct ikey	*base = z->istart;
+	size_t			 n = z->nint;
 
-	/* Last start <= k: binary search for the first start > k. */
-	while (lo < hi) {
-		size_t	mid = lo + (hi - lo) / 2;
+	/* Last start <= k, branch-free; istart[0] is 0, so one exists. */
+	while (n > 1) {
+		size_t			 half = n / 2;
+		const struct ikey	*m = base + half;
+		int			 le = (m->hi < k->hi) |
+					    ((m->hi == k->hi) & (m->lo <= k->lo));
 
-		if (key_cmp(&z->istart[mid], k) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = le ? m : base;
+		n -= half;
 	}
-	return lo - 1;
+	return (size_t)(base - z->istart);
 }
 
 /* The most specific node covering k, or NONE. */
