@@ -881,8 +881,9 @@ find_interval(const struct izone *z, const struct ikey *k)
 	while (n > 1) {
 		size_t			 half = n / 2;
 		const struct ikey	*m = base + half;
-		int			 le = (m->hi < k->hi) |
-					    ((m->hi == k->hi) & (m->lo <= k->lo));
+		int			 le;
+
+		le = (m->hi < k->hi) | ((m->hi == k->hi) & (m->lo <= k->lo));
 
 		base = le ? m : base;
 		n -= half;
