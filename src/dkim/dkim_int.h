@@ -62,17 +62,18 @@ struct dkim_sig {
 	char		 s[DKIM_DOMAIN_MAX + 1];
 	char		 i[DKIM_DOMAIN_MAX + 66];
 	const char	*idomain;	/* into i, after '@' */
-	uint8_t		 b[1024];	/* 8192-bit RSA */
 	size_t		 blen;
 	uint8_t		 bh[32];
 	int		 has_l;
 	uint64_t	 l;
 	int64_t		 t, x;
-	char		*hnames[DKIM_H_MAX];	/* into hbuf */
 	size_t		 nh;
-	char		 hbuf[2048];
 	size_t		 boff, bend;	/* b= value in the field */
 	char		 bprefix[DKIM_BPREFIX_MAX + 1];
+	/* Buffers last: dkim_sig_parse clears only what is above. */
+	uint8_t		 b[1024];	/* 8192-bit RSA */
+	char		*hnames[DKIM_H_MAX];	/* into hbuf */
+	char		 hbuf[2048];
 };
 
 /*

@@ -8,6 +8,7 @@
  * failure returns a short static reason for the per-signature result.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -398,7 +399,7 @@ dkim_sig_parse(const char *val, size_t len, size_t voff, struct dkim_sig *sig,
 	size_t			 i, k, dl;
 	const char		*at;
 
-	memset(sig, 0, sizeof(*sig));
+	memset(sig, 0, offsetof(struct dkim_sig, b));
 	sig->t = sig->x = -1;
 	if (len > DKIM_SIG_FIELD_MAX) {
 		*why = "DKIM-Signature field too long";

@@ -160,13 +160,16 @@ dkim_verify_eoh(struct dkim_verify *v)
 		v->skipped = nsig - DKIM_VERIFY_SIGS_MAX;
 		nsig = DKIM_VERIFY_SIGS_MAX;
 	}
-	if (nsig > 0)
-		v->sigs = xcalloc(nsig, sizeof(*v->sigs));
+	if (nsig > 0)	/* not cleared: each member is set below */
+		v->sigs = xreallocarray(NULL, nsig, sizeof(*v->sigs));
 	for (i = 0; i < v->h.n && v->nsigs < nsig; i++) {
 		if (!dkim_hdrs_is(&v->h, i, "DKIM-Signature", 14))
 			continue;
 		s = &v->sigs[v->nsigs++];
 		s->field = i;
+		s->body = 0;
+		s->why = NULL;
+		s->keyname[0] = '\0';
 		f = &v->h.f[i];
 		colon = memchr(v->h.buf.s + f->off, ':', f->len);
 		voff = (size_t)(colon - (v->h.buf.s + f->off)) + 1;
