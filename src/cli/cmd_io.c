@@ -627,6 +627,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	 * a million random inserts.
 	 */
 	log_debug("import: parsed %zu lines in %.3f s", lineno, mono() - t0);
+	t0 = mono();
 	dups += sort_dedupe(&file, replace);
 	log_debug("import: %zu entries sorted in %.3f s", file.n,
 	    mono() - t0);
