@@ -133,7 +133,10 @@ spf_received_spf(const struct spf *s, const char *receiver,
 		commented(b, spf_sender(s));
 		break;
 	}
-	sbuf_printf(b, ") client-ip=%s; envelope-from=", spf_client_ip(s));
+	/* An IPv6 address is no dot-atom (RFC 7208 section 9.1): quote it. */
+	sbuf_adds(b, ") client-ip=");
+	value(b, spf_client_ip(s), 0);
+	sbuf_adds(b, "; envelope-from=");
 	quoted(b, spf_sender(s));
 	if (spf_helo(s)[0] != '\0') {
 		sbuf_adds(b, "; helo=");
