@@ -48,6 +48,7 @@ struct dkim_verify {
 	size_t			 nbodies;
 	struct dkim_sig_result	*res;
 	struct sbuf		 scratch;
+	struct sbuf		 tmp;
 	EVP_MD_CTX		*md;
 };
 
@@ -99,6 +100,7 @@ dkim_verify_new(struct dkim_keycache *kc, time_t now)
 	v->now = now;
 	dkim_hdrs_init(&v->h);
 	sbuf_init(&v->scratch);
+	sbuf_init(&v->tmp);
 	return v;
 }
 
@@ -113,6 +115,7 @@ dkim_verify_free(struct dkim_verify *v)
 		dkim_bhash_free(&v->bodies[i]);
 	dkim_hdrs_free(&v->h);
 	sbuf_free(&v->scratch);
+	sbuf_free(&v->tmp);
 	EVP_MD_CTX_free(v->md);
 	free(v->sigs);
 	free(v->res);
@@ -259,7 +262,7 @@ header_hash(struct dkim_verify *v, struct vsig *s, uint8_t *digest)
 {
 	const struct dkim_hfield *f = &v->h.f[s->field];
 	const char		*fs = v->h.buf.s + f->off;
-	struct sbuf		 tmp;
+	struct sbuf		*tmp = &v->tmp;
 	unsigned int		 n = 32;
 
 	if (v->md == NULL && (v->md = EVP_MD_CTX_new()) == NULL)
@@ -268,12 +271,11 @@ header_hash(struct dkim_verify *v, struct vsig *s, uint8_t *digest)
 	dkim_hash_headers(v->md, &v->h, s->sig.hnames, s->sig.nh,
 	    s->sig.hcanon, &v->scratch);
 	/* The signature field itself, b= value removed, no final CRLF. */
-	sbuf_init(&tmp);
-	sbuf_add(&tmp, fs, s->sig.boff);
-	sbuf_add(&tmp, fs + s->sig.bend, f->len - s->sig.bend);
+	sbuf_reset(tmp);
+	sbuf_add(tmp, fs, s->sig.boff);
+	sbuf_add(tmp, fs + s->sig.bend, f->len - s->sig.bend);
 	sbuf_reset(&v->scratch);
-	dkim_canon_header(s->sig.hcanon, tmp.s, tmp.len, &v->scratch);
-	sbuf_free(&tmp);
+	dkim_canon_header(s->sig.hcanon, tmp->s, tmp->len, &v->scratch);
 	EVP_DigestUpdate(v->md, v->scratch.s, v->scratch.len);
 	EVP_DigestFinal_ex(v->md, digest, &n);
 }
