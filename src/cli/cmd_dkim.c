@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/str.h"
 #include "dkim/dkim.h"
+#include "dns/resolver.h"
 
 #define CHUNK		(64 * 1024)
 #define MAX_KEYS	DKIM_SIGN_SIGS_MAX
@@ -66,10 +67,14 @@ usage_verify(FILE *f)
 {
 	fprintf(f, "usage: fairlist dkim verify [--keys FILE] [--json] "
 	    "[--authserv-id ID]\n"
-	    "                     [--time T] [--timeout MS] < msg\n"
+	    "                     [--time T] [--timeout MS] "
+	    "[--resolver IP[:PORT],...] < msg\n"
 	    "  --keys FILE   key records, one per line: "
 	    "'sel._domainkey.dom record'\n"
-	    "                (default: DNS through c-ares)\n"
+	    "                (default: DNS, the system resolvers or "
+	    "--resolver)\n"
+	    "  --timeout MS  DNS timeout per try (two tries), default "
+	    "5000\n"
 	    "  --time T      verify as of Unix time T (default now)\n"
 	    "Prints one line per signature and an Authentication-Results "
 	    "field.\n"
@@ -404,10 +409,13 @@ dkim_verifycmd(int argc, char **argv)
 		{ "authserv-id", required_argument, NULL, 'A' },
 		{ "time", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "resolver", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char			*keysp = NULL, *errstr;
+	const char			*servers = NULL;
+	struct dns_resolver		*res = NULL;
 	char				 authserv[256], err[256], *ar;
 	int				 ch, json = 0, timeout = 5000, npass;
 	time_t				 now = time(NULL);
@@ -449,6 +457,9 @@ dkim_verifycmd(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'R':
+			servers = optarg;
+			break;
 		case 'h':
 			usage_verify(stdout);
 			return 0;
@@ -468,12 +479,20 @@ dkim_verifycmd(int argc, char **argv)
 			return 1;
 		}
 		kc = dkim_keycache_new(dkim_keyfile_lookup, kf);
-	} else
-		kc = dkim_keycache_new(dkim_dns_lookup, &timeout);
+	} else {
+		/* timeout is per try; the resolver tries twice. */
+		if ((res = dns_resolver_new(servers, timeout, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "fairlist: dkim verify: %s\n", err);
+			return 1;
+		}
+		kc = dkim_keycache_new(dkim_dns_lookup, res);
+	}
 	sbuf_init(&msg);
 	if (read_stdin(&msg) == -1) {
 		dkim_keycache_free(kc);
 		dkim_keyfile_free(kf);
+		dns_resolver_free(res);
 		return 1;
 	}
 	v = dkim_verify_new(kc, now);
@@ -530,6 +549,7 @@ dkim_verifycmd(int argc, char **argv)
 	dkim_verify_free(v);
 	dkim_keycache_free(kc);
 	dkim_keyfile_free(kf);
+	dns_resolver_free(res);
 	sbuf_free(&msg);
 	return npass > 0 ? 0 : 1;
 }

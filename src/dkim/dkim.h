@@ -158,8 +158,8 @@ enum dkim_lookup_status	 dkim_keyfile_lookup(void *arg, const char *name,
 			    char **txt, size_t *txtlen, uint32_t *ttl);
 
 /*
- * Real DNS through c-ares, synchronous with a deadline of timeout_ms: a
- * dkim_lookup_fn whose arg is an int * holding the timeout (NULL: 5000).
+ * Real DNS, synchronous, through src/dns/resolver.h: a dkim_lookup_fn
+ * whose arg is a struct dns_resolver * (its deadline bounds the wait).
  */
 enum dkim_lookup_status	 dkim_dns_lookup(void *arg, const char *name,
 			    char **txt, size_t *txtlen, uint32_t *ttl);

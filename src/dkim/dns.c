@@ -1,48 +1,17 @@
 /*
- * dns.c: a minimal synchronous TXT lookup through c-ares for DKIM keys.
- *
- * Stands in until src/dns/resolver.c offers TXT lookups; the daemon will
- * fill the key cache from its async resolver instead (dkim_keycache_put).
- * Asks once with the system resolver configuration and a deadline, and
- * parses the answer itself so that the TTL is known (RFC 1035 section
- * 4.1.3). Untrusted input: the answer packet; every read is bounded by
+ * dns.c: a synchronous TXT lookup for DKIM keys over src/dns/resolver.h,
+ * for the CLI. The daemon fills the key cache from its event loop instead
+ * (dkim_keycache_put). Parses the answer itself so that the TTL is known
+ * (RFC 1035 section 4.1.3). Untrusted input: the answer packet; every read is bounded by
  * struct rd. Returns OK with the first TXT record's strings joined,
  * NOTFOUND for NXDOMAIN or no TXT, TEMPFAIL otherwise.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
-
-#include <ares.h>
 
 #include "core/buf.h"
-#include "core/xmalloc.h"
+#include "dns/resolver.h"
 #include "dkim_int.h"
-
-#define DNS_TIMEOUT_MS	5000
-
-struct q {
-	int		 done;
-	int		 status;
-	uint8_t		*abuf;
-	int		 alen;
-};
-
-static void
-on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
-    int alen)
-{
-	struct q	*q = arg;
-
-	(void)timeouts;
-	q->done = 1;
-	q->status = status;
-	if (abuf != NULL && alen > 0) {
-		q->abuf = xmalloc((size_t)alen);
-		memcpy(q->abuf, abuf, (size_t)alen);
-		q->alen = alen;
-	}
-}
 
 /* Skip a possibly compressed name. */
 static void
@@ -123,55 +92,55 @@ parse_answer(const uint8_t *p, size_t len, char **txt, size_t *txtlen,
 	return r.err != NULL ? DKIM_LOOKUP_TEMPFAIL : DKIM_LOOKUP_NOTFOUND;
 }
 
+struct txtq {
+	int			 done;
+	enum dkim_lookup_status	 st;
+	char			*txt;
+	size_t			 txtlen;
+	uint32_t		 ttl;
+};
+
+static void
+on_answer(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
+    size_t len)
+{
+	struct txtq	*q = arg;
+
+	q->done = 1;
+	switch (st) {
+	case DNS_RES_OK:
+		q->st = pkt != NULL ? parse_answer(pkt, len, &q->txt,
+		    &q->txtlen, &q->ttl) : DKIM_LOOKUP_TEMPFAIL;
+		break;
+	case DNS_RES_NODATA:
+	case DNS_RES_NXDOMAIN:
+		q->st = DKIM_LOOKUP_NOTFOUND;
+		break;
+	case DNS_RES_TEMPFAIL:
+	default:
+		q->st = DKIM_LOOKUP_TEMPFAIL;
+		break;
+	}
+}
+
 enum dkim_lookup_status
 dkim_dns_lookup(void *arg, const char *name, char **txt, size_t *txtlen,
     uint32_t *ttl)
 {
-	static int		 inited;
-	ares_channel		 ch;
-	struct ares_options	 opt;
-	struct q		 q;
-	int			 ms = arg != NULL ? *(int *)arg : DNS_TIMEOUT_MS;
-	int			 nfds, left;
-	fd_set			 rfds, wfds;
-	struct timeval		 tv, maxtv, *tvp;
-	enum dkim_lookup_status	 st;
+	struct dns_resolver	*r = arg;
+	struct txtq		 q;
 
-	if (!inited) {
-		if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-			return DKIM_LOOKUP_TEMPFAIL;
-		inited = 1;
-	}
-	memset(&opt, 0, sizeof(opt));
-	opt.timeout = ms / 2 > 0 ? ms / 2 : 1;
-	opt.tries = 2;
-	if (ares_init_options(&ch, &opt, ARES_OPT_TIMEOUTMS |
-	    ARES_OPT_TRIES) != ARES_SUCCESS)
-		return DKIM_LOOKUP_TEMPFAIL;
 	memset(&q, 0, sizeof(q));
-	ares_query(ch, name, 1 /* IN */, 16 /* TXT */, on_answer, &q);
-	for (left = ms; !q.done && left > 0;) {
-		FD_ZERO(&rfds);
-		FD_ZERO(&wfds);
-		nfds = ares_fds(ch, &rfds, &wfds);
-		if (nfds == 0)
-			break;
-		maxtv.tv_sec = left / 1000;
-		maxtv.tv_usec = (left % 1000) * 1000;
-		tvp = ares_timeout(ch, &maxtv, &tv);
-		select(nfds, &rfds, &wfds, NULL, tvp);
-		ares_process(ch, &rfds, &wfds);
-		left -= (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000);
-		if (tvp->tv_sec == 0 && tvp->tv_usec == 0)
-			left--;
-	}
-	ares_destroy(ch);	/* runs the callback if still pending */
-	if (q.status == ARES_ENOTFOUND || q.status == ARES_ENODATA)
-		st = DKIM_LOOKUP_NOTFOUND;
-	else if (q.status != ARES_SUCCESS || q.abuf == NULL)
-		st = DKIM_LOOKUP_TEMPFAIL;
-	else
-		st = parse_answer(q.abuf, (size_t)q.alen, txt, txtlen, ttl);
-	free(q.abuf);
-	return st;
+	q.st = DKIM_LOOKUP_TEMPFAIL;
+	dns_resolver_query(r, name, 16 /* TXT */, on_answer, &q);
+	/* The resolver's deadline (timeout x tries) ends the wait. */
+	while (!q.done)
+		dns_resolver_wait(r);
+	if (q.st == DKIM_LOOKUP_OK) {
+		*txt = q.txt;
+		*txtlen = q.txtlen;
+		*ttl = q.ttl;
+	} else
+		free(q.txt);
+	return q.st;
 }

@@ -86,6 +86,51 @@ done
 "$FAIRLIST" dkim sign > /dev/null 2>&1
 [ $? = 2 ] || fail "sign without options: want exit 2"
 
+# Keys from DNS: a small UDP server on 127.0.0.1 answers TXT queries
+# from the key file (long records split into 255-byte strings), NXDOMAIN
+# otherwise; an unreachable resolver gives temperror.
+cat > "$T/dns.py" <<'PYEOF'
+import socket, struct, sys
+keys = {}
+for line in open(sys.argv[1]):
+    name, rec = line.strip().split(None, 1)
+    keys[name.lower().rstrip('.')] = rec.encode()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 0))
+open(sys.argv[2], 'w').write(str(s.getsockname()[1]))
+s.settimeout(20)
+while True:
+    try:
+        q, addr = s.recvfrom(512)
+    except socket.timeout:
+        break
+    qid, flags = struct.unpack('>HH', q[:4])
+    i, labels = 12, []
+    while q[i]:
+        labels.append(q[i + 1:i + 1 + q[i]].decode()); i += 1 + q[i]
+    qend = i + 5
+    name = '.'.join(labels).lower()
+    rec = keys.get(name)
+    hdr = struct.pack('>HHHHHH', qid, 0x8180 if rec else 0x8183, 1, 1 if rec else 0, 0, 0)
+    ans = b''
+    if rec:
+        rdata = b''.join(bytes([len(rec[j:j + 255])]) + rec[j:j + 255] for j in range(0, len(rec), 255))
+        ans = struct.pack('>HHHIH', 0xc00c, 16, 1, 600, len(rdata)) + rdata
+    s.sendto(hdr + q[12:qend] + ans, addr)
+PYEOF
+/usr/bin/python3 "$T/dns.py" "$T/sel.txt" "$T/port" &
+dnspid=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/port" ] && break; sleep 0.2; done
+"$FAIRLIST" dkim verify --resolver "127.0.0.1:$(cat "$T/port")" --timeout 1000 < "$T/lf.signed" > "$T/out" ||
+    fail "DNS key lookup: $(cat "$T/out")"
+grep -q '^pass d=example.org s=sel' "$T/out" || fail "DNS key lookup: $(cat "$T/out")"
+sed 's/s=sel;/s=nosuch;/' "$T/lf.signed" | "$FAIRLIST" dkim verify --resolver "127.0.0.1:$(cat "$T/port")" \
+    --timeout 1000 > "$T/out"
+grep -q '^permerror .*no key record' "$T/out" || fail "DNS NXDOMAIN: $(cat "$T/out")"
+kill $dnspid 2> /dev/null
+"$FAIRLIST" dkim verify --resolver 127.0.0.1:9 --timeout 200 < "$T/lf.signed" > "$T/out"
+grep -q '^temperror .*key lookup failed' "$T/out" || fail "DNS unreachable: $(cat "$T/out")"
+
 # Bad input in bounded memory: 10 MB header block, 10,000 signatures.
 awk 'BEGIN { printf "DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=sel; h=from; bh=AAAA; b=AAAA\r\nX-Big: ";
 	for (i = 0; i < 10240; i++) { for (j = 0; j < 20; j++) printf "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; printf "\r\n " }
