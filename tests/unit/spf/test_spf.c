@@ -435,6 +435,42 @@ test_helo_and_headers(void **state)
 	spf_zone_free(z);
 }
 
+/* An IPv6 client-ip is quoted; a problem is reported on permerror. */
+static void
+test_header_ipv6_problem(void **state)
+{
+	static const char *const zl[] = {
+	    "x.example TXT v=spf1 ip6:2001:db8::/32 moo -all", NULL };
+	struct spf_zone		*z = zone(zl);
+	struct spf_request	 req;
+	struct spf		*s;
+	struct spf_answer	 a;
+	struct sbuf		 b;
+	char			 err[64];
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	req.ip = "2001:db8::1";
+	req.mail_from = "a@x.example";
+	s = spf_new(&req, err, sizeof(err));
+	assert_non_null(s);
+	while (spf_step(s) == SPF_STEP_QUERY) {
+		spf_zone_lookup(z, spf_query_name(s), spf_query_type(s), &a);
+		spf_answer(s, &a);
+	}
+	assert_int_equal(spf_result(s), SPF_PERMERROR);
+	sbuf_init(&b);
+	spf_received_spf(s, NULL, &b);
+	assert_string_equal(b.s, "Received-SPF: permerror (unknown: "
+	    "permanent error in the SPF record of domain of a@x.example) "
+	    "client-ip=\"2001:db8::1\"; envelope-from=\"a@x.example\"; "
+	    "receiver=unknown; identity=mailfrom; "
+	    "problem=\"unknown mechanism\"");
+	sbuf_free(&b);
+	spf_free(s);
+	spf_zone_free(z);
+}
+
 /* Bad requests are refused by spf_new, not evaluated. */
 static void
 test_bad_request(void **state)
@@ -536,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_limit_before_lookup),
 		cmocka_unit_test(test_big_records),
 		cmocka_unit_test(test_helo_and_headers),
+		cmocka_unit_test(test_header_ipv6_problem),
 		cmocka_unit_test(test_bad_request),
 		cmocka_unit_test(test_interleaved),
 	};
