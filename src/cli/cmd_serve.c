@@ -387,7 +387,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	sc.dns = &dc;
 	d.reload_ms = (int)reload_ms;
 
-	if ((d.st = store_open(c->db, 0, err)) == NULL) {
+	if ((d.st = store_open(c->db, STORE_LEAN, err)) == NULL) {
 		fprintf(stderr, "fairlist: %s: %s\n", c->db, err);
 		return 1;
 	}

@@ -42,6 +42,7 @@
 #define NONE		(-1)
 #define STRCHUNK	65536		/* bytes per string arena chunk */
 #define TOPBITS_MAX	16
+#define LIST_HUGE_MIN	(2u * 1024 * 1024)	/* bytes: madvise THP from here */
 #define SORT32_SMALL	64	/* below this, sort32 sorts by insertion */
 
 struct ikey {
@@ -137,6 +138,13 @@ list_map(size_t size)
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		fatal("mmap %zu bytes", size);
+	/*
+	 * Big arrays on transparent huge pages: a 1e6-entry compile then
+	 * takes a few dozen page faults instead of thousands (best effort;
+	 * the kernel may have THP off).
+	 */
+	if (size >= LIST_HUGE_MIN)
+		madvise(p, size, MADV_HUGEPAGE);
 	return p;
 }
 
@@ -176,6 +184,8 @@ lvec_reserve(struct lvec *v, size_t n)
 		    MREMAP_MAYMOVE);
 		if (np == MAP_FAILED)
 			fatal("mremap %zu bytes", ncap * v->esz);
+		if (ncap * v->esz >= LIST_HUGE_MIN)
+			madvise(np, ncap * v->esz, MADV_HUGEPAGE);
 	}
 	v->p = np;
 	v->cap = ncap;

@@ -45,6 +45,7 @@
 #define STORE_DIRTY_MAX		16	/* zones whose serial a batch bumps */
 #define STORE_CACHE		"-65536"	/* KiB of page cache */
 #define STORE_BULK_CACHE	"-262144"	/* KiB, during store_begin */
+#define STORE_LEAN_CACHE	"-2048"		/* KiB, STORE_LEAN */
 #define STORE_APPEND_CACHE	"-16384"	/* KiB, batch without index */
 #define STORE_REINDEX_MIN	20000	/* bulk adds before dropping the index */
 #define STORE_KEYSET_INIT	(1 << 20)	/* slots (power of two) */
@@ -235,6 +236,7 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	int		 rdonly;
+	int		 lean;		/* STORE_LEAN */
 	int		 bulk;		/* inside store_begin */
 	char		*zone_ok;	/* last zone known to exist */
 	int64_t		 zone_ok_id;	/* and its zone.id */
@@ -546,11 +548,14 @@ store_open(const char *path, int flags, char *err)
 	 * a power cut, not only a crash. mmap and a bigger cache serve the
 	 * 1e6-row scans and bulk imports.
 	 */
+	s->lean = (flags & STORE_LEAN) != 0;
 	if ((!s->rdonly && (exec(s, "PRAGMA page_size = " STORE_PAGE_SIZE) ==
 	    -1 || exec(s, "PRAGMA journal_mode = WAL") == -1)) ||
 	    exec(s, "PRAGMA synchronous = FULL") == -1 ||
-	    exec(s, "PRAGMA cache_size = " STORE_CACHE) == -1 ||
-	    exec(s, "PRAGMA mmap_size = 1073741824") == -1 ||
+	    exec(s, s->lean ? "PRAGMA cache_size = " STORE_LEAN_CACHE :
+	    "PRAGMA cache_size = " STORE_CACHE) == -1 ||
+	    exec(s, s->lean ? "PRAGMA mmap_size = 0" :
+	    "PRAGMA mmap_size = 1073741824") == -1 ||
 	    exec(s, "PRAGMA temp_store = MEMORY") == -1 ||
 	    exec(s, "PRAGMA journal_size_limit = 67108864") == -1)
 		goto fail_msg;
@@ -1554,6 +1559,8 @@ out:
 	free(zn.open);
 	if (own)
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (s->lean)
+		sqlite3_db_release_memory(s->db);
 	return r;
 }
 

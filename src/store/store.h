@@ -68,6 +68,12 @@ struct store_event {
 };
 
 #define STORE_RDONLY	0x01	/* open read-only (no create, no migrate) */
+/*
+ * Keep this connection's memory small, for a long-running reader such as
+ * the daemon: no mmap of the file (its pages would count as the daemon's
+ * resident memory), a 2 MiB page cache, released after every full scan.
+ */
+#define STORE_LEAN	0x02
 
 /*
  * Open (creating and migrating if needed) the store at path. WAL mode,
