@@ -17,7 +17,7 @@ CFLAGS="-O2 -g -D_GNU_SOURCE -I$SRC/src"
 
 # Same optimisation level as the release build (-O2, CMakeLists.txt).
 gcc $CFLAGS -o "$W/bench_dkim" "$SRC/bench/dkim/bench_dkim.c" \
-    "$SRC"/src/dkim/*.c "$SRC"/src/core/*.c -lcrypto -lcares -lpthread
+    "$SRC"/src/dkim/*.c "$SRC"/src/dns/*.c "$SRC"/src/core/*.c -lcrypto -lcares -lpthread
 gcc $CFLAGS -o "$W/bench_opendkim" "$SRC/bench/dkim/bench_opendkim.c" -lopendkim
 F="$W/bench_dkim"
 
