@@ -371,6 +371,56 @@ skey_cmp(const void *pa, const void *pb)
 }
 
 /*
+ * The common case, a file of IPv4 entries: every key has the same hi and
+ * the same top 32 bits of lo, so (address, length, file order) sorts as a
+ * 40-bit number (32 address bits, 8 length bits) with a stable LSD radix
+ * sort, four passes of 11 bits, in linear time; qsort took 1.5 s for 1e6
+ * entries.
+ * Returns 1 if it sorted k, 0 if the keys need the general sort.
+ */
+static int
+skey_radix(struct skey *k, size_t n)
+{
+	struct skey	*tmp, *src, *dst, *sw;
+	size_t		 i, pass, *count;
+	uint64_t	 key;
+	enum { BITS = 11, BUCKETS = 1 << BITS, PASSES = 4 };	/* 44 bits */
+
+	if (n < 1024)
+		return 0;
+	for (i = 1; i < n; i++)
+		if (k[i].hi != k[0].hi || k[i].lo >> 32 != k[0].lo >> 32 ||
+		    k[i].plen > 255)
+			return 0;
+	tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	count = xcalloc(BUCKETS + 1, sizeof(*count));
+	src = k;
+	dst = tmp;
+	/* Entries start in file order, so a stable sort keeps ties in it. */
+	for (pass = 0; pass < PASSES; pass++) {
+		memset(count, 0, (BUCKETS + 1) * sizeof(*count));
+		for (i = 0; i < n; i++) {
+			key = (src[i].lo & 0xffffffffu) << 8 | src[i].plen;
+			count[((key >> (pass * BITS)) & (BUCKETS - 1)) + 1]++;
+		}
+		for (i = 0; i < BUCKETS; i++)
+			count[i + 1] += count[i];
+		for (i = 0; i < n; i++) {
+			key = (src[i].lo & 0xffffffffu) << 8 | src[i].plen;
+			dst[count[(key >> (pass * BITS)) & (BUCKETS - 1)]++] =
+			    src[i];
+		}
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	/* After an even number of passes the result is back in k. */
+	free(tmp);
+	free(count);
+	return 1;
+}
+
+/*
  * Sort v by (address, length) and drop repeated prefixes: the first in
  * the file stays, or the last with replace. Returns how many were dropped.
  */
@@ -392,7 +442,8 @@ sort_dedupe(struct lvec_ient *v, int replace)
 		k[i].plen = v->v[i].p.plen;
 		k[i].idx = (uint32_t)i;
 	}
-	qsort(k, v->n, sizeof(*k), skey_cmp);
+	if (!skey_radix(k, v->n))
+		qsort(k, v->n, sizeof(*k), skey_cmp);
 	for (i = 0; i < v->n; i = j) {
 		for (j = i + 1; j < v->n && k[j].hi == k[i].hi &&
 		    k[j].lo == k[i].lo && k[j].plen == k[i].plen; j++)
