@@ -248,9 +248,8 @@ spf_zone_lookup(struct spf_zone *z, const char *name, uint16_t type,
 	a->status = SPF_DNS_OK;
 	for (hops = 0; hops <= SPF_ZONE_CNAME_MAX; hops++) {
 		if ((nd = find(z, name, strlen(name))) == NULL) {
-			a->status = hops == 0 ? SPF_DNS_NXDOMAIN : SPF_DNS_OK;
-			if (hops > 0)
-				a->status = SPF_DNS_NXDOMAIN;
+			/* A CNAME to nowhere answers NXDOMAIN as well. */
+			a->status = SPF_DNS_NXDOMAIN;
 			break;
 		}
 		found = 0;
