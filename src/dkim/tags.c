@@ -171,24 +171,45 @@ static const uint8_t b64tab[256] = {
 long
 dkim_b64_decode(const char *p, size_t len, uint8_t *out, size_t cap)
 {
-	size_t		i, o = 0, nchars = 0, npad = 0;
+	size_t		i = 0, o = 0, nchars = 0, npad = 0;
 	uint32_t	acc = 0;
 	int		nacc = 0;
 
-	/* Four plain characters at a time while they come. */
-	for (i = 0; npad == 0 && nacc == 0 && i + 4 <= len &&
-	    cap - o >= 3; i += 4) {
+	/*
+	 * Four plain characters at a time, resuming after each fold (b=
+	 * values are folded every line); the loop below takes the rest.
+	 */
+	while (npad == 0 && i + 4 <= len && cap - o >= 3) {
 		uint8_t	a = b64tab[(unsigned char)p[i]];
 		uint8_t	b = b64tab[(unsigned char)p[i + 1]];
 		uint8_t	c = b64tab[(unsigned char)p[i + 2]];
 		uint8_t	d = b64tab[(unsigned char)p[i + 3]];
 
-		if ((a | b | c | d) >= 64)
-			break;
-		out[o++] = (uint8_t)(a << 2 | b >> 4);
-		out[o++] = (uint8_t)(b << 4 | c >> 2);
-		out[o++] = (uint8_t)(c << 6 | d);
-		nchars += 4;
+		if ((a | b | c | d) < 64 && nacc == 0) {
+			out[o++] = (uint8_t)(a << 2 | b >> 4);
+			out[o++] = (uint8_t)(b << 4 | c >> 2);
+			out[o++] = (uint8_t)(c << 6 | d);
+			nchars += 4;
+			i += 4;
+			continue;
+		}
+		/* One character the slow way (FWS, padding, a partial group). */
+		if (a == 66)
+			return -1;
+		if (a == 65)
+			break;		/* padding: the loop below checks it */
+		if (a < 64) {
+			nchars++;
+			acc = acc << 6 | a;
+			if (++nacc == 4) {
+				out[o++] = (uint8_t)(acc >> 16);
+				out[o++] = (uint8_t)(acc >> 8);
+				out[o++] = (uint8_t)acc;
+				acc = 0;
+				nacc = 0;
+			}
+		}
+		i++;
 	}
 	for (; i < len; i++) {
 		uint8_t	v = b64tab[(unsigned char)p[i]];
