@@ -5,6 +5,7 @@
  *   fairlist spf check --ip IP --mail-from ADDR [--helo NAME]
  *       [--identity mailfrom|helo] [--dns-zone FILE | --dns-server
  *       IP:PORT] [--timeout MS] [--receiver NAME] [--json]
+ *   fairlist spf check --batch FILE [DNS options]
  *   fairlist spf suite FILE.yml [FILE.yml ...]
  *
  * check prints the result, the explanation, the deciding term, the DNS
@@ -13,6 +14,7 @@
  * prints one line per failing test, then "N passed, N failed", and exits
  * 0 only when every test passed.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "cli.h"
 #include "core/buf.h"
 #include "core/str.h"
+#include "core/xmalloc.h"
 #include "dns/resolver.h"
 #include "spf/spf.h"
 
@@ -46,9 +49,15 @@ usage_spf(FILE *f)
 	    "  --timeout MS         per-try DNS timeout (default %d)\n"
 	    "  --receiver NAME      receiving host for %%{r} and the headers\n"
 	    "  --json               print one JSON object\n"
+	    "  --batch FILE         evaluate each line "
+	    "\"IP MAIL-FROM [HELO]\"\n"
+	    "                       of FILE (\"-\": empty MAIL FROM), "
+	    "up to %d\n"
+	    "                       at once; prints \"IP SENDER RESULT\n"
+	    "                       LOOKUPS\" per line, in order\n"
 	    "suite: run openspf YAML conformance files; prints failing tests\n"
 	    "  and \"N passed, N failed\"; exit 0 only if all pass.\n",
-	    DNS_RESOLVER_TIMEOUT_MS);
+	    DNS_RESOLVER_TIMEOUT_MS, SPF_CLI_BATCH_INFLIGHT);
 }
 
 struct done {
@@ -127,6 +136,118 @@ print_json(struct spf *s, const char *receiver)
 	return 0;
 }
 
+/* One line of --batch: an evaluation in flight. */
+struct bitem {
+	struct spf	*s;
+	int		*pending;
+	int		 done;
+};
+
+static void
+batch_done(struct spf *s, void *arg)
+{
+	struct bitem	*b = arg;
+
+	(void)s;
+	b->done = 1;
+	(*b->pending)--;
+}
+
+/*
+ * --batch FILE: lines "IP MAIL-FROM [HELO]" ("-" for an empty MAIL
+ * FROM, # comments). Up to SPF_CLI_BATCH_INFLIGHT evaluations run at
+ * once on one resolver; results are printed in input order as
+ * "IP SENDER RESULT LOOKUPS".
+ */
+static int
+run_batch(const char *path, const struct spf_request *tmpl,
+    const struct spf_resolver *res, struct dns_resolver *dr)
+{
+	FILE			*f;
+	struct bitem		*items = NULL;
+	struct spf_request	 req;
+	char			*line = NULL, *ip, *mf, *helo, *save;
+	char			 err[256];
+	size_t			 cap = 0, n = 0, i, icap = 0;
+	int			 lineno = 0, pending = 0, rc = 1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "fairlist spf check: %s: %s\n", path,
+		    strerror(errno));
+		return 1;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		lineno++;
+		if (strlen(line) > SPF_CLI_BATCH_LINE_MAX) {
+			fprintf(stderr, "fairlist spf check: %s:%d: line too "
+			    "long\n", path, lineno);
+			goto out;
+		}
+		ip = strtok_r(line, " \t\r\n", &save);
+		if (ip == NULL || ip[0] == '#')
+			continue;
+		mf = strtok_r(NULL, " \t\r\n", &save);
+		helo = strtok_r(NULL, " \t\r\n", &save);
+		if (mf == NULL || strtok_r(NULL, " \t\r\n", &save) != NULL) {
+			fprintf(stderr, "fairlist spf check: %s:%d: want IP "
+			    "MAIL-FROM [HELO]\n", path, lineno);
+			goto out;
+		}
+		if (n == SPF_CLI_BATCH_MAX) {
+			fprintf(stderr, "fairlist spf check: %s: more than "
+			    "%d lines\n", path, SPF_CLI_BATCH_MAX);
+			goto out;
+		}
+		req = *tmpl;
+		req.ip = ip;
+		req.mail_from = strcmp(mf, "-") == 0 ? "" : mf;
+		req.helo = helo;
+		if (n == icap) {
+			icap = icap == 0 ? 64 : icap * 2;
+			items = xreallocarray(items, icap, sizeof(*items));
+		}
+		if ((items[n].s = spf_new(&req, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "fairlist spf check: %s:%d: %s\n",
+			    path, lineno, err);
+			goto out;
+		}
+		items[n].pending = &pending;
+		items[n].done = 0;
+		n++;
+	}
+	/*
+	 * Up to SPF_CLI_BATCH_INFLIGHT evaluations in flight at once on one
+	 * resolver: a new one starts whenever one ends.
+	 */
+	for (i = 0; i < n || pending > 0;) {
+		while (i < n && pending < SPF_CLI_BATCH_INFLIGHT) {
+			pending++;
+			spf_run(items[i].s, res, batch_done, &items[i]);
+			i++;
+		}
+		if (pending > 0 && dr == NULL)
+			break;	/* impossible: the zone answers at once */
+		if (pending > 0)
+			dns_resolver_wait(dr);
+	}
+	for (i = 0; i < n; i++) {
+		struct spf	*s = items[i].s;
+
+		printf("%s %s %s %d\n", spf_client_ip(s),
+		    spf_sender(s), items[i].done ?
+		    spf_result_str(spf_result(s)) : "stalled",
+		    spf_lookups(s));
+	}
+	rc = pending == 0 ? 0 : 1;
+out:
+	for (i = 0; i < n; i++)
+		spf_free(items[i].s);
+	free(items);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
 static int
 spf_check(int argc, char **argv)
 {
@@ -140,6 +261,7 @@ spf_check(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "receiver", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -150,6 +272,7 @@ spf_check(int argc, char **argv)
 	struct spf		*s;
 	struct done		 d;
 	const char		*zfiles[SPF_CLI_ZONES_MAX], *server = NULL, *e;
+	const char		*batch = NULL;
 	int			 nz = 0, k;
 	int			 ch, json = 0, timeout = 0, rc = 1;
 	char			 err[512];
@@ -174,6 +297,7 @@ spf_check(int argc, char **argv)
 		case 's': server = optarg; break;
 		case 'r': req.receiver = optarg; break;
 		case 'j': json = 1; break;
+		case 'b': batch = optarg; break;
 		case 'I':
 			if (strcmp(optarg, "mailfrom") == 0)
 				req.identity = SPF_ID_MAILFROM;
@@ -201,8 +325,8 @@ spf_check(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || req.ip == NULL ||
-	    (req.mail_from == NULL && req.helo == NULL)) {
+	if (optind != argc || (batch == NULL && (req.ip == NULL ||
+	    (req.mail_from == NULL && req.helo == NULL)))) {
 		fprintf(stderr, "fairlist spf check: --ip and --mail-from "
 		    "(or --helo) are required\n");
 		usage_spf(stderr);
@@ -213,7 +337,9 @@ spf_check(int argc, char **argv)
 		    "--dns-server exclude each other\n");
 		return 2;
 	}
-	if ((s = spf_new(&req, err, sizeof(err))) == NULL) {
+	if (batch != NULL)
+		s = NULL;
+	else if ((s = spf_new(&req, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "fairlist spf check: %s\n", err);
 		return 2;
 	}
@@ -235,6 +361,10 @@ spf_check(int argc, char **argv)
 			goto out;
 		}
 		spf_resolver_dns(dr, &res);
+	}
+	if (batch != NULL) {
+		rc = run_batch(batch, &req, &res, dr);
+		goto out;
 	}
 	d.finished = 0;
 	spf_run(s, &res, on_done, &d);

@@ -50,6 +50,9 @@
 #define SPF_ZONE_RR_MAX		4096	/* records in one memory-zone answer */
 #define SPF_SUITE_SPF_MAX	64	/* SPF entries of one suite name */
 #define SPF_CLI_ZONES_MAX	16	/* --dns-zone files of spf check */
+#define SPF_CLI_BATCH_MAX	100000	/* lines of spf check --batch */
+#define SPF_CLI_BATCH_LINE_MAX	4096	/* bytes of one --batch line */
+#define SPF_CLI_BATCH_INFLIGHT	100	/* --batch evaluations at once */
 
 enum spf_result {
 	SPF_NONE,

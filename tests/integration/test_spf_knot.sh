@@ -135,6 +135,34 @@ check ::ffff:192.0.2.10 a@example.test pass
 check 2001:db8::7 a@six.example.test softfail
 check 192.0.2.1 a@soft.example.test softfail
 
+# 1200 evaluations through one c-ares channel, 100 in flight at a time
+# (--batch).
+cases="192.0.2.10 a@example.test pass
+192.0.2.20 a@example.test pass
+192.0.2.30 a@example.test pass
+192.0.2.60 a@example.test neutral
+192.0.2.99 a@example.test fail
+192.0.2.40 a@ptr.example.test pass
+192.0.2.41 a@ptr.example.test fail
+192.0.2.1 a@nospf.example.test none
+192.0.2.50 a@big.example.test pass
+2001:db8::6 a@six.example.test pass
+2001:db8::7 a@six.example.test softfail
+192.0.2.1 a@soft.example.test softfail"
+: >"$tmp/batch"
+: >"$tmp/want"
+for i in $(seq 1 100); do
+	printf '%s\n' "$cases" | while read -r ip from want; do
+		echo "$ip $from helo.example.test" >>"$tmp/batch"
+		echo "$ip $from $want" >>"$tmp/want"
+	done
+done
+"$FAIRLIST" spf check --batch "$tmp/batch" --dns-server "127.0.0.1:$port" \
+    --timeout 2000 >"$tmp/got" || fail "batch exit status"
+cut -d' ' -f1-3 "$tmp/got" | diff "$tmp/want" - >/dev/null ||
+	{ cut -d' ' -f1-3 "$tmp/got" | diff "$tmp/want" - | head; fail "batch results"; }
+echo "ok batch of $(wc -l <"$tmp/batch"), 100 in flight at a time"
+
 # The HELO identity alone (RFC 7208 section 2.3).
 out=$("$FAIRLIST" spf check --ip 192.0.2.11 --mail-from a@nospf.example.test \
     --helo example.test --identity helo --dns-server "127.0.0.1:$port")
