@@ -11,7 +11,7 @@ test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
   knot-dnsutils knot sqlite3 python3 procps rbldnsd python3-spf
   python3-dkim opendkim opendkim-tools" ;;
 bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3 python3-spf
-  libspf2-dev python3-dkim libopendkim-dev" ;;
+  libspf2-dev python3-yaml python3-dkim libopendkim-dev" ;;
 esac
 missing=""
 for p in $pkgs; do

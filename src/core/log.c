@@ -38,6 +38,11 @@ log_setverbose(int verbose)
 	log_verbose = verbose;
 }
 
+static void	vlog(int, const char *, const char *, va_list, int)
+		    __attribute__((format(printf, 3, 0)));
+static noreturn void	vfatal(const char *, va_list, int)
+			    __attribute__((format(printf, 1, 0)));
+
 static void
 vlog(int pri, const char *prefix, const char *fmt, va_list ap, int err)
 {

@@ -242,7 +242,7 @@ static int
 build(struct spf_suite *st, const char *path, char *err, size_t errlen)
 {
 	const struct ynode	*d, *tests, *t, *desc;
-	const char		*scenario;
+	const char		*scenario = NULL;
 	char			*nl, num[32];
 	struct spf_zone		*z;
 	size_t			 cap = 0;
