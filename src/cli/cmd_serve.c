@@ -38,6 +38,7 @@
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "core/xmalloc.h"
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
 #include "list/list.h"
@@ -54,6 +55,9 @@ struct daemon {
 	atomic_int		 stop;
 	atomic_int		 hup;
 	pthread_t		 reloader;
+	char			*snap;		/* <db>.snap, NULL: no cache */
+	int			 save_pending;	/* startup compile not saved */
+	uint64_t		 save_gen;	/* its store generation */
 };
 
 static double
@@ -64,6 +68,25 @@ ms_since(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/*
+ * Save the published snapshot, compiled from store generation gen, to the
+ * snapshot cache. Called on the reload thread only (the one publisher), so
+ * the current snapshot stays valid throughout. A failure costs only the
+ * next start's time: a warning, never fatal.
+ */
+static void
+save_snapshot(struct daemon *d, uint64_t gen)
+{
+	struct timespec	t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (index_save(dnsbl_server_current(d->srv), gen, d->snap) == -1)
+		log_warn("snapshot cache: cannot write %s", d->snap);
+	else
+		log_debug("snapshot cache: wrote %s in %.1f ms", d->snap,
+		    ms_since(&t0));
 }
 
 static size_t
@@ -88,7 +111,8 @@ reloader(void *arg)
 	int64_t		 seen = 0, v, now, next_exp;
 	struct index	*idx;
 	struct timespec	 t0, nap;
-	int		 failing = 0;
+	uint64_t	 gen = 0;
+	int		 failing = 0, have_gen;
 
 	/* Rebuilds yield to the UDP workers when the cores are busy. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
@@ -98,6 +122,9 @@ reloader(void *arg)
 	    (int64_t)time(NULL));
 	nap.tv_sec = d->reload_ms / 1000;
 	nap.tv_nsec = (long)(d->reload_ms % 1000) * 1000000L;
+	/* The startup compile is saved here, off the path to serving. */
+	if (d->save_pending)
+		save_snapshot(d, d->save_gen);
 	while (!atomic_load(&d->stop)) {
 		nanosleep(&nap, NULL);
 		if (atomic_load(&d->stop))
@@ -113,6 +140,12 @@ reloader(void *arg)
 		    (next_exp == 0 || now < next_exp))
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		/*
+		 * The generation is read before compiling: a change landing
+		 * during the compile makes the saved file stale, not wrong.
+		 */
+		have_gen = d->snap != NULL &&
+		    store_generation(d->st, &gen) == 0;
 		if ((idx = index_load(d->st, now)) == NULL) {
 			/* Keep serving the last good snapshot; retry later. */
 			if (!failing++)
@@ -128,6 +161,8 @@ reloader(void *arg)
 		log_info("reload: %zu listings compiled in %.1f ms",
 		    index_listings(idx), ms_since(&t0));
 		dnsbl_server_publish(d->srv, idx);
+		if (have_gen)
+			save_snapshot(d, gen);
 	}
 	return NULL;
 }
@@ -175,12 +210,12 @@ conf_u32(const struct conf *cf, const struct conf_node *n, const char *key,
 /* Fill the DNS settings from the dns { } block. */
 static int
 read_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
-    struct dnsbl_server_conf *sc, uint32_t *reload_ms)
+    struct dnsbl_server_conf *sc, uint32_t *reload_ms, int *snapcache)
 {
 	static const char *const keys[] = { "listen", "workers", "ttl",
 	    "ns-ttl", "negative-ttl", "ns", "soa-mname", "soa-rname",
 	    "refresh", "retry", "expire", "tcp-idle-timeout", "tcp-clients",
-	    "reload-interval", NULL };
+	    "reload-interval", "snapshot-cache", NULL };
 	struct conf_node	*dns, *k;
 	uint32_t		 v;
 	char			 err[256];
@@ -251,6 +286,15 @@ read_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	if (conf_u32(cf, dns, "tcp-clients", &v, 65536) == -1)
 		return -1;
 	sc->tcp_clients = (int)v;
+	if ((k = conf_find(dns, "snapshot-cache")) != NULL) {
+		if (k->nargs != 1 || (strcmp(k->args[0], "yes") != 0 &&
+		    strcmp(k->args[0], "no") != 0)) {
+			fprintf(stderr, "fairlist: %s:%d: snapshot-cache takes "
+			    "yes or no\n", cf->path, k->line);
+			return -1;
+		}
+		*snapcache = strcmp(k->args[0], "yes") == 0;
+	}
 	return 0;
 }
 
@@ -312,6 +356,8 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	const char		*user = NULL, *e;
 	char			 err[256];
 	int			 ch, workers = -1, rc = 1, i;
+	int			 snapcache = 1, eno;
+	uint64_t		 gen = 0;
 	uint32_t		 reload_ms = SERVE_RELOAD_MS;
 	const int		 signos[3] = { SIGINT, SIGTERM, SIGHUP };
 
@@ -363,7 +409,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		}
 		user = conf_get(c->conf->root, "user");
 	}
-	if (read_dns_conf(c->conf, &dc, &sc, &reload_ms) == -1)
+	if (read_dns_conf(c->conf, &dc, &sc, &reload_ms, &snapcache) == -1)
 		return 1;
 	if (dnsbl_conf_prepare(&dc, &e) == -1) {
 		fprintf(stderr, "fairlist: dns: '%s' is not a valid DNS name\n",
@@ -394,13 +440,39 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	if (cli_sync_zones(c, d.st) == -1)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((idx = index_load(d.st, (int64_t)time(NULL))) == NULL) {
-		fprintf(stderr, "fairlist: %s: cannot compile the index\n",
-		    c->db);
-		goto out;
+	idx = NULL;
+	if (snapcache) {
+		/* The cache is valid only for the generation it records. */
+		xasprintf(&d.snap, "%s.snap", c->db);
+		if (store_generation(d.st, &gen) == -1) {
+			log_warnx("snapshot cache: cannot read the store "
+			    "generation: %s", store_errmsg(d.st));
+			free(d.snap);
+			d.snap = NULL;
+		} else if ((idx = index_open_saved(d.snap, gen, err,
+		    sizeof(err))) != NULL) {
+			log_info("loaded %d zones, %zu listings from %s in "
+			    "%.1f ms", index_zone_count(idx),
+			    index_listings(idx), d.snap, ms_since(&t0));
+		} else if ((eno = errno) == ENOENT)
+			log_debug("snapshot cache: %s; compiling", err);
+		else if (eno == ESTALE)
+			log_info("snapshot cache: %s; compiling", err);
+		else
+			log_warnx("snapshot cache: %s; compiling", err);
 	}
-	log_info("loaded %d zones, %zu listings from %s in %.1f ms",
-	    index_zone_count(idx), index_listings(idx), c->db, ms_since(&t0));
+	if (idx == NULL) {
+		if ((idx = index_load(d.st, (int64_t)time(NULL))) == NULL) {
+			fprintf(stderr, "fairlist: %s: cannot compile the "
+			    "index\n", c->db);
+			goto out;
+		}
+		log_info("loaded %d zones, %zu listings from %s in %.1f ms",
+		    index_zone_count(idx), index_listings(idx), c->db,
+		    ms_since(&t0));
+		d.save_pending = d.snap != NULL;
+		d.save_gen = gen;
+	}
 	if ((d.srv = dnsbl_server_new(&sc, err)) == NULL) {
 		fprintf(stderr, "fairlist: dns: %s\n", err);
 		index_free(idx);
@@ -457,5 +529,6 @@ out:
 	if (d.base != NULL)
 		event_base_free(d.base);
 	store_close(d.st);
+	free(d.snap);
 	return rc;
 }

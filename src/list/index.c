@@ -24,7 +24,8 @@
  * a rebuild. Exclusions never expire.
  *
  * Memory: the compiled arrays live in one anonymous mapping released by
- * index_free; interned strings in a chain of malloc'd chunks. A snapshot
+ * index_free; interned strings in a chain of malloc'd chunks (a snapshot
+ * loaded from a file by snap.c keeps them in its mapping). A snapshot
  * is never written after index_builder_finish, so any number of threads
  * may read it without locks. Nothing here logs or does I/O.
  */
@@ -38,54 +39,10 @@
 #include "list.h"
 #include "list_int.h"
 
-#define EXCL32		0x80000000u	/* v32 flag: an exclusion */
-#define NONE		(-1)
 #define STRCHUNK	65536		/* bytes per string arena chunk */
 #define TOPBITS_MAX	16
 #define LIST_HUGE_MIN	(2u * 1024 * 1024)	/* bytes: madvise THP from here */
 #define SORT32_SMALL	64	/* below this, sort32 sorts by insertion */
-
-struct ikey {
-	uint64_t	hi, lo;		/* big-endian halves of the address */
-};
-
-struct inode {
-	struct ikey	k;
-	uint8_t		plen;
-	uint8_t		exclude;
-	uint32_t	value;		/* index into values (listings only) */
-	int32_t		parent;		/* less specific cover, or NONE */
-};
-
-struct izone {
-	struct index_zone	 z;
-	const uint32_t		*k32;		/* sorted IPv4 /32 keys */
-	const uint32_t		*v32;		/* value index | EXCL32 */
-	size_t			 n32;
-	const uint32_t		*top;		/* (1 << topbits) + 1 offsets */
-	unsigned		 topbits;
-	const struct inode	*nodes;
-	size_t			 nnodes;
-	const struct ikey	*istart;	/* interval starts, ascending */
-	const int32_t		*inode;		/* node per interval, or NONE */
-	size_t			 nint;
-};
-
-struct strchunk {
-	struct strchunk	*next;
-	size_t		 used, size;
-	char		 s[];
-};
-
-struct index {
-	struct izone		 zones[INDEX_ZONES_MAX];
-	int			 nzones;
-	struct index_value	*values;
-	size_t			 nvalues;
-	void			*map;		/* every array of every zone */
-	size_t			 mapsize;
-	struct strchunk		*strings;
-};
 
 /* Builder state. */
 struct b32 {

@@ -122,6 +122,41 @@ int	index_any_within(const struct index *idx, int zone,
 struct index	*index_load(struct store *s, int64_t now);
 
 /*
+ * Snapshot cache (snap.c): a compiled snapshot saved to a file, so that
+ * the daemon starts without compiling. The file records the store
+ * generation (store_generation) the snapshot was compiled from; a loader
+ * asks for the generation it expects and gets NULL for any other.
+ * The format is native (byte order, struct layout): a cache beside the
+ * store, not an exchange format.
+ */
+#define INDEX_SNAP_VERSION	1
+#define INDEX_SNAP_MAX		((size_t)4 << 30)	/* bytes of a file */
+
+/*
+ * Write idx, compiled from store generation gen, to path atomically:
+ * path.tmp is written, fsync'd and renamed over path, then the directory
+ * is fsync'd. Returns 0, or -1 with errno set; on failure path is
+ * untouched and path.tmp removed. Does not log.
+ */
+int	index_save(const struct index *idx, uint64_t gen, const char *path);
+
+/*
+ * Load a snapshot saved by index_save, if it was saved for generation
+ * gen. The file is read once into an anonymous mapping (never mapped, so
+ * a later change to the file cannot change the snapshot) and verified in
+ * full before use. Returns a snapshot that index_free releases, or NULL
+ * with a message in OUT:err (errlen bytes): errno is ENOENT if the file
+ * does not exist, ESTALE for another generation, EINVAL for a file that
+ * is corrupt, truncated or not a snapshot, else the read error.
+ */
+struct index	*index_open_saved(const char *path, uint64_t gen, char *err,
+		    size_t errlen);
+
+/* The same from len bytes at buf (copied; for tests and the fuzzer). */
+struct index	*index_open_saved_mem(const void *buf, size_t len,
+		    uint64_t gen, char *err, size_t errlen);
+
+/*
  * List file formats. An entry read from a file; strings borrowed until
  * the next call.
  */

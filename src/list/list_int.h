@@ -10,6 +10,9 @@
 #define FAIRLIST_LIST_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "list.h"
 
 /* A growable array in an anonymous mapping; zeroed struct is empty. */
 struct lvec {
@@ -30,5 +33,66 @@ void	*lvec_reserve(struct lvec *v, size_t n);
 /* Append one element (esz bytes copied from e). */
 void	 lvec_push(struct lvec *v, const void *e);
 void	 lvec_free(struct lvec *v);
+
+/*
+ * The compiled snapshot, shared by index.c (compile, lookups) and snap.c
+ * (save to and load from a file).
+ */
+#define EXCL32		0x80000000u	/* v32 flag: an exclusion */
+#define NONE		(-1)
+
+struct ikey {
+	uint64_t	hi, lo;		/* big-endian halves of the address */
+};
+
+struct inode {
+	struct ikey	k;
+	uint8_t		plen;
+	uint8_t		exclude;
+	uint32_t	value;		/* index into values (listings only) */
+	int32_t		parent;		/* less specific cover, or NONE */
+};
+
+struct izone {
+	struct index_zone	 z;
+	const uint32_t		*k32;		/* sorted IPv4 /32 keys */
+	const uint32_t		*v32;		/* value index | EXCL32 */
+	size_t			 n32;
+	const uint32_t		*top;		/* (1 << topbits) + 1 offsets */
+	unsigned		 topbits;
+	const struct inode	*nodes;
+	size_t			 nnodes;
+	const struct ikey	*istart;	/* interval starts, ascending */
+	const int32_t		*inode;		/* node per interval, or NONE */
+	size_t			 nint;
+};
+
+struct strchunk {
+	struct strchunk	*next;
+	size_t		 used, size;
+	char		 s[];
+};
+
+struct index {
+	struct izone		 zones[INDEX_ZONES_MAX];
+	int			 nzones;
+	struct index_value	*values;
+	size_t			 nvalues;
+	void			*map;		/* every array of every zone */
+	size_t			 mapsize;
+	struct strchunk		*strings;
+};
+
+/*
+ * Checksum of a saved snapshot (snap.c): a 64-bit hash over 8-byte words
+ * in four lanes, for corruption, not for adversaries.
+ */
+uint64_t	 index_snap_sum(const void *p, size_t len);
+/*
+ * Recompute the checksum of the saved snapshot in buf (len bytes) in
+ * place, so tests and the fuzzer can reach the checks behind it. Does
+ * nothing if the header's string table offset lies outside buf.
+ */
+void		 index_snap_seal(void *buf, size_t len);
 
 #endif /* FAIRLIST_LIST_INT_H */

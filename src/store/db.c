@@ -159,6 +159,7 @@ enum stmt {
 	ST_EXPIRES_OF,
 	ST_OPEN_TOTAL,
 	ST_DATA_VERSION,
+	ST_MAX_ID,
 	ST_COUNT
 };
 
@@ -226,6 +227,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_NEXT_EXPIRY] = "SELECT min(expires_at) FROM listing"
 	    " WHERE removed_at IS NULL AND expires_at > ?1",
 	[ST_DATA_VERSION] = "PRAGMA data_version",
+	/* The rowid's B-tree: one descent, not a scan. */
+	[ST_MAX_ID] = "SELECT coalesce(max(id), 0) FROM listing",
 	[ST_OPEN_KEYS] = "SELECT id, zone, lo, plen FROM listing NOT INDEXED"
 	    " WHERE removed_at IS NULL",
 	[ST_EXPIRES_OF] = "SELECT expires_at FROM listing WHERE id = ?1",
@@ -1708,4 +1711,95 @@ store_data_version(struct store *s, int64_t *v)
 	if (rc != SQLITE_ROW)
 		return dberr(s, "data_version");
 	return 0;
+}
+
+/* FNV-1a, 64-bit, over len bytes; the inputs are our own rows. */
+static uint64_t
+gen_bytes(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char	*b = p;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t
+gen_int(uint64_t h, int64_t v)
+{
+	unsigned char	b[8];
+	int		i;
+
+	/* Little-endian bytes, so the hash does not depend on the host. */
+	for (i = 0; i < 8; i++)
+		b[i] = (unsigned char)((uint64_t)v >> (8 * i));
+	return gen_bytes(h, b, sizeof(b));
+}
+
+static uint64_t
+gen_str(uint64_t h, const char *s)
+{
+	size_t	len = strlen(s);
+
+	/* Length first: ("ab", "c") and ("a", "bc") must differ. */
+	h = gen_int(h, (int64_t)len);
+	return gen_bytes(h, s, len);
+}
+
+static int
+gen_zone(const struct store_zone *z, int64_t id, void *arg)
+{
+	uint64_t	*h = arg;
+
+	*h = gen_int(*h, id);
+	*h = gen_str(*h, z->name);
+	*h = gen_int(*h, z->code);
+	*h = gen_str(*h, z->txt);
+	*h = gen_str(*h, z->url);
+	*h = gen_int(*h, z->serial);
+	*h = gen_int(*h, z->listings);
+	return 0;
+}
+
+int
+store_generation(struct store *s, uint64_t *gen)
+{
+	sqlite3_stmt	*st;
+	uint64_t	 h = 0xcbf29ce484222325ULL;	/* FNV offset basis */
+	int64_t		 maxid;
+	int		 rc, own;
+
+	/* One read transaction, so zones and max(id) agree. */
+	if (!s->bulk && exec(s, "BEGIN") == -1)
+		return -1;
+	own = !s->bulk;
+	h = gen_int(h, STORE_SCHEMA_VERSION);
+	if (zone_iter(s, gen_zone, &h) != 0)
+		goto fail;
+	if ((st = stmt(s, ST_MAX_ID)) == NULL)
+		goto fail;
+	rc = sqlite3_step(st);
+	maxid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		dberr(s, "max listing id");
+		goto fail;
+	}
+	h = gen_int(h, maxid);
+	if (own && exec(s, "COMMIT") == -1)
+		return -1;
+	*gen = h;
+	return 0;
+fail:
+	if (own) {
+		char	save[STORE_ERR_MAX];
+
+		memcpy(save, s->err, sizeof(save));
+		exec(s, "ROLLBACK");
+		memcpy(s->err, save, sizeof(save));
+	}
+	return -1;
 }

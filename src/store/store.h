@@ -180,4 +180,17 @@ int	store_audit(struct store *s, const char *actor, const char *action,
  */
 int	store_data_version(struct store *s, int64_t *v);
 
+/*
+ * The store's generation: a 64-bit FNV-1a hash over the schema version,
+ * every zone row (id, name, code, txt, url, serial, open listings) and
+ * max(listing.id), read in one transaction. Every change that can change
+ * a compiled index (add, remove, expire-close, bulk import, zone put)
+ * bumps its zone's serial, which is strictly increasing; the open count
+ * and max(id) make a store rebuilt from scratch differ too. Listings
+ * that merely pass their expiry do not change it (the index skips them
+ * at lookup time). Cheap: one zone table scan and one B-tree descent.
+ * Sets *OUT:gen; returns 0 or -1.
+ */
+int	store_generation(struct store *s, uint64_t *gen);
+
 #endif /* FAIRLIST_STORE_H */
