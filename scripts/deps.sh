@@ -9,9 +9,10 @@ pkgs="build-essential cmake pkg-config libevent-dev libc-ares-dev
 case "${1:-}" in
 test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
   knot-dnsutils knot sqlite3 python3 procps rbldnsd python3-spf
-  python3-dkim opendkim opendkim-tools" ;;
+  python3-dkim opendkim opendkim-tools openssl" ;;
 bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3 python3-spf
-  libspf2-dev python3-yaml python3-dkim libopendkim-dev" ;;
+  libspf2-dev python3-yaml python3-dkim libopendkim-dev opendkim-tools
+  openssl valgrind" ;;
 esac
 missing=""
 for p in $pkgs; do
