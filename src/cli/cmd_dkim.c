@@ -8,6 +8,9 @@
  * JSON), and exits 0 only if at least one signature passes. Keys come
  * from a key file (--keys, the TestPublicKeys format) or from DNS.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,7 @@ usage_keygen(FILE *f)
 	    "                     --domain D --out DIR\n"
 	    "Writes DIR/S.private (PEM, mode 0600) and DIR/S.txt (the key\n"
 	    "record in key-file format) and prints the DNS TXT record.\n"
+	    "DIR is made (mode 0700) if it does not exist.\n"
 	    "  --bits N   RSA modulus size, default %d\n",
 	    DKIM_RSA_DEFAULT_BITS);
 }
@@ -184,6 +188,12 @@ dkim_keygen(int argc, char **argv)
 	    out == NULL || optind != argc) {
 		usage_keygen(stderr);
 		return 2;
+	}
+	/* A missing key folder is made, private to its owner. */
+	if (mkdir(out, 0700) == -1 && errno != EEXIST) {
+		fprintf(stderr, "fairlist: dkim keygen: %s: %s\n", out,
+		    strerror(errno));
+		return 1;
 	}
 	if ((k = dkim_key_generate(alg, bits, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "fairlist: dkim keygen: %s\n", err);
