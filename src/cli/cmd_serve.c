@@ -73,8 +73,8 @@ ms_since(const struct timespec *t0)
 /*
  * Save the published snapshot, compiled from store generation gen, to the
  * snapshot cache. Called on the reload thread only (the one publisher), so
- * the current snapshot stays valid throughout. A failure costs only the
- * next start's time: a warning, never fatal.
+ * the current snapshot stays valid throughout, and only when it is idle.
+ * A failure costs only the next start's time: a warning, never fatal.
  */
 static void
 save_snapshot(struct daemon *d, uint64_t gen)
@@ -111,8 +111,8 @@ reloader(void *arg)
 	int64_t		 seen = 0, v, now, next_exp;
 	struct index	*idx;
 	struct timespec	 t0, nap;
-	uint64_t	 gen = 0;
-	int		 failing = 0, have_gen;
+	uint64_t	 gen = 0, save_gen = d->save_gen;
+	int		 failing = 0, have_gen, save = d->save_pending;
 
 	/* Rebuilds yield to the UDP workers when the cores are busy. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
@@ -122,9 +122,6 @@ reloader(void *arg)
 	    (int64_t)time(NULL));
 	nap.tv_sec = d->reload_ms / 1000;
 	nap.tv_nsec = (long)(d->reload_ms % 1000) * 1000000L;
-	/* The startup compile is saved here, off the path to serving. */
-	if (d->save_pending)
-		save_snapshot(d, d->save_gen);
 	while (!atomic_load(&d->stop)) {
 		nanosleep(&nap, NULL);
 		if (atomic_load(&d->stop))
@@ -137,8 +134,17 @@ reloader(void *arg)
 		}
 		now = (int64_t)time(NULL);
 		if (v == seen && !atomic_exchange(&d->hup, 0) &&
-		    (next_exp == 0 || now < next_exp))
+		    (next_exp == 0 || now < next_exp)) {
+			/*
+			 * Idle: write the last compile (or the startup one) to
+			 * the cache now, so its fsync never delays a reload
+			 * and a burst of changes is saved once.
+			 */
+			if (save)
+				save_snapshot(d, save_gen);
+			save = 0;
 			continue;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		/*
 		 * The generation is read before compiling: a change landing
@@ -161,8 +167,9 @@ reloader(void *arg)
 		log_info("reload: %zu listings compiled in %.1f ms",
 		    index_listings(idx), ms_since(&t0));
 		dnsbl_server_publish(d->srv, idx);
-		if (have_gen)
-			save_snapshot(d, gen);
+		/* Without its generation, the new snapshot is not saved. */
+		save = have_gen;
+		save_gen = gen;
 	}
 	return NULL;
 }
