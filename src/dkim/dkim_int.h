@@ -165,8 +165,7 @@ struct dkim_hdrs {
 	size_t			 dropped_sigs;	/* DKIM-Signatures among them */
 	/* Raw split state for *_write. */
 	int			 state;
-	struct sbuf		 cur;
-	size_t			 curlen_raw;
+	size_t			 curlen;	/* field being split, at buf end */
 };
 
 void		 dkim_hdrs_init(struct dkim_hdrs *h);
