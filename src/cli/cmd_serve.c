@@ -337,7 +337,7 @@ serve_usage(FILE *f)
 "\n"
 "  --listen ADDR[:PORT]  listen address (repeatable; replaces the config's;\n"
 "                        default " SERVE_DEFAULT_LISTEN ")\n"
-"  --workers N           UDP worker threads per address (0 = one per core)\n"
+"  --workers N           UDP worker threads per address (0 = cores - 1)\n"
 "\n"
 "Configuration keys: docs/CONFIG.md. Store: --db (default %s).\n",
 	    CLI_DEFAULT_DB);

@@ -299,9 +299,16 @@ dnsbl_server_new(const struct dnsbl_server_conf *c, char *err)
 	}
 	per = c->workers;
 	if (per <= 0) {
+		/*
+		 * One worker per core but one: the spare core takes the
+		 * kernel's network processing, the TCP loop and the reload
+		 * compiles. Fewer workers also means fuller batches; on 2
+		 * cores shared with the client, one worker answered 124k
+		 * queries/s at 17 per system call, two 98k at 9.
+		 */
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		per = ncpu < 1 ? 1 : ncpu > DNSBL_WORKERS_MAX ?
-		    DNSBL_WORKERS_MAX : (int)ncpu;
+		per = ncpu <= 2 ? 1 : ncpu - 1 > DNSBL_WORKERS_MAX ?
+		    DNSBL_WORKERS_MAX : (int)ncpu - 1;
 	}
 	if (per > DNSBL_WORKERS_MAX)
 		per = DNSBL_WORKERS_MAX;

@@ -1,6 +1,6 @@
 /*
  * server.h: the DNS server that runs dnsbl_answer: UDP workers (one per
- * core, SO_REUSEPORT, recvmmsg/sendmmsg batches) and TCP on the daemon's
+ * core but one, SO_REUSEPORT, recvmmsg/sendmmsg batches) and TCP on the daemon's
  * libevent loop. Owns the published index snapshot and its safe reclaim.
  */
 #ifndef FAIRLIST_DNSBL_SERVER_H
@@ -25,7 +25,7 @@ struct dnsbl_server_conf {
 	struct sockaddr_storage	 listen[DNSBL_LISTEN_MAX];
 	socklen_t		 listen_len[DNSBL_LISTEN_MAX];
 	size_t			 nlisten;
-	int			 workers;	/* per address; 0 = one per core */
+	int			 workers;	/* per address; 0 = cores - 1 */
 	int			 tcp_idle;	/* seconds */
 	int			 tcp_clients;
 	const struct dnsbl_conf	*dns;		/* borrowed, must outlive */
