@@ -134,8 +134,9 @@ struct index	*index_load(struct store *s, int64_t now);
 
 /*
  * Write idx, compiled from store generation gen, to path atomically:
- * path.tmp is written, fsync'd and renamed over path, then the directory
- * is fsync'd. Returns 0, or -1 with errno set; on failure path is
+ * path.tmp is written and renamed over path. Not fsync'd: the file is a
+ * cache, and a torn one fails its checksum on load (the daemon then
+ * compiles from the store). Returns 0, or -1 with errno set; on failure path is
  * untouched and path.tmp removed. Does not log.
  */
 int	index_save(const struct index *idx, uint64_t gen, const char *path);
