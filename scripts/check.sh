@@ -25,14 +25,23 @@ cmake --build build-asan -j "$jobs"
 echo "== libFuzzer, ${FUZZ_SECONDS}s per target"
 CC=clang cmake -S . -B build-fuzz -DFUZZ=ON -DSANITIZE=ON >/dev/null
 cmake --build build-fuzz -j "$jobs"
+ran=0
 for t in build-fuzz/fuzz_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	work=$(mktemp -d)
 	cp tests/fuzz/"$name".in/* "$work"/ 2>/dev/null || true
 	echo "-- $name"
-	"$t" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=1024 \
-	    -timeout=10 "$work" 2>&1 | tail -n 2
-	rm -rf "$work"
+	# A crash, leak, timeout or out-of-memory fails the whole check.
+	if ! "$t" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=1024 \
+	    -timeout=10 -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
+		tail -n 40 "$work.log"
+		echo "check.sh: $name failed; the input is in $work" >&2
+		exit 1
+	fi
+	tail -n 1 "$work.log"
+	rm -rf "$work" "$work.log"
+	ran=$((ran + 1))
 done
+[ "$ran" -gt 0 ] || { echo "check.sh: no fuzz target was built" >&2; exit 1; }
 echo "check.sh: all passed"
