@@ -130,6 +130,8 @@ sbuf_reserve(struct sbuf *b, size_t n)
 		cap *= 2;
 	b->s = xreallocarray(b->s, cap, 1);
 	b->cap = cap;
+	/* Keep the promise of buf.h, also for a fresh, empty buffer. */
+	b->s[b->len] = '\0';
 }
 
 void

@@ -49,6 +49,26 @@ test_good(void **state)
 	conf_free(c);
 }
 
+/* Regression: an empty quoted string as the first token (fuzz_conf). */
+static void
+test_empty_strings(void **state)
+{
+	static const char text[] = "\"\" x \"\"\na \"\"\n";
+	char		 err[256];
+	struct conf	*c;
+
+	(void)state;
+	c = conf_parse(text, strlen(text), "t.conf", err, sizeof(err));
+	if (c == NULL)
+		fail_msg("parse: %s", err);
+	assert_string_equal(c->root->child->name, "");
+	assert_int_equal(c->root->child->nargs, 2);
+	assert_string_equal(c->root->child->args[0], "x");
+	assert_string_equal(c->root->child->args[1], "");
+	assert_string_equal(conf_get(c->root, "a"), "");
+	conf_free(c);
+}
+
 static void
 test_bad(void **state)
 {
@@ -105,6 +125,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_empty_strings),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_check_keys),
 	};

@@ -138,6 +138,11 @@ test_rd_sbuf(void **state)
 	assert_int_equal(b.len, 5);
 	sbuf_free(&b);
 	sbuf_free(NULL);
+	/* A reserve on a fresh buffer leaves an empty, terminated string. */
+	sbuf_init(&b);
+	sbuf_reserve(&b, 0);
+	assert_string_equal(b.s, "");
+	sbuf_free(&b);
 }
 
 int
