@@ -17,8 +17,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
-#include <arpa/inet.h>
-
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -502,23 +500,6 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (dnsbl_server_start(d.srv, d.base) == -1)
 		goto out;
-	for (i = 0; i < (int)sc.nlisten; i++) {
-		char	a[INET6_ADDRSTRLEN + 8], h[INET6_ADDRSTRLEN];
-		const struct sockaddr_storage *ss = &sc.listen[i];
-
-		if (ss->ss_family == AF_INET6) {
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-			    ss)->sin6_addr, h, sizeof(h));
-			snprintf(a, sizeof(a), "[%s]:%u", h, ntohs(((const
-			    struct sockaddr_in6 *)ss)->sin6_port));
-		} else {
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)
-			    ss)->sin_addr, h, sizeof(h));
-			snprintf(a, sizeof(a), "%s:%u", h, ntohs(((const
-			    struct sockaddr_in *)ss)->sin_port));
-		}
-		log_info("dns: serving udp and tcp on %s", a);
-	}
 	if ((rc = pthread_create(&d.reloader, NULL, reloader, &d)) != 0) {
 		errno = rc;
 		log_warn("pthread_create");

@@ -613,6 +613,12 @@ dnsbl_server_start(struct dnsbl_server *s, struct event_base *base)
 		}
 		s->workers[i].started = 1;
 	}
+	for (i = 0; i < s->c.nlisten; i++) {
+		char	a[INET6_ADDRSTRLEN + 8];
+
+		fmt_sa((struct sockaddr *)&s->c.listen[i], a, sizeof(a));
+		log_info("dns: serving udp and tcp on %s", a);
+	}
 	return 0;
 }
 
