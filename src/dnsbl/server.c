@@ -109,6 +109,18 @@ snap_release(struct slot *sl)
 	atomic_store_explicit(&sl->p, NULL, memory_order_release);
 }
 
+const struct index *
+dnsbl_server_loop_acquire(struct dnsbl_server *s)
+{
+	return snap_acquire(s, &s->slots[0]);
+}
+
+void
+dnsbl_server_loop_release(struct dnsbl_server *s)
+{
+	snap_release(&s->slots[0]);
+}
+
 void
 dnsbl_server_publish(struct dnsbl_server *s, struct index *idx)
 {

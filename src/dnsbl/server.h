@@ -58,6 +58,14 @@ void	dnsbl_server_publish(struct dnsbl_server *s, struct index *idx);
 /* The current snapshot, for the publisher's own bookkeeping only. */
 const struct index	*dnsbl_server_current(const struct dnsbl_server *s);
 
+/*
+ * The current snapshot for another user on the loop thread (the policy
+ * server), held in the loop's hazard slot until the release. Loop thread
+ * only; do not nest with the TCP DNS path (both run to completion).
+ */
+const struct index	*dnsbl_server_loop_acquire(struct dnsbl_server *s);
+void			 dnsbl_server_loop_release(struct dnsbl_server *s);
+
 /* Start the UDP workers and the TCP listeners on base. Returns 0 or -1. */
 int	dnsbl_server_start(struct dnsbl_server *s, struct event_base *base);
 
