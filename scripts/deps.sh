@@ -9,10 +9,10 @@ pkgs="build-essential cmake pkg-config libevent-dev libc-ares-dev
 case "${1:-}" in
 test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
   knot-dnsutils knot sqlite3 python3 procps rbldnsd python3-spf
-  python3-dkim opendkim opendkim-tools openssl" ;;
+  python3-dkim opendkim opendkim-tools openssl postfix swaks" ;;
 bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3 python3-spf
   libspf2-dev python3-yaml python3-dkim libopendkim-dev opendkim-tools
-  openssl valgrind" ;;
+  openssl valgrind postfix swaks policyd-weight postfwd" ;;
 esac
 missing=""
 for p in $pkgs; do
@@ -24,4 +24,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 echo "deps.sh: installing$missing" >&2
 $SUDO apt-get update -qq
+# postfix: install without a system instance; tests start private ones.
+echo "postfix postfix/main_mailer_type select No configuration" |
+    $SUDO debconf-set-selections
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
