@@ -1,4 +1,35 @@
-/* request.c: the Postfix policy protocol (stub, replaced by its owner). */
+/*
+ * request.c: the Postfix policy delegation protocol (SMTPD_POLICY_README),
+ * the request side.
+ *
+ * A request is a list of name=value lines, each ended by LF, and the list
+ * is ended by an empty line. The name is everything before the first '=';
+ * the value (which may itself contain '=') is the rest of the line.
+ * Postfix sends one request and waits for the reply before the next one
+ * on the same connection, but a client may pipeline, so the reader finds
+ * the end of one request and leaves the bytes after it alone.
+ *
+ * The reader enforces the limits while it scans, incrementally: a server
+ * that feeds it a growing buffer never rescans old bytes and never holds
+ * more than POLICY_REQUEST_MAX bytes of one request. It rejects:
+ *   - a line of more than POLICY_LINE_MAX bytes (not counting its LF);
+ *   - more than POLICY_ATTRS_MAX lines (caught at the first byte of the
+ *     line over the limit);
+ *   - a request of more than POLICY_REQUEST_MAX bytes (its empty line
+ *     included);
+ *   - a NUL byte;
+ *   - a line that is a lone CR: the end of a request written with CRLF.
+ * Postfix writes LF only. A CR inside a line is kept as part of the value
+ * (Postfix passes SMTP command text through, and the engine sanitises
+ * everything it echoes), but a CRLF client would otherwise never see its
+ * request end and would hang until the idle timeout; rejecting its CRLF
+ * empty line closes it at once with a clear log line instead.
+ *
+ * The parser then splits a complete request in place. It does no I/O and
+ * no allocation; the server logs and disconnects on -1 (a policy client
+ * gets no reply to a malformed request).
+ */
+#include <stddef.h>
 #include <string.h>
 
 #include "policy.h"
@@ -9,20 +40,146 @@ policy_reader_init(struct policy_reader *rd)
 	memset(rd, 0, sizeof(*rd));
 }
 
+/*
+ * The scan works a line at a time with memchr, so a request costs about
+ * two passes over its bytes. rd->off is where the next call resumes;
+ * rd->line_start and rd->nattrs carry the state of the current line.
+ */
 long
 policy_reader_scan(struct policy_reader *rd, const char *buf, size_t len,
     const char **err)
 {
-	(void)rd; (void)buf; (void)len;
-	*err = "not implemented";
-	return -1;
+	const char	*nl;
+	size_t		 i, end, lim, stop;
+
+	/* No byte at or past POLICY_REQUEST_MAX can belong to a request. */
+	end = len < POLICY_REQUEST_MAX ? len : POLICY_REQUEST_MAX;
+	i = rd->off;
+	while (i < end) {
+		if (i == rd->line_start) {
+			if (buf[i] == '\n') {
+				rd->off = i + 1;
+				return (long)(i + 1);
+			}
+			if (rd->nattrs >= POLICY_ATTRS_MAX) {
+				*err = "too many attributes";
+				return -1;
+			}
+		}
+		/* The LF of a full-length line is at line_start + LINE_MAX. */
+		lim = rd->line_start + POLICY_LINE_MAX + 1;
+		if (lim > end)
+			lim = end;
+		nl = memchr(buf + i, '\n', lim - i);
+		stop = nl != NULL ? (size_t)(nl - buf) : lim;
+		if (memchr(buf + i, '\0', stop - i) != NULL) {
+			*err = "NUL byte in request";
+			return -1;
+		}
+		if (nl == NULL) {
+			i = lim;
+			if (lim - rd->line_start > POLICY_LINE_MAX) {
+				*err = "line too long";
+				return -1;
+			}
+			break;
+		}
+		if (stop - rd->line_start == 1 && buf[rd->line_start] == '\r') {
+			*err = "CRLF line ending (the protocol uses LF)";
+			return -1;
+		}
+		rd->nattrs++;
+		rd->line_start = stop + 1;
+		i = stop + 1;
+	}
+	rd->off = i;
+	if (len > POLICY_REQUEST_MAX && i >= POLICY_REQUEST_MAX) {
+		*err = "request too long";
+		return -1;
+	}
+	return 0;
 }
 
+/* The attributes we keep, and where. */
+static const struct {
+	const char	*name;
+	size_t		 len;
+	size_t		 off;
+} attrs[] = {
+#define A(n) { #n, sizeof(#n) - 1, offsetof(struct policy_request, n) }
+	A(request),
+	A(protocol_state),
+	A(protocol_name),
+	A(client_address),
+	A(client_name),
+	A(reverse_client_name),
+	A(helo_name),
+	A(sender),
+	A(recipient),
+	A(instance),
+	A(sasl_username),
+	A(queue_id),
+#undef A
+};
+
+/*
+ * Untrusted input, but already bounded by policy_reader_scan(). Stays
+ * safe on any bytes: it never reads or writes past buf[len - 1], and a
+ * last line without its LF is an error.
+ */
 int
 policy_request_parse(char *buf, size_t len, struct policy_request *r,
     const char **err)
 {
-	(void)buf; (void)len; (void)r;
-	*err = "not implemented";
-	return -1;
+	char		*line, *eq, *nl;
+	size_t		 off, n, k;
+
+	for (k = 0; k < sizeof(attrs) / sizeof(attrs[0]); k++)
+		*(const char **)(void *)((char *)r + attrs[k].off) = "";
+	r->nattrs = 0;
+
+	for (off = 0; off < len; off = (size_t)(nl - buf) + 1) {
+		line = buf + off;
+		if ((nl = memchr(line, '\n', len - off)) == NULL) {
+			*err = "request without its empty line";
+			return -1;
+		}
+		if (nl == line)
+			break;		/* the empty line ends the request */
+		*nl = '\0';
+		n = (size_t)(nl - line);
+		if ((eq = memchr(line, '=', n)) == NULL) {
+			*err = "attribute without '='";
+			return -1;
+		}
+		if (eq == line) {
+			*err = "attribute with an empty name";
+			return -1;
+		}
+		*eq = '\0';
+		r->nattrs++;
+		n = (size_t)(eq - line);
+		for (k = 0; k < sizeof(attrs) / sizeof(attrs[0]); k++) {
+			if (attrs[k].len == n &&
+			    memcmp(attrs[k].name, line, n) == 0) {
+				/* A repeated attribute keeps its last value. */
+				*(const char **)(void *)((char *)r +
+				    attrs[k].off) = eq + 1;
+				break;
+			}
+		}
+	}
+	if (off >= len) {
+		*err = "request without its empty line";
+		return -1;
+	}
+	if (r->request[0] == '\0') {
+		*err = "request attribute missing";
+		return -1;
+	}
+	if (strcmp(r->request, "smtpd_access_policy") != 0) {
+		*err = "unknown request type";
+		return -1;
+	}
+	return 0;
 }
