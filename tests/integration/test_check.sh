@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# test_check.sh: `fairlist check IP`, the gatekeeper's verdict for one
+# client, end to end against real DNS servers on loopback: public DNSBLs
+# simulated by a second fairlist (tests/lib/remote_lists.sh: lists.test,
+# other.test, err.test answering 127.255.255.254, and a server that never
+# answers), SPF records served by Knot (skipped, and said so, without
+# knotd). Covers local blocklist and allowlist, the weighted score at and
+# below the threshold, return-code filters, error answers counted as
+# unknown, a dead list (fail-open, within the deadline), exemptions (network,
+# SASL, postmaster@), --json, exit statuses, and a listing reason with
+# quotes, a tab, CR/LF and non-ASCII bytes that never reaches the reply
+# line as anything but printable ASCII.
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+. "$FAIRLIST_SRC/tests/lib/remote_lists.sh"
+
+today=$(date -u +%F)
+db=$T/check.db
+
+# The gatekeeper under test: local zones in its own store, remote lists on
+# the fixture's server. Weights: lists.test 2 (code 127.0.0.2 only),
+# other.test 1, err.test 3 (its error answers must never count).
+cat > "$T/check.conf" <<CONF
+db $db
+policy {
+	listen off
+	allowlist allow.test
+	blocklist block.test
+	dnsbl lists.test=127.0.0.2*2
+	dnsbl other.test
+	dnsbl err.test*3
+	threshold 3
+	resolver $REMOTE_DNS
+	lookup-timeout 1000
+	spf { check no }
+}
+zone allow.test
+zone block.test
+CONF
+fl() { "$FAIRLIST" --config "$T/check.conf" "$@"; }
+
+BLOCKED=203.0.113.5
+ODD=203.0.113.9
+fl add "$BLOCKED" --zone block.test --reason "hit spam traps 3 times" \
+    --evidence "trap=t1" >/dev/null
+# Allowlisted, and also on the local blocklist and on lists.test (score 2):
+# the allowlist beats both.
+fl add "$REMOTE_LISTED" --zone allow.test --reason "our partner" \
+    --evidence "ticket 42" >/dev/null
+fl add "$REMOTE_LISTED" --zone block.test --reason "should not matter" \
+    --evidence e >/dev/null
+# The reason of ODD gets quotes, a tab, CR, LF and UTF-8 (the CLI refuses
+# control characters; another writer of the store might not).
+fl add "$ODD" --zone block.test --reason placeholder --evidence e >/dev/null
+sqlite3 "$db" "UPDATE listing SET reason = 'say \"hi\"' || char(9) ||
+    'tab' || char(13) || char(10) || 'RCPT TO:<x> ünïcødé' WHERE
+    reason = 'placeholder'"
+
+# run NAME [--config FILE] CHECK-ARGS...: out, rc. A guard against a hang,
+# not a timing threshold: the deadline is seconds below it.
+run() {
+	local conf=$T/check.conf
+	if [ "$1" = "--config" ]; then conf=$2; shift 2; fi
+	rc=0
+	out=$(timeout 60 "$FAIRLIST" --config "$conf" check --no-probe "$@" \
+	    2>"$T/check.err") || rc=$?
+}
+first() { printf '%s\n' "$out" | head -1; }
+line() { printf '%s\n' "$out" | grep -m1 "^$1" || true; }
+# jget EXPR: a value of the last --json output (d), strings bare, else JSON.
+jget() {
+	printf '%s' "$out" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$1"
+}
+
+# A locally blocklisted address: rejected with the listing's reason.
+run "$BLOCKED"
+check "blocklist: verdict line" "$(first)" \
+    "verdict: reject (rule blocklist) action=554 5.7.1 Mail from $BLOCKED refused: listed on block.test since $today (hit spam traps 3 times)"
+check "blocklist: exit 1" "$rc" 1
+check "blocklist: hit" "$(line blocklist:)" \
+    "blocklist: $BLOCKED in block.test (code 127.0.0.2, listed $(fl show "$BLOCKED" --json | jq -r '.listings[0].listed_at'), expires never)"
+check "blocklist: reason" "$(line '  reason:')" "  reason: hit spam traps 3 times"
+
+# Allowlisted: beats the local blocklist and the remote lists.
+run "$REMOTE_LISTED"
+check "allowlist: verdict line" "$(first)" \
+    "verdict: dunno (rule allowlist) action=DUNNO"
+check "allowlist: exit 0" "$rc" 0
+
+# Unlisted anywhere (err.test answers its error code for everyone).
+run "$REMOTE_UNLISTED" --json
+check "unlisted: exit 0" "$rc" 0
+check "unlisted: action" "$(jget 'd["action"]')" dunno
+check "unlisted: rule" "$(jget 'd["rule"]')" pass
+check "unlisted: reply" "$(jget 'd["reply"]')" "action=DUNNO"
+check "unlisted: score" "$(jget 'd["score"]')" 0
+check "unlisted: threshold" "$(jget 'd["threshold"]')" 3
+check "unlisted: lists" "$(jget '[(l["zone"], l["state"], l["weight"]) for l in d["lists"]]')" \
+    '[["lists.test", "clean", 0], ["other.test", "clean", 0], ["err.test", "error", 0]]'
+check "unlisted: err.test code" "$(jget '[l["codes"] for l in d["lists"]][2]')" \
+    '["127.255.255.254"]'
+check "unlisted: err.test configured weight" "$(jget 'd["lists"][2]["site_weight"]')" 3
+check "unlisted: no local hit" "$(jget '[d["allowlist"], d["blocklist"], d["exempt"]]')" \
+    "[null, null, null]"
+check "unlisted: queries sent" "$(jget 'd["queries"] >= 3')" true
+check "unlisted: json keys" "$(jget 'sorted(d.keys())')" \
+    '["accepted", "action", "address", "allowlist", "blocklist", "cache_hits", "exempt", "header", "helo", "lists", "mail_from", "ms", "queries", "rcpt", "reply", "rule", "sasl", "score", "spf", "text", "threshold", "timed_out"]'
+check "unlisted: list keys" "$(jget 'sorted(d["lists"][0].keys())')" \
+    '["cached", "codes", "label", "ms", "site_weight", "state", "ttl", "weight", "zone"]'
+check "unlisted: spf keys" "$(jget 'sorted(d["spf"].keys())')" \
+    '["explanation", "header", "helo_result", "result"]'
+check "unlisted: text err.test line" \
+    "$(run "$REMOTE_UNLISTED"; line '  err.test' | sed 's/, [0-9.]* ms$//')" \
+    "  err.test: error 127.255.255.254, weight 0 of 3, queried"
+
+# Listed on lists.test (2) and other.test (1): the score reaches 3.
+run "$REMOTE_LISTED_BOTH"
+check "remote reject: verdict line" "$(first)" \
+    "verdict: reject (rule dnsbl) action=554 5.7.1 Mail from $REMOTE_LISTED_BOTH refused: listed on lists.test (score 3, threshold 3)"
+check "remote reject: exit 1" "$rc" 1
+check "remote reject: score line" "$(line score:)" "score: 3, threshold 3"
+check "remote reject: lists.test line" "$(line '  lists.test' | sed 's/, [0-9.]* ms$//')" \
+    "  lists.test: listed 127.0.0.2, weight 2 of 2, queried"
+check "remote reject: other.test line" "$(line '  other.test' | sed 's/, [0-9.]* ms$//')" \
+    "  other.test: listed 127.0.0.2, weight 1 of 1, queried"
+
+# Listed on lists.test only, inside a listed range: 2 < 3, accepted.
+run "$REMOTE_LISTED_RANGE" --json
+check "below threshold: action" "$(jget 'd["action"]')" dunno
+check "below threshold: rule" "$(jget 'd["rule"]')" pass
+check "below threshold: score" "$(jget 'd["score"]')" 2
+check "below threshold: exit 0" "$rc" 0
+check "below threshold: accepted" "$(jget 'd["accepted"]')" true
+
+# 127.0.0.4 does not pass the filter lists.test=127.0.0.2: clean.
+run "$REMOTE_LISTED_CODE4" --json
+check "filter: state" "$(jget 'd["lists"][0]["state"]')" clean
+check "filter: codes kept" "$(jget 'd["lists"][0]["codes"]')" '["127.0.0.4"]'
+check "filter: weight" "$(jget 'd["lists"][0]["weight"]')" 0
+check "filter: score" "$(jget 'd["score"]')" 0
+
+# IPv6 client, listed on lists.test (2 < 3).
+run "$REMOTE_LISTED6" --json
+check "ipv6: lists.test listed" "$(jget 'd["lists"][0]["state"]')" listed
+check "ipv6: score" "$(jget 'd["score"]')" 2
+
+# Exempt: a loopback client, an authenticated client, postmaster@.
+run 127.0.0.1
+check "exempt network: verdict" "$(first)" "verdict: dunno (rule exempt) action=DUNNO"
+check "exempt network: exit 0" "$rc" 0
+run "$BLOCKED" --sasl alice --json
+check "sasl: rule" "$(jget 'd["rule"]')" exempt
+check "sasl: user" "$(jget 'd["sasl"]')" alice
+check "sasl: exit 0" "$rc" 0
+run "$BLOCKED" --rcpt postmaster@example.test --json
+check "postmaster@: rule" "$(jget 'd["rule"]')" exempt
+check "postmaster@: rcpt" "$(jget 'd["rcpt"]')" postmaster@example.test
+run "$BLOCKED" --rcpt someone@example.test --json
+check "other rcpt: rule" "$(jget 'd["rule"]')" blocklist
+
+# An odd reason: the reply stays one line of printable ASCII.
+run "$ODD" --json
+check "odd reason: rule" "$(jget 'd["rule"]')" blocklist
+check "odd reason: reason kept in the facts" \
+    "$(jget 'd["blocklist"]["reason"] == "say \"hi\"\ttab\r\nRCPT TO:<x> ünïcødé"')" true
+check "odd reason: reply is printable ASCII" \
+    "$(jget 'all(0x20 <= ord(ch) <= 0x7e for ch in d["reply"])')" true
+check "odd reason: reply" "$(jget 'd["reply"]')" \
+    "action=554 5.7.1 Mail from $ODD refused: listed on block.test since $today (say \"hi\" tab RCPT TO:<x> ??n??c??d??)"
+run "$ODD"
+check "odd reason: text output has no CR" "$(printf '%s' "$out" | tr -cd '\r' | wc -c)" 0
+check "odd reason: verdict line is printable ASCII" \
+    "$(first | LC_ALL=C grep -c '[^ -~]')" 0
+check "odd reason: escaped in the text" "$(line '  reason:')" \
+    '  reason: say "hi"\x09tab\x0d\x0aRCPT TO:<x> \xc3\xbcn\xc3\xafc\xc3\xb8d\xc3\xa9'
+
+# A list whose server never answers: unknown, never listed; the answer
+# comes by the deadline and is the fail-open one (DUNNO, then DEFER).
+cat > "$T/dead.conf" <<CONF
+db $db
+policy {
+	listen off
+	dnsbl lists.test*2 { server $REMOTE_DNS }
+	dnsbl dead.test*3 { server $DEAD_DNS }
+	threshold 3
+	resolver $DEAD_DNS
+	deadline 1500
+	lookup-timeout 500
+	spf { check no }
+}
+CONF
+run --config "$T/dead.conf" "$REMOTE_UNLISTED" --json
+check "dead list: exit 0 (fail-open dunno)" "$rc" 0
+check "dead list: action" "$(jget 'd["action"]')" dunno
+check "dead list: state unknown" \
+    "$(jget 'd["lists"][1]["state"] in ("tempfail", "pending")')" true
+check "dead list: weight 0" "$(jget 'd["lists"][1]["weight"]')" 0
+check "dead list: the live list answered" "$(jget 'd["lists"][0]["state"]')" clean
+echo "     (dead list: rule $(jget 'd["rule"]'), $(jget 'd["ms"]') ms, deadline 1500)"
+sed -i 's/deadline 1500/deadline 1500; fail-open defer/' "$T/dead.conf"
+run --config "$T/dead.conf" "$REMOTE_UNLISTED"
+check "dead list, fail-open defer: verdict" "$(first)" \
+    "verdict: defer (rule fail-open) action=DEFER_IF_PERMIT Sender checks did not finish in time, try again later"
+check "dead list, fail-open defer: exit 1" "$rc" 1
+# Listed on the live list (2) while the dead one (3) could have reached
+# the threshold: the fail-open answer, not a reject on partial facts.
+run --config "$T/dead.conf" "$REMOTE_LISTED_BOTH" --json
+check "dead list + listed: action" "$(jget 'd["action"]')" defer
+check "dead list + listed: rule" "$(jget 'd["rule"]')" fail-open
+check "dead list + listed: score" "$(jget 'd["score"]')" 2
+check "dead list + listed: timed out" "$(jget 'd["timed_out"] or d["lists"][1]["state"] == "tempfail"')" true
+
+# Usage and configuration errors: exit 2, one line on stderr.
+run
+check "no address: exit 2" "$rc" 2
+check "no address: message" "$(cat "$T/check.err")" \
+    "fairlist: check: which address? (see 'fairlist check --help')"
+run 192.0.2.0/24
+check "range: exit 2" "$rc" 2
+check "range: message" "$(cat "$T/check.err")" \
+    "fairlist: check: 192.0.2.0/24: give one address, not a range"
+run nonsense
+check "bad address: exit 2" "$rc" 2
+run 192.0.2.1 --frobnicate
+check "unknown option: exit 2" "$rc" 2
+check "unknown option: message" "$(cat "$T/check.err")" \
+    "fairlist: check: unknown option '--frobnicate' (see 'fairlist check --help')"
+printf 'policy {\n\tthreshold lots\n}\n' > "$T/bad.conf"
+run --config "$T/bad.conf" 192.0.2.1
+check "bad config: exit 2" "$rc" 2
+check "bad config: names the line" "$(grep -c "bad.conf:2:" "$T/check.err")" 1
+# No store at the path: no local lists, still a verdict.
+printf 'db %s\npolicy {\n\tlisten off\n\tblocklist block.test\n}\n' \
+    "$T/none.db" > "$T/nostore.conf"
+run --config "$T/nostore.conf" "$BLOCKED"
+check "no store: exit 0" "$rc" 0
+check "no store: local lists" "$(line 'local lists:')" "local lists: none (no store)"
+check "no store: not created" "$([ -e "$T/none.db" ] && echo yes || echo no)" no
+
+# SPF, with the sender's domain served by Knot on loopback.
+KNOTD=$(command -v knotd || echo /usr/sbin/knotd)
+if [ ! -x "$KNOTD" ]; then
+	echo "SKIP spf: knotd not installed (Debian package knot)"
+	finish
+fi
+mkdir -p "$T/knot/db"
+cat > "$T/knot/spf.test.zone" <<ZONE
+\$ORIGIN spf.test.
+\$TTL 300
+@	IN SOA ns.spf.test. hostmaster.spf.test. 1 3600 600 86400 300
+	IN NS ns
+ns	IN A 127.0.0.1
+@	IN TXT "v=spf1 ip4:$REMOTE_UNLISTED -all"
+mail	IN TXT "v=spf1 ip4:$REMOTE_UNLISTED -all"
+ZONE
+knot_up=0
+for attempt in 1 2 3; do
+	kport=$(free_port)
+	cat > "$T/knot/knot.conf" <<KCONF
+server:
+    listen: 127.0.0.1@$kport
+    rundir: $T/knot
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: $T/knot/db
+zone:
+  - domain: spf.test
+    file: $T/knot/spf.test.zone
+KCONF
+	"$KNOTD" -c "$T/knot/knot.conf" >"$T/knot/knot.log" 2>&1 &
+	knot_pid=$!
+	PIDS="$PIDS $knot_pid"
+	knot_answers() {
+		[ -n "$(dig @127.0.0.1 -p "$kport" +short +tries=1 +time=1 \
+		    spf.test TXT 2>/dev/null)" ]
+	}
+	if wait_for knot_answers; then knot_up=1; break; fi
+	kill "$knot_pid" 2>/dev/null || true
+done
+if [ "$knot_up" != 1 ]; then
+	cat "$T/knot/knot.log"
+	check "knotd started" no yes
+	finish
+fi
+cat > "$T/spf.conf" <<CONF
+db $db
+policy {
+	listen off
+	dnsbl lists.test*2 { server $REMOTE_DNS }
+	threshold 3
+	resolver 127.0.0.1:$kport
+	spf {
+		check yes
+		helo yes
+		fail-action reject
+		authserv-id mx.example.test
+	}
+}
+CONF
+run --config "$T/spf.conf" "$REMOTE_UNLISTED" --mail-from a@spf.test \
+    --helo mail.spf.test --json
+check "spf pass: result" "$(jget 'd["spf"]["result"]')" pass
+check "spf pass: helo" "$(jget 'd["spf"]["helo_result"]')" pass
+check "spf pass: action" "$(jget 'd["action"]')" dunno
+check "spf pass: header starts" \
+    "$(jget 'd["spf"]["header"].split(" ")[0:2]')" '["Received-SPF:", "pass"]'
+check "spf pass: exit 0" "$rc" 0
+run --config "$T/spf.conf" "$REMOTE_LISTED" --mail-from a@spf.test \
+    --helo mail.spf.test --json
+check "spf fail: result" "$(jget 'd["spf"]["result"]')" fail
+check "spf fail: helo" "$(jget 'd["spf"]["helo_result"]')" fail
+check "spf fail: rule" "$(jget 'd["rule"]')" spf
+check "spf fail: action" "$(jget 'd["action"]')" reject
+check "spf fail: reply starts" "$(jget 'd["reply"][:60]')" \
+    "action=554 5.7.1 Mail from $REMOTE_LISTED refused: SPF fail for <a@spf."
+check "spf fail: exit 1" "$rc" 1
+run --config "$T/spf.conf" "$REMOTE_LISTED" --mail-from a@spf.test \
+    --helo mail.spf.test
+check "spf fail: text line" "$(line 'spf:' | cut -d' ' -f1-2)" "spf: fail"
+
+finish
