@@ -1,14 +1,19 @@
 # postfix.sh: a private Postfix instance for the integration tests
 # (sourced, bash; after common.sh).
 #
-#   pf_start DIR SMTP_PORT POLICY_PORT   start Postfix on 127.0.0.1:SMTP_PORT,
-#                                        asking the policy server on
-#                                        127.0.0.1:POLICY_PORT at RCPT
+#   pf_start DIR SMTP_PORT POLICY [OPTS] start Postfix on 127.0.0.1:SMTP_PORT,
+#                                        asking the policy server at RCPT;
+#                                        POLICY is a port on 127.0.0.1 or
+#                                        an endpoint (unix:private/NAME, a
+#                                        socket under DIR/queue); OPTS are
+#                                        more "name=value" attributes of
+#                                        check_policy_service { }
 #   pf_stop DIR                          stop it, and wait until it is gone
 #   pf_log [DIR]                         print its maillog
-#   pf_reply SWAKS-ARGS...               run swaks against the last started
-#                                        instance, print the server's reply
-#                                        lines to RCPT TO ("" if none)
+#   pf_smtp SWAKS-ARGS...                one swaks session against the last
+#                                        started instance: PF_REPLY is the
+#                                        reply to RCPT TO, PF_RCPT_MS its time
+#   pf_reply SWAKS-ARGS...               pf_smtp, and print PF_REPLY
 #
 # The instance lives entirely in DIR: DIR/etc (main.cf, master.cf),
 # DIR/queue, DIR/data and DIR/maillog, and is started with
@@ -24,6 +29,7 @@
 # instance is gone before the temp folder is removed.
 
 PF_DIRS=""
+PF_DIR=""
 PF_SMTP_PORT=""
 
 # The master's pid, or nothing.
@@ -57,7 +63,12 @@ pf__chain_trap() {
 }
 
 pf_start() {
-	local dir="$1" smtp_port="$2" policy_port="$3" i
+	local dir="$1" smtp_port="$2" policy="$3" opts="${4:-}" i
+	case "$policy" in
+	*:*)	;;
+	*)	policy="inet:127.0.0.1:$policy" ;;
+	esac
+	[ -z "$opts" ] || opts=", $opts"
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	# Postfix's daemons run as postfix and open files under these folders;
@@ -98,7 +109,7 @@ smtpd_banner = \$myhostname ESMTP
 maillog_file = $dir/maillog
 maillog_file_prefixes = $dir
 smtpd_recipient_restrictions = reject_unauth_destination,
-    check_policy_service { inet:127.0.0.1:$policy_port, timeout=10s, default_action=DUNNO }
+    check_policy_service { $policy, timeout=10s, default_action=DUNNO$opts }
 EOF
 
 	# No smtp, lmtp, local, virtual or pipe client: nothing can leave.
@@ -122,7 +133,11 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 
-	PF_DIRS="$PF_DIRS $dir"
+	case " $PF_DIRS " in
+	*" $dir "*) ;;
+	*) PF_DIRS="$PF_DIRS $dir" ;;
+	esac
+	PF_DIR="$dir"
 	PF_SMTP_PORT="$smtp_port"
 	pf__chain_trap
 	# `postfix check` creates the queue folders with their owners and modes.
@@ -170,17 +185,37 @@ pf_stop_all() {
 
 pf_log() {
 	local dir="${1:-}"
-	[ -n "$dir" ] || dir=${PF_DIRS##* }
+	[ -n "$dir" ] || dir=$PF_DIR
 	cat "$dir/maillog" 2>/dev/null || true
 }
 
-# pf_reply [SWAKS-ARGS...]: one SMTP transaction; prints swaks' transcript
-# lines that carry the server's reply to RCPT TO ("<- ", or "<** " for
-# 4xx/5xx; every line of a multi-line reply), without the marker.
-pf_reply() {
+# pf_smtp [SWAKS-ARGS...]: one SMTP session with swaks against the last
+# started instance (from someone@sender.test unless --from is given). Sets
+# PF_REPLY to the server's reply to RCPT TO (every line of it, without
+# swaks' "<- " or "<** " marker; "" if there was none) and PF_RCPT_MS to
+# how long that reply took (swaks --show-time-lapse). The transcript is in
+# PF_TRANSCRIPT, and appended to DIR/swaks.log.
+PF_REPLY=""
+PF_RCPT_MS=""
+PF_TRANSCRIPT=""
+pf_smtp() {
+	local dir=$PF_DIR out
+	out="$dir/swaks.out"
 	swaks --server "127.0.0.1:$PF_SMTP_PORT" --timeout 30 \
-	    --from someone@sender.test "$@" 2>&1 |
-	    awk '/^ *-> RCPT TO/ { on = 1; next }
+	    --show-time-lapse --from someone@sender.test "$@" >"$out" 2>&1 ||
+	    true
+	cat "$out" >>"$dir/swaks.log"
+	PF_TRANSCRIPT=$(cat "$out")
+	PF_REPLY=$(awk '/^ *-> RCPT TO/ { on = 1; next }
 		on && /^ *-> / { exit }
-		on && /^ *<(-|\*\*) / { sub(/^ *<(-|\*\*) +/, ""); print }'
+		on && /^ *<(-|\*\*) / { sub(/^ *<(-|\*\*) +/, ""); print }' "$out")
+	PF_RCPT_MS=$(awk '/^ *-> RCPT TO/ { on = 1; next }
+		on && /^=== response in / {
+			t = $4; sub(/s$/, "", t); printf "%d", t * 1000; exit }' "$out")
+}
+
+# pf_reply [SWAKS-ARGS...]: pf_smtp, then print PF_REPLY.
+pf_reply() {
+	pf_smtp "$@"
+	printf '%s\n' "$PF_REPLY"
 }
