@@ -1,21 +1,1194 @@
-/* engine.c: the asynchronous evaluation (stub, replaced by its owner). */
-#include <stdio.h>
+/*
+ * engine.c: the asynchronous evaluation of one SMTP client.
+ *
+ * For each client the engine gathers facts and hands them to
+ * policy_decide(): the exemptions, the local lists (the index snapshot,
+ * read during policy_evaluate only), the remote DNSBLs (A queries for the
+ * reversed address, RFC 5782 section 2.1 and 2.4) and SPF (RFC 7208, the
+ * MAIL FROM identity and optionally HELO). Everything on the network runs
+ * on the caller's libevent base through one c-ares resolver per distinct
+ * server list.
+ *
+ * DNSBL answers are cached per (query name, resolver) for their TTL
+ * clamped to [ttl_min, ttl_max] (an NXDOMAIN or NODATA for ttl_min, as
+ * postscreen does); a TEMPFAIL is never cached. A query already in flight
+ * is shared: later evaluations wait on the same entry. SPF results are
+ * cached for ttl_min per (client, sender, HELO). An evaluation whose
+ * answers are all cached finishes inside policy_evaluate() on a scratch
+ * evaluation owned by the engine, without allocation.
+ *
+ * Every probe_s seconds each distinct list is asked for its RFC 5782
+ * section 5 test points: 127.0.0.2 must be listed (an A in 127/8) and
+ * 127.0.0.1 must not. A list that fails is DEAD and skipped until a probe
+ * passes; each change is logged once. An answer a list gives that is an
+ * error code (policy_code_is_error) is logged once an hour per list.
+ *
+ * Lifetimes: an evaluation waits on cache entries through waiters it
+ * owns; cancelling (or the deadline) unlinks them, so c-ares callbacks
+ * that arrive later only fill the cache. An SPF check in flight when its
+ * evaluation goes away is detached and freed when its query returns.
+ *
+ * Logs: one info line per verdict that is not a plain pass, debug for
+ * passes, a warning when the deadline passes with lists still out.
+ */
+#include <sys/queue.h>
 
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <ares.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "core/log.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "dns/resolver.h"
+#include "list/list.h"
 #include "policy.h"
 
-struct policy_engine *
-policy_engine_new(const struct policy_conf *pc, struct event_base *base,
-    char *err, size_t errlen)
+#define CACHE_BUCKETS	65536		/* power of two */
+#define CACHE_MAX	100000		/* entries, in flight included */
+#define SWEEP_S		60		/* expired-entry sweep period */
+#define ERROR_LOG_S	3600		/* error answers: one log per list */
+#define QNAME_MAX	(64 + POLICY_ZONE_MAX + 2)
+#define SPF_KEY_MAX	(ADDR_TEXT_MAX + SPF_MAILFROM_MAX + 256 + 4)
+#define T_A		1
+
+enum ce_kind { CE_DNSBL, CE_SPF, CE_SPF_HELO };
+enum ce_status { CE_ANSWER, CE_EMPTY, CE_TEMPFAIL };
+
+struct policy_eval;
+struct resolver;
+
+struct waiter {
+	TAILQ_ENTRY(waiter)	 link;
+	struct policy_eval	*ev;
+	struct centry		*ce;		/* NULL: not waiting */
+};
+
+/* A cached answer, or a query in flight with its waiters. */
+struct centry {
+	struct centry		*hnext;
+	TAILQ_ENTRY(centry)	 age;		/* answered entries */
+	TAILQ_HEAD(, waiter)	 waiters;
+	struct policy_engine	*e;
+	struct resolver		*r;		/* NULL for SPF results */
+	uint32_t		 hash;
+	enum ce_kind		 kind;
+	int			 inflight;
+	int64_t			 expires;	/* monotonic seconds */
+	enum ce_status		 status;
+	uint32_t		 codes[POLICY_CODES_MAX];
+	int			 ncodes;
+	enum spf_result		 spf;
+	char			*spf_exp;
+	char			*spf_hdr;
+	size_t			 keylen;
+	char			 key[];
+};
+
+struct sockev {
+	struct sockev		*next;
+	struct resolver		*r;
+	int			 fd;
+	struct event		*ev;
+};
+
+struct resolver {
+	const char		*servers;	/* NULL: system */
+	struct dns_resolver	*dr;
+	struct policy_engine	*e;
+	struct event		*timer;
+	struct sockev		*socks;
+};
+
+/* One probe of a list: which test point, and its outcome. */
+struct probe {
+	struct zlist		*zl;
+	int			 point;		/* 2 or 1 */
+};
+
+/* A distinct (zone, resolver): what is queried, probed and cached. */
+struct zlist {
+	struct policy_engine	*e;
+	const char		*zone;
+	struct resolver		*r;
+	int			 dead;
+	int			 probing;	/* probes out */
+	int			 probe_ok;
+	char			 probe_why[128];
+	struct probe		 pr[2];
+	int64_t			 err_logged;	/* monotonic s, 0 never */
+};
+
+struct spf_job {
+	struct policy_engine	*e;
+	struct policy_eval	*ev;		/* NULL: detached */
+	struct spf		*s;
+	enum ce_kind		 kind;
+	int			 inq, answered;
+	char			*key;
+	size_t			 keylen;
+};
+
+struct policy_eval {
+	TAILQ_ENTRY(policy_eval) link;
+	struct policy_engine	*e;
+	void			(*done)(void *, const struct policy_facts *,
+				    const struct policy_verdict *);
+	void			*arg;
+	int			 heap;
+	int			 armed;
+	int			 outstanding;
+	struct timespec		 t0;
+	struct event		 deadline;
+	struct spf_job		*spf[2];
+	struct waiter		 w[POLICY_SITES_MAX];
+	struct policy_facts	 f;
+};
+
+struct policy_engine {
+	const struct policy_conf *pc;
+	struct event_base	*base;
+	struct resolver		 res[POLICY_SITES_MAX + 1];
+	int			 nres;
+	struct resolver		*spf_res;
+	struct spf_resolver	 spf_dq;	/* c-ares adapter of spf */
+	struct zlist		 zl[POLICY_SITES_MAX];
+	int			 nzl;
+	int			 site_zl[POLICY_SITES_MAX];
+	struct centry		**buckets;
+	size_t			 ncache;
+	TAILQ_HEAD(, centry)	 aged;
+	TAILQ_HEAD(, policy_eval) evals;
+	struct event		*probe_timer;
+	struct event		*sweep_timer;
+	struct policy_stats	 st;
+	int			 closing;
+	int			 scratch_busy;
+	struct policy_eval	 scratch;
+};
+
+static void	finish(struct policy_eval *);
+
+static int64_t
+mono_s(void)
 {
-	(void)pc; (void)base;
-	snprintf(err, errlen, "not implemented");
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)(ts.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(ts.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* ------------------------------------------------------------------ */
+/* resolvers on the event loop                                         */
+/* ------------------------------------------------------------------ */
+
+static void
+timer_rearm(struct resolver *r)
+{
+	struct timeval	tv;
+
+	if (r->e->closing)
+		return;
+	if (dns_resolver_pending(r->dr) == 0 ||
+	    dns_resolver_timeout(r->dr, &tv) == NULL) {
+		evtimer_del(r->timer);
+		return;
+	}
+	evtimer_add(r->timer, &tv);
+}
+
+static void
+timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolver	*r = arg;
+
+	(void)fd;
+	(void)what;
+	dns_resolver_process(r->dr, -1, -1);
+	timer_rearm(r);
+}
+
+static void
+sock_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolver	*r = ((struct sockev *)arg)->r;
+
+	/* The sockev may be freed by sock_changed() during process. */
+	dns_resolver_process(r->dr, (what & EV_READ) ? fd : -1,
+	    (what & EV_WRITE) ? fd : -1);
+	timer_rearm(r);
+}
+
+static void
+sock_changed(void *arg, int fd, int readable, int writable)
+{
+	struct resolver	*r = arg;
+	struct sockev	*s, **pp;
+
+	for (pp = &r->socks; (s = *pp) != NULL; pp = &s->next)
+		if (s->fd == fd)
+			break;
+	if (s != NULL && s->ev != NULL) {
+		event_free(s->ev);
+		s->ev = NULL;
+	}
+	if (!readable && !writable) {
+		if (s != NULL) {
+			*pp = s->next;
+			free(s);
+		}
+		return;
+	}
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->fd = fd;
+		s->r = r;
+		s->next = r->socks;
+		r->socks = s;
+	}
+	if (r->e->closing)
+		return;
+	s->ev = event_new(r->e->base, fd, (readable ? EV_READ : 0) |
+	    (writable ? EV_WRITE : 0) | EV_PERSIST, sock_ready, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) == -1)
+		log_warnx("policy: cannot watch DNS socket %d", fd);
+}
+
+static struct resolver *
+resolver_get(struct policy_engine *e, const char *servers, char *err,
+    size_t errlen)
+{
+	struct resolver	*r;
+	int		 i, ms;
+
+	for (i = 0; i < e->nres; i++) {
+		r = &e->res[i];
+		if (r->servers == servers || (r->servers != NULL &&
+		    servers != NULL && strcmp(r->servers, servers) == 0))
+			return r;
+	}
+	r = &e->res[e->nres];
+	/*
+	 * c-ares doubles the timeout on the second try, so a query with
+	 * two tries takes at most three times the first try's timeout.
+	 */
+	ms = e->pc->lookup_ms > 0 ? e->pc->lookup_ms : POLICY_LOOKUP_MS;
+	r->dr = dns_resolver_new(servers, ms / 3 > 0 ? ms / 3 : 1, err,
+	    errlen);
+	if (r->dr == NULL)
+		return NULL;
+	r->servers = servers;
+	r->e = e;
+	r->timer = evtimer_new(e->base, timer_fired, r);
+	if (r->timer == NULL) {
+		dns_resolver_free(r->dr);
+		r->dr = NULL;
+		snprintf(err, errlen, "evtimer_new failed");
+		return NULL;
+	}
+	dns_resolver_set_sock_cb(r->dr, sock_changed, r);
+	e->nres++;
+	return r;
+}
+
+static void
+res_query(struct resolver *r, const char *name, uint16_t type,
+    void (*cb)(void *, enum dns_resolver_status, const uint8_t *, size_t),
+    void *arg)
+{
+	dns_resolver_query(r->dr, name, type, cb, arg);
+	timer_rearm(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* the cache                                                           */
+/* ------------------------------------------------------------------ */
+
+static uint32_t
+key_hash(enum ce_kind kind, const struct resolver *r, const char *k,
+    size_t n)
+{
+	uint32_t	h = 2166136261u;
+	size_t		i;
+
+	h = (h ^ (uint32_t)kind) * 16777619u;
+	h = (h ^ (uint32_t)(uintptr_t)r) * 16777619u;
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)k[i]) * 16777619u;
+	return h;
+}
+
+static struct centry *
+cache_find(struct policy_engine *e, enum ce_kind kind,
+    const struct resolver *r, const char *k, size_t n, uint32_t h)
+{
+	struct centry	*ce;
+
+	for (ce = e->buckets[h & (CACHE_BUCKETS - 1)]; ce != NULL;
+	    ce = ce->hnext)
+		if (ce->hash == h && ce->kind == kind && ce->r == r &&
+		    ce->keylen == n && memcmp(ce->key, k, n) == 0)
+			return ce;
 	return NULL;
 }
 
-void
-policy_engine_free(struct policy_engine *e)
+static void
+centry_free(struct centry *ce)
 {
-	(void)e;
+	free(ce->spf_exp);
+	free(ce->spf_hdr);
+	free(ce);
+}
+
+/* Remove ce from the table (and the age list if answered); free it. */
+static void
+cache_drop(struct policy_engine *e, struct centry *ce)
+{
+	struct centry	**pp;
+
+	for (pp = &e->buckets[ce->hash & (CACHE_BUCKETS - 1)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == ce) {
+			*pp = ce->hnext;
+			break;
+		}
+	if (!ce->inflight)
+		TAILQ_REMOVE(&e->aged, ce, age);
+	e->ncache--;
+	centry_free(ce);
+}
+
+static struct centry *
+cache_add(struct policy_engine *e, enum ce_kind kind, struct resolver *r,
+    const char *k, size_t n, uint32_t h)
+{
+	struct centry	*ce, *old;
+	size_t		 b = h & (CACHE_BUCKETS - 1);
+
+	/* Full: the oldest answers go first (entries in flight stay). */
+	while (e->ncache >= CACHE_MAX && (old = TAILQ_FIRST(&e->aged)) !=
+	    NULL)
+		cache_drop(e, old);
+	ce = xcalloc(1, sizeof(*ce) + n + 1);
+	memcpy(ce->key, k, n);
+	ce->keylen = n;
+	ce->hash = h;
+	ce->kind = kind;
+	ce->r = r;
+	ce->e = e;
+	ce->inflight = 1;
+	TAILQ_INIT(&ce->waiters);
+	ce->hnext = e->buckets[b];
+	e->buckets[b] = ce;
+	e->ncache++;
+	return ce;
+}
+
+/* An entry in flight got its answer: keep it until expires. */
+static void
+cache_settle(struct policy_engine *e, struct centry *ce, uint32_t ttl)
+{
+	const struct policy_conf	*pc = e->pc;
+
+	if (pc->ttl_min > 0 && ttl < (uint32_t)pc->ttl_min)
+		ttl = (uint32_t)pc->ttl_min;
+	if (pc->ttl_max > 0 && ttl > (uint32_t)pc->ttl_max)
+		ttl = (uint32_t)pc->ttl_max;
+	ce->expires = mono_s() + ttl;
+	ce->inflight = 0;
+	TAILQ_INSERT_TAIL(&e->aged, ce, age);
+}
+
+static void
+sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct policy_engine	*e = arg;
+	struct centry		*ce, *next;
+	int64_t			 now = mono_s();
+
+	(void)fd;
+	(void)what;
+	for (ce = TAILQ_FIRST(&e->aged); ce != NULL; ce = next) {
+		next = TAILQ_NEXT(ce, age);
+		if (ce->expires <= now)
+			cache_drop(e, ce);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* DNSBL answers                                                       */
+/* ------------------------------------------------------------------ */
+
+static void
+fmt_code(char *dst, size_t size, uint32_t c)
+{
+	snprintf(dst, size, "%u.%u.%u.%u", c >> 24, (c >> 16) & 0xff,
+	    (c >> 8) & 0xff, c & 0xff);
+}
+
+/* A codes and the smallest TTL of an answer; -1 if it does not parse. */
+static int
+parse_a(const uint8_t *pkt, size_t len, uint32_t *codes, int *ncodes,
+    uint32_t *ttl)
+{
+	struct ares_addrttl	at[POLICY_CODES_MAX];
+	int			na = POLICY_CODES_MAX, i, rc;
+
+	*ncodes = 0;
+	*ttl = 0;
+	if (pkt == NULL || len == 0 || len > 65535)
+		return -1;
+	rc = ares_parse_a_reply(pkt, (int)len, NULL, at, &na);
+	if (rc == ARES_ENODATA)
+		return 0;
+	if (rc != ARES_SUCCESS)
+		return -1;
+	for (i = 0; i < na && i < POLICY_CODES_MAX; i++) {
+		codes[i] = ntohl(at[i].ipaddr.s_addr);
+		if (i == 0 || (uint32_t)at[i].ttl < *ttl)
+			*ttl = at[i].ttl < 0 ? 0 : (uint32_t)at[i].ttl;
+	}
+	*ncodes = i;
+	return 0;
+}
+
+/* Fill site i's result of ev from a settled entry. */
+static void
+apply(struct policy_eval *ev, int i, const struct centry *ce, int cached,
+    int64_t now)
+{
+	struct policy_engine		*e = ev->e;
+	struct policy_list_result	*res = &ev->f.lists[i];
+	const struct policy_site	*s = res->site;
+	struct zlist			*zl = &e->zl[e->site_zl[i]];
+	int				 k, listed = 0, err = -1;
+
+	res->cached = cached;
+	res->ttl = ce->expires > now ? (uint32_t)(ce->expires - now) : 0;
+	res->ncodes = ce->ncodes;
+	memcpy(res->codes, ce->codes, sizeof(ce->codes[0]) * ce->ncodes);
+	if (ce->status == CE_TEMPFAIL) {
+		res->state = POLICY_LIST_TEMPFAIL;
+		return;
+	}
+	for (k = 0; k < ce->ncodes; k++) {
+		if (policy_code_is_error(ce->codes[k])) {
+			if (err == -1)
+				err = k;
+		} else if (policy_site_match(s, ce->codes[k]))
+			listed = 1;
+	}
+	if (listed) {
+		res->state = POLICY_LIST_LISTED;
+		res->weight = s->weight;
+	} else if (err != -1) {
+		char	code[16];
+
+		res->state = POLICY_LIST_ERROR;
+		if (zl->err_logged == 0 || now - zl->err_logged >=
+		    ERROR_LOG_S) {
+			zl->err_logged = now;
+			fmt_code(code, sizeof(code), ce->codes[err]);
+			log_warnx("dnsbl %s: error answer %s for %s, not a "
+			    "listing; ignoring it (logged once an hour)",
+			    s->label != NULL ? s->label : s->zone, code,
+			    ev->f.ip);
+		}
+	} else
+		res->state = POLICY_LIST_CLEAN;
+}
+
+static void
+dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
+    size_t len)
+{
+	struct centry		*ce = arg;
+	struct policy_engine	*e = ce->e;
+	struct waiter		*w;
+	struct policy_eval	*ev;
+	uint32_t		 ttl = 0;
+	int64_t			 now;
+
+	switch (st) {
+	case DNS_RES_OK:
+		if (parse_a(pkt, len, ce->codes, &ce->ncodes, &ttl) == -1)
+			ce->status = CE_TEMPFAIL;
+		else
+			ce->status = ce->ncodes > 0 ? CE_ANSWER : CE_EMPTY;
+		break;
+	case DNS_RES_NODATA:
+	case DNS_RES_NXDOMAIN:
+		ce->status = CE_EMPTY;
+		ttl = 0;	/* negative answers: ttl_min */
+		break;
+	default:
+		ce->status = CE_TEMPFAIL;
+		break;
+	}
+	if (e->closing) {
+		ce->inflight = 0;
+		ce->status = CE_TEMPFAIL;	/* freed with the table */
+		TAILQ_INSERT_TAIL(&e->aged, ce, age);
+		return;
+	}
+	cache_settle(e, ce, ttl);
+	if (ce->status == CE_TEMPFAIL) {
+		/* Not cached: unlink now, free after the waiters. */
+		struct centry	**pp;
+
+		for (pp = &e->buckets[ce->hash & (CACHE_BUCKETS - 1)];
+		    *pp != NULL; pp = &(*pp)->hnext)
+			if (*pp == ce) {
+				*pp = ce->hnext;
+				break;
+			}
+		TAILQ_REMOVE(&e->aged, ce, age);
+		e->ncache--;
+	}
+	now = mono_s();
+	/* A done callback may cancel or start evaluations: re-read. */
+	while ((w = TAILQ_FIRST(&ce->waiters)) != NULL) {
+		TAILQ_REMOVE(&ce->waiters, w, link);
+		w->ce = NULL;
+		ev = w->ev;
+		apply(ev, (int)(w - ev->w), ce, 0, now);
+		ev->f.lists[w - ev->w].ms = ms_since(&ev->t0);
+		if (--ev->outstanding == 0)
+			finish(ev);
+	}
+	if (ce->status == CE_TEMPFAIL)
+		centry_free(ce);
+}
+
+/* ------------------------------------------------------------------ */
+/* health probes (RFC 5782 section 5)                                  */
+/* ------------------------------------------------------------------ */
+
+static void
+probe_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
+    size_t len)
+{
+	struct probe		*p = arg;
+	struct zlist		*zl = p->zl;
+	struct policy_engine	*e = zl->e;
+	uint32_t		 codes[POLICY_CODES_MAX], ttl;
+	char			 code[16];
+	const char		*why = NULL;
+	int			 n = 0, k, ok = 0;
+
+	if (e->closing)
+		return;
+	if (st == DNS_RES_OK && parse_a(pkt, len, codes, &n, &ttl) == -1)
+		st = DNS_RES_TEMPFAIL;
+	if (p->point == 2) {
+		for (k = 0; k < n; k++)
+			if ((codes[k] >> 24) == 127)
+				ok = 1;
+		if (st == DNS_RES_NXDOMAIN)
+			why = "not listed (NXDOMAIN)";
+		else if (st == DNS_RES_TEMPFAIL)
+			why = "unanswered (timeout, SERVFAIL or REFUSED)";
+		else if (!ok && n == 0)
+			why = "not listed (no A record)";
+		else if (!ok) {
+			fmt_code(code, sizeof(code), codes[0]);
+			snprintf(zl->probe_why, sizeof(zl->probe_why),
+			    "test point 127.0.0.2 answers %s, outside "
+			    "127.0.0.0/8", code);
+		}
+		if (why != NULL && zl->probe_ok)
+			snprintf(zl->probe_why, sizeof(zl->probe_why),
+			    "test point 127.0.0.2 %s", why);
+	} else {
+		ok = st == DNS_RES_NXDOMAIN || st == DNS_RES_NODATA ||
+		    (st == DNS_RES_OK && n == 0);
+		if (st == DNS_RES_TEMPFAIL)
+			why = "unanswered (timeout, SERVFAIL or REFUSED)";
+		else if (!ok) {
+			fmt_code(code, sizeof(code), codes[0]);
+			snprintf(zl->probe_why, sizeof(zl->probe_why),
+			    "test point 127.0.0.1 listed (%s): the list "
+			    "answers for every address", code);
+		}
+		if (why != NULL && zl->probe_ok)
+			snprintf(zl->probe_why, sizeof(zl->probe_why),
+			    "test point 127.0.0.1 %s", why);
+	}
+	if (!ok)
+		zl->probe_ok = 0;
+	if (--zl->probing > 0)
+		return;
+	if (!zl->probe_ok && !zl->dead) {
+		zl->dead = 1;
+		e->st.dead_lists++;
+		log_warnx("dnsbl %s: %s; skipping the list until it answers",
+		    zl->zone, zl->probe_why);
+	} else if (zl->probe_ok && zl->dead) {
+		zl->dead = 0;
+		e->st.dead_lists--;
+		log_info("dnsbl %s: test points answer correctly again; "
+		    "using the list", zl->zone);
+	}
+}
+
+static void
+probe_all(evutil_socket_t fd, short what, void *arg)
+{
+	struct policy_engine	*e = arg;
+	struct zlist		*zl;
+	char			 name[QNAME_MAX];
+	int			 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < e->nzl; i++) {
+		zl = &e->zl[i];
+		if (zl->probing > 0)
+			continue;	/* the last round is still out */
+		zl->probing = 2;
+		zl->probe_ok = 1;
+		zl->probe_why[0] = '\0';
+		snprintf(name, sizeof(name), "2.0.0.127.%s", zl->zone);
+		res_query(zl->r, name, T_A, probe_answered, &zl->pr[0]);
+		snprintf(name, sizeof(name), "1.0.0.127.%s", zl->zone);
+		res_query(zl->r, name, T_A, probe_answered, &zl->pr[1]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* SPF                                                                 */
+/* ------------------------------------------------------------------ */
+
+static void	spf_job_run(struct spf_job *);
+
+static void
+spf_job_free(struct spf_job *j)
+{
+	spf_free(j->s);
+	free(j->key);
+	free(j);
+}
+
+static void
+spf_job_done(struct spf_job *j)
+{
+	struct policy_engine	*e = j->e;
+	const struct policy_conf *pc = e->pc;
+	struct policy_eval	*ev = j->ev;
+	struct policy_facts	*f;
+	struct centry		*ce;
+	struct sbuf		 hb;
+	enum spf_result		 r = spf_result(j->s);
+	const char		*exp = spf_explanation(j->s);
+	uint32_t		 h;
+
+	sbuf_init(&hb);
+	if (j->kind == CE_SPF && pc->spf_header != POLICY_SPF_HDR_NONE) {
+		if (pc->spf_header == POLICY_SPF_HDR_AR)
+			spf_auth_results(j->s, pc->authserv_id, &hb);
+		else
+			spf_received_spf(j->s, pc->authserv_id, &hb);
+		/* Too long to prepend whole: better none than a cut one. */
+		if (hb.len >= POLICY_HEADER_MAX)
+			sbuf_reset(&hb);
+	}
+	if (r != SPF_TEMPERROR && !e->closing) {
+		h = key_hash(j->kind, NULL, j->key, j->keylen);
+		ce = cache_find(e, j->kind, NULL, j->key, j->keylen, h);
+		if (ce == NULL)
+			ce = cache_add(e, j->kind, NULL, j->key, j->keylen, h);
+		else if (!ce->inflight) {
+			TAILQ_REMOVE(&e->aged, ce, age);
+			ce->inflight = 1;
+		}
+		ce->spf = r;
+		free(ce->spf_exp);
+		free(ce->spf_hdr);
+		ce->spf_exp = exp != NULL ? xstrdup(exp) : NULL;
+		ce->spf_hdr = hb.len > 0 ? xstrdup(hb.s) : NULL;
+		cache_settle(e, ce, 0);
+	}
+	if (ev == NULL) {
+		sbuf_free(&hb);
+		spf_job_free(j);
+		return;
+	}
+	f = &ev->f;
+	if (j->kind == CE_SPF) {
+		f->spf_done = 1;
+		f->spf_result = r;
+		str_lcpy(f->spf_explanation, exp != NULL ? exp : "",
+		    sizeof(f->spf_explanation));
+		str_lcpy(f->spf_header, hb.len > 0 ? hb.s : "",
+		    sizeof(f->spf_header));
+		ev->spf[0] = NULL;
+	} else {
+		f->helo_done = 1;
+		f->helo_result = r;
+		ev->spf[1] = NULL;
+	}
+	sbuf_free(&hb);
+	spf_job_free(j);
+	if (--ev->outstanding == 0)
+		finish(ev);
+}
+
+static void
+spf_job_answer(void *arg, const struct spf_answer *a)
+{
+	struct spf_job	*j = arg;
+
+	if (j->ev == NULL && !j->inq) {
+		/* Detached while this query was out. */
+		spf_job_free(j);
+		return;
+	}
+	spf_answer(j->s, a);
+	if (j->inq) {
+		j->answered = 1;
+		return;
+	}
+	spf_job_run(j);
+}
+
+static void
+spf_job_run(struct spf_job *j)
+{
+	struct resolver	*r = j->e->spf_res;
+
+	for (;;) {
+		if (j->e->closing || spf_step(j->s) == SPF_STEP_DONE) {
+			spf_job_done(j);
+			return;
+		}
+		j->answered = 0;
+		j->inq = 1;
+		j->e->st.queries++;
+		if (j->ev != NULL)
+			j->ev->f.queries++;
+		j->e->spf_dq.query(j->e->spf_dq.ctx, spf_query_name(j->s),
+		    spf_query_type(j->s), spf_job_answer, j);
+		timer_rearm(r);
+		j->inq = 0;
+		if (!j->answered)
+			return;		/* spf_job_answer goes on */
+	}
+}
+
+/* Let a job run on without its evaluation (cancel, deadline). */
+static void
+spf_job_detach(struct spf_job *j)
+{
+	j->ev = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* evaluations                                                         */
+/* ------------------------------------------------------------------ */
+
+static struct policy_eval *
+promote(struct policy_eval *ev)
+{
+	struct policy_engine	*e = ev->e;
+	struct policy_eval	*n;
+
+	if (ev->heap)
+		return ev;
+	n = xmalloc(sizeof(*n));
+	memcpy(n, ev, sizeof(*n));
+	n->heap = 1;
+	TAILQ_INSERT_TAIL(&e->evals, n, link);
+	e->scratch_busy = 0;
+	return n;
+}
+
+static void
+release(struct policy_eval *ev)
+{
+	struct policy_engine	*e = ev->e;
+
+	if (ev->heap)
+		free(ev);
+	else
+		e->scratch_busy = 0;
+}
+
+/* Unlink waiters and detach SPF: nothing refers to ev afterwards. */
+static void
+disconnect(struct policy_eval *ev, int pending)
+{
+	int	i, k;
+
+	for (i = 0; i < ev->f.nlists; i++) {
+		struct waiter	*w = &ev->w[i];
+
+		if (w->ce == NULL)
+			continue;
+		TAILQ_REMOVE(&w->ce->waiters, w, link);
+		w->ce = NULL;
+		if (pending)
+			ev->f.lists[i].state = POLICY_LIST_PENDING;
+	}
+	for (k = 0; k < 2; k++) {
+		if (ev->spf[k] == NULL)
+			continue;
+		spf_job_detach(ev->spf[k]);
+		ev->spf[k] = NULL;
+		if (!pending)
+			continue;
+		/* RFC 7208 section 2.6.6: no answer in time. */
+		if (k == 0) {
+			ev->f.spf_done = 1;
+			ev->f.spf_result = SPF_TEMPERROR;
+		} else {
+			ev->f.helo_done = 1;
+			ev->f.helo_result = SPF_TEMPERROR;
+		}
+	}
+	if (ev->armed) {
+		event_del(&ev->deadline);
+		ev->armed = 0;
+	}
+}
+
+static void
+listed_names(const struct policy_facts *f, char *dst, size_t size)
+{
+	int	i;
+
+	dst[0] = '\0';
+	for (i = 0; i < f->nlists; i++) {
+		if (f->lists[i].state != POLICY_LIST_LISTED)
+			continue;
+		if (dst[0] != '\0')
+			str_lcat(dst, ",", size);
+		str_lcat(dst, f->lists[i].site->zone, size);
+	}
+	if (dst[0] == '\0')
+		str_lcpy(dst, "-", size);
+}
+
+static void
+finish(struct policy_eval *ev)
+{
+	struct policy_engine	*e = ev->e;
+	struct policy_verdict	 v;
+	char			 lists[512];
+
+	disconnect(ev, 0);
+	ev->f.ms = ms_since(&ev->t0);
+	policy_decide(e->pc, &ev->f, &v);
+	if (v.action != POLICY_DUNNO || strcmp(v.rule, "fail-open") == 0 ||
+	    strcmp(v.rule, "blocklist") == 0 || strcmp(v.rule, "dnsbl") == 0 ||
+	    strcmp(v.rule, "spf") == 0) {
+		listed_names(&ev->f, lists, sizeof(lists));
+		log_info("policy: client=%s rule=%s action=%s score=%d/%d "
+		    "lists=%s ms=%.1f", ev->f.ip, v.rule,
+		    policy_action_name(v.action), v.score, v.threshold, lists,
+		    ev->f.ms);
+	} else
+		log_debug("policy: client=%s rule=%s%s%s ms=%.3f", ev->f.ip,
+		    v.rule, ev->f.exempt != NULL ? " exempt=" : "",
+		    ev->f.exempt != NULL ? ev->f.exempt : "", ev->f.ms);
+	if (ev->heap)
+		TAILQ_REMOVE(&e->evals, ev, link);
+	ev->done(ev->arg, &ev->f, &v);
+	release(ev);
+}
+
+static void
+deadline_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct policy_eval	*ev = arg;
+	struct policy_engine	*e = ev->e;
+	char			 out[512];
+	int			 i;
+
+	(void)fd;
+	(void)what;
+	ev->armed = 0;
+	out[0] = '\0';
+	for (i = 0; i < ev->f.nlists; i++) {
+		if (ev->w[i].ce == NULL)
+			continue;
+		if (out[0] != '\0')
+			str_lcat(out, ",", sizeof(out));
+		str_lcat(out, ev->f.lists[i].site->zone, sizeof(out));
+	}
+	if (ev->spf[0] != NULL || ev->spf[1] != NULL)
+		str_lcat(out, out[0] != '\0' ? ",spf" : "spf", sizeof(out));
+	log_warnx("policy: client=%s: no answer within %d ms from %s; "
+	    "deciding without", ev->f.ip, e->pc->deadline_ms -
+	    POLICY_MARGIN_MS, out[0] != '\0' ? out : "-");
+	ev->f.timed_out = 1;
+	e->st.timeouts++;
+	disconnect(ev, 1);
+	ev->outstanding = 0;
+	finish(ev);
+}
+
+/* Why the client needs no checks, or NULL. */
+static const char *
+exempt_reason(const struct policy_conf *pc, const struct policy_facts *f)
+{
+	const char	*rcpt = f->recipient, *at;
+	size_t		 llen;
+	int		 i;
+
+	for (i = 0; i < pc->nexempt; i++)
+		if (addr_contains(&pc->exempt[i], f->a))
+			return "network";
+	if (f->sasl && pc->exempt_sasl)
+		return "sasl";
+	if (rcpt[0] == '\0')
+		return NULL;
+	if (pc->removal_address != NULL &&
+	    strcasecmp(rcpt, pc->removal_address) == 0)
+		return "removal-address";
+	/* RFC 5321 section 4.5.1: "postmaster" without a domain. */
+	if ((at = strrchr(rcpt, '@')) == NULL) {
+		if (strcasecmp(rcpt, "postmaster") == 0)
+			return "recipient";
+		llen = strlen(rcpt);
+	} else
+		llen = (size_t)(at - rcpt);
+	for (i = 0; i < pc->nexempt_rcpt; i++)
+		if (pc->exempt_rcpt[i] != NULL &&
+		    strlen(pc->exempt_rcpt[i]) == llen &&
+		    strncasecmp(rcpt, pc->exempt_rcpt[i], llen) == 0)
+			return "recipient";
+	return NULL;
+}
+
+static void
+local_lists(struct policy_engine *e, struct policy_eval *ev,
+    const struct index *idx)
+{
+	const struct policy_conf	*pc = e->pc;
+	struct policy_facts		*f = &ev->f;
+	struct policy_local_hit		*h;
+	const struct policy_local	*lc;
+	const struct index_zone		*zt;
+	struct index_hit		 hit;
+	struct addr_prefix		 p;
+	struct policy_vars		 vars;
+	int				 i, z;
+
+	if (idx == NULL)
+		return;
+	for (i = 0; i < pc->nlocal && !f->has_allow; i++) {
+		lc = &pc->local[i];
+		if (!lc->allow && f->has_block)
+			continue;
+		z = index_zone_find(idx, lc->zone, strlen(lc->zone));
+		if (z < 0 || !index_match(idx, z, f->a, f->now, &hit) ||
+		    hit.v == NULL)
+			continue;
+		if (lc->allow) {
+			h = &f->allow;
+			f->has_allow = 1;
+		} else {
+			h = &f->block;
+			f->has_block = 1;
+		}
+		h->local = lc;
+		str_lcpy(h->zone, lc->zone, sizeof(h->zone));
+		memcpy(p.a, hit.a, ADDR_LEN);
+		p.plen = hit.plen;
+		p.family = addr_is_v4(hit.a, NULL) ? 4 : 6;
+		addr_format(&p, h->prefix, sizeof(h->prefix));
+		str_lcpy(h->reason, hit.v->reason != NULL ? hit.v->reason :
+		    "", sizeof(h->reason));
+		h->listed_at = hit.v->listed_at;
+		h->expires_at = hit.v->expires_at;
+		h->code = hit.v->code;
+		h->url[0] = '\0';
+		zt = index_zone_get(idx, z);
+		if (zt != NULL && zt->url != NULL && zt->url[0] != '\0') {
+			memset(&vars, 0, sizeof(vars));
+			vars.ip = f->ip;
+			vars.zone = lc->zone;
+			vars.list = lc->zone;
+			policy_reply_expand(zt->url, &vars, h->url,
+			    sizeof(h->url));
+		}
+	}
+}
+
+/* "d.c.b.a." or 32 nibbles and a dot; returns the length. */
+static size_t
+reversed(const uint8_t a[ADDR_LEN], char *dst, size_t size)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	uint32_t		 v4;
+	size_t			 n = 0;
+	int			 i, r;
+
+	if (addr_is_v4(a, &v4)) {
+		r = snprintf(dst, size, "%u.%u.%u.%u.", v4 & 0xff,
+		    (v4 >> 8) & 0xff, (v4 >> 16) & 0xff, v4 >> 24);
+		return r > 0 && (size_t)r < size ? (size_t)r : 0;
+	}
+	if (size < 65)
+		return 0;
+	for (i = ADDR_LEN - 1; i >= 0; i--) {
+		dst[n++] = hex[a[i] & 0xf];
+		dst[n++] = '.';
+		dst[n++] = hex[a[i] >> 4];
+		dst[n++] = '.';
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+static struct policy_eval *
+remote_lists(struct policy_engine *e, struct policy_eval *ev)
+{
+	const struct policy_conf	*pc = e->pc;
+	struct policy_list_result	*res;
+	struct zlist			*zl;
+	struct centry			*ce;
+	struct waiter			*w;
+	char				 name[QNAME_MAX];
+	size_t				 rlen, zlen, n;
+	int64_t				 now = 0;
+	uint32_t			 h;
+	int				 i, fresh;
+
+	ev->f.nlists = pc->nsites;
+	if (pc->nsites == 0)
+		return ev;
+	rlen = reversed(ev->f.a, name, sizeof(name));
+	for (i = 0; i < pc->nsites; i++) {
+		res = &ev->f.lists[i];
+		res->site = &pc->sites[i];
+		zl = &e->zl[e->site_zl[i]];
+		if (zl->dead) {
+			res->state = POLICY_LIST_DEAD;
+			continue;
+		}
+		zlen = strlen(zl->zone);
+		if (rlen == 0 || rlen + zlen >= sizeof(name)) {
+			res->state = POLICY_LIST_TEMPFAIL;
+			continue;
+		}
+		memcpy(name + rlen, zl->zone, zlen + 1);
+		n = rlen + zlen;
+		if (now == 0)
+			now = mono_s();
+		h = key_hash(CE_DNSBL, zl->r, name, n);
+		ce = cache_find(e, CE_DNSBL, zl->r, name, n, h);
+		if (ce != NULL && !ce->inflight && ce->expires > now) {
+			apply(ev, i, ce, 1, now);
+			ev->f.cache_hits++;
+			e->st.cache_hits++;
+			continue;
+		}
+		ev = promote(ev);
+		fresh = 0;
+		if (ce == NULL) {
+			ce = cache_add(e, CE_DNSBL, zl->r, name, n, h);
+			fresh = 1;
+		} else if (!ce->inflight) {
+			/* Expired: ask again in the same entry. */
+			TAILQ_REMOVE(&e->aged, ce, age);
+			ce->inflight = 1;
+			ce->ncodes = 0;
+			fresh = 1;
+		}
+		/* Wait first: the answer may come before res_query returns. */
+		w = &ev->w[i];
+		w->ev = ev;
+		w->ce = ce;
+		TAILQ_INSERT_TAIL(&ce->waiters, w, link);
+		ev->outstanding++;
+		if (fresh) {
+			ev->f.queries++;
+			e->st.queries++;
+			res_query(zl->r, name, T_A, dnsbl_answered, ce);
+		}
+	}
+	return ev;
+}
+
+/* SPF for one identity: from the cache, else a job (ev is promoted). */
+static struct policy_eval *
+start_spf(struct policy_engine *e, struct policy_eval *ev, enum ce_kind kind)
+{
+	const struct policy_conf	*pc = e->pc;
+	struct policy_facts		*f = &ev->f;
+	struct spf_request		 req;
+	struct spf_job			*j;
+	struct centry			*ce;
+	struct spf			*s;
+	char				 key[SPF_KEY_MAX], err[256];
+	uint32_t			 h;
+	int				 n;
+
+	if (kind == CE_SPF)
+		n = snprintf(key, sizeof(key), "%s\n%s\n%s", f->ip, f->sender,
+		    f->helo);
+	else
+		n = snprintf(key, sizeof(key), "%s\n%s", f->ip, f->helo);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return ev;
+	h = key_hash(kind, NULL, key, (size_t)n);
+	ce = cache_find(e, kind, NULL, key, (size_t)n, h);
+	if (ce != NULL && !ce->inflight && ce->expires > mono_s()) {
+		f->cache_hits++;
+		e->st.cache_hits++;
+		if (kind == CE_SPF) {
+			f->spf_done = 1;
+			f->spf_result = ce->spf;
+			str_lcpy(f->spf_explanation, ce->spf_exp != NULL ?
+			    ce->spf_exp : "", sizeof(f->spf_explanation));
+			str_lcpy(f->spf_header, ce->spf_hdr != NULL ?
+			    ce->spf_hdr : "", sizeof(f->spf_header));
+		} else {
+			f->helo_done = 1;
+			f->helo_result = ce->spf;
+		}
+		return ev;
+	}
+	memset(&req, 0, sizeof(req));
+	req.ip = f->ip;
+	req.mail_from = kind == CE_SPF ? f->sender : NULL;
+	req.helo = f->helo[0] != '\0' ? f->helo : NULL;
+	req.identity = kind == CE_SPF ? SPF_ID_MAILFROM : SPF_ID_HELO;
+	req.receiver = pc->authserv_id;
+	if ((s = spf_new(&req, err, sizeof(err))) == NULL) {
+		log_debug("policy: client=%s: no SPF check: %s", f->ip, err);
+		return ev;
+	}
+	ev = promote(ev);
+	j = xcalloc(1, sizeof(*j));
+	j->e = e;
+	j->ev = ev;
+	j->s = s;
+	j->kind = kind;
+	j->key = xstrndup(key, (size_t)n);
+	j->keylen = (size_t)n;
+	ev->spf[kind == CE_SPF ? 0 : 1] = j;
+	ev->outstanding++;
+	spf_job_run(j);
+	return ev;
 }
 
 struct policy_eval *
@@ -23,26 +1196,208 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
     const struct policy_query *q, void (*done)(void *arg,
     const struct policy_facts *f, const struct policy_verdict *v), void *arg)
 {
-	(void)e; (void)idx; (void)q; (void)done; (void)arg;
-	return NULL;
+	const struct policy_conf	*pc = e->pc;
+	struct policy_eval		*ev;
+	struct policy_facts		*f;
+	struct addr_prefix		 p;
+	const char			*err;
+	struct timeval			 tv;
+	int				 ms;
+
+	if (!e->scratch_busy) {
+		ev = &e->scratch;
+		e->scratch_busy = 1;
+		ev->heap = 0;
+	} else {
+		ev = xmalloc(sizeof(*ev));
+		ev->heap = 1;
+		TAILQ_INSERT_TAIL(&e->evals, ev, link);
+	}
+	ev->e = e;
+	ev->done = done;
+	ev->arg = arg;
+	ev->armed = 0;
+	ev->outstanding = 1;	/* held until the end of this call */
+	ev->spf[0] = ev->spf[1] = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &ev->t0);
+	f = &ev->f;
+	memset(f, 0, sizeof(*f));
+	memset(ev->w, 0, sizeof(ev->w[0]) * (size_t)pc->nsites);
+	e->st.evaluations++;
+
+	f->now = (int64_t)time(NULL);
+	f->sasl = q->sasl;
+	if (q->helo != NULL)
+		str_lcpy(f->helo, q->helo, sizeof(f->helo));
+	if (q->sender != NULL)
+		str_lcpy(f->sender, q->sender, sizeof(f->sender));
+	if (q->recipient != NULL)
+		str_lcpy(f->recipient, q->recipient, sizeof(f->recipient));
+	if (q->client_address == NULL ||
+	    addr_parse(q->client_address, &p, &err) == -1 || p.plen != 128) {
+		/* Postfix always sends one; judge nothing we cannot name. */
+		str_lcpy(f->ip, "unknown", sizeof(f->ip));
+		f->exempt = "no client address";
+	} else {
+		memcpy(f->a, p.a, ADDR_LEN);
+		addr_ntop(p.a, p.family, f->ip, sizeof(f->ip));
+		f->exempt = exempt_reason(pc, f);
+	}
+	if (f->exempt == NULL)
+		local_lists(e, ev, idx);
+	if (f->exempt == NULL && !f->has_allow && !f->has_block) {
+		ev = remote_lists(e, ev);
+		if (pc->spf && (ev->f.sender[0] != '\0' ||
+		    ev->f.helo[0] != '\0'))
+			ev = start_spf(e, ev, CE_SPF);
+		if (pc->spf && pc->spf_helo && ev->f.helo[0] != '\0')
+			ev = start_spf(e, ev, CE_SPF_HELO);
+	}
+	if (--ev->outstanding == 0) {
+		finish(ev);
+		return NULL;
+	}
+	ms = pc->deadline_ms > 0 ? pc->deadline_ms : POLICY_DEADLINE_MS;
+	ms = ms > 2 * POLICY_MARGIN_MS ? ms - POLICY_MARGIN_MS : ms / 2;
+	evtimer_assign(&ev->deadline, e->base, deadline_fired, ev);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&ev->deadline, &tv);
+	ev->armed = 1;
+	return ev;
 }
 
 void
 policy_cancel(struct policy_eval *ev)
 {
-	(void)ev;
+	if (ev == NULL)
+		return;
+	disconnect(ev, 0);
+	if (ev->heap)
+		TAILQ_REMOVE(&ev->e->evals, ev, link);
+	release(ev);
+}
+
+struct policy_engine *
+policy_engine_new(const struct policy_conf *pc, struct event_base *base,
+    char *err, size_t errlen)
+{
+	struct policy_engine	*e;
+	struct resolver		*r;
+	const char		*servers;
+	struct timeval		 tv;
+	int			 i, k;
+
+	if (pc->nsites < 0 || pc->nsites > POLICY_SITES_MAX) {
+		snprintf(err, errlen, "bad number of DNSBL sites");
+		return NULL;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->pc = pc;
+	e->base = base;
+	e->buckets = xcalloc(CACHE_BUCKETS, sizeof(*e->buckets));
+	TAILQ_INIT(&e->aged);
+	TAILQ_INIT(&e->evals);
+	if (pc->spf && (e->spf_res = resolver_get(e, pc->resolver, err,
+	    errlen)) == NULL)
+		goto fail;
+	if (e->spf_res != NULL)
+		spf_resolver_dns(e->spf_res->dr, &e->spf_dq);
+	for (i = 0; i < pc->nsites; i++) {
+		const struct policy_site	*s = &pc->sites[i];
+
+		servers = s->server != NULL ? s->server : pc->resolver;
+		if ((r = resolver_get(e, servers, err, errlen)) == NULL)
+			goto fail;
+		for (k = 0; k < e->nzl; k++)
+			if (e->zl[k].r == r &&
+			    strcmp(e->zl[k].zone, s->zone) == 0)
+				break;
+		if (k == e->nzl) {
+			e->zl[k].e = e;
+			e->zl[k].zone = s->zone;
+			e->zl[k].r = r;
+			e->zl[k].pr[0].zl = &e->zl[k];
+			e->zl[k].pr[0].point = 2;
+			e->zl[k].pr[1].zl = &e->zl[k];
+			e->zl[k].pr[1].point = 1;
+			e->nzl++;
+		}
+		e->site_zl[i] = k;
+	}
+	e->sweep_timer = event_new(base, -1, EV_PERSIST, sweep, e);
+	if (e->sweep_timer == NULL) {
+		snprintf(err, errlen, "event_new failed");
+		goto fail;
+	}
+	tv.tv_sec = SWEEP_S;
+	tv.tv_usec = 0;
+	evtimer_add(e->sweep_timer, &tv);
+	if (pc->probe_s > 0 && e->nzl > 0) {
+		e->probe_timer = event_new(base, -1, EV_PERSIST, probe_all, e);
+		if (e->probe_timer == NULL) {
+			snprintf(err, errlen, "event_new failed");
+			goto fail;
+		}
+		tv.tv_sec = pc->probe_s;
+		evtimer_add(e->probe_timer, &tv);
+		probe_all(-1, 0, e);
+	}
+	return e;
+fail:
+	policy_engine_free(e);
+	return NULL;
+}
+
+void
+policy_engine_free(struct policy_engine *e)
+{
+	struct policy_eval	*ev;
+	struct sockev		*s;
+	struct centry		*ce;
+	size_t			 b;
+	int			 i;
+
+	if (e == NULL)
+		return;
+	while ((ev = TAILQ_FIRST(&e->evals)) != NULL)
+		policy_cancel(ev);
+	e->closing = 1;
+	if (e->probe_timer != NULL)
+		event_free(e->probe_timer);
+	if (e->sweep_timer != NULL)
+		event_free(e->sweep_timer);
+	/* Callbacks run here: entries settle, detached SPF jobs go. */
+	for (i = 0; i < e->nres; i++) {
+		dns_resolver_free(e->res[i].dr);
+		while ((s = e->res[i].socks) != NULL) {
+			e->res[i].socks = s->next;
+			if (s->ev != NULL)
+				event_free(s->ev);
+			free(s);
+		}
+		if (e->res[i].timer != NULL)
+			event_free(e->res[i].timer);
+	}
+	for (b = 0; b < CACHE_BUCKETS; b++)
+		while ((ce = e->buckets[b]) != NULL) {
+			e->buckets[b] = ce->hnext;
+			centry_free(ce);
+		}
+	free(e->buckets);
+	free(e);
 }
 
 void
 policy_engine_stats(const struct policy_engine *e, struct policy_stats *st)
 {
-	(void)e;
-	*st = (struct policy_stats){ 0 };
+	*st = e->st;
 }
 
 int
 policy_engine_list_dead(const struct policy_engine *e, int i)
 {
-	(void)e; (void)i;
-	return 0;
+	if (i < 0 || i >= e->pc->nsites)
+		return 0;
+	return e->zl[e->site_zl[i]].dead;
 }

@@ -1,0 +1,755 @@
+/*
+ * test_engine.c: the asynchronous evaluation (policy/engine.c) on a
+ * private event_base against a real DNS server on loopback: fairlist's
+ * own DNSBL server (dnsbl/server.c) serving an index built here. Checks
+ * listed, clean and error answers, weights and the threshold, the cache
+ * (a second evaluation completes inside policy_evaluate), in-flight
+ * deduplication, local lists, exemptions, a dead list (health probes
+ * against a zone the server refuses), the deadline against a server that
+ * never answers, and cancellation.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include <event2/event.h>
+
+#include "core/addr.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "dnsbl/dnsbl.h"
+#include "dnsbl/server.h"
+#include "list/list.h"
+#include "policy/policy.h"
+
+#define LISTED	1795824000	/* 2026-11-28T00:00:00Z */
+
+static struct event_base	*base;
+static struct dnsbl_server	*srv;
+static struct dnsbl_conf	 dconf;
+static const struct index	*idx;
+static char			 server[64];	/* "127.0.0.1:PORT" */
+static char			 silent[64];	/* a socket never read */
+static int			 silent_fd = -1;
+
+/* What one evaluation gave. */
+struct outcome {
+	int			 ran;
+	struct policy_facts	 f;
+	struct policy_verdict	 v;
+};
+
+static struct outcome	*outs;
+
+static void
+add(struct index_builder *b, int zone, const char *cidr, int exclude,
+    uint32_t code, const char *reason)
+{
+	struct addr_prefix	 p;
+	const char		*err;
+
+	assert_int_equal(addr_parse(cidr, &p, &err), 0);
+	assert_int_equal(index_builder_add(b, zone, &p, exclude, code, reason,
+	    LISTED, 0), 0);
+}
+
+static int
+zone(struct index_builder *b, const char *name, const char *url,
+    int points)
+{
+	struct index_zone	z;
+	int			zn;
+
+	memset(&z, 0, sizeof(z));
+	z.name = name;
+	z.code = 0x7f000002;
+	z.txt = "$reason";
+	z.url = url;
+	z.serial = 1;
+	zn = index_builder_zone(b, &z);
+	assert_true(zn >= 0);
+	if (points) {
+		add(b, zn, "127.0.0.2", 0, 0, LIST_TEST_REASON);
+		add(b, zn, "127.0.0.1", 1, 0, NULL);
+	}
+	return zn;
+}
+
+/* A loopback port free for both UDP and TCP right now. */
+static int
+free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			u, t, port;
+
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(u >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(u, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(u, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	t = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(t >= 0);
+	if (bind(t, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+		port = -1;
+	close(t);
+	close(u);
+	return port;
+}
+
+static int
+setup(void **state)
+{
+	struct index_builder	*b;
+	struct dnsbl_server_conf sc;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	char			 err[256];
+	int			 zn, port, tries;
+
+	(void)state;
+	b = index_builder_new();
+	zn = zone(b, "bl.test", "https://bl.test/q?$ip", 1);
+	add(b, zn, "192.0.2.1", 0, 0, "spam\r\naction=OK\r\n\r\ntrap");
+	add(b, zn, "192.0.2.2", 0, 0x7f000003, "code three");
+	add(b, zn, "192.0.2.9", 0, 0x7ffffffe, "error code");
+	add(b, zn, "192.0.2.10", 0, 0x7f000003, "dedupe");
+	add(b, zn, "2001:db8::1", 0, 0, "v6");
+	zn = zone(b, "w2.test", NULL, 1);
+	add(b, zn, "192.0.2.1", 0, 0, "w2");
+	add(b, zn, "192.0.2.3", 0, 0, "w2 only");
+	/* A zone without RFC 5782 test points: its probe fails. */
+	zn = zone(b, "nopoints.test", NULL, 0);
+	add(b, zn, "192.0.2.1", 0, 0, "x");
+	/* Local lists, read from the same snapshot. */
+	zn = zone(b, "local-block.test", "https://lb.test/$ip", 0);
+	add(b, zn, "198.51.100.0/24", 0, 0, "local\r\nX-Evil: 1");
+	zn = zone(b, "local-allow.test", NULL, 0);
+	add(b, zn, "198.51.100.7", 0, 0, "friend");
+
+	dnsbl_conf_defaults(&dconf);
+	dconf.ns[0] = "ns.bl.test";
+	dconf.nns = 1;
+	dconf.soa_mname = "ns.bl.test";
+	dconf.soa_rname = "hostmaster.bl.test";
+
+	for (tries = 0; tries < 20; tries++) {
+		if ((port = free_port()) <= 0)
+			continue;
+		memset(&sc, 0, sizeof(sc));
+		snprintf(server, sizeof(server), "127.0.0.1:%d", port);
+		assert_int_equal(dnsbl_parse_listen(server, &sc.listen[0],
+		    &sc.listen_len[0]), 0);
+		sc.nlisten = 1;
+		sc.workers = 1;
+		sc.dns = &dconf;
+		if ((srv = dnsbl_server_new(&sc, err)) != NULL)
+			break;
+	}
+	assert_non_null(srv);
+	dnsbl_server_publish(srv, index_builder_finish(b));
+	idx = dnsbl_server_current(srv);
+	base = event_base_new();
+	assert_non_null(base);
+	assert_int_equal(dnsbl_server_start(srv, base), 0);
+
+	/* A DNS "server" that never answers. */
+	silent_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(silent_fd, (struct sockaddr *)&sin,
+	    sizeof(sin)), 0);
+	assert_int_equal(getsockname(silent_fd, (struct sockaddr *)&sin,
+	    &len), 0);
+	snprintf(silent, sizeof(silent), "127.0.0.1:%d", ntohs(sin.sin_port));
+	outs = xcalloc(8, sizeof(*outs));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	dnsbl_server_free(srv);
+	event_base_free(base);
+	close(silent_fd);
+	free(outs);
+	return 0;
+}
+
+/* The defaults, with lookups on our server and no probes or SPF. */
+static void
+conf(struct policy_conf *pc, const char *const *sites)
+{
+	char	err[256];
+	int	i;
+
+	assert_int_equal(policy_conf_read(NULL, NULL, pc, err, sizeof(err)),
+	    0);
+	pc->resolver = xstrdup(server);
+	pc->probe_s = 0;
+	pc->spf = 0;
+	pc->spf_helo = 0;
+	for (i = 0; sites != NULL && sites[i] != NULL; i++) {
+		if (policy_site_parse(sites[i], &pc->sites[i], err,
+		    sizeof(err)) != 0)
+			fail_msg("site %s: %s", sites[i], err);
+		pc->nsites++;
+	}
+}
+
+static void
+done(void *arg, const struct policy_facts *f, const struct policy_verdict *v)
+{
+	struct outcome	*o = arg;
+
+	o->ran++;
+	o->f = *f;
+	o->v = *v;
+	if (event_base_loopbreak(base) != 0)
+		fail_msg("loopbreak");
+}
+
+static void
+guard(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(int *)arg = 1;
+	event_base_loopbreak(base);
+}
+
+/* Run the loop until every outcome in o[0..n) ran (a hang fails). */
+static void
+wait_all(struct outcome *o, int n)
+{
+	struct timeval	 tv = { 20, 0 };
+	struct event	*ev;
+	int		 i, hung = 0, left;
+
+	ev = evtimer_new(base, guard, &hung);
+	evtimer_add(ev, &tv);
+	for (;;) {
+		for (left = 0, i = 0; i < n; i++)
+			left += o[i].ran == 0;
+		if (left == 0 || hung)
+			break;
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	event_free(ev);
+	if (hung)
+		fail_msg("evaluation never finished");
+}
+
+/* Evaluate ip; *sync says whether it finished inside policy_evaluate. */
+static void
+judge(struct policy_engine *e, const char *ip, const char *rcpt,
+    struct outcome *o, int *sync)
+{
+	struct policy_query	 q;
+	struct policy_eval	*ev;
+
+	memset(&q, 0, sizeof(q));
+	q.client_address = ip;
+	q.helo = "mail.example.org";
+	q.sender = "someone@example.org";
+	q.recipient = rcpt != NULL ? rcpt : "user@example.net";
+	memset(o, 0, sizeof(*o));
+	ev = policy_evaluate(e, idx, &q, done, o);
+	*sync = ev == NULL;
+	if (ev == NULL) {
+		assert_int_equal(o->ran, 1);
+		return;
+	}
+	assert_int_equal(o->ran, 0);
+	wait_all(o, 1);
+	assert_int_equal(o->ran, 1);
+}
+
+static struct policy_engine *
+engine(const struct policy_conf *pc)
+{
+	struct policy_engine	*e;
+	char			 err[256];
+
+	e = policy_engine_new(pc, base, err, sizeof(err));
+	if (e == NULL)
+		fail_msg("policy_engine_new: %s", err);
+	return e;
+}
+
+static void
+check_line(const struct policy_conf *pc, const struct policy_verdict *v,
+    const char *prefix)
+{
+	struct sbuf	b;
+
+	sbuf_init(&b);
+	policy_action_format(pc, v, 1, &b);
+	if (strncmp(b.s, prefix, strlen(prefix)) != 0)
+		fail_msg("got line '%s', want prefix '%s'", b.s, prefix);
+	/* One line and the empty line: no injected line. */
+	if (strchr(b.s, '\n') != b.s + b.len - 2 || strchr(b.s, '\r') != NULL)
+		fail_msg("got line '%s' with an inner line break", b.s);
+	sbuf_free(&b);
+}
+
+static const char *const two_lists[] = {
+	"bl.test*2", "w2.test", NULL
+};
+
+static void
+test_listed_clean_error(void **state)
+{
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_stats	 st;
+	struct outcome		*o = &outs[0];
+	int			 sync;
+
+	(void)state;
+	conf(&pc, two_lists);
+	e = engine(&pc);
+
+	/* Both lists: 2 + 1 reaches 3. */
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_false(sync);
+	assert_int_equal(o->f.nlists, 2);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_LISTED);
+	assert_int_equal(o->f.lists[0].ncodes, 1);
+	assert_int_equal(o->f.lists[0].codes[0], 0x7f000002);
+	assert_int_equal(o->f.lists[0].weight, 2);
+	assert_int_equal(o->f.lists[1].state, POLICY_LIST_LISTED);
+	assert_int_equal(o->f.queries, 2);
+	assert_int_equal(o->f.cache_hits, 0);
+	assert_int_equal(o->v.score, 3);
+	assert_string_equal(o->v.rule, "dnsbl");
+	assert_int_equal(o->v.action, POLICY_REJECT);
+	if (strstr(o->v.text, "192.0.2.1") == NULL ||
+	    strstr(o->v.text, "bl.test") == NULL)
+		fail_msg("got text '%s'", o->v.text);
+	check_line(&pc, &o->v, "action=554 5.7.1 Mail from 192.0.2.1 ");
+
+	/* One list, weight 2: below the threshold. */
+	judge(e, "192.0.2.2", NULL, o, &sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_LISTED);
+	assert_int_equal(o->f.lists[0].codes[0], 0x7f000003);
+	assert_int_equal(o->f.lists[1].state, POLICY_LIST_CLEAN);
+	assert_int_equal(o->v.score, 2);
+	assert_string_equal(o->v.rule, "pass");
+	check_line(&pc, &o->v, "action=DUNNO");
+
+	/* Only w2 (weight 1). */
+	judge(e, "192.0.2.3", NULL, o, &sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_CLEAN);
+	assert_int_equal(o->f.lists[1].state, POLICY_LIST_LISTED);
+	assert_int_equal(o->v.score, 1);
+
+	/* 127.255.255.254: an error, not a listing. */
+	judge(e, "192.0.2.9", NULL, o, &sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_ERROR);
+	assert_int_equal(o->f.lists[0].weight, 0);
+	assert_int_equal(o->v.score, 0);
+	assert_string_equal(o->v.rule, "pass");
+
+	/* Clean everywhere; IPv6 listed. */
+	judge(e, "192.0.2.200", NULL, o, &sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_CLEAN);
+	assert_int_equal(o->f.lists[1].state, POLICY_LIST_CLEAN);
+	assert_string_equal(o->v.rule, "pass");
+	judge(e, "2001:db8::1", NULL, o, &sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_LISTED);
+	assert_int_equal(o->f.lists[1].state, POLICY_LIST_CLEAN);
+
+	policy_engine_stats(e, &st);
+	assert_int_equal(st.evaluations, 6);
+	assert_int_equal(st.queries, 12);
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+static void
+test_filter(void **state)
+{
+	static const char *const sites[] = {
+		"bl.test=127.0.0.3*3", NULL
+	};
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct outcome		*o = &outs[0];
+	int			 sync;
+
+	(void)state;
+	conf(&pc, sites);
+	e = engine(&pc);
+	judge(e, "192.0.2.1", NULL, o, &sync);	/* 127.0.0.2 */
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_CLEAN);
+	assert_int_equal(o->f.lists[0].codes[0], 0x7f000002);
+	assert_string_equal(o->v.rule, "pass");
+	judge(e, "192.0.2.2", NULL, o, &sync);	/* 127.0.0.3 */
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_LISTED);
+	assert_int_equal(o->v.score, 3);
+	assert_string_equal(o->v.rule, "dnsbl");
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+static void
+test_cache(void **state)
+{
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_stats	 st;
+	struct outcome		*o = &outs[0];
+	struct timespec		 t0, t1;
+	double			 us;
+	int			 sync, i, n = 2000;
+
+	(void)state;
+	conf(&pc, two_lists);
+	e = engine(&pc);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_false(sync);
+	assert_int_equal(o->f.queries, 2);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_true(sync);
+	assert_int_equal(o->f.queries, 0);
+	assert_int_equal(o->f.cache_hits, 2);
+	assert_int_equal(o->f.lists[0].cached, 1);
+	assert_true(o->f.lists[0].ttl >= 1);
+	assert_true(o->f.lists[0].ttl <= (uint32_t)pc.ttl_max);
+	assert_string_equal(o->v.rule, "dnsbl");
+	assert_int_equal(o->v.score, 3);
+
+	/* Negative answers are cached too. */
+	judge(e, "192.0.2.201", NULL, o, &sync);
+	assert_false(sync);
+	judge(e, "192.0.2.201", NULL, o, &sync);
+	assert_true(sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_CLEAN);
+	assert_int_equal(o->f.cache_hits, 2);
+
+	/* The hot path: reported, never asserted on. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		judge(e, "192.0.2.1", NULL, o, &sync);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+	    (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 / n;
+	print_message("cached evaluation (2 lists, rejected): %.2f us\n", us);
+	assert_true(sync);
+	policy_engine_stats(e, &st);
+	assert_int_equal(st.queries, 4);
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+static void
+test_dedupe(void **state)
+{
+	/* Three sites on one zone: one query. */
+	static const char *const sites[] = {
+		"bl.test=127.0.0.2", "bl.test=127.0.0.3*3", "bl.test*1",
+		NULL
+	};
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_stats	 st;
+	struct policy_query	 q;
+	struct policy_eval	*ev[4];
+	int			 i;
+
+	(void)state;
+	conf(&pc, sites);
+	e = engine(&pc);
+	memset(&q, 0, sizeof(q));
+	q.client_address = "192.0.2.10";
+	memset(outs, 0, 4 * sizeof(*outs));
+	for (i = 0; i < 4; i++) {
+		ev[i] = policy_evaluate(e, idx, &q, done, &outs[i]);
+		assert_non_null(ev[i]);
+	}
+	policy_engine_stats(e, &st);
+	assert_int_equal(st.queries, 1);
+	/* Cancel one while it waits: the shared query goes on. */
+	policy_cancel(ev[2]);
+	wait_all(outs, 2);
+	wait_all(outs + 3, 1);
+	for (i = 0; i < 4; i++) {
+		if (i == 2) {
+			assert_int_equal(outs[i].ran, 0);
+			continue;
+		}
+		assert_int_equal(outs[i].ran, 1);
+		assert_int_equal(outs[i].f.lists[0].state, POLICY_LIST_CLEAN);
+		assert_int_equal(outs[i].f.lists[1].state, POLICY_LIST_LISTED);
+		assert_int_equal(outs[i].f.lists[2].state, POLICY_LIST_LISTED);
+		assert_int_equal(outs[i].v.score, 4);
+	}
+	assert_int_equal(outs[0].f.queries, 1);
+	assert_int_equal(outs[1].f.queries, 0);
+	policy_engine_stats(e, &st);
+	assert_int_equal(st.queries, 1);
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+static void
+test_local_and_exempt(void **state)
+{
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct outcome		*o = &outs[0];
+	int			 sync;
+
+	(void)state;
+	conf(&pc, two_lists);
+	str_lcpy(pc.local[0].zone, "local-allow.test", POLICY_ZONE_MAX);
+	pc.local[0].allow = 1;
+	str_lcpy(pc.local[1].zone, "local-block.test", POLICY_ZONE_MAX);
+	pc.local[1].action = POLICY_REJECT;
+	str_lcpy(pc.local[2].zone, "missing.test", POLICY_ZONE_MAX);
+	pc.nlocal = 3;
+	pc.removal_address = xstrdup("Removals@Example.NET");
+	e = engine(&pc);
+
+	judge(e, "198.51.100.8", NULL, o, &sync);
+	assert_true(sync);
+	assert_int_equal(o->f.has_block, 1);
+	assert_string_equal(o->f.block.zone, "local-block.test");
+	assert_string_equal(o->f.block.prefix, "198.51.100.0/24");
+	assert_string_equal(o->f.block.url, "https://lb.test/198.51.100.8");
+	assert_int_equal(o->f.block.listed_at, LISTED);
+	assert_int_equal(o->f.queries, 0);
+	assert_string_equal(o->v.rule, "blocklist");
+	if (strstr(o->v.text, "2026-11-28") == NULL ||
+	    strstr(o->v.text, "local-block.test") == NULL)
+		fail_msg("got text '%s'", o->v.text);
+	check_line(&pc, &o->v, "action=554 5.7.1 Mail from 198.51.100.8 ");
+
+	/* The allowlist beats the blocklist. */
+	judge(e, "198.51.100.7", NULL, o, &sync);
+	assert_true(sync);
+	assert_int_equal(o->f.has_allow, 1);
+	assert_string_equal(o->v.rule, "allowlist");
+
+	/* Exemptions: no lookups at all. */
+	judge(e, "192.0.2.1", "postmaster@example.net", o, &sync);
+	assert_true(sync);
+	assert_non_null(o->f.exempt);
+	assert_string_equal(o->v.rule, "exempt");
+	judge(e, "192.0.2.1", "Abuse@example.net", o, &sync);
+	assert_string_equal(o->v.rule, "exempt");
+	judge(e, "192.0.2.1", "POSTMASTER", o, &sync);
+	assert_string_equal(o->v.rule, "exempt");
+	judge(e, "192.0.2.1", "removals@example.net", o, &sync);
+	assert_string_equal(o->v.rule, "exempt");
+	judge(e, "10.1.2.3", NULL, o, &sync);
+	assert_string_equal(o->v.rule, "exempt");
+	assert_int_equal(o->f.queries, 0);
+	judge(e, "not-an-address", NULL, o, &sync);
+	assert_true(sync);
+	assert_string_equal(o->v.rule, "exempt");
+	/* Not exempt: postmaster.x@, abuse in the domain. */
+	judge(e, "192.0.2.1", "postmaster.x@example.net", o, &sync);
+	assert_string_equal(o->v.rule, "dnsbl");
+	judge(e, "192.0.2.1", "joe@abuse", o, &sync);
+	assert_string_equal(o->v.rule, "dnsbl");
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+/* Probes run at start: wait until list 0 is dead. */
+static void
+wait_dead(struct policy_engine *e, int i)
+{
+	struct timeval	 tv = { 20, 0 };
+	struct event	*ev;
+	int		 hung = 0;
+
+	ev = evtimer_new(base, guard, &hung);
+	evtimer_add(ev, &tv);
+	while (!policy_engine_list_dead(e, i) && !hung)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(ev);
+	if (hung)
+		fail_msg("list %d never found dead", i);
+}
+
+static void
+test_dead(void **state)
+{
+	/* The server refuses other.example; nopoints.test lacks 127.0.0.2. */
+	static const char *const sites[] = {
+		"other.example*3", "nopoints.test*3", "bl.test*3", NULL
+	};
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_stats	 st;
+	struct outcome		*o = &outs[0];
+	int			 sync;
+
+	(void)state;
+	conf(&pc, sites);
+	pc.probe_s = 300;
+	e = engine(&pc);
+	wait_dead(e, 0);
+	wait_dead(e, 1);
+	/* Let bl.test's probe finish too. */
+	policy_engine_stats(e, &st);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_DEAD);
+	assert_int_equal(o->f.lists[1].state, POLICY_LIST_DEAD);
+	assert_int_equal(o->f.lists[2].state, POLICY_LIST_LISTED);
+	assert_int_equal(o->f.queries, 1);
+	assert_int_equal(o->v.score, 3);
+	assert_int_equal(policy_engine_list_dead(e, 2), 0);
+	policy_engine_stats(e, &st);
+	assert_int_equal(st.dead_lists, 2);
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+static void
+test_deadline(void **state)
+{
+	static const char *const sites[] = { "bl.test*3", NULL };
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_stats	 st;
+	struct outcome		*o = &outs[0];
+	int			 sync;
+
+	(void)state;
+	conf(&pc, sites);
+	free(pc.resolver);
+	pc.resolver = xstrdup(silent);
+	pc.deadline_ms = 600;
+	pc.lookup_ms = 60000;	/* the deadline comes first */
+	pc.fail_open = POLICY_DEFER;
+	e = engine(&pc);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_false(sync);
+	assert_int_equal(o->f.timed_out, 1);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_PENDING);
+	assert_string_equal(o->v.rule, "fail-open");
+	assert_int_equal(o->v.action, POLICY_DEFER);
+	check_line(&pc, &o->v, "action=DEFER_IF_PERMIT ");
+	policy_engine_stats(e, &st);
+	assert_int_equal(st.timeouts, 1);
+	/* The query is still out: free must not call back. */
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+static void
+test_cancel(void **state)
+{
+	static const char *const sites[] = { "bl.test*3", "w2.test", NULL };
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_query	 q;
+	struct policy_eval	*ev;
+	int			 i;
+
+	(void)state;
+	conf(&pc, sites);
+	e = engine(&pc);
+	memset(&q, 0, sizeof(q));
+	q.client_address = "192.0.2.1";
+	memset(outs, 0, 2 * sizeof(*outs));
+	/* Cancel at once; then let the answers arrive and be cached. */
+	ev = policy_evaluate(e, idx, &q, done, &outs[0]);
+	assert_non_null(ev);
+	policy_cancel(ev);
+	policy_cancel(NULL);
+	for (i = 0; i < 50; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	/* The next one waits on the same entries or hits the cache. */
+	ev = policy_evaluate(e, idx, &q, done, &outs[1]);
+	if (ev != NULL)
+		wait_all(&outs[1], 1);
+	assert_int_equal(outs[0].ran, 0);
+	assert_int_equal(outs[1].ran, 1);
+	assert_string_equal(outs[1].v.rule, "dnsbl");
+	/* Free with evaluations in flight: their callbacks do not run. */
+	q.client_address = "192.0.2.77";
+	memset(outs, 0, 2 * sizeof(*outs));
+	assert_non_null(policy_evaluate(e, idx, &q, done, &outs[0]));
+	policy_engine_free(e);
+	for (i = 0; i < 20; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(outs[0].ran, 0);
+	policy_conf_free(&pc);
+}
+
+static void
+test_spf_none(void **state)
+{
+	/* bl.test has no TXT at example names: SPF none, header recorded. */
+	static const char *const sites[] = { "bl.test*3", NULL };
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_query	 q;
+	struct outcome		*o = &outs[0];
+
+	(void)state;
+	conf(&pc, sites);
+	pc.spf = 1;
+	pc.spf_helo = 1;
+	e = engine(&pc);
+	memset(&q, 0, sizeof(q));
+	q.client_address = "192.0.2.200";
+	q.sender = "someone@x.bl.test";
+	q.helo = "mx.bl.test";
+	memset(o, 0, sizeof(*o));
+	if (policy_evaluate(e, idx, &q, done, o) != NULL)
+		wait_all(o, 1);
+	assert_int_equal(o->ran, 1);
+	assert_int_equal(o->f.spf_done, 1);
+	assert_int_equal(o->f.spf_result, SPF_NONE);
+	assert_int_equal(o->f.helo_done, 1);
+	assert_string_equal(o->v.rule, "pass");
+	if (strncmp(o->v.header, "Received-SPF: none ", 19) != 0)
+		fail_msg("got header '%s'", o->v.header);
+	check_line(&pc, &o->v, "action=PREPEND Received-SPF: none ");
+	/* Again: the SPF results and the list answer come from the cache. */
+	memset(o, 0, sizeof(*o));
+	assert_null(policy_evaluate(e, idx, &q, done, o));
+	assert_int_equal(o->f.cache_hits, 3);
+	assert_int_equal(o->f.spf_result, SPF_NONE);
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listed_clean_error),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_dedupe),
+		cmocka_unit_test(test_local_and_exempt),
+		cmocka_unit_test(test_dead),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_spf_none),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
