@@ -87,6 +87,27 @@ bad(struct pctx *x, const struct conf_node *k, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Every child of k must be one of keys (conf_check_keys, but with our
+ * message format and without needing cf).
+ */
+static int
+check_keys(struct pctx *x, const struct conf_node *k,
+    const char *const *keys)
+{
+	const struct conf_node	*c;
+	int			 i;
+
+	for (c = k->child; c != NULL; c = c->next) {
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(c->name, keys[i]) == 0)
+				break;
+		if (keys[i] == NULL)
+			return bad(x, c, "unknown key '%s'", c->name);
+	}
+	return 0;
+}
+
 static int
 one_arg(struct pctx *x, const struct conf_node *k)
 {
@@ -571,8 +592,7 @@ key_local(struct pctx *x, const struct conf_node *k, int allow)
 	l->allow = allow;
 	l->action = allow ? POLICY_DUNNO : POLICY_REJECT;
 	pc->nlocal++;	/* from here on policy_conf_free frees its reply */
-	if (k->child != NULL && conf_check_keys(x->cf, k, keys, x->err,
-	    x->errlen) == -1)
+	if (check_keys(x, k, keys) == -1)
 		return -1;
 	for (c = k->child; c != NULL; c = c->next) {
 		if (strcmp(c->name, "action") == 0) {
@@ -595,7 +615,7 @@ site_block(struct pctx *x, const struct conf_node *k, int first)
 
 	if (k->child == NULL)
 		return 0;
-	if (conf_check_keys(x->cf, k, keys, x->err, x->errlen) == -1)
+	if (check_keys(x, k, keys) == -1)
 		return -1;
 	for (c = k->child; c != NULL; c = c->next) {
 		for (i = first; i < x->pc->nsites; i++) {
@@ -716,7 +736,7 @@ key_spf(struct pctx *x, const struct conf_node *k)
 
 	if (k->nargs != 0)
 		return bad(x, k, "spf takes a { } block, not values");
-	if (conf_check_keys(x->cf, k, keys, x->err, x->errlen) == -1)
+	if (check_keys(x, k, keys) == -1)
 		return -1;
 	for (c = k->child; c != NULL; c = c->next) {
 		if (strcmp(c->name, "check") == 0) {

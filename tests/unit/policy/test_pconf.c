@@ -258,6 +258,19 @@ test_special(void **state)
 	assert_non_null(strstr(pc.sites[0].url, "check.spamhaus.org"));
 	policy_conf_free(&pc);
 
+	/* Without the conf (no file name) messages say "config". */
+	{
+		static const char	 t[] = "policy {\n dnsbl a.b { x 1 }\n}\n";
+		struct conf		*cf;
+
+		cf = conf_parse(t, strlen(t), "t.conf", err, sizeof(err));
+		assert_non_null(cf);
+		assert_int_equal(policy_conf_read(NULL, conf_find(cf->root,
+		    "policy"), &pc, err, sizeof(err)), -1);
+		assert_string_equal(err, "config:2: unknown key 'x'");
+		conf_free(cf);
+	}
+
 	/* spf check no; fail-action dunno; header none */
 	assert_int_equal(read_text("policy { spf { check no; fail-action "
 	    "dunno; header none } }\n", &pc, err, sizeof(err)), 0);
