@@ -5,7 +5,7 @@
  * before the next, as Postfix's smtpd processes do.
  *
  *   loadgen [-c CONNS] [-d SECONDS | -n COUNT] [-a POOLFILE] [-p PID]
- *           [-w] [-j] [-x] [-t TIMEOUT_S] TARGET
+ *           [-w] [-W N] [-j] [-x] [-t TIMEOUT_S] TARGET
  *
  * TARGET is HOST:PORT (IPv4, or [IPv6]:PORT) or the path of a unix socket
  * (anything with a '/'). Every request carries the 29 attributes Postfix
@@ -14,7 +14,9 @@
  * address per line; a built-in pool of documentation addresses without -a)
  * and a distinct instance, queue_id and client_port per request. -w first
  * sends every pool address once (untimed), so that a server's caches are
- * warm. -x prints the first request and exits.
+ * warm. -W N first has every connection complete N requests (untimed),
+ * so that connection setup and a forking server's new children are not
+ * timed. -x prints the first request and exits.
  *
  * Prints requests/s, p50/p99/max latency (send of the request to the end of
  * the reply), the replies by action, errors, the generator's own CPU (one
@@ -73,6 +75,7 @@ struct lg_conn {
 struct lg_action {
 	char		name[32];
 	uint64_t	n;
+	char		sample[160];	/* the first such reply */
 };
 
 static struct lg_req	*pool;
@@ -144,11 +147,16 @@ render(struct lg_req *r, const char *ip, size_t i)
 	char		*p;
 	int		 n;
 
-	/* One client in three has no reverse name, as on a real MX. */
+	/*
+	 * One client in three has no reverse name, as on a real MX. The
+	 * names are those bench/policy/run puts in its loopback DNS:
+	 * smtpN.example.net and mailN.example.com have client N's address,
+	 * senderN.example.com an MX.
+	 */
 	if (i % 3 == 2)
 		snprintf(name, sizeof(name), "unknown");
 	else
-		snprintf(name, sizeof(name), "host-%zu.dyn.example.net", i);
+		snprintf(name, sizeof(name), "smtp%zu.example.net", i);
 	n = snprintf(buf, sizeof(buf),
 	    "request=smtpd_access_policy\n"
 	    "protocol_state=RCPT\n"
@@ -180,7 +188,7 @@ render(struct lg_req *r, const char *ip, size_t i)
 	    "server_address=192.0.2.25\n"
 	    "server_port=25\n"
 	    "\n",
-	    i % 997, 0u, i % 89, i % 211, i % 500, ip, name, name,
+	    i, 0u, i % 89, i % 211, i % 500, ip, name, name,
 	    LG_INST_W, 0u, 1000 + (i * 7919) % 200000, 10000u);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		diex("request too long");
@@ -420,7 +428,14 @@ count_action(const char *reply, size_t len)
 		}
 	if (nactions < LG_ACTIONS) {
 		memcpy(actions[nactions].name, name, n + 1);
-		actions[nactions++].n = 1;
+		actions[nactions].n = 1;
+		/* For the report: printable ASCII only, no quotes. */
+		for (i = 0; i < len && i < sizeof(actions[0].sample) - 1; i++)
+			actions[nactions].sample[i] = reply[i] >= ' ' &&
+			    reply[i] <= '~' && reply[i] != '"' &&
+			    reply[i] != '\\' ? reply[i] : '.';
+		actions[nactions].sample[i] = '\0';
+		nactions++;
 	}
 }
 
@@ -648,7 +663,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen [-c CONNS] [-d SECONDS | -n COUNT] "
-	    "[-a POOLFILE] [-p PID] [-w] [-j] [-x] [-t TIMEOUT_S] TARGET\n");
+	    "[-a POOLFILE] [-p PID] [-w] [-W N] [-j] [-x] [-t TIMEOUT_S] TARGET\n");
 	exit(2);
 }
 
@@ -672,13 +687,14 @@ main(int argc, char **argv)
 	const char	*poolfile = NULL;
 	long		 nconns = 1, secs = 10, count = 0, pid = 0, tmo = 10;
 	int		 ch, warm = 0, json = 0, show = 0, i, a;
+	long		 warm_each = 0;
 	uint64_t	 t0, t1, done, warmed = 0;
 	long long	 tk0 = 0, tk1 = 0;
 	double		 c0, c1, elapsed, rps, cpu_s = 0, gen_s, hz;
 	uint64_t	 p50 = 0, p99 = 0, pmax = 0;
 	long		 ticks;
 
-	while ((ch = getopt(argc, argv, "a:c:d:jn:p:t:wx")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:jn:p:t:W:wx")) != -1) {
 		switch (ch) {
 		case 'a': poolfile = optarg; break;
 		case 'c': nconns = num(optarg, 1, LG_CONNS_MAX); break;
@@ -687,6 +703,7 @@ main(int argc, char **argv)
 		case 'n': count = num(optarg, 1, 1000000000); break;
 		case 'p': pid = num(optarg, 1, 1 << 30); break;
 		case 't': tmo = num(optarg, 1, 3600); break;
+		case 'W': warm_each = num(optarg, 1, 1000000); break;
 		case 'w': warm = 1; break;
 		case 'x': show = 1; break;
 		default: usage();
@@ -711,6 +728,11 @@ main(int argc, char **argv)
 	if (warm) {
 		warmed = drive(conns, (int)nconns, 0, npool,
 		    (uint64_t)tmo * 1000000000u);
+		next_pool = 0;
+	}
+	if (warm_each) {
+		warmed += drive(conns, (int)nconns, 0,
+		    (uint64_t)(warm_each * nconns), (uint64_t)tmo * 1000000000u);
 		next_pool = 0;
 	}
 	for (a = 0; a < nactions; a++)
@@ -766,12 +788,16 @@ main(int argc, char **argv)
 			printf("%s\"%s\": %llu", a ? ", " : "",
 			    actions[a].name,
 			    (unsigned long long)actions[a].n);
+		printf("}, \"samples\": {");
+		for (a = 0; a < nactions; a++)
+			printf("%s\"%s\": \"%s\"", a ? ", " : "",
+			    actions[a].name, actions[a].sample);
 		printf("}}\n");
 		return 0;
 	}
 	printf("target %s, %ld connection(s), pool of %zu addresses",
 	    target, nconns, npool);
-	if (warm)
+	if (warmed)
 		printf(", %llu warm-up requests", (unsigned long long)warmed);
 	printf("\n%llu requests in %.3f s: %.0f requests/s\n",
 	    (unsigned long long)done, elapsed, rps);
