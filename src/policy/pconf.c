@@ -631,22 +631,26 @@ site_block(struct pctx *x, const struct conf_node *k, int first)
 	return 0;
 }
 
+/* One or more sites on a line; the block applies to each of them. */
 static int
 key_dnsbl(struct pctx *x, const struct conf_node *k)
 {
 	struct policy_conf	*pc = x->pc;
 	char			 why[160];
+	int			 i, first = pc->nsites;
 
-	if (one_arg(x, k) == -1)
-		return -1;
-	if (pc->nsites >= POLICY_SITES_MAX)
-		return bad(x, k, "at most %d DNSBL sites (presets included)",
-		    POLICY_SITES_MAX);
-	if (policy_site_parse(k->args[0], &pc->sites[pc->nsites], why,
-	    sizeof(why)) == -1)
-		return bad(x, k, "%s", why);
-	pc->nsites++;
-	return site_block(x, k, pc->nsites - 1);
+	if (k->nargs < 1)
+		return bad(x, k, "dnsbl takes zone[=filter][*weight] ...");
+	for (i = 0; i < k->nargs; i++) {
+		if (pc->nsites >= POLICY_SITES_MAX)
+			return bad(x, k, "at most %d DNSBL sites (presets "
+			    "included)", POLICY_SITES_MAX);
+		if (policy_site_parse(k->args[i], &pc->sites[pc->nsites], why,
+		    sizeof(why)) == -1)
+			return bad(x, k, "%s", why);
+		pc->nsites++;
+	}
+	return site_block(x, k, first);
 }
 
 static int

@@ -271,6 +271,16 @@ test_special(void **state)
 		conf_free(cf);
 	}
 
+	/* Several sites on one dnsbl line share its block. */
+	assert_int_equal(read_text("policy { dnsbl a.test*2 b.test=127.0.0.3 "
+	    "{ server 127.0.0.1:5300 } }\n", &pc, err, sizeof(err)), 0);
+	assert_int_equal(pc.nsites, 2);
+	assert_string_equal(pc.sites[1].zone, "b.test");
+	assert_int_equal(pc.sites[1].has_filter, 1);
+	assert_string_equal(pc.sites[0].server, "127.0.0.1:5300");
+	assert_string_equal(pc.sites[1].server, "127.0.0.1:5300");
+	policy_conf_free(&pc);
+
 	/* spf check no; fail-action dunno; header none */
 	assert_int_equal(read_text("policy { spf { check no; fail-action "
 	    "dunno; header none } }\n", &pc, err, sizeof(err)), 0);
@@ -347,6 +357,8 @@ static const struct {
 	{ "dnsbl bad filter", "policy { dnsbl bl.x=127.0.0.[2.. }\n",
 	    "DNSBL site 'bl.x=127.0.0.[2..'" },
 	{ "dnsbl bad weight", "policy { dnsbl bl.x*x }\n", "not an integer" },
+	{ "dnsbl second bad", "policy { dnsbl bl.x bl..y }\n", "empty label" },
+	{ "dnsbl none", "policy { dnsbl }\n", "dnsbl takes" },
 	{ "dnsbl server", "policy { dnsbl bl.x { server dns.google } }\n",
 	    "bad DNS server 'dns.google'" },
 	{ "dnsbl server port", "policy { dnsbl bl.x { server 127.0.0.1:0 } }\n",
