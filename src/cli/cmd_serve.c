@@ -11,6 +11,12 @@
  * rbldnsd, which answers SERVFAIL). SIGHUP forces a rebuild; SIGINT and
  * SIGTERM stop the daemon.
  *
+ * The policy server (Postfix policy delegation, src/policy) runs on the
+ * same loop, judging with the snapshot the DNS server publishes. It is on
+ * by default (127.0.0.1:10040): without a `policy` block or
+ * --policy-listen, a failure to bind or start it is a warning and serve
+ * goes on without it; once configured, a failure is fatal.
+ *
  * Logs one line at startup (zones, listings, load time, addresses), one
  * per rebuild, and every failure with its reason.
  */
@@ -40,6 +46,7 @@
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
 #include "list/list.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define SERVE_RELOAD_MS		200	/* default store poll interval */
@@ -56,6 +63,10 @@ struct daemon {
 	char			*snap;		/* <db>.snap, NULL: no cache */
 	int			 save_pending;	/* startup compile not saved */
 	uint64_t		 save_gen;	/* its store generation */
+	struct policy_conf	 pc;		/* the policy { } block */
+	int			 have_pc;
+	struct policy_server	*psrv;		/* NULL: no policy server */
+	struct policy_engine	*peng;
 };
 
 static double
@@ -322,19 +333,106 @@ drop_privileges(const char *user)
 	return 0;
 }
 
+/* The policy server reads the DNS server's snapshot on the loop thread. */
+static const struct index *
+policy_idx_acquire(void *arg)
+{
+	return dnsbl_server_loop_acquire(arg);
+}
+
+static void
+policy_idx_release(void *arg)
+{
+	dnsbl_server_loop_release(arg);
+}
+
+/*
+ * Read the policy block and apply the --policy-listen addresses (they
+ * replace the configured ones; "off" disables the server).
+ */
+static int
+read_policy_conf(struct cli *c, struct daemon *d, char **plisten,
+    int nplisten)
+{
+	struct conf_node	*node = NULL;
+	char			 err[512];
+	int			 i;
+
+	if (c->conf != NULL)
+		node = conf_find(c->conf->root, "policy");
+	if (policy_conf_read(c->conf, node, &d->pc, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fairlist: %s\n", err);
+		return -1;
+	}
+	d->have_pc = 1;
+	if (nplisten == 0)
+		return 0;
+	for (i = 0; i < d->pc.nlisten; i++) {
+		free(d->pc.listen[i]);
+		d->pc.listen[i] = NULL;
+	}
+	d->pc.nlisten = 0;
+	for (i = 0; i < nplisten; i++) {
+		if (strcmp(plisten[i], "off") == 0) {
+			if (nplisten != 1) {
+				fprintf(stderr, "fairlist: serve: "
+				    "--policy-listen off cannot be combined "
+				    "with addresses\n");
+				return -1;
+			}
+			break;
+		}
+		d->pc.listen[d->pc.nlisten++] = xstrdup(plisten[i]);
+	}
+	return 0;
+}
+
+/*
+ * Start the policy engine and server on d->base. Without an explicit
+ * policy configuration, a failure turns the server off with a warning.
+ */
+static int
+start_policy(struct daemon *d, int explicit)
+{
+	struct policy_index_src	 src;
+	char			 err[512];
+
+	if (d->psrv == NULL)
+		return 0;
+	if ((d->peng = policy_engine_new(&d->pc, d->base, err,
+	    sizeof(err))) == NULL) {
+		if (explicit) {
+			fprintf(stderr, "fairlist: policy: %s\n", err);
+			return -1;
+		}
+		log_warnx("policy: %s; the policy server is off", err);
+		policy_server_free(d->psrv);
+		d->psrv = NULL;
+		return 0;
+	}
+	src.acquire = policy_idx_acquire;
+	src.release = policy_idx_release;
+	src.arg = d->srv;
+	return policy_server_start(d->psrv, d->base, d->peng, &src);
+}
+
 static void
 serve_usage(FILE *f)
 {
 	fprintf(f,
 "usage: fairlist [--db PATH] [--config FILE] serve [--listen ADDR[:PORT]]...\n"
-"                [--workers N]\n"
+"                [--policy-listen ADDR:PORT|unix:PATH|off]... [--workers N]\n"
 "\n"
 "Run the daemon in the foreground: a DNSBL server (RFC 5782, UDP and TCP)\n"
-"answering from the store. Changes made to the store by any process are\n"
+"answering from the store, and the Postfix policy server (the gatekeeper).\n"
+"Changes made to the store by any process are\n"
 "served within a second; SIGHUP forces a rebuild, SIGTERM stops.\n"
 "\n"
 "  --listen ADDR[:PORT]  listen address (repeatable; replaces the config's;\n"
 "                        default " SERVE_DEFAULT_LISTEN ")\n"
+"  --policy-listen ADDR  policy server address, ADDR:PORT, [V6]:PORT or\n"
+"                        unix:PATH (repeatable; replaces the config's;\n"
+"                        default " POLICY_DEFAULT_LISTEN "; off: none)\n"
 "  --workers N           UDP worker threads per address (0 = cores - 1)\n"
 "\n"
 "Configuration keys: docs/CONFIG.md. Store: --db (default %s).\n",
@@ -347,6 +445,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "policy-listen", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -360,8 +459,9 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	struct timespec		 t0;
 	const char		*user = NULL, *e;
 	char			 err[256];
-	int			 ch, workers = -1, rc = 1, i;
-	int			 snapcache = 1, eno;
+	int			 ch, workers = -1, rc = 1, i, pexplicit;
+	int			 snapcache = 1, eno, nplisten = 0;
+	char			*plisten[8];
 	uint64_t		 gen = 0;
 	uint32_t		 reload_ms = SERVE_RELOAD_MS;
 	const int		 signos[3] = { SIGINT, SIGTERM, SIGHUP };
@@ -369,8 +469,16 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	memset(&sc, 0, sizeof(sc));
 	memset(&cli_sc, 0, sizeof(cli_sc));
-	while ((ch = getopt_long(argc, argv, "l:w:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:w:p:h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'p':
+			if (nplisten >= 8) {
+				fprintf(stderr, "fairlist: serve: at most 8 "
+				    "--policy-listen addresses\n");
+				return 2;
+			}
+			plisten[nplisten++] = optarg;
+			break;
 		case 'l':
 			if (cli_sc.nlisten >= DNSBL_LISTEN_MAX ||
 			    dnsbl_parse_listen(optarg,
@@ -421,6 +529,10 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		    e);
 		return 1;
 	}
+	if (read_policy_conf(c, &d, plisten, nplisten) == -1)
+		goto out;
+	pexplicit = nplisten > 0 || (c->conf != NULL &&
+	    conf_find(c->conf->root, "policy") != NULL);
 	if (cli_sc.nlisten > 0) {
 		memcpy(sc.listen, cli_sc.listen, sizeof(sc.listen));
 		memcpy(sc.listen_len, cli_sc.listen_len, sizeof(sc.listen_len));
@@ -440,7 +552,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 
 	if ((d.st = store_open(c->db, STORE_LEAN, err)) == NULL) {
 		fprintf(stderr, "fairlist: %s: %s\n", c->db, err);
-		return 1;
+		goto out;
 	}
 	if (cli_sync_zones(c, d.st) == -1)
 		goto out;
@@ -484,6 +596,15 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	dnsbl_server_publish(d.srv, idx);
+	if (d.pc.nlisten > 0 && (d.psrv = policy_server_new(&d.pc, err,
+	    sizeof(err))) == NULL) {
+		if (pexplicit) {
+			fprintf(stderr, "fairlist: %s\n", err);
+			goto out;
+		}
+		log_warnx("%s; the policy server is off (configure "
+		    "policy { listen ... })", err);
+	}
 	if (user != NULL && drop_privileges(user) == -1)
 		goto out;
 	if (user == NULL && geteuid() == 0)
@@ -500,6 +621,8 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (dnsbl_server_start(d.srv, d.base) == -1)
 		goto out;
+	if (start_policy(&d, pexplicit) == -1)
+		goto out;
 	if ((rc = pthread_create(&d.reloader, NULL, reloader, &d)) != 0) {
 		errno = rc;
 		log_warn("pthread_create");
@@ -513,6 +636,12 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		event_free(sigs[i]);
 	rc = 0;
 out:
+	/* The server first: it cancels its evaluations in the engine. */
+	policy_server_free(d.psrv);
+	if (d.peng != NULL)
+		policy_engine_free(d.peng);
+	if (d.have_pc)
+		policy_conf_free(&d.pc);
 	dnsbl_server_free(d.srv);
 	if (d.base != NULL)
 		event_base_free(d.base);

@@ -1,26 +1,847 @@
-/* delegation.c: the policy server (stub, replaced by its owner). */
-#include <stdio.h>
+/*
+ * delegation.c: the policy server (Postfix SMTPD_POLICY_README) on the
+ * daemon's libevent loop.
+ *
+ * Listens on TCP ("ADDR:PORT", "[V6]:PORT") and unix sockets
+ * ("unix:/path"). Each connection has its own fixed input buffer
+ * (POLICY_REQUEST_MAX plus one read chunk) and output buffer, and plain
+ * events on its non-blocking socket: no bufferevent copies on the hot
+ * path. Requests on one connection are handled one at a time, in order:
+ * Postfix waits for each reply, and a pipelining client is answered in
+ * order (the next request is not looked at until the previous reply is
+ * written out).
+ *
+ * Per request: scan and parse (request.c). A protocol_state other than
+ * the configured one gets "action=DUNNO" at once. Otherwise the engine
+ * judges the client; its verdict is formatted with the header (an SPF or
+ * tag header to PREPEND) only once per message: the server remembers the
+ * last `instance` for which it sent a PREPEND, since Postfix sends one
+ * request per recipient with the same instance and adds the header each
+ * time it is returned. A per-request timer at deadline_ms answers the
+ * fail-open action if the engine has not (the engine itself decides
+ * POLICY_MARGIN_MS earlier, so this is the backstop).
+ *
+ * Errors: a malformed request (a reader limit, a parse error, no
+ * client_address where one is judged) is logged once with the peer and
+ * the connection is closed without a reply, as SMTPD_POLICY_README
+ * requires. A peer that closes (EOF, even a half-close) is gone: its
+ * evaluation is cancelled and nothing more is written. Idle connections
+ * close after idle_s; connections over `clients` are accepted and closed
+ * at once. Internal trouble (the engine refusing) is logged and
+ * disconnects; Postfix then applies its own default. Peer-caused warnings
+ * are rate-limited.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "../core/log.h"
+#include "../core/str.h"
+#include "../core/xmalloc.h"
 #include "policy.h"
+
+#define PD_CHUNK	16384		/* bytes asked of one read() */
+#define PD_INBUF	(POLICY_REQUEST_MAX + PD_CHUNK)
+#define PD_LISTEN_MAX	8		/* = the size of pc->listen */
+#define PD_NAME_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
+#define PD_ACCEPTS	64		/* accepts per wake-up */
+#define PD_WARNS	20		/* peer warnings per second */
+#define PD_INSTANCE_MAX	128		/* longer: header every time */
+
+struct pd_listener {
+	struct policy_server	*s;
+	int			 fd;
+	int			 is_unix;
+	struct event		*ev;
+	char			 name[PD_NAME_MAX];	/* for logs */
+	char			*path;			/* unix socket */
+};
+
+struct pd_conn {
+	struct policy_server	*s;
+	struct pd_conn		*prev, *next;
+	int			 fd;
+	uint32_t		 id;
+	char			 peer[PD_NAME_MAX];
+	struct event		*rev, *wev, *timer;
+	int			 reading;	/* rev is added */
+
+	char			*in;		/* PD_INBUF bytes */
+	size_t			 inlen;
+	struct policy_reader	 rd;
+	size_t			 reqlen;	/* request being judged */
+	const char		*client;	/* into in, while busy */
+	const char		*instance;	/* into in, while busy */
+
+	struct sbuf		 out;
+	size_t			 outoff;
+
+	struct policy_eval	*ev;		/* evaluation in flight */
+	int			 busy;		/* a request is judged */
+	int			 in_eval;	/* inside policy_evaluate */
+	int			 done_ran;
+	char			 hdr_instance[PD_INSTANCE_MAX];	/* PREPEND
+						   sent for this message */
+};
+
+struct policy_server {
+	const struct policy_conf	*pc;
+	struct pd_listener		 l[PD_LISTEN_MAX];
+	int				 nl;
+	struct event_base		*base;
+	struct policy_engine		*e;
+	struct policy_index_src		 src;
+	struct event			*resume;	/* after EMFILE */
+	const struct timeval		*idle_tv, *deadline_tv;
+	struct pd_conn			*conns;
+	int				 nconns;
+	uint32_t			 next_id;
+	time_t				 limit_warned;
+	time_t				 warn_sec;
+	int				 warns, suppressed;
+};
+
+static void	conn_advance(struct pd_conn *);
+
+/*
+ * A peer-caused warning is allowed if fewer than PD_WARNS were logged
+ * this second; the count of those dropped is logged with the next one.
+ */
+static int
+warn_ok(struct policy_server *s)
+{
+	time_t	now = time(NULL);
+
+	if (now != s->warn_sec) {
+		if (s->suppressed > 0)
+			log_warnx("policy: %d warnings suppressed",
+			    s->suppressed);
+		s->warn_sec = now;
+		s->warns = 0;
+		s->suppressed = 0;
+	}
+	if (s->warns++ < PD_WARNS)
+		return 1;
+	s->suppressed++;
+	return 0;
+}
+
+static void
+fmt_sa(const struct sockaddr *sa, char *dst, size_t size)
+{
+	char	buf[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof(buf));
+		snprintf(dst, size, "[%s]:%u", buf, ntohs(s6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof(buf));
+		snprintf(dst, size, "%s:%u", buf, ntohs(s4->sin_port));
+	} else
+		snprintf(dst, size, "?");
+}
+
+/* "ADDR:PORT" or "[V6]:PORT" into OUT:ss. Returns 0 or -1. */
+static int
+parse_inet(const char *str, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char			 host[INET6_ADDRSTRLEN + 1];
+	const char		*port, *end, *e;
+	size_t			 hlen;
+	long long		 p;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (str[0] == '[') {
+		if ((end = strchr(str, ']')) == NULL || end[1] != ':')
+			return -1;
+		hlen = (size_t)(end - str - 1);
+		str++;
+		port = end + 2;
+	} else {
+		/* One colon only: a bare IPv6 address needs brackets. */
+		if ((end = strchr(str, ':')) == NULL ||
+		    strchr(end + 1, ':') != NULL)
+			return -1;
+		hlen = (size_t)(end - str);
+		port = end + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -1;
+	memcpy(host, str, hlen);
+	host[hlen] = '\0';
+	p = str_tonum(port, 0, 65535, &e);
+	if (e != NULL)
+		return -1;
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)p);
+		*len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)p);
+		*len = sizeof(*sin6);
+	} else
+		return -1;
+	return 0;
+}
+
+static int
+bind_inet(struct pd_listener *l, const char *spec, char *err, size_t errlen)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd, one = 1;
+
+	if (parse_inet(spec, &ss, &len) == -1) {
+		snprintf(err, errlen, "policy: bad listen address '%s' (want "
+		    "ADDR:PORT, [V6]:PORT or unix:PATH)", spec);
+		return -1;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "policy: socket %s: %s", spec,
+		    strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		snprintf(err, errlen, "policy: bind %s: %s", spec,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* Port 0 asks the kernel for one: log the real one. */
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		fmt_sa((struct sockaddr *)&ss, l->name, sizeof(l->name));
+	else
+		str_lcpy(l->name, spec, sizeof(l->name));
+	l->fd = fd;
+	return 0;
+}
+
+/*
+ * A unix socket. A stale socket file (nobody accepts on it) is removed
+ * first; a live one, or a path that is not a socket, is an error rather
+ * than something to destroy.
+ */
+static int
+bind_unix(struct pd_listener *l, const char *path, int mode, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (path[0] != '/' || str_lcpy(sun.sun_path, path,
+	    sizeof(sun.sun_path)) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "policy: bad unix socket path '%s' "
+		    "(absolute, at most %zu bytes)", path,
+		    sizeof(sun.sun_path) - 1);
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "policy: %s exists and is not a "
+			    "socket", path);
+			return -1;
+		}
+		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+		    0)) != -1) {
+			if (connect(probe, (struct sockaddr *)&sun,
+			    sizeof(sun)) == 0) {
+				close(probe);
+				snprintf(err, errlen, "policy: %s: another "
+				    "server is listening on it", path);
+				return -1;
+			}
+			close(probe);
+		}
+		if (unlink(path) == -1) {
+			snprintf(err, errlen, "policy: unlink stale %s: %s",
+			    path, strerror(errno));
+			return -1;
+		}
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "policy: socket %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(err, errlen, "policy: bind %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* chmod, not umask: the mode is exact whatever the umask is. */
+	if (chmod(path, (mode_t)mode) == -1 || listen(fd, SOMAXCONN) == -1) {
+		snprintf(err, errlen, "policy: %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	l->fd = fd;
+	l->is_unix = 1;
+	l->path = xstrdup(path);
+	snprintf(l->name, sizeof(l->name), "unix:%s", path);
+	return 0;
+}
 
 struct policy_server *
 policy_server_new(const struct policy_conf *pc, char *err, size_t errlen)
 {
-	(void)pc;
-	snprintf(err, errlen, "not implemented");
-	return NULL;
+	struct policy_server	*s;
+	const char		*spec;
+	int			 i, rc;
+
+	if (pc->nlisten <= 0 || pc->nlisten > PD_LISTEN_MAX) {
+		snprintf(err, errlen, "policy: need 1 to %d listen addresses",
+		    PD_LISTEN_MAX);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->pc = pc;
+	for (i = 0; i < PD_LISTEN_MAX; i++)
+		s->l[i].fd = -1;
+	for (i = 0; i < pc->nlisten; i++) {
+		spec = pc->listen[i];
+		s->l[i].s = s;
+		if (strncmp(spec, "unix:", 5) == 0)
+			rc = bind_unix(&s->l[i], spec + 5, pc->socket_mode,
+			    err, errlen);
+		else
+			rc = bind_inet(&s->l[i], spec, err, errlen);
+		s->nl = i + 1;
+		if (rc == -1) {
+			policy_server_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* connections                                                         */
+/* ------------------------------------------------------------------ */
+
+static void
+conn_close(struct pd_conn *c)
+{
+	struct policy_server	*s = c->s;
+
+	if (c->ev != NULL)
+		policy_cancel(c->ev);
+	event_free(c->rev);
+	event_free(c->wev);
+	event_free(c->timer);
+	close(c->fd);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->nconns--;
+	sbuf_free(&c->out);
+	free(c->in);
+	free(c);
+}
+
+static void
+conn_malformed(struct pd_conn *c, const char *why)
+{
+	if (warn_ok(c->s))
+		log_warnx("policy: %08x peer=%s malformed request: %s; "
+		    "closing", c->id, c->peer, why);
+	conn_close(c);
+}
+
+/* The request is answered: drop its bytes, keep what was pipelined. */
+static void
+conn_consume(struct pd_conn *c)
+{
+	if (c->reqlen < c->inlen)
+		memmove(c->in, c->in + c->reqlen, c->inlen - c->reqlen);
+	c->inlen -= c->reqlen;
+	c->reqlen = 0;
+	c->client = c->instance = NULL;
+	c->busy = 0;
+	policy_reader_init(&c->rd);
+}
+
+static void
+conn_reply(struct pd_conn *c, const char *line, size_t len)
+{
+	sbuf_reset(&c->out);
+	c->outoff = 0;
+	sbuf_add(&c->out, line, len);
+	conn_consume(c);
+}
+
+static void
+conn_done(void *arg, const struct policy_facts *f,
+    const struct policy_verdict *v)
+{
+	struct pd_conn	*c = arg;
+	const char	*inst = c->instance;
+	int		 with_header;
+
+	c->done_ran = 1;
+	c->ev = NULL;
+	if (!c->in_eval)
+		evtimer_del(c->timer);
+	/*
+	 * The header goes out once per message: Postfix adds it for every
+	 * recipient that returns it. An empty or overlong instance cannot
+	 * be told apart from the next message, so it always gets one.
+	 */
+	with_header = inst[0] == '\0' ||
+	    strcmp(inst, c->hdr_instance) != 0;
+	sbuf_reset(&c->out);
+	c->outoff = 0;
+	policy_action_format(c->s->pc, v, with_header, &c->out);
+	if (with_header && c->out.len > 15 &&
+	    memcmp(c->out.s, "action=PREPEND ", 15) == 0 &&
+	    str_lcpy(c->hdr_instance, inst, sizeof(c->hdr_instance)) >=
+	    sizeof(c->hdr_instance))
+		c->hdr_instance[0] = '\0';
+	log_debug("policy: %08x client=%s rule=%s score=%d/%d ms=%.1f%s",
+	    c->id, f->ip, v->rule != NULL ? v->rule : "?", v->score,
+	    v->threshold, f->ms, f->timed_out ? " timed-out" : "");
+	conn_consume(c);
+	if (!c->in_eval)
+		conn_advance(c);
+}
+
+static void
+conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct pd_conn	*c = arg;
+	char		 client[128], inst[64];
+
+	(void)fd;
+	(void)what;
+	if (c->ev == NULL)
+		return;
+	policy_cancel(c->ev);
+	c->ev = NULL;
+	if (warn_ok(c->s))
+		log_warnx("policy: %08x peer=%s client=%s instance=%s: no "
+		    "verdict within %d ms; answered fail-open (%s)", c->id,
+		    c->peer, str_escape(client, sizeof(client), c->client,
+		    strlen(c->client)), str_escape(inst, sizeof(inst),
+		    c->instance, strlen(c->instance)), c->s->pc->deadline_ms,
+		    policy_action_name(c->s->pc->fail_open));
+	sbuf_reset(&c->out);
+	c->outoff = 0;
+	policy_failopen_format(c->s->pc, &c->out);
+	conn_consume(c);
+	conn_advance(c);
+}
+
+static int
+state_matches(enum policy_state st, const char *ps)
+{
+	switch (st) {
+	case POLICY_AT_CONNECT:
+		return strcasecmp(ps, "CONNECT") == 0;
+	case POLICY_AT_HELO:
+		return strcasecmp(ps, "HELO") == 0 ||
+		    strcasecmp(ps, "EHLO") == 0;
+	case POLICY_AT_MAIL:
+		return strcasecmp(ps, "MAIL") == 0;
+	case POLICY_AT_RCPT:
+		return strcasecmp(ps, "RCPT") == 0;
+	case POLICY_AT_DATA:
+		return strcasecmp(ps, "DATA") == 0;
+	case POLICY_AT_EOM:
+		return strcasecmp(ps, "END-OF-MESSAGE") == 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Take the next complete request off the input and start judging it.
+ * Returns 1 if a request was taken (answered, or busy), 0 if more bytes
+ * are needed, -1 if the connection was closed.
+ */
+static int
+conn_next(struct pd_conn *c)
+{
+	struct policy_server	*s = c->s;
+	struct policy_request	 r;
+	struct policy_query	 q;
+	struct policy_eval	*ev;
+	const struct index	*idx;
+	const char		*err;
+	long			 n;
+
+	if ((n = policy_reader_scan(&c->rd, c->in, c->inlen, &err)) == 0)
+		return 0;
+	if (n < 0 || policy_request_parse(c->in, (size_t)n, &r, &err) == -1) {
+		conn_malformed(c, err);
+		return -1;
+	}
+	c->reqlen = (size_t)n;
+	if (!state_matches(s->pc->state, r.protocol_state)) {
+		conn_reply(c, "action=DUNNO\n\n", 14);
+		return 1;
+	}
+	if (r.client_address[0] == '\0') {
+		conn_malformed(c, "client_address missing");
+		return -1;
+	}
+	memset(&q, 0, sizeof(q));
+	q.client_address = r.client_address;
+	q.helo = r.helo_name;
+	q.sender = r.sender;
+	q.recipient = r.recipient;
+	q.sasl = r.sasl_username[0] != '\0';
+	c->client = r.client_address;
+	c->instance = r.instance;
+	c->busy = 1;
+	c->done_ran = 0;
+	c->in_eval = 1;
+	idx = s->src.acquire != NULL ? s->src.acquire(s->src.arg) : NULL;
+	ev = policy_evaluate(s->e, idx, &q, conn_done, c);
+	if (s->src.release != NULL)
+		s->src.release(s->src.arg);
+	c->in_eval = 0;
+	if (ev == NULL) {
+		if (c->done_ran)
+			return 1;
+		log_warnx("policy: %08x peer=%s: the engine refused the "
+		    "request; closing", c->id, c->peer);
+		conn_close(c);
+		return -1;
+	}
+	c->ev = ev;
+	evtimer_add(c->timer, s->deadline_tv);
+	return 1;
+}
+
+/* Write what is pending. Returns 0 (maybe partly), -1 on error. */
+static int
+conn_flush(struct pd_conn *c)
+{
+	ssize_t	n;
+
+	while (c->outoff < c->out.len) {
+		n = send(c->fd, c->out.s + c->outoff, c->out.len - c->outoff,
+		    MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			log_debug("policy: %08x peer=%s: write: %s", c->id,
+			    c->peer, strerror(errno));
+			return -1;
+		}
+		c->outoff += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Move the connection on: write out the reply, then take the next
+ * pipelined request, until it waits for the engine, the peer's bytes or
+ * the peer's reading.
+ */
+static void
+conn_advance(struct pd_conn *c)
+{
+	for (;;) {
+		if (c->outoff < c->out.len) {
+			if (conn_flush(c) == -1) {
+				conn_close(c);
+				return;
+			}
+			if (c->outoff < c->out.len) {
+				event_add(c->wev, c->s->idle_tv);
+				return;
+			}
+		}
+		if (c->busy)
+			return;
+		if (!c->reading && c->inlen < PD_INBUF) {
+			event_add(c->rev, c->s->idle_tv);
+			c->reading = 1;
+		}
+		if (conn_next(c) <= 0)
+			return;
+	}
+}
+
+static void
+conn_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct pd_conn	*c = arg;
+	ssize_t		 n;
+
+	if (what & EV_TIMEOUT) {
+		/* The idle timeout runs only while we wait for the peer. */
+		if (c->busy || c->outoff < c->out.len)
+			return;
+		log_debug("policy: %08x peer=%s: idle, closing", c->id,
+		    c->peer);
+		conn_close(c);
+		return;
+	}
+	n = read(fd, c->in + c->inlen, PD_INBUF - c->inlen);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		log_debug("policy: %08x peer=%s: read: %s", c->id, c->peer,
+		    strerror(errno));
+		conn_close(c);
+		return;
+	}
+	if (n == 0) {
+		/* Gone, even if only half-closed: no one reads replies. */
+		conn_close(c);
+		return;
+	}
+	c->inlen += (size_t)n;
+	if (c->inlen == PD_INBUF) {
+		/* Full while busy: wait for the request to be answered. */
+		event_del(c->rev);
+		c->reading = 0;
+	}
+	if (!c->busy && c->outoff == c->out.len)
+		conn_advance(c);
+}
+
+static void
+conn_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct pd_conn	*c = arg;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		log_debug("policy: %08x peer=%s: does not read, closing",
+		    c->id, c->peer);
+		conn_close(c);
+		return;
+	}
+	conn_advance(c);
+}
+
+static void
+conn_new(struct policy_server *s, struct pd_listener *l, int fd,
+    const struct sockaddr *sa)
+{
+	struct pd_conn	*c;
+	int		 one = 1;
+
+	c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	c->fd = fd;
+	c->id = ++s->next_id;
+	c->rev = event_new(s->base, fd, EV_READ | EV_PERSIST, conn_read, c);
+	c->wev = event_new(s->base, fd, EV_WRITE, conn_write, c);
+	c->timer = evtimer_new(s->base, conn_deadline, c);
+	if (c->rev == NULL || c->wev == NULL || c->timer == NULL ||
+	    event_add(c->rev, s->idle_tv) == -1) {
+		log_warnx("policy: cannot create connection events");
+		if (c->rev != NULL)
+			event_free(c->rev);
+		if (c->wev != NULL)
+			event_free(c->wev);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->reading = 1;
+	if (l->is_unix)
+		str_lcpy(c->peer, l->name, sizeof(c->peer));
+	else {
+		fmt_sa(sa, c->peer, sizeof(c->peer));
+		/* Replies are small and answered at once: no Nagle delay. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	c->in = xmalloc(PD_INBUF);
+	sbuf_init(&c->out);
+	policy_reader_init(&c->rd);
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+}
+
+/* ------------------------------------------------------------------ */
+/* listeners                                                           */
+/* ------------------------------------------------------------------ */
+
+static void
+listeners_enable(struct policy_server *s, int on)
+{
+	int	i;
+
+	for (i = 0; i < s->nl; i++) {
+		if (s->l[i].ev == NULL)
+			continue;
+		if (on)
+			event_add(s->l[i].ev, NULL);
+		else
+			event_del(s->l[i].ev);
+	}
+}
+
+static void
+listeners_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	listeners_enable(arg, 1);
+}
+
+static void
+srv_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct pd_listener	*l = arg;
+	struct policy_server	*s = l->s;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	struct timeval		 tv = { 1, 0 };
+	time_t			 now;
+	int			 fd, i;
+
+	(void)what;
+	for (i = 0; i < PD_ACCEPTS; i++) {
+		len = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+				continue;
+			case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+			case EWOULDBLOCK:
+#endif
+				return;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Out of descriptors: pause, do not spin. */
+				log_warn("policy: accept on %s; pausing 1 s",
+				    l->name);
+				listeners_enable(s, 0);
+				evtimer_add(s->resume, &tv);
+				return;
+			default:
+				log_warn("policy: accept on %s", l->name);
+				return;
+			}
+		}
+		if (s->nconns >= s->pc->clients) {
+			close(fd);
+			now = time(NULL);
+			if (now != s->limit_warned) {
+				s->limit_warned = now;
+				log_warnx("policy: connection limit (%d) "
+				    "reached; closing new connections",
+				    s->pc->clients);
+			}
+			continue;
+		}
+		conn_new(s, l, fd, (struct sockaddr *)&ss);
+	}
 }
 
 int
 policy_server_start(struct policy_server *s, struct event_base *base,
     struct policy_engine *e, const struct policy_index_src *src)
 {
-	(void)s; (void)base; (void)e; (void)src;
-	return -1;
+	struct timeval	tv;
+	int		i;
+
+	s->base = base;
+	s->e = e;
+	if (src != NULL)
+		s->src = *src;
+	tv.tv_sec = s->pc->idle_s > 0 ? s->pc->idle_s : 300;
+	tv.tv_usec = 0;
+	/* Common timeouts: one queue per duration, O(1) adds. */
+	s->idle_tv = event_base_init_common_timeout(base, &tv);
+	tv.tv_sec = s->pc->deadline_ms / 1000;
+	tv.tv_usec = (s->pc->deadline_ms % 1000) * 1000;
+	s->deadline_tv = event_base_init_common_timeout(base, &tv);
+	if (s->idle_tv == NULL || s->deadline_tv == NULL ||
+	    (s->resume = evtimer_new(base, listeners_resume, s)) == NULL) {
+		log_warnx("policy: cannot create timers");
+		return -1;
+	}
+	for (i = 0; i < s->nl; i++) {
+		s->l[i].ev = event_new(base, s->l[i].fd, EV_READ | EV_PERSIST,
+		    srv_accept, &s->l[i]);
+		if (s->l[i].ev == NULL || event_add(s->l[i].ev, NULL) == -1) {
+			log_warnx("policy: cannot listen on %s", s->l[i].name);
+			return -1;
+		}
+	}
+	for (i = 0; i < s->nl; i++)
+		log_info("policy: serving the Postfix policy protocol on %s",
+		    s->l[i].name);
+	return 0;
 }
 
 void
 policy_server_free(struct policy_server *s)
 {
-	(void)s;
+	int	i;
+
+	if (s == NULL)
+		return;
+	while (s->conns != NULL)
+		conn_close(s->conns);
+	for (i = 0; i < PD_LISTEN_MAX; i++) {
+		if (s->l[i].ev != NULL)
+			event_free(s->l[i].ev);
+		if (s->l[i].fd != -1)
+			close(s->l[i].fd);
+		if (s->l[i].path != NULL) {
+			/* Best effort: after a privilege drop it may fail. */
+			(void)unlink(s->l[i].path);
+			free(s->l[i].path);
+		}
+	}
+	if (s->resume != NULL)
+		event_free(s->resume);
+	free(s);
 }
