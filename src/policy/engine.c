@@ -607,7 +607,7 @@ probe_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 			why = "unanswered (timeout, SERVFAIL or REFUSED)";
 		else if (!ok && n == 0)
 			why = "not listed (no A record)";
-		else if (!ok) {
+		else if (!ok && zl->probe_ok) {
 			fmt_code(code, sizeof(code), codes[0]);
 			snprintf(zl->probe_why, sizeof(zl->probe_why),
 			    "test point 127.0.0.2 answers %s, outside "
@@ -621,7 +621,7 @@ probe_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 		    (st == DNS_RES_OK && n == 0);
 		if (st == DNS_RES_TEMPFAIL)
 			why = "unanswered (timeout, SERVFAIL or REFUSED)";
-		else if (!ok) {
+		else if (!ok && zl->probe_ok) {
 			fmt_code(code, sizeof(code), codes[0]);
 			snprintf(zl->probe_why, sizeof(zl->probe_why),
 			    "test point 127.0.0.1 listed (%s): the list "
@@ -876,6 +876,11 @@ listed_names(const struct policy_facts *f, char *dst, size_t size)
 	dst[0] = '\0';
 	for (i = 0; i < f->nlists; i++) {
 		if (f->lists[i].state != POLICY_LIST_LISTED)
+			continue;
+		/* Sites of one zone (presets) come in a row: name it once. */
+		if (i > 0 && f->lists[i - 1].state == POLICY_LIST_LISTED &&
+		    strcmp(f->lists[i - 1].site->zone,
+		    f->lists[i].site->zone) == 0)
 			continue;
 		if (dst[0] != '\0')
 			str_lcat(dst, ",", size);
@@ -1250,7 +1255,9 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 		if (pc->spf && (ev->f.sender[0] != '\0' ||
 		    ev->f.helo[0] != '\0'))
 			ev = start_spf(e, ev, CE_SPF);
-		if (pc->spf && pc->spf_helo && ev->f.helo[0] != '\0')
+		/* With no sender the MAIL FROM check is the HELO check. */
+		if (pc->spf && pc->spf_helo && ev->f.helo[0] != '\0' &&
+		    ev->f.sender[0] != '\0')
 			ev = start_spf(e, ev, CE_SPF_HELO);
 	}
 	if (--ev->outstanding == 0) {

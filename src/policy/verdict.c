@@ -172,6 +172,7 @@ decide_dnsbl(const struct policy_conf *pc, const struct policy_facts *f,
     struct policy_verdict *v)
 {
 	const struct policy_list_result	*top = NULL;
+	const char			*last = NULL;
 	struct policy_vars		 vars;
 	char				 names[POLICY_VAR_MAX + 1];
 	char				 score[16], thr[16], code[16];
@@ -187,11 +188,15 @@ decide_dnsbl(const struct policy_conf *pc, const struct policy_facts *f,
 
 		if (!counts_listed(r) || r->weight <= 0)
 			continue;
+		if (top == NULL || r->weight > top->weight)
+			top = r;
+		/* Sites of one preset share a name: say it once. */
+		if (last != NULL && strcmp(last, site_name(r->site)) == 0)
+			continue;
 		if (names[0] != '\0')
 			cat_clean(names, sizeof(names), ", ");
 		cat_clean(names, sizeof(names), site_name(r->site));
-		if (top == NULL || r->weight > top->weight)
-			top = r;
+		last = site_name(r->site);
 	}
 	snprintf(score, sizeof(score), "%d", v->score);
 	snprintf(thr, sizeof(thr), "%d", v->threshold);

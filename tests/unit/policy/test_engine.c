@@ -18,7 +18,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include <event2/event.h>
@@ -27,6 +31,7 @@
 #include "core/buf.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
+#include "dns/resolver.h"
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
 #include "list/list.h"
@@ -50,6 +55,8 @@ struct outcome {
 };
 
 static struct outcome	*outs;
+
+static void	knot_stop(void);
 
 static void
 add(struct index_builder *b, int zone, const char *cidr, int exclude,
@@ -184,6 +191,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	knot_stop();
 	dnsbl_server_free(srv);
 	event_base_free(base);
 	close(silent_fd);
@@ -745,6 +753,250 @@ test_spf_none(void **state)
 	policy_conf_free(&pc);
 }
 
+/*
+ * SPF records need a general DNS server: Knot on loopback, if installed
+ * (the test says it skips otherwise). Zone spf.test:
+ *	fail.spf.test	only 203.0.113.0/24, -all, exp= with a macro
+ *	pass.spf.test	192.0.2.0/24
+ *	mx.spf.test	HELO name: -all
+ */
+static pid_t	knot_pid = -1;
+static char	knot_dir[64];
+static char	knot_server[64];
+
+static const char knot_zone[] =
+    "$ORIGIN spf.test.\n"
+    "$TTL 300\n"
+    "@ IN SOA ns.spf.test. hostmaster.spf.test. 1 3600 600 86400 300\n"
+    "  IN NS ns\n"
+    "ns IN A 127.0.0.1\n"
+    "fail IN TXT \"v=spf1 ip4:203.0.113.0/24 -all exp=why.spf.test\"\n"
+    "why IN TXT \"%{i} may not send for %{d}\"\n"
+    "pass IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+    "mx IN TXT \"v=spf1 -all\"\n";
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+knot_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
+    size_t len)
+{
+	(void)pkt;
+	(void)len;
+	*(int *)arg = st == DNS_RES_OK ? 1 : 2;
+}
+
+/* 1 if a Knot server answers for spf.test, 0 if there is no knotd. */
+static int
+knot_start(void)
+{
+	const char		*knotd = "/usr/sbin/knotd";
+	struct dns_resolver	*r;
+	char			 path[128], text[1024], err[256];
+	int			 port, fd, tries, waits, got;
+
+	if (access(knotd, X_OK) != 0)
+		return 0;
+	str_lcpy(knot_dir, "/tmp/fairlist-test-knot-XXXXXX", sizeof(knot_dir));
+	assert_non_null(mkdtemp(knot_dir));
+	snprintf(path, sizeof(path), "%s/spf.test.zone", knot_dir);
+	write_file(path, knot_zone);
+	snprintf(path, sizeof(path), "%s/db", knot_dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (tries = 0; tries < 3; tries++) {
+		assert_true((port = free_port()) > 0);
+		snprintf(text, sizeof(text),
+		    "server:\n    listen: 127.0.0.1@%d\n    rundir: %s\n"
+		    "log:\n  - target: stderr\n    any: warning\n"
+		    "database:\n    storage: %s/db\n"
+		    "zone:\n  - domain: spf.test\n"
+		    "    file: %s/spf.test.zone\n", port, knot_dir, knot_dir,
+		    knot_dir);
+		snprintf(path, sizeof(path), "%s/knot.conf", knot_dir);
+		write_file(path, text);
+		knot_pid = fork();
+		assert_true(knot_pid >= 0);
+		if (knot_pid == 0) {
+			snprintf(text, sizeof(text), "%s/knot.log", knot_dir);
+			if ((fd = open(text, O_WRONLY | O_CREAT | O_TRUNC,
+			    0600)) >= 0) {
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			execl(knotd, "knotd", "-c", path, (char *)NULL);
+			_exit(127);
+		}
+		snprintf(knot_server, sizeof(knot_server), "127.0.0.1:%d",
+		    port);
+		r = dns_resolver_new(knot_server, 100, err, sizeof(err));
+		assert_non_null(r);
+		for (got = 0, waits = 0; got != 1 &&
+		    waitpid(knot_pid, NULL, WNOHANG) == 0; ) {
+			got = 0;
+			dns_resolver_query(r, "fail.spf.test", 16,
+			    knot_answered, &got);
+			while (got == 0)
+				dns_resolver_wait(r);
+			if (got != 1)
+				usleep(50000);
+			if (++waits > 200)
+				break;
+		}
+		dns_resolver_free(r);
+		if (got == 1)
+			return 1;
+		kill(knot_pid, SIGTERM);
+		waitpid(knot_pid, NULL, 0);
+		knot_pid = -1;
+	}
+	fail_msg("knotd did not start: see %s/knot.log", knot_dir);
+	return 0;
+}
+
+static void
+knot_stop(void)
+{
+	char	cmd[128];
+
+	if (knot_pid > 0) {
+		kill(knot_pid, SIGTERM);
+		waitpid(knot_pid, NULL, 0);
+		knot_pid = -1;
+	}
+	if (knot_dir[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", knot_dir);
+		if (system(cmd) != 0)
+			print_error("could not remove %s\n", knot_dir);
+		knot_dir[0] = '\0';
+	}
+}
+
+static void
+spf_query(struct policy_query *q, const char *ip, const char *sender,
+    const char *helo)
+{
+	memset(q, 0, sizeof(*q));
+	q->client_address = ip;
+	q->sender = sender;
+	q->helo = helo;
+	q->recipient = "user@example.net";
+}
+
+static void
+run(struct policy_engine *e, const struct policy_query *q, struct outcome *o,
+    int *sync)
+{
+	memset(o, 0, sizeof(*o));
+	*sync = policy_evaluate(e, idx, q, done, o) == NULL;
+	if (!*sync)
+		wait_all(o, 1);
+	assert_int_equal(o->ran, 1);
+}
+
+static void
+test_spf_knot(void **state)
+{
+	/* The DNSBL on fairlist's server, SPF on Knot. */
+	static const char *const sites[] = { "bl.test*3", NULL };
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_query	 q;
+	struct outcome		*o = &outs[0];
+	int			 sync;
+
+	(void)state;
+	if (!knot_start()) {
+		print_message("SKIP test_spf_knot: no /usr/sbin/knotd\n");
+		skip();
+	}
+	conf(&pc, sites);
+	pc.sites[0].server = xstrdup(server);
+	free(pc.resolver);
+	pc.resolver = xstrdup(knot_server);
+	pc.spf = 1;
+	pc.spf_helo = 1;
+	pc.spf_fail_action = POLICY_REJECT;
+	e = engine(&pc);
+
+	/* MAIL FROM fails, with the record's own explanation. */
+	spf_query(&q, "192.0.2.200", "joe@fail.spf.test", "client.spf.test");
+	run(e, &q, o, &sync);
+	assert_false(sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_CLEAN);
+	assert_int_equal(o->f.spf_done, 1);
+	assert_int_equal(o->f.spf_result, SPF_FAIL);
+	assert_string_equal(o->f.spf_explanation,
+	    "192.0.2.200 may not send for fail.spf.test");
+	assert_string_equal(o->v.rule, "spf");
+	assert_int_equal(o->v.action, POLICY_REJECT);
+	check_line(&pc, &o->v, "action=554 5.7.1 Mail from 192.0.2.200 "
+	    "refused: SPF fail for <joe@fail.spf.test>: 192.0.2.200 may not "
+	    "send for fail.spf.test\n");
+	if (strncmp(o->f.spf_header, "Received-SPF: fail ", 19) != 0)
+		fail_msg("got header '%s'", o->f.spf_header);
+
+	/* The same again: SPF and the list from the cache, at once. */
+	run(e, &q, o, &sync);
+	assert_true(sync);
+	assert_int_equal(o->f.queries, 0);
+	assert_string_equal(o->v.rule, "spf");
+
+	/* A pass records Received-SPF: pass. */
+	spf_query(&q, "192.0.2.200", "joe@pass.spf.test", "client.spf.test");
+	run(e, &q, o, &sync);
+	assert_int_equal(o->f.spf_result, SPF_PASS);
+	assert_string_equal(o->v.rule, "pass");
+	check_line(&pc, &o->v, "action=PREPEND Received-SPF: pass ");
+
+	/* The HELO name fails on its own. */
+	spf_query(&q, "192.0.2.200", "joe@pass.spf.test", "mx.spf.test");
+	run(e, &q, o, &sync);
+	assert_int_equal(o->f.spf_result, SPF_PASS);
+	assert_int_equal(o->f.helo_done, 1);
+	assert_int_equal(o->f.helo_result, SPF_FAIL);
+	assert_string_equal(o->v.rule, "spf");
+
+	/* A listed client: the DNSBL decides before SPF. */
+	spf_query(&q, "192.0.2.1", "joe@fail.spf.test", "client.spf.test");
+	run(e, &q, o, &sync);
+	assert_int_equal(o->f.spf_result, SPF_FAIL);
+	assert_string_equal(o->v.rule, "dnsbl");
+
+	/* Cancel with SPF in flight, then free with it in flight. */
+	spf_query(&q, "192.0.2.201", "ann@fail.spf.test", "client.spf.test");
+	memset(o, 0, sizeof(*o));
+	policy_cancel(policy_evaluate(e, idx, &q, done, o));
+	spf_query(&q, "192.0.2.202", "ann@fail.spf.test", "client.spf.test");
+	assert_non_null(policy_evaluate(e, idx, &q, done, o));
+	policy_engine_free(e);
+	assert_int_equal(o->ran, 0);
+
+	/* SPF cut off by the deadline: temperror, fail-open. */
+	free(pc.resolver);
+	pc.resolver = xstrdup(silent);
+	pc.deadline_ms = 600;
+	pc.lookup_ms = 60000;
+	pc.fail_open = POLICY_DEFER;
+	e = engine(&pc);
+	spf_query(&q, "192.0.2.203", "joe@fail.spf.test", "client.spf.test");
+	run(e, &q, o, &sync);
+	assert_int_equal(o->f.timed_out, 1);
+	assert_int_equal(o->f.spf_done, 1);
+	assert_int_equal(o->f.spf_result, SPF_TEMPERROR);
+	assert_string_equal(o->v.rule, "fail-open");
+	assert_int_equal(o->v.action, POLICY_DEFER);
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
 int
 main(void)
 {
@@ -758,6 +1010,7 @@ main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_spf_none),
+		cmocka_unit_test(test_spf_knot),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
