@@ -117,17 +117,13 @@ free_port(void)
 	return port;
 }
 
-static int
-setup(void **state)
+/* The snapshot the server answers from. */
+static struct index *
+build_index(int points)
 {
 	struct index_builder	*b;
-	struct dnsbl_server_conf sc;
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	char			 err[256];
-	int			 zn, port, tries;
+	int			 zn;
 
-	(void)state;
 	b = index_builder_new();
 	zn = zone(b, "bl.test", "https://bl.test/q?$ip", 1);
 	add(b, zn, "192.0.2.1", 0, 0, "spam\r\naction=OK\r\n\r\ntrap");
@@ -138,8 +134,8 @@ setup(void **state)
 	zn = zone(b, "w2.test", NULL, 1);
 	add(b, zn, "192.0.2.1", 0, 0, "w2");
 	add(b, zn, "192.0.2.3", 0, 0, "w2 only");
-	/* A zone without RFC 5782 test points: its probe fails. */
-	zn = zone(b, "nopoints.test", NULL, 0);
+	/* Without RFC 5782 test points (unless points): probes fail. */
+	zn = zone(b, "nopoints.test", NULL, points);
 	add(b, zn, "192.0.2.1", 0, 0, "x");
 	/* Local lists, read from the same snapshot. */
 	zn = zone(b, "local-block.test", "https://lb.test/$ip", 0);
@@ -147,6 +143,19 @@ setup(void **state)
 	zn = zone(b, "local-allow.test", NULL, 0);
 	add(b, zn, "198.51.100.7", 0, 0, "friend");
 
+	return index_builder_finish(b);
+}
+
+static int
+setup(void **state)
+{
+	struct dnsbl_server_conf sc;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	char			 err[256];
+	int			 port, tries;
+
+	(void)state;
 	dnsbl_conf_defaults(&dconf);
 	dconf.ns[0] = "ns.bl.test";
 	dconf.nns = 1;
@@ -167,7 +176,7 @@ setup(void **state)
 			break;
 	}
 	assert_non_null(srv);
-	dnsbl_server_publish(srv, index_builder_finish(b));
+	dnsbl_server_publish(srv, build_index(0));
 	idx = dnsbl_server_current(srv);
 	base = event_base_new();
 	assert_non_null(base);
@@ -261,6 +270,38 @@ wait_all(struct outcome *o, int n)
 	event_free(ev);
 	if (hung)
 		fail_msg("evaluation never finished");
+}
+
+/* Run the loop until the probes find list i dead (or alive). */
+static void
+wait_probe(struct policy_engine *e, int i, int dead)
+{
+	struct timeval	 tv = { 20, 0 };
+	struct event	*ev;
+	int		 hung = 0;
+
+	ev = evtimer_new(base, guard, &hung);
+	evtimer_add(ev, &tv);
+	while (policy_engine_list_dead(e, i) != dead && !hung)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(ev);
+	if (hung)
+		fail_msg("list %d never found %s", i, dead ? "dead" : "alive");
+}
+
+/* Run the loop for ms milliseconds. */
+static void
+idle(int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event	*ev;
+	int		 over = 0;
+
+	ev = evtimer_new(base, guard, &over);
+	evtimer_add(ev, &tv);
+	while (!over)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(ev);
 }
 
 /* Evaluate ip; *sync says whether it finished inside policy_evaluate. */
@@ -472,6 +513,21 @@ test_cache(void **state)
 	policy_engine_stats(e, &st);
 	assert_int_equal(st.queries, 4);
 	policy_engine_free(e);
+
+	/* A TTL of 1 s: after 2 s the answers are asked again. */
+	pc.ttl_min = pc.ttl_max = 1;
+	e = engine(&pc);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_int_equal(o->f.queries, 2);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_true(sync);
+	assert_true(o->f.lists[0].ttl <= 1);
+	idle(2100);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_false(sync);
+	assert_int_equal(o->f.queries, 2);
+	assert_string_equal(o->v.rule, "dnsbl");
+	policy_engine_free(e);
 	policy_conf_free(&pc);
 }
 
@@ -590,23 +646,6 @@ test_local_and_exempt(void **state)
 	policy_conf_free(&pc);
 }
 
-/* Probes run at start: wait until list 0 is dead. */
-static void
-wait_dead(struct policy_engine *e, int i)
-{
-	struct timeval	 tv = { 20, 0 };
-	struct event	*ev;
-	int		 hung = 0;
-
-	ev = evtimer_new(base, guard, &hung);
-	evtimer_add(ev, &tv);
-	while (!policy_engine_list_dead(e, i) && !hung)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(ev);
-	if (hung)
-		fail_msg("list %d never found dead", i);
-}
-
 static void
 test_dead(void **state)
 {
@@ -624,10 +663,8 @@ test_dead(void **state)
 	conf(&pc, sites);
 	pc.probe_s = 300;
 	e = engine(&pc);
-	wait_dead(e, 0);
-	wait_dead(e, 1);
-	/* Let bl.test's probe finish too. */
-	policy_engine_stats(e, &st);
+	wait_probe(e, 0, 1);
+	wait_probe(e, 1, 1);
 	judge(e, "192.0.2.1", NULL, o, &sync);
 	assert_int_equal(o->f.lists[0].state, POLICY_LIST_DEAD);
 	assert_int_equal(o->f.lists[1].state, POLICY_LIST_DEAD);
@@ -638,6 +675,24 @@ test_dead(void **state)
 	policy_engine_stats(e, &st);
 	assert_int_equal(st.dead_lists, 2);
 	policy_engine_free(e);
+
+	/* nopoints.test gets its test points: the next probe revives it. */
+	pc.probe_s = 1;
+	e = engine(&pc);
+	wait_probe(e, 1, 1);
+	dnsbl_server_publish(srv, build_index(1));
+	idx = dnsbl_server_current(srv);
+	wait_probe(e, 1, 0);
+	assert_int_equal(policy_engine_list_dead(e, 0), 1);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_int_equal(o->f.lists[0].state, POLICY_LIST_DEAD);
+	assert_int_equal(o->f.lists[1].state, POLICY_LIST_LISTED);
+	assert_int_equal(o->v.score, 6);
+	policy_engine_stats(e, &st);
+	assert_int_equal(st.dead_lists, 1);
+	policy_engine_free(e);
+	dnsbl_server_publish(srv, build_index(0));
+	idx = dnsbl_server_current(srv);
 	policy_conf_free(&pc);
 }
 
