@@ -7,7 +7,8 @@
  * up to 14 variable values. The output lives in a buffer of exactly the
  * chosen size, so a write past it is caught by ASan, and must be valid
  * reply text: printable ASCII and single spaces, no leading or trailing
- * space, within min(size - 1, POLICY_REPLY_MAX) bytes.
+ * space, within min(size - 1, POLICY_REPLY_MAX) bytes. Each value alone
+ * expands within POLICY_VAR_MAX bytes.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +69,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (i > 0 && out[i] == ' ' && out[i - 1] == ' ')
 				abort();
 		}
+	}
+	free(out);
+
+	/* One variable alone is within its own cap. */
+	out = malloc(POLICY_REPLY_MAX + 1);
+	for (i = 1; i < 1 + NVARS; i++) {
+		memset(&v, 0, sizeof(v));
+		v.reason = part[i];
+		n = policy_reply_expand("$reason", &v, out,
+		    POLICY_REPLY_MAX + 1);
+		if (n > POLICY_VAR_MAX || strlen(out) != n)
+			abort();
 	}
 	free(out);
 
