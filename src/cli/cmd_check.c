@@ -236,12 +236,16 @@ print_text(const struct policy_conf *pc, struct check *ck,
 
 	printf("verdict: %s (rule %s) %s\n", policy_action_name(v->action),
 	    v->rule != NULL ? v->rule : "?", reply_line(ck));
-	printf("client: %s helo %s mail-from <%s> rcpt %s sasl %s\n", f->ip,
-	    q->helo != NULL && q->helo[0] != '\0' ?
-	    esc(e, sizeof(e), q->helo) : "-",
-	    q->sender != NULL ? esc(e, sizeof(e), q->sender) : "",
-	    q->recipient != NULL ? q->recipient : "-",
-	    sasl_user != NULL ? sasl_user : "-");
+	printf("client: %s helo %s", f->ip, q->helo != NULL &&
+	    q->helo[0] != '\0' ? esc(e, sizeof(e), q->helo) : "-");
+	if (q->sender != NULL)
+		printf(" mail-from <%s>", esc(e, sizeof(e), q->sender));
+	else
+		printf(" mail-from -");
+	printf(" rcpt %s", q->recipient != NULL ?
+	    esc(e, sizeof(e), q->recipient) : "-");
+	printf(" sasl %s\n", sasl_user != NULL ?
+	    esc(e, sizeof(e), sasl_user) : "-");
 	if (f->exempt != NULL)
 		printf("exempt: %s\n", f->exempt);
 	if (f->has_allow)
@@ -310,6 +314,13 @@ jstr(const char *s)
 	if ((j = json_string(s)) != NULL)
 		return j;
 	return json_string(esc(e, sizeof(e), s));
+}
+
+/* Milliseconds to 0.1 ms: more digits are noise. */
+static json_t *
+jms(double ms)
+{
+	return json_real((double)(long long)(ms * 10 + 0.5) / 10);
 }
 
 static json_t *
@@ -408,7 +419,7 @@ print_json(struct check *ck, const struct policy_query *q,
 		    r->site != NULL ? r->site->weight : 0));
 		json_object_set_new(l, "cached", json_boolean(r->cached));
 		json_object_set_new(l, "ttl", json_integer(r->ttl));
-		json_object_set_new(l, "ms", json_real(r->ms));
+		json_object_set_new(l, "ms", jms(r->ms));
 		json_array_append_new(a, l);
 	}
 	json_object_set_new(o, "lists", a);
@@ -427,9 +438,10 @@ print_json(struct check *ck, const struct policy_query *q,
 	json_object_set_new(o, "timed_out", json_boolean(f->timed_out));
 	json_object_set_new(o, "cache_hits", json_integer(f->cache_hits));
 	json_object_set_new(o, "queries", json_integer(f->queries));
-	json_object_set_new(o, "ms", json_real(f->ms));
+	json_object_set_new(o, "ms", jms(f->ms));
 
-	out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(12));
 	if (out != NULL)
 		printf("%s\n", out);
 	free(out);

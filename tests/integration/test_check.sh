@@ -59,7 +59,7 @@ sqlite3 "$db" "UPDATE listing SET reason = 'say \"hi\"' || char(9) ||
 # not a timing threshold: the deadline is seconds below it.
 run() {
 	local conf=$T/check.conf
-	if [ "$1" = "--config" ]; then conf=$2; shift 2; fi
+	if [ "${1:-}" = "--config" ]; then conf=$2; shift 2; fi
 	rc=0
 	out=$(timeout 60 "$FAIRLIST" --config "$conf" check --no-probe "$@" \
 	    2>"$T/check.err") || rc=$?
@@ -77,7 +77,7 @@ print(v if isinstance(v, str) else json.dumps(v))' "$1"
 # A locally blocklisted address: rejected with the listing's reason.
 run "$BLOCKED"
 check "blocklist: verdict line" "$(first)" \
-    "verdict: reject (rule blocklist) action=554 5.7.1 Mail from $BLOCKED refused: listed on block.test since $today (hit spam traps 3 times)"
+    "verdict: reject (rule blocklist) action=554 5.7.1 Mail from $BLOCKED refused: listed on block.test since $today (hit spam traps 3 times); see http://127.0.0.1:8080/lookup/$BLOCKED"
 check "blocklist: exit 1" "$rc" 1
 check "blocklist: hit" "$(line blocklist:)" \
     "blocklist: $BLOCKED in block.test (code 127.0.0.2, listed $(fl show "$BLOCKED" --json | jq -r '.listings[0].listed_at'), expires never)"
@@ -118,7 +118,7 @@ check "unlisted: text err.test line" \
 # Listed on lists.test (2) and other.test (1): the score reaches 3.
 run "$REMOTE_LISTED_BOTH"
 check "remote reject: verdict line" "$(first)" \
-    "verdict: reject (rule dnsbl) action=554 5.7.1 Mail from $REMOTE_LISTED_BOTH refused: listed on lists.test (score 3, threshold 3)"
+    "verdict: reject (rule dnsbl) action=554 5.7.1 Mail from $REMOTE_LISTED_BOTH refused: listed on lists.test, other.test (score 3, threshold 3)"
 check "remote reject: exit 1" "$rc" 1
 check "remote reject: score line" "$(line score:)" "score: 3, threshold 3"
 check "remote reject: lists.test line" "$(line '  lists.test' | sed 's/, [0-9.]* ms$//')" \
@@ -168,7 +168,7 @@ check "odd reason: reason kept in the facts" \
 check "odd reason: reply is printable ASCII" \
     "$(jget 'all(0x20 <= ord(ch) <= 0x7e for ch in d["reply"])')" true
 check "odd reason: reply" "$(jget 'd["reply"]')" \
-    "action=554 5.7.1 Mail from $ODD refused: listed on block.test since $today (say \"hi\" tab RCPT TO:<x> ??n??c??d??)"
+    "action=554 5.7.1 Mail from $ODD refused: listed on block.test since $today (say \"hi\" tab RCPT TO:<x> ??n??c??d??); see http://127.0.0.1:8080/lookup/$ODD"
 run "$ODD"
 check "odd reason: text output has no CR" "$(printf '%s' "$out" | tr -cd '\r' | wc -c)" 0
 check "odd reason: verdict line is printable ASCII" \
@@ -252,7 +252,8 @@ cat > "$T/knot/spf.test.zone" <<ZONE
 @	IN SOA ns.spf.test. hostmaster.spf.test. 1 3600 600 86400 300
 	IN NS ns
 ns	IN A 127.0.0.1
-@	IN TXT "v=spf1 ip4:$REMOTE_UNLISTED -all"
+@	IN TXT "v=spf1 ip4:$REMOTE_UNLISTED -all exp=why.spf.test"
+why	IN TXT "%{i} may not send for %{d}"
 mail	IN TXT "v=spf1 ip4:$REMOTE_UNLISTED -all"
 ZONE
 knot_up=0
@@ -315,8 +316,12 @@ check "spf fail: result" "$(jget 'd["spf"]["result"]')" fail
 check "spf fail: helo" "$(jget 'd["spf"]["helo_result"]')" fail
 check "spf fail: rule" "$(jget 'd["rule"]')" spf
 check "spf fail: action" "$(jget 'd["action"]')" reject
-check "spf fail: reply starts" "$(jget 'd["reply"][:60]')" \
-    "action=554 5.7.1 Mail from $REMOTE_LISTED refused: SPF fail for <a@spf."
+check "spf fail: reply" "$(jget 'd["reply"]')" \
+    "action=554 5.7.1 Mail from $REMOTE_LISTED refused: SPF fail for <a@spf.test>: $REMOTE_LISTED may not send for spf.test"
+check "spf fail: explanation" "$(jget 'd["spf"]["explanation"]')" \
+    "$REMOTE_LISTED may not send for spf.test"
+check "spf fail: header" "$(jget 'd["spf"]["header"]')" \
+    "Received-SPF: fail (mx.example.test: domain of a@spf.test does not designate $REMOTE_LISTED as permitted sender) client-ip=$REMOTE_LISTED; envelope-from=\"a@spf.test\"; helo=mail.spf.test; receiver=mx.example.test; identity=mailfrom; mechanism=\"-all\""
 check "spf fail: exit 1" "$rc" 1
 run --config "$T/spf.conf" "$REMOTE_LISTED" --mail-from a@spf.test \
     --helo mail.spf.test
