@@ -436,9 +436,15 @@ conn_done(void *arg, const struct policy_facts *f,
 	log_debug("policy: %08x client=%s rule=%s score=%d/%d ms=%.1f%s",
 	    c->id, f->ip, v->rule != NULL ? v->rule : "?", v->score,
 	    v->threshold, f->ms, f->timed_out ? " timed-out" : "");
+	/*
+	 * Inside policy_evaluate the request's bytes stay put until it
+	 * returns (conn_next consumes them then): the engine may still
+	 * read the query's strings.
+	 */
+	if (c->in_eval)
+		return;
 	conn_consume(c);
-	if (!c->in_eval)
-		conn_advance(c);
+	conn_advance(c);
 }
 
 static void
@@ -537,8 +543,10 @@ conn_next(struct pd_conn *c)
 		s->src.release(s->src.arg);
 	c->in_eval = 0;
 	if (ev == NULL) {
-		if (c->done_ran)
+		if (c->done_ran) {
+			conn_consume(c);
 			return 1;
+		}
 		log_warnx("policy: %08x peer=%s: the engine refused the "
 		    "request; closing", c->id, c->peer);
 		conn_close(c);

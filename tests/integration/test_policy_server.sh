@@ -44,6 +44,8 @@ fl add "$LISTED" --reason "hit spam traps 3 times" --evidence "trap=t1" \
 fl add "$TAGGED" --zone tag.fairlist.test --reason "tagged" --evidence e \
     >/dev/null
 
+# A stale socket file (its server is gone) is replaced at startup.
+python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('$sock')"
 "$FAIRLIST" --config "$T/fl.conf" serve 2>"$T/serve.log" &
 PIDS="$PIDS $!"
 
@@ -124,6 +126,29 @@ def main():
             s.sendall(req(args[0], instance=inst))
             out.append(r.reply())
         print(" | ".join(out))
+    elif cmd == "abandon":
+        # Close while the request is being judged.
+        s.sendall(req(args[0]))
+        s.close()
+        print("sent")
+    elif cmd == "idle":
+        print(r.reply())
+    elif cmd == "limit":
+        # args[0] connections are allowed: fill them, then one more.
+        held = [s]
+        for i in range(int(args[0]) - 1):
+            held.append(connect(addr))
+        for h in held:
+            h.sendall(req("192.0.2.99", state="CONNECT"))
+            print(Reader(h).reply())
+        x = connect(addr)
+        try:
+            x.sendall(req("192.0.2.99", state="CONNECT"))
+            print("over the limit: " + Reader(x).reply())
+        except (BrokenPipeError, ConnectionResetError):
+            print("over the limit: closed")
+        for h in held:
+            h.close()
     elif cmd == "state":
         s.sendall(req(args[0], state=args[1]))
         print(r.reply())
@@ -243,6 +268,8 @@ policy {
 	deadline 600
 	lookup-timeout 3000
 	fail-open defer
+	clients 2
+	idle-timeout 1
 	probe-interval 0
 	spf { check no; }
 }
@@ -254,5 +281,27 @@ FAILOPEN="action=DEFER_IF_PERMIT Sender checks did not finish in time, try again
 check "deadline: fail-open answer" "$(pc one "127.0.0.1:$fport" "$CLEAN")" "$FAILOPEN"
 check "deadline: fail-open again, same connection" \
     "$(pc many "127.0.0.1:$fport" "$CLEAN" "$CLEAN" 2 | sort -u)" "$FAILOPEN"
+
+# A client that closes mid-evaluation: cancelled; the daemon serves on.
+check "closed mid-evaluation" "$(pc abandon "127.0.0.1:$fport" "$CLEAN")" "sent"
+check "serving after an abandoned evaluation" \
+    "$(pc state "127.0.0.1:$fport" "$CLEAN" CONNECT)" "$DUNNO"
+# clients 2: a third connection is closed at once, without a reply.
+check "connection limit" "$(pc limit "127.0.0.1:$fport" 2 | tr '\n' '|')" \
+    "$DUNNO|$DUNNO|over the limit: closed|"
+check "connection limit logged" \
+    "$(grep -c 'connection limit (2) reached' "$T/fo.log")" "1"
+check "serving after the limit" \
+    "$(pc state "127.0.0.1:$fport" "$CLEAN" CONNECT)" "$DUNNO"
+# idle-timeout 1: a connection that sends nothing is closed.
+check "idle connection closed" "$(pc idle "127.0.0.1:$fport")" "closed"
+
+# A unix socket path that is not a socket is refused, not removed.
+touch "$T/regular"
+"$FAIRLIST" --config "$T/fl.conf" serve --listen "127.0.0.1:$(free_port)" \
+    --policy-listen "unix:$T/regular" 2>"$T/regular.log" && rc=0 || rc=$?
+check "not a socket: exit status" "$rc" "1"
+check "not a socket: message" "$(grep -c "$T/regular exists and is not a socket" "$T/regular.log")" "1"
+check "not a socket: file kept" "$(test -f "$T/regular" && echo kept)" "kept"
 
 finish
