@@ -12,6 +12,19 @@
 . "$FAIRLIST_SRC/tests/lib/remote_lists.sh"
 . "$FAIRLIST_SRC/tests/lib/postfix.sh"
 
+# Postfix's master runs as root (it drops to postfix), and so does a
+# fairlist that binds in Postfix's private/ folder and then drops to `user`.
+if [ "$(id -u)" != 0 ]; then
+	echo "FAIL: this test needs root (CI runs as root)"
+	exit 1
+fi
+for cmd in postfix swaks sqlite3; do
+	command -v "$cmd" >/dev/null || {
+		echo "FAIL: $cmd is not installed (scripts/deps.sh test)"
+		exit 1
+	}
+done
+
 dns_port=$(free_port)
 policy_port=$(free_port)
 smtp_port=$(free_port)
@@ -28,8 +41,12 @@ REMOTE=$REMOTE_LISTED		# lists.test (weight 3 = the threshold)
 # without it, which is the case a Postfix admin fears. Its weight 3 alone
 # reaches the threshold, so its missing answer could change the verdict
 # for every client: the fail-open rule decides, not a plain pass.
+# fairlist drops to nobody after binding: the store's folder must be
+# writable for it (SQLite WAL).
+chmod 0777 "$T"
 cat >"$T/fl.conf" <<CONF
 db $T/fl.db
+user nobody
 dns {
 	listen 127.0.0.1:$dns_port
 	workers 1
@@ -79,16 +96,21 @@ mkdir -p "$T/postfix/queue/private"
 chown postfix "$T/postfix/queue/private"
 chmod 0700 "$T/postfix/queue/private"
 
-"$FAIRLIST" --config "$T/fl.conf" serve 2>"$T/serve.log" &
-serve_pid=$!
-PIDS="$PIDS $serve_pid"
 policy_up() { (exec 3<>"/dev/tcp/127.0.0.1/$policy_port") 2>/dev/null; }
-wait_for policy_up || {
-	echo "fairlist serve did not listen on 127.0.0.1:$policy_port"
-	cat "$T/serve.log"
-	FAILS=$((FAILS + 1))
-	exit 1
+serve() {
+	"$FAIRLIST" --config "$T/fl.conf" serve 2>>"$T/serve.log" &
+	serve_pid=$!
+	PIDS="$PIDS $serve_pid"
+	wait_for policy_up || {
+		echo "fairlist serve did not listen on 127.0.0.1:$policy_port"
+		cat "$T/serve.log"
+		FAILS=$((FAILS + 1))
+		exit 1
+	}
 }
+serve
+check "fairlist runs as nobody" \
+    "$(awk '/^Uid:/ { print $2 }' "/proc/$serve_pid/status")" "$(id -u nobody)"
 
 pf_start "$T/postfix" "$smtp_port" "$policy_port" || {
 	FAILS=$((FAILS + 1))
@@ -187,6 +209,14 @@ check "policy server down: accepted (default_action=DUNNO)" "$PF_REPLY" \
 echo "     (RCPT answered in $PF_RCPT_MS ms with the policy server down)"
 n=$(pf_log | grep -c 'warning: problem talking to server private/fairlist' || true)
 check "policy server down: Postfix logs it" "$((n >= 1))" "1"
+
+# fairlist started again (as root, dropping to nobody): it replaces the
+# socket its previous run could not remove from private/, and Postfix's
+# next query reaches it.
+serve
+rcpt "$LISTED"
+check "policy server back: locally listed: rejected" "$PF_REPLY" \
+    "$PRE Mail from $LISTED refused: listed on bl.example.org since $(since "$LISTED") (hit spam traps 3 times); see https://bl.example.org/lookup/$LISTED"
 
 if [ "$FAILS" -ne 0 ]; then
 	echo "--- fairlist serve log"
