@@ -26,7 +26,7 @@
  * Lifetimes: an evaluation waits on cache entries through waiters it
  * owns; cancelling (or the deadline) unlinks them, so c-ares callbacks
  * that arrive later only fill the cache. An SPF check in flight when its
- * evaluation goes away is detached and freed when its query returns.
+ * evaluation goes away is detached: it runs to its end for the cache.
  *
  * Logs: one info line per verdict that is not a plain pass, debug for
  * passes, a warning when the deadline passes with lists still out.
@@ -81,6 +81,7 @@ struct centry {
 	uint32_t		 hash;
 	enum ce_kind		 kind;
 	int			 inflight;
+	int			 busy;		/* its waiters being served */
 	int64_t			 expires;	/* monotonic seconds */
 	enum ce_status		 status;
 	uint32_t		 codes[POLICY_CODES_MAX];
@@ -169,6 +170,8 @@ struct policy_engine {
 	struct event		*probe_timer;
 	struct event		*sweep_timer;
 	struct policy_stats	 st;
+	int64_t			 warn_at;	/* last deadline warning */
+	int			 warn_quiet;	/* suppressed since */
 	int			 closing;
 	int			 scratch_busy;
 	struct policy_eval	 scratch;
@@ -382,9 +385,13 @@ cache_add(struct policy_engine *e, enum ce_kind kind, struct resolver *r,
 	struct centry	*ce, *old;
 	size_t		 b = h & (CACHE_BUCKETS - 1);
 
-	/* Full: the oldest answers go first (entries in flight stay). */
+	/*
+	 * Full: the oldest answers go first. Entries in flight stay, and so
+	 * does one whose waiters are being served (a done callback may get
+	 * here); the cap is then exceeded for a moment.
+	 */
 	while (e->ncache >= CACHE_MAX && (old = TAILQ_FIRST(&e->aged)) !=
-	    NULL)
+	    NULL && !old->busy)
 		cache_drop(e, old);
 	ce = xcalloc(1, sizeof(*ce) + n + 1);
 	memcpy(ce->key, k, n);
@@ -564,6 +571,7 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 	}
 	now = mono_s();
 	/* A done callback may cancel or start evaluations: re-read. */
+	ce->busy = 1;
 	while ((w = TAILQ_FIRST(&ce->waiters)) != NULL) {
 		TAILQ_REMOVE(&ce->waiters, w, link);
 		w->ce = NULL;
@@ -573,6 +581,7 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 		if (--ev->outstanding == 0)
 			finish(ev);
 	}
+	ce->busy = 0;
 	if (ce->status == CE_TEMPFAIL)
 		centry_free(ce);
 }
@@ -755,11 +764,6 @@ spf_job_answer(void *arg, const struct spf_answer *a)
 {
 	struct spf_job	*j = arg;
 
-	if (j->ev == NULL && !j->inq) {
-		/* Detached while this query was out. */
-		spf_job_free(j);
-		return;
-	}
 	spf_answer(j->s, a);
 	if (j->inq) {
 		j->answered = 1;
@@ -792,7 +796,12 @@ spf_job_run(struct spf_job *j)
 	}
 }
 
-/* Let a job run on without its evaluation (cancel, deadline). */
+/*
+ * Let a job run on without its evaluation (cancel, deadline): it still
+ * fills the cache for the next client of that sender, within the RFC
+ * 7208 section 4.6.4 limits and the lookup timeouts, and frees itself.
+ * During policy_engine_free it stops at its next step.
+ */
 static void
 spf_job_detach(struct spf_job *j)
 {
@@ -903,7 +912,10 @@ finish(struct policy_eval *ev)
 	if (v.action != POLICY_DUNNO || strcmp(v.rule, "fail-open") == 0 ||
 	    strcmp(v.rule, "blocklist") == 0 || strcmp(v.rule, "dnsbl") == 0 ||
 	    strcmp(v.rule, "spf") == 0) {
-		listed_names(&ev->f, lists, sizeof(lists));
+		if (ev->f.has_block && strcmp(v.rule, "blocklist") == 0)
+			str_lcpy(lists, ev->f.block.zone, sizeof(lists));
+		else
+			listed_names(&ev->f, lists, sizeof(lists));
 		log_info("policy: client=%s rule=%s action=%s score=%d/%d "
 		    "lists=%s ms=%.1f", ev->f.ip, v.rule,
 		    policy_action_name(v.action), v.score, v.threshold, lists,
@@ -924,6 +936,7 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 	struct policy_eval	*ev = arg;
 	struct policy_engine	*e = ev->e;
 	char			 out[512];
+	int64_t			 now;
 	int			 i;
 
 	(void)fd;
@@ -939,9 +952,19 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 	}
 	if (ev->spf[0] != NULL || ev->spf[1] != NULL)
 		str_lcat(out, out[0] != '\0' ? ",spf" : "spf", sizeof(out));
-	log_warnx("policy: client=%s: no answer within %d ms from %s; "
-	    "deciding without", ev->f.ip, e->pc->deadline_ms -
-	    POLICY_MARGIN_MS, out[0] != '\0' ? out : "-");
+	/* A dead resolver times out every client: one line a second. */
+	now = mono_s();
+	if (now != e->warn_at) {
+		if (e->warn_quiet > 0)
+			log_warnx("policy: %d more evaluations reached the "
+			    "deadline", e->warn_quiet);
+		log_warnx("policy: client=%s: no answer within %d ms from %s; "
+		    "deciding without", ev->f.ip, e->pc->deadline_ms -
+		    POLICY_MARGIN_MS, out[0] != '\0' ? out : "-");
+		e->warn_at = now;
+		e->warn_quiet = 0;
+	} else
+		e->warn_quiet++;
 	ev->f.timed_out = 1;
 	e->st.timeouts++;
 	disconnect(ev, 1);
@@ -1100,7 +1123,9 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 			now = mono_s();
 		h = key_hash(CE_DNSBL, zl->r, name, n);
 		ce = cache_find(e, CE_DNSBL, zl->r, name, n, h);
-		if (ce != NULL && !ce->inflight && ce->expires > now) {
+		/* busy: just answered, even with a TTL of 0. */
+		if (ce != NULL && !ce->inflight && (ce->expires > now ||
+		    ce->busy)) {
 			apply(ev, i, ce, 1, now);
 			ev->f.cache_hits++;
 			e->st.cache_hits++;
