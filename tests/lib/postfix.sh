@@ -150,7 +150,8 @@ EOF
 		pf_log "$dir" >&2
 		return 1
 	}
-	for i in $(seq 1 100); do
+	# Up to 20 s: a loaded CI machine (sanitizer builds running beside).
+	for i in $(seq 1 400); do
 		if pf__alive "$dir" && (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null
 		then
 			return 0
