@@ -106,6 +106,9 @@ struct resolver {
 	struct policy_engine	*e;
 	struct event		*timer;
 	struct sockev		*socks;
+	int			 probing;	/* lists of this round out */
+	int			 probe_now;	/* starting a round */
+	int			 down;		/* answered no probe */
 };
 
 /* One probe of a list: which test point, and its outcome. */
@@ -122,6 +125,7 @@ struct zlist {
 	int			 dead;
 	int			 probing;	/* probes out */
 	int			 probe_ok;
+	int			 probe_tempfail; /* probes unanswered */
 	char			 probe_why[128];
 	struct probe		 pr[2];
 	int64_t			 err_logged;	/* monotonic s, 0 never */
@@ -590,6 +594,53 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 /* health probes (RFC 5782 section 5)                                  */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A round of probes on resolver r is complete: change the lists' states.
+ * When no list on r answered anything (every probe a timeout, SERVFAIL or
+ * REFUSED), the resolver is the likely culprit, not the lists: their
+ * states stay as they were, so lookups go on and fail open as configured
+ * instead of every list being skipped as dead.
+ */
+static void
+probe_judge(struct policy_engine *e, struct resolver *r)
+{
+	struct zlist	*zl;
+	int		 i, answered = 0;
+
+	for (i = 0; i < e->nzl; i++)
+		if (e->zl[i].r == r && e->zl[i].probe_tempfail < 2)
+			answered = 1;
+	if (!answered) {
+		if (!r->down)
+			log_warnx("dnsbl: resolver %s answers none of the "
+			    "lists' health probes; keeping every list in use "
+			    "(its lookups fail open)", r->servers != NULL ?
+			    r->servers : "(system)");
+		r->down = 1;
+		return;
+	}
+	if (r->down)
+		log_info("dnsbl: resolver %s answers health probes again",
+		    r->servers != NULL ? r->servers : "(system)");
+	r->down = 0;
+	for (i = 0; i < e->nzl; i++) {
+		zl = &e->zl[i];
+		if (zl->r != r)
+			continue;
+		if (!zl->probe_ok && !zl->dead) {
+			zl->dead = 1;
+			e->st.dead_lists++;
+			log_warnx("dnsbl %s: %s; skipping the list until it "
+			    "answers", zl->zone, zl->probe_why);
+		} else if (zl->probe_ok && zl->dead) {
+			zl->dead = 0;
+			e->st.dead_lists--;
+			log_info("dnsbl %s: test points answer correctly "
+			    "again; using the list", zl->zone);
+		}
+	}
+}
+
 static void
 probe_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
     size_t len)
@@ -642,19 +693,10 @@ probe_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 	}
 	if (!ok)
 		zl->probe_ok = 0;
-	if (--zl->probing > 0)
-		return;
-	if (!zl->probe_ok && !zl->dead) {
-		zl->dead = 1;
-		e->st.dead_lists++;
-		log_warnx("dnsbl %s: %s; skipping the list until it answers",
-		    zl->zone, zl->probe_why);
-	} else if (zl->probe_ok && zl->dead) {
-		zl->dead = 0;
-		e->st.dead_lists--;
-		log_info("dnsbl %s: test points answer correctly again; "
-		    "using the list", zl->zone);
-	}
+	if (st == DNS_RES_TEMPFAIL)
+		zl->probe_tempfail++;
+	if (--zl->probing == 0 && --zl->r->probing == 0)
+		probe_judge(e, zl->r);
 }
 
 static void
@@ -667,18 +709,26 @@ probe_all(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* A round per resolver; one whose last round is still out waits. */
+	for (i = 0; i < e->nzl; i++)
+		if (e->zl[i].r->probing == 0)
+			e->zl[i].r->probe_now = 1;
 	for (i = 0; i < e->nzl; i++) {
 		zl = &e->zl[i];
-		if (zl->probing > 0)
-			continue;	/* the last round is still out */
+		if (!zl->r->probe_now)
+			continue;
+		zl->r->probing++;
 		zl->probing = 2;
 		zl->probe_ok = 1;
+		zl->probe_tempfail = 0;
 		zl->probe_why[0] = '\0';
 		snprintf(name, sizeof(name), "2.0.0.127.%s", zl->zone);
 		res_query(zl->r, name, T_A, probe_answered, &zl->pr[0]);
 		snprintf(name, sizeof(name), "1.0.0.127.%s", zl->zone);
 		res_query(zl->r, name, T_A, probe_answered, &zl->pr[1]);
 	}
+	for (i = 0; i < e->nzl; i++)
+		e->zl[i].r->probe_now = 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -729,6 +729,38 @@ test_deadline(void **state)
 }
 
 static void
+test_resolver_down(void **state)
+{
+	/* No answer to any probe: the resolver's fault, lists stay in use. */
+	static const char *const sites[] = { "bl.test*3", "w2.test", NULL };
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct outcome		*o = &outs[0];
+	int			 sync, i;
+
+	(void)state;
+	conf(&pc, sites);
+	free(pc.resolver);
+	pc.resolver = xstrdup(silent);
+	pc.probe_s = 300;
+	pc.lookup_ms = 300;
+	pc.fail_open = POLICY_DEFER;
+	e = engine(&pc);
+	for (i = 0; i < 2; i++) {
+		judge(e, "192.0.2.1", NULL, o, &sync);
+		assert_int_equal(o->f.lists[0].state, POLICY_LIST_TEMPFAIL);
+		assert_int_equal(o->f.lists[1].state, POLICY_LIST_TEMPFAIL);
+		assert_int_equal(o->f.timed_out, 0);
+		assert_string_equal(o->v.rule, "fail-open");
+		assert_int_equal(o->v.action, POLICY_DEFER);
+		assert_int_equal(policy_engine_list_dead(e, 0), 0);
+		assert_int_equal(policy_engine_list_dead(e, 1), 0);
+	}
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+static void
 test_cancel(void **state)
 {
 	static const char *const sites[] = { "bl.test*3", "w2.test", NULL };
@@ -1063,6 +1095,7 @@ main(void)
 		cmocka_unit_test(test_local_and_exempt),
 		cmocka_unit_test(test_dead),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_resolver_down),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_spf_none),
 		cmocka_unit_test(test_spf_knot),
