@@ -53,7 +53,7 @@ PIDS="$PIDS $!"
 # it checked and dropped), "closed" for a close without a reply, or
 # "open" when the server keeps the connection but does not answer.
 cat > "$T/pc.py" <<'PY'
-import socket, sys, time
+import socket, sys, threading, time
 
 def req(client, state="RCPT", instance="1a.2b", extra=""):
     return ("request=smtpd_access_policy\nprotocol_state=%s\n"
@@ -126,6 +126,22 @@ def main():
             s.sendall(req(args[0], instance=inst))
             out.append(r.reply())
         print(" | ".join(out))
+    elif cmd == "flood":
+        # A client that pipelines a lot and starts reading late: the
+        # server's writes hit EAGAIN (on a unix socket, whose buffer
+        # holds a few hundred replies), its input fills up and it stops
+        # reading; every reply must still come, in order.
+        s.settimeout(30)
+        n = int(args[2])
+        data = b"".join(req(args[i % 2], instance="f%d" % i)
+            for i in range(n))
+        t = threading.Thread(target=s.sendall, args=(data,))
+        t.start()
+        time.sleep(0.5)
+        r = Reader(s)
+        for i in range(n):
+            print(r.reply())
+        t.join()
     elif cmd == "abandon":
         # Close while the request is being judged.
         s.sendall(req(args[0]))
@@ -204,6 +220,11 @@ check "many on one connection: listed" "$(grep -cxF "$REJECT" "$T/many.out")" "1
 check "many on one connection: clean" "$(grep -cxF "$DUNNO" "$T/many.out")" "100"
 check "many on one connection: order" "$(sed -n '1p;2p;199p;200p' "$T/many.out" | tr '\n' '|')" \
     "$REJECT|$DUNNO|$REJECT|$DUNNO|"
+
+pc flood "unix:$sock" "$LISTED" "$CLEAN" 3000 > "$T/flood.out"
+check "late reader, 3000 pipelined: count" "$(wc -l < "$T/flood.out")" "3000"
+check "late reader, 3000 pipelined: order" \
+    "$(awk -v r="$REJECT" -v d="$DUNNO" '$0 != (NR % 2 ? r : d) { bad++ } END { print bad + 0 }' "$T/flood.out")" "0"
 
 check "unknown attributes ignored" "$(pc unknown "127.0.0.1:$pport" "$LISTED")" "$REJECT"
 check "split into one-byte writes" "$(pc split "127.0.0.1:$pport" "$LISTED")" "$REJECT"
