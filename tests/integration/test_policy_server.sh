@@ -25,7 +25,7 @@ dns {
 zone bl.fairlist.test
 zone tag.fairlist.test
 policy {
-	listen 127.0.0.1:$pport unix:$sock
+	listen 127.0.0.1:$pport [::1]:$pport unix:$sock
 	socket-mode 0600
 	blocklist bl.fairlist.test
 	blocklist tag.fairlist.test { action tag; }
@@ -70,7 +70,7 @@ def connect(addr):
         s.connect(addr[5:])
     else:
         host, port = addr.rsplit(":", 1)
-        s = socket.create_connection((host, int(port)))
+        s = socket.create_connection((host.strip("[]"), int(port)))
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     # A guard against a hang only (the deadline is far below it).
     s.settimeout(10)
@@ -211,6 +211,7 @@ REJECT="action=554 5.7.1 Mail from $LISTED refused: listed on bl.fairlist.test s
 DUNNO="action=DUNNO"
 
 check "listed: reject with the reason" "$(pc one "127.0.0.1:$pport" "$LISTED")" "$REJECT"
+check "IPv6 listener" "$(pc one "[::1]:$pport" "$LISTED")" "$REJECT"
 check "clean: dunno" "$(pc one "127.0.0.1:$pport" "$CLEAN")" "$DUNNO"
 
 # 200 requests on one connection, each answered in turn.
