@@ -21,9 +21,11 @@
  * Prints requests/s, p50/p99/max latency (send of the request to the end of
  * the reply), the replies by action, errors, the generator's own CPU (one
  * thread: near 100% of one core means the generator, not the server, set
- * the pace) and, with -p, the CPU time of PID and its descendants (utime +
- * stime + cutime + cstime from /proc, before and after the timed part) per
- * request. -j prints the same as one JSON object.
+ * the pace) and, with -p, the CPU time of PID and its descendants (each
+ * thread's run time from /proc/PID/task/TID/schedstat, plus cutime and
+ * cstime for reaped children, before and after the timed part) per
+ * request. -j prints the same as one JSON object, plus utime + stime +
+ * cutime + cstime from /proc/PID/stat (kept by the kernel in ticks).
  *
  * One thread, epoll over the C connections. A benchmark helper, not part of
  * fairlist; built by bench/policy/run with cc -O2.
@@ -329,12 +331,33 @@ dial(const char *target)
 	return fd;
 }
 
-/* CPU ticks of pid and its live descendants, reaped children included. */
+/* The first number in file path, or 0. */
 static long long
-tree_ticks(long pid, int depth)
+read_num(const char *path)
+{
+	char	 buf[256];
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/*
+ * CPU time in ns of pid and its live descendants: each thread's time on
+ * a CPU from /proc/PID/task/TID/schedstat (exact, where utime and stime
+ * are tick-sampled), plus cutime + cstime of every process (children that
+ * exited and were reaped, which a forking server has).
+ */
+static long long
+tree_cpu_ns(long pid, int depth, long long *ticks)
 {
 	char		 path[96], buf[1024], *p, *tok, *save;
-	long long	 tot = 0, v;
+	long long	 tot = 0, hz = sysconf(_SC_CLK_TCK);
 	DIR		*d;
 	struct dirent	*de;
 	FILE		*f;
@@ -349,17 +372,17 @@ tree_ticks(long pid, int depth)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* Fields after the ")" of comm: state is field 3, utime 14. */
+	/* Fields after the ")" of comm: state is field 3, cutime 16. */
 	if ((p = strrchr(buf, ')')) == NULL)
 		return 0;
 	field = 2;
 	for (tok = strtok_r(p + 1, " ", &save); tok != NULL;
 	    tok = strtok_r(NULL, " ", &save)) {
 		field++;
-		if (field >= 14 && field <= 17) {
-			v = strtoll(tok, NULL, 10);
-			tot += v;
-		}
+		if (field >= 14)	/* utime, stime, cutime, cstime */
+			*ticks += strtoll(tok, NULL, 10);
+		if (field == 16 || field == 17)
+			tot += strtoll(tok, NULL, 10) * (1000000000LL / hz);
 		if (field == 17)
 			break;
 	}
@@ -372,6 +395,9 @@ tree_ticks(long pid, int depth)
 
 		if (de->d_name[0] == '.')
 			continue;
+		snprintf(cpath, sizeof(cpath), "/proc/%ld/task/%s/schedstat",
+		    pid, de->d_name);
+		tot += read_num(cpath);
 		snprintf(cpath, sizeof(cpath), "/proc/%ld/task/%s/children",
 		    pid, de->d_name);
 		if ((f = fopen(cpath, "r")) == NULL)
@@ -385,7 +411,7 @@ tree_ticks(long pid, int depth)
 			if (e == k)
 				break;
 			if (c > 0)
-				tot += tree_ticks(c, depth + 1);
+				tot += tree_cpu_ns(c, depth + 1, ticks);
 		}
 	}
 	closedir(d);
@@ -689,10 +715,9 @@ main(int argc, char **argv)
 	int		 ch, warm = 0, json = 0, show = 0, i, a;
 	long		 warm_each = 0;
 	uint64_t	 t0, t1, done, warmed = 0;
-	long long	 tk0 = 0, tk1 = 0;
-	double		 c0, c1, elapsed, rps, cpu_s = 0, gen_s, hz;
+	long long	 tk0 = 0, tk1 = 0, st0 = 0, st1 = 0;
+	double		 c0, c1, elapsed, rps, cpu_s = 0, gen_s;
 	uint64_t	 p50 = 0, p99 = 0, pmax = 0;
-	long		 ticks;
 
 	while ((ch = getopt(argc, argv, "a:c:d:jn:p:t:W:wx")) != -1) {
 		switch (ch) {
@@ -741,9 +766,8 @@ main(int argc, char **argv)
 	reconnects = 0;
 
 	recording = 1;
-	hz = (double)sysconf(_SC_CLK_TCK);
 	if (pid != 0)
-		tk0 = tree_ticks(pid, 0);
+		tk0 = tree_cpu_ns(pid, 0, &st0);
 	c0 = self_cpu_s();
 	t0 = now_ns();
 	done = drive(conns, (int)nconns, count ? 0 : t0 + (uint64_t)secs *
@@ -753,14 +777,13 @@ main(int argc, char **argv)
 		t1 = t0 + (uint64_t)secs * 1000000000u;
 	c1 = self_cpu_s();
 	if (pid != 0)
-		tk1 = tree_ticks(pid, 0);
+		tk1 = tree_cpu_ns(pid, 0, &st1);
 	recording = 0;
 
 	elapsed = (double)(t1 - t0) / 1e9;
 	rps = elapsed > 0 ? (double)done / elapsed : 0;
 	gen_s = c1 - c0;
-	ticks = (long)(tk1 - tk0);
-	cpu_s = (double)ticks / hz;
+	cpu_s = (double)(tk1 - tk0) / 1e9;
 	if (nlat > 0) {
 		qsort(lat, nlat, sizeof(*lat), cmp_u64);
 		p50 = lat[nlat / 2];
@@ -781,8 +804,12 @@ main(int argc, char **argv)
 		    elapsed > 0 ? 100 * gen_s / elapsed : 0);
 		if (pid != 0)
 			printf(", \"pid\": %ld, \"cpu_s\": %.3f, "
-			    "\"cpu_us_req\": %.3f", pid, cpu_s,
-			    done ? cpu_s * 1e6 / (double)done : 0);
+			    "\"cpu_us_req\": %.3f, \"stat_cpu_s\": %.2f, "
+			    "\"stat_cpu_us_req\": %.3f", pid, cpu_s,
+			    done ? cpu_s * 1e6 / (double)done : 0,
+			    (double)(st1 - st0) / sysconf(_SC_CLK_TCK),
+			    done ? (double)(st1 - st0) * 1e6 /
+			    sysconf(_SC_CLK_TCK) / (double)done : 0);
 		printf(", \"actions\": {");
 		for (a = 0; a < nactions; a++)
 			printf("%s\"%s\": %llu", a ? ", " : "",
