@@ -35,6 +35,8 @@ INJECT_CLI=203.0.113.7		# bl.example.org, reason with a literal \r\n
 INJECT_DB=203.0.113.8		# bl.example.org, reason with a real CR LF
 UNLISTED=$REMOTE_UNLISTED	# nowhere (err.test answers its error code)
 REMOTE=$REMOTE_LISTED		# lists.test (weight 3 = the threshold)
+LISTED6=2001:db8:5::25		# in 2001:db8:5::/48 on bl.example.org
+REMOTE6=$REMOTE_LISTED6		# lists.test
 
 # probe-interval 0: dead.test is not skipped by a health probe, so every
 # evaluation really waits for its dead server (lookup-timeout) and decides
@@ -76,6 +78,8 @@ fl add "$BOTH" --zone bl.example.org --reason "listed but allowed" \
     --evidence "trap=t2" >/dev/null
 fl add "$BOTH" --zone allow.example.org --reason "our customer" \
     --evidence "ticket 12" >/dev/null
+fl add 2001:db8:5::/48 --zone bl.example.org --reason "snowshoe range" \
+    --evidence "trap=t6" >/dev/null
 # The CLI refuses control characters in a reason, so the closest it takes
 # is the text of an injection: a backslash, r, backslash, n.
 fl add "$INJECT_CLI" --zone bl.example.org \
@@ -137,6 +141,10 @@ rcpt "$LISTED"
 check "locally listed: rejected with reason, date and URL" "$PF_REPLY" \
     "$PRE Mail from $LISTED refused: listed on bl.example.org since $(since "$LISTED") (hit spam traps 3 times); see https://bl.example.org/lookup/$LISTED"
 
+rcpt "IPV6:$LISTED6"
+check "locally listed IPv6 range: rejected" "$PF_REPLY" \
+    "$PRE Mail from $LISTED6 refused: listed on bl.example.org since $(since "$LISTED6") (snowshoe range); see https://bl.example.org/lookup/$LISTED6"
+
 rcpt "$BOTH"
 check "allowlisted (and listed): accepted" "$PF_REPLY" "250 2.1.5 Ok"
 
@@ -150,6 +158,10 @@ check "unlisted, dead.test silent: fairlist logs the fail-open" \
 rcpt "$REMOTE"
 check "remotely listed: rejected with the dnsbl reply" "$PF_REPLY" \
     "$PRE Mail from $REMOTE refused: listed on lists.test (score 3, threshold 3); see https://lists.test/q/$REMOTE"
+
+rcpt "IPV6:$REMOTE6"
+check "remotely listed IPv6: rejected with the dnsbl reply" "$PF_REPLY" \
+    "$PRE Mail from $REMOTE6 refused: listed on lists.test (score 3, threshold 3); see https://lists.test/q/$REMOTE6"
 
 for r in postmaster@example.test abuse@example.test delist@example.test; do
 	rcpt "$LISTED" "$r"

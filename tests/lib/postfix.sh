@@ -18,7 +18,9 @@
 # The instance lives entirely in DIR: DIR/etc (main.cf, master.cf),
 # DIR/queue, DIR/data and DIR/maillog, and is started with
 # `postfix -c DIR/etc` (the configuration folder apart from the queue, or
-# `postfix check` warns about every queue folder), so the system's Postfix
+# `postfix check` warns about every queue folder). inet_protocols = all,
+# though smtpd listens on 127.0.0.1 only: with ipv4 Postfix refuses
+# XCLIENT ADDR=IPV6:..., so the system's Postfix
 # (Debian "No configuration": none) is never touched. It cannot deliver
 # anywhere: every transport is discard:, master.cf has no smtp, lmtp,
 # local or pipe client at all, and DNS lookups are off. It needs root
@@ -89,7 +91,7 @@ mydomain = example.test
 myorigin = \$myhostname
 mydestination =
 inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+inet_protocols = all
 mynetworks = 127.0.0.0/8
 relay_domains = example.test
 smtpd_authorized_xclient_hosts = 127.0.0.0/8
