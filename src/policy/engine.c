@@ -20,8 +20,17 @@
  * Every probe_s seconds each distinct list is asked for its RFC 5782
  * section 5 test points: 127.0.0.2 must be listed (an A in 127/8) and
  * 127.0.0.1 must not. A list that fails is DEAD and skipped until a probe
- * passes; each change is logged once. An answer a list gives that is an
- * error code (policy_code_is_error) is logged once an hour per list.
+ * passes; each change is logged once. When no list on a resolver answers
+ * any probe, the resolver is blamed instead and the lists stay in use (so
+ * their lookups fail open as configured). An answer a list gives that is
+ * an error code (policy_code_is_error) is logged once an hour per list.
+ * Local lists missing from the snapshot are silently skipped.
+ *
+ * Exemptions (no lookups): exempt networks, SASL clients, recipients
+ * whose local part is exempt (case-insensitive; "postmaster" without a
+ * domain too, RFC 5321 section 4.5.1) or equal to the removal address.
+ * An allowlist or blocklist hit also skips the remote lists and SPF: the
+ * verdict cannot depend on them.
  *
  * Lifetimes: an evaluation waits on cache entries through waiters it
  * owns; cancelling (or the deadline) unlinks them, so c-ares callbacks
