@@ -18,11 +18,10 @@
 # The instance lives entirely in DIR: DIR/etc (main.cf, master.cf),
 # DIR/queue, DIR/data and DIR/maillog, and is started with
 # `postfix -c DIR/etc` (the configuration folder apart from the queue, or
-# `postfix check` warns about every queue folder). inet_protocols = all,
-# though smtpd listens on 127.0.0.1 only: with ipv4 Postfix refuses
-# XCLIENT ADDR=IPV6:..., so the system's Postfix
-# (Debian "No configuration": none) is never touched. It cannot deliver
-# anywhere: every transport is discard:, master.cf has no smtp, lmtp,
+# `postfix check` warns about every queue folder), so the system's Postfix
+# (Debian "No configuration": none) is never touched. smtpd listens on
+# 127.0.0.1 only, but inet_protocols is all: with ipv4 Postfix refuses
+# XCLIENT ADDR=IPV6:... . It cannot deliver anywhere: every transport is discard:, master.cf has no smtp, lmtp,
 # local or pipe client at all, and DNS lookups are off. It needs root
 # (Postfix's master runs as root and drops to mail_owner postfix).
 #
