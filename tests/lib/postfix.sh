@@ -21,9 +21,10 @@
 # `postfix check` warns about every queue folder), so the system's Postfix
 # (Debian "No configuration": none) is never touched. smtpd listens on
 # 127.0.0.1 only, but inet_protocols is all: with ipv4 Postfix refuses
-# XCLIENT ADDR=IPV6:... . It cannot deliver anywhere: every transport is discard:, master.cf has no smtp, lmtp,
-# local or pipe client at all, and DNS lookups are off. It needs root
-# (Postfix's master runs as root and drops to mail_owner postfix).
+# XCLIENT ADDR=IPV6:... . It cannot deliver anywhere: every transport is
+# discard:, master.cf has no smtp, lmtp, local or pipe client at all, and
+# DNS lookups are off. It needs root (Postfix's master runs as root and
+# drops to mail_owner postfix).
 #
 # Every instance started is stopped at exit: pf_start puts pf_stop_all in
 # front of the EXIT trap that is already set (common.sh's cleanup), so the
