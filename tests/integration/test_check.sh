@@ -55,23 +55,46 @@ sqlite3 "$db" "UPDATE listing SET reason = 'say \"hi\"' || char(9) ||
     'tab' || char(13) || char(10) || 'RCPT TO:<x> ünïcødé' WHERE
     reason = 'placeholder'"
 
-# run NAME [--config FILE] CHECK-ARGS...: out, rc. A guard against a hang,
-# not a timing threshold: the deadline is seconds below it.
+# run [--config FILE] CHECK-ARGS...: out, rc, and out in $T/last.json. The
+# timeout is a guard against a hang, not a timing threshold: every deadline
+# here is seconds below it.
 run() {
 	local conf=$T/check.conf
 	if [ "${1:-}" = "--config" ]; then conf=$2; shift 2; fi
 	rc=0
 	out=$(timeout 60 "$FAIRLIST" --config "$conf" check --no-probe "$@" \
 	    2>"$T/check.err") || rc=$?
+	printf '%s' "$out" > "$T/last.json"
 }
 first() { printf '%s\n' "$out" | head -1; }
 line() { printf '%s\n' "$out" | grep -m1 "^$1" || true; }
-# jget EXPR: a value of the last --json output (d), strings bare, else JSON.
+
+# jget EXPR: a Python expression over the last --json output (d), printed
+# bare for a string, else as JSON. One python3 serves every call (its
+# start-up costs seconds on a loaded machine), through two FIFOs.
+mkfifo "$T/py.in" "$T/py.out"
+python3 -u -c '
+import json, sys
+fin = open(sys.argv[1], encoding="utf-8")
+fout = open(sys.argv[2], "w", encoding="utf-8")
+for line in fin:
+    path, expr = line.rstrip("\n").split("\t", 1)
+    try:
+        d = json.load(open(path, encoding="utf-8"))
+        v = eval(expr)
+        s = v if isinstance(v, str) else json.dumps(v)
+    except Exception as e:
+        s = "ERROR %r" % e
+    fout.write(s.replace("\n", "\\n") + "\n")
+    fout.flush()
+' "$T/py.in" "$T/py.out" &
+PIDS="$PIDS $!"
+exec 7>"$T/py.in" 8<"$T/py.out"
 jget() {
-	printf '%s' "$out" | python3 -c 'import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(v if isinstance(v, str) else json.dumps(v))' "$1"
+	local v
+	printf '%s\t%s\n' "$T/last.json" "$1" >&7
+	IFS= read -r v <&8
+	printf '%s\n' "$v"
 }
 
 # A locally blocklisted address: rejected with the listing's reason.
@@ -211,6 +234,40 @@ check "dead list + listed: action" "$(jget 'd["action"]')" defer
 check "dead list + listed: rule" "$(jget 'd["rule"]')" fail-open
 check "dead list + listed: score" "$(jget 'd["score"]')" 2
 check "dead list + listed: timed out" "$(jget 'd["timed_out"] or d["lists"][1]["state"] == "tempfail"')" true
+
+# With health probes (no --no-probe): the dead list's probe and its lookup
+# race, so it is tempfail, pending or dead, but never listed.
+run_probe() {
+	rc=0
+	out=$(timeout 60 "$FAIRLIST" --config "$T/dead.conf" check --json "$@" \
+	    2>"$T/check.err") || rc=$?
+	printf '%s' "$out" > "$T/last.json"
+}
+run_probe "$REMOTE_UNLISTED"
+check "probes: dead list unknown" \
+    "$(jget 'd["lists"][1]["state"] in ("tempfail", "pending", "dead")')" true
+check "probes: dead list weight 0" "$(jget 'd["lists"][1]["weight"]')" 0
+check "probes: live list clean" "$(jget 'd["lists"][0]["state"]')" clean
+
+# --resolver replaces the block's resolver (not a list's own server).
+cat > "$T/res.conf" <<CONF
+db $db
+policy {
+	listen off
+	dnsbl lists.test*3
+	threshold 3
+	resolver $DEAD_DNS
+	deadline 1500
+	lookup-timeout 500
+	spf { check no }
+}
+CONF
+run --config "$T/res.conf" "$REMOTE_LISTED"
+check "resolver from the block (dead): fail-open" "$(first)" \
+    "verdict: dunno (rule fail-open) action=DUNNO"
+run --config "$T/res.conf" "$REMOTE_LISTED" --resolver "$REMOTE_DNS"
+check "--resolver: rejected" "$(first)" \
+    "verdict: reject (rule dnsbl) action=554 5.7.1 Mail from $REMOTE_LISTED refused: listed on lists.test (score 3, threshold 3)"
 
 # Usage and configuration errors: exit 2, one line on stderr.
 run
