@@ -269,6 +269,42 @@ run --config "$T/res.conf" "$REMOTE_LISTED" --resolver "$REMOTE_DNS"
 check "--resolver: rejected" "$(first)" \
     "verdict: reject (rule dnsbl) action=554 5.7.1 Mail from $REMOTE_LISTED refused: listed on lists.test (score 3, threshold 3)"
 
+# The other actions and their exit statuses: tag and report accept (0),
+# defer refuses (1); a zone's own reply template.
+cat > "$T/act.conf" <<CONF
+db $T/act.db
+policy {
+	listen off
+	blocklist tag.test { action tag }
+	blocklist warn.test { action report }
+	blocklist defer.test { action defer; reply "Try later, \$ip: \$reason" }
+	spf { check no }
+}
+zone tag.test
+zone warn.test
+zone defer.test
+CONF
+"$FAIRLIST" --config "$T/act.conf" add 203.0.113.21 --zone tag.test \
+    --reason "tag reason" --evidence e >/dev/null
+"$FAIRLIST" --config "$T/act.conf" add 203.0.113.22 --zone warn.test \
+    --reason "warn reason" --evidence e >/dev/null
+"$FAIRLIST" --config "$T/act.conf" add 203.0.113.23 --zone defer.test \
+    --reason "defer reason" --evidence e >/dev/null
+run --config "$T/act.conf" 203.0.113.21 --json
+check "tag: reply" "$(jget 'd["reply"]')" \
+    "action=PREPEND X-Fairlist: rule=blocklist zone=tag.test score=0/3"
+check "tag: header" "$(jget 'd["header"]')" \
+    "X-Fairlist: rule=blocklist zone=tag.test score=0/3"
+check "tag: exit 0" "$rc" 0
+run --config "$T/act.conf" 203.0.113.22
+check "report: verdict" "$(first)" \
+    "verdict: report (rule blocklist) action=WARN Mail from 203.0.113.22 refused: listed on warn.test since $today (warn reason); see http://127.0.0.1:8080/lookup/203.0.113.22"
+check "report: exit 0" "$rc" 0
+run --config "$T/act.conf" 203.0.113.23
+check "defer: verdict" "$(first)" \
+    "verdict: defer (rule blocklist) action=DEFER_IF_PERMIT Try later, 203.0.113.23: defer reason"
+check "defer: exit 1" "$rc" 1
+
 # Usage and configuration errors: exit 2, one line on stderr.
 run
 check "no address: exit 2" "$rc" 2
