@@ -821,7 +821,6 @@ set_defaults(struct policy_conf *pc)
 	pc->authserv_id = xstrdup(host);
 	pc->tag_header = xstrdup("X-Fairlist");
 	pc->reject_code = 554;
-	pc->defer_code = 450;
 }
 
 /* The keys that may appear once; the others are repeatable. */
@@ -830,7 +829,7 @@ static const char *const single_keys[] = {
 	"clients", "exempt-sasl", "removal-address", "threshold", "action",
 	"reply", "resolver", "lookup-timeout", "cache-min-ttl",
 	"cache-max-ttl", "probe-interval", "spf", "tag-header", "reject-code",
-	"defer-code", NULL
+	NULL
 };
 
 static int
@@ -906,8 +905,6 @@ key_one(struct pctx *x, const struct conf_node *k)
 		return key_tag_header(x, k);
 	if (strcmp(n, "reject-code") == 0)
 		return get_int(x, k, 500, 599, &pc->reject_code);
-	if (strcmp(n, "defer-code") == 0)
-		return get_int(x, k, 400, 499, &pc->defer_code);
 	return bad(x, k, "unknown key '%s'", n);
 }
 

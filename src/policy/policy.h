@@ -151,7 +151,10 @@ struct policy_site {
 int	policy_site_parse(const char *spec, struct policy_site *s, char *err,
 	    size_t errlen);
 
-/* 1 if code (host order) passes s's filter (no filter: any 127/8 code). */
+/*
+ * 1 if code (host order) passes s's filter (no filter: any 127/8 code).
+ * An error code (policy_code_is_error) never matches, whatever the filter.
+ */
 int	policy_site_match(const struct policy_site *s, uint32_t code);
 
 /*
@@ -286,9 +289,9 @@ struct policy_conf {
 	/* tagging */
 	char			*tag_header;	/* "X-Fairlist" */
 
-	/* the reject code: 554 5.7.1; defer: 450 4.7.1 */
+	/* the reject code (554 5.7.1); a defer is Postfix's DEFER_IF_PERMIT,
+	   whose code is Postfix's own access_map_defer_code (450 4.7.1) */
 	int			 reject_code;	/* 5xx */
-	int			 defer_code;	/* 4xx */
 };
 
 /*
@@ -391,12 +394,14 @@ struct policy_verdict {
  * OUT:v, including the reply text (from the templates) and the header to
  * prepend (SPF header, or the tag header for POLICY_TAG). Rules, first
  * match wins: exempt; allowlist; blocklist (its local action); dnsbl
- * (score >= threshold: pc->action); spf (fail, if spf_fail_action is not
- * DUNNO); fail-open (below the threshold while some list is TEMPFAIL or
- * PENDING: pc->fail_open, so a dead resolver gives the configured
- * answer); pass (DUNNO, with the SPF header if configured). ERROR and
- * DEAD lists count as unknown but never trigger fail-open: they are the
- * list's own fault and are skipped.
+ * (score >= threshold and > 0: pc->action); spf (fail, if
+ * spf_fail_action is not DUNNO); fail-open (pc->fail_open, when the
+ * lists that did not answer, TEMPFAIL or PENDING, carry enough positive
+ * weight to reach the threshold, or SPF was cut off while an SPF fail
+ * would act: so a dead resolver gives the configured answer); pass
+ * (DUNNO, with the SPF header if configured). ERROR and DEAD lists count
+ * as unknown but never trigger fail-open: they are the list's own fault
+ * and are skipped.
  */
 void	policy_decide(const struct policy_conf *pc,
 	    const struct policy_facts *f, struct policy_verdict *v);

@@ -98,7 +98,6 @@ test_defaults(void **state)
 	assert_true(strlen(pc.authserv_id) > 0);
 	assert_string_equal(pc.tag_header, "X-Fairlist");
 	assert_int_equal(pc.reject_code, 554);
-	assert_int_equal(pc.defer_code, 450);
 	policy_conf_free(&pc);
 	assert_int_equal(pc.nlisten, 0);
 	assert_null(pc.authserv_id);
@@ -146,7 +145,6 @@ static const char full[] =
 "authserv-id mx.example.org }\n"
 "    tag-header X-Spam-Fairlist\n"
 "    reject-code 550\n"
-"    defer-code 451\n"
 "}\n";
 
 static void
@@ -229,7 +227,6 @@ test_full(void **state)
 	assert_string_equal(pc.authserv_id, "mx.example.org");
 	assert_string_equal(pc.tag_header, "X-Spam-Fairlist");
 	assert_int_equal(pc.reject_code, 550);
-	assert_int_equal(pc.defer_code, 451);
 	policy_conf_free(&pc);
 }
 
@@ -396,7 +393,7 @@ static const struct {
 	{ "tag-header space", "policy { tag-header \"X A\" }\n",
 	    "not a header field name" },
 	{ "reject-code", "policy { reject-code 450 }\n", "too small" },
-	{ "defer-code", "policy { defer-code 554 }\n", "too large" },
+	{ "defer-code", "policy { defer-code 450 }\n", "unknown key" },
 	{ "too many sites", "policy {\n preset spamhaus-zen\n preset "
 	    "spamhaus-zen\n preset spamhaus-zen\n preset spamhaus-zen\n "
 	    "preset spamhaus-zen\n preset spamhaus-zen\n preset spamhaus-zen\n"
