@@ -170,18 +170,24 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The local lists: the store's index, or NULL when there is no store at
- * the path (no local lists then). Sets *OUT:why to a note for the output.
- * Returns -1 after printing an error.
+ * The local lists: the store's index, or NULL when no local list is
+ * configured or there is no store at the path (*OUT:why then says so for
+ * the output). The daemon's snapshot cache (<db>.snap) is used when it
+ * was saved for the store's current generation, as `serve` does, so a
+ * large store is not compiled for one lookup. Returns -1 after printing
+ * an error.
  */
 static int
-load_index(struct cli *c, struct index **idx, const char **why)
+load_index(struct cli *c, int nlocal, struct index **idx, const char **why)
 {
 	struct store	*st;
-	char		 err[STORE_ERR_MAX];
+	char		 err[STORE_ERR_MAX], *snap;
+	uint64_t	 gen;
 
 	*idx = NULL;
 	*why = NULL;
+	if (nlocal == 0)
+		return 0;
 	if (access(c->db, F_OK) == -1) {
 		if (errno != ENOENT) {
 			check_err("%s: %s", c->db, strerror(errno));
@@ -194,7 +200,14 @@ load_index(struct cli *c, struct index **idx, const char **why)
 		check_err("%s: %s", c->db, err);
 		return -1;
 	}
-	*idx = index_load(st, (int64_t)time(NULL));
+	if (store_generation(st, &gen) == 0) {
+		xasprintf(&snap, "%s.snap", c->db);
+		/* Any failure (missing, stale, corrupt) means a compile. */
+		*idx = index_open_saved(snap, gen, err, sizeof(err));
+		free(snap);
+	}
+	if (*idx == NULL)
+		*idx = index_load(st, (int64_t)time(NULL));
 	store_close(st);
 	if (*idx == NULL) {
 		check_err("%s: cannot compile the index", c->db);
@@ -555,7 +568,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	}
 	if (!probe)
 		pc.probe_s = 0;
-	if (load_index(c, &idx, &no_local) == -1) {
+	if (load_index(c, pc.nlocal, &idx, &no_local) == -1) {
 		policy_conf_free(&pc);
 		return 2;
 	}

@@ -269,6 +269,30 @@ run --config "$T/res.conf" "$REMOTE_LISTED" --resolver "$REMOTE_DNS"
 check "--resolver: rejected" "$(first)" \
     "verdict: reject (rule dnsbl) action=554 5.7.1 Mail from $REMOTE_LISTED refused: listed on lists.test (score 3, threshold 3)"
 
+# The daemon's snapshot cache (<db>.snap) is used only for the store's
+# current generation: a corrupt file, or one older than the store, means a
+# compile, never a stale answer.
+printf 'not a snapshot' > "$db.snap"
+run "$BLOCKED"
+check "corrupt snapshot: still the blocklist" "$(first | cut -d' ' -f1-4)" \
+    "verdict: reject (rule blocklist)"
+rm -f "$db.snap"
+sport=$(free_port)
+"$FAIRLIST" --config "$T/check.conf" serve --listen "127.0.0.1:$sport" \
+    2>"$T/serve.log" &
+serve_pid=$!
+PIDS="$PIDS $serve_pid"
+wait_for test -s "$db.snap" || { cat "$T/serve.log"; check "snapshot written" no yes; }
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+run "$BLOCKED"
+check "from the snapshot: the blocklist" "$(first | cut -d' ' -f1-4)" \
+    "verdict: reject (rule blocklist)"
+fl add 203.0.113.77 --zone block.test --reason "after the snapshot" \
+    --evidence e >/dev/null
+run 203.0.113.77
+check "snapshot older than the store: compiled" "$(line '  reason:')" \
+    "  reason: after the snapshot"
+
 # The other actions and their exit statuses: tag and report accept (0),
 # defer refuses (1); a zone's own reply template.
 cat > "$T/act.conf" <<CONF
