@@ -303,6 +303,7 @@ policy {
 	blocklist warn.test { action report }
 	blocklist defer.test { action defer; reply "Try later, \$ip: \$reason" }
 	spf { check no }
+	resolver $DEAD_DNS
 }
 zone tag.test
 zone warn.test
@@ -329,7 +330,9 @@ check "defer: verdict" "$(first)" \
     "verdict: defer (rule blocklist) action=DEFER_IF_PERMIT Try later, 203.0.113.23: defer reason"
 check "defer: exit 1" "$rc" 1
 
-# Usage and configuration errors: exit 2, one line on stderr.
+# Usage and configuration errors: exit 2, one line on stderr. (Every
+# configuration here names a loopback resolver: nothing may reach the
+# system's.)
 run
 check "no address: exit 2" "$rc" 2
 check "no address: message" "$(cat "$T/check.err")" \
@@ -349,8 +352,8 @@ run --config "$T/bad.conf" 192.0.2.1
 check "bad config: exit 2" "$rc" 2
 check "bad config: names the line" "$(grep -c "bad.conf:2:" "$T/check.err")" 1
 # No store at the path: no local lists, still a verdict.
-printf 'db %s\npolicy {\n\tlisten off\n\tblocklist block.test\n}\n' \
-    "$T/none.db" > "$T/nostore.conf"
+printf 'db %s\npolicy {\n\tlisten off\n\tblocklist block.test\n\tresolver %s\n}\n' \
+    "$T/none.db" "$DEAD_DNS" > "$T/nostore.conf"
 run --config "$T/nostore.conf" "$BLOCKED"
 check "no store: exit 0" "$rc" 0
 check "no store: local lists" "$(line 'local lists:')" "local lists: none (no store)"
