@@ -65,6 +65,10 @@
 #define SWEEP_S		60		/* expired-entry sweep period */
 #define ERROR_LOG_S	3600		/* error answers: one log per list */
 #define QNAME_MAX	(64 + POLICY_ZONE_MAX + 2)
+#define DNAME_MAX	253		/* a domain name in text, no final dot
+					   (RFC 1035 section 2.3.4: 255
+					   octets on the wire) */
+#define PROBE_PREFIX	10		/* strlen("2.0.0.127.") */
 #define SPF_KEY_MAX	(ADDR_TEXT_MAX + SPF_MAILFROM_MAX + 256 + 4)
 #define T_A		1
 
@@ -138,6 +142,8 @@ struct zlist {
 	char			 probe_why[128];
 	struct probe		 pr[2];
 	int64_t			 err_logged;	/* monotonic s, 0 never */
+	int			 long_logged;	/* a name too long, logged */
+	int			 noprobe;	/* no test point fits */
 };
 
 struct spf_job {
@@ -158,6 +164,7 @@ struct policy_eval {
 	void			*arg;
 	int			 heap;
 	int			 armed;
+	int			 setup;		/* inside policy_evaluate */
 	int			 outstanding;
 	struct timespec		 t0;
 	struct event		 deadline;
@@ -190,7 +197,13 @@ struct policy_engine {
 	struct policy_eval	 scratch;
 };
 
+/* What disconnect() records about what is still out. */
+#define DISC_LISTS	0x1		/* lists out become PENDING */
+#define DISC_SPF	0x2		/* SPF out becomes temperror */
+
 static void	finish(struct policy_eval *);
+static int	decided_early(const struct policy_eval *);
+static void	decide_early(struct policy_eval *);
 
 static int64_t
 mono_s(void)
@@ -593,6 +606,10 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 		ev->f.lists[w - ev->w].ms = ms_since(&ev->t0);
 		if (--ev->outstanding == 0)
 			finish(ev);
+		else if (!ev->setup && ((w = TAILQ_FIRST(&ce->waiters)) ==
+		    NULL || w->ev != ev) && decided_early(ev))
+			/* (Sites of one zone wait in a row: all applied.) */
+			decide_early(ev);
 	}
 	ce->busy = 0;
 	if (ce->status == CE_TEMPFAIL)
@@ -617,7 +634,8 @@ probe_judge(struct policy_engine *e, struct resolver *r)
 	int		 i, answered = 0;
 
 	for (i = 0; i < e->nzl; i++)
-		if (e->zl[i].r == r && e->zl[i].probe_tempfail < 2)
+		if (e->zl[i].r == r && !e->zl[i].noprobe &&
+		    e->zl[i].probe_tempfail < 2)
 			answered = 1;
 	if (!answered) {
 		if (!r->down)
@@ -634,7 +652,7 @@ probe_judge(struct policy_engine *e, struct resolver *r)
 	r->down = 0;
 	for (i = 0; i < e->nzl; i++) {
 		zl = &e->zl[i];
-		if (zl->r != r)
+		if (zl->r != r || zl->noprobe)
 			continue;
 		if (!zl->probe_ok && !zl->dead) {
 			zl->dead = 1;
@@ -724,7 +742,7 @@ probe_all(evutil_socket_t fd, short what, void *arg)
 			e->zl[i].r->probe_now = 1;
 	for (i = 0; i < e->nzl; i++) {
 		zl = &e->zl[i];
-		if (!zl->r->probe_now)
+		if (!zl->r->probe_now || zl->noprobe)
 			continue;
 		zl->r->probing++;
 		zl->probing = 2;
@@ -898,9 +916,12 @@ release(struct policy_eval *ev)
 		e->scratch_busy = 0;
 }
 
-/* Unlink waiters and detach SPF: nothing refers to ev afterwards. */
+/*
+ * Unlink waiters and detach SPF: nothing refers to ev afterwards. Flags
+ * (DISC_*) say how what is still out shows in the facts.
+ */
 static void
-disconnect(struct policy_eval *ev, int pending)
+disconnect(struct policy_eval *ev, int flags)
 {
 	int	i, k;
 
@@ -911,7 +932,7 @@ disconnect(struct policy_eval *ev, int pending)
 			continue;
 		TAILQ_REMOVE(&w->ce->waiters, w, link);
 		w->ce = NULL;
-		if (pending)
+		if (flags & DISC_LISTS)
 			ev->f.lists[i].state = POLICY_LIST_PENDING;
 	}
 	for (k = 0; k < 2; k++) {
@@ -919,7 +940,7 @@ disconnect(struct policy_eval *ev, int pending)
 			continue;
 		spf_job_detach(ev->spf[k]);
 		ev->spf[k] = NULL;
-		if (!pending)
+		if (!(flags & DISC_SPF))
 			continue;
 		/* RFC 7208 section 2.6.6: no answer in time. */
 		if (k == 0) {
@@ -933,6 +954,71 @@ disconnect(struct policy_eval *ev, int pending)
 	if (ev->armed) {
 		event_del(&ev->deadline);
 		ev->armed = 0;
+	}
+}
+
+/*
+ * Can the lists still out no longer change the verdict? The lists that
+ * answered already reach the threshold with a positive score, and every
+ * list still out can only add to it (weight >= 0). Nothing else out can
+ * come first: local lists were read synchronously, and SPF and fail-open
+ * come after the dnsbl rule. With a dnsbl action of dunno the verdict is
+ * a pass that still wants the SPF header: wait then.
+ */
+static int
+decided_early(const struct policy_eval *ev)
+{
+	const struct policy_conf	*pc = ev->e->pc;
+	const struct policy_facts	*f = &ev->f;
+	int				 i, score = 0;
+
+	if (pc->action == POLICY_DUNNO || f->exempt != NULL ||
+	    f->has_allow || f->has_block)
+		return 0;
+	for (i = 0; i < f->nlists; i++) {
+		if (ev->w[i].ce != NULL) {
+			if (f->lists[i].site->weight < 0)
+				return 0;
+		} else if (f->lists[i].state == POLICY_LIST_LISTED)
+			score += f->lists[i].weight;
+	}
+	return score > 0 && score >= pc->threshold;
+}
+
+/* Decide now: lists still out are PENDING, SPF out is left undone. */
+static void
+decide_early(struct policy_eval *ev)
+{
+	disconnect(ev, DISC_LISTS);
+	ev->outstanding = 0;
+	finish(ev);
+}
+
+/* Zones of the lists in state st (TEMPFAIL also counts PENDING). */
+static void
+state_names(const struct policy_facts *f, enum policy_list_state st,
+    char *dst, size_t size)
+{
+	enum policy_list_state	s;
+	int			i;
+
+	dst[0] = '\0';
+	for (i = 0; i < f->nlists; i++) {
+		s = f->lists[i].state;
+		if (s == POLICY_LIST_PENDING && st == POLICY_LIST_TEMPFAIL)
+			s = POLICY_LIST_TEMPFAIL;
+		if (s != st)
+			continue;
+		/* Sites of one zone (presets) come in a row: name it once. */
+		if (i > 0 && strcmp(f->lists[i - 1].site->zone,
+		    f->lists[i].site->zone) == 0 && (f->lists[i - 1].state ==
+		    f->lists[i].state || (st == POLICY_LIST_TEMPFAIL &&
+		    (f->lists[i - 1].state == POLICY_LIST_PENDING ||
+		    f->lists[i - 1].state == POLICY_LIST_TEMPFAIL))))
+			continue;
+		if (dst[0] != '\0')
+			str_lcat(dst, ",", size);
+		str_lcat(dst, f->lists[i].site->zone, size);
 	}
 }
 
@@ -968,17 +1054,32 @@ finish(struct policy_eval *ev)
 	disconnect(ev, 0);
 	ev->f.ms = ms_since(&ev->t0);
 	policy_decide(e->pc, &ev->f, &v);
-	if (v.action != POLICY_DUNNO || strcmp(v.rule, "fail-open") == 0 ||
+	if (strcmp(v.rule, "fail-open") == 0) {
+		/* Name what did not answer: that is what to look at. */
+		state_names(&ev->f, POLICY_LIST_TEMPFAIL, lists,
+		    sizeof(lists));
+		if ((ev->f.spf_done && ev->f.spf_result == SPF_TEMPERROR) ||
+		    (ev->f.helo_done && ev->f.helo_result == SPF_TEMPERROR))
+			str_lcat(lists, lists[0] != '\0' ? ",spf" : "spf",
+			    sizeof(lists));
+		log_info("policy: %s: fail-open (%s): no answer from %s in "
+		    "%.0f ms", ev->f.ip, policy_action_name(v.action),
+		    lists[0] != '\0' ? lists : "?", ev->f.ms);
+	} else if (v.action != POLICY_DUNNO ||
 	    strcmp(v.rule, "blocklist") == 0 || strcmp(v.rule, "dnsbl") == 0 ||
 	    strcmp(v.rule, "spf") == 0) {
+		char	pending[512];
+
 		if (ev->f.has_block && strcmp(v.rule, "blocklist") == 0)
 			str_lcpy(lists, ev->f.block.zone, sizeof(lists));
 		else
 			listed_names(&ev->f, lists, sizeof(lists));
+		state_names(&ev->f, POLICY_LIST_PENDING, pending,
+		    sizeof(pending));
 		log_info("policy: client=%s rule=%s action=%s score=%d/%d "
-		    "lists=%s ms=%.1f", ev->f.ip, v.rule,
+		    "lists=%s%s%s ms=%.1f", ev->f.ip, v.rule,
 		    policy_action_name(v.action), v.score, v.threshold, lists,
-		    ev->f.ms);
+		    pending[0] != '\0' ? " pending=" : "", pending, ev->f.ms);
 	} else
 		log_debug("policy: client=%s rule=%s%s%s ms=%.3f", ev->f.ip,
 		    v.rule, ev->f.exempt != NULL ? " exempt=" : "",
@@ -1017,16 +1118,16 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 		if (e->warn_quiet > 0)
 			log_warnx("policy: %d more evaluations reached the "
 			    "deadline", e->warn_quiet);
-		log_warnx("policy: client=%s: no answer within %d ms from %s; "
-		    "deciding without", ev->f.ip, e->pc->deadline_ms -
-		    POLICY_MARGIN_MS, out[0] != '\0' ? out : "-");
+		log_warnx("policy: %s: deadline: no answer from %s in %.0f "
+		    "ms; deciding without", ev->f.ip, out[0] != '\0' ? out :
+		    "?", ms_since(&ev->t0));
 		e->warn_at = now;
 		e->warn_quiet = 0;
 	} else
 		e->warn_quiet++;
 	ev->f.timed_out = 1;
 	e->st.timeouts++;
-	disconnect(ev, 1);
+	disconnect(ev, DISC_LISTS | DISC_SPF);
 	ev->outstanding = 0;
 	finish(ev);
 }
@@ -1172,8 +1273,21 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 			continue;
 		}
 		zlen = strlen(zl->zone);
-		if (rlen == 0 || rlen + zlen >= sizeof(name)) {
-			res->state = POLICY_LIST_TEMPFAIL;
+		if (rlen == 0 || rlen + zlen > DNAME_MAX ||
+		    rlen + zlen >= sizeof(name)) {
+			/*
+			 * A zone the configuration accepts may still be too
+			 * long under 32 nibbles (or even an IPv4 address):
+			 * no query can ask it, so the list cannot say.
+			 */
+			res->state = POLICY_LIST_ERROR;
+			if (!zl->long_logged)
+				log_warnx("dnsbl %s: the query name for %s "
+				    "would be %zu bytes, over the DNS limit of "
+				    "%d; counting the list as unknown for such "
+				    "clients (logged once)", zl->zone, ev->f.ip,
+				    rlen + zlen, DNAME_MAX);
+			zl->long_logged = 1;
 			continue;
 		}
 		memcpy(name + rlen, zl->zone, zlen + 1);
@@ -1291,7 +1405,7 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 	struct addr_prefix		 p;
 	const char			*err;
 	struct timeval			 tv;
-	int				 ms;
+	int				 ms, early;
 
 	if (!e->scratch_busy) {
 		ev = &e->scratch;
@@ -1306,6 +1420,7 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 	ev->done = done;
 	ev->arg = arg;
 	ev->armed = 0;
+	ev->setup = 1;		/* no early decision inside this call */
 	ev->outstanding = 1;	/* held until the end of this call */
 	ev->spf[0] = ev->spf[1] = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &ev->t0);
@@ -1334,18 +1449,26 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 	}
 	if (f->exempt == NULL)
 		local_lists(e, ev, idx);
+	early = 0;
 	if (f->exempt == NULL && !f->has_allow && !f->has_block) {
 		ev = remote_lists(e, ev);
-		if (pc->spf && (ev->f.sender[0] != '\0' ||
+		/* Cached listings may already decide: SPF cannot matter. */
+		early = decided_early(ev);
+		if (!early && pc->spf && (ev->f.sender[0] != '\0' ||
 		    ev->f.helo[0] != '\0'))
 			ev = start_spf(e, ev, CE_SPF);
 		/* With no sender the MAIL FROM check is the HELO check. */
-		if (pc->spf && pc->spf_helo && ev->f.helo[0] != '\0' &&
-		    ev->f.sender[0] != '\0')
+		if (!early && pc->spf && pc->spf_helo &&
+		    ev->f.helo[0] != '\0' && ev->f.sender[0] != '\0')
 			ev = start_spf(e, ev, CE_SPF_HELO);
 	}
+	ev->setup = 0;
 	if (--ev->outstanding == 0) {
 		finish(ev);
+		return NULL;
+	}
+	if (early) {
+		decide_early(ev);
 		return NULL;
 	}
 	ms = pc->deadline_ms > 0 ? pc->deadline_ms : POLICY_DEADLINE_MS;
@@ -1412,6 +1535,9 @@ policy_engine_new(const struct policy_conf *pc, struct event_base *base,
 			e->zl[k].pr[0].point = 2;
 			e->zl[k].pr[1].zl = &e->zl[k];
 			e->zl[k].pr[1].point = 1;
+			/* No test point fits under a zone that long. */
+			e->zl[k].noprobe = PROBE_PREFIX + strlen(s->zone) >
+			    DNAME_MAX;
 			e->nzl++;
 		}
 		e->site_zl[i] = k;

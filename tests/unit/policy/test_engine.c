@@ -676,8 +676,12 @@ test_dead(void **state)
 	assert_int_equal(st.dead_lists, 2);
 	policy_engine_free(e);
 
-	/* nopoints.test gets its test points: the next probe revives it. */
+	/*
+	 * nopoints.test gets its test points: the next probe revives it.
+	 * A threshold of 6 waits for both lists (3 would decide early).
+	 */
 	pc.probe_s = 1;
+	pc.threshold = 6;
 	e = engine(&pc);
 	wait_probe(e, 1, 1);
 	dnsbl_server_publish(srv, build_index(1));
@@ -726,6 +730,144 @@ test_deadline(void **state)
 	/* The query is still out: free must not call back. */
 	policy_engine_free(e);
 	policy_conf_free(&pc);
+}
+
+static void
+test_early(void **state)
+{
+	/*
+	 * bl.test lists 192.0.2.1 with weight 3 = threshold; dead.test sits
+	 * on a server that never answers. The verdict comes when bl.test
+	 * answers, not at the deadline: dead.test is PENDING, and nothing
+	 * timed out. A negative weight still out must be waited for.
+	 */
+	static const char *const sites[] = { "bl.test*3", "dead.test", NULL };
+	static const char *const neg[] = { "bl.test*3", "dead.test*-5",
+	    NULL };
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct policy_stats	 st;
+	struct outcome		*o = &outs[0];
+	int			 sync, i;
+
+	(void)state;
+	conf(&pc, sites);
+	pc.sites[1].server = xstrdup(silent);
+	pc.lookup_ms = 60000;
+	pc.deadline_ms = 60000;	/* a hang fails in wait_all instead */
+	pc.fail_open = POLICY_DEFER;
+	e = engine(&pc);
+	for (i = 0; i < 2; i++) {
+		/* The second time bl.test is cached: decided at once. */
+		judge(e, "192.0.2.1", NULL, o, &sync);
+		if (i == 1)
+			assert_true(sync);
+		if (o->f.lists[0].state != POLICY_LIST_LISTED ||
+		    o->f.lists[1].state != POLICY_LIST_PENDING)
+			fail_msg("round %d: got states %d,%d, want LISTED, "
+			    "PENDING", i, o->f.lists[0].state,
+			    o->f.lists[1].state);
+		assert_int_equal(o->f.timed_out, 0);
+		assert_string_equal(o->v.rule, "dnsbl");
+		assert_int_equal(o->v.action, POLICY_REJECT);
+		assert_int_equal(o->v.score, 3);
+		check_line(&pc, &o->v, "action=554 5.7.1 ");
+	}
+	policy_engine_stats(e, &st);
+	assert_int_equal(st.timeouts, 0);
+	/* A clean client: dead.test could still list it, so it waits. */
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+
+	conf(&pc, neg);
+	pc.sites[1].server = xstrdup(silent);
+	pc.lookup_ms = 60000;
+	pc.deadline_ms = 600;
+	e = engine(&pc);
+	judge(e, "192.0.2.1", NULL, o, &sync);
+	assert_false(sync);
+	assert_int_equal(o->f.timed_out, 1);
+	assert_int_equal(o->f.lists[1].state, POLICY_LIST_PENDING);
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+/* A zone of exactly n bytes: labels of 31 bytes, ending in ".test". */
+static void
+long_zone(char *z, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i + 5 < n; i++)
+		z[i] = i % 32 == 31 ? '.' : 'a';
+	if (z[i - 1] == '.')
+		z[i - 1] = 'b';
+	memcpy(z + i, ".test", 6);
+}
+
+static void
+test_long_zone(void **state)
+{
+	/*
+	 * A zone the configuration accepts but too long under a reversed
+	 * address: 64 + 200 bytes for IPv6, 10 + 245 for 192.0.2.1 (DNS
+	 * allows 253). The list is unknown (ERROR) for that client, no
+	 * query is sent, and the other list still counts.
+	 */
+	static const struct {
+		size_t		 zlen;
+		const char	*ip;
+		int		 state;		/* of the long zone */
+	} t[] = {
+		{ 200, "2001:db8::1", POLICY_LIST_ERROR },
+		{ 189, "2001:db8::1", POLICY_LIST_ERROR },	/* 253: fits */
+		{ 245, "192.0.2.1", POLICY_LIST_ERROR },
+		{ 253, "192.0.2.1", POLICY_LIST_ERROR },
+	};
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct outcome		*o = &outs[0];
+	char			 spec[300];
+	char			 z[POLICY_ZONE_MAX];
+	size_t			 k;
+	int			 sync;
+
+	(void)state;
+	for (k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		long_zone(z, t[k].zlen);
+		assert_int_equal(strlen(z), t[k].zlen);
+		snprintf(spec, sizeof(spec), "%s*3", z);
+		{
+			const char *const sites[] = { spec, "bl.test", NULL };
+
+			conf(&pc, sites);
+		}
+		pc.probe_s = 300;	/* no test point fits some: skipped */
+		e = engine(&pc);
+		judge(e, t[k].ip, NULL, o, &sync);
+		if (t[k].zlen == 189) {
+			/* 64 + 189 = 253: asked; our server refuses it. */
+			assert_int_equal(o->f.lists[0].state,
+			    POLICY_LIST_TEMPFAIL);
+			assert_int_equal(o->f.queries, 2);
+			assert_string_equal(o->v.rule, "fail-open");
+		} else {
+			if ((int)o->f.lists[0].state != t[k].state)
+				fail_msg("zone of %zu bytes, %s: got state %d, "
+				    "want %d", t[k].zlen, t[k].ip,
+				    o->f.lists[0].state, t[k].state);
+			assert_int_equal(o->f.queries, 1);
+		}
+		assert_int_equal(o->f.lists[1].state, POLICY_LIST_LISTED);
+		assert_int_equal(o->v.score, 1);
+		if (t[k].zlen != 189)
+			assert_string_equal(o->v.rule, "pass");
+		/* Again: logged once, still unknown. */
+		judge(e, t[k].ip, NULL, o, &sync);
+		assert_int_equal(o->f.lists[1].state, POLICY_LIST_LISTED);
+		policy_engine_free(e);
+		policy_conf_free(&pc);
+	}
 }
 
 static void
@@ -1051,10 +1193,13 @@ test_spf_knot(void **state)
 	assert_int_equal(o->f.helo_result, SPF_FAIL);
 	assert_string_equal(o->v.rule, "spf");
 
-	/* A listed client: the DNSBL decides before SPF. */
+	/*
+	 * A listed client: the DNSBL decides before SPF, and without
+	 * waiting for it (SPF may or may not have finished first).
+	 */
 	spf_query(&q, "192.0.2.1", "joe@fail.spf.test", "client.spf.test");
 	run(e, &q, o, &sync);
-	assert_int_equal(o->f.spf_result, SPF_FAIL);
+	assert_int_equal(o->f.timed_out, 0);
 	assert_string_equal(o->v.rule, "dnsbl");
 
 	/* Cancel with SPF in flight, then free with it in flight. */
@@ -1095,6 +1240,8 @@ main(void)
 		cmocka_unit_test(test_local_and_exempt),
 		cmocka_unit_test(test_dead),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_early),
+		cmocka_unit_test(test_long_zone),
 		cmocka_unit_test(test_resolver_down),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_spf_none),
