@@ -51,6 +51,8 @@
 
 #define SERVE_RELOAD_MS		200	/* default store poll interval */
 #define SERVE_DEFAULT_LISTEN	"127.0.0.1:5300"
+#define SERVE_NOFILE_CAP	65536	/* soft descriptor limit we ask for */
+#define SERVE_NOFILE_SPARE	64	/* store, UDP, c-ares, logs, ... */
 
 struct daemon {
 	struct store		*st;
@@ -333,6 +335,63 @@ drop_privileges(const char *user)
 	return 0;
 }
 
+/*
+ * Every policy client and every DNS TCP client holds a descriptor, and
+ * the usual soft limit (1024) is below the default policy { clients 1000 }
+ * plus the DNS TCP clients: raise the soft limit to the hard one, capped
+ * at SERVE_NOFILE_CAP unless more is needed. Past the limit accept() fails
+ * with EMFILE and the servers pause; that is survivable, so a limit still
+ * too low is a warning, not an error.
+ */
+static void
+raise_nofile(int policy_clients, int tcp_clients)
+{
+	struct rlimit	rl;
+	rlim_t		want, need;
+	char		hard[32];
+
+	need = (rlim_t)policy_clients + (rlim_t)tcp_clients +
+	    SERVE_NOFILE_SPARE;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	want = need > SERVE_NOFILE_CAP ? need : SERVE_NOFILE_CAP;
+	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+		want = rl.rlim_max;
+	/* Never lower a limit someone set higher on purpose. */
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		want = rl.rlim_cur;
+	else {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit RLIMIT_NOFILE %llu",
+			    (unsigned long long)want);
+			if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+				return;
+			want = rl.rlim_cur;
+		}
+	}
+	if (rl.rlim_max == RLIM_INFINITY)
+		snprintf(hard, sizeof(hard), "unlimited");
+	else
+		snprintf(hard, sizeof(hard), "%llu",
+		    (unsigned long long)rl.rlim_max);
+	if (want == RLIM_INFINITY)
+		log_debug("descriptors: no limit");
+	else
+		log_debug("descriptors: soft limit %llu (hard %s), %llu "
+		    "needed", (unsigned long long)want, hard,
+		    (unsigned long long)need);
+	if (want != RLIM_INFINITY && want < need)
+		log_warnx("descriptor limit %llu is below the %llu needed by "
+		    "%d policy clients, %d DNS TCP clients and %d spare: "
+		    "connections past it wait; raise the hard limit (ulimit "
+		    "-Hn, systemd LimitNOFILE=)", (unsigned long long)want,
+		    (unsigned long long)need, policy_clients, tcp_clients,
+		    SERVE_NOFILE_SPARE);
+}
+
 /* The policy server reads the DNS server's snapshot on the loop thread. */
 static const struct index *
 policy_idx_acquire(void *arg)
@@ -549,6 +608,9 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		reload_ms = 10;
 	sc.dns = &dc;
 	d.reload_ms = (int)reload_ms;
+	/* Before binding: the listeners' descriptors count too. */
+	raise_nofile(d.pc.nlisten > 0 ? d.pc.clients : 0,
+	    sc.tcp_clients > 0 ? sc.tcp_clients : DNSBL_TCP_CLIENTS);
 
 	if ((d.st = store_open(c->db, STORE_LEAN, err)) == NULL) {
 		fprintf(stderr, "fairlist: %s: %s\n", c->db, err);
