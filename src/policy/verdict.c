@@ -260,10 +260,11 @@ static void
 tag_header(const struct policy_conf *pc, const struct policy_facts *f,
     struct policy_verdict *v)
 {
-	char	*h = v->header;
-	size_t	 hs = sizeof(v->header);
-	char	 num[64];
-	int	 i, first = 1;
+	char		*h = v->header;
+	const char	*last = NULL;
+	size_t		 hs = sizeof(v->header);
+	char		 num[64];
+	int		 i, first = 1;
 
 	h[0] = '\0';
 	cat_clean(h, hs, pc->tag_header != NULL && pc->tag_header[0] != '\0' ?
@@ -281,8 +282,12 @@ tag_header(const struct policy_conf *pc, const struct policy_facts *f,
 
 		if (!counts_listed(r))
 			continue;
+		/* Sites of one zone (presets) come in a row: name it once. */
+		if (last != NULL && strcmp(last, r->site->zone) == 0)
+			continue;
 		cat_clean(h, hs, first ? " lists=" : ",");
 		cat_clean(h, hs, r->site->zone);
+		last = r->site->zone;
 		first = 0;
 	}
 	if (f->spf_done) {

@@ -158,6 +158,12 @@ static const struct tcase cases[] = {
 	  L(LISTED) }, .rule = "dnsbl", .want_action = POLICY_REJECT,
 	  .score = 1, .prefix = "action=554 5.7.1 Mail from 192.0.2.1 "
 	  "refused: listed on b.test (score 1, threshold 1)" },
+	/* The engine's early decision: lists still out are PENDING. */
+	{ .name = "dnsbl reached, a list pending", .lists = { L(PENDING),
+	  L(PENDING), {0}, L(LISTED) }, .rule = "dnsbl",
+	  .want_action = POLICY_REJECT, .score = 3,
+	  .prefix = "action=554 5.7.1 Mail from 192.0.2.1 refused: listed "
+	  "on D List (score 3, threshold 3)" },
 	{ .name = "dnsbl tag", .action = POLICY_TAG, .lists = { L(LISTED),
 	  L(LISTED) }, .spf = SPF(SPF_PASS), .rule = "dnsbl",
 	  .want_action = POLICY_TAG, .score = 3,
