@@ -37,8 +37,20 @@
  * that arrive later only fill the cache. An SPF check in flight when its
  * evaluation goes away is detached: it runs to its end for the cache.
  *
- * Logs: one info line per verdict that is not a plain pass, debug for
- * passes, a warning when the deadline passes with lists still out.
+ * Early decision: once the lists that answered reach the threshold with
+ * a positive score and every list still out has a weight >= 0, nothing
+ * out can change the verdict (local lists were read first; SPF and
+ * fail-open come after the dnsbl rule), so the engine decides at once:
+ * lists out are PENDING, SPF out is left to finish for the cache.
+ *
+ * A query name is at most 253 bytes (the reversed address under the
+ * zone): a zone too long for a client's name makes that list ERROR for
+ * it, logged once per list; a zone too long for the test points is not
+ * probed.
+ *
+ * Logs: one info line per verdict that is not a plain pass (fail-open
+ * names the lists that did not answer), debug for passes, a warning when
+ * the deadline passes with answers still out.
  */
 #include <sys/queue.h>
 
