@@ -700,6 +700,41 @@ test_dead(void **state)
 	policy_conf_free(&pc);
 }
 
+/* Log lines go to stderr: catch them in a file while f runs. */
+static int	saved_fd = -1;
+static FILE	*caught;
+
+static void
+catch_start(void)
+{
+	fflush(stderr);
+	caught = tmpfile();
+	assert_non_null(caught);
+	saved_fd = dup(2);
+	assert_true(saved_fd >= 0);
+	assert_true(dup2(fileno(caught), 2) >= 0);
+}
+
+/* Stop catching; 1 if a caught line contains want. */
+static int
+catch_end(const char *want)
+{
+	char	line[2048];
+	int	found = 0;
+
+	fflush(stderr);
+	assert_true(dup2(saved_fd, 2) >= 0);
+	close(saved_fd);
+	rewind(caught);
+	while (fgets(line, sizeof(line), caught) != NULL) {
+		fputs(line, stderr);
+		if (strstr(line, want) != NULL)
+			found = 1;
+	}
+	fclose(caught);
+	return found;
+}
+
 static void
 test_deadline(void **state)
 {
@@ -718,7 +753,12 @@ test_deadline(void **state)
 	pc.lookup_ms = 60000;	/* the deadline comes first */
 	pc.fail_open = POLICY_DEFER;
 	e = engine(&pc);
+	catch_start();
 	judge(e, "192.0.2.1", NULL, o, &sync);
+	/* The log names the list that did not answer. */
+	if (!catch_end("policy: 192.0.2.1: fail-open (defer): no answer from "
+	    "bl.test in "))
+		fail_msg("no fail-open log line naming bl.test");
 	assert_false(sync);
 	assert_int_equal(o->f.timed_out, 1);
 	assert_int_equal(o->f.lists[0].state, POLICY_LIST_PENDING);
@@ -844,7 +884,12 @@ test_long_zone(void **state)
 		}
 		pc.probe_s = 300;	/* no test point fits some: skipped */
 		e = engine(&pc);
+		catch_start();
 		judge(e, t[k].ip, NULL, o, &sync);
+		if (catch_end("over the DNS limit of 253") != (t[k].zlen != 189))
+			fail_msg("zone of %zu bytes, %s: the too-long warning "
+			    "%s", t[k].zlen, t[k].ip, t[k].zlen != 189 ?
+			    "is missing" : "is wrong");
 		if (t[k].zlen == 189) {
 			/* 64 + 189 = 253: asked; our server refuses it. */
 			assert_int_equal(o->f.lists[0].state,
@@ -862,8 +907,11 @@ test_long_zone(void **state)
 		assert_int_equal(o->v.score, 1);
 		if (t[k].zlen != 189)
 			assert_string_equal(o->v.rule, "pass");
-		/* Again: logged once, still unknown. */
+		/* Again: still unknown, not logged again. */
+		catch_start();
 		judge(e, t[k].ip, NULL, o, &sync);
+		if (catch_end("over the DNS limit"))
+			fail_msg("zone of %zu bytes: logged twice", t[k].zlen);
 		assert_int_equal(o->f.lists[1].state, POLICY_LIST_LISTED);
 		policy_engine_free(e);
 		policy_conf_free(&pc);
