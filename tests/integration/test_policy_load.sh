@@ -13,8 +13,10 @@
 # no fail-open answer (fail-open is `defer` here, so one would show) and no
 # deadline line in the log. Then the fixture is frozen (SIGSTOP) and the
 # same requests are sent again on the same connections: every answer must
-# come from the cache, identical. Afterwards the daemon must still answer
-# DNS and policy requests (a fresh lookup included).
+# come from the cache, identical (but for the client on both lists, whose
+# first answer may come from the engine's early decision: see below).
+# Afterwards the daemon must still answer DNS and policy requests (a fresh
+# lookup included).
 #
 # The daemon starts with a soft descriptor limit of 1024 (below what 1500
 # clients need): serve must raise it itself. Wall times are printed, never
@@ -31,6 +33,7 @@ fi
 
 # The fixture's DNS server is the last process remote_lists.sh started.
 # A frozen process ignores SIGTERM until continued: thaw it on any exit.
+# shellcheck disable=SC2154 # set by remote_lists.sh
 RPID=${_rl_pids##* }
 trap 'kill -CONT "$RPID" 2>/dev/null || true; cleanup' EXIT
 
@@ -101,7 +104,7 @@ import errno, os, resource, selectors, socket, sys, time
 port, addrs_path, out1, out2, pausefile = sys.argv[1:6]
 addrs = open(addrs_path).read().split()
 n = len(addrs)
-GUARD = 60	# seconds: a hang guard, not a timing check
+GUARD = 30	# seconds: a hang guard, not a timing check
 
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 want = n + 100
@@ -182,6 +185,9 @@ def round_trip(out_path):
                 sel.unregister(socks[i])
                 waiting -= 1
     wall = time.monotonic() - t1
+    for i in bufs:
+        if sel.get_map().get(socks[i].fileno()) is not None:
+            sel.unregister(socks[i])
     # Anything after the reply, or a close, shows up a moment later.
     time.sleep(0.3)
     for i, b in bufs.items():
@@ -263,6 +269,10 @@ check "load client exit status" "$rc" "0"
 # compare WANT GOT: the lines that differ (printed: the first few).
 compare() {
 	local bad
+	if [ ! -f "$2" ]; then
+		echo "no file $2"
+		return
+	fi
 	bad=$(paste "$1" "$2" | awk -F '\t' '$1 != $3 || $2 != $4' | wc -l)
 	if [ "$bad" -ne 0 ]; then
 		echo "  $2: first differences (addr, want, addr, got):" >&2
@@ -294,7 +304,7 @@ check "round 2 (fixture frozen): replies from the cache" \
     "$(compare "$T/want" "$T/round2")" "0"
 check "round 2: identical to round 1 (but for $REMOTE_LISTED_BOTH)" \
     "$(diff <(grep -v "^$REMOTE_LISTED_BOTH	" "$T/round1") \
-    <(grep -v "^$REMOTE_LISTED_BOTH	" "$T/round2") | wc -l)" "0"
+    <(grep -v "^$REMOTE_LISTED_BOTH	" "$T/round2" 2>&1) | wc -l)" "0"
 
 check "log: no fail-open or deadline" \
     "$(grep -ci 'fail-open\|deadline' "$T/serve.log")" "0"
