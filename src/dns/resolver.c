@@ -94,7 +94,15 @@ dns_resolver_new(const char *servers, int timeout_ms, char *err,
 	o.tries = DNS_RESOLVER_TRIES;
 	o.sock_state_cb = sock_state;
 	o.sock_state_cb_data = r;
-	mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
+	/*
+	 * A burst of answers (1,500 policy clients asking at once) overflows
+	 * the default UDP receive buffer and the kernel drops answers, which
+	 * then wait for a retry or time out. The kernel caps this at
+	 * net.core.rmem_max.
+	 */
+	o.socket_receive_buffer_size = DNS_RESOLVER_RCVBUF;
+	mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
+	    ARES_OPT_SOCK_RCVBUF;
 	if ((rc = ares_init_options(&r->ch, &o, mask)) != ARES_SUCCESS) {
 		snprintf(err, errlen, "c-ares init: %s", ares_strerror(rc));
 		free(r);

@@ -18,6 +18,7 @@
 #define DNS_RESOLVER_TIMEOUT_MS	3000	/* per try */
 #define DNS_RESOLVER_TRIES	2
 #define DNS_RESOLVER_SERVERS_MAX	512	/* bytes of a server list */
+#define DNS_RESOLVER_RCVBUF	(4 << 20)	/* UDP receive buffer asked */
 
 enum dns_resolver_status {
 	DNS_RES_OK,		/* NOERROR with answers: pkt is set */
