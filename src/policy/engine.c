@@ -1118,6 +1118,9 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < ev->f.nlists; i++) {
 		if (ev->w[i].ce == NULL)
 			continue;
+		/* Sites of one zone wait on one entry: name it once. */
+		if (i > 0 && ev->w[i - 1].ce == ev->w[i].ce)
+			continue;
 		if (out[0] != '\0')
 			str_lcat(out, ",", sizeof(out));
 		str_lcat(out, ev->f.lists[i].site->zone, sizeof(out));

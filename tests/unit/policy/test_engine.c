@@ -836,13 +836,13 @@ test_early(void **state)
 static void
 long_zone(char *z, size_t n)
 {
-	size_t	i;
+	size_t	i, body;
 
-	for (i = 0; i + 5 < n; i++)
-		z[i] = i % 32 == 31 ? '.' : 'a';
-	if (z[i - 1] == '.')
-		z[i - 1] = 'b';
-	memcpy(z + i, ".test", 6);
+	assert_true(n > 6 && n < POLICY_ZONE_MAX);
+	body = n - 5;
+	for (i = 0; i < body; i++)
+		z[i] = i % 32 == 31 && i + 1 < body ? '.' : 'a';
+	memcpy(z + body, ".test", 6);
 }
 
 static void
