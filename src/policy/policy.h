@@ -317,7 +317,8 @@ enum policy_list_state {
 	POLICY_LIST_ERROR,	/* an error code (policy_code_is_error) */
 	POLICY_LIST_TEMPFAIL,	/* SERVFAIL, timeout, lost resolver */
 	POLICY_LIST_DEAD,	/* skipped: its health probe fails */
-	POLICY_LIST_PENDING	/* no answer by the deadline */
+	POLICY_LIST_PENDING	/* no answer by the deadline, or not waited
+				   for (the score was reached already) */
 };
 
 struct policy_list_result {
@@ -455,6 +456,9 @@ void			 policy_engine_free(struct policy_engine *e);
  * out counts as PENDING, SPF as temperror, facts->timed_out is set, and
  * the verdict is made from what is known (policy_decide turns a verdict
  * that missing answers could have changed into the fail-open action).
+ * The engine decides early, without waiting for the lists still out
+ * (PENDING), once the answered lists reach a positive threshold, every
+ * list out has a weight >= 0 and the dnsbl action is not DUNNO.
  * The server itself answers fail-open at pc->deadline_ms if done has not
  * run by then. Returns the evaluation, or NULL if done already ran.
  */
