@@ -12,7 +12,7 @@ test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
   python3-dkim opendkim opendkim-tools openssl postfix swaks" ;;
 bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3 python3-spf
   libspf2-dev python3-yaml python3-dkim libopendkim-dev opendkim-tools
-  openssl valgrind postfix swaks policyd-weight postfwd" ;;
+  openssl valgrind postfix swaks policyd-weight postfwd knot" ;;
 esac
 missing=""
 for p in $pkgs; do
