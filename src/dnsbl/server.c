@@ -40,6 +40,7 @@
 #include <event2/listener.h>
 
 #include "core/log.h"
+#include "core/sockaddr.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
 #include "dns/dns.h"
@@ -153,72 +154,7 @@ int
 dnsbl_parse_listen(const char *str, struct sockaddr_storage *ss,
     socklen_t *len)
 {
-	char			 host[INET6_ADDRSTRLEN + 1];
-	const char		*port = NULL, *e, *end;
-	size_t			 hlen;
-	long long		 p = 5300;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (str[0] == '[') {
-		if ((end = strchr(str, ']')) == NULL)
-			return -1;
-		hlen = (size_t)(end - str - 1);
-		if (hlen >= sizeof(host))
-			return -1;
-		memcpy(host, str + 1, hlen);
-		host[hlen] = '\0';
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != '\0')
-			return -1;
-	} else {
-		end = strrchr(str, ':');
-		if (end != NULL && strchr(str, ':') != end)
-			end = NULL;	/* bare IPv6 without a port */
-		hlen = end != NULL ? (size_t)(end - str) : strlen(str);
-		if (hlen >= sizeof(host))
-			return -1;
-		memcpy(host, str, hlen);
-		host[hlen] = '\0';
-		if (end != NULL)
-			port = end + 1;
-	}
-	if (port != NULL) {
-		p = str_tonum(port, 0, 65535, &e);
-		if (e != NULL)
-			return -1;
-	}
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)p);
-		*len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)p);
-		*len = sizeof(*sin6);
-	} else
-		return -1;
-	return 0;
-}
-
-static void
-fmt_sa(const struct sockaddr *sa, char *dst, size_t size)
-{
-	char	buf[INET6_ADDRSTRLEN];
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof(buf));
-		snprintf(dst, size, "[%s]:%u", buf, ntohs(s6->sin6_port));
-	} else {
-		const struct sockaddr_in *s4 = (const void *)sa;
-
-		inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof(buf));
-		snprintf(dst, size, "%s:%u", buf, ntohs(s4->sin_port));
-	}
+	return sa_parse(str, 5300, ss, len);
 }
 
 static int
@@ -238,7 +174,7 @@ bind_socket(struct sockaddr_storage *ss, socklen_t len, int type,
 	int	fd, one = 1, rcvbuf = UDP_RCVBUF;
 	char	a[INET6_ADDRSTRLEN + 8];
 
-	fmt_sa((struct sockaddr *)ss, a, sizeof(a));
+	sa_format((struct sockaddr *)ss, a, sizeof(a));
 	/*
 	 * The TCP listener is non-blocking: libevent accepts until EAGAIN.
 	 * UDP sockets block in recvmmsg with a receive timeout.
@@ -583,7 +519,7 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	t = xcalloc(1, sizeof(*t));
 	t->s = s;
-	fmt_sa(sa, t->peer, sizeof(t->peer));
+	sa_format(sa, t->peer, sizeof(t->peer));
 	t->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (t->bev == NULL) {
@@ -628,7 +564,7 @@ dnsbl_server_start(struct dnsbl_server *s, struct event_base *base)
 	for (i = 0; i < s->c.nlisten; i++) {
 		char	a[INET6_ADDRSTRLEN + 8];
 
-		fmt_sa((struct sockaddr *)&s->c.listen[i], a, sizeof(a));
+		sa_format((struct sockaddr *)&s->c.listen[i], a, sizeof(a));
 		log_info("dns: serving udp and tcp on %s", a);
 	}
 	return 0;

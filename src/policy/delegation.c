@@ -50,6 +50,7 @@
 #include <event2/event.h>
 
 #include "../core/log.h"
+#include "../core/sockaddr.h"
 #include "../core/str.h"
 #include "../core/xmalloc.h"
 #include "policy.h"
@@ -140,71 +141,6 @@ warn_ok(struct policy_server *s)
 	return 0;
 }
 
-static void
-fmt_sa(const struct sockaddr *sa, char *dst, size_t size)
-{
-	char	buf[INET6_ADDRSTRLEN];
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof(buf));
-		snprintf(dst, size, "[%s]:%u", buf, ntohs(s6->sin6_port));
-	} else if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)sa;
-
-		inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof(buf));
-		snprintf(dst, size, "%s:%u", buf, ntohs(s4->sin_port));
-	} else
-		snprintf(dst, size, "?");
-}
-
-/* "ADDR:PORT" or "[V6]:PORT" into OUT:ss. Returns 0 or -1. */
-static int
-parse_inet(const char *str, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char			 host[INET6_ADDRSTRLEN + 1];
-	const char		*port, *end, *e;
-	size_t			 hlen;
-	long long		 p;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (str[0] == '[') {
-		if ((end = strchr(str, ']')) == NULL || end[1] != ':')
-			return -1;
-		hlen = (size_t)(end - str - 1);
-		str++;
-		port = end + 2;
-	} else {
-		/* One colon only: a bare IPv6 address needs brackets. */
-		if ((end = strchr(str, ':')) == NULL ||
-		    strchr(end + 1, ':') != NULL)
-			return -1;
-		hlen = (size_t)(end - str);
-		port = end + 1;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -1;
-	memcpy(host, str, hlen);
-	host[hlen] = '\0';
-	p = str_tonum(port, 0, 65535, &e);
-	if (e != NULL)
-		return -1;
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)p);
-		*len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)p);
-		*len = sizeof(*sin6);
-	} else
-		return -1;
-	return 0;
-}
-
 static int
 bind_inet(struct pd_listener *l, const char *spec, char *err, size_t errlen)
 {
@@ -212,7 +148,7 @@ bind_inet(struct pd_listener *l, const char *spec, char *err, size_t errlen)
 	socklen_t		 len;
 	int			 fd, one = 1;
 
-	if (parse_inet(spec, &ss, &len) == -1) {
+	if (sa_parse(spec, -1, &ss, &len) == -1) {
 		snprintf(err, errlen, "policy: bad listen address '%s' (want "
 		    "ADDR:PORT, [V6]:PORT or unix:PATH)", spec);
 		return -1;
@@ -236,7 +172,7 @@ bind_inet(struct pd_listener *l, const char *spec, char *err, size_t errlen)
 	/* Port 0 asks the kernel for one: log the real one. */
 	len = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		fmt_sa((struct sockaddr *)&ss, l->name, sizeof(l->name));
+		sa_format((struct sockaddr *)&ss, l->name, sizeof(l->name));
 	else
 		str_lcpy(l->name, spec, sizeof(l->name));
 	l->fd = fd;
@@ -695,7 +631,7 @@ conn_new(struct policy_server *s, struct pd_listener *l, int fd,
 	if (l->is_unix)
 		str_lcpy(c->peer, l->name, sizeof(c->peer));
 	else {
-		fmt_sa(sa, c->peer, sizeof(c->peer));
+		sa_format(sa, c->peer, sizeof(c->peer));
 		/* Replies are small and answered at once: no Nagle delay. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
