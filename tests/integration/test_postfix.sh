@@ -153,7 +153,7 @@ check "unlisted, dead.test silent: accepted (fail-open)" "$PF_REPLY" \
     "250 2.1.5 Ok"
 echo "     (RCPT answered in $PF_RCPT_MS ms while dead.test never answers)"
 check "unlisted, dead.test silent: fairlist logs the fail-open" \
-    "$(grep -c "client=$UNLISTED rule=fail-open action=dunno" "$T/serve.log")" "1"
+    "$(grep -c "policy: $UNLISTED: fail-open (dunno): no answer from dead.test in " "$T/serve.log")" "1"
 
 rcpt "$REMOTE"
 check "remotely listed: rejected with the dnsbl reply" "$PF_REPLY" \
