@@ -550,7 +550,11 @@ expand(const struct ans *a, const struct index_value *v, const char *tpl,
 				tb_add(t, v->reason, v->reason_len);
 			p += 6;
 		} else if (strncmp(p, "listed", 6) == 0) {
-			tb_add(t, tmp, fmt_time(tmp, v->listed_at));
+			/* 0: the RFC 5782 test point, listed by definition. */
+			if (v->listed_at == 0)
+				tb_add(t, "always", 6);
+			else
+				tb_add(t, tmp, fmt_time(tmp, v->listed_at));
 			p += 6;
 		} else if (strncmp(p, "expires", 7) == 0) {
 			if (v->expires_at == 0)

@@ -443,7 +443,7 @@ check(const char *what, const uint8_t *pkt, size_t plen, int tcp,
 
 #define SOA_BL	"NS bl.test. 300 SOA ns1.bl.test. hostmaster.bl.test. " \
 	"2026112801 3600 900 604800 300"
-#define TP_TXT	"RFC 5782 test point (listed 1970-01-01T00:00:00Z, " \
+#define TP_TXT	"RFC 5782 test point (listed always, " \
 	"expires never); see https://bl.test/lookup/127.0.0.2"
 #define V6_1	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0" \
 	".0.2"
