@@ -6,6 +6,8 @@
 #ifndef FAIRLIST_CLI_H
 #define FAIRLIST_CLI_H
 
+#include <stdint.h>
+
 struct conf;
 
 /* Options every subcommand accepts, taken out of argv by main(). */
@@ -27,6 +29,19 @@ struct store;
  * or -1 after printing one error line.
  */
 int		 cli_sync_zones(struct cli *c, struct store *s);
+
+struct dnsbl_conf;
+struct dnsbl_server_conf;
+
+/*
+ * Read the dns { } block of cf (NULL, or no block: nothing changes) into
+ * dc (start from dnsbl_conf_defaults), sc (listen addresses, workers, TCP
+ * limits), *reload_ms and *snapcache. Strict: returns -1 after printing
+ * "fairlist: FILE:LINE: message" for an unknown key or a bad value.
+ */
+int		 cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
+		    struct dnsbl_server_conf *sc, uint32_t *reload_ms,
+		    int *snapcache);
 
 /* "cli:user" for history and audit rows, into buf. Returns buf. */
 const char	*cli_actor(char *buf, unsigned size);

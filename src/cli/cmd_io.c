@@ -30,6 +30,8 @@
 #include "../core/log.h"
 #include "../core/str.h"
 #include "../core/xmalloc.h"
+#include "../dnsbl/dnsbl.h"
+#include "../dnsbl/server.h"
 #include "../list/list.h"
 #include "../store/store.h"
 #include "cli.h"
@@ -801,52 +803,6 @@ out:
 
 /* Export. */
 
-struct dnsconf {
-	const char	*ns[8];
-	int		 nns;
-	const char	*mname, *rname;
-	long long	 ttl, ns_ttl, neg_ttl, refresh, retry, expire;
-};
-
-static long long
-conf_num(const struct conf_node *n, const char *key, long long def)
-{
-	const char	*v = conf_get(n, key), *e;
-	long long	 x;
-
-	if (v == NULL)
-		return def;
-	x = str_tonum(v, 0, 0x7fffffff, &e);
-	return e != NULL ? def : x;
-}
-
-/* The SOA and NS settings (docs/CONFIG.md, dns { ... }). */
-static void
-dnsconf_read(const struct cli *c, struct dnsconf *d)
-{
-	const struct conf_node	*dn = NULL, *ns;
-	int			 i;
-
-	memset(d, 0, sizeof(*d));
-	if (c->conf != NULL)
-		dn = conf_find(c->conf->root, "dns");
-	if (dn != NULL && (ns = conf_find(dn, "ns")) != NULL)
-		for (i = 0; i < ns->nargs && d->nns < 8; i++)
-			d->ns[d->nns++] = ns->args[i];
-	if (d->nns == 0)
-		d->ns[d->nns++] = "localhost";
-	d->mname = dn != NULL && conf_get(dn, "soa-mname") != NULL ?
-	    conf_get(dn, "soa-mname") : d->ns[0];
-	d->rname = dn != NULL && conf_get(dn, "soa-rname") != NULL ?
-	    conf_get(dn, "soa-rname") : "hostmaster.localhost";
-	d->ttl = conf_num(dn, "ttl", 300);
-	d->ns_ttl = conf_num(dn, "ns-ttl", 3600);
-	d->neg_ttl = conf_num(dn, "negative-ttl", 300);
-	d->refresh = conf_num(dn, "refresh", 3600);
-	d->retry = conf_num(dn, "retry", 900);
-	d->expire = conf_num(dn, "expire", 604800);
-}
-
 static int
 ient_cmp(const void *pa, const void *pb)
 {
@@ -1053,19 +1009,18 @@ absname(const char *n, char *buf, size_t size)
  * entries are left out with a comment. Returns the number left out.
  */
 static size_t
-write_bind(FILE *o, const struct cli *c, const struct zinfo *zi,
+write_bind(FILE *o, const struct dnsbl_conf *d, const struct zinfo *zi,
     struct ient *v, size_t n, int64_t now)
 {
 	struct index_builder	*b = index_builder_new();
 	struct index		*idx;
 	struct index_zone	 z;
-	struct dnsconf		 d;
 	struct sbuf		 line, txt;
 	char			 n1[300], n2[300], when[32], net[ADDR_TEXT_MAX];
 	char			 ip[ADDR_TEXT_MAX];
 	size_t			 i, big = 0;
 	struct addr_prefix	 tp;
-	int			 j;
+	size_t			 j;
 
 	memset(&z, 0, sizeof(z));
 	z.name = zi->name;
@@ -1084,20 +1039,19 @@ write_bind(FILE *o, const struct cli *c, const struct zinfo *zi,
 	index_builder_add(b, 0, &tp, 1, 0, NULL, 0, 0);
 	idx = index_builder_finish(b);
 
-	dnsconf_read(c, &d);
 	fprintf(o, "; fairlist export of zone %s as a BIND master file, %s\n",
 	    zi->name, str_isotime(when, sizeof(when), now));
 	fprintf(o, "; entries of more than %d addresses are not expanded\n",
 	    EXPORT_BIND_EXPAND);
-	fprintf(o, "$ORIGIN %s\n$TTL %lld\n", absname(zi->name, n1,
-	    sizeof(n1)), d.ttl);
-	fprintf(o, "@\t%lld\tIN\tSOA\t%s %s %u %lld %lld %lld %lld\n",
-	    d.ns_ttl, absname(d.mname, n1, sizeof(n1)),
-	    absname(d.rname, n2, sizeof(n2)), (uint32_t)zi->serial,
-	    d.refresh, d.retry, d.expire, d.neg_ttl);
-	for (j = 0; j < d.nns; j++)
-		fprintf(o, "@\t%lld\tIN\tNS\t%s\n", d.ns_ttl,
-		    absname(d.ns[j], n1, sizeof(n1)));
+	fprintf(o, "$ORIGIN %s\n$TTL %u\n", absname(zi->name, n1,
+	    sizeof(n1)), d->ttl);
+	fprintf(o, "@\t%u\tIN\tSOA\t%s %s %u %u %u %u %u\n",
+	    d->ns_ttl, absname(d->soa_mname, n1, sizeof(n1)),
+	    absname(d->soa_rname, n2, sizeof(n2)), (uint32_t)zi->serial,
+	    d->soa_refresh, d->soa_retry, d->soa_expire, d->soa_minimum);
+	for (j = 0; j < d->nns; j++)
+		fprintf(o, "@\t%u\tIN\tNS\t%s\n", d->ns_ttl,
+		    absname(d->ns[j], n1, sizeof(n1)));
 
 	sbuf_init(&line);
 	sbuf_init(&txt);
@@ -1180,6 +1134,11 @@ cmd_export(struct cli *c, int argc, char **argv)
 	struct lvec_ient	 all = { NULL, 0, 0 };
 	struct sset		 reasons;
 	struct active_ctx	 ac;
+	struct dnsbl_conf	 dc;
+	struct dnsbl_server_conf sc;
+	uint32_t		 reload_ms = 0;
+	int			 snapcache = 0;
+	const char		*bad;
 	char			 err[STORE_ERR_MAX], *tmp = NULL;
 	FILE			*o = stdout;
 	size_t			 i, kept = 0, other = 0, big = 0, conflicts;
@@ -1214,6 +1173,19 @@ cmd_export(struct cli *c, int argc, char **argv)
 		export_usage(stderr);
 		return 2;
 	}
+	if (fmt == LIST_FMT_BIND) {
+		/* The SOA and NS records the daemon would serve. */
+		dnsbl_conf_defaults(&dc);
+		memset(&sc, 0, sizeof(sc));
+		if (cli_dns_conf(c->conf, &dc, &sc, &reload_ms, &snapcache) ==
+		    -1)
+			return 1;
+		if (dnsbl_conf_prepare(&dc, &bad) == -1) {
+			fprintf(stderr, "fairlist: dns: '%s' is not a valid DNS "
+			    "name\n", bad);
+			return 1;
+		}
+	}
 	if ((s = store_open(c->db, STORE_RDONLY, err)) == NULL) {
 		fprintf(stderr, "fairlist: %s\n", err);
 		return 1;
@@ -1246,7 +1218,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (fmt == LIST_FMT_BIND)
-		big = write_bind(o, c, &zi, all.v, all.n, now);
+		big = write_bind(o, &dc, &zi, all.v, all.n, now);
 	else
 		write_rbldnsd(o, (enum list_format)fmt, &zi, all.v, all.n,
 		    now);

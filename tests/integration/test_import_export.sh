@@ -154,6 +154,24 @@ check "bind /16 not expanded" "$(grep -c '^; 10.1.0.0/16 not expanded' "$T/out1.
 check "bind /25 inside an unexpanded /12" \
     "$(grep -c $'^129.1.16.172\tIN\tA\t127.0.0.6' "$T/out1.bind")" "1"
 check "bind excluded /32 in the /25" "$(grep -c '^200.1.16.172' "$T/out1.bind")" "0"
+# The SOA and NS come from dns { } exactly as the daemon serves them.
+printf 'dns {\n\tns ns1.example.org ns2.example.org\n\tsoa-rname hostmaster.example.org\n\tttl 600\n\tns-ttl 7200\n\tnegative-ttl 120\n\trefresh 1800\n\tretry 600\n\texpire 1209600\n}\n' > "$T/dns.conf"
+RC=0
+"$FAIRLIST" --db "$DB" --config "$T/dns.conf" export --format bind -o "$T/conf.bind" 2>"$T/err" || RC=$?
+check "bind with dns { }: exit" "$RC" "0"
+check "bind with dns { }: SOA" \
+    "$(grep -P '^@\t7200\tIN\tSOA\t' "$T/conf.bind" | cut -f5 | cut -d' ' -f1,2,4-)" \
+    "ns1.example.org. hostmaster.example.org. 1800 600 1209600 120"
+check "bind with dns { }: NS" "$(grep -cP '^@\t7200\tIN\tNS\tns[12]\.example\.org\.$' "$T/conf.bind")" "2"
+check "bind with dns { }: TTL" "$(grep -c '^\$TTL 600$' "$T/conf.bind")" "1"
+printf 'dns { ttl 99999999 }\n' > "$T/bad.conf"
+RC=0
+"$FAIRLIST" --db "$DB" --config "$T/bad.conf" export --format bind -o "$T/bad.bind" 2>"$T/err" || RC=$?
+check "bind with a bad dns { }: refused" "$RC:$(grep -c 'bad.conf:1: ttl: 99999999 is too large' "$T/err")" "1:1"
+printf 'dns { soa-rname "bad name..x" }\n' > "$T/bad.conf"
+RC=0
+"$FAIRLIST" --db "$DB" --config "$T/bad.conf" export --format bind -o "$T/bad.bind" 2>"$T/err" || RC=$?
+check "bind with a bad SOA name: refused" "$RC:$(grep -c 'not a valid DNS name' "$T/err")" "1:1"
 if command -v named-checkzone >/dev/null; then
 	check "named-checkzone accepts the BIND export" \
 	    "$(named-checkzone -q bl.fairlist.test "$T/out1.bind" && echo ok)" "ok"
