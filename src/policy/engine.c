@@ -1147,6 +1147,24 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 	finish(ev);
 }
 
+/*
+ * addr_contains() for a masked prefix (addr_parse rejects host bits),
+ * without its copy and byte-by-byte mask: every client is checked against
+ * every exempt network.
+ */
+static int
+prefix_has(const struct addr_prefix *p, const uint8_t a[ADDR_LEN])
+{
+	unsigned	full = p->plen / 8, rest = p->plen % 8;
+
+	if (p->plen >= ADDR_LEN * 8)
+		return memcmp(p->a, a, ADDR_LEN) == 0;
+	if (memcmp(p->a, a, full) != 0)
+		return 0;
+	return rest == 0 ||
+	    ((p->a[full] ^ a[full]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
 /* Why the client needs no checks, or NULL. */
 static const char *
 exempt_reason(const struct policy_conf *pc, const struct policy_facts *f)
@@ -1156,7 +1174,7 @@ exempt_reason(const struct policy_conf *pc, const struct policy_facts *f)
 	int		 i;
 
 	for (i = 0; i < pc->nexempt; i++)
-		if (addr_contains(&pc->exempt[i], f->a))
+		if (prefix_has(&pc->exempt[i], f->a))
 			return "network";
 	if (f->sasl && pc->exempt_sasl)
 		return "sasl";
@@ -1235,6 +1253,40 @@ local_lists(struct policy_engine *e, struct policy_eval *ev,
 	}
 }
 
+/*
+ * Decimal digits of an octet at dst (room for 3); returns the count. The
+ * query name and the client's text are built per request, and snprintf
+ * was a fifth of the instructions of a cached request.
+ */
+static size_t
+put_octet(char *dst, unsigned v)
+{
+	size_t	n = 0;
+
+	if (v >= 100)
+		dst[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		dst[n++] = (char)('0' + v / 10 % 10);
+	dst[n++] = (char)('0' + v % 10);
+	return n;
+}
+
+/* "a.b.c.d" of an IPv4 address (inet_ntop's form) at dst: 16 bytes. */
+static size_t
+v4_text(uint32_t v4, char *dst)
+{
+	size_t	n = 0;
+	int	sh;
+
+	for (sh = 24; sh >= 0; sh -= 8) {
+		n += put_octet(dst + n, (v4 >> sh) & 0xff);
+		if (sh > 0)
+			dst[n++] = '.';
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 /* "d.c.b.a." or 32 nibbles and a dot; returns the length. */
 static size_t
 reversed(const uint8_t a[ADDR_LEN], char *dst, size_t size)
@@ -1242,12 +1294,17 @@ reversed(const uint8_t a[ADDR_LEN], char *dst, size_t size)
 	static const char	 hex[] = "0123456789abcdef";
 	uint32_t		 v4;
 	size_t			 n = 0;
-	int			 i, r;
+	int			 i, sh;
 
 	if (addr_is_v4(a, &v4)) {
-		r = snprintf(dst, size, "%u.%u.%u.%u.", v4 & 0xff,
-		    (v4 >> 8) & 0xff, (v4 >> 16) & 0xff, v4 >> 24);
-		return r > 0 && (size_t)r < size ? (size_t)r : 0;
+		if (size < 17)		/* "255.255.255.255." */
+			return 0;
+		for (sh = 0; sh < 32; sh += 8) {
+			n += put_octet(dst + n, (v4 >> sh) & 0xff);
+			dst[n++] = '.';
+		}
+		dst[n] = '\0';
+		return n;
 	}
 	if (size < 65)
 		return 0;
@@ -1409,6 +1466,41 @@ start_spf(struct policy_engine *e, struct policy_eval *ev, enum ce_kind kind)
 	return ev;
 }
 
+/*
+ * Ready f for a new evaluation. The facts are over 12 KB, and zeroing them
+ * whole was the largest cost of a cached request (over 40% of its
+ * instructions). Most of it needs no zeroing: the local hits are filled
+ * whole before has_allow or has_block says they are valid, the strings
+ * are read up to their NUL, and only lists[0..nlists) are read. So: every
+ * scalar, the first byte of every string, and the lists of the sites.
+ */
+static void
+facts_reset(struct policy_facts *f, int nsites)
+{
+	f->ip[0] = '\0';
+	memset(f->a, 0, sizeof(f->a));
+	f->sender[0] = '\0';
+	f->helo[0] = '\0';
+	f->recipient[0] = '\0';
+	f->sasl = 0;
+	f->now = 0;
+	f->exempt = NULL;
+	f->has_allow = 0;
+	f->has_block = 0;
+	memset(f->lists, 0, sizeof(f->lists[0]) * (size_t)nsites);
+	f->nlists = 0;
+	f->spf_done = 0;
+	f->spf_result = SPF_NONE;
+	f->spf_explanation[0] = '\0';
+	f->spf_header[0] = '\0';
+	f->helo_result = SPF_NONE;
+	f->helo_done = 0;
+	f->cache_hits = 0;
+	f->queries = 0;
+	f->timed_out = 0;
+	f->ms = 0;
+}
+
 struct policy_eval *
 policy_evaluate(struct policy_engine *e, const struct index *idx,
     const struct policy_query *q, void (*done)(void *arg,
@@ -1420,6 +1512,7 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 	struct addr_prefix		 p;
 	const char			*err;
 	struct timeval			 tv;
+	uint32_t			 v4;
 	int				 ms, early;
 
 	if (!e->scratch_busy) {
@@ -1440,7 +1533,7 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 	ev->spf[0] = ev->spf[1] = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &ev->t0);
 	f = &ev->f;
-	memset(f, 0, sizeof(*f));
+	facts_reset(f, pc->nsites);
 	memset(ev->w, 0, sizeof(ev->w[0]) * (size_t)pc->nsites);
 	e->st.evaluations++;
 
@@ -1459,7 +1552,14 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 		f->exempt = "no client address";
 	} else {
 		memcpy(f->a, p.a, ADDR_LEN);
-		addr_ntop(p.a, p.family, f->ip, sizeof(f->ip));
+		/*
+		 * Always our own text, never the request's: Postfix's IPv6
+		 * text need not be canonical, and "1.2.3.4/32" parses too.
+		 */
+		if (p.family == 4 && addr_is_v4(p.a, &v4))
+			v4_text(v4, f->ip);
+		else
+			addr_ntop(p.a, p.family, f->ip, sizeof(f->ip));
 		f->exempt = exempt_reason(pc, f);
 	}
 	if (f->exempt == NULL)

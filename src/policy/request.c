@@ -41,63 +41,75 @@ policy_reader_init(struct policy_reader *rd)
 }
 
 /*
- * The scan works a line at a time with memchr, so a request costs about
- * two passes over its bytes. rd->off is where the next call resumes;
- * rd->line_start and rd->nattrs carry the state of the current line.
+ * The scan works a line at a time with memchr for the LF; the NUL check is
+ * one memchr over everything this call scanned, done before any result is
+ * returned, so a NUL before the point of another error still wins (as if
+ * each line were checked as it is reached). rd->off is where the next call
+ * resumes; rd->line_start and rd->nattrs carry the state of the current
+ * line.
  */
 long
 policy_reader_scan(struct policy_reader *rd, const char *buf, size_t len,
     const char **err)
 {
-	const char	*nl;
-	size_t		 i, end, lim, stop;
+	const char	*nl, *msg = NULL;
+	size_t		 i, i0, end, lim, stop, ls;
+	long		 ret = 0;
+	int		 na;
 
 	/* No byte at or past POLICY_REQUEST_MAX can belong to a request. */
 	end = len < POLICY_REQUEST_MAX ? len : POLICY_REQUEST_MAX;
-	i = rd->off;
+	i = i0 = rd->off;
+	ls = rd->line_start;
+	na = rd->nattrs;
 	while (i < end) {
-		if (i == rd->line_start) {
+		if (i == ls) {
 			if (buf[i] == '\n') {
-				rd->off = i + 1;
-				return (long)(i + 1);
+				ret = (long)(i + 1);
+				i++;
+				goto out;
 			}
-			if (rd->nattrs >= POLICY_ATTRS_MAX) {
-				*err = "too many attributes";
-				return -1;
+			if (na >= POLICY_ATTRS_MAX) {
+				msg = "too many attributes";
+				goto out;
 			}
 		}
 		/* The LF of a full-length line is at line_start + LINE_MAX. */
-		lim = rd->line_start + POLICY_LINE_MAX + 1;
+		lim = ls + POLICY_LINE_MAX + 1;
 		if (lim > end)
 			lim = end;
-		nl = memchr(buf + i, '\n', lim - i);
-		stop = nl != NULL ? (size_t)(nl - buf) : lim;
-		if (memchr(buf + i, '\0', stop - i) != NULL) {
-			*err = "NUL byte in request";
-			return -1;
-		}
-		if (nl == NULL) {
+		if ((nl = memchr(buf + i, '\n', lim - i)) == NULL) {
 			i = lim;
-			if (lim - rd->line_start > POLICY_LINE_MAX) {
-				*err = "line too long";
-				return -1;
+			if (lim - ls > POLICY_LINE_MAX) {
+				msg = "line too long";
+				goto out;
 			}
 			break;
 		}
-		if (stop - rd->line_start == 1 && buf[rd->line_start] == '\r') {
-			*err = "CRLF line ending (the protocol uses LF)";
-			return -1;
+		stop = (size_t)(nl - buf);
+		if (stop - ls == 1 && buf[ls] == '\r') {
+			i = stop;
+			msg = "CRLF line ending (the protocol uses LF)";
+			goto out;
 		}
-		rd->nattrs++;
-		rd->line_start = stop + 1;
-		i = stop + 1;
+		na++;
+		ls = i = stop + 1;
 	}
-	rd->off = i;
-	if (len > POLICY_REQUEST_MAX && i >= POLICY_REQUEST_MAX) {
-		*err = "request too long";
+	if (len > POLICY_REQUEST_MAX && i >= POLICY_REQUEST_MAX)
+		msg = "request too long";
+out:
+	if (memchr(buf + i0, '\0', i - i0) != NULL) {
+		*err = "NUL byte in request";
 		return -1;
 	}
-	return 0;
+	if (msg != NULL) {
+		*err = msg;
+		return -1;
+	}
+	rd->off = i;
+	rd->line_start = ls;
+	rd->nattrs = na;
+	return ret;
 }
 
 /* The attributes we keep, and where. */

@@ -646,6 +646,93 @@ test_local_and_exempt(void **state)
 	policy_conf_free(&pc);
 }
 
+/*
+ * The client's text in the facts is the engine's own canonical form, built
+ * without inet_ntop for IPv4; and facts reused by the next evaluation
+ * carry nothing over from the last one.
+ */
+static void
+test_client_text(void **state)
+{
+	static const struct {
+		const char	*in, *want, *rule;
+	} tests[] = {
+		{ "192.0.2.1", "192.0.2.1", "pass" },
+		{ "0.0.0.0", "0.0.0.0", "pass" },
+		{ "255.255.255.255", "255.255.255.255", "pass" },
+		{ "8.80.100.9", "8.80.100.9", "pass" },
+		{ "100.10.1.0", "100.10.1.0", "pass" },
+		{ "10.0.0.1", "10.0.0.1", "exempt" },
+		{ "1.2.3.4/32", "1.2.3.4", "pass" },
+		{ "198.51.100.8", "198.51.100.8", "blocklist" },
+		{ "::ffff:192.0.2.5", "::ffff:192.0.2.5", "pass" },
+		{ "2001:DB8:0:0::1", "2001:db8::1", "pass" },
+		{ "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1", "pass" },
+		{ "198.51.100.7", "198.51.100.7", "allowlist" },
+		{ "192.0.2.0/24", "unknown", "exempt" },
+		{ "01.2.3.4", "unknown", "exempt" },
+		{ "", "unknown", "exempt" },
+		{ "192.0.2.77", "192.0.2.77", "pass" },
+		/* The exempt networks added below, not on byte edges. */
+		{ "203.0.113.77", "203.0.113.77", "exempt" },
+		{ "203.0.113.64", "203.0.113.64", "exempt" },
+		{ "203.0.113.95", "203.0.113.95", "exempt" },
+		{ "203.0.113.63", "203.0.113.63", "pass" },
+		{ "203.0.113.96", "203.0.113.96", "pass" },
+		{ "2001:db8:8000::1", "2001:db8:8000::1", "exempt" },
+		{ "2001:db8:7fff::1", "2001:db8:7fff::1", "pass" },
+		{ "2001:db9::5", "2001:db9::5", "exempt" },
+		{ "2001:db9::6", "2001:db9::6", "pass" },
+	};
+	static const char *const exempt[] = {
+		"203.0.113.64/27", "2001:db8:8000::/33", "2001:db9::5",
+	};
+	const char		*err;
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct outcome		*o = &outs[0];
+	size_t			 i;
+	int			 sync;
+
+	(void)state;
+	conf(&pc, NULL);
+	str_lcpy(pc.local[0].zone, "local-allow.test", POLICY_ZONE_MAX);
+	pc.local[0].allow = 1;
+	str_lcpy(pc.local[1].zone, "local-block.test", POLICY_ZONE_MAX);
+	pc.local[1].action = POLICY_REJECT;
+	pc.nlocal = 2;
+	for (i = 0; i < sizeof(exempt) / sizeof(exempt[0]); i++)
+		if (addr_parse(exempt[i], &pc.exempt[pc.nexempt++], &err) != 0)
+			fail_msg("%s: %s", exempt[i], err);
+	e = engine(&pc);
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		judge(e, tests[i].in, NULL, o, &sync);
+		if (!sync)
+			fail_msg("%s: not judged at once", tests[i].in);
+		if (strcmp(o->f.ip, tests[i].want) != 0)
+			fail_msg("%s: got ip '%s', want '%s'", tests[i].in,
+			    o->f.ip, tests[i].want);
+		if (strcmp(o->v.rule, tests[i].rule) != 0)
+			fail_msg("%s: got rule %s, want %s", tests[i].in,
+			    o->v.rule, tests[i].rule);
+		/* Nothing left over from the evaluation before. */
+		if (o->f.has_block != (strcmp(tests[i].rule, "blocklist") == 0) ||
+		    o->f.has_allow != (strcmp(tests[i].rule, "allowlist") ==
+		    0) || o->f.nlists != 0 || o->f.queries != 0 ||
+		    o->f.spf_done || o->f.helo_done || o->f.timed_out ||
+		    o->f.spf_header[0] != '\0' ||
+		    o->f.spf_explanation[0] != '\0' ||
+		    (o->f.exempt != NULL) != (strcmp(tests[i].rule, "exempt") ==
+		    0))
+			fail_msg("%s: stale facts", tests[i].in);
+		assert_string_equal(o->f.helo, "mail.example.org");
+		assert_string_equal(o->f.sender, "someone@example.org");
+		assert_string_equal(o->f.recipient, "user@example.net");
+	}
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
 static void
 test_dead(void **state)
 {
@@ -1286,6 +1373,7 @@ main(void)
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_dedupe),
 		cmocka_unit_test(test_local_and_exempt),
+		cmocka_unit_test(test_client_text),
 		cmocka_unit_test(test_dead),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_early),

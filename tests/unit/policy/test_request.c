@@ -80,6 +80,12 @@ static const struct {
 	{ "nul second line", S(REQ "x=\0"), -1, "NUL" },
 	{ "no equals", S("garbage\n\n"), 9, NULL },	/* parse rejects */
 	{ "high bytes", S("a=\xff\xfe\x80\n\n"), 7, NULL },
+	/* A NUL before another error is the error reported. */
+	{ "nul then crlf end", S("a=\0\n\r\n"), -1, "NUL" },
+	{ "nul in cr line", S("a=b\n\r\0\n"), -1, "NUL" },
+	{ "crlf end then nul", S("a=b\r\n\r\n\0"), -1, "CRLF" },
+	{ "nul third line", S("a=b\nc=d\ne=\0f\n\n"), -1, "NUL" },
+	{ "nul in open line", S("a=b\nc=d\0"), -1, "NUL" },
 #undef S
 };
 
@@ -88,7 +94,7 @@ test_scan_table(void **state)
 {
 	struct policy_reader	 rd;
 	const char		*err;
-	size_t			 i;
+	size_t			 i, k;
 	long			 rc;
 	int			 failed = 0;
 
@@ -109,8 +115,59 @@ test_scan_table(void **state)
 			    scans[i].err);
 			failed++;
 		}
+		/* Byte by byte: the same answer and the same error. */
+		policy_reader_init(&rd);
+		err = NULL;
+		for (k = 1, rc = 0; k <= scans[i].len && rc == 0; k++)
+			rc = policy_reader_scan(&rd, scans[i].in, k, &err);
+		if (rc != scans[i].rc || (rc == -1 && (err == NULL ||
+		    strstr(err, scans[i].err) == NULL))) {
+			print_error("%s: byte by byte got %ld (%s), want %ld\n",
+			    scans[i].name, rc, rc == -1 && err ? err : "",
+			    scans[i].rc);
+			failed++;
+		}
 	}
 	assert_int_equal(failed, 0);
+}
+
+/*
+ * A line over the limit with a NUL: the NUL wins if it comes within the
+ * limit (the bytes scanned before the line was found too long).
+ */
+static void
+test_scan_nul_long(void **state)
+{
+	static const struct {
+		size_t		 at;	/* where the NUL is, 0: none */
+		const char	*err;
+	} tests[] = {
+		{ 0, "line too long" },
+		{ 100, "NUL" },
+		{ POLICY_LINE_MAX - 1, "NUL" },
+		{ POLICY_LINE_MAX + 5, "line too long" },
+	};
+	struct policy_reader	 rd;
+	const char		*err;
+	char			 b[POLICY_LINE_MAX + 20];
+	size_t			 i;
+	long			 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		memset(b, 'v', sizeof(b));
+		b[0] = 'x';
+		b[1] = '=';
+		if (tests[i].at > 0)
+			b[tests[i].at] = '\0';
+		policy_reader_init(&rd);
+		err = NULL;
+		rc = policy_reader_scan(&rd, b, sizeof(b), &err);
+		if (rc != -1 || err == NULL ||
+		    strstr(err, tests[i].err) == NULL)
+			fail_msg("NUL at %zu: got %ld (%s), want -1 (%s)",
+			    tests[i].at, rc, err ? err : "", tests[i].err);
+	}
 }
 
 /*
@@ -460,6 +517,7 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_scan_table),
+		cmocka_unit_test(test_scan_nul_long),
 		cmocka_unit_test(test_scan_limits),
 		cmocka_unit_test(test_scan_early),
 		cmocka_unit_test(test_scan_split),
