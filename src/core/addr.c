@@ -72,11 +72,15 @@ addr_last(const struct addr_prefix *p, uint8_t last[ADDR_LEN])
 int
 addr_contains(const struct addr_prefix *p, const uint8_t a[ADDR_LEN])
 {
-	uint8_t	m[ADDR_LEN];
+	unsigned	full = p->plen / 8, rest = p->plen % 8;
 
-	memcpy(m, a, ADDR_LEN);
-	addr_mask(m, p->plen);
-	return memcmp(m, p->a, ADDR_LEN) == 0;
+	/* Whole bytes at once, then the partial byte under its mask. */
+	if (p->plen >= ADDR_LEN * 8)
+		return memcmp(p->a, a, ADDR_LEN) == 0;
+	if (memcmp(p->a, a, full) != 0)
+		return 0;
+	return rest == 0 ||
+	    ((p->a[full] ^ a[full]) & (uint8_t)(0xff00 >> rest)) == 0;
 }
 
 int

@@ -1147,24 +1147,6 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 	finish(ev);
 }
 
-/*
- * addr_contains() for a masked prefix (addr_parse rejects host bits),
- * without its copy and byte-by-byte mask: every client is checked against
- * every exempt network.
- */
-static int
-prefix_has(const struct addr_prefix *p, const uint8_t a[ADDR_LEN])
-{
-	unsigned	full = p->plen / 8, rest = p->plen % 8;
-
-	if (p->plen >= ADDR_LEN * 8)
-		return memcmp(p->a, a, ADDR_LEN) == 0;
-	if (memcmp(p->a, a, full) != 0)
-		return 0;
-	return rest == 0 ||
-	    ((p->a[full] ^ a[full]) & (uint8_t)(0xff00 >> rest)) == 0;
-}
-
 /* Why the client needs no checks, or NULL. */
 static const char *
 exempt_reason(const struct policy_conf *pc, const struct policy_facts *f)
@@ -1174,7 +1156,7 @@ exempt_reason(const struct policy_conf *pc, const struct policy_facts *f)
 	int		 i;
 
 	for (i = 0; i < pc->nexempt; i++)
-		if (prefix_has(&pc->exempt[i], f->a))
+		if (addr_contains(&pc->exempt[i], f->a))
 			return "network";
 	if (f->sasl && pc->exempt_sasl)
 		return "sasl";
