@@ -95,12 +95,57 @@ test_contains_last(void **state)
 	assert_string_equal(addr_ntop(last, 4, buf, sizeof(buf)), "127.0.0.2");
 }
 
+static const struct {
+	const char	*net, *addr;
+	int		 want;
+} contains_cases[] = {
+	{ "0.0.0.0/0", "255.255.255.255", 1 },
+	{ "::/0", "2001:db8::1", 1 },
+	{ "::/0", "192.0.2.1", 1 },		/* IPv4-mapped is inside ::/0 */
+	{ "128.0.0.0/1", "127.255.255.255", 0 },
+	{ "128.0.0.0/1", "128.0.0.0", 1 },
+	{ "192.0.2.32/27", "192.0.2.63", 1 },
+	{ "192.0.2.32/27", "192.0.2.64", 0 },
+	{ "192.0.2.32/27", "192.0.2.31", 0 },
+	{ "192.0.2.1", "192.0.2.1", 1 },
+	{ "192.0.2.1", "192.0.2.0", 0 },
+	{ "2001:db8::/33", "2001:db8:7fff::1", 1 },
+	{ "2001:db8::/33", "2001:db8:8000::", 0 },
+	{ "2001:db8::/127", "2001:db8::1", 1 },
+	{ "2001:db8::/127", "2001:db8::2", 0 },
+	{ "2001:db8::1", "2001:db8::1", 1 },
+	{ "2001:db8::1", "2001:db8::3", 0 },
+};
+
+static void
+test_contains_table(void **state)
+{
+	struct addr_prefix	 p, q;
+	const char		*err;
+	size_t			 i;
+	int			 got;
+
+	(void)state;
+	for (i = 0; i < sizeof(contains_cases) / sizeof(contains_cases[0]);
+	    i++) {
+		assert_int_equal(addr_parse(contains_cases[i].net, &p, &err), 0);
+		assert_int_equal(addr_parse(contains_cases[i].addr, &q, &err),
+		    0);
+		got = addr_contains(&p, q.a);
+		if (got != contains_cases[i].want)
+			fail_msg("%s in %s: got %d, want %d",
+			    contains_cases[i].addr, contains_cases[i].net, got,
+			    contains_cases[i].want);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_contains_last),
+		cmocka_unit_test(test_contains_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
