@@ -142,16 +142,73 @@ addr_parse(const char *s, struct addr_prefix *out, const char **err)
 	return 0;
 }
 
+/*
+ * Decimal digits of an octet at dst (room for 3); returns the count. The
+ * policy engine formats the client and builds its query names per
+ * request, and snprintf/inet_ntop were a fifth of the instructions of a
+ * cached request.
+ */
+static size_t
+put_octet(char *dst, unsigned v)
+{
+	size_t	n = 0;
+
+	if (v >= 100)
+		dst[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		dst[n++] = (char)('0' + v / 10 % 10);
+	dst[n++] = (char)('0' + v % 10);
+	return n;
+}
+
 char *
 addr_ntop(const uint8_t a[ADDR_LEN], int family, char *dst, size_t dstsize)
 {
 	char	buf[INET6_ADDRSTRLEN];
+	size_t	n = 0;
+	int	i;
 
-	if (inet_ntop(family == 4 ? AF_INET : AF_INET6,
-	    family == 4 ? a + 12 : a, buf, sizeof(buf)) == NULL)
+	if (family == 4) {
+		/* inet_ntop's dotted quad, without its overhead. */
+		for (i = 12; i < 16; i++) {
+			n += put_octet(buf + n, a[i]);
+			if (i < 15)
+				buf[n++] = '.';
+		}
+		buf[n] = '\0';
+	} else if (inet_ntop(AF_INET6, a, buf, sizeof(buf)) == NULL)
 		str_lcpy(buf, "?", sizeof(buf));
 	str_lcpy(dst, buf, dstsize);
 	return dst;
+}
+
+size_t
+addr_reverse_name(const uint8_t a[ADDR_LEN], char *dst, size_t size)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 n = 0;
+	int			 i;
+
+	if (addr_is_v4(a, NULL)) {
+		if (size < 17)		/* "255.255.255.255." */
+			return 0;
+		for (i = 15; i >= 12; i--) {
+			n += put_octet(dst + n, a[i]);
+			dst[n++] = '.';
+		}
+		dst[n] = '\0';
+		return n;
+	}
+	if (size < 65)
+		return 0;
+	for (i = ADDR_LEN - 1; i >= 0; i--) {
+		dst[n++] = hex[a[i] & 0xf];
+		dst[n++] = '.';
+		dst[n++] = hex[a[i] >> 4];
+		dst[n++] = '.';
+	}
+	dst[n] = '\0';
+	return n;
 }
 
 char *

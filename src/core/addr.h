@@ -36,6 +36,14 @@ char	*addr_format(const struct addr_prefix *p, char *dst, size_t dstsize);
 char	*addr_ntop(const uint8_t a[ADDR_LEN], int family, char *dst,
 	    size_t dstsize);
 
+/*
+ * The DNSBL query labels of a (RFC 5782 sections 2.1 and 2.4): "d.c.b.a."
+ * for an IPv4-mapped address, else 32 nibbles, each followed by a dot.
+ * Returns the length, or 0 if size is too small (17 for IPv4, 65 for
+ * IPv6).
+ */
+size_t	addr_reverse_name(const uint8_t a[ADDR_LEN], char *dst, size_t size);
+
 /* Set OUT:last to the last address covered by p. */
 void	addr_last(const struct addr_prefix *p, uint8_t last[ADDR_LEN]);
 

@@ -1235,71 +1235,6 @@ local_lists(struct policy_engine *e, struct policy_eval *ev,
 	}
 }
 
-/*
- * Decimal digits of an octet at dst (room for 3); returns the count. The
- * query name and the client's text are built per request, and snprintf
- * was a fifth of the instructions of a cached request.
- */
-static size_t
-put_octet(char *dst, unsigned v)
-{
-	size_t	n = 0;
-
-	if (v >= 100)
-		dst[n++] = (char)('0' + v / 100);
-	if (v >= 10)
-		dst[n++] = (char)('0' + v / 10 % 10);
-	dst[n++] = (char)('0' + v % 10);
-	return n;
-}
-
-/* "a.b.c.d" of an IPv4 address (inet_ntop's form) at dst: 16 bytes. */
-static size_t
-v4_text(uint32_t v4, char *dst)
-{
-	size_t	n = 0;
-	int	sh;
-
-	for (sh = 24; sh >= 0; sh -= 8) {
-		n += put_octet(dst + n, (v4 >> sh) & 0xff);
-		if (sh > 0)
-			dst[n++] = '.';
-	}
-	dst[n] = '\0';
-	return n;
-}
-
-/* "d.c.b.a." or 32 nibbles and a dot; returns the length. */
-static size_t
-reversed(const uint8_t a[ADDR_LEN], char *dst, size_t size)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	uint32_t		 v4;
-	size_t			 n = 0;
-	int			 i, sh;
-
-	if (addr_is_v4(a, &v4)) {
-		if (size < 17)		/* "255.255.255.255." */
-			return 0;
-		for (sh = 0; sh < 32; sh += 8) {
-			n += put_octet(dst + n, (v4 >> sh) & 0xff);
-			dst[n++] = '.';
-		}
-		dst[n] = '\0';
-		return n;
-	}
-	if (size < 65)
-		return 0;
-	for (i = ADDR_LEN - 1; i >= 0; i--) {
-		dst[n++] = hex[a[i] & 0xf];
-		dst[n++] = '.';
-		dst[n++] = hex[a[i] >> 4];
-		dst[n++] = '.';
-	}
-	dst[n] = '\0';
-	return n;
-}
-
 static struct policy_eval *
 remote_lists(struct policy_engine *e, struct policy_eval *ev)
 {
@@ -1317,7 +1252,7 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 	ev->f.nlists = pc->nsites;
 	if (pc->nsites == 0)
 		return ev;
-	rlen = reversed(ev->f.a, name, sizeof(name));
+	rlen = addr_reverse_name(ev->f.a, name, sizeof(name));
 	for (i = 0; i < pc->nsites; i++) {
 		res = &ev->f.lists[i];
 		res->site = &pc->sites[i];
@@ -1494,7 +1429,6 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 	struct addr_prefix		 p;
 	const char			*err;
 	struct timeval			 tv;
-	uint32_t			 v4;
 	int				 ms, early;
 
 	if (!e->scratch_busy) {
@@ -1538,10 +1472,7 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 		 * Always our own text, never the request's: Postfix's IPv6
 		 * text need not be canonical, and "1.2.3.4/32" parses too.
 		 */
-		if (p.family == 4 && addr_is_v4(p.a, &v4))
-			v4_text(v4, f->ip);
-		else
-			addr_ntop(p.a, p.family, f->ip, sizeof(f->ip));
+		addr_ntop(p.a, p.family, f->ip, sizeof(f->ip));
 		f->exempt = exempt_reason(pc, f);
 	}
 	if (f->exempt == NULL)

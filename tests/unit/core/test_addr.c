@@ -139,6 +139,55 @@ test_contains_table(void **state)
 	}
 }
 
+static const struct {
+	const char	*addr;
+	const char	*text;		/* addr_ntop */
+	const char	*rev;		/* addr_reverse_name */
+} text_cases[] = {
+	{ "0.0.0.0", "0.0.0.0", "0.0.0.0." },
+	{ "192.0.2.1", "192.0.2.1", "1.2.0.192." },
+	{ "10.200.9.255", "10.200.9.255", "255.9.200.10." },
+	{ "255.255.255.255", "255.255.255.255", "255.255.255.255." },
+	{ "2001:db8::1", "2001:db8::1",
+	    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2." },
+	{ "::1", "::1",
+	    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0." },
+};
+
+static void
+test_text_and_reverse(void **state)
+{
+	struct addr_prefix	 p;
+	const char		*err;
+	char			 buf[ADDR_TEXT_MAX], rev[80];
+	size_t			 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
+		assert_int_equal(addr_parse(text_cases[i].addr, &p, &err), 0);
+		addr_ntop(p.a, p.family, buf, sizeof(buf));
+		if (strcmp(buf, text_cases[i].text) != 0)
+			fail_msg("ntop %s: got %s, want %s",
+			    text_cases[i].addr, buf, text_cases[i].text);
+		n = addr_reverse_name(p.a, rev, sizeof(rev));
+		if (strcmp(rev, text_cases[i].rev) != 0 ||
+		    n != strlen(text_cases[i].rev))
+			fail_msg("reverse %s: got %s (%zu), want %s",
+			    text_cases[i].addr, rev, n, text_cases[i].rev);
+	}
+	/* Too small a buffer: 0 and nothing written past it. */
+	assert_int_equal(addr_parse("192.0.2.1", &p, &err), 0);
+	assert_int_equal(addr_reverse_name(p.a, rev, 16), 0);
+	assert_int_equal(addr_reverse_name(p.a, rev, 17), 10);
+	assert_int_equal(addr_parse("2001:db8::1", &p, &err), 0);
+	assert_int_equal(addr_reverse_name(p.a, rev, 64), 0);
+	assert_int_equal(addr_reverse_name(p.a, rev, 65), 64);
+	/* A short destination is truncated, NUL-terminated. */
+	assert_int_equal(addr_parse("192.0.2.123", &p, &err), 0);
+	addr_ntop(p.a, 4, buf, 6);
+	assert_string_equal(buf, "192.0");
+}
+
 int
 main(void)
 {
@@ -146,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_contains_last),
 		cmocka_unit_test(test_contains_table),
+		cmocka_unit_test(test_text_and_reverse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
