@@ -14,6 +14,7 @@
  * sites in the order written. Strings in the result are owned by it and
  * freed by policy_conf_free(). No I/O except gethostname().
  */
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "../core/conf.h"
+#include "../core/sockaddr.h"
 #include "../core/str.h"
 #include "../core/xmalloc.h"
 #include "policy.h"
@@ -212,49 +214,30 @@ get_template(struct pctx *x, const struct conf_node *k, char **out)
 	return 0;
 }
 
-/* 1 if s is a decimal port 1..65535. */
-static int
-port_ok(const char *s)
-{
-	const char	*e;
-
-	(void)str_tonum(s, 1, 65535, &e);
-	return e == NULL;
-}
-
 /*
- * One DNS server: "ADDR", "ADDR:PORT" (IPv4), "V6" or "[V6]:PORT", the
- * syntax c-ares takes in its server CSV.
+ * 1 if s (len bytes) is an address the servers and c-ares take, by the
+ * daemon's own parser (core/sockaddr.c): with defport -1 "ADDR:PORT" or
+ * "[V6]:PORT", else also "ADDR", "V6" and "[V6]". The port must not be
+ * 0, and brackets hold IPv6 only.
  */
 static int
-server_ok(const char *s, size_t len)
+inet_ok(const char *s, size_t len, int defport)
 {
-	char		 buf[INET6_ADDRSTRLEN + 16];
-	unsigned char	 a[16];
-	char		*p, *colon;
+	char			 buf[INET6_ADDRSTRLEN + 16];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
 
 	if (len == 0 || len >= sizeof(buf))
 		return 0;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (buf[0] == '[') {
-		if ((p = strchr(buf, ']')) == NULL)
-			return 0;
-		*p++ = '\0';
-		if (inet_pton(AF_INET6, buf + 1, a) != 1)
-			return 0;
-		if (*p == '\0')
-			return 1;
-		return *p == ':' && port_ok(p + 1);
-	}
-	if (inet_pton(AF_INET6, buf, a) == 1)
-		return 1;
-	if ((colon = strchr(buf, ':')) != NULL) {
-		*colon = '\0';
-		if (!port_ok(colon + 1))
-			return 0;
-	}
-	return inet_pton(AF_INET, buf, a) == 1;
+	if (sa_parse(buf, defport, &ss, &sl) == -1)
+		return 0;
+	if (buf[0] == '[' && ss.ss_family != AF_INET6)
+		return 0;
+	return ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0 :
+	    ((struct sockaddr_in *)&ss)->sin_port != 0;
 }
 
 /* A server list: the arguments joined by ','; each element checked. */
@@ -275,7 +258,7 @@ get_servers(struct pctx *x, const struct conf_node *k, char **out)
 		for (s = k->args[i]; ; s = comma + 1) {
 			comma = strchr(s, ',');
 			n = comma != NULL ? (size_t)(comma - s) : strlen(s);
-			if (!server_ok(s, n)) {
+			if (!inet_ok(s, n, 53)) {
 				sbuf_free(&b);
 				return bad(x, k, "%s: bad DNS server '%.*s' "
 				    "(want ADDR[:PORT] or [V6]:PORT)",
@@ -303,28 +286,12 @@ static int
 listen_ok(const char *s)
 {
 	struct sockaddr_un	 su;
-	char			 buf[INET6_ADDRSTRLEN + 16];
-	unsigned char		 a[16];
-	char			*p;
 	size_t			 len = strlen(s);
 
 	if (strncmp(s, "unix:", 5) == 0)
 		return s[5] == '/' && len - 5 < sizeof(su.sun_path) &&
 		    !str_has_ctl(s, len);
-	if (len >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, len + 1);
-	if (buf[0] == '[') {
-		if ((p = strchr(buf, ']')) == NULL || p[1] != ':')
-			return 0;
-		*p = '\0';
-		return inet_pton(AF_INET6, buf + 1, a) == 1 &&
-		    port_ok(p + 2);
-	}
-	if ((p = strrchr(buf, ':')) == NULL)
-		return 0;
-	*p = '\0';
-	return inet_pton(AF_INET, buf, a) == 1 && port_ok(p + 1);
+	return inet_ok(s, len, -1);
 }
 
 static int
