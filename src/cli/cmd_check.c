@@ -113,13 +113,6 @@ refused(enum policy_action a)
 	return a == POLICY_REJECT || a == POLICY_DEFER;
 }
 
-static void
-fmt_code(uint32_t code, char *dst, size_t size)
-{
-	snprintf(dst, size, "%u.%u.%u.%u", code >> 24, (code >> 16) & 0xff,
-	    (code >> 8) & 0xff, code & 0xff);
-}
-
 /* Text from a list or the store, printable: \xHH for anything else. */
 static const char *
 esc(char *dst, size_t size, const char *s)
@@ -223,7 +216,7 @@ print_hit(const char *kind, const struct policy_local_hit *h)
 {
 	char	code[16], since[32], until[32], e[CHECK_ESC_MAX];
 
-	fmt_code(h->code, code, sizeof(code));
+	addr_v4_text(h->code, code, sizeof(code));
 	str_isotime(since, sizeof(since), h->listed_at);
 	if (h->expires_at != 0)
 		str_isotime(until, sizeof(until), h->expires_at);
@@ -285,7 +278,7 @@ print_text(const struct policy_conf *pc, struct check *ck,
 			printf(" (%s)", r->site->label);
 		printf(": %s", state_name(r->state));
 		for (k = 0; k < r->ncodes && k < POLICY_CODES_MAX; k++) {
-			fmt_code(r->codes[k], code, sizeof(code));
+			addr_v4_text(r->codes[k], code, sizeof(code));
 			printf("%s%s", k == 0 ? " " : ",", code);
 		}
 		printf(", weight %d of %d, %s, %.1f ms\n", r->weight,
@@ -341,7 +334,7 @@ jcode(uint32_t code)
 {
 	char	c[16];
 
-	fmt_code(code, c, sizeof(c));
+	addr_v4_text(code, c, sizeof(c));
 	return json_string(c);
 }
 

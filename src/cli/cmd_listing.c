@@ -111,14 +111,6 @@ parse_code(const char *cmd, const char *s)
 }
 
 static char *
-code_text(uint32_t v, char *dst, size_t dstsize)
-{
-	snprintf(dst, dstsize, "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff,
-	    (v >> 8) & 0xff, v & 0xff);
-	return dst;
-}
-
-static char *
 time_text(int64_t t, const char *none, char *dst, size_t dstsize)
 {
 	if (t == 0)
@@ -628,8 +620,8 @@ show_json(const struct show *sh, const char *addr, const char **zones,
 		json_object_set_new(o, "status", json_string(it->status));
 		json_object_set_new(o, "exclude",
 		    json_boolean(it->l.exclude));
-		json_object_set_new(o, "code", json_string(code_text(it->code,
-		    code, sizeof(code))));
+		json_object_set_new(o, "code", json_string(
+		    addr_v4_text(it->code, code, sizeof(code))));
 		json_object_set_new(o, "reason", json_str(it->l.reason));
 		json_object_set_new(o, "evidence", json_str(it->l.evidence));
 		json_object_set_new(o, "source", json_str(it->l.source));
@@ -702,7 +694,7 @@ show_text(const struct show *sh, const char *addr, const char **zones,
 		printf("  source:   %s\n", esc(it->l.source, buf,
 		    sizeof(buf)));
 		if (!it->l.exclude)
-			printf("  code:     %s\n", code_text(it->code, code,
+			printf("  code:     %s\n", addr_v4_text(it->code, code,
 			    sizeof(code)));
 		printf("  listed:   %s\n", time_text(it->l.listed_at, "-", t1,
 		    sizeof(t1)));
@@ -831,7 +823,7 @@ zone_print(const struct store_zone *z, void *arg)
 
 	(void)arg;
 	printf("%s  code %s  serial %lld  listings %lld\n", z->name,
-	    code_text(z->code, code, sizeof(code)), (long long)z->serial,
+	    addr_v4_text(z->code, code, sizeof(code)), (long long)z->serial,
 	    (long long)z->listings);
 	printf("  txt %s\n  url %s\n", z->txt, z->url);
 	return 0;

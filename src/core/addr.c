@@ -162,21 +162,33 @@ put_octet(char *dst, unsigned v)
 }
 
 char *
+addr_v4_text(uint32_t v4, char *dst, size_t dstsize)
+{
+	char	buf[16];
+	size_t	n = 0;
+	int	sh;
+
+	/* inet_ntop's dotted quad, without its overhead. */
+	for (sh = 24; sh >= 0; sh -= 8) {
+		n += put_octet(buf + n, (v4 >> sh) & 0xff);
+		if (sh > 0)
+			buf[n++] = '.';
+	}
+	buf[n] = '\0';
+	str_lcpy(dst, buf, dstsize);
+	return dst;
+}
+
+char *
 addr_ntop(const uint8_t a[ADDR_LEN], int family, char *dst, size_t dstsize)
 {
 	char	buf[INET6_ADDRSTRLEN];
-	size_t	n = 0;
-	int	i;
 
-	if (family == 4) {
-		/* inet_ntop's dotted quad, without its overhead. */
-		for (i = 12; i < 16; i++) {
-			n += put_octet(buf + n, a[i]);
-			if (i < 15)
-				buf[n++] = '.';
-		}
-		buf[n] = '\0';
-	} else if (inet_ntop(AF_INET6, a, buf, sizeof(buf)) == NULL)
+	if (family == 4)
+		return addr_v4_text((uint32_t)a[12] << 24 |
+		    (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15], dst,
+		    dstsize);
+	if (inet_ntop(AF_INET6, a, buf, sizeof(buf)) == NULL)
 		str_lcpy(buf, "?", sizeof(buf));
 	str_lcpy(dst, buf, dstsize);
 	return dst;

@@ -32,6 +32,12 @@ int	addr_parse(const char *s, struct addr_prefix *out, const char **err);
 /* Canonical text: no "/len" for a single address. Returns dst. */
 char	*addr_format(const struct addr_prefix *p, char *dst, size_t dstsize);
 
+/*
+ * "a.b.c.d" of an IPv4 address in host byte order (a DNSBL return code,
+ * for one), cut to dstsize. Returns dst.
+ */
+char	*addr_v4_text(uint32_t v4, char *dst, size_t dstsize);
+
 /* Format a bare 128-bit address of the given family. Returns dst. */
 char	*addr_ntop(const uint8_t a[ADDR_LEN], int family, char *dst,
 	    size_t dstsize);

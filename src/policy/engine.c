@@ -481,13 +481,6 @@ sweep(evutil_socket_t fd, short what, void *arg)
 /* DNSBL answers                                                       */
 /* ------------------------------------------------------------------ */
 
-static void
-fmt_code(char *dst, size_t size, uint32_t c)
-{
-	snprintf(dst, size, "%u.%u.%u.%u", c >> 24, (c >> 16) & 0xff,
-	    (c >> 8) & 0xff, c & 0xff);
-}
-
 /* A codes and the smallest TTL of an answer; -1 if it does not parse. */
 static int
 parse_a(const uint8_t *pkt, size_t len, uint32_t *codes, int *ncodes,
@@ -550,7 +543,7 @@ apply(struct policy_eval *ev, int i, const struct centry *ce, int cached,
 		if (zl->err_logged == 0 || now - zl->err_logged >=
 		    ERROR_LOG_S) {
 			zl->err_logged = now;
-			fmt_code(code, sizeof(code), ce->codes[err]);
+			addr_v4_text(ce->codes[err], code, sizeof(code));
 			log_warnx("dnsbl %s: error answer %s for %s, not a "
 			    "listing; ignoring it (logged once an hour)",
 			    s->label != NULL ? s->label : s->zone, code,
@@ -707,7 +700,7 @@ probe_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 		else if (!ok && n == 0)
 			why = "not listed (no A record)";
 		else if (!ok && zl->probe_ok) {
-			fmt_code(code, sizeof(code), codes[0]);
+			addr_v4_text(codes[0], code, sizeof(code));
 			snprintf(zl->probe_why, sizeof(zl->probe_why),
 			    "test point 127.0.0.2 answers %s, outside "
 			    "127.0.0.0/8", code);
@@ -721,7 +714,7 @@ probe_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 		if (st == DNS_RES_TEMPFAIL)
 			why = "unanswered (timeout, SERVFAIL or REFUSED)";
 		else if (!ok && zl->probe_ok) {
-			fmt_code(code, sizeof(code), codes[0]);
+			addr_v4_text(codes[0], code, sizeof(code));
 			snprintf(zl->probe_why, sizeof(zl->probe_why),
 			    "test point 127.0.0.1 listed (%s): the list "
 			    "answers for every address", code);

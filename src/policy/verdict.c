@@ -70,13 +70,6 @@ site_name(const struct policy_site *s)
 }
 
 static void
-fmt_code(char *dst, size_t size, uint32_t c)
-{
-	snprintf(dst, size, "%u.%u.%u.%u", c >> 24, (c >> 16) & 0xff,
-	    (c >> 8) & 0xff, c & 0xff);
-}
-
-static void
 fmt_since(char *dst, size_t size, int64_t t)
 {
 	struct tm	tm;
@@ -148,7 +141,7 @@ decide_block(const struct policy_conf *pc, const struct policy_facts *f,
 		str_isotime(listed, sizeof(listed), h->listed_at);
 	else
 		str_lcpy(listed, "unknown", sizeof(listed));
-	fmt_code(code, sizeof(code), h->code);
+	addr_v4_text(h->code, code, sizeof(code));
 	memset(&vars, 0, sizeof(vars));
 	vars.ip = f->ip;
 	vars.list = h->zone;
@@ -211,7 +204,7 @@ decide_dnsbl(const struct policy_conf *pc, const struct policy_facts *f,
 			policy_reply_expand(top->site->url, &vars, url,
 			    sizeof(url));
 		if (top->ncodes > 0)
-			fmt_code(code, sizeof(code), top->codes[0]);
+			addr_v4_text(top->codes[0], code, sizeof(code));
 	}
 	vars.list = names;
 	vars.url = url;

@@ -182,6 +182,14 @@ test_text_and_reverse(void **state)
 	assert_int_equal(addr_parse("2001:db8::1", &p, &err), 0);
 	assert_int_equal(addr_reverse_name(p.a, rev, 64), 0);
 	assert_int_equal(addr_reverse_name(p.a, rev, 65), 64);
+	/* Host-order IPv4 (DNSBL return codes). */
+	assert_string_equal(addr_v4_text(0x7f000002u, buf, sizeof(buf)),
+	    "127.0.0.2");
+	assert_string_equal(addr_v4_text(0x7fffffffu, buf, sizeof(buf)),
+	    "127.255.255.255");
+	assert_string_equal(addr_v4_text(0, buf, sizeof(buf)), "0.0.0.0");
+	assert_string_equal(addr_v4_text(0x0a006405u, buf, sizeof(buf)),
+	    "10.0.100.5");
 	/* A short destination is truncated, NUL-terminated. */
 	assert_int_equal(addr_parse("192.0.2.123", &p, &err), 0);
 	addr_ntop(p.a, 4, buf, 6);
