@@ -5,7 +5,6 @@
  * line and apply to every subcommand; the rest of argv goes to the
  * subcommand, which parses its own options.
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,15 +46,6 @@ usage(FILE *f)
 	    "--db PATH     the store (default %s)\n"
 	    "--config FILE the configuration (default: embedded defaults)\n",
 	    CLI_DEFAULT_DB);
-}
-
-const char *
-cli_actor(char *buf, unsigned size)
-{
-	struct passwd	*pw = getpwuid(getuid());
-
-	snprintf(buf, size, "cli:%s", pw != NULL ? pw->pw_name : "?");
-	return buf;
 }
 
 int

@@ -43,6 +43,13 @@ int		 cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 		    struct dnsbl_server_conf *sc, uint32_t *reload_ms,
 		    int *snapcache);
 
+/*
+ * Print the one error line every subcommand uses, "fairlist: CMD: message"
+ * (cmd NULL: "fairlist: message"), to stderr; fmt has no trailing newline.
+ */
+void		 cli_err(const char *cmd, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 /* "cli:user" for history and audit rows, into buf. Returns buf. */
 const char	*cli_actor(char *buf, unsigned size);
 

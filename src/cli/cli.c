@@ -1,0 +1,35 @@
+/*
+ * cli.c: what every subcommand shares: the one error-line format and the
+ * actor name written into history and audit rows.
+ */
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+void
+cli_err(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fflush(stdout);
+	if (cmd != NULL)
+		fprintf(stderr, "fairlist: %s: ", cmd);
+	else
+		fprintf(stderr, "fairlist: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *
+cli_actor(char *buf, unsigned size)
+{
+	struct passwd	*pw = getpwuid(getuid());
+
+	snprintf(buf, size, "cli:%s", pw != NULL ? pw->pw_name : "?");
+	return buf;
+}
