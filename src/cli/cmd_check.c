@@ -30,6 +30,7 @@
 #include "core/addr.h"
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/sockaddr.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
 #include "list/list.h"
@@ -542,6 +543,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 	if (p.plen != 128) {
 		check_err("%s: give one address, not a range",
 		    q.client_address);
+		return 2;
+	}
+	if (resolver != NULL &&
+	    sa_servers_check(resolver, 53, err, sizeof(err)) == -1) {
+		check_err("--resolver: %s", err);
 		return 2;
 	}
 	if (sasl_user != NULL && sasl_user[0] == '\0') {

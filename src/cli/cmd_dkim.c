@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "core/buf.h"
+#include "core/sockaddr.h"
 #include "core/str.h"
 #include "dkim/dkim.h"
 #include "dns/resolver.h"
@@ -480,6 +481,11 @@ dkim_verifycmd(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage_verify(stderr);
+		return 2;
+	}
+	if (servers != NULL &&
+	    sa_servers_check(servers, 53, err, sizeof(err)) == -1) {
+		cli_err("dkim verify", "--resolver: %s", err);
 		return 2;
 	}
 	if (keysp != NULL) {

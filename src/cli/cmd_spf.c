@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "core/buf.h"
+#include "core/sockaddr.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
 #include "dns/resolver.h"
@@ -330,6 +331,11 @@ spf_check(int argc, char **argv)
 		fprintf(stderr, "fairlist spf check: --ip and --mail-from "
 		    "(or --helo) are required\n");
 		usage_spf(stderr);
+		return 2;
+	}
+	if (server != NULL &&
+	    sa_servers_check(server, 53, err, sizeof(err)) == -1) {
+		cli_err("spf check", "--dns-server: %s", err);
 		return 2;
 	}
 	if (nz > 0 && server != NULL) {

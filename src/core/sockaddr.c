@@ -63,6 +63,46 @@ sa_parse(const char *s, int defport, struct sockaddr_storage *ss,
 	return 0;
 }
 
+int
+sa_server_ok(const char *s, size_t len, int defport)
+{
+	char			 buf[INET6_ADDRSTRLEN + 16];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (sa_parse(buf, defport, &ss, &sl) == -1)
+		return 0;
+	if (buf[0] == '[' && ss.ss_family != AF_INET6)
+		return 0;
+	return ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0 :
+	    ((struct sockaddr_in *)&ss)->sin_port != 0;
+}
+
+int
+sa_servers_check(const char *list, int defport, char *err, size_t errlen)
+{
+	const char	*s, *comma;
+	size_t		 n;
+
+	for (s = list; ; s = comma + 1) {
+		comma = strchr(s, ',');
+		n = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (!sa_server_ok(s, n, defport)) {
+			snprintf(err, errlen, "bad DNS server '%.*s' (want "
+			    "ADDR[:PORT] or [V6]:PORT, port not 0)",
+			    n > 64 ? 64 : (int)n, s);
+			return -1;
+		}
+		if (comma == NULL)
+			return 0;
+	}
+}
+
 void
 sa_format(const struct sockaddr *sa, char *dst, size_t size)
 {

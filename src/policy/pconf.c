@@ -214,32 +214,6 @@ get_template(struct pctx *x, const struct conf_node *k, char **out)
 	return 0;
 }
 
-/*
- * 1 if s (len bytes) is an address the servers and c-ares take, by the
- * daemon's own parser (core/sockaddr.c): with defport -1 "ADDR:PORT" or
- * "[V6]:PORT", else also "ADDR", "V6" and "[V6]". The port must not be
- * 0, and brackets hold IPv6 only.
- */
-static int
-inet_ok(const char *s, size_t len, int defport)
-{
-	char			 buf[INET6_ADDRSTRLEN + 16];
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl;
-
-	if (len == 0 || len >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (sa_parse(buf, defport, &ss, &sl) == -1)
-		return 0;
-	if (buf[0] == '[' && ss.ss_family != AF_INET6)
-		return 0;
-	return ss.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0 :
-	    ((struct sockaddr_in *)&ss)->sin_port != 0;
-}
-
 /* A server list: the arguments joined by ','; each element checked. */
 static int
 get_servers(struct pctx *x, const struct conf_node *k, char **out)
@@ -258,7 +232,7 @@ get_servers(struct pctx *x, const struct conf_node *k, char **out)
 		for (s = k->args[i]; ; s = comma + 1) {
 			comma = strchr(s, ',');
 			n = comma != NULL ? (size_t)(comma - s) : strlen(s);
-			if (!inet_ok(s, n, 53)) {
+			if (!sa_server_ok(s, n, 53)) {
 				sbuf_free(&b);
 				return bad(x, k, "%s: bad DNS server '%.*s' "
 				    "(want ADDR[:PORT] or [V6]:PORT)",
@@ -291,7 +265,7 @@ listen_ok(const char *s)
 	if (strncmp(s, "unix:", 5) == 0)
 		return s[5] == '/' && len - 5 < sizeof(su.sun_path) &&
 		    !str_has_ctl(s, len);
-	return inet_ok(s, len, -1);
+	return sa_server_ok(s, len, -1);
 }
 
 static int

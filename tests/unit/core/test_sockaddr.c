@@ -85,12 +85,60 @@ test_format_other(void **state)
 	assert_string_equal(got, "?");
 }
 
+/* Server lists as the command line and the configuration give them. */
+static const struct {
+	const char	*in;
+	int		 ok;
+} servers[] = {
+	{ "127.0.0.1", 1 },
+	{ "127.0.0.1:5353", 1 },
+	{ "[::1]:5353", 1 },
+	{ "::1", 1 },
+	{ "127.0.0.1:5353,[::1]:53,192.0.2.1", 1 },
+	{ "8.8.8.8.8", 0 },
+	{ "1.2.3.4.5.6", 0 },
+	{ "127.0.0.1.5", 0 },
+	{ "127.0.0.1:0", 0 },
+	{ "[::1]:0", 0 },
+	{ "127.1", 0 },
+	{ "127.0.0.1:99999", 0 },
+	{ "[127.0.0.1]:53", 0 },		/* brackets hold IPv6 */
+	{ "localhost", 0 },
+	{ "", 0 },
+	{ "127.0.0.1,", 0 },
+	{ ",127.0.0.1", 0 },
+	{ "127.0.0.1,,127.0.0.2", 0 },
+	{ "127.0.0.1:5353,127.1", 0 },
+};
+
+static void
+test_servers(void **state)
+{
+	char	err[128];
+	size_t	i;
+	int	rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		err[0] = '\0';
+		rc = sa_servers_check(servers[i].in, 53, err, sizeof(err));
+		if (servers[i].ok && rc != 0)
+			fail_msg("'%s': got '%s', want accepted",
+			    servers[i].in, err);
+		if (!servers[i].ok && (rc != -1 ||
+		    strstr(err, "bad DNS server") == NULL))
+			fail_msg("'%s': got %d '%s', want refused",
+			    servers[i].in, rc, err);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_format_other),
+		cmocka_unit_test(test_servers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
