@@ -190,6 +190,11 @@ dkim_keygen(int argc, char **argv)
 		usage_keygen(stderr);
 		return 2;
 	}
+	/* The selector names files in DIR: no '/', no "..". */
+	if (dkim_names_check(sel, dom, err, sizeof(err)) == -1) {
+		cli_err("dkim keygen", "%s", err);
+		return 2;
+	}
 	/* A missing key folder is made, private to its owner. */
 	if (mkdir(out, 0700) == -1 && errno != EEXIST) {
 		fprintf(stderr, "fairlist: dkim keygen: %s: %s\n", out,

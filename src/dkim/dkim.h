@@ -270,6 +270,16 @@ struct dkim_sign_opts {
 
 struct dkim_sign;
 
+/*
+ * Check a selector and a signing domain (RFC 6376 section 3.1): DNS
+ * labels of letters, digits, '-' and '_', and selector._domainkey.domain
+ * within DKIM_DOMAIN_MAX. Neither can then hold '/' or an empty label,
+ * so a selector is also safe as a file name. Returns 0, or -1 with a
+ * message in OUT:err.
+ */
+int	dkim_names_check(const char *selector, const char *domain, char *err,
+	    size_t errlen);
+
 struct dkim_sign	*dkim_sign_new(void);
 void			 dkim_sign_free(struct dkim_sign *s);
 /*
@@ -285,7 +295,7 @@ void	dkim_sign_body(struct dkim_sign *s, const void *p, size_t len);
 void	dkim_sign_write(struct dkim_sign *s, const void *p, size_t len);
 /*
  * Compute the signatures. Returns 0, or -1 with a message in OUT:err
- * (header block over the limits, signing failure).
+ * (header block over the limits, no From field, signing failure).
  */
 int	dkim_sign_eom(struct dkim_sign *s, char *err, size_t errlen);
 /*

@@ -113,6 +113,28 @@ split_names(const char *text, char *buf, size_t bufsize, char **names,
 }
 
 int
+dkim_names_check(const char *selector, const char *domain, char *err,
+    size_t errlen)
+{
+	size_t	dl = strlen(domain);
+
+	if (!dkim_domain_ok(domain, dl)) {
+		snprintf(err, errlen, "invalid domain '%s' (want a DNS name: "
+		    "letters, digits, '-', '_', dots)", domain);
+		return -1;
+	}
+	/* The key record's name: selector._domainkey.domain. */
+	if (!dkim_domain_ok(selector, strlen(selector)) ||
+	    strlen(selector) + dl + 12 > DKIM_DOMAIN_MAX) {
+		snprintf(err, errlen, "invalid selector '%s' (want DNS labels: "
+		    "letters, digits, '-', '_', dots; at most %d bytes with "
+		    "the domain)", selector, DKIM_DOMAIN_MAX - 12);
+		return -1;
+	}
+	return 0;
+}
+
+int
 dkim_sign_add(struct dkim_sign *s, const struct dkim_sign_opts *o, char *err,
     size_t errlen)
 {
@@ -129,16 +151,9 @@ dkim_sign_add(struct dkim_sign *s, const struct dkim_sign_opts *o, char *err,
 		snprintf(err, errlen, "key, domain and selector are needed");
 		return -1;
 	}
+	if (dkim_names_check(o->selector, o->domain, err, errlen) == -1)
+		return -1;
 	dl = strlen(o->domain);
-	if (!dkim_domain_ok(o->domain, dl)) {
-		snprintf(err, errlen, "invalid domain '%s'", o->domain);
-		return -1;
-	}
-	if (!dkim_domain_ok(o->selector, strlen(o->selector)) ||
-	    strlen(o->selector) + dl + 12 > DKIM_DOMAIN_MAX) {
-		snprintf(err, errlen, "invalid selector '%s'", o->selector);
-		return -1;
-	}
 	if (o->identity != NULL) {
 		/* Section 3.5 i=: its domain is d= or a subdomain of it. */
 		if ((at = strrchr(o->identity, '@')) == NULL ||
@@ -403,6 +418,15 @@ dkim_sign_eom(struct dkim_sign *s, char *err, size_t errlen)
 		snprintf(err, errlen, "header block over the limits (%d "
 		    "fields, %d bytes)", DKIM_HEADER_FIELDS_MAX,
 		    DKIM_HEADER_BYTES_MAX);
+		return -1;
+	}
+	/* Section 5.4: From must be signed, so a message needs one. */
+	for (i = 0; i < s->h.n; i++)
+		if (dkim_hdrs_is(&s->h, i, "from", 4))
+			break;
+	if (s->n > 0 && i == s->h.n) {
+		snprintf(err, errlen, "the message has no From field (RFC 6376 "
+		    "section 5.4: it must be signed)");
 		return -1;
 	}
 	for (i = 0; i < s->n; i++)

@@ -76,6 +76,27 @@ grep -q '"result": "pass"' "$T/json" || fail "--json: $(cat "$T/json")"
 grep -q '"authentication_results": "Authentication-Results: ' "$T/json" || fail "--json AR"
 "$FAIRLIST" dkim sign --key "$T/sel.private" --selector sel --domain example.org \
     --algorithm rsa < "$T/lf.eml" > /dev/null 2>&1 && fail "ed25519 key accepted for --algorithm rsa"
+# Issue 9: a selector is a DNS label, never a path; a domain a DNS name.
+mkdir "$T/keys"
+for bad in "--selector ../x --domain example.org" "--selector a/b --domain example.org" \
+    "--selector .. --domain example.org" "--selector s --domain bad_domain!" ; do
+	# shellcheck disable=SC2086
+	"$FAIRLIST" dkim keygen --algorithm ed25519 $bad --out "$T/keys/out" > "$T/out" 2> "$T/err"
+	rc=$?
+	[ $rc = 2 ] || fail "keygen $bad: exit $rc, want 2"
+	grep -Eq '^fairlist: dkim keygen: invalid (selector|domain)' "$T/err" || fail "keygen $bad: stderr '$(cat "$T/err")'"
+done
+"$FAIRLIST" dkim keygen --algorithm ed25519 --selector s --domain "bad domain" --out "$T/keys/out" > "$T/out" 2> "$T/err"
+[ $? = 2 ] || fail "keygen --domain 'bad domain' accepted"
+grep -q "^fairlist: dkim keygen: invalid domain 'bad domain'" "$T/err" || fail "bad domain: '$(cat "$T/err")'"
+[ -z "$(ls -A "$T/keys")" ] || fail "refused keygen wrote files: $(ls -R "$T/keys")"
+# Without From there is nothing to sign (RFC 6376 section 5.4).
+printf 'To: b@example.org\nSubject: x\n\nhello\n' | "$FAIRLIST" dkim sign --key "$T/sel.private" \
+    --selector sel --domain example.org > "$T/out" 2> "$T/err"
+rc=$?
+[ $rc = 1 ] || fail "sign without From: exit $rc, want 1"
+grep -q '^fairlist: dkim sign: the message has no From field' "$T/err" || fail "sign without From: '$(cat "$T/err")'"
+[ -s "$T/out" ] && fail "sign without From wrote output: $(head -2 "$T/out")"
 printf 'From: a@example.org\n\nx\n' | "$FAIRLIST" dkim verify --keys "$T/sel.txt" > "$T/out"
 [ $? = 1 ] || fail "unsigned message: want exit 1"
 grep -q 'dkim=none' "$T/out" || fail "unsigned: no dkim=none"

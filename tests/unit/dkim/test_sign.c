@@ -205,6 +205,73 @@ test_sign_errors(void **state)
 	assert_null(dkim_key_load("/nonexistent/key", err, sizeof(err)));
 }
 
+/* Selectors and domains: DNS labels, so never a path (issue 9). */
+static void
+test_names(void **state)
+{
+	static const struct {
+		const char	*sel, *dom;
+		int		 ok;
+	} cases[] = {
+		{ "s1", "example.com", 0 },
+		{ "2026-01._x", "mail.example.com", 0 },
+		{ "a.b", "example.com", 0 },
+		{ "../x", "example.com", -1 },
+		{ "a/b", "example.com", -1 },
+		{ "..", "example.com", -1 },
+		{ "", "example.com", -1 },
+		{ "s", "bad domain", -1 },
+		{ "s", "example..com", -1 },
+		{ "s", "", -1 },
+		{ "s", "example.com/..", -1 },
+		{ "s", "exa\nmple.com", -1 },
+	};
+	char	err[256];
+	size_t	i;
+	int	rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		rc = dkim_names_check(cases[i].sel, cases[i].dom, err,
+		    sizeof(err));
+		if (rc != cases[i].ok)
+			fail_msg("'%s' '%s': got %d (%s), want %d",
+			    cases[i].sel, cases[i].dom, rc, err, cases[i].ok);
+		if (rc == -1 && strstr(err, "invalid") == NULL)
+			fail_msg("'%s' '%s': no reason: '%s'", cases[i].sel,
+			    cases[i].dom, err);
+	}
+}
+
+/* A message without From cannot be signed (RFC 6376 section 5.4). */
+static void
+test_no_from(void **state)
+{
+	static const char	nofrom[] = "To: b@example.org\r\n"
+	    "Subject: hi\r\n\r\nbody\r\n";
+	struct dkim_sign	*s = dkim_sign_new();
+	struct dkim_sign_opts	 o;
+	struct dkim_key		*k;
+	char			 err[256];
+
+	(void)state;
+	k = dkim_key_generate(DKIM_ALG_ED25519_SHA256, 0, err, sizeof(err));
+	assert_non_null(k);
+	memset(&o, 0, sizeof(o));
+	o.key = k;
+	o.selector = "s";
+	o.domain = "example.com";
+	assert_int_equal(dkim_sign_add(s, &o, err, sizeof(err)), 0);
+	dkim_sign_write(s, nofrom, sizeof(nofrom) - 1);
+	err[0] = '\0';
+	assert_int_equal(dkim_sign_eom(s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no From field"));
+	assert_null(dkim_sign_field(s, 0));
+	dkim_sign_free(s);
+	dkim_key_free(k);
+}
+
 static void
 test_key_record(void **state)
 {
@@ -241,6 +308,8 @@ main(void)
 		cmocka_unit_test(test_default_headers),
 		cmocka_unit_test(test_sign_errors),
 		cmocka_unit_test(test_key_record),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_no_from),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
