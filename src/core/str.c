@@ -1,5 +1,6 @@
 /*
- * str.c: bounded copies, range-checked numbers, escaping and time text.
+ * str.c: bounded copies, range-checked numbers, escaping, text checks and
+ * time text.
  *
  * These replace the banned strcpy/strcat/sprintf/atoi family. Nothing here
  * allocates; every output is bounded by the caller's buffer.
@@ -65,6 +66,97 @@ str_tonum(const char *s, long long minval, long long maxval,
 		return 0;
 	}
 	return v;
+}
+
+/* 1 if code point c is a bidirectional formatting control. */
+static int
+is_bidi(uint32_t c)
+{
+	return c == 0x061c || c == 0x200e || c == 0x200f ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+int
+str_text_check(const char *s, size_t len, const char **why)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n, k;
+	uint32_t		 c, min;
+	const char		*dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	while (i < len) {
+		c = p[i];
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f) {
+				*why = "contains a control character";
+				return -1;
+			}
+			i++;
+			continue;
+		}
+		/* RFC 3629 section 4: the lead byte gives the length. */
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 2;
+			c &= 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			c &= 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			c &= 0x07;
+			min = 0x10000;
+		} else
+			goto bad;
+		if (len - i < n)
+			goto bad;
+		for (k = 1; k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				goto bad;
+			c = c << 6 | (p[i + k] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			goto bad;
+		if (c <= 0x9f) {
+			*why = "contains a control character";
+			return -1;
+		}
+		if (is_bidi(c)) {
+			*why = "contains a bidirectional control character";
+			return -1;
+		}
+		i += n;
+	}
+	return 0;
+bad:
+	*why = "is not valid UTF-8";
+	return -1;
+}
+
+int
+str_is_blank(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return 1;
+}
+
+int
+str_has_nonascii(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] > 0x7e)
+			return 1;
+	return 0;
 }
 
 int

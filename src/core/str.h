@@ -25,6 +25,23 @@ long long	str_tonum(const char *s, long long minval, long long maxval,
 int		str_has_ctl(const char *s, size_t len);
 
 /*
+ * Check text a person or a file gives us for a listing (reason, evidence,
+ * source, why): valid UTF-8 (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), and no control characters (C0, DEL, C1
+ * U+0080-U+009F such as NEL) or bidirectional controls (U+061C,
+ * U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), which would reorder or
+ * break the line they reach (a TXT answer, a log, a terminal).
+ * Returns 0, or -1 with *OUT:why set to a static message (may be NULL).
+ */
+int		str_text_check(const char *s, size_t len, const char **why);
+
+/* 1 if s (len bytes) is empty or only ASCII spaces and tabs, else 0. */
+int		str_is_blank(const char *s, size_t len);
+
+/* 1 if s (len bytes) holds a byte above 0x7e, else 0. */
+int		str_has_nonascii(const char *s, size_t len);
+
+/*
  * Escape len bytes of untrusted text for a log line into dst (dstsize
  * bytes, always NUL-terminated): printable ASCII stays, everything else
  * becomes \xHH. Returns dst.

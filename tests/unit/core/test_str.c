@@ -111,6 +111,78 @@ test_escape_isotime(void **state)
 	assert_false(str_has_ctl("a b", 3));
 }
 
+static const struct {
+	const char	*name;
+	const char	*in;
+	const char	*why;	/* NULL: accepted */
+} text_cases[] = {
+	{ "ascii", "hit spam trap t7", NULL },
+	{ "empty", "", NULL },
+	{ "latin-1 letters", "Gr\xc3\xbc\xc3\x9f" "e", NULL },
+	{ "cjk", "\xe8\xbf\x9d\xe5\x8f\x8d", NULL },
+	{ "emoji (4 bytes)", "\xf0\x9f\x93\xa7", NULL },
+	{ "U+00A0 after C1", "\xc2\xa0", NULL },
+	{ "tab", "a\tb", "contains a control character" },
+	{ "DEL", "a\x7f", "contains a control character" },
+	{ "NEL U+0085", "a\xc2\x85", "contains a control character" },
+	{ "U+009F", "\xc2\x9f", "contains a control character" },
+	{ "RLO U+202E", "a\xe2\x80\xae" "b", "contains a bidirectional "
+	    "control character" },
+	{ "LRE U+202A", "\xe2\x80\xaa", "contains a bidirectional "
+	    "control character" },
+	{ "LRM U+200E", "\xe2\x80\x8e", "contains a bidirectional "
+	    "control character" },
+	{ "RLM U+200F", "\xe2\x80\x8f", "contains a bidirectional "
+	    "control character" },
+	{ "ALM U+061C", "\xd8\x9c", "contains a bidirectional "
+	    "control character" },
+	{ "PDI U+2069", "\xe2\x81\xa9", "contains a bidirectional "
+	    "control character" },
+	{ "LRI U+2066", "\xe2\x81\xa6", "contains a bidirectional "
+	    "control character" },
+	{ "U+2065 is not bidi", "\xe2\x81\xa5", NULL },
+	{ "U+202F is not bidi", "\xe2\x80\xaf", NULL },
+	{ "latin-1 byte", "caf\xe9", "is not valid UTF-8" },
+	{ "lone continuation", "\x80", "is not valid UTF-8" },
+	{ "overlong slash", "\xc0\xaf", "is not valid UTF-8" },
+	{ "overlong 3 bytes", "\xe0\x80\xaf", "is not valid UTF-8" },
+	{ "surrogate", "\xed\xa0\x80", "is not valid UTF-8" },
+	{ "above U+10FFFF", "\xf4\x90\x80\x80", "is not valid UTF-8" },
+	{ "truncated", "a\xe2\x80", "is not valid UTF-8" },
+	{ "0xff", "\xff", "is not valid UTF-8" },
+};
+
+static void
+test_text_check(void **state)
+{
+	const char	*why;
+	size_t		 i;
+	int		 rc, failed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
+		rc = str_text_check(text_cases[i].in,
+		    strlen(text_cases[i].in), &why);
+		if ((text_cases[i].why == NULL && rc != 0) ||
+		    (text_cases[i].why != NULL && (rc != -1 || why == NULL ||
+		    strcmp(why, text_cases[i].why) != 0))) {
+			print_error("%s: got %d '%s', want '%s'\n",
+			    text_cases[i].name, rc, why != NULL ? why : "",
+			    text_cases[i].why != NULL ? text_cases[i].why :
+			    "accepted");
+			failed++;
+		}
+	}
+	/* A NUL inside the length is a control character too. */
+	assert_int_equal(str_text_check("a\0b", 3, NULL), -1);
+	assert_true(str_is_blank("", 0));
+	assert_true(str_is_blank(" \t ", 3));
+	assert_false(str_is_blank(" x ", 3));
+	assert_true(str_has_nonascii("caf\xc3\xa9", 5));
+	assert_false(str_has_nonascii("cafe~", 5));
+	assert_int_equal(failed, 0);
+}
+
 static void
 test_rd_sbuf(void **state)
 {
@@ -153,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_tonum),
 		cmocka_unit_test(test_duration_time),
 		cmocka_unit_test(test_escape_isotime),
+		cmocka_unit_test(test_text_check),
 		cmocka_unit_test(test_rd_sbuf),
 	};
 
