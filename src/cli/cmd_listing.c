@@ -25,31 +25,15 @@
 
 #include <jansson.h>
 
-#include "../core/addr.h"
-#include "../core/conf.h"
-#include "../core/str.h"
-#include "../core/xmalloc.h"
-#include "../store/store.h"
-#include "cli.h"
+#include "core/addr.h"
+#include "core/conf.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "store/store.h"
+#include "cli/cli.h"
 
 #define CMD_ZONE_ARGS	(STORE_ZONE_MAX + 2)
 #define SHOW_ZONES_MAX	64	/* zones named in "is listed in" */
-
-static void
-cmd_err(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-cmd_err(const char *cmd, const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "fairlist: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* getopt_long's complaint, as one line. Returns the usage exit code. */
 static int
@@ -58,13 +42,13 @@ opt_err(const char *cmd, int ch, char **argv)
 	const char	*bad = argv[optind - 1];
 
 	if (ch == ':')
-		cmd_err(cmd, "option '%s' needs a value (see 'fairlist %s "
+		cli_err(cmd, "option '%s' needs a value (see 'fairlist %s "
 		    "--help')", bad, cmd);
 	else if (optopt != 0)
-		cmd_err(cmd, "unknown option '-%c' (see 'fairlist %s --help')",
+		cli_err(cmd, "unknown option '-%c' (see 'fairlist %s --help')",
 		    optopt, cmd);
 	else
-		cmd_err(cmd, "unknown option '%s' (see 'fairlist %s --help')",
+		cli_err(cmd, "unknown option '%s' (see 'fairlist %s --help')",
 		    bad, cmd);
 	return 2;
 }
@@ -79,7 +63,7 @@ zone_name(const char *cmd, const char *in, char *dst, size_t dstsize)
 	size_t	len;
 
 	if (str_lcpy(dst, in, dstsize) >= dstsize) {
-		cmd_err(cmd, "zone name too long (at most %d bytes)",
+		cli_err(cmd, "zone name too long (at most %d bytes)",
 		    STORE_ZONE_MAX);
 		return -1;
 	}
@@ -90,21 +74,30 @@ zone_name(const char *cmd, const char *in, char *dst, size_t dstsize)
 	return 0;
 }
 
-/* "127.0.0.2" to host order; 0 and a message if not in 127.0.0.0/8. */
+/*
+ * "127.0.0.2" to host order; 0 and a message if it is not a listing code
+ * (store_code_ok). what names the option or the configuration key.
+ */
 static uint32_t
-parse_code(const char *cmd, const char *s)
+parse_code(const char *cmd, const char *what, const char *s)
 {
 	struct in_addr	in;
 	uint32_t	v;
 
 	if (inet_pton(AF_INET, s, &in) != 1) {
-		cmd_err(cmd, "--code %s: not an IPv4 address", s);
+		cli_err(cmd, "%s %s: not an IPv4 address", what, s);
 		return 0;
 	}
 	v = ntohl(in.s_addr);
 	if (v >> 24 != 127) {
-		cmd_err(cmd, "--code %s: must be in 127.0.0.0/8 (RFC 5782)",
+		cli_err(cmd, "%s %s: must be in 127.0.0.0/8 (RFC 5782)", what,
 		    s);
+		return 0;
+	}
+	if (!store_code_ok(v)) {
+		cli_err(cmd, "%s %s: receivers take it for an error, not a "
+		    "listing (RFC 5782 section 2.1: use 127.0.0.2 to "
+		    "127.255.254.255)", what, s);
 		return 0;
 	}
 	return v;
@@ -132,7 +125,7 @@ cli_sync_zones(struct cli *c, struct store *s)
 	struct conf_node	*n;
 	const char		*v;
 	char			 name[CMD_ZONE_ARGS], err[256];
-	char			 actor[CLI_ACTOR_MAX + 16];
+	char			 actor[CLI_ACTOR_MAX + 16], what[1024];
 	uint32_t		 code;
 	const char		*path;
 
@@ -155,8 +148,12 @@ cli_sync_zones(struct cli *c, struct store *s)
 		if (zone_name("config", n->args[0], name, sizeof(name)) == -1)
 			return -1;
 		code = 0;
+		/* Truncation only shortens the message. */
+		if (snprintf(what, sizeof(what), "%s:%d: zone %s: code", path,
+		    n->line, name) < 0)
+			what[0] = '\0';
 		if ((v = conf_get(n, "code")) != NULL &&
-		    (code = parse_code("config", v)) == 0)
+		    (code = parse_code(NULL, what, v)) == 0)
 			return -1;
 		if (store_zone_put(s, name, code, conf_get(n, "txt"),
 		    conf_get(n, "url"), actor) == -1) {
@@ -179,11 +176,11 @@ open_store(struct cli *c, const char *cmd, int rdonly)
 	char		 err[STORE_ERR_MAX];
 
 	if (rdonly && access(c->db, F_OK) == -1) {
-		cmd_err(cmd, "%s: no such store (see --db)", c->db);
+		cli_err(cmd, "%s: no such store (see --db)", c->db);
 		return NULL;
 	}
 	if ((s = store_open(c->db, rdonly ? STORE_RDONLY : 0, err)) == NULL) {
-		cmd_err(cmd, "%s", err);
+		cli_err(cmd, "%s", err);
 		return NULL;
 	}
 	if (!rdonly && cli_sync_zones(c, s) == -1) {
@@ -193,6 +190,18 @@ open_store(struct cli *c, const char *cmd, int rdonly)
 	return s;
 }
 
+/*
+ * A reason reaches SMTP replies (the policy server's reject text), which
+ * must be ASCII: say so once when it is not.
+ */
+static void
+warn_nonascii(const char *cmd, const char *reason)
+{
+	if (reason != NULL && str_has_nonascii(reason, strlen(reason)))
+		cli_err(cmd, "warning: the reason is not ASCII; SMTP replies "
+		    "show each non-ASCII byte as '?'");
+}
+
 /* Parse a positional ADDR[/LEN]; prints "cmd: text: why" on error. */
 static int
 parse_prefix(const char *cmd, const char *text, struct addr_prefix *p)
@@ -200,7 +209,7 @@ parse_prefix(const char *cmd, const char *text, struct addr_prefix *p)
 	const char	*why;
 
 	if (addr_parse(text, p, &why) == -1) {
-		cmd_err(cmd, "%s: %s", text, why);
+		cli_err(cmd, "%s: %s", text, why);
 		return -1;
 	}
 	return 0;
@@ -276,20 +285,26 @@ cmd_add(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		cmd_err("add", optind == argc ? "which address? (see "
+		cli_err("add", optind == argc ? "which address? (see "
 		    "'fairlist add --help')" : "one address or range at a "
 		    "time (see 'fairlist add --help')");
 		return 2;
 	}
 	if (l.reason == NULL) {
-		cmd_err("add", "--reason is required: no listing without a "
+		cli_err("add", "--reason is required: no listing without a "
 		    "reason");
 		return 2;
 	}
 	if (l.evidence == NULL && !l.exclude) {
-		cmd_err("add", "--evidence is required: no listing without "
+		cli_err("add", "--evidence is required: no listing without "
 		    "evidence");
 		return 2;
+	}
+	if (l.evidence != NULL && !l.exclude &&
+	    str_is_blank(l.evidence, strlen(l.evidence))) {
+		cli_err("add", "--evidence is blank: no listing without "
+		    "evidence");
+		return 1;
 	}
 	if (parse_prefix("add", argv[optind], &l.prefix) == -1)
 		return 1;
@@ -298,28 +313,29 @@ cmd_add(struct cli *c, int argc, char **argv)
 	l.zone = zbuf;
 	if (expires != NULL && strcmp(expires, "never") != 0) {
 		if (str_time(expires, (time_t)now, 1, &l.expires_at) == -1) {
-			cmd_err("add", "--expires %s: not a time (use 7d, "
+			cli_err("add", "--expires %s: not a time (use 7d, "
 			    "+12h, 2026-12-01, 2026-12-01T10:00Z or never)",
 			    expires);
 			return 1;
 		}
 		if (l.expires_at <= now) {
-			cmd_err("add", "--expires %s: that is in the past",
+			cli_err("add", "--expires %s: that is in the past",
 			    expires);
 			return 1;
 		}
 	}
-	if (code != NULL && (l.code = parse_code("add", code)) == 0)
+	if (code != NULL && (l.code = parse_code("add", "--code", code)) == 0)
 		return 1;
 	if ((s = open_store(c, "add", 0)) == NULL)
 		return 1;
 	id = store_add(s, &l, cli_actor(actor, sizeof(actor)));
 	if (id == -1) {
-		cmd_err("add", "%s", store_errmsg(s));
+		cli_err("add", "%s", store_errmsg(s));
 		store_close(s);
 		return 1;
 	}
 	store_close(s);
+	warn_nonascii("add", l.reason);
 	printf("%s %s in %s (id %lld), expires %s\n", l.exclude ? "excluded" :
 	    "listed", addr_format(&l.prefix, net, sizeof(net)), l.zone,
 	    (long long)id, time_text(l.expires_at, "never", when,
@@ -371,13 +387,13 @@ cmd_remove(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		cmd_err("remove", optind == argc ? "which address? (see "
+		cli_err("remove", optind == argc ? "which address? (see "
 		    "'fairlist remove --help')" : "one address or range at "
 		    "a time (see 'fairlist remove --help')");
 		return 2;
 	}
 	if (why == NULL) {
-		cmd_err("remove", "--why is required: every removal is "
+		cli_err("remove", "--why is required: every removal is "
 		    "recorded with its reason");
 		return 2;
 	}
@@ -391,20 +407,20 @@ cmd_remove(struct cli *c, int argc, char **argv)
 	if ((s = open_store(c, "remove", 0)) == NULL)
 		return 1;
 	if (zone != NULL && store_zone_exists(s, zone) != 1) {
-		cmd_err("remove", "unknown zone '%s'", zone);
+		cli_err("remove", "unknown zone '%s'", zone);
 		store_close(s);
 		return 1;
 	}
 	if (store_remove(s, zone, &p, cli_actor(actor, sizeof(actor)), why,
 	    &count) == -1) {
-		cmd_err("remove", "%s", store_errmsg(s));
+		cli_err("remove", "%s", store_errmsg(s));
 		store_close(s);
 		return 1;
 	}
 	store_close(s);
 	addr_format(&p, net, sizeof(net));
 	if (count == 0) {
-		cmd_err("remove", "%s is not listed in %s", net,
+		cli_err("remove", "%s is not listed in %s", net,
 		    zone != NULL ? zone : "any zone");
 		return 1;
 	}
@@ -760,14 +776,14 @@ cmd_show(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		cmd_err("show", optind == argc ? "which address? (see "
+		cli_err("show", optind == argc ? "which address? (see "
 		    "'fairlist show --help')" : "one address at a time");
 		return 2;
 	}
 	if (parse_prefix("show", argv[optind], &p) == -1)
 		return 1;
 	if (p.plen != 128) {
-		cmd_err("show", "%s: give one address, not a range",
+		cli_err("show", "%s: give one address, not a range",
 		    argv[optind]);
 		return 1;
 	}
@@ -791,7 +807,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	show_free(&sh);
 	return rc;
 fail:
-	cmd_err("show", "%s", store_errmsg(sh.s));
+	cli_err("show", "%s", store_errmsg(sh.s));
 	store_close(sh.s);
 	show_free(&sh);
 	return 1;
@@ -847,13 +863,13 @@ zone_list(struct cli *c, int argc, char **argv)
 		return opt_err("zone", ch, argv);
 	}
 	if (optind != argc) {
-		cmd_err("zone", "list takes no arguments");
+		cli_err("zone", "list takes no arguments");
 		return 2;
 	}
 	if ((s = open_store(c, "zone", 0)) == NULL)
 		return 1;
 	if (store_zone_foreach(s, zone_print, NULL) != 0) {
-		cmd_err("zone", "%s", store_errmsg(s));
+		cli_err("zone", "%s", store_errmsg(s));
 		store_close(s);
 		return 1;
 	}
@@ -890,20 +906,20 @@ zone_add(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		cmd_err("zone", optind == argc ? "add: which zone name? "
+		cli_err("zone", optind == argc ? "add: which zone name? "
 		    "(see 'fairlist zone --help')" : "add: one zone at a time");
 		return 2;
 	}
 	if (zone_name("zone", argv[optind], name, sizeof(name)) == -1)
 		return 1;
-	if (code != NULL && (v = parse_code("zone", code)) == 0)
+	if (code != NULL && (v = parse_code("zone", "--code", code)) == 0)
 		return 1;
 	if ((s = open_store(c, "zone", 0)) == NULL)
 		return 1;
 	if ((existed = store_zone_exists(s, name)) == -1 ||
 	    store_zone_put(s, name, v, txt, url,
 	    cli_actor(actor, sizeof(actor))) == -1) {
-		cmd_err("zone", "%s", store_errmsg(s));
+		cli_err("zone", "%s", store_errmsg(s));
 		store_close(s);
 		return 1;
 	}
@@ -917,7 +933,7 @@ cmd_zone(struct cli *c, int argc, char **argv)
 {
 	opterr = 0;
 	if (argc < 2) {
-		cmd_err("zone", "list or add? (see 'fairlist zone --help')");
+		cli_err("zone", "list or add? (see 'fairlist zone --help')");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -931,6 +947,6 @@ cmd_zone(struct cli *c, int argc, char **argv)
 		return zone_list(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "add") == 0)
 		return zone_add(c, argc - 1, argv + 1);
-	cmd_err("zone", "unknown subcommand '%s' (list or add)", argv[1]);
+	cli_err("zone", "unknown subcommand '%s' (list or add)", argv[1]);
 	return 2;
 }

@@ -5,7 +5,8 @@
  * with inet_pton into the 128-bit form of addr.h, and a prefix length is
  * range-checked for its family. Host bits set under the mask are refused
  * rather than silently cleared: "192.0.2.1/24" is much more likely a typo
- * than a wish to list 192.0.2.0/24.
+ * than a wish to list 192.0.2.0/24. An IPv4-mapped IPv6 address or prefix
+ * (::ffff:192.0.2.50, ::ffff:192.0.2.0/120) comes back as IPv4.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -124,6 +125,13 @@ addr_parse(const char *s, struct addr_prefix *out, const char **err)
 		plen = family == 4 ? 32 : 128;
 	if (family == 4)
 		plen += 96;
+	/*
+	 * One rule for DNS, policy, show and remove: an IPv4-mapped address
+	 * (::ffff:a.b.c.d, and a /96 or longer inside ::ffff:0:0/96) is the
+	 * IPv4 address, so it is stored, formatted and matched as one.
+	 */
+	if (family == 6 && plen >= 96 && addr_is_v4(a, NULL))
+		family = 4;
 	memcpy(m, a, ADDR_LEN);
 	addr_mask(m, (unsigned)plen);
 	if (memcmp(m, a, ADDR_LEN) != 0) {

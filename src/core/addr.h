@@ -23,6 +23,8 @@ struct addr_prefix {
 
 /*
  * Parse "192.0.2.1", "192.0.2.0/24", "2001:db8::1" or "2001:db8::/48".
+ * IPv4-mapped text ("::ffff:192.0.2.1", "::ffff:192.0.2.0/120") gives
+ * the IPv4 address or prefix (family 4), as if written "192.0.2.1".
  * A prefix with host bits set is an error (its message names the network
  * that was probably meant). Returns 0, or -1 with *OUT:err set to a static
  * or thread-local message.
@@ -53,7 +55,10 @@ size_t	addr_reverse_name(const uint8_t a[ADDR_LEN], char *dst, size_t size);
 /* Set OUT:last to the last address covered by p. */
 void	addr_last(const struct addr_prefix *p, uint8_t last[ADDR_LEN]);
 
-/* 1 if a lies inside p, else 0. */
+/*
+ * 1 if a lies inside p, else 0. Bit arithmetic only: a caller matching
+ * listings must also refuse an IPv6 prefix (family 6) for an IPv4 a.
+ */
 int	addr_contains(const struct addr_prefix *p, const uint8_t a[ADDR_LEN]);
 
 /* Clear the host bits of a for prefix length plen. */

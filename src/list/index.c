@@ -858,7 +858,19 @@ find_interval(const struct izone *z, const struct ikey *k)
 	return (size_t)(base - z->istart);
 }
 
-/* The most specific node covering k, or NONE. */
+/*
+ * n, or NONE if n is an IPv6 prefix (shorter than /96) and v4 is set: an
+ * IPv6 prefix never matches an IPv4 address, though ::/0 covers
+ * ::ffff:0:0/96 bit for bit. Parents are less specific, so once a chain
+ * reaches one, the rest of it is IPv6 too.
+ */
+static int32_t
+family_cut(const struct izone *z, int32_t n, int v4)
+{
+	return n != NONE && v4 && z->nodes[n].plen < 96 ? NONE : n;
+}
+
+/* The most specific node covering a (of a's family), or NONE. */
 static int32_t
 cover_node(const struct izone *z, const uint8_t a[ADDR_LEN])
 {
@@ -867,7 +879,8 @@ cover_node(const struct izone *z, const uint8_t a[ADDR_LEN])
 	if (z->nnodes == 0)
 		return NONE;
 	key_of(a, &k);
-	return z->inode[find_interval(z, &k)];
+	return family_cut(z, z->inode[find_interval(z, &k)],
+	    addr_is_v4(a, NULL));
 }
 
 static void
@@ -912,7 +925,7 @@ index_match(const struct index *idx, int zone, const uint8_t a[ADDR_LEN],
 	n = cover_node(z, a);
 	while (n != NONE && !z->nodes[n].exclude &&
 	    expired(&idx->values[z->nodes[n].value], now))
-		n = z->nodes[n].parent;
+		n = family_cut(z, z->nodes[n].parent, addr_is_v4(a, NULL));
 	if (n == NONE || z->nodes[n].exclude)
 		return 0;
 	if (hit != NULL)
@@ -945,7 +958,7 @@ index_lookup(const struct index *idx, int zone, const uint8_t a[ADDR_LEN],
 		}
 	}
 	for (n = cover_node(z, a); n != NONE && count < max;
-	    n = z->nodes[n].parent) {
+	    n = family_cut(z, z->nodes[n].parent, addr_is_v4(a, NULL))) {
 		if (!z->nodes[n].exclude &&
 		    expired(&idx->values[z->nodes[n].value], now))
 			continue;
@@ -1005,7 +1018,13 @@ index_any_within(const struct index *idx, int zone,
 	key_of(a, &first);
 	last = key_last(&first, p->plen);
 	i = find_interval(z, &first);
-	if (z->inode[i] != NONE)
+	/*
+	 * Inside ::ffff:0:0/96 an IPv6 node does not count (family_cut).
+	 * Any IPv6 node covers all of it or none, so after one the next
+	 * interval's node, if it starts inside p, is an IPv4 one.
+	 */
+	if (family_cut(z, z->inode[i], p->plen >= 96 &&
+	    addr_is_v4(a, NULL)) != NONE)
 		return 1;
 	return i + 1 < z->nint && key_cmp(&z->istart[i + 1], &last) <= 0;
 }

@@ -36,10 +36,10 @@
 
 #include <sqlite3.h>
 
-#include "../core/addr.h"
-#include "../core/str.h"
-#include "../core/xmalloc.h"
-#include "store.h"
+#include "core/addr.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "store/store.h"
 
 #define STORE_BUSY_MS		5000
 #define STORE_DIRTY_MAX		16	/* zones whose serial a batch bumps */
@@ -196,11 +196,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " l.code, reason, evidence, source, listed_at, expires_at," \
 	    " removed_at, removed_why FROM listing l JOIN zone z" \
 	    " ON z.id = l.zone"
-	[ST_COVER_OPEN] = COVER_COLS " WHERE k = ?4 AND lo = ?1 AND plen = ?2"
-	    " AND removed_at IS NULL AND family = ?3 ORDER BY z.name",
-	[ST_COVER_CLOSED] = COVER_COLS " WHERE k = ?4 AND lo = ?1"
+	/*
+	 * No family column test: lo and plen decide (row_family), so a row
+	 * written as ::ffff:a.b.c.d by an older fairlist is found as the
+	 * IPv4 address it is, as the index finds it.
+	 */
+	[ST_COVER_OPEN] = COVER_COLS " WHERE k = ?3 AND lo = ?1 AND plen = ?2"
+	    " AND removed_at IS NULL ORDER BY z.name",
+	[ST_COVER_CLOSED] = COVER_COLS " WHERE k = ?3 AND lo = ?1"
 	    " AND plen = ?2"
-	    " AND removed_at IS NOT NULL AND family = ?3 ORDER BY l.id DESC",
+	    " AND removed_at IS NOT NULL ORDER BY l.id DESC",
 	/*
 	 * The add event is the listing row itself (listed_at, actor,
 	 * reason): a bulk import then writes one row per listing, not two,
@@ -449,6 +454,17 @@ keyset_free(struct keyset *ks)
 	free(ks);
 }
 
+/*
+ * The family of a stored prefix, from lo and plen, not the family column:
+ * a /96 or longer inside ::ffff:0:0/96 is IPv4 (core/addr.h), whichever
+ * text it was added as.
+ */
+static uint8_t
+row_family(const uint8_t lo[ADDR_LEN], unsigned plen)
+{
+	return plen >= 96 && addr_is_v4(lo, NULL) ? 4 : 6;
+}
+
 static const char *
 col_text(sqlite3_stmt *st, int i)
 {
@@ -645,11 +661,15 @@ tx_end(struct store *s, int own, int ok)
 	return -1;
 }
 
-/* Text a person typed: bounded, no control characters. */
+/*
+ * Text a person or a file gave: bounded, valid UTF-8 without control or
+ * bidi characters (str_text_check), whatever the input path.
+ */
 static int
 check_text(struct store *s, const char *what, const char *v, size_t max)
 {
-	size_t	len;
+	const char	*why;
+	size_t		 len;
 
 	if (v == NULL)
 		return 0;
@@ -659,11 +679,28 @@ check_text(struct store *s, const char *what, const char *v, size_t max)
 		    max);
 		return -1;
 	}
-	if (str_has_ctl(v, len)) {
-		seterr(s, "%s contains a control character", what);
+	if (str_text_check(v, len, &why) == -1) {
+		seterr(s, "%s %s", what, why);
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_code_ok(uint32_t code)
+{
+	return code >= 0x7f000002u && code < 0x7fffff00u;
+}
+
+static int
+check_code(struct store *s, uint32_t code)
+{
+	if (code == 0 || store_code_ok(code))
+		return 0;
+	seterr(s, "code %u.%u.%u.%u is not a listing code (RFC 5782 section "
+	    "2.1: use 127.0.0.2 to 127.255.254.255)", code >> 24,
+	    (code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff);
+	return -1;
 }
 
 /* A DNS name: lower case, dot-separated labels of 1-63 bytes. */
@@ -780,7 +817,7 @@ store_zone_put(struct store *s, const char *name, uint32_t code,
 	uint32_t	 ocode = 0, ncode;
 	char		*otxt = NULL, *ourl = NULL, *detail = NULL;
 
-	if (check_zone_name(s, name) == -1 ||
+	if (check_zone_name(s, name) == -1 || check_code(s, code) == -1 ||
 	    check_text(s, "TXT template", txt, STORE_TEMPLATE_MAX) == -1 ||
 	    check_text(s, "URL template", url, STORE_TEMPLATE_MAX) == -1)
 		return -1;
@@ -1148,11 +1185,15 @@ store_add(struct store *s, struct store_listing *l, const char *actor)
 	int64_t	now = store_now(), id;
 	int	own;
 
-	if (l->zone == NULL || l->reason == NULL || l->reason[0] == '\0') {
+	if (l->zone == NULL || l->reason == NULL ||
+	    str_is_blank(l->reason, strlen(l->reason))) {
 		seterr(s, "%s", l->zone == NULL ? "no zone" :
 		    "a listing needs a reason");
 		return -1;
 	}
+	/* IPv4-mapped is IPv4, whoever built the prefix (core/addr.h). */
+	if (l->prefix.plen <= 128 && l->prefix.family == 6)
+		l->prefix.family = row_family(l->prefix.a, l->prefix.plen);
 	if (l->prefix.plen > 128 || (l->prefix.family != 4 &&
 	    l->prefix.family != 6) || (l->prefix.family == 4 &&
 	    (l->prefix.plen < 96 || !addr_is_v4(l->prefix.a, NULL)))) {
@@ -1161,7 +1202,8 @@ store_add(struct store *s, struct store_listing *l, const char *actor)
 	}
 	if (check_text(s, "reason", l->reason, STORE_REASON_MAX) == -1 ||
 	    check_text(s, "evidence", l->evidence, STORE_EVIDENCE_MAX) == -1 ||
-	    check_text(s, "source", l->source, STORE_REASON_MAX) == -1)
+	    check_text(s, "source", l->source, STORE_REASON_MAX) == -1 ||
+	    check_code(s, l->code) == -1)
 		return -1;
 	{
 		struct addr_prefix	m = l->prefix;
@@ -1263,7 +1305,7 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 	int		 own, rc, ok = 0;
 
 	*count = 0;
-	if (why == NULL || why[0] == '\0') {
+	if (why == NULL || str_is_blank(why, strlen(why))) {
 		seterr(s, "a removal needs a reason");
 		return -1;
 	}
@@ -1337,11 +1379,11 @@ row_listing(sqlite3_stmt *st, struct store_listing *l)
 	memset(l, 0, sizeof(*l));
 	l->id = sqlite3_column_int64(st, 0);
 	l->zone = col_text(st, 1);
-	l->prefix.family = (uint8_t)sqlite3_column_int(st, 2);
 	lo = sqlite3_column_blob(st, 3);
 	if (lo != NULL && sqlite3_column_bytes(st, 3) == ADDR_LEN)
 		memcpy(l->prefix.a, lo, ADDR_LEN);
 	l->prefix.plen = (uint8_t)sqlite3_column_int(st, 4);
+	l->prefix.family = row_family(l->prefix.a, l->prefix.plen);
 	l->exclude = sqlite3_column_int(st, 5);
 	l->code = (uint32_t)sqlite3_column_int64(st, 6);
 	l->reason = col_text(st, 7);
@@ -1360,11 +1402,15 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 	sqlite3_stmt		*st;
 	struct store_listing	 l;
 	uint8_t			 net[ADDR_LEN];
-	int			 plen, minplen, family, rc, r, pass;
+	int			 plen, minplen, rc, r, pass;
 	int64_t			 now = store_now();
 
-	family = addr_is_v4(a, NULL) ? 4 : 6;
-	minplen = family == 4 ? 96 : 0;
+	/*
+	 * An IPv6 prefix (shorter than /96) never covers an IPv4 address,
+	 * and an IPv6 address is never inside ::ffff:0:0/96 with a /96 or
+	 * longer, so the prefix lengths probed keep the families apart.
+	 */
+	minplen = addr_is_v4(a, NULL) ? 96 : 0;
 	/*
 	 * One probe per prefix length, most specific first: open listings
 	 * (by zone), then with all the closed ones (newest first).
@@ -1380,8 +1426,7 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 			sqlite3_bind_blob(st, 1, net, ADDR_LEN,
 			    SQLITE_TRANSIENT);
 			sqlite3_bind_int(st, 2, plen);
-			sqlite3_bind_int(st, 3, family);
-			sqlite3_bind_int64(st, 4, addr_key(net));
+			sqlite3_bind_int64(st, 3, addr_key(net));
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 				row_listing(st, &l);
 				if (!all && l.expires_at != 0 &&
@@ -1477,8 +1522,7 @@ active_rows(struct store *s, enum stmt id, int64_t now,
 			continue;
 		memcpy(l.prefix.a, lo, ADDR_LEN);
 		l.prefix.plen = (uint8_t)sqlite3_column_int(st, 1);
-		l.prefix.family = addr_is_v4(l.prefix.a, NULL) &&
-		    l.prefix.plen >= 96 ? 4 : 6;
+		l.prefix.family = row_family(l.prefix.a, l.prefix.plen);
 		l.exclude = sqlite3_column_int(st, 2);
 		l.code = (uint32_t)sqlite3_column_int64(st, 3);
 		l.listed_at = sqlite3_column_int64(st, 4);

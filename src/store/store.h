@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/addr.h"
+#include "core/addr.h"
 
 #define STORE_SCHEMA_VERSION	1
 #define STORE_ZONE_MAX		253	/* DNS name, no trailing dot */
@@ -23,6 +23,15 @@
 #define STORE_DEFAULT_URL	"http://127.0.0.1:8080/lookup/$ip"
 
 struct store;
+
+/*
+ * 1 if code (host order) may be a listing's A answer: 127.0.0.2 to
+ * 127.255.254.255. RFC 5782 section 2.1 keeps 127.0.0.1 (and the network
+ * address 127.0.0.0) out, and Spamhaus answers 127.255.255.0/24 for errors
+ * about the query: receivers, fairlist's policy engine too, ignore them.
+ * store_add and store_zone_put refuse other codes (0 = default aside).
+ */
+int	store_code_ok(uint32_t code);
 
 /* A zone as stored. Strings are borrowed for the callback's duration. */
 struct store_zone {
@@ -89,7 +98,8 @@ const char	*store_errmsg(const struct store *s);
 
 /*
  * Create or update a zone (upsert by name). txt/url NULL keep the current
- * value (or the default for a new zone); code 0 likewise. Audited. An
+ * value (or the default for a new zone); code 0 likewise, and any other
+ * code must pass store_code_ok. Audited. An
  * update that changes nothing writes nothing (no serial bump, no audit
  * row), so syncing zones from the configuration on every run is cheap.
  * The name must be a lower-case DNS name without trailing dot; templates
@@ -104,8 +114,11 @@ int	store_zone_foreach(struct store *s,
 	    int (*cb)(const struct store_zone *, void *), void *arg);
 
 /*
- * Add a listing. Checks: zone exists, reason and evidence within limits
- * and free of control characters, no active listing with the same zone
+ * Add a listing. Checks: zone exists, a reason that is not blank, reason,
+ * evidence and source within limits and passing str_text_check (UTF-8,
+ * no control or bidi characters), code 0 or store_code_ok, an IPv4-mapped
+ * prefix is stored as IPv4 (l->prefix.family becomes 4), no active
+ * listing with the same zone
  * and prefix (an expired one is closed first, with an "expire" event).
  * Writes the listing, a history event and an audit row in one
  * transaction. Returns the new id (> 0), or -1 with store_errmsg set and
@@ -117,7 +130,7 @@ int64_t	store_add(struct store *s, struct store_listing *l, const char *actor);
  * Remove the active listing for exactly this prefix, in zone (NULL: in
  * every zone). Records why in the history and audit log. Sets *OUT:count
  * to the number removed. Returns 0 (even if none matched) or -1. why is
- * required (non-empty, STORE_REASON_MAX, no control characters). A
+ * required (not blank, STORE_REASON_MAX, str_text_check). A
  * listing that expired but was never closed counts as active here.
  */
 int	store_remove(struct store *s, const char *zone,

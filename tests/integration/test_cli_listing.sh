@@ -119,6 +119,38 @@ refuse "code outside 127/8" 1 \
     add 192.0.2.9 --reason x --evidence y --code 10.0.0.2
 refuse "code not an address" 1 "fairlist: add: --code two: not an IPv4 address" \
     add 192.0.2.9 --reason x --evidence y --code two
+# Issue 9: codes receivers read as errors (RFC 5782 section 2.1, Spamhaus's
+# 127.255.255.0/24) are refused.
+for c in 127.0.0.0 127.0.0.1 127.255.255.0 127.255.255.254; do
+	refuse "code $c" 1 \
+	    "fairlist: add: --code $c: receivers take it for an error, not a listing (RFC 5782 section 2.1: use 127.0.0.2 to 127.255.254.255)" \
+	    add "203.0.113.${c##*.}" --reason x --evidence y --code "$c"
+done
+# Issue 9: text that is not clean UTF-8, or blank, is refused.
+refuse "NEL in reason" 1 "fairlist: add: reason contains a control character" \
+    add 203.0.113.2 --reason "$(printf 'a\302\205b')" --evidence y
+refuse "bidi override in reason" 1 \
+    "fairlist: add: reason contains a bidirectional control character" \
+    add 203.0.113.3 --reason "$(printf 'a\342\200\256b')" --evidence y
+refuse "latin-1 reason" 1 "fairlist: add: reason is not valid UTF-8" \
+    add 203.0.113.4 --reason "$(printf 'caf\351')" --evidence y
+refuse "latin-1 evidence" 1 "fairlist: add: evidence is not valid UTF-8" \
+    add 203.0.113.5 --reason x --evidence "$(printf 'caf\351')"
+refuse "blank reason" 1 "fairlist: add: a listing needs a reason" \
+    add 203.0.113.6 --reason "   " --evidence y
+refuse "blank evidence" 1 "fairlist: add: --evidence is blank: no listing without evidence" \
+    add 203.0.113.7 --reason x --evidence " "
+# On a store of its own, so the ids and audit counts below stay put.
+main_db=$DB
+DB=$T/ascii.db
+run add 192.0.2.77 --reason "$(printf 'Spam an Postf\303\244cher')" --evidence y
+check "non-ASCII reason: accepted" "$RC" "0"
+check "non-ASCII reason: warned" "$(cat "$T/err")" \
+    "fairlist: add: warning: the reason is not ASCII; SMTP replies show each non-ASCII byte as '?'"
+check "non-ASCII reason: show --json keeps it" \
+    "$(fl show 192.0.2.77 --json | jq -r '.listings[0].reason')" \
+    "$(printf 'Spam an Postf\303\244cher')"
+DB=$main_db
 refuse "no reason" 2 "fairlist: add: --reason is required: no listing without a reason" \
     add 192.0.2.9 --evidence y
 refuse "no evidence" 2 "fairlist: add: --evidence is required: no listing without evidence" \
@@ -243,6 +275,9 @@ refuse "zone bad name" 1 \
     zone add "bad name"
 refuse "zone bad code" 1 "fairlist: zone: --code 1.2.3.4: must be in 127.0.0.0/8 (RFC 5782)" \
     zone add x.test --code 1.2.3.4
+refuse "zone error code" 1 \
+    "fairlist: zone: --code 127.0.0.1: receivers take it for an error, not a listing (RFC 5782 section 2.1: use 127.0.0.2 to 127.255.254.255)" \
+    zone add x.test --code 127.0.0.1
 refuse "zone txt control char" 1 "fairlist: zone: TXT template contains a control character" \
     zone add x.test --txt "$(printf 'a\tb')"
 refuse "zone no subcommand" 2 "fairlist: zone: list or add? (see 'fairlist zone --help')" zone
@@ -267,6 +302,12 @@ zone conf.test { colour blue }
 CONF
 refuse "config zone unknown key" 1 "fairlist: $T/bad.conf:1: unknown key 'colour'" \
     --config "$T/bad.conf" zone list
+cat > "$T/bad.conf" <<'CONF'
+zone code.test { code 127.0.0.1 }
+CONF
+refuse "config zone error code" 1 \
+    "fairlist: $T/bad.conf:1: zone code.test: code 127.0.0.1: receivers take it for an error, not a listing (RFC 5782 section 2.1: use 127.0.0.2 to 127.255.254.255)" \
+    --config "$T/bad.conf" zone add other.test
 
 # Every accepted change is in the audit log.
 check "audit rows" "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action IN ('add','remove')")" \

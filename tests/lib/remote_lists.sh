@@ -127,9 +127,16 @@ _rl_start() {
 	_rl_fl add "$REMOTE_LISTED6" --zone lists.test \
 	    --reason "ipv6 listing" --evidence fixture
 	# The code on the listing, not the zone: the test point keeps the
-	# zone's 127.0.0.2.
-	_rl_fl add 0.0.0.0/0 --zone err.test --code 127.255.255.254 \
+	# zone's 127.0.0.2. fairlist refuses to list with an error code, so
+	# the fixture writes it into the store by SQL, as a list that
+	# answers errors would.
+	_rl_fl add 0.0.0.0/0 --zone err.test --code 127.0.0.3 \
 	    --reason "error answer for everything" --evidence fixture
+	python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE listing SET code = 2147483646 WHERE zone ="
+    " (SELECT id FROM zone WHERE name = ?)", ("err.test",))
+db.commit()' "$_rl_dir/remote.db"
 
 	# The dead server: binds UDP and TCP on DEAD_PORT and never answers.
 	python3 -c 'import socket, sys, time

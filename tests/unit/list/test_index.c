@@ -133,10 +133,16 @@ test_match_table(void **state)
 	    { "ipv4 /0", { { "0.0.0.0/0", 0, NULL, 0 } },
 	      { { "1.2.3.4", "0.0.0.0/0" }, { "255.255.255.255", "0.0.0.0/0" },
 		{ "2001:db8::1", NULL } } },
+	    /* An IPv6 prefix never matches an IPv4 address (issue 9). */
 	    { "ipv6 /0", { { "::/0", 0, NULL, 0 },
 		{ "10.0.0.0/8", 1, NULL, 0 } },
-	      { { "1.2.3.4", "::/0" }, { "2001:db8::1", "::/0" },
+	      { { "1.2.3.4", NULL }, { "2001:db8::1", "::/0" },
 		{ "10.1.1.1", NULL } } },
+	    { "ipv6 /64 and /80 around the mapped space",
+	      { { "::/64", 0, NULL, 0 }, { "::/80", 0, NULL, 0 },
+		{ "10.0.0.0/8", 0, NULL, 0 } },
+	      { { "192.0.2.1", NULL }, { "10.1.1.1", "10.0.0.0/8" },
+		{ "::1", "::/80" }, { "::1:0:0:1", "::/64" } } },
 	    { "duplicate: later add wins", { { "10.0.0.1", 0, NULL, 0 },
 		{ "10.0.0.1", 1, NULL, 0 }, { "10.0.1.0/24", 1, NULL, 0 },
 		{ "10.0.1.0/24", 0, NULL, 0 } },
@@ -197,8 +203,9 @@ test_lookup_order(void **state)
 		{ "10.1.2.0/24", 0, NULL, 500 }, { "10.1.2.3", 0, NULL, 0 },
 		{ "::/0", 0, NULL, 0 },
 	};
+	/* ::/0 is IPv6: it does not cover an IPv4 address. */
 	static const char *const want[] = { "10.1.2.3", "10.1.0.0/16",
-	    "10.0.0.0/8", "::/0" };
+	    "10.0.0.0/8" };
 	struct index		*idx = build(adds, 5);
 	struct addr_prefix	 a = pfx("10.1.2.3");
 	struct index_hit	 h[8];
@@ -207,8 +214,8 @@ test_lookup_order(void **state)
 
 	(void)state;
 	n = index_lookup(idx, 0, a.a, NOW, h, 8);
-	if (n != 4)
-		fail_msg("got %zu hits, want 4", n);
+	if (n != 3)
+		fail_msg("got %zu hits, want 3", n);
 	for (i = 0; i < n; i++) {
 		hit_text(&h[i], got, sizeof(got));
 		if (strcmp(got, want[i]) != 0)
@@ -219,35 +226,25 @@ test_lookup_order(void **state)
 	/* max is respected. */
 	assert_int_equal(index_lookup(idx, 0, a.a, NOW, h, 2), 2);
 	/* Before the /24 expired, it shows up. */
-	assert_int_equal(index_lookup(idx, 0, a.a, 100, h, 8), 5);
+	assert_int_equal(index_lookup(idx, 0, a.a, 100, h, 8), 4);
 	index_free(idx);
 }
 
+struct within {
+	const char	*p;
+	int		 want;
+};
+
+/* index_any_within over table t on an index of nadds adds. */
 static void
-test_any_within(void **state)
+check_within(const struct add *adds, size_t nadds, const struct within *t,
+    size_t n)
 {
-	static const struct add adds[] = {
-		{ "127.0.0.2", 0, NULL, 0 }, { "10.0.0.0/16", 0, NULL, 0 },
-		{ "2001:db8:1::/48", 1, NULL, 0 },
-	};
-	static const struct {
-		const char	*p;
-		int		 want;
-	} t[] = {
-		{ "127.0.0.0/24", 1 }, { "127.0.0.0/8", 1 },
-		{ "127.0.1.0/24", 0 },
-		{ "127.0.0.2", 1 }, { "127.0.0.3", 0 }, { "10.0.5.0/24", 1 },
-		{ "10.0.0.0/8", 1 }, { "10.1.0.0/16", 0 }, { "0.0.0.0/0", 1 },
-		{ "2001:db8::/32", 1 }, { "2001:db8:1:2::/64", 1 },
-		{ "2001:db8:2::/48", 0 }, { "::/0", 1 }, { "::ffff:0:0/96", 1 },
-		{ "12.0.0.0/8", 0 },
-	};
-	struct index	*idx = build(adds, 3);
+	struct index	*idx = build(adds, nadds);
 	size_t		 i;
 	int		 fails = 0;
 
-	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (i = 0; i < n; i++) {
 		struct addr_prefix	p = pfx(t[i].p);
 		int			got = index_any_within(idx, 0, &p);
 
@@ -259,6 +256,46 @@ test_any_within(void **state)
 	}
 	assert_int_equal(fails, 0);
 	index_free(idx);
+}
+
+static void
+test_any_within(void **state)
+{
+	static const struct add adds[] = {
+		{ "127.0.0.2", 0, NULL, 0 }, { "10.0.0.0/16", 0, NULL, 0 },
+		{ "2001:db8:1::/48", 1, NULL, 0 },
+	};
+	static const struct within t[] = {
+		{ "127.0.0.0/24", 1 }, { "127.0.0.0/8", 1 },
+		{ "127.0.1.0/24", 0 },
+		{ "127.0.0.2", 1 }, { "127.0.0.3", 0 }, { "10.0.5.0/24", 1 },
+		{ "10.0.0.0/8", 1 }, { "10.1.0.0/16", 0 }, { "0.0.0.0/0", 1 },
+		{ "2001:db8::/32", 1 }, { "2001:db8:1:2::/64", 1 },
+		{ "2001:db8:2::/48", 0 }, { "::/0", 1 }, { "::ffff:0:0/96", 1 },
+		{ "12.0.0.0/8", 0 },
+	};
+
+	(void)state;
+	check_within(adds, 3, t, sizeof(t) / sizeof(t[0]));
+}
+
+/* Under ::/0, an IPv4 name is an empty non-terminal only for IPv4 data. */
+static void
+test_any_within_v6_cover(void **state)
+{
+	static const struct add adds[] = {
+		{ "::/0", 0, NULL, 0 }, { "192.0.2.5", 0, NULL, 0 },
+		{ "198.51.100.0/24", 0, NULL, 0 },
+	};
+	static const struct within t[] = {
+		{ "192.0.2.0/24", 1 }, { "192.0.3.0/24", 0 },
+		{ "203.0.113.0/24", 0 }, { "198.51.100.0/25", 1 },
+		{ "198.51.0.0/16", 1 }, { "10.0.0.0/8", 0 },
+		{ "2001:db8::/32", 1 }, { "::/0", 1 }, { "0.0.0.0/0", 1 },
+	};
+
+	(void)state;
+	check_within(adds, 3, t, sizeof(t) / sizeof(t[0]));
 }
 
 static void
@@ -559,6 +596,7 @@ main(void)
 		cmocka_unit_test(test_match_table),
 		cmocka_unit_test(test_lookup_order),
 		cmocka_unit_test(test_any_within),
+		cmocka_unit_test(test_any_within_v6_cover),
 		cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_value_sharing),

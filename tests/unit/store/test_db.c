@@ -202,6 +202,22 @@ test_add_validation(void **state)
 		    "trap", "a listing needs a reason" },
 		{ "long reason", STORE_DEFAULT_ZONE, "192.0.2.3", long_reason,
 		    "trap", "reason too long" },
+		/* Issue 9: text that is not clean UTF-8 is refused. */
+		{ "blank reason", STORE_DEFAULT_ZONE, "192.0.2.3", " \t ",
+		    "trap", "a listing needs a reason" },
+		{ "NEL in reason", STORE_DEFAULT_ZONE, "192.0.2.3",
+		    "a\xc2\x85", "trap", "reason contains a control "
+		    "character" },
+		{ "RLO in reason", STORE_DEFAULT_ZONE, "192.0.2.3",
+		    "a\xe2\x80\xae", "trap", "reason contains a "
+		    "bidirectional control character" },
+		{ "latin-1 evidence", STORE_DEFAULT_ZONE, "192.0.2.3", "spam",
+		    "caf\xe9", "evidence is not valid UTF-8" },
+		{ "overlong source-free reason", STORE_DEFAULT_ZONE,
+		    "192.0.2.3", "\xc0\xaf", "trap", "reason is not valid "
+		    "UTF-8" },
+		{ "ok utf-8", STORE_DEFAULT_ZONE, "192.0.2.4",
+		    "Spam an Postf\xc3\xa4" "cher", "trap", NULL },
 	};
 	struct store_listing	l;
 	size_t			i;
@@ -227,12 +243,12 @@ test_add_validation(void **state)
 			    cases[i].want_err);
 	}
 	/* Refused adds changed nothing. */
-	if (sql_int(f->path, "SELECT count(*) FROM listing") != 2)
-		fail_msg("rows: got %lld, want 2",
+	if (sql_int(f->path, "SELECT count(*) FROM listing") != 3)
+		fail_msg("rows: got %lld, want 3",
 		    (long long)sql_int(f->path, "SELECT count(*) FROM listing"));
 	if (sql_int(f->path, "SELECT count(*) FROM audit WHERE action = 'add'")
-	    != 2)
-		fail_msg("audit rows: got %lld, want 2", (long long)sql_int(
+	    != 3)
+		fail_msg("audit rows: got %lld, want 3", (long long)sql_int(
 		    f->path, "SELECT count(*) FROM audit WHERE action='add'"));
 }
 
@@ -268,6 +284,87 @@ want_seen(const char *name, const struct seen *got, const char *const *want,
 		if (strcmp(got->items[i], want[i]) != 0)
 			fail_msg("%s: [%d] got '%s', want '%s'", name, i,
 			    got->items[i], want[i]);
+}
+
+/*
+ * Issue 9: an IPv4-mapped prefix is stored as IPv4, and a row an older
+ * fairlist wrote as IPv6 (family 6) is found and shown as IPv4.
+ */
+static void
+test_mapped_is_v4(void **state)
+{
+	struct fx		*f = *state;
+	struct store_listing	 l;
+	struct seen		 sn;
+	struct addr_prefix	 a = pfx("192.0.2.50"), b = pfx("192.0.2.51");
+	static const char *const want_a[] = { "bl.fairlist.test 192.0.2.50" };
+	static const char *const want_b[] = { "bl.fairlist.test 192.0.2.51" };
+
+	memset(&l, 0, sizeof(l));
+	l.zone = STORE_DEFAULT_ZONE;
+	l.prefix = a;
+	l.prefix.family = 6;	/* as "::ffff:192.0.2.50" once parsed */
+	l.reason = "mapped";
+	assert_true(store_add(f->s, &l, "test") > 0);
+	assert_int_equal(l.prefix.family, 4);
+	if (sql_int(f->path, "SELECT family FROM listing WHERE id = 1") != 4)
+		fail_msg("stored family: got %lld, want 4", (long long)sql_int(
+		    f->path, "SELECT family FROM listing WHERE id = 1"));
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_foreach_covering(f->s, a.a, 1, collect, &sn),
+	    0);
+	want_seen("mapped", &sn, want_a, 1);
+
+	assert_true(add(f->s, STORE_DEFAULT_ZONE, "192.0.2.51", "old", 0) > 0);
+	assert_true(add(f->s, STORE_DEFAULT_ZONE, "::/0", "all v6", 0) > 0);
+	sql_int(f->path, "UPDATE listing SET family = 6 WHERE reason = 'old'");
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_foreach_covering(f->s, b.a, 1, collect, &sn),
+	    0);
+	want_seen("old family-6 row", &sn, want_b, 1);
+}
+
+/* Issue 9: codes receivers read as errors are refused. */
+static void
+test_codes(void **state)
+{
+	static const struct {
+		uint32_t	code;
+		int		ok;
+	} cases[] = {
+		{ 0x7f000002, 1 }, { 0x7f0000ff, 1 }, { 0x7ffffeff, 1 },
+		{ 0x7f000000, 0 }, { 0x7f000001, 0 }, { 0x7fffff00, 0 },
+		{ 0x7ffffffe, 0 }, { 0x7fffffff, 0 }, { 0x0a000002, 0 },
+		{ 0x80000002, 0 },
+	};
+	struct fx		*f = *state;
+	struct store_listing	 l;
+	char			 zone[32];
+	size_t			 i;
+	int64_t			 id;
+	int			 rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&l, 0, sizeof(l));
+		l.zone = STORE_DEFAULT_ZONE;
+		l.prefix = pfx("192.0.2.1");
+		l.prefix.a[15] = (uint8_t)i;
+		l.reason = "r";
+		l.code = cases[i].code;
+		id = store_add(f->s, &l, "test");
+		snprintf(zone, sizeof(zone), "z%zu.test", i);
+		rc = store_zone_put(f->s, zone, cases[i].code, NULL, NULL,
+		    "test");
+		if (store_code_ok(cases[i].code) != cases[i].ok ||
+		    (id > 0) != cases[i].ok || (rc == 0) != cases[i].ok)
+			fail_msg("code %08x: got ok %d, add %lld, zone %d, "
+			    "want %s", cases[i].code,
+			    store_code_ok(cases[i].code), (long long)id, rc,
+			    cases[i].ok ? "accepted" : "refused");
+		if (!cases[i].ok && strncmp(store_errmsg(f->s), "code ", 5))
+			fail_msg("code %08x: message '%s'", cases[i].code,
+			    store_errmsg(f->s));
+	}
 }
 
 static void
@@ -794,6 +891,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_add_validation, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_mapped_is_v4, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_duplicate, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_covering_order, setup,
