@@ -14,7 +14,6 @@ cat > "$T/fl.conf" <<CONF
 db $db
 dns {
 	listen 127.0.0.1:$port
-	workers 1
 	reload-interval 100
 	snapshot-cache no
 }
