@@ -1,95 +1,48 @@
 /*
  * dns.c: a synchronous TXT lookup for DKIM keys over src/dns/resolver.h,
  * for the CLI. The daemon fills the key cache from its event loop instead
- * (dkim_keycache_put). Parses the answer itself so that the TTL is known
- * (RFC 1035 section 4.1.3). Untrusted input: the answer packet; every read is bounded by
- * struct rd. Returns OK with the first TXT record's strings joined,
- * NOTFOUND for NXDOMAIN or no TXT, TEMPFAIL otherwise.
+ * (dkim_keycache_put). The answer goes through the one answer reader
+ * (dns/answer.c), which also gives the TTL (RFC 1035 section 4.1.3).
+ * Returns OK with the first TXT record's strings joined, NOTFOUND for
+ * NXDOMAIN or no TXT, TEMPFAIL otherwise (a malformed answer too).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "dns/dns.h"
 #include "dns/resolver.h"
 #include "dkim_int.h"
 
-/* Skip a possibly compressed name. */
-static void
-skip_name(struct rd *r)
-{
-	uint8_t	l;
-
-	for (;;) {
-		l = rd_u8(r);
-		if (r->err != NULL || l == 0)
-			return;
-		if ((l & 0xc0) == 0xc0) {
-			(void)rd_u8(r);
-			return;
-		}
-		if (l > 63) {
-			rd_fail(r, "bad label");
-			return;
-		}
-		rd_take(r, l);
-	}
-}
-
-/* Untrusted input: the first TXT RR of the answer section. */
+/*
+ * Untrusted input (RFC 1035 section 4.1, RFC 6376 section 3.6.2.2): the
+ * first TXT record on the question's chain, its strings joined, cut just
+ * past DKIM_KEY_RECORD_MAX so that the key parser refuses it as too long.
+ */
 static enum dkim_lookup_status
 parse_answer(const uint8_t *p, size_t len, char **txt, size_t *txtlen,
     uint32_t *ttl)
 {
-	struct rd	 r;
-	uint16_t	 qd, an, type, rdlen, i;
-	uint32_t	 t;
-	struct sbuf	 b;
-	const uint8_t	*rdata;
+	struct dns_answer	 a;
+	struct dns_rr		 rr;
+	struct sbuf		 b;
+	int			 rc;
 
-	rd_init(&r, p, len);
-	rd_take(&r, 4);
-	qd = rd_u16(&r);
-	an = rd_u16(&r);
-	rd_take(&r, 4);
-	for (i = 0; i < qd && r.err == NULL; i++) {
-		skip_name(&r);
-		rd_take(&r, 4);
-	}
-	for (i = 0; i < an && r.err == NULL; i++) {
-		skip_name(&r);
-		type = rd_u16(&r);
-		(void)rd_u16(&r);
-		t = rd_u32(&r);
-		rdlen = rd_u16(&r);
-		rdata = rd_take(&r, rdlen);
-		if (r.err != NULL || type != 16)
+	if (dns_answer_init(&a, p, len) == -1)
+		return DKIM_LOOKUP_TEMPFAIL;
+	while ((rc = dns_answer_next(&a, &rr)) == 1) {
+		if (rr.type != DNS_T_TXT || !rr.on_chain)
 			continue;
 		sbuf_init(&b);
-		{
-			struct rd	s;
-
-			rd_init(&s, rdata, rdlen);
-			while (rd_left(&s) > 0 && s.err == NULL) {
-				uint8_t		 n = rd_u8(&s);
-				const uint8_t	*str = rd_take(&s, n);
-
-				if (str != NULL && b.len + n <=
-				    DKIM_KEY_RECORD_MAX)
-					sbuf_add(&b, str, n);
-			}
-			if (s.err != NULL) {
-				sbuf_free(&b);
-				return DKIM_LOOKUP_TEMPFAIL;
-			}
-		}
+		(void)dns_rr_txt(&rr, &b, DKIM_KEY_RECORD_MAX + 1);
 		if (b.s == NULL)
 			sbuf_add(&b, "", 0);
 		*txt = b.s;
 		*txtlen = b.len;
-		*ttl = t;
+		*ttl = rr.ttl;
 		return DKIM_LOOKUP_OK;
 	}
-	return r.err != NULL ? DKIM_LOOKUP_TEMPFAIL : DKIM_LOOKUP_NOTFOUND;
+	return rc == -1 ? DKIM_LOOKUP_TEMPFAIL : DKIM_LOOKUP_NOTFOUND;
 }
 
 struct txtq {
@@ -132,7 +85,7 @@ dkim_dns_lookup(void *arg, const char *name, char **txt, size_t *txtlen,
 
 	memset(&q, 0, sizeof(q));
 	q.st = DKIM_LOOKUP_TEMPFAIL;
-	dns_resolver_query(r, name, 16 /* TXT */, on_answer, &q);
+	dns_resolver_query(r, name, DNS_T_TXT, on_answer, &q);
 	/* The resolver's deadline (timeout x tries) ends the wait. */
 	while (!q.done)
 		dns_resolver_wait(r);

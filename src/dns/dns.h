@@ -1,12 +1,15 @@
 /*
  * dns.h: the DNS wire codec: parse a query, write a response with name
- * compression. Protocol code only: bytes in, bytes out, no I/O.
+ * compression, read the answer section of a response. Protocol code
+ * only: bytes in, bytes out, no I/O.
  */
 #ifndef FAIRLIST_DNS_H
 #define FAIRLIST_DNS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct sbuf;
 
 #define DNS_HEADER_LEN		12
 #define DNS_NAME_MAX		255	/* wire bytes, RFC 1035 section 2.3.4 */
@@ -157,5 +160,73 @@ size_t	dns_name_to_text(const uint8_t *wire, size_t len, char *dst,
 
 /* Lower-case ASCII letters of n bytes from src into dst (may be equal). */
 void	dns_lower(uint8_t *dst, const uint8_t *src, size_t n);
+
+/*
+ * The answer reader (answer.c): the one parser of responses, for every
+ * module that resolves (policy, SPF, DKIM). dns_answer_init reads the
+ * header and the question; each dns_answer_next gives one record of the
+ * answer section with its owner expanded and, for CNAME, MX and PTR, the
+ * target name expanded (wire form, case kept). rdata points into the
+ * packet: valid as long as the packet is.
+ */
+#define DNS_ANSWER_HOPS_MAX	DNS_LABELS_MAX	/* pointers of one name */
+
+struct dns_rr {
+	uint16_t	 type;
+	uint16_t	 rclass;
+	uint32_t	 ttl;		/* over 2^31-1 reads as 0 (RFC 2181 8) */
+	int		 on_chain;	/* owner is the question or a CNAME
+					   target reached so far */
+	uint8_t		 owner[DNS_NAME_MAX];
+	size_t		 owner_len;
+	const uint8_t	*rdata;
+	uint16_t	 rdlen;
+	uint16_t	 pref;			/* MX */
+	uint8_t		 target[DNS_NAME_MAX];	/* CNAME, MX, PTR */
+	size_t		 target_len;		/* 0 for other types */
+};
+
+struct dns_answer {
+	const uint8_t	*pkt;
+	size_t		 len, off;
+	const char	*err;		/* the first error, or NULL */
+	uint16_t	 id;
+	uint16_t	 flags;
+	int		 rcode;		/* low 4 bits of the header */
+	uint16_t	 qtype;
+	uint16_t	 ancount;
+	uint16_t	 nread;		/* answer records read so far */
+	uint8_t		 chain[DNS_NAME_MAX];	/* lower-cased */
+	size_t		 chain_len;
+};
+
+/*
+ * Untrusted input (RFC 1035 sections 4.1.1, 4.1.2, 4.1.4): start reading
+ * the response pkt (len bytes; the caller keeps it). Refuses a packet
+ * shorter than a header, a query (QR=0), QDCOUNT other than 1 and a bad
+ * question name. Returns 0, or -1 with the reason in a->err.
+ */
+int	dns_answer_init(struct dns_answer *a, const uint8_t *pkt, size_t len);
+
+/*
+ * Untrusted input (RFC 1035 sections 3.2.1, 3.3, 4.1.3, 4.1.4): read the
+ * next answer record into OUT:rr. Names may be compressed; every pointer
+ * must point strictly before the label run it ends (so they cannot loop)
+ * and after the header, labels are at most 63 bytes and names at most
+ * 255. RDATA must lie in the packet, and A (4 bytes), AAAA (16), CNAME,
+ * PTR and MX (a name ending exactly at RDLENGTH) and TXT (one or more
+ * character-strings filling RDLENGTH) must be well formed. A CNAME on
+ * the chain moves the chain to its target. Returns 1 with rr filled, 0
+ * after the last record, -1 with a->err set (later calls return -1).
+ */
+int	dns_answer_next(struct dns_answer *a, struct dns_rr *rr);
+
+/*
+ * Append the character-strings of a TXT record, joined without
+ * separators (RFC 7208 section 3.3, RFC 6376 section 3.6.2.2), to b, at
+ * most max bytes of them. Returns the full joined length, which exceeds
+ * max when the record was cut.
+ */
+size_t	dns_rr_txt(const struct dns_rr *rr, struct sbuf *b, size_t max);
 
 #endif /* FAIRLIST_DNS_H */

@@ -2,7 +2,7 @@
  * resolver.h: the asynchronous DNS client (c-ares glue).
  *
  * A query gives its callback the status and the raw answer packet;
- * callers parse it (SPF with c-ares's ares_parse_* functions). Every
+ * callers parse it with the answer reader (dns.h, answer.c). Every
  * query has a deadline (timeout x tries). The resolver does no blocking
  * I/O of its own except in dns_resolver_wait(), the helper for
  * synchronous tools; the daemon instead watches the sockets reported

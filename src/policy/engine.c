@@ -54,20 +54,19 @@
  */
 #include <sys/queue.h>
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include <ares.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
 #include "core/log.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
+#include "dns/dns.h"
 #include "dns/resolver.h"
 #include "list/list.h"
 #include "policy.h"
@@ -82,7 +81,6 @@
 					   octets on the wire) */
 #define PROBE_PREFIX	10		/* strlen("2.0.0.127.") */
 #define SPF_KEY_MAX	(ADDR_TEXT_MAX + SPF_MAILFROM_MAX + 256 + 4)
-#define T_A		1
 
 enum ce_kind { CE_DNSBL, CE_SPF, CE_SPF_HELO };
 enum ce_status { CE_ANSWER, CE_EMPTY, CE_TEMPFAIL };
@@ -481,29 +479,36 @@ sweep(evutil_socket_t fd, short what, void *arg)
 /* DNSBL answers                                                       */
 /* ------------------------------------------------------------------ */
 
-/* A codes and the smallest TTL of an answer; -1 if it does not parse. */
+/*
+ * The A codes (at most POLICY_CODES_MAX, on the question's CNAME chain)
+ * and their smallest TTL of an answer; -1 if it does not parse.
+ */
 static int
 parse_a(const uint8_t *pkt, size_t len, uint32_t *codes, int *ncodes,
     uint32_t *ttl)
 {
-	struct ares_addrttl	at[POLICY_CODES_MAX];
-	int			na = POLICY_CODES_MAX, i, rc;
+	struct dns_answer	a;
+	struct dns_rr		rr;
+	int			rc, n = 0;
 
 	*ncodes = 0;
 	*ttl = 0;
-	if (pkt == NULL || len == 0 || len > 65535)
+	if (dns_answer_init(&a, pkt, len) == -1)
 		return -1;
-	rc = ares_parse_a_reply(pkt, (int)len, NULL, at, &na);
-	if (rc == ARES_ENODATA)
-		return 0;
-	if (rc != ARES_SUCCESS)
-		return -1;
-	for (i = 0; i < na && i < POLICY_CODES_MAX; i++) {
-		codes[i] = ntohl(at[i].ipaddr.s_addr);
-		if (i == 0 || (uint32_t)at[i].ttl < *ttl)
-			*ttl = at[i].ttl < 0 ? 0 : (uint32_t)at[i].ttl;
+	while ((rc = dns_answer_next(&a, &rr)) == 1) {
+		if (rr.type != DNS_T_A || !rr.on_chain ||
+		    n >= POLICY_CODES_MAX)
+			continue;
+		codes[n] = (uint32_t)rr.rdata[0] << 24 |
+		    (uint32_t)rr.rdata[1] << 16 | (uint32_t)rr.rdata[2] << 8 |
+		    rr.rdata[3];
+		if (n == 0 || rr.ttl < *ttl)
+			*ttl = rr.ttl;
+		n++;
 	}
-	*ncodes = i;
+	if (rc == -1)
+		return -1;
+	*ncodes = n;
 	return 0;
 }
 
@@ -755,9 +760,9 @@ probe_all(evutil_socket_t fd, short what, void *arg)
 		zl->probe_tempfail = 0;
 		zl->probe_why[0] = '\0';
 		snprintf(name, sizeof(name), "2.0.0.127.%s", zl->zone);
-		res_query(zl->r, name, T_A, probe_answered, &zl->pr[0]);
+		res_query(zl->r, name, DNS_T_A, probe_answered, &zl->pr[0]);
 		snprintf(name, sizeof(name), "1.0.0.127.%s", zl->zone);
-		res_query(zl->r, name, T_A, probe_answered, &zl->pr[1]);
+		res_query(zl->r, name, DNS_T_A, probe_answered, &zl->pr[1]);
 	}
 	for (i = 0; i < e->nzl; i++)
 		e->zl[i].r->probe_now = 0;
@@ -1307,7 +1312,7 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 		if (fresh) {
 			ev->f.queries++;
 			e->st.queries++;
-			res_query(zl->r, name, T_A, dnsbl_answered, ce);
+			res_query(zl->r, name, DNS_T_A, dnsbl_answered, ce);
 		}
 	}
 	return ev;

@@ -371,7 +371,7 @@ need_p(struct spf *s, enum state resume)
 	if (s->p_done)
 		return 1;
 	s->p_resume = resume;
-	ask(s, s->rev, strlen(s->rev), SPF_T_PTR, K_PPTR);
+	ask(s, s->rev, strlen(s->rev), DNS_T_PTR, K_PPTR);
 	return 0;
 }
 
@@ -483,10 +483,10 @@ answer_match(const struct spf *s, const struct spf_answer *a,
 	for (i = 0; i < a->nrr; i++) {
 		const struct spf_rr	*rr = &a->rr[i];
 
-		if (s->v4 && rr->type == SPF_T_A && rr->len == 4 &&
+		if (s->v4 && rr->type == DNS_T_A && rr->len == 4 &&
 		    addr_in(s, rr->data, 1, cidr4))
 			return 1;
-		if (!s->v4 && rr->type == SPF_T_AAAA && rr->len == 16 &&
+		if (!s->v4 && rr->type == DNS_T_AAAA && rr->len == 16 &&
 		    addr_in(s, rr->data, 0, cidr6))
 			return 1;
 	}
@@ -559,7 +559,7 @@ got_txt(struct spf *s, const struct spf_answer *a)
 		return;
 	}
 	for (i = 0; a->status == SPF_DNS_OK && i < a->nrr; i++) {
-		if (a->rr[i].type == SPF_T_TXT &&
+		if (a->rr[i].type == DNS_T_TXT &&
 		    spf_record_is_v1(a->rr[i].data, a->rr[i].len)) {
 			rec = &a->rr[i];
 			n++;
@@ -660,18 +660,18 @@ term_expand(struct spf *s)
 	f->target = target;
 	switch (t->mech) {
 	case SPF_M_A:
-		ask(s, target, strlen(target), s->v4 ? SPF_T_A : SPF_T_AAAA,
+		ask(s, target, strlen(target), s->v4 ? DNS_T_A : DNS_T_AAAA,
 		    K_A);
 		return;
 	case SPF_M_MX:
-		ask(s, target, strlen(target), SPF_T_MX, K_MX);
+		ask(s, target, strlen(target), DNS_T_MX, K_MX);
 		return;
 	case SPF_M_PTR:
-		ask(s, s->rev, strlen(s->rev), SPF_T_PTR, K_PTR);
+		ask(s, s->rev, strlen(s->rev), DNS_T_PTR, K_PTR);
 		return;
 	case SPF_M_EXISTS:
 		/* Section 5.7: always an A query, whatever the client. */
-		ask(s, target, strlen(target), SPF_T_A, K_EXISTS);
+		ask(s, target, strlen(target), DNS_T_A, K_EXISTS);
 		return;
 	case SPF_M_INCLUDE:
 		if (s->depth + 1 >= SPF_DEPTH_MAX) {
@@ -743,7 +743,7 @@ exp_start(struct spf *s)
 		s->state = ST_DONE;
 		return;
 	}
-	ask(s, target, strlen(target), SPF_T_TXT, K_EXP);
+	ask(s, target, strlen(target), DNS_T_TXT, K_EXP);
 }
 
 static void
@@ -782,7 +782,7 @@ got_exp(struct spf *s, const struct spf_answer *a)
 	if (a->status != SPF_DNS_OK)
 		return;
 	for (i = 0; i < a->nrr; i++)
-		if (a->rr[i].type == SPF_T_TXT) {
+		if (a->rr[i].type == DNS_T_TXT) {
 			rec = &a->rr[i];
 			n++;
 		}
@@ -819,7 +819,7 @@ spf_step(struct spf *s)
 			s->state = ST_FETCH;
 			break;
 		case ST_FETCH:
-			ask(s, f->domain, strlen(f->domain), SPF_T_TXT, K_TXT);
+			ask(s, f->domain, strlen(f->domain), DNS_T_TXT, K_TXT);
 			break;
 		case ST_TERM:
 			term(s);
@@ -838,8 +838,8 @@ spf_step(struct spf *s)
 				f->idx++;
 				break;
 			}
-			ask(s, name, strlen(name), s->v4 ? SPF_T_A :
-			    SPF_T_AAAA, K_MXA);
+			ask(s, name, strlen(name), s->v4 ? DNS_T_A :
+			    DNS_T_AAAA, K_MXA);
 			break;
 		case ST_PTR_NEXT:
 			/* Only names inside the target can match (5.5). */
@@ -851,8 +851,8 @@ spf_step(struct spf *s)
 				break;
 			}
 			name = f->names[f->idx];
-			ask(s, name, strlen(name), s->v4 ? SPF_T_A :
-			    SPF_T_AAAA, K_PTRA);
+			ask(s, name, strlen(name), s->v4 ? DNS_T_A :
+			    DNS_T_AAAA, K_PTRA);
 			break;
 		case ST_P_NEXT:
 			if (s->pidx >= s->npnames) {
@@ -861,8 +861,8 @@ spf_step(struct spf *s)
 				break;
 			}
 			name = s->pnames[s->pidx];
-			ask(s, name, strlen(name), s->v4 ? SPF_T_A :
-			    SPF_T_AAAA, K_PA);
+			ask(s, name, strlen(name), s->v4 ? DNS_T_A :
+			    DNS_T_AAAA, K_PA);
 			break;
 		case ST_REDIRECT:
 			redirect(s);
@@ -942,11 +942,11 @@ spf_answer(struct spf *s, const struct spf_answer *a)
 			return;
 		}
 		/* Section 4.6.4: more than 10 MX names is a permerror. */
-		if (count_type(a, SPF_T_MX) > SPF_MX_MAX) {
+		if (count_type(a, DNS_T_MX) > SPF_MX_MAX) {
 			finish(s, SPF_PERMERROR, "more than 10 MX names");
 			return;
 		}
-		f->names = copy_names(s, a, SPF_T_MX, SPF_MX_MAX, &f->nnames);
+		f->names = copy_names(s, a, DNS_T_MX, SPF_MX_MAX, &f->nnames);
 		if (f->names == NULL) {
 			finish(s, SPF_PERMERROR, "out of memory for mx");
 			return;
@@ -979,7 +979,7 @@ spf_answer(struct spf *s, const struct spf_answer *a)
 			return;
 		}
 		/* Only the first 10 names are used (4.6.4). */
-		f->names = copy_names(s, a, SPF_T_PTR, SPF_PTR_MAX,
+		f->names = copy_names(s, a, DNS_T_PTR, SPF_PTR_MAX,
 		    &f->nnames);
 		if (f->names == NULL) {
 			finish(s, SPF_PERMERROR, "out of memory for ptr");
@@ -1000,7 +1000,7 @@ spf_answer(struct spf *s, const struct spf_answer *a)
 	case K_PPTR:
 		s->npnames = 0;
 		if (a->status == SPF_DNS_OK)
-			s->pnames = copy_names(s, a, SPF_T_PTR, SPF_PTR_MAX,
+			s->pnames = copy_names(s, a, DNS_T_PTR, SPF_PTR_MAX,
 			    &s->npnames);
 		if (s->pnames == NULL)
 			s->npnames = 0;

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "dns/dns.h"	/* DNS_T_*: the record types asked for */
 
 /* RFC 7208 section 4.6.4 processing limits. */
 #define SPF_LOOKUPS_MAX		10	/* DNS-querying terms */
@@ -69,13 +70,6 @@ enum spf_identity {
 	SPF_ID_MAILFROM,	/* MAIL FROM; falls back to HELO if empty */
 	SPF_ID_HELO		/* the HELO/EHLO name alone */
 };
-
-/* DNS record types the evaluator asks for (RFC 1035 numbers). */
-#define SPF_T_A		1
-#define SPF_T_PTR	12
-#define SPF_T_MX	15
-#define SPF_T_TXT	16
-#define SPF_T_AAAA	28
 
 enum spf_dns_status {
 	SPF_DNS_OK,		/* NOERROR; nrr may be 0 (no data) */
@@ -188,8 +182,9 @@ void	spf_run(struct spf *s, const struct spf_resolver *r,
 
 /*
  * A resolver over the c-ares client of dns/resolver.h: answers arrive
- * from dns_resolver_process()/wait(). Answers are parsed with c-ares's
- * ares_parse_*_reply; a packet that does not parse gives TEMPFAIL.
+ * from dns_resolver_process()/wait(). Answers are parsed by the one
+ * answer reader (dns_answer_next); a packet that does not parse gives
+ * TEMPFAIL.
  */
 struct dns_resolver;
 void	spf_resolver_dns(struct dns_resolver *dr, struct spf_resolver *r);

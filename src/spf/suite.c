@@ -22,7 +22,6 @@
 #include "core/xmalloc.h"
 #include "spf_int.h"
 
-#define T_CNAME		5
 
 struct stest {
 	const char	*scenario;
@@ -69,17 +68,17 @@ add_rr(struct spf_zone *z, const char *name, const char *type,
 	uint16_t		 t;
 
 	if (strcasecmp(type, "A") == 0)
-		t = SPF_T_A;
+		t = DNS_T_A;
 	else if (strcasecmp(type, "AAAA") == 0)
-		t = SPF_T_AAAA;
+		t = DNS_T_AAAA;
 	else if (strcasecmp(type, "MX") == 0)
-		t = SPF_T_MX;
+		t = DNS_T_MX;
 	else if (strcasecmp(type, "PTR") == 0)
-		t = SPF_T_PTR;
+		t = DNS_T_PTR;
 	else if (strcasecmp(type, "TXT") == 0)
-		t = SPF_T_TXT;
+		t = DNS_T_TXT;
 	else if (strcasecmp(type, "CNAME") == 0)
-		t = T_CNAME;
+		t = DNS_T_CNAME;
 	else
 		return 0;	/* SPF (type 99) and others: never asked */
 	if (s != NULL && strcmp(s, "NONE") == 0)
@@ -89,14 +88,14 @@ add_rr(struct spf_zone *z, const char *name, const char *type,
 		return 0;
 	}
 	switch (t) {
-	case SPF_T_A:
-	case SPF_T_AAAA:
-		if (s == NULL || inet_pton(t == SPF_T_A ? AF_INET : AF_INET6,
+	case DNS_T_A:
+	case DNS_T_AAAA:
+		if (s == NULL || inet_pton(t == DNS_T_A ? AF_INET : AF_INET6,
 		    s, a) != 1)
 			return serr(err, errlen, path, v, "bad address");
-		spf_zone_add(z, name, t, 0, a, t == SPF_T_A ? 4 : 16);
+		spf_zone_add(z, name, t, 0, a, t == DNS_T_A ? 4 : 16);
 		return 0;
-	case SPF_T_MX:
+	case DNS_T_MX:
 		if (v->kind != Y_SEQ || v->child == NULL ||
 		    v->child->next == NULL || v->child->next->next != NULL ||
 		    scalar(v->child) == NULL || scalar(v->child->next) == NULL)
@@ -108,8 +107,8 @@ add_rr(struct spf_zone *z, const char *name, const char *type,
 		spf_zone_add(z, name, t, (uint16_t)pref, v->child->next->str,
 		    v->child->next->len);
 		return 0;
-	case SPF_T_PTR:
-	case T_CNAME:
+	case DNS_T_PTR:
+	case DNS_T_CNAME:
 		if (s == NULL)
 			return serr(err, errlen, path, v, "name expected");
 		spf_zone_add(z, name, t, 0, s, v->len);

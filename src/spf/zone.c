@@ -21,7 +21,6 @@
 #include "core/str.h"
 #include "spf_int.h"
 
-#define T_CNAME		5
 #define T_TIMEOUT	0xffff	/* every type times out from here on */
 
 struct entry {
@@ -178,7 +177,7 @@ spf_zone_add(struct spf_zone *z, const char *name, uint16_t type,
 	e->type = type;
 	e->pref = pref;
 	/* Names are stored without the trailing dot. */
-	if ((type == SPF_T_MX || type == SPF_T_PTR || type == T_CNAME) &&
+	if ((type == DNS_T_MX || type == DNS_T_PTR || type == DNS_T_CNAME) &&
 	    len > 0 && ((const char *)data)[len - 1] == '.')
 		len--;
 	e->data = xmalloc(len + 1);
@@ -271,11 +270,11 @@ spf_zone_lookup(struct spf_zone *z, const char *name, uint16_t type,
 					return;
 				}
 				push_rr(z, &n, e);
-			} else if (e->type == T_CNAME && cname == NULL &&
+			} else if (e->type == DNS_T_CNAME && cname == NULL &&
 			    !e->timeout)
 				cname = e;
 		}
-		if (n > 0 || cname == NULL || type == T_CNAME)
+		if (n > 0 || cname == NULL || type == DNS_T_CNAME)
 			break;
 		name = cname->data;
 	}
@@ -499,7 +498,7 @@ record(struct spf_zone *z, struct zf *zf, struct tok *t, int nt,
 		    t[i].s, a) != 1)
 			return zf_error(zf, v6 ? "bad AAAA address" :
 			    "bad A address");
-		spf_zone_add(z, name, v6 ? SPF_T_AAAA : SPF_T_A, 0, a,
+		spf_zone_add(z, name, v6 ? DNS_T_AAAA : DNS_T_A, 0, a,
 		    v6 ? 16 : 4);
 	} else if (strcasecmp(type, "MX") == 0) {
 		if (nt - i != 2)
@@ -509,7 +508,7 @@ record(struct spf_zone *z, struct zf *zf, struct tok *t, int nt,
 			return zf_error(zf, "bad MX preference");
 		if (absolute(zf, &t[i + 1], target, sizeof(target)) == -1)
 			return -1;
-		spf_zone_add(z, name, SPF_T_MX, (uint16_t)pref, target,
+		spf_zone_add(z, name, DNS_T_MX, (uint16_t)pref, target,
 		    strlen(target));
 	} else if (strcasecmp(type, "PTR") == 0 ||
 	    strcasecmp(type, "CNAME") == 0) {
@@ -518,7 +517,7 @@ record(struct spf_zone *z, struct zf *zf, struct tok *t, int nt,
 		if (absolute(zf, &t[i], target, sizeof(target)) == -1)
 			return -1;
 		spf_zone_add(z, name, type[0] == 'P' || type[0] == 'p' ?
-		    SPF_T_PTR : T_CNAME, 0, target, strlen(target));
+		    DNS_T_PTR : DNS_T_CNAME, 0, target, strlen(target));
 	} else if (strcasecmp(type, "TXT") == 0 ||
 	    strcasecmp(type, "SPF") == 0) {
 		if (nt - i < 1)
@@ -534,7 +533,7 @@ record(struct spf_zone *z, struct zf *zf, struct tok *t, int nt,
 			len += t[i].len;
 		}
 		/* RFC 7208 evaluators query TXT only; SPF is kept as TXT. */
-		spf_zone_add(z, name, SPF_T_TXT, 0, txt, len);
+		spf_zone_add(z, name, DNS_T_TXT, 0, txt, len);
 	} else if (strcasecmp(type, "SOA") == 0 ||
 	    strcasecmp(type, "NS") == 0) {
 		/* Accepted and ignored: real zone files carry them. */

@@ -43,23 +43,23 @@ evaluate(const uint8_t *data, size_t size, const char *ip)
 		a.nrr = 1;
 		rr[0].pref = 10;
 		switch (spf_query_type(s)) {
-		case SPF_T_TXT:
-			rr[0].type = SPF_T_TXT;
+		case DNS_T_TXT:
+			rr[0].type = DNS_T_TXT;
 			rr[0].data = data;
 			rr[0].len = size;
 			break;
-		case SPF_T_A:
-			rr[0].type = SPF_T_A;
+		case DNS_T_A:
+			rr[0].type = DNS_T_A;
 			rr[0].data = v4;
 			rr[0].len = 4;
 			break;
-		case SPF_T_AAAA:
-			rr[0].type = SPF_T_AAAA;
+		case DNS_T_AAAA:
+			rr[0].type = DNS_T_AAAA;
 			rr[0].data = v6;
 			rr[0].len = 16;
 			break;
-		case SPF_T_MX:
-		case SPF_T_PTR:
+		case DNS_T_MX:
+		case DNS_T_PTR:
 			rr[0].type = spf_query_type(s);
 			rr[0].data = "mail.example.com";
 			rr[0].len = 16;

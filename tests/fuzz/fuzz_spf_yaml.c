@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	z = spf_zone_new();
 	if (spf_zone_parse(z, (const char *)data, size, "fuzz", err,
 	    sizeof(err)) == 0)
-		spf_zone_lookup(z, "example.com", SPF_T_TXT, &a);
+		spf_zone_lookup(z, "example.com", DNS_T_TXT, &a);
 	spf_zone_free(z);
 	return 0;
 }

@@ -196,7 +196,7 @@ test_ipv6_query_name(void **state)
 	assert_non_null(s);
 	assert_int_equal(spf_step(s), SPF_STEP_QUERY);
 	assert_string_equal(spf_query_name(s), "email.example.com");
-	rr.type = SPF_T_TXT;
+	rr.type = DNS_T_TXT;
 	rr.data = rec;
 	rr.len = strlen(rec);
 	a.status = SPF_DNS_OK;
@@ -208,7 +208,7 @@ test_ipv6_query_name(void **state)
 	    "1.0.B.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2"
 	    ".ip6._spf.example.com");
 	/* exists always asks for A, even for an IPv6 client (5.7). */
-	assert_int_equal(spf_query_type(s), SPF_T_A);
+	assert_int_equal(spf_query_type(s), DNS_T_A);
 	a.status = SPF_DNS_NXDOMAIN;
 	a.nrr = 0;
 	spf_answer(s, &a);

@@ -33,18 +33,18 @@ zone(const char *const *lines)
 		if (strcmp(type, "A") == 0) {
 			if (inet_pton(AF_INET, v, a) != 1)
 				abort();
-			spf_zone_add(z, name, SPF_T_A, 0, a, 4);
+			spf_zone_add(z, name, DNS_T_A, 0, a, 4);
 		} else if (strcmp(type, "AAAA") == 0) {
 			if (inet_pton(AF_INET6, v, a) != 1)
 				abort();
-			spf_zone_add(z, name, SPF_T_AAAA, 0, a, 16);
+			spf_zone_add(z, name, DNS_T_AAAA, 0, a, 16);
 		} else if (strcmp(type, "MX") == 0)
-			spf_zone_add(z, name, SPF_T_MX, (uint16_t)atoi(v),
+			spf_zone_add(z, name, DNS_T_MX, (uint16_t)atoi(v),
 			    strchr(v, ' ') + 1, strlen(strchr(v, ' ') + 1));
 		else if (strcmp(type, "PTR") == 0)
-			spf_zone_add(z, name, SPF_T_PTR, 0, v, strlen(v));
+			spf_zone_add(z, name, DNS_T_PTR, 0, v, strlen(v));
 		else if (strcmp(type, "TXT") == 0)
-			spf_zone_add(z, name, SPF_T_TXT, 0, v, strlen(v));
+			spf_zone_add(z, name, DNS_T_TXT, 0, v, strlen(v));
 		else if (strcmp(type, "TIMEOUT") == 0)
 			spf_zone_timeout(z, name);
 		else
@@ -338,16 +338,16 @@ test_big_records(void **state)
 	n = (size_t)snprintf(rec, 100, "v=spf1");
 	while (n + 14 < SPF_RECORD_MAX)
 		n += (size_t)snprintf(rec + n, 20, " ip4:192.0.2.9");
-	spf_zone_add(z, "many.example", SPF_T_TXT, 0, rec, n);
+	spf_zone_add(z, "many.example", DNS_T_TXT, 0, rec, n);
 	n = (size_t)snprintf(rec, 100, "v=spf1 x=");
 	memset(rec + n, 'a', SPF_RECORD_MAX - 40 - n);
 	n = SPF_RECORD_MAX - 40;
 	n += (size_t)snprintf(rec + n, 40, " ip4:192.0.2.1 -all");
-	spf_zone_add(z, "long.example", SPF_T_TXT, 0, rec, n);
+	spf_zone_add(z, "long.example", DNS_T_TXT, 0, rec, n);
 	memcpy(rec, "v=spf1 ", 7);
 	memset(rec + 7, 'a', SPF_RECORD_MAX + 10);
-	spf_zone_add(z, "huge.example", SPF_T_TXT, 0, rec, SPF_RECORD_MAX + 17);
-	spf_zone_add(z, "nul.example", SPF_T_TXT, 0, "v=spf1 +all\0", 12);
+	spf_zone_add(z, "huge.example", DNS_T_TXT, 0, rec, SPF_RECORD_MAX + 17);
+	spf_zone_add(z, "nul.example", DNS_T_TXT, 0, "v=spf1 +all\0", 12);
 	free(rec);
 	eval_zone(z, "192.0.2.1", "a@many.example", NULL, SPF_ID_MAILFROM,
 	    &o);
