@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -543,24 +544,97 @@ fail:
 	return -1;
 }
 
+/*
+ * "file:PATH?immutable=1" for sqlite3_open_v2 (SQLITE_OPEN_URI), PATH
+ * percent-encoded (RFC 3986 unreserved characters and '/' stay). Caller
+ * frees.
+ */
+static char *
+immutable_uri(const char *path)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*u, *o;
+
+	u = xmalloc(strlen(path) * 3 + sizeof("file:?immutable=1"));
+	o = u + snprintf(u, 6, "file:");
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p) != NULL)
+			*o++ = (char)*p;
+		else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xf];
+		}
+	}
+	memcpy(o, "?immutable=1", sizeof("?immutable=1"));
+	return u;
+}
+
+/*
+ * A read-only open of a WAL store needs its -wal and -shm files, or a
+ * directory where it may create them (SQLite "WAL: read-only databases").
+ * Writers keep both files (SQLITE_FCNTL_PERSIST_WAL), readable as the
+ * umask allows. A store without a -wal file has no connection open to
+ * it and no unmerged changes, so reading the file as immutable sees
+ * all of it; a writer that starts meanwhile is not seen.
+ */
+static int
+open_rdonly(struct store *s, const char *path)
+{
+	char	*wal, *uri;
+	int	 rc, v;
+
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (get_version(s, &v) == 0)
+		return 0;
+	if (sqlite3_errcode(s->db) != SQLITE_READONLY &&
+	    sqlite3_errcode(s->db) != SQLITE_CANTOPEN)
+		return -1;
+	xasprintf(&wal, "%s-wal", path);
+	rc = access(wal, F_OK);
+	free(wal);
+	if (rc == 0)
+		return -1;
+	sqlite3_close(s->db);
+	s->db = NULL;
+	uri = immutable_uri(path);
+	rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 struct store *
 store_open(const char *path, int flags, char *err)
 {
 	struct store	*s;
-	int		 oflags, v;
+	int		 v, one = 1;
 
 	s = xcalloc(1, sizeof(*s));
 	s->rdonly = (flags & STORE_RDONLY) != 0;
-	oflags = s->rdonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
+	if (s->rdonly && access(path, F_OK) == -1) {
+		snprintf(err, STORE_ERR_MAX, "%s: no such store (a read-only "
+		    "open creates none)", path);
+		goto fail;
+	}
+	if (s->rdonly ? open_rdonly(s, path) == -1 :
+	    sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, STORE_ERR_MAX, "%s: %s", path,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 0);
+	/* Keep -wal and -shm for readers that may not create them. */
+	if (!s->rdonly)
+		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+		    &one);
 	/*
 	 * WAL lets the daemon read while the CLI writes; synchronous=FULL
 	 * fsyncs the WAL at every commit, so an acknowledged change survives

@@ -208,7 +208,7 @@ refuse "show no address" 2 "fairlist: show: which address? (see 'fairlist show -
 run --db "$T/missing.db" show 192.0.2.1
 check "show on a missing store: exit" "$RC" "1"
 check "show on a missing store: error" "$(cat "$T/err")" \
-    "fairlist: show: $T/missing.db: no such store (see --db)"
+    "fairlist: show: $T/missing.db: no such store (a read-only open creates none)"
 check "show on a missing store: not created" "$(ls "$T/missing.db" 2>/dev/null || true)" ""
 
 # remove.
@@ -291,17 +291,18 @@ cat > "$T/fl.conf" <<'CONF'
 zone conf.test { code 127.0.0.9; txt "conf: $reason"; url "https://c.test/$ip" }
 zone bl.fairlist.test
 CONF
-ok "config zone sync" --config "$T/fl.conf" zone list
+ok "config zone sync" --config "$T/fl.conf" zone add bl.fairlist.test
+ok "zone list" zone list
 check "config zone listed" "$(grep '^conf.test ' "$T/out" | cut -d' ' -f1-4)" \
     "conf.test  code 127.0.0.9"
 before=$(state)
-ok "config zone sync again" --config "$T/fl.conf" zone list
+ok "config zone sync again" --config "$T/fl.conf" zone add bl.fairlist.test
 check "config sync twice changes nothing" "$(state)" "$before"
 cat > "$T/bad.conf" <<'CONF'
 zone conf.test { colour blue }
 CONF
 refuse "config zone unknown key" 1 "fairlist: $T/bad.conf:1: unknown key 'colour'" \
-    --config "$T/bad.conf" zone list
+    --config "$T/bad.conf" zone add bl.fairlist.test
 cat > "$T/bad.conf" <<'CONF'
 zone code.test { code 127.0.0.1 }
 CONF

@@ -39,7 +39,7 @@ v4hex() {
 	printf '00000000000000000000FFFF%02X%02X%02X%02X\n' "$1" "$2" "$3" "$4"
 }
 
-fl zone list >/dev/null
+fl zone add bl.fairlist.test >/dev/null	# creates the store
 ACK=$T/acked
 : >"$ACK"
 for round in 1 2 3; do

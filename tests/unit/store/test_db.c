@@ -877,6 +877,36 @@ test_rdonly(void **state)
 	store_close(r);
 }
 
+/*
+ * Issue 9: a writer leaves -wal and -shm behind for readers that may not
+ * create them; a read-only open of a missing store creates nothing.
+ */
+static void
+test_rdonly_files(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*r;
+	char		 err[STORE_ERR_MAX], path[192], want[256];
+
+	assert_true(add(f->s, STORE_DEFAULT_ZONE, "192.0.2.1", "r", 0) > 0);
+	store_close(f->s);
+	f->s = NULL;
+	snprintf(path, sizeof(path), "%s-wal", f->path);
+	if (access(path, F_OK) != 0)
+		fail_msg("%s: gone after close, want kept", path);
+	snprintf(path, sizeof(path), "%s-shm", f->path);
+	if (access(path, F_OK) != 0)
+		fail_msg("%s: gone after close, want kept", path);
+	snprintf(path, sizeof(path), "%s/typo.db", f->dir);
+	if ((r = store_open(path, STORE_RDONLY, err)) != NULL)
+		fail_msg("read-only open of a missing store: got success");
+	snprintf(want, sizeof(want), "%s: no such store (a read-only open "
+	    "creates none)", path);
+	assert_string_equal(err, want);
+	if (access(path, F_OK) == 0)
+		fail_msg("%s: created by a read-only open", path);
+}
+
 int
 main(void)
 {
@@ -912,6 +942,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_big_batch, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rdonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rdonly_files, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
