@@ -6,25 +6,24 @@
  * read during policy_evaluate only), the remote DNSBLs (A queries for the
  * reversed address, RFC 5782 section 2.1 and 2.4) and SPF (RFC 7208, the
  * MAIL FROM identity and optionally HELO). Everything on the network runs
- * on the caller's libevent base through one c-ares resolver per distinct
- * server list.
+ * on the caller's libevent base through one resolver per distinct server
+ * list (dns/evres.c, c-ares on the loop; unit tests substitute an
+ * in-memory zone through policy_engine_dns_hook), and every answer is
+ * read by dns/answer.c.
  *
- * DNSBL answers are cached per (query name, resolver) for their TTL
- * clamped to [ttl_min, ttl_max] (an NXDOMAIN or NODATA for ttl_min, as
- * postscreen does); a TEMPFAIL is never cached. A query already in flight
- * is shared: later evaluations wait on the same entry. SPF results are
- * cached for ttl_min per (client, sender, HELO). An evaluation whose
+ * DNSBL answers are cached (cache.c) per (query name, resolver) for their
+ * TTL clamped to [ttl_min, ttl_max] (an NXDOMAIN or NODATA for ttl_min,
+ * as postscreen does); a TEMPFAIL is never cached. A query already in
+ * flight is shared: later evaluations wait on the same entry. SPF results
+ * are cached for ttl_min per (client, sender, HELO). An evaluation whose
  * answers are all cached finishes inside policy_evaluate() on a scratch
  * evaluation owned by the engine, without allocation.
  *
- * Every probe_s seconds each distinct list is asked for its RFC 5782
- * section 5 test points: 127.0.0.2 must be listed (an A in 127/8) and
- * 127.0.0.1 must not. A list that fails is DEAD and skipped until a probe
- * passes; each change is logged once. When no list on a resolver answers
- * any probe, the resolver is blamed instead and the lists stay in use (so
- * their lookups fail open as configured). An answer a list gives that is
- * an error code (policy_code_is_error) is logged once an hour per list.
- * Local lists missing from the snapshot are silently skipped.
+ * The lists' health probes (probe.c, RFC 5782 section 5) mark a list that
+ * fails its test points DEAD: it is skipped until a probe passes. An
+ * answer a list gives that is an error code (policy_code_is_error) is
+ * logged once an hour per list. Local lists missing from the snapshot
+ * are silently skipped.
  *
  * Exemptions (no lookups): exempt networks, SASL clients, recipients
  * whose local part is exempt (case-insensitive; "postmaster" without a
@@ -63,149 +62,17 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "core/time.h"
 #include "core/xmalloc.h"
 #include "dns/dns.h"
-#include "dns/resolver.h"
+#include "dns/evres.h"
 #include "list/list.h"
-#include "policy.h"
+#include "policy/policy_int.h"
 
-#define CACHE_BUCKETS	65536		/* power of two */
-#define CACHE_MAX	100000		/* entries, in flight included */
-#define SWEEP_S		60		/* expired-entry sweep period */
-#define ERROR_LOG_S	3600		/* error answers: one log per list */
-#define QNAME_MAX	(64 + POLICY_ZONE_MAX + 2)
-#define DNAME_MAX	253		/* a domain name in text, no final dot
-					   (RFC 1035 section 2.3.4: 255
-					   octets on the wire) */
-#define PROBE_PREFIX	10		/* strlen("2.0.0.127.") */
 #define SPF_KEY_MAX	(ADDR_TEXT_MAX + SPF_MAILFROM_MAX + 256 + 4)
-
-enum ce_kind { CE_DNSBL, CE_SPF, CE_SPF_HELO };
-enum ce_status { CE_ANSWER, CE_EMPTY, CE_TEMPFAIL };
-
-struct policy_eval;
-struct resolver;
-
-struct waiter {
-	TAILQ_ENTRY(waiter)	 link;
-	struct policy_eval	*ev;
-	struct centry		*ce;		/* NULL: not waiting */
-};
-
-/* A cached answer, or a query in flight with its waiters. */
-struct centry {
-	struct centry		*hnext;
-	TAILQ_ENTRY(centry)	 age;		/* answered entries */
-	TAILQ_HEAD(, waiter)	 waiters;
-	struct policy_engine	*e;
-	struct resolver		*r;		/* NULL for SPF results */
-	uint32_t		 hash;
-	enum ce_kind		 kind;
-	int			 inflight;
-	int			 busy;		/* its waiters being served */
-	int64_t			 expires;	/* monotonic seconds */
-	enum ce_status		 status;
-	uint32_t		 codes[POLICY_CODES_MAX];
-	int			 ncodes;
-	enum spf_result		 spf;
-	char			*spf_exp;
-	char			*spf_hdr;
-	size_t			 keylen;
-	char			 key[];
-};
-
-struct sockev {
-	struct sockev		*next;
-	struct resolver		*r;
-	int			 fd;
-	struct event		*ev;
-};
-
-struct resolver {
-	const char		*servers;	/* NULL: system */
-	struct dns_resolver	*dr;
-	struct policy_engine	*e;
-	struct event		*timer;
-	struct sockev		*socks;
-	int			 probing;	/* lists of this round out */
-	int			 probe_now;	/* starting a round */
-	int			 down;		/* answered no probe */
-};
-
-/* One probe of a list: which test point, and its outcome. */
-struct probe {
-	struct zlist		*zl;
-	int			 point;		/* 2 or 1 */
-};
-
-/* A distinct (zone, resolver): what is queried, probed and cached. */
-struct zlist {
-	struct policy_engine	*e;
-	const char		*zone;
-	struct resolver		*r;
-	int			 dead;
-	int			 probing;	/* probes out */
-	int			 probe_ok;
-	int			 probe_tempfail; /* probes unanswered */
-	char			 probe_why[128];
-	struct probe		 pr[2];
-	int64_t			 err_logged;	/* monotonic s, 0 never */
-	int			 long_logged;	/* a name too long, logged */
-	int			 noprobe;	/* no test point fits */
-};
-
-struct spf_job {
-	struct policy_engine	*e;
-	struct policy_eval	*ev;		/* NULL: detached */
-	struct spf		*s;
-	enum ce_kind		 kind;
-	int			 inq, answered;
-	char			*key;
-	size_t			 keylen;
-};
-
-struct policy_eval {
-	TAILQ_ENTRY(policy_eval) link;
-	struct policy_engine	*e;
-	void			(*done)(void *, const struct policy_facts *,
-				    const struct policy_verdict *);
-	void			*arg;
-	int			 heap;
-	int			 armed;
-	int			 setup;		/* inside policy_evaluate */
-	int			 outstanding;
-	struct timespec		 t0;
-	struct event		 deadline;
-	struct spf_job		*spf[2];
-	struct waiter		 w[POLICY_SITES_MAX];
-	struct policy_facts	 f;
-};
-
-struct policy_engine {
-	const struct policy_conf *pc;
-	struct event_base	*base;
-	struct resolver		 res[POLICY_SITES_MAX + 1];
-	int			 nres;
-	struct resolver		*spf_res;
-	struct spf_resolver	 spf_dq;	/* c-ares adapter of spf */
-	struct zlist		 zl[POLICY_SITES_MAX];
-	int			 nzl;
-	int			 site_zl[POLICY_SITES_MAX];
-	struct centry		**buckets;
-	size_t			 ncache;
-	TAILQ_HEAD(, centry)	 aged;
-	TAILQ_HEAD(, policy_eval) evals;
-	struct event		*probe_timer;
-	struct event		*sweep_timer;
-	struct policy_stats	 st;
-	int64_t			 warn_at;	/* last deadline warning */
-	int			 warn_quiet;	/* suppressed since */
-	int			 closing;
-	int			 scratch_busy;
-	struct policy_eval	 scratch;
-};
 
 /* What disconnect() records about what is still out. */
 #define DISC_LISTS	0x1		/* lists out become PENDING */
@@ -215,99 +82,19 @@ static void	finish(struct policy_eval *);
 static int	decided_early(const struct policy_eval *);
 static void	decide_early(struct policy_eval *);
 
-static int64_t
-mono_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
-static double
-ms_since(const struct timespec *t0)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)(ts.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(ts.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* ------------------------------------------------------------------ */
-/* resolvers on the event loop                                         */
+/* resolvers                                                           */
 /* ------------------------------------------------------------------ */
 
-static void
-timer_rearm(struct resolver *r)
+static struct policy_dns	dns_hook;
+
+void
+policy_engine_dns_hook(const struct policy_dns *d)
 {
-	struct timeval	tv;
-
-	if (r->e->closing)
-		return;
-	if (dns_resolver_pending(r->dr) == 0 ||
-	    dns_resolver_timeout(r->dr, &tv) == NULL) {
-		evtimer_del(r->timer);
-		return;
-	}
-	evtimer_add(r->timer, &tv);
-}
-
-static void
-timer_fired(evutil_socket_t fd, short what, void *arg)
-{
-	struct resolver	*r = arg;
-
-	(void)fd;
-	(void)what;
-	dns_resolver_process(r->dr, -1, -1);
-	timer_rearm(r);
-}
-
-static void
-sock_ready(evutil_socket_t fd, short what, void *arg)
-{
-	struct resolver	*r = ((struct sockev *)arg)->r;
-
-	/* The sockev may be freed by sock_changed() during process. */
-	dns_resolver_process(r->dr, (what & EV_READ) ? fd : -1,
-	    (what & EV_WRITE) ? fd : -1);
-	timer_rearm(r);
-}
-
-static void
-sock_changed(void *arg, int fd, int readable, int writable)
-{
-	struct resolver	*r = arg;
-	struct sockev	*s, **pp;
-
-	for (pp = &r->socks; (s = *pp) != NULL; pp = &s->next)
-		if (s->fd == fd)
-			break;
-	if (s != NULL && s->ev != NULL) {
-		event_free(s->ev);
-		s->ev = NULL;
-	}
-	if (!readable && !writable) {
-		if (s != NULL) {
-			*pp = s->next;
-			free(s);
-		}
-		return;
-	}
-	if (s == NULL) {
-		s = xcalloc(1, sizeof(*s));
-		s->fd = fd;
-		s->r = r;
-		s->next = r->socks;
-		r->socks = s;
-	}
-	if (r->e->closing)
-		return;
-	s->ev = event_new(r->e->base, fd, (readable ? EV_READ : 0) |
-	    (writable ? EV_WRITE : 0) | EV_PERSIST, sock_ready, s);
-	if (s->ev == NULL || event_add(s->ev, NULL) == -1)
-		log_warnx("policy: cannot watch DNS socket %d", fd);
+	if (d != NULL)
+		dns_hook = *d;
+	else
+		memset(&dns_hook, 0, sizeof(dns_hook));
 }
 
 static struct resolver *
@@ -329,150 +116,51 @@ resolver_get(struct policy_engine *e, const char *servers, char *err,
 	 * two tries takes at most three times the first try's timeout.
 	 */
 	ms = e->pc->lookup_ms > 0 ? e->pc->lookup_ms : POLICY_LOOKUP_MS;
-	r->dr = dns_resolver_new(servers, ms / 3 > 0 ? ms / 3 : 1, err,
-	    errlen);
-	if (r->dr == NULL)
+	if (e->dns.query == NULL && (r->dr = dns_evres_new(e->base, servers,
+	    ms / 3 > 0 ? ms / 3 : 1, err, errlen)) == NULL)
 		return NULL;
 	r->servers = servers;
 	r->e = e;
-	r->timer = evtimer_new(e->base, timer_fired, r);
-	if (r->timer == NULL) {
-		dns_resolver_free(r->dr);
-		r->dr = NULL;
-		snprintf(err, errlen, "evtimer_new failed");
-		return NULL;
-	}
-	dns_resolver_set_sock_cb(r->dr, sock_changed, r);
 	e->nres++;
 	return r;
 }
 
-static void
-res_query(struct resolver *r, const char *name, uint16_t type,
+void
+policy_res_query(struct resolver *r, const char *name, uint16_t type,
     void (*cb)(void *, enum dns_resolver_status, const uint8_t *, size_t),
     void *arg)
 {
-	dns_resolver_query(r->dr, name, type, cb, arg);
-	timer_rearm(r);
+	struct policy_engine	*e = r->e;
+
+	if (e->dns.query != NULL)
+		e->dns.query(e->dns.ctx, r->servers, name, type, cb, arg);
+	else
+		dns_evres_query(r->dr, name, type, cb, arg);
 }
 
-/* ------------------------------------------------------------------ */
-/* the cache                                                           */
-/* ------------------------------------------------------------------ */
-
-static uint32_t
-key_hash(enum ce_kind kind, const struct resolver *r, const char *k,
-    size_t n)
-{
-	uint32_t	h = 2166136261u;
-	size_t		i;
-
-	h = (h ^ (uint32_t)kind) * 16777619u;
-	h = (h ^ (uint32_t)(uintptr_t)r) * 16777619u;
-	for (i = 0; i < n; i++)
-		h = (h ^ (uint8_t)k[i]) * 16777619u;
-	return h;
-}
-
-static struct centry *
-cache_find(struct policy_engine *e, enum ce_kind kind,
-    const struct resolver *r, const char *k, size_t n, uint32_t h)
-{
-	struct centry	*ce;
-
-	for (ce = e->buckets[h & (CACHE_BUCKETS - 1)]; ce != NULL;
-	    ce = ce->hnext)
-		if (ce->hash == h && ce->kind == kind && ce->r == r &&
-		    ce->keylen == n && memcmp(ce->key, k, n) == 0)
-			return ce;
-	return NULL;
-}
-
+/* SPF's raw queries (struct spf_raw), on the SPF resolver. */
 static void
-centry_free(struct centry *ce)
+spf_raw_query(void *ctx, const char *name, uint16_t type,
+    void (*cb)(void *, enum dns_resolver_status, const uint8_t *, size_t),
+    void *arg)
 {
-	free(ce->spf_exp);
-	free(ce->spf_hdr);
-	free(ce);
-}
-
-/* Remove ce from the table (and the age list if answered); free it. */
-static void
-cache_drop(struct policy_engine *e, struct centry *ce)
-{
-	struct centry	**pp;
-
-	for (pp = &e->buckets[ce->hash & (CACHE_BUCKETS - 1)]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if (*pp == ce) {
-			*pp = ce->hnext;
-			break;
-		}
-	if (!ce->inflight)
-		TAILQ_REMOVE(&e->aged, ce, age);
-	e->ncache--;
-	centry_free(ce);
-}
-
-static struct centry *
-cache_add(struct policy_engine *e, enum ce_kind kind, struct resolver *r,
-    const char *k, size_t n, uint32_t h)
-{
-	struct centry	*ce, *old;
-	size_t		 b = h & (CACHE_BUCKETS - 1);
-
-	/*
-	 * Full: the oldest answers go first. Entries in flight stay, and so
-	 * does one whose waiters are being served (a done callback may get
-	 * here); the cap is then exceeded for a moment.
-	 */
-	while (e->ncache >= CACHE_MAX && (old = TAILQ_FIRST(&e->aged)) !=
-	    NULL && !old->busy)
-		cache_drop(e, old);
-	ce = xcalloc(1, sizeof(*ce) + n + 1);
-	memcpy(ce->key, k, n);
-	ce->keylen = n;
-	ce->hash = h;
-	ce->kind = kind;
-	ce->r = r;
-	ce->e = e;
-	ce->inflight = 1;
-	TAILQ_INIT(&ce->waiters);
-	ce->hnext = e->buckets[b];
-	e->buckets[b] = ce;
-	e->ncache++;
-	return ce;
-}
-
-/* An entry in flight got its answer: keep it until expires. */
-static void
-cache_settle(struct policy_engine *e, struct centry *ce, uint32_t ttl)
-{
-	const struct policy_conf	*pc = e->pc;
-
-	if (pc->ttl_min > 0 && ttl < (uint32_t)pc->ttl_min)
-		ttl = (uint32_t)pc->ttl_min;
-	if (pc->ttl_max > 0 && ttl > (uint32_t)pc->ttl_max)
-		ttl = (uint32_t)pc->ttl_max;
-	ce->expires = mono_s() + ttl;
-	ce->inflight = 0;
-	TAILQ_INSERT_TAIL(&e->aged, ce, age);
+	policy_res_query(ctx, name, type, cb, arg);
 }
 
 static void
 sweep(evutil_socket_t fd, short what, void *arg)
 {
-	struct policy_engine	*e = arg;
-	struct centry		*ce, *next;
-	int64_t			 now = mono_s();
-
 	(void)fd;
 	(void)what;
-	for (ce = TAILQ_FIRST(&e->aged); ce != NULL; ce = next) {
-		next = TAILQ_NEXT(ce, age);
-		if (ce->expires <= now)
-			cache_drop(e, ce);
-	}
+	policy_cache_expire(arg, time_mono_ms() / 1000);
+}
+
+static void
+probe_fired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	policy_probe_all(arg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -483,8 +171,8 @@ sweep(evutil_socket_t fd, short what, void *arg)
  * The A codes (at most POLICY_CODES_MAX, on the question's CNAME chain)
  * and their smallest TTL of an answer; -1 if it does not parse.
  */
-static int
-parse_a(const uint8_t *pkt, size_t len, uint32_t *codes, int *ncodes,
+int
+policy_parse_a(const uint8_t *pkt, size_t len, uint32_t *codes, int *ncodes,
     uint32_t *ttl)
 {
 	struct dns_answer	a;
@@ -571,7 +259,7 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 
 	switch (st) {
 	case DNS_RES_OK:
-		if (parse_a(pkt, len, ce->codes, &ce->ncodes, &ttl) == -1)
+		if (policy_parse_a(pkt, len, ce->codes, &ce->ncodes, &ttl) == -1)
 			ce->status = CE_TEMPFAIL;
 		else
 			ce->status = ce->ncodes > 0 ? CE_ANSWER : CE_EMPTY;
@@ -591,21 +279,11 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 		TAILQ_INSERT_TAIL(&e->aged, ce, age);
 		return;
 	}
-	cache_settle(e, ce, ttl);
-	if (ce->status == CE_TEMPFAIL) {
-		/* Not cached: unlink now, free after the waiters. */
-		struct centry	**pp;
-
-		for (pp = &e->buckets[ce->hash & (CACHE_BUCKETS - 1)];
-		    *pp != NULL; pp = &(*pp)->hnext)
-			if (*pp == ce) {
-				*pp = ce->hnext;
-				break;
-			}
-		TAILQ_REMOVE(&e->aged, ce, age);
-		e->ncache--;
-	}
-	now = mono_s();
+	policy_cache_settle(e, ce, ttl);
+	/* A TEMPFAIL is not cached: unlink now, free after the waiters. */
+	if (ce->status == CE_TEMPFAIL)
+		policy_cache_unlink(e, ce);
+	now = time_mono_ms() / 1000;
 	/* A done callback may cancel or start evaluations: re-read. */
 	ce->busy = 1;
 	while ((w = TAILQ_FIRST(&ce->waiters)) != NULL) {
@@ -613,7 +291,7 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 		w->ce = NULL;
 		ev = w->ev;
 		apply(ev, (int)(w - ev->w), ce, 0, now);
-		ev->f.lists[w - ev->w].ms = ms_since(&ev->t0);
+		ev->f.lists[w - ev->w].ms = time_ms_since(ev->t0_us);
 		if (--ev->outstanding == 0)
 			finish(ev);
 		else if (!ev->setup && ((w = TAILQ_FIRST(&ce->waiters)) ==
@@ -623,149 +301,7 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 	}
 	ce->busy = 0;
 	if (ce->status == CE_TEMPFAIL)
-		centry_free(ce);
-}
-
-/* ------------------------------------------------------------------ */
-/* health probes (RFC 5782 section 5)                                  */
-/* ------------------------------------------------------------------ */
-
-/*
- * A round of probes on resolver r is complete: change the lists' states.
- * When no list on r answered anything (every probe a timeout, SERVFAIL or
- * REFUSED), the resolver is the likely culprit, not the lists: their
- * states stay as they were, so lookups go on and fail open as configured
- * instead of every list being skipped as dead.
- */
-static void
-probe_judge(struct policy_engine *e, struct resolver *r)
-{
-	struct zlist	*zl;
-	int		 i, answered = 0;
-
-	for (i = 0; i < e->nzl; i++)
-		if (e->zl[i].r == r && !e->zl[i].noprobe &&
-		    e->zl[i].probe_tempfail < 2)
-			answered = 1;
-	if (!answered) {
-		if (!r->down)
-			log_warnx("dnsbl: resolver %s answers none of the "
-			    "lists' health probes; keeping every list in use "
-			    "(its lookups fail open)", r->servers != NULL ?
-			    r->servers : "(system)");
-		r->down = 1;
-		return;
-	}
-	if (r->down)
-		log_info("dnsbl: resolver %s answers health probes again",
-		    r->servers != NULL ? r->servers : "(system)");
-	r->down = 0;
-	for (i = 0; i < e->nzl; i++) {
-		zl = &e->zl[i];
-		if (zl->r != r || zl->noprobe)
-			continue;
-		if (!zl->probe_ok && !zl->dead) {
-			zl->dead = 1;
-			e->st.dead_lists++;
-			log_warnx("dnsbl %s: %s; skipping the list until it "
-			    "answers", zl->zone, zl->probe_why);
-		} else if (zl->probe_ok && zl->dead) {
-			zl->dead = 0;
-			e->st.dead_lists--;
-			log_info("dnsbl %s: test points answer correctly "
-			    "again; using the list", zl->zone);
-		}
-	}
-}
-
-static void
-probe_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
-    size_t len)
-{
-	struct probe		*p = arg;
-	struct zlist		*zl = p->zl;
-	struct policy_engine	*e = zl->e;
-	uint32_t		 codes[POLICY_CODES_MAX], ttl;
-	char			 code[16];
-	const char		*why = NULL;
-	int			 n = 0, k, ok = 0;
-
-	if (e->closing)
-		return;
-	if (st == DNS_RES_OK && parse_a(pkt, len, codes, &n, &ttl) == -1)
-		st = DNS_RES_TEMPFAIL;
-	if (p->point == 2) {
-		for (k = 0; k < n; k++)
-			if ((codes[k] >> 24) == 127)
-				ok = 1;
-		if (st == DNS_RES_NXDOMAIN)
-			why = "not listed (NXDOMAIN)";
-		else if (st == DNS_RES_TEMPFAIL)
-			why = "unanswered (timeout, SERVFAIL or REFUSED)";
-		else if (!ok && n == 0)
-			why = "not listed (no A record)";
-		else if (!ok && zl->probe_ok) {
-			addr_v4_text(codes[0], code, sizeof(code));
-			snprintf(zl->probe_why, sizeof(zl->probe_why),
-			    "test point 127.0.0.2 answers %s, outside "
-			    "127.0.0.0/8", code);
-		}
-		if (why != NULL && zl->probe_ok)
-			snprintf(zl->probe_why, sizeof(zl->probe_why),
-			    "test point 127.0.0.2 %s", why);
-	} else {
-		ok = st == DNS_RES_NXDOMAIN || st == DNS_RES_NODATA ||
-		    (st == DNS_RES_OK && n == 0);
-		if (st == DNS_RES_TEMPFAIL)
-			why = "unanswered (timeout, SERVFAIL or REFUSED)";
-		else if (!ok && zl->probe_ok) {
-			addr_v4_text(codes[0], code, sizeof(code));
-			snprintf(zl->probe_why, sizeof(zl->probe_why),
-			    "test point 127.0.0.1 listed (%s): the list "
-			    "answers for every address", code);
-		}
-		if (why != NULL && zl->probe_ok)
-			snprintf(zl->probe_why, sizeof(zl->probe_why),
-			    "test point 127.0.0.1 %s", why);
-	}
-	if (!ok)
-		zl->probe_ok = 0;
-	if (st == DNS_RES_TEMPFAIL)
-		zl->probe_tempfail++;
-	if (--zl->probing == 0 && --zl->r->probing == 0)
-		probe_judge(e, zl->r);
-}
-
-static void
-probe_all(evutil_socket_t fd, short what, void *arg)
-{
-	struct policy_engine	*e = arg;
-	struct zlist		*zl;
-	char			 name[QNAME_MAX];
-	int			 i;
-
-	(void)fd;
-	(void)what;
-	/* A round per resolver; one whose last round is still out waits. */
-	for (i = 0; i < e->nzl; i++)
-		if (e->zl[i].r->probing == 0)
-			e->zl[i].r->probe_now = 1;
-	for (i = 0; i < e->nzl; i++) {
-		zl = &e->zl[i];
-		if (!zl->r->probe_now || zl->noprobe)
-			continue;
-		zl->r->probing++;
-		zl->probing = 2;
-		zl->probe_ok = 1;
-		zl->probe_tempfail = 0;
-		zl->probe_why[0] = '\0';
-		snprintf(name, sizeof(name), "2.0.0.127.%s", zl->zone);
-		res_query(zl->r, name, DNS_T_A, probe_answered, &zl->pr[0]);
-		snprintf(name, sizeof(name), "1.0.0.127.%s", zl->zone);
-		res_query(zl->r, name, DNS_T_A, probe_answered, &zl->pr[1]);
-	}
-	for (i = 0; i < e->nzl; i++)
-		e->zl[i].r->probe_now = 0;
+		policy_cache_entry_free(ce);
 }
 
 /* ------------------------------------------------------------------ */
@@ -806,10 +342,10 @@ spf_job_done(struct spf_job *j)
 			sbuf_reset(&hb);
 	}
 	if (r != SPF_TEMPERROR && !e->closing) {
-		h = key_hash(j->kind, NULL, j->key, j->keylen);
-		ce = cache_find(e, j->kind, NULL, j->key, j->keylen, h);
+		h = policy_cache_hash(e, j->kind, NULL, j->key, j->keylen);
+		ce = policy_cache_find(e, j->kind, NULL, j->key, j->keylen, h);
 		if (ce == NULL)
-			ce = cache_add(e, j->kind, NULL, j->key, j->keylen, h);
+			ce = policy_cache_add(e, j->kind, NULL, j->key, j->keylen, h);
 		else if (!ce->inflight) {
 			TAILQ_REMOVE(&e->aged, ce, age);
 			ce->inflight = 1;
@@ -819,7 +355,7 @@ spf_job_done(struct spf_job *j)
 		free(ce->spf_hdr);
 		ce->spf_exp = exp != NULL ? xstrdup(exp) : NULL;
 		ce->spf_hdr = hb.len > 0 ? xstrdup(hb.s) : NULL;
-		cache_settle(e, ce, 0);
+		policy_cache_settle(e, ce, 0);
 	}
 	if (ev == NULL) {
 		sbuf_free(&hb);
@@ -862,8 +398,6 @@ spf_job_answer(void *arg, const struct spf_answer *a)
 static void
 spf_job_run(struct spf_job *j)
 {
-	struct resolver	*r = j->e->spf_res;
-
 	for (;;) {
 		if (j->e->closing || spf_step(j->s) == SPF_STEP_DONE) {
 			spf_job_done(j);
@@ -876,7 +410,6 @@ spf_job_run(struct spf_job *j)
 			j->ev->f.queries++;
 		j->e->spf_dq.query(j->e->spf_dq.ctx, spf_query_name(j->s),
 		    spf_query_type(j->s), spf_job_answer, j);
-		timer_rearm(r);
 		j->inq = 0;
 		if (!j->answered)
 			return;		/* spf_job_answer goes on */
@@ -1062,7 +595,7 @@ finish(struct policy_eval *ev)
 	char			 lists[512];
 
 	disconnect(ev, 0);
-	ev->f.ms = ms_since(&ev->t0);
+	ev->f.ms = time_ms_since(ev->t0_us);
 	policy_decide(e->pc, &ev->f, &v);
 	if (strcmp(v.rule, "fail-open") == 0) {
 		/* Name what did not answer: that is what to look at. */
@@ -1126,14 +659,14 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 	if (ev->spf[0] != NULL || ev->spf[1] != NULL)
 		str_lcat(out, out[0] != '\0' ? ",spf" : "spf", sizeof(out));
 	/* A dead resolver times out every client: one line a second. */
-	now = mono_s();
+	now = time_mono_ms() / 1000;
 	if (now != e->warn_at) {
 		if (e->warn_quiet > 0)
 			log_warnx("policy: %d more evaluations reached the "
 			    "deadline", e->warn_quiet);
 		log_warnx("policy: %s: deadline: no answer from %s in %.0f "
 		    "ms; deciding without", ev->f.ip, out[0] != '\0' ? out :
-		    "?", ms_since(&ev->t0));
+		    "?", time_ms_since(ev->t0_us));
 		e->warn_at = now;
 		e->warn_quiet = 0;
 	} else
@@ -1280,9 +813,9 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 		memcpy(name + rlen, zl->zone, zlen + 1);
 		n = rlen + zlen;
 		if (now == 0)
-			now = mono_s();
-		h = key_hash(CE_DNSBL, zl->r, name, n);
-		ce = cache_find(e, CE_DNSBL, zl->r, name, n, h);
+			now = time_mono_ms() / 1000;
+		h = policy_cache_hash(e, CE_DNSBL, zl->r, name, n);
+		ce = policy_cache_find(e, CE_DNSBL, zl->r, name, n, h);
 		/* busy: just answered, even with a TTL of 0. */
 		if (ce != NULL && !ce->inflight && (ce->expires > now ||
 		    ce->busy)) {
@@ -1294,7 +827,7 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 		ev = promote(ev);
 		fresh = 0;
 		if (ce == NULL) {
-			ce = cache_add(e, CE_DNSBL, zl->r, name, n, h);
+			ce = policy_cache_add(e, CE_DNSBL, zl->r, name, n, h);
 			fresh = 1;
 		} else if (!ce->inflight) {
 			/* Expired: ask again in the same entry. */
@@ -1312,7 +845,7 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 		if (fresh) {
 			ev->f.queries++;
 			e->st.queries++;
-			res_query(zl->r, name, DNS_T_A, dnsbl_answered, ce);
+			policy_res_query(zl->r, name, DNS_T_A, dnsbl_answered, ce);
 		}
 	}
 	return ev;
@@ -1339,9 +872,9 @@ start_spf(struct policy_engine *e, struct policy_eval *ev, enum ce_kind kind)
 		n = snprintf(key, sizeof(key), "%s\n%s", f->ip, f->helo);
 	if (n < 0 || (size_t)n >= sizeof(key))
 		return ev;
-	h = key_hash(kind, NULL, key, (size_t)n);
-	ce = cache_find(e, kind, NULL, key, (size_t)n, h);
-	if (ce != NULL && !ce->inflight && ce->expires > mono_s()) {
+	h = policy_cache_hash(e, kind, NULL, key, (size_t)n);
+	ce = policy_cache_find(e, kind, NULL, key, (size_t)n, h);
+	if (ce != NULL && !ce->inflight && ce->expires > time_mono_ms() / 1000) {
 		f->cache_hits++;
 		e->st.cache_hits++;
 		if (kind == CE_SPF) {
@@ -1445,7 +978,7 @@ policy_evaluate(struct policy_engine *e, const struct index *idx,
 	ev->setup = 1;		/* no early decision inside this call */
 	ev->outstanding = 1;	/* held until the end of this call */
 	ev->spf[0] = ev->spf[1] = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &ev->t0);
+	ev->t0_us = time_mono_us();
 	f = &ev->f;
 	facts_reset(f, pc->nsites);
 	memset(ev->w, 0, sizeof(ev->w[0]) * (size_t)pc->nsites);
@@ -1535,14 +1068,19 @@ policy_engine_new(const struct policy_conf *pc, struct event_base *base,
 	e = xcalloc(1, sizeof(*e));
 	e->pc = pc;
 	e->base = base;
+	e->dns = dns_hook;
+	e->seed = hash_seed();
 	e->buckets = xcalloc(CACHE_BUCKETS, sizeof(*e->buckets));
 	TAILQ_INIT(&e->aged);
 	TAILQ_INIT(&e->evals);
 	if (pc->spf && (e->spf_res = resolver_get(e, pc->resolver, err,
 	    errlen)) == NULL)
 		goto fail;
-	if (e->spf_res != NULL)
-		spf_resolver_dns(e->spf_res->dr, &e->spf_dq);
+	if (e->spf_res != NULL) {
+		e->spf_raw.ctx = e->spf_res;
+		e->spf_raw.query = spf_raw_query;
+		spf_resolver_raw(&e->spf_raw, &e->spf_dq);
+	}
 	for (i = 0; i < pc->nsites; i++) {
 		const struct policy_site	*s = &pc->sites[i];
 
@@ -1577,14 +1115,15 @@ policy_engine_new(const struct policy_conf *pc, struct event_base *base,
 	tv.tv_usec = 0;
 	evtimer_add(e->sweep_timer, &tv);
 	if (pc->probe_s > 0 && e->nzl > 0) {
-		e->probe_timer = event_new(base, -1, EV_PERSIST, probe_all, e);
+		e->probe_timer = event_new(base, -1, EV_PERSIST, probe_fired,
+		    e);
 		if (e->probe_timer == NULL) {
 			snprintf(err, errlen, "event_new failed");
 			goto fail;
 		}
 		tv.tv_sec = pc->probe_s;
 		evtimer_add(e->probe_timer, &tv);
-		probe_all(-1, 0, e);
+		policy_probe_all(e);
 	}
 	return e;
 fail:
@@ -1596,9 +1135,6 @@ void
 policy_engine_free(struct policy_engine *e)
 {
 	struct policy_eval	*ev;
-	struct sockev		*s;
-	struct centry		*ce;
-	size_t			 b;
 	int			 i;
 
 	if (e == NULL)
@@ -1611,22 +1147,11 @@ policy_engine_free(struct policy_engine *e)
 	if (e->sweep_timer != NULL)
 		event_free(e->sweep_timer);
 	/* Callbacks run here: entries settle, detached SPF jobs go. */
-	for (i = 0; i < e->nres; i++) {
-		dns_resolver_free(e->res[i].dr);
-		while ((s = e->res[i].socks) != NULL) {
-			e->res[i].socks = s->next;
-			if (s->ev != NULL)
-				event_free(s->ev);
-			free(s);
-		}
-		if (e->res[i].timer != NULL)
-			event_free(e->res[i].timer);
-	}
-	for (b = 0; b < CACHE_BUCKETS; b++)
-		while ((ce = e->buckets[b]) != NULL) {
-			e->buckets[b] = ce->hnext;
-			centry_free(ce);
-		}
+	if (e->dns.query != NULL && e->dns.cancel != NULL)
+		e->dns.cancel(e->dns.ctx);
+	for (i = 0; i < e->nres; i++)
+		dns_evres_free(e->res[i].dr);
+	policy_cache_clear(e);
 	free(e->buckets);
 	free(e);
 }

@@ -41,6 +41,9 @@ deliver(struct pending *p, enum spf_dns_status st, struct spf_rr *rr,
  * their text (names, joined TXT) kept in one buffer; the pointers into
  * it are set once it stops growing.
  */
+static void	raw_query(void *, const char *, uint16_t,
+		    void (*)(void *, const struct spf_answer *), void *);
+
 static void
 parse_answer(struct pending *p, const uint8_t *pkt, size_t len)
 {
@@ -132,12 +135,25 @@ static void
 dns_query(void *ctx, const char *name, uint16_t type,
     void (*cb)(void *arg, const struct spf_answer *a), void *arg)
 {
-	struct pending	*p = xmalloc(sizeof(*p));
+	struct spf_raw	 raw = { ctx, NULL };
+
+	raw_query(&raw, name, type, cb, arg);
+}
+
+static void
+raw_query(void *ctx, const char *name, uint16_t type,
+    void (*cb)(void *arg, const struct spf_answer *a), void *arg)
+{
+	const struct spf_raw	*raw = ctx;
+	struct pending		*p = xmalloc(sizeof(*p));
 
 	p->cb = cb;
 	p->arg = arg;
 	p->type = type;
-	dns_resolver_query(ctx, name, type, answered, p);
+	if (raw->query != NULL)
+		raw->query(raw->ctx, name, type, answered, p);
+	else
+		dns_resolver_query(raw->ctx, name, type, answered, p);
 }
 
 void
@@ -145,4 +161,11 @@ spf_resolver_dns(struct dns_resolver *dr, struct spf_resolver *r)
 {
 	r->ctx = dr;
 	r->query = dns_query;
+}
+
+void
+spf_resolver_raw(struct spf_raw *raw, struct spf_resolver *r)
+{
+	r->ctx = raw;
+	r->query = raw_query;
 }

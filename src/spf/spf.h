@@ -29,6 +29,7 @@
 
 #include "core/buf.h"
 #include "dns/dns.h"	/* DNS_T_*: the record types asked for */
+#include "dns/resolver.h"
 
 /* RFC 7208 section 4.6.4 processing limits. */
 #define SPF_LOOKUPS_MAX		10	/* DNS-querying terms */
@@ -188,6 +189,19 @@ void	spf_run(struct spf *s, const struct spf_resolver *r,
  */
 struct dns_resolver;
 void	spf_resolver_dns(struct dns_resolver *dr, struct spf_resolver *r);
+
+/*
+ * The same over any raw query function (query(ctx, ...) as
+ * dns_resolver_query; NULL: ctx is a struct dns_resolver): the policy
+ * engine's resolvers and its test seam. raw must outlive r.
+ */
+struct spf_raw {
+	void	*ctx;
+	void	(*query)(void *ctx, const char *name, uint16_t type,
+		    void (*cb)(void *arg, enum dns_resolver_status st,
+		    const uint8_t *pkt, size_t len), void *arg);
+};
+void	spf_resolver_raw(struct spf_raw *raw, struct spf_resolver *r);
 
 /*
  * Headers. Each appends one header field (with its name, without CRLF)
