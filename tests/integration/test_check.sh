@@ -3,7 +3,7 @@
 # client, end to end against real DNS servers on loopback: public DNSBLs
 # simulated by a second fairlist (tests/lib/remote_lists.sh: lists.test,
 # other.test, err.test answering 127.255.255.254, and a server that never
-# answers), SPF records served by Knot (skipped, and said so, without
+# answers), SPF records served by Knot (a failure, naming the package, without
 # knotd). Covers local blocklist and allowlist, the weighted score at and
 # below the threshold, return-code filters, error answers counted as
 # unknown, a dead list (fail-open, within the deadline), exemptions (network,
@@ -360,11 +360,8 @@ check "no store: local lists" "$(line 'local lists:')" "local lists: none (no st
 check "no store: not created" "$([ -e "$T/none.db" ] && echo yes || echo no)" no
 
 # SPF, with the sender's domain served by Knot on loopback.
-KNOTD=$(command -v knotd || echo /usr/sbin/knotd)
-if [ ! -x "$KNOTD" ]; then
-	echo "SKIP spf: knotd not installed (Debian package knot)"
-	finish
-fi
+need knotd knot
+KNOTD=$(command -v knotd)
 mkdir -p "$T/knot/db"
 cat > "$T/knot/spf.test.zone" <<ZONE
 \$ORIGIN spf.test.

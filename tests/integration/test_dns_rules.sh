@@ -13,14 +13,13 @@ set -u
 
 FAIRLIST=${FAIRLIST:?set FAIRLIST to the fairlist binary}
 FAIRLIST_SRC=${FAIRLIST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-for tool in dig kdig python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "SKIP: $tool not installed"
-		exit 77
-	fi
-done
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+set +e	# each step checks its own status
+need dig bind9-dnsutils
+need kdig knot-dnsutils
+need python3 python3
 
-tmp=$(mktemp -d)
+tmp=$T
 pid=
 cleanup() {
 	local i
@@ -40,22 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port free for both UDP and TCP on 127.0.0.1.
-port=$(python3 - <<'EOF'
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    try:
-        for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, t)
-            s.bind(('127.0.0.1', p))
-            s.close()
-    except OSError:
-        continue
-    print(p)
-    break
-EOF
-)
+port=$(free_port)
 
 db=$tmp/fairlist.db
 conf=$tmp/fairlist.conf
@@ -458,4 +442,5 @@ if [ "$fails" -ne 0 ]; then
 	tail -n 20 "$tmp/serve.log"
 	exit 1
 fi
-exit 0
+CHECKS=$checks
+finish

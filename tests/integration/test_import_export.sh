@@ -176,15 +176,11 @@ if command -v named-checkzone >/dev/null; then
 	check "named-checkzone accepts the BIND export" \
 	    "$(named-checkzone -q bl.fairlist.test "$T/out1.bind" && echo ok)" "ok"
 else
-	echo "skip named-checkzone (not installed)"
+	need named-checkzone bind9-utils
 fi
 
 # 6. rbldnsd loads our exports and answers like our index.
-if ! command -v rbldnsd >/dev/null; then
-	echo "FAIL rbldnsd not installed"
-	FAILS=$((FAILS + 1))
-	finish
-fi
+need rbldnsd rbldnsd
 # A file with no ip4set octet-class conflicts, for the ip4set comparison.
 cat > "$T/clean.ip4set" <<'EOF'
 :127.0.0.2:clean
@@ -425,6 +421,6 @@ KNOT
 		    "$(cat "$T/txt-d.db")"
 	fi
 else
-	echo "skip knotd (not installed)"
+	need knotd knot
 fi
 finish

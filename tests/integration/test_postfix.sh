@@ -18,12 +18,9 @@ if [ "$(id -u)" != 0 ]; then
 	echo "FAIL: this test needs root (CI runs as root)"
 	exit 1
 fi
-for cmd in postfix swaks sqlite3; do
-	command -v "$cmd" >/dev/null || {
-		echo "FAIL: $cmd is not installed (scripts/deps.sh test)"
-		exit 1
-	}
-done
+need postfix postfix
+need swaks swaks
+need sqlite3 sqlite3
 
 dns_port=$(free_port)
 policy_port=$(free_port)

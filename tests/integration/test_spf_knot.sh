@@ -5,23 +5,15 @@
 # expected results. Covers TXT records split into several strings and one
 # larger than 512 bytes (truncated over UDP, fetched again over TCP),
 # PTR, MX, AAAA, exp= and a REFUSED answer (temperror).
-# Prints SKIP and exits 0 when knotd (Debian package knot) is missing.
-set -u
-: "${FAIRLIST:?set FAIRLIST to the binary}"
-fail() { echo "FAIL: $*"; [ -n "${tmp:-}" ] && [ -f "$tmp/knot.log" ] && cat "$tmp/knot.log"; exit 1; }
-KNOTD=$(command -v knotd || echo /usr/sbin/knotd)
-if [ ! -x "$KNOTD" ]; then
-	echo "SKIP: knotd not installed (Debian package knot)"
-	exit 0
-fi
-
-tmp=$(mktemp -d)
-knot_pid=
-cleanup() {
-	[ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null && wait "$knot_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+# Fails, naming the Debian package knot, when knotd is missing.
+set -eu
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+set +e	# each step checks its own status
+# Any failure ends the test, with Knot's log.
+fail() { [ -f "$tmp/knot.log" ] && cat "$tmp/knot.log"; die "$*"; }
+need knotd knot
+KNOTD=$(command -v knotd)
+tmp=$T
 
 big="\"v=spf1 \""
 for i in $(seq 1 40); do big="$big \"ip4:198.51.100.$i \""; done
@@ -80,6 +72,7 @@ CONF
 	mkdir -p "$tmp/db"
 	"$KNOTD" -c "$tmp/knot.conf" >"$tmp/knot.log" 2>&1 &
 	knot_pid=$!
+	PIDS="$PIDS $knot_pid"
 	for i in $(seq 1 50); do
 		if "$FAIRLIST" spf check --ip 192.0.2.10 --mail-from a@example.test \
 		    --dns-server "127.0.0.1:$port" --timeout 200 2>/dev/null |
@@ -95,8 +88,8 @@ CONF
 done
 [ $started = 1 ] || fail "knotd did not start"
 
-# ip mail-from want-result [want-explanation]
-check() {
+# expect IP MAIL-FROM WANT-RESULT [WANT-EXPLANATION], over DNS and from the zone files
+expect() {
 	local ip=$1 from=$2 want=$3 wexp=${4:-} out res exp
 	for mode in server zone; do
 		if [ $mode = server ]; then
@@ -115,25 +108,25 @@ check() {
 			echo "$out"; fail "$ip $from ($mode): explanation '$exp', want '$wexp'"
 		fi
 	done
-	echo "ok $ip $from $want"
+	ok "$ip $from $want"
 }
 
-check 192.0.2.10 a@example.test pass
-check 192.0.2.11 a@example.test pass
-check 192.0.2.20 a@example.test pass
-check 192.0.2.30 a@example.test pass
-check 192.0.2.60 a@example.test neutral
-check 192.0.2.99 a@example.test fail "192.0.2.99 is not allowed to send for example.test"
-check 192.0.2.40 a@ptr.example.test pass
-check 192.0.2.41 a@ptr.example.test fail
-check 192.0.2.1 a@nospf.example.test none
-check 192.0.2.1 a@nx.example.test none
-check 192.0.2.50 a@big.example.test pass
-check 192.0.2.51 a@big.example.test fail
-check 2001:db8::6 a@six.example.test pass
-check ::ffff:192.0.2.10 a@example.test pass
-check 2001:db8::7 a@six.example.test softfail
-check 192.0.2.1 a@soft.example.test softfail
+expect 192.0.2.10 a@example.test pass
+expect 192.0.2.11 a@example.test pass
+expect 192.0.2.20 a@example.test pass
+expect 192.0.2.30 a@example.test pass
+expect 192.0.2.60 a@example.test neutral
+expect 192.0.2.99 a@example.test fail "192.0.2.99 is not allowed to send for example.test"
+expect 192.0.2.40 a@ptr.example.test pass
+expect 192.0.2.41 a@ptr.example.test fail
+expect 192.0.2.1 a@nospf.example.test none
+expect 192.0.2.1 a@nx.example.test none
+expect 192.0.2.50 a@big.example.test pass
+expect 192.0.2.51 a@big.example.test fail
+expect 2001:db8::6 a@six.example.test pass
+expect ::ffff:192.0.2.10 a@example.test pass
+expect 2001:db8::7 a@six.example.test softfail
+expect 192.0.2.1 a@soft.example.test softfail
 
 # 1200 evaluations through one c-ares channel, 100 in flight at a time
 # (--batch).
@@ -161,21 +154,21 @@ done
     --timeout 2000 >"$tmp/got" || fail "batch exit status"
 cut -d' ' -f1-3 "$tmp/got" | diff "$tmp/want" - >/dev/null ||
 	{ cut -d' ' -f1-3 "$tmp/got" | diff "$tmp/want" - | head; fail "batch results"; }
-echo "ok batch of $(wc -l <"$tmp/batch"), 100 in flight at a time"
+ok "batch of $(wc -l <"$tmp/batch"), 100 in flight at a time"
 
 # The HELO identity alone (RFC 7208 section 2.3).
 out=$("$FAIRLIST" spf check --ip 192.0.2.11 --mail-from a@nospf.example.test \
     --helo example.test --identity helo --dns-server "127.0.0.1:$port")
 printf '%s\n' "$out" | grep -qx 'result: pass' || { echo "$out"; fail "helo identity"; }
 printf '%s\n' "$out" | grep -q 'spf=pass smtp.helo=example.test' || { echo "$out"; fail "helo A-R"; }
-echo "ok helo identity"
+ok "helo identity"
 
 # A name outside knot's zones is REFUSED: temperror through c-ares only.
 out=$("$FAIRLIST" spf check --ip 192.0.2.1 --mail-from a@out.example.test \
     --dns-server "127.0.0.1:$port" --timeout 1000 --json) || fail "json exit"
 printf '%s\n' "$out" | grep -q '"result":"temperror"' || { echo "$out"; fail "refused: $out"; }
 printf '%s\n' "$out" | grep -q '"lookups":1' || fail "json lookups: $out"
-echo "ok refused -> temperror"
+ok "refused -> temperror"
 
 # The lookup count is printed.
 out=$("$FAIRLIST" spf check --ip 192.0.2.30 --mail-from a@example.test \
@@ -184,16 +177,17 @@ printf '%s\n' "$out" | grep -qx 'lookups: 3' || { echo "$out"; fail "lookup coun
 printf '%s\n' "$out" | grep -qx 'mechanism: include:inc.example.test' || { echo "$out"; fail "mechanism"; }
 
 # A server that does not answer: temperror within the deadline, exit 0.
-dead=$(( 20000 + RANDOM % 40000 ))
+dead=$(free_port)	# nothing listens there
 start=$(date +%s)
 out=$("$FAIRLIST" spf check --ip 192.0.2.1 --mail-from a@example.test \
     --dns-server "127.0.0.1:$dead" --timeout 200) || fail "dead server exit"
 [ $(( $(date +%s) - start )) -le 5 ] || fail "dead server took too long"
 printf '%s\n' "$out" | grep -qx 'result: temperror' || { echo "$out"; fail "dead server result"; }
-echo "ok unreachable -> temperror"
+ok "unreachable -> temperror"
 
 # Zone file errors name the file and line.
 printf '$ORIGIN x.test.\n@ IN TXT "v=spf1 -all"\nbad IN A 999.1.1.1\n' >"$tmp/bad.zone"
 err=$("$FAIRLIST" spf check --ip 192.0.2.1 --mail-from a@x.test --dns-zone "$tmp/bad.zone" 2>&1) && fail "bad zone accepted"
 printf '%s\n' "$err" | grep -q "bad.zone:3: bad A address" || { echo "$err"; fail "zone error message"; }
-echo "ok"
+ok "zone file errors name the file and line"
+finish

@@ -5,17 +5,15 @@
 # explanations become an openspf-format suite (written as JSON, which is
 # YAML too) that "fairlist spf suite" must pass in full. The same zone is
 # also written as a master file and a sample of queries is run through
-# "fairlist spf check --dns-zone". Skips when python3-spf is missing.
-set -u
-: "${FAIRLIST:?set FAIRLIST to the binary}"
+# "fairlist spf check --dns-zone". Fails, naming the Debian package
+# python3-spf, when pyspf is missing.
+set -eu
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+set +e	# each step checks its own status
 PY=${PYTHON:-/usr/bin/python3}
-fail() { echo "FAIL: $*"; exit 1; }
-if ! "$PY" -c 'import spf' 2>/dev/null; then
-	echo "SKIP: python3-spf not installed"
-	exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+fail() { die "$*"; }	# any failure ends the test
+"$PY" -c 'import spf' 2>/dev/null || die "python3 module spf not found: install the Debian package python3-spf"
+tmp=$T
 
 "$PY" - "$tmp" <<'PYEOF' || fail "pyspf driver"
 import json, socket, sys
@@ -193,6 +191,7 @@ status=$?
 echo "$out"
 [ $status = 0 ] || fail "fairlist disagrees with pyspf"
 printf '%s\n' "$out" | tail -n 1 | grep -Eq '^(4[5-9]|5[0-9]) passed, 0 failed$' || fail "unexpected count"
+ok "fairlist spf suite passes the suite written from pyspf's results"
 
 while read -r ip mf helo want; do
 	[ "$mf" = - ] && mf=""
@@ -200,4 +199,5 @@ while read -r ip mf helo want; do
 	    --dns-zone "$tmp/cross.zone" | sed -n 's/^result: //p')
 	[ "$got" = "$want" ] || fail "check $ip '$mf': got $got, pyspf $want"
 done <"$tmp/sample"
-echo "ok"
+ok "a sample through spf check --dns-zone agrees with pyspf"
+finish

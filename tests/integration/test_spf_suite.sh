@@ -1,20 +1,20 @@
 #!/bin/bash
 # test_spf_suite.sh: the openspf RFC 7208 conformance suite must pass in
 # full (203 tests), and the runner must report failures and bad files.
-set -u
-: "${FAIRLIST:?set FAIRLIST to the binary}"
-: "${FAIRLIST_SRC:?set FAIRLIST_SRC to the source tree}"
+set -eu
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+set +e	# each step checks its own status
 SHARED=${FAIRLIST_SHARED:-$FAIRLIST_SRC/../shared}
 SUITE=$SHARED/conformance/spf/rfc7208-tests.yml
-fail() { echo "FAIL: $*"; exit 1; }
+fail() { die "$*"; }	# any failure ends the test
 
 [ -r "$SUITE" ] || fail "suite not found at $SUITE"
 out=$("$FAIRLIST" spf suite "$SUITE") || { echo "$out"; fail "suite exit status"; }
 last=$(printf '%s\n' "$out" | tail -n 1)
 [ "$last" = "203 passed, 0 failed" ] || { echo "$out"; fail "got '$last'"; }
+ok "the RFC 7208 suite: 203 passed, 0 failed"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$T
 # A wrong expectation must be reported as one failing line.
 sed 's/^    explanation: See me\.$/    explanation: See you./' "$SUITE" >"$tmp/mut.yml"
 out=$("$FAIRLIST" spf suite "$tmp/mut.yml") && fail "mutated suite passed"
@@ -55,4 +55,5 @@ out=$("$FAIRLIST" spf suite "$tmp/other.yml") || { echo "$out"; fail "other file
 printf -- '---\na: &x 1\nb: *x\n' >"$tmp/anchor.yml"
 err=$("$FAIRLIST" spf suite "$tmp/anchor.yml" 2>&1) && fail "anchors accepted"
 printf '%s\n' "$err" | grep -q "anchors" || { echo "$err"; fail "anchor message"; }
-echo "ok"
+ok "suite runner: counts, failure lines, bad files"
+finish
