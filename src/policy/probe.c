@@ -13,6 +13,7 @@
 
 #include "core/addr.h"
 #include "core/log.h"
+#include "dns/dns.h"
 #include "policy/policy_int.h"
 
 /*
@@ -125,28 +126,45 @@ void
 policy_probe_all(struct policy_engine *e)
 {
 	struct zlist		*zl;
+	struct resolver		*r;
 	char			 name[QNAME_MAX];
+	int			 asked[POLICY_SITES_MAX + 1] = { 0 };
 	int			 i;
 
-	/* A round per resolver; one whose last round is still out waits. */
-	for (i = 0; i < e->nzl; i++)
-		if (e->zl[i].r->probing == 0)
-			e->zl[i].r->probe_now = 1;
+	/*
+	 * A round per resolver; one whose last round is still out waits.
+	 * Each round is held open (probing + 1) until all its lists were
+	 * asked: an answer may come before the query call returns, and the
+	 * round must not be judged on the lists asked so far.
+	 */
+	for (i = 0; i < e->nres; i++)
+		if (e->res[i].probing == 0) {
+			e->res[i].probe_now = 1;
+			e->res[i].probing = 1;
+		}
 	for (i = 0; i < e->nzl; i++) {
 		zl = &e->zl[i];
 		if (!zl->r->probe_now || zl->noprobe)
 			continue;
+		asked[zl->r - e->res] = 1;
 		zl->r->probing++;
 		zl->probing = 2;
 		zl->probe_ok = 1;
 		zl->probe_tempfail = 0;
 		zl->probe_why[0] = '\0';
 		snprintf(name, sizeof(name), "2.0.0.127.%s", zl->zone);
-		policy_res_query(zl->r, name, DNS_T_A, probe_answered, &zl->pr[0]);
+		policy_res_query(zl->r, name, DNS_T_A, probe_answered,
+		    &zl->pr[0]);
 		snprintf(name, sizeof(name), "1.0.0.127.%s", zl->zone);
-		policy_res_query(zl->r, name, DNS_T_A, probe_answered, &zl->pr[1]);
+		policy_res_query(zl->r, name, DNS_T_A, probe_answered,
+		    &zl->pr[1]);
 	}
-	for (i = 0; i < e->nzl; i++)
-		e->zl[i].r->probe_now = 0;
+	for (i = 0; i < e->nres; i++) {
+		r = &e->res[i];
+		if (!r->probe_now)
+			continue;
+		r->probe_now = 0;
+		if (--r->probing == 0 && asked[i])
+			probe_judge(e, r);
+	}
 }
-
