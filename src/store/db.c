@@ -38,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "core/addr.h"
+#include "core/hash.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
 #include "store/store.h"
@@ -374,15 +375,22 @@ struct keyset {
 	size_t		 used;	/* used and removed slots */
 };
 
+/*
+ * The slot of a key: keys come from import files, so the seed is this
+ * process's random one (core/hash.h) and no file can chain one run.
+ */
 static size_t
 keyset_hash(const struct keyset *ks, int64_t zone, const uint8_t *lo,
     unsigned plen)
 {
-	uint64_t	h = (uint64_t)addr_key(lo);
+	uint8_t	k[ADDR_LEN + 9];
+	int	i;
 
-	h ^= (uint64_t)plen << 56 ^ (uint64_t)zone << 40;
-	h *= 0x9e3779b97f4a7c15ULL;
-	return (size_t)(h >> 17) & (ks->cap - 1);
+	memcpy(k, lo, ADDR_LEN);
+	for (i = 0; i < 8; i++)
+		k[ADDR_LEN + i] = (uint8_t)((uint64_t)zone >> (8 * i));
+	k[ADDR_LEN + 8] = (uint8_t)plen;
+	return (size_t)hash_bytes(k, sizeof(k), hash_seed()) & (ks->cap - 1);
 }
 
 /* The slot holding the key, or NULL. */
@@ -1831,18 +1839,14 @@ store_data_version(struct store *s, int64_t *v)
 	return 0;
 }
 
-/* FNV-1a, 64-bit, over len bytes; the inputs are our own rows. */
+/*
+ * One piece of the generation, chained: the seed is the hash so far.
+ * HASH_SEED_FIXED at the start, so every process computes the same value.
+ */
 static uint64_t
 gen_bytes(uint64_t h, const void *p, size_t len)
 {
-	const unsigned char	*b = p;
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return hash_bytes(p, len, h);
 }
 
 static uint64_t
@@ -1886,7 +1890,7 @@ int
 store_generation(struct store *s, uint64_t *gen)
 {
 	sqlite3_stmt	*st;
-	uint64_t	 h = 0xcbf29ce484222325ULL;	/* FNV offset basis */
+	uint64_t	 h = HASH_SEED_FIXED;
 	int64_t		 maxid;
 	int		 rc, own;
 

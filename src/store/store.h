@@ -194,7 +194,8 @@ int	store_audit(struct store *s, const char *actor, const char *action,
 int	store_data_version(struct store *s, int64_t *v);
 
 /*
- * The store's generation: a 64-bit FNV-1a hash over the schema version,
+ * The store's generation: a 64-bit hash (core/hash.h, HASH_SEED_FIXED,
+ * chained) over the schema version,
  * every zone row (id, name, code, txt, url, serial, open listings) and
  * max(listing.id), read in one transaction. Every change that can change
  * a compiled index (add, remove, expire-close, bulk import, zone put)
