@@ -6,6 +6,7 @@
 #ifndef FAIRLIST_CLI_H
 #define FAIRLIST_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct conf;
@@ -53,7 +54,41 @@ void		 cli_err(const char *cmd, const char *fmt, ...)
 /* "cli:user" for history and audit rows, into buf. Returns buf. */
 const char	*cli_actor(char *buf, unsigned size);
 
+struct store_listing;
+struct json_t;
+
+/*
+ * Shared by the listing and report commands (cmd_listing.c, cmd_report.c).
+ * cli_open_store: the store for cmd; a write open creates it and syncs
+ * the configured zones, a read-only one (rdonly) wants it to exist and
+ * writes nothing. NULL after printing the error line.
+ */
+struct store	*cli_open_store(struct cli *c, const char *cmd, int rdonly);
+/* getopt_long's complaint ('?' or ':'), as one line; returns 2. */
+int		 cli_opt_err(const char *cmd, int ch, char **argv);
+/* A zone name lower case, one trailing dot off, into dst; 0 or -1. */
+int		 cli_zone_name(const char *cmd, const char *in, char *dst,
+		    size_t dstsize);
+/* The ISO time of t, or none for 0, into dst. Returns dst. */
+char		*cli_time_text(int64_t t, const char *none, char *dst,
+		    size_t dstsize);
+/* "listed", "exclusion", "expired" or "removed" at time now. */
+const char	*cli_listing_status(const struct store_listing *l,
+		    int64_t now);
+/* A listing as a new JSON object (code: the effective one; 0: null). */
+struct json_t	*cli_listing_json(const struct store_listing *l,
+		    const char *status, uint32_t code);
+/* JSON null for 0 / NULL, else the ISO time / the string. */
+struct json_t	*cli_json_time(int64_t t);
+struct json_t	*cli_json_str(const char *s);
+/* Print root (indented, keys in order) and a newline; frees it. 0/-1. */
+int		 cli_json_print(struct json_t *root);
+
 int	cmd_add(struct cli *c, int argc, char **argv);
+int	cmd_update(struct cli *c, int argc, char **argv);
+int	cmd_list(struct cli *c, int argc, char **argv);
+int	cmd_audit(struct cli *c, int argc, char **argv);
+int	cmd_stats(struct cli *c, int argc, char **argv);
 int	cmd_remove(struct cli *c, int argc, char **argv);
 int	cmd_show(struct cli *c, int argc, char **argv);
 int	cmd_zone(struct cli *c, int argc, char **argv);

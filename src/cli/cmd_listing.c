@@ -1,5 +1,6 @@
 /*
- * cmd_listing.c: the listing subcommands: add, remove, show and zone.
+ * cmd_listing.c: the listing subcommands: add, remove, update, show and
+ * zone (list, add, remove), and the helpers cmd_report.c shares (cli.h).
  *
  * Thin glue between the command line and the store: parse and check the
  * options, call one store function, print one line of result. Bad input
@@ -35,9 +36,8 @@
 #define CMD_ZONE_ARGS	(STORE_ZONE_MAX + 2)
 #define SHOW_ZONES_MAX	64	/* zones named in "is listed in" */
 
-/* getopt_long's complaint, as one line. Returns the usage exit code. */
-static int
-opt_err(const char *cmd, int ch, char **argv)
+int
+cli_opt_err(const char *cmd, int ch, char **argv)
 {
 	const char	*bad = argv[optind - 1];
 
@@ -53,12 +53,8 @@ opt_err(const char *cmd, int ch, char **argv)
 	return 2;
 }
 
-/*
- * Copy a zone name to dst, lower case, without one trailing dot. The
- * store checks the syntax. Returns 0, or -1 if it does not fit.
- */
-static int
-zone_name(const char *cmd, const char *in, char *dst, size_t dstsize)
+int
+cli_zone_name(const char *cmd, const char *in, char *dst, size_t dstsize)
 {
 	size_t	len;
 
@@ -103,8 +99,8 @@ parse_code(const char *cmd, const char *what, const char *s)
 	return v;
 }
 
-static char *
-time_text(int64_t t, const char *none, char *dst, size_t dstsize)
+char *
+cli_time_text(int64_t t, const char *none, char *dst, size_t dstsize)
 {
 	if (t == 0)
 		str_lcpy(dst, none, dstsize);
@@ -145,7 +141,7 @@ cli_sync_zones(struct cli *c, struct store *s)
 			fprintf(stderr, "fairlist: %s\n", err);
 			return -1;
 		}
-		if (zone_name("config", n->args[0], name, sizeof(name)) == -1)
+		if (cli_zone_name("config", n->args[0], name, sizeof(name)) == -1)
 			return -1;
 		code = 0;
 		/* Truncation only shortens the message. */
@@ -171,8 +167,8 @@ cli_sync_zones(struct cli *c, struct store *s)
  * stats) wants an existing store, works for a user who may only read it,
  * and writes nothing.
  */
-static struct store *
-open_store(struct cli *c, const char *cmd, int rdonly)
+struct store *
+cli_open_store(struct cli *c, const char *cmd, int rdonly)
 {
 	struct store	*s;
 	char		 err[STORE_ERR_MAX];
@@ -186,6 +182,28 @@ open_store(struct cli *c, const char *cmd, int rdonly)
 		return NULL;
 	}
 	return s;
+}
+
+/*
+ * --expires WHEN: *OUT:t is 0 for "never", else a future Unix time.
+ * Returns 0, or -1 after printing the error line.
+ */
+static int
+parse_expires(const char *cmd, const char *text, int64_t now, int64_t *t)
+{
+	*t = 0;
+	if (strcmp(text, "never") == 0)
+		return 0;
+	if (str_time(text, (time_t)now, 1, t) == -1) {
+		cli_err(cmd, "--expires %s: not a time (use 7d, +12h, "
+		    "2026-12-01, 2026-12-01T10:00Z or never)", text);
+		return -1;
+	}
+	if (*t <= now) {
+		cli_err(cmd, "--expires %s: that is in the past", text);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -279,7 +297,7 @@ cmd_add(struct cli *c, int argc, char **argv)
 			add_usage(stdout);
 			return 0;
 		default:
-			return opt_err("add", ch, argv);
+			return cli_opt_err("add", ch, argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -306,25 +324,15 @@ cmd_add(struct cli *c, int argc, char **argv)
 	}
 	if (parse_prefix("add", argv[optind], &l.prefix) == -1)
 		return 1;
-	if (zone_name("add", zone, zbuf, sizeof(zbuf)) == -1)
+	if (cli_zone_name("add", zone, zbuf, sizeof(zbuf)) == -1)
 		return 1;
 	l.zone = zbuf;
-	if (expires != NULL && strcmp(expires, "never") != 0) {
-		if (str_time(expires, (time_t)now, 1, &l.expires_at) == -1) {
-			cli_err("add", "--expires %s: not a time (use 7d, "
-			    "+12h, 2026-12-01, 2026-12-01T10:00Z or never)",
-			    expires);
-			return 1;
-		}
-		if (l.expires_at <= now) {
-			cli_err("add", "--expires %s: that is in the past",
-			    expires);
-			return 1;
-		}
-	}
+	if (expires != NULL && parse_expires("add", expires, now,
+	    &l.expires_at) == -1)
+		return 1;
 	if (code != NULL && (l.code = parse_code("add", "--code", code)) == 0)
 		return 1;
-	if ((s = open_store(c, "add", 0)) == NULL)
+	if ((s = cli_open_store(c, "add", 0)) == NULL)
 		return 1;
 	id = store_add(s, &l, cli_actor(actor, sizeof(actor)));
 	if (id == -1) {
@@ -336,7 +344,7 @@ cmd_add(struct cli *c, int argc, char **argv)
 	warn_nonascii("add", l.reason);
 	printf("%s %s in %s (id %lld), expires %s\n", l.exclude ? "excluded" :
 	    "listed", addr_format(&l.prefix, net, sizeof(net)), l.zone,
-	    (long long)id, time_text(l.expires_at, "never", when,
+	    (long long)id, cli_time_text(l.expires_at, "never", when,
 	    sizeof(when)));
 	return 0;
 }
@@ -381,7 +389,7 @@ cmd_remove(struct cli *c, int argc, char **argv)
 			remove_usage(stdout);
 			return 0;
 		default:
-			return opt_err("remove", ch, argv);
+			return cli_opt_err("remove", ch, argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -398,11 +406,11 @@ cmd_remove(struct cli *c, int argc, char **argv)
 	if (parse_prefix("remove", argv[optind], &p) == -1)
 		return 1;
 	if (zone != NULL) {
-		if (zone_name("remove", zone, zbuf, sizeof(zbuf)) == -1)
+		if (cli_zone_name("remove", zone, zbuf, sizeof(zbuf)) == -1)
 			return 1;
 		zone = zbuf;
 	}
-	if ((s = open_store(c, "remove", 0)) == NULL)
+	if ((s = cli_open_store(c, "remove", 0)) == NULL)
 		return 1;
 	if (zone != NULL && store_zone_exists(s, zone) != 1) {
 		cli_err("remove", "unknown zone '%s'", zone);
@@ -427,6 +435,160 @@ cmd_remove(struct cli *c, int argc, char **argv)
 	else
 		printf("removed %s from %d zone%s\n", net, count,
 		    count == 1 ? "" : "s");
+	return 0;
+}
+
+/* ---- update ---- */
+
+static void
+update_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: fairlist update ID|ADDR[/LEN] [--zone ZONE] "
+	    "[--reason TEXT]\n"
+	    "                       [--evidence TEXT] [--expires WHEN|never]\n"
+	    "Change or extend a listing that is not removed (an expired one "
+	    "too),\nwith an \"update\" history row saying what it was.\n\n"
+	    "  --zone ZONE       with ADDR: the zone (needed if listed in "
+	    "several)\n"
+	    "  --reason TEXT     the new reason\n"
+	    "  --evidence TEXT   the new evidence\n"
+	    "  --expires WHEN    new expiry: 7d, +12h, 2026-12-01, @UNIXTIME "
+	    "or never\n"
+	    "  --help            this text\n");
+}
+
+struct update_find {
+	int64_t	id;
+	int	n;
+};
+
+static int
+update_found(const struct store_listing *l, void *arg)
+{
+	struct update_find	*uf = arg;
+
+	if (l->removed_at == 0) {
+		uf->id = l->id;
+		uf->n++;
+	}
+	return 0;
+}
+
+/* The id of the open listing for ID or ADDR; 0 after an error line. */
+static int64_t
+update_target(struct store *s, const char *arg, const char *zone)
+{
+	struct store_filter	 f;
+	struct update_find	 uf = { 0, 0 };
+	struct addr_prefix	 p;
+	const char		*e;
+	int64_t			 id;
+
+	if (arg[0] >= '0' && arg[0] <= '9' && strchr(arg, '.') == NULL &&
+	    strchr(arg, ':') == NULL) {
+		id = str_tonum(arg, 1, INT64_MAX, &e);
+		if (e != NULL) {
+			cli_err("update", "%s: not a listing id", arg);
+			return 0;
+		}
+		return id;
+	}
+	if (parse_prefix("update", arg, &p) == -1)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.zone = zone;
+	f.prefix = &p;
+	f.all = 1;
+	if (store_foreach_listing(s, &f, update_found, &uf) != 0) {
+		cli_err("update", "%s", store_errmsg(s));
+		return 0;
+	}
+	if (uf.n == 0)
+		cli_err("update", "%s is not listed in %s", arg,
+		    zone != NULL ? zone : "any zone");
+	else if (uf.n > 1)
+		cli_err("update", "%s is listed in %d zones: give --zone", arg,
+		    uf.n);
+	return uf.n == 1 ? uf.id : 0;
+}
+
+int
+cmd_update(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "evidence", required_argument, NULL, 'e' },
+		{ "expires", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store	*s;
+	const char	*zone = NULL, *reason = NULL, *evidence = NULL;
+	const char	*expires = NULL;
+	char		 zbuf[CMD_ZONE_ARGS], actor[CLI_ACTOR_MAX];
+	int64_t		 now = (int64_t)time(NULL), id, exp = STORE_KEEP;
+	int		 ch, rc;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":z:r:e:x:h", opts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'z': zone = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'e': evidence = optarg; break;
+		case 'x': expires = optarg; break;
+		case 'h':
+			update_usage(stdout);
+			return 0;
+		default:
+			return cli_opt_err("update", ch, argv);
+		}
+	}
+	if (optind != argc - 1) {
+		cli_err("update", optind == argc ? "which listing? (see "
+		    "'fairlist update --help')" : "one listing at a time");
+		return 2;
+	}
+	if (reason == NULL && evidence == NULL && expires == NULL) {
+		cli_err("update", "nothing to change: give --reason, "
+		    "--evidence or --expires");
+		return 2;
+	}
+	if (evidence != NULL && str_is_blank(evidence, strlen(evidence))) {
+		cli_err("update", "--evidence is blank: no listing without "
+		    "evidence");
+		return 1;
+	}
+	if (expires != NULL && parse_expires("update", expires, now,
+	    &exp) == -1)
+		return 1;
+	if (zone != NULL) {
+		if (cli_zone_name("update", zone, zbuf, sizeof(zbuf)) == -1)
+			return 1;
+		zone = zbuf;
+	}
+	if ((s = cli_open_store(c, "update", 0)) == NULL)
+		return 1;
+	if ((id = update_target(s, argv[optind], zone)) == 0) {
+		store_close(s);
+		return 1;
+	}
+	rc = store_update(s, id, reason, evidence, exp,
+	    cli_actor(actor, sizeof(actor)));
+	if (rc == -1) {
+		cli_err("update", "%s", store_errmsg(s));
+		store_close(s);
+		return 1;
+	}
+	store_close(s);
+	if (rc == 0)
+		printf("listing %lld unchanged\n", (long long)id);
+	else {
+		printf("updated listing %lld\n", (long long)id);
+		warn_nonascii("update", reason);
+	}
 	return 0;
 }
 
@@ -477,8 +639,8 @@ show_zone(const struct store_zone *z, void *arg)
 	return 0;
 }
 
-static const char *
-listing_status(const struct store_listing *l, int64_t now)
+const char *
+cli_listing_status(const struct store_listing *l, int64_t now)
 {
 	if (l->removed_at != 0) {
 		if ((l->removed_why != NULL &&
@@ -511,7 +673,7 @@ show_listing(const struct store_listing *l, void *arg)
 	it->l.source = dup_or_null(l->source);
 	it->l.removed_why = dup_or_null(l->removed_why);
 	addr_format(&l->prefix, it->prefix, sizeof(it->prefix));
-	it->status = listing_status(l, sh->now);
+	it->status = cli_listing_status(l, sh->now);
 	it->code = l->code;
 	for (i = 0; it->code == 0 && i < sh->nzones; i++)
 		if (strcmp(sh->zones[i].name, l->zone) == 0)
@@ -592,8 +754,8 @@ listed_zones(const struct show *sh, const char **out, size_t max)
 	return n;
 }
 
-static json_t *
-json_time(int64_t t)
+json_t *
+cli_json_time(int64_t t)
 {
 	char	buf[32];
 
@@ -602,8 +764,8 @@ json_time(int64_t t)
 	return json_string(str_isotime(buf, sizeof(buf), t));
 }
 
-static json_t *
-json_str(const char *s)
+json_t *
+cli_json_str(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
 }
@@ -614,7 +776,6 @@ show_json(const struct show *sh, const char *addr, const char **zones,
 {
 	json_t	*root, *arr, *o, *h, *e, *lz;
 	size_t	 i, j;
-	char	 code[16];
 
 	root = json_object();
 	json_object_set_new(root, "address", json_string(addr));
@@ -627,49 +788,62 @@ show_json(const struct show *sh, const char *addr, const char **zones,
 	for (i = 0; i < sh->n; i++) {
 		const struct show_item	*it = &sh->it[i];
 
-		o = json_object();
-		json_object_set_new(o, "id", json_integer(it->l.id));
-		json_object_set_new(o, "zone", json_string(it->l.zone));
-		json_object_set_new(o, "prefix", json_string(it->prefix));
-		json_object_set_new(o, "status", json_string(it->status));
-		json_object_set_new(o, "exclude",
-		    json_boolean(it->l.exclude));
-		json_object_set_new(o, "code", json_string(
-		    addr_v4_text(it->code, code, sizeof(code))));
-		json_object_set_new(o, "reason", json_str(it->l.reason));
-		json_object_set_new(o, "evidence", json_str(it->l.evidence));
-		json_object_set_new(o, "source", json_str(it->l.source));
-		json_object_set_new(o, "listed_at",
-		    json_time(it->l.listed_at));
-		json_object_set_new(o, "expires_at",
-		    json_time(it->l.expires_at));
-		json_object_set_new(o, "removed_at",
-		    json_time(it->l.removed_at));
-		json_object_set_new(o, "removed_why",
-		    json_str(it->l.removed_why));
+		o = cli_listing_json(&it->l, it->status, it->code);
 		h = json_array();
 		for (j = 0; j < it->nev; j++) {
 			e = json_object();
-			json_object_set_new(e, "at", json_time(it->ev[j].at));
+			json_object_set_new(e, "at", cli_json_time(it->ev[j].at));
 			json_object_set_new(e, "actor",
 			    json_string(it->ev[j].actor));
 			json_object_set_new(e, "action",
 			    json_string(it->ev[j].action));
-			json_object_set_new(e, "why", json_str(it->ev[j].why));
+			json_object_set_new(e, "why", cli_json_str(it->ev[j].why));
 			json_array_append_new(h, e);
 		}
 		json_object_set_new(o, "history", h);
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "listings", arr);
+	return cli_json_print(root);
+}
+
+int
+cli_json_print(json_t *root)
+{
+	int	rc = 0;
+
 	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
-	    -1) {
-		json_decref(root);
-		return -1;
-	}
-	fputc('\n', stdout);
+	    -1)
+		rc = -1;
+	else
+		fputc('\n', stdout);
 	json_decref(root);
-	return 0;
+	return rc;
+}
+
+json_t *
+cli_listing_json(const struct store_listing *l, const char *status,
+    uint32_t code)
+{
+	json_t	*o = json_object();
+	char	 net[ADDR_TEXT_MAX], ctext[16];
+
+	json_object_set_new(o, "id", json_integer(l->id));
+	json_object_set_new(o, "zone", json_string(l->zone));
+	json_object_set_new(o, "prefix", json_string(addr_format(&l->prefix,
+	    net, sizeof(net))));
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "exclude", json_boolean(l->exclude));
+	json_object_set_new(o, "code", code != 0 ? json_string(addr_v4_text(
+	    code, ctext, sizeof(ctext))) : json_null());
+	json_object_set_new(o, "reason", cli_json_str(l->reason));
+	json_object_set_new(o, "evidence", cli_json_str(l->evidence));
+	json_object_set_new(o, "source", cli_json_str(l->source));
+	json_object_set_new(o, "listed_at", cli_json_time(l->listed_at));
+	json_object_set_new(o, "expires_at", cli_json_time(l->expires_at));
+	json_object_set_new(o, "removed_at", cli_json_time(l->removed_at));
+	json_object_set_new(o, "removed_why", cli_json_str(l->removed_why));
+	return o;
 }
 
 /* Untrusted text (reasons come from imports too): escape for a terminal. */
@@ -710,17 +884,17 @@ show_text(const struct show *sh, const char *addr, const char **zones,
 		if (!it->l.exclude)
 			printf("  code:     %s\n", addr_v4_text(it->code, code,
 			    sizeof(code)));
-		printf("  listed:   %s\n", time_text(it->l.listed_at, "-", t1,
+		printf("  listed:   %s\n", cli_time_text(it->l.listed_at, "-", t1,
 		    sizeof(t1)));
-		printf("  expires:  %s\n", time_text(it->l.expires_at,
+		printf("  expires:  %s\n", cli_time_text(it->l.expires_at,
 		    "never", t1, sizeof(t1)));
 		if (it->l.removed_at != 0)
-			printf("  removed:  %s: %s\n", time_text(
+			printf("  removed:  %s: %s\n", cli_time_text(
 			    it->l.removed_at, "-", t1, sizeof(t1)),
 			    esc(it->l.removed_why, buf, sizeof(buf)));
 		printf("  history:\n");
 		for (j = 0; j < it->nev; j++) {
-			printf("    %s %s by %s", time_text(it->ev[j].at, "-",
+			printf("    %s %s by %s", cli_time_text(it->ev[j].at, "-",
 			    t1, sizeof(t1)), it->ev[j].action,
 			    esc(it->ev[j].actor, buf, sizeof(buf)));
 			if (it->ev[j].why != NULL && it->ev[j].why[0] != '\0')
@@ -770,7 +944,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 			show_usage(stdout);
 			return 0;
 		default:
-			return opt_err("show", ch, argv);
+			return cli_opt_err("show", ch, argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -785,7 +959,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		    argv[optind]);
 		return 1;
 	}
-	if ((sh.s = open_store(c, "show", 1)) == NULL)
+	if ((sh.s = cli_open_store(c, "show", 1)) == NULL)
 		return 1;
 	sh.now = (int64_t)time(NULL);
 	if (store_zone_foreach(sh.s, show_zone, &sh) != 0 ||
@@ -817,10 +991,15 @@ static void
 zone_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: fairlist zone list\n"
+	    "usage: fairlist zone list [--json]\n"
 	    "       fairlist zone add NAME [--code 127.0.0.X] [--txt TEMPLATE] "
 	    "[--url TEMPLATE]\n"
-	    "List the zones, or create or change one.\n\n"
+	    "       fairlist zone remove NAME [--force]\n"
+	    "List the zones, create or change one, or remove one (refused "
+	    "while it\nholds listings in force, unless --force removes them "
+	    "too).\n\n"
+	    "  --json          zone list: one JSON object\n"
+	    "  --force         zone remove: also remove its listings\n"
 	    "  --code A        A record for listed addresses (new zone: "
 	    "127.0.0.2)\n"
 	    "  --txt TEMPLATE  TXT answer (new zone: \"%s\")\n"
@@ -844,34 +1023,111 @@ zone_print(const struct store_zone *z, void *arg)
 }
 
 static int
+zone_json(const struct store_zone *z, void *arg)
+{
+	json_t	*o = json_object();
+	char	 code[16];
+
+	json_object_set_new(o, "name", json_string(z->name));
+	json_object_set_new(o, "code", json_string(addr_v4_text(z->code, code,
+	    sizeof(code))));
+	json_object_set_new(o, "txt", json_string(z->txt));
+	json_object_set_new(o, "url", json_string(z->url));
+	json_object_set_new(o, "serial", json_integer(z->serial));
+	json_object_set_new(o, "listings", json_integer(z->listings));
+	json_array_append_new(arg, o);
+	return 0;
+}
+
+static int
 zone_list(struct cli *c, int argc, char **argv)
 {
 	struct store	*s;
-	int		 ch;
+	json_t		*root = NULL, *arr = NULL;
+	int		 ch, json = 0, rc;
 	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		if (ch == 'j') {
+			json = 1;
+			continue;
+		}
 		if (ch == 'h') {
 			zone_usage(stdout);
 			return 0;
 		}
-		return opt_err("zone", ch, argv);
+		return cli_opt_err("zone", ch, argv);
 	}
 	if (optind != argc) {
 		cli_err("zone", "list takes no arguments");
 		return 2;
 	}
-	if ((s = open_store(c, "zone", 1)) == NULL)
+	if ((s = cli_open_store(c, "zone", 1)) == NULL)
 		return 1;
-	if (store_zone_foreach(s, zone_print, NULL) != 0) {
+	if (json)
+		arr = json_array();
+	rc = store_zone_foreach(s, json ? zone_json : zone_print, arr);
+	if (rc != 0) {
+		cli_err("zone", "%s", store_errmsg(s));
+		json_decref(arr);
+		store_close(s);
+		return 1;
+	}
+	store_close(s);
+	if (json) {
+		root = json_object();
+		json_object_set_new(root, "zones", arr);
+		rc = cli_json_print(root);
+	}
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+zone_remove(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store	*s;
+	char		 name[CMD_ZONE_ARGS], actor[CLI_ACTOR_MAX];
+	int64_t		 closed;
+	int		 ch, force = 0;
+
+	while ((ch = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': force = 1; break;
+		case 'h':
+			zone_usage(stdout);
+			return 0;
+		default:
+			return cli_opt_err("zone", ch, argv);
+		}
+	}
+	if (optind != argc - 1) {
+		cli_err("zone", optind == argc ? "remove: which zone name? "
+		    "(see 'fairlist zone --help')" : "remove: one zone at a "
+		    "time");
+		return 2;
+	}
+	if (cli_zone_name("zone", argv[optind], name, sizeof(name)) == -1)
+		return 1;
+	if ((s = cli_open_store(c, "zone", 0)) == NULL)
+		return 1;
+	if (store_zone_remove(s, name, force, cli_actor(actor, sizeof(actor)),
+	    &closed) == -1) {
 		cli_err("zone", "%s", store_errmsg(s));
 		store_close(s);
 		return 1;
 	}
 	store_close(s);
+	printf("removed zone %s (%lld listing%s removed with it)\n", name,
+	    (long long)closed, closed == 1 ? "" : "s");
 	return 0;
 }
 
@@ -900,7 +1156,7 @@ zone_add(struct cli *c, int argc, char **argv)
 			zone_usage(stdout);
 			return 0;
 		default:
-			return opt_err("zone", ch, argv);
+			return cli_opt_err("zone", ch, argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -908,11 +1164,11 @@ zone_add(struct cli *c, int argc, char **argv)
 		    "(see 'fairlist zone --help')" : "add: one zone at a time");
 		return 2;
 	}
-	if (zone_name("zone", argv[optind], name, sizeof(name)) == -1)
+	if (cli_zone_name("zone", argv[optind], name, sizeof(name)) == -1)
 		return 1;
 	if (code != NULL && (v = parse_code("zone", "--code", code)) == 0)
 		return 1;
-	if ((s = open_store(c, "zone", 0)) == NULL)
+	if ((s = cli_open_store(c, "zone", 0)) == NULL)
 		return 1;
 	if ((existed = store_zone_exists(s, name)) == -1 ||
 	    store_zone_put(s, name, v, txt, url,
@@ -931,7 +1187,8 @@ cmd_zone(struct cli *c, int argc, char **argv)
 {
 	opterr = 0;
 	if (argc < 2) {
-		cli_err("zone", "list or add? (see 'fairlist zone --help')");
+		cli_err("zone", "list, add or remove? (see 'fairlist zone "
+		    "--help')");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -945,6 +1202,9 @@ cmd_zone(struct cli *c, int argc, char **argv)
 		return zone_list(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "add") == 0)
 		return zone_add(c, argc - 1, argv + 1);
-	cli_err("zone", "unknown subcommand '%s' (list or add)", argv[1]);
+	if (strcmp(argv[1], "remove") == 0)
+		return zone_remove(c, argc - 1, argv + 1);
+	cli_err("zone", "unknown subcommand '%s' (list, add or remove)",
+	    argv[1]);
 	return 2;
 }

@@ -162,11 +162,21 @@ enum stmt {
 	ST_OPEN_TOTAL,
 	ST_DATA_VERSION,
 	ST_MAX_ID,
+	ST_LIST,
+	ST_LISTING_GET,
+	ST_UPDATE,
+	ST_ZONE_IN_FORCE,
+	ST_ZONE_OPEN_IDS,
+	ST_ZONE_RENAME,
+	ST_AUDIT_SINCE,
+	ST_STATS,
 	ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_ZONE_GET] = "SELECT code, txt, url, id FROM zone WHERE name = ?1",
+	/* A removed zone is kept as "removed:ID:NAME" (store_zone_remove). */
+	[ST_ZONE_GET] = "SELECT code, txt, url, id FROM zone WHERE name = ?1"
+	    " AND instr(name, ':') = 0",
 	[ST_ZONE_INSERT] = "INSERT INTO zone (name, code, txt, url, serial)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_ZONE_UPDATE] = "UPDATE zone SET code = ?2, txt = ?3, url = ?4,"
@@ -174,7 +184,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ZONE_BUMP] = "UPDATE zone SET serial = max(serial + 1, ?2),"
 	    " open = open + ?3 WHERE name = ?1",
 	[ST_ZONE_ALL] = "SELECT name, code, txt, url, serial, open, id"
-	    " FROM zone ORDER BY name",
+	    " FROM zone WHERE instr(name, ':') = 0 ORDER BY name",
 	[ST_DUP] = "SELECT id, expires_at FROM listing WHERE k = ?4 AND lo = ?2"
 	    " AND plen = ?3 AND zone = ?1 AND removed_at IS NULL",
 	[ST_CLOSE] = "UPDATE listing SET removed_at = ?2, removed_why = ?3"
@@ -240,6 +250,39 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " WHERE removed_at IS NULL",
 	[ST_EXPIRES_OF] = "SELECT expires_at FROM listing WHERE id = ?1",
 	[ST_OPEN_TOTAL] = "SELECT coalesce(sum(open), 0) FROM zone",
+	/* store_foreach_listing: every filter is a bound value or NULL. */
+	[ST_LIST] = COVER_COLS " WHERE (?1 IS NULL OR z.name = ?1)"
+	    " AND (?2 IS NULL OR source = ?2)"
+	    " AND (?3 IS NULL OR instr(lower(reason), lower(?3)) > 0)"
+	    " AND (?4 = 1 OR (removed_at IS NULL AND (expires_at IS NULL"
+	    " OR expires_at > ?5)))"
+	    " AND (?6 = 0 OR (expires_at IS NOT NULL AND expires_at < ?6))"
+	    " AND (?9 IS NULL OR (k = ?10 AND lo = ?9 AND plen = ?11))"
+	    " AND instr(z.name, ':') = 0"
+	    " ORDER BY l.id LIMIT ?7 OFFSET ?8",
+	[ST_LISTING_GET] = "SELECT l.reason, l.evidence, l.expires_at, z.name"
+	    " FROM listing l JOIN zone z ON z.id = l.zone WHERE l.id = ?1"
+	    " AND l.removed_at IS NULL",
+	[ST_UPDATE] = "UPDATE listing SET reason = ?2, evidence = ?3,"
+	    " expires_at = ?4 WHERE id = ?1",
+	[ST_ZONE_IN_FORCE] = "SELECT count(*) FROM listing WHERE zone = ?1"
+	    " AND removed_at IS NULL AND (expires_at IS NULL OR"
+	    " expires_at > ?2)",
+	[ST_ZONE_OPEN_IDS] = "SELECT id FROM listing WHERE zone = ?1"
+	    " AND removed_at IS NULL",
+	[ST_ZONE_RENAME] = "UPDATE zone SET name = 'removed:' || id || ':' ||"
+	    " name, open = 0, serial = max(serial + 1, ?2) WHERE id = ?1",
+	/* The newest ?2 rows since ?1, oldest first. */
+	[ST_AUDIT_SINCE] = "SELECT * FROM (SELECT id, at, actor, action,"
+	    " detail FROM audit WHERE at >= ?1 ORDER BY id DESC LIMIT ?2)"
+	    " ORDER BY id",
+	[ST_STATS] = "SELECT z.name, l.source, count(*), sum(l.plen < 128),"
+	    " sum(l.exclude),"
+	    " sum(l.expires_at IS NOT NULL AND l.expires_at <= ?2)"
+	    " FROM listing l JOIN zone z ON z.id = l.zone"
+	    " WHERE l.removed_at IS NULL AND (l.expires_at IS NULL OR"
+	    " l.expires_at > ?1) AND instr(z.name, ':') = 0"
+	    " GROUP BY z.name, l.source ORDER BY z.name, l.source",
 };
 
 struct store {
@@ -1924,4 +1967,286 @@ fail:
 		memcpy(s->err, save, sizeof(save));
 	}
 	return -1;
+}
+
+int
+store_foreach_listing(struct store *s, const struct store_filter *f,
+    int (*cb)(const struct store_listing *, void *), void *arg)
+{
+	sqlite3_stmt		*st;
+	struct store_listing	 l;
+	int64_t			 now = f->now != 0 ? f->now : store_now();
+	int			 rc, r = 0;
+
+	if ((st = stmt(s, ST_LIST)) == NULL)
+		return -1;
+	bind_text(st, 1, f->zone);
+	bind_text(st, 2, f->source);
+	bind_text(st, 3, f->reason);
+	sqlite3_bind_int(st, 4, f->all != 0);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, f->expires_before);
+	sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1);
+	sqlite3_bind_int64(st, 8, f->offset > 0 ? f->offset : 0);
+	if (f->prefix != NULL) {
+		sqlite3_bind_blob(st, 9, f->prefix->a, ADDR_LEN,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 10, addr_key(f->prefix->a));
+		sqlite3_bind_int(st, 11, f->prefix->plen);
+	} else {
+		sqlite3_bind_null(st, 9);
+		sqlite3_bind_null(st, 10);
+		sqlite3_bind_null(st, 11);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_listing(st, &l);
+		if ((r = cb(&l, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return dberr(s, "list");
+	return 0;
+}
+
+/* "never" or the ISO time of t, for history text. */
+static const char *
+when_text(int64_t t, char *buf, size_t size)
+{
+	if (t == 0)
+		return "never";
+	return str_isotime(buf, size, t);
+}
+
+int
+store_update(struct store *s, int64_t id, const char *reason,
+    const char *evidence, int64_t expires_at, const char *actor)
+{
+	sqlite3_stmt	*st;
+	char		*oreason = NULL, *oevid = NULL, *zone = NULL;
+	char		*why = NULL, *detail = NULL, t1[32], t2[32];
+	int64_t		 oexp, nexp, now = store_now();
+	int		 own, rc, ok = 0, changed = 0;
+
+	if (reason != NULL && str_is_blank(reason, strlen(reason))) {
+		seterr(s, "a listing needs a reason");
+		return -1;
+	}
+	if (check_text(s, "reason", reason, STORE_REASON_MAX) == -1 ||
+	    check_text(s, "evidence", evidence, STORE_EVIDENCE_MAX) == -1)
+		return -1;
+	if (tx_begin(s, &own) == -1)
+		return -1;
+	if ((st = stmt(s, ST_LISTING_GET)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		oreason = xstrdup(col_text(st, 0));
+		oevid = xstrdup(col_text(st, 1));
+		oexp = sqlite3_column_int64(st, 2);
+		zone = xstrdup(col_text(st, 3));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		seterr(s, "no listing with id %lld in force or expired "
+		    "(removed listings cannot change)", (long long)id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		dberr(s, "listing");
+		goto out;
+	}
+	nexp = expires_at == STORE_KEEP ? oexp : expires_at;
+	if (reason == NULL)
+		reason = oreason;
+	if (evidence == NULL)
+		evidence = oevid;
+	/* The history row says what was: the add event shows the new. */
+	xasprintf(&why, "%s%s%s%s%s%s%s%s%s",
+	    strcmp(reason, oreason) != 0 ? "reason was: " : "",
+	    strcmp(reason, oreason) != 0 ? oreason : "",
+	    strcmp(reason, oreason) != 0 ? "; " : "",
+	    strcmp(evidence, oevid) != 0 ? "evidence was: " : "",
+	    strcmp(evidence, oevid) != 0 ? oevid : "",
+	    strcmp(evidence, oevid) != 0 ? "; " : "",
+	    nexp != oexp ? "expires " : "",
+	    nexp != oexp ? when_text(oexp, t1, sizeof(t1)) : "",
+	    nexp != oexp ? " -> " : "");
+	if (nexp != oexp) {
+		free(detail);
+		xasprintf(&detail, "%s%s", why, when_text(nexp, t2,
+		    sizeof(t2)));
+		free(why);
+		why = detail;
+		detail = NULL;
+	} else if (why[0] != '\0')
+		why[strlen(why) - 2] = '\0';	/* the last "; " */
+	if (why[0] == '\0') {
+		ok = 1;
+		goto out;
+	}
+	if ((st = stmt(s, ST_UPDATE)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, reason);
+	bind_text(st, 3, evidence);
+	if (nexp != 0)
+		sqlite3_bind_int64(st, 4, nexp);
+	else
+		sqlite3_bind_null(st, 4);
+	if (step_done(s, st, "update") == -1 ||
+	    history(s, id, now, actor, "update", why) == -1 ||
+	    zone_changed(s, zone, now, 0) == -1)
+		goto out;
+	xasprintf(&detail, "listing %lld in %s: %s", (long long)id, zone, why);
+	if (audit(s, now, actor, "update", detail) == -1)
+		goto out;
+	ok = 1;
+	changed = 1;
+out:
+	free(oreason);
+	free(oevid);
+	free(zone);
+	free(why);
+	free(detail);
+	if (tx_end(s, own, ok) == -1)
+		return -1;
+	return changed;
+}
+
+int
+store_zone_remove(struct store *s, const char *name, int force,
+    const char *actor, int64_t *closed)
+{
+	sqlite3_stmt	*st;
+	int64_t		 zid, n = 0, now = store_now(), *ids = NULL, nids = 0, i;
+	char		*detail = NULL;
+	int		 own, rc, ok = 0;
+
+	*closed = 0;
+	if (tx_begin(s, &own) == -1)
+		return -1;
+	if ((zid = zone_id(s, name)) == -1)
+		goto out;
+	if ((st = stmt(s, ST_ZONE_IN_FORCE)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, zid);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		dberr(s, "zone listings");
+		goto out;
+	}
+	if (n > 0 && !force) {
+		seterr(s, "zone %s has %lld listing%s in force (remove them "
+		    "first, or --force to remove them with the zone)", name,
+		    (long long)n, n == 1 ? "" : "s");
+		goto out;
+	}
+	if ((st = stmt(s, ST_ZONE_OPEN_IDS)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, zid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids = xreallocarray(ids, (size_t)nids + 1, sizeof(*ids));
+		ids[nids++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		dberr(s, "zone listings");
+		goto out;
+	}
+	for (i = 0; i < nids; i++) {
+		if ((st = stmt(s, ST_CLOSE)) == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, ids[i]);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_text(st, 3, "zone removed", -1, SQLITE_STATIC);
+		if (step_done(s, st, "remove") == -1 || history(s, ids[i],
+		    now, actor, "remove", "zone removed") == -1)
+			goto out;
+	}
+	if ((st = stmt(s, ST_ZONE_RENAME)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, zid);
+	sqlite3_bind_int64(st, 2, now);
+	if (step_done(s, st, "zone remove") == -1)
+		goto out;
+	free(s->zone_ok);
+	s->zone_ok = NULL;
+	xasprintf(&detail, "%s (%lld open listings closed)", name,
+	    (long long)nids);
+	if (audit(s, now, actor, "zone-remove", detail) == -1)
+		goto out;
+	*closed = nids;
+	ok = 1;
+out:
+	free(ids);
+	free(detail);
+	return tx_end(s, own, ok);
+}
+
+int
+store_foreach_audit(struct store *s, int64_t since, int64_t limit,
+    int (*cb)(const struct store_audit_row *, void *), void *arg)
+{
+	sqlite3_stmt		*st;
+	struct store_audit_row	 a;
+	int			 rc, r = 0;
+
+	if ((st = stmt(s, ST_AUDIT_SINCE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(st, 0);
+		a.at = sqlite3_column_int64(st, 1);
+		a.actor = col_text(st, 2);
+		a.action = col_text(st, 3);
+		a.detail = col_text(st, 4);
+		if ((r = cb(&a, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return dberr(s, "audit");
+	return 0;
+}
+
+int
+store_foreach_stat(struct store *s, int64_t now,
+    int (*cb)(const struct store_stat *, void *), void *arg)
+{
+	sqlite3_stmt		*st;
+	struct store_stat	 t;
+	int			 rc, r = 0;
+
+	if (now == 0)
+		now = store_now();
+	if ((st = stmt(s, ST_STATS)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, now + 86400);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t.zone = col_text(st, 0);
+		t.source = col_text(st, 1);
+		t.listings = sqlite3_column_int64(st, 2);
+		t.ranges = sqlite3_column_int64(st, 3);
+		t.exclusions = sqlite3_column_int64(st, 4);
+		t.expiring = sqlite3_column_int64(st, 5);
+		if ((r = cb(&t, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return dberr(s, "stats");
+	return 0;
 }

@@ -148,6 +148,87 @@ int	store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN],
 	    int all, int (*cb)(const struct store_listing *, void *),
 	    void *arg);
 
+/*
+ * Which listings store_foreach_listing returns. Zero-filled: every
+ * listing in force at now. Strings are matched as given (zone lower case).
+ */
+struct store_filter {
+	const char		*zone;		/* NULL: every zone */
+	const char		*source;	/* exact; NULL: any */
+	const char		*reason;	/* substring, ASCII case folded */
+	const struct addr_prefix *prefix;	/* exactly this; NULL: any */
+	int			 all;		/* also removed and expired */
+	int64_t			 expires_before; /* 0: any; else expiry < it */
+	int64_t			 now;		/* 0: the current time */
+	int64_t			 limit;		/* 0: no limit */
+	int64_t			 offset;	/* rows skipped first */
+};
+
+/*
+ * Call cb for each listing matching f, by id (oldest first): the page
+ * [offset, offset + limit) of the matches. All fields are filled as in
+ * store_foreach_covering. A non-zero cb return stops (and is returned).
+ */
+int	store_foreach_listing(struct store *s, const struct store_filter *f,
+	    int (*cb)(const struct store_listing *, void *), void *arg);
+
+/*
+ * Change a listing that is not removed: reason and evidence (NULL: keep;
+ * checked as in store_add), expiry (STORE_KEEP: keep, 0: never, else Unix
+ * time). Writes an "update" history event whose why says what changed
+ * from what, an audit row, and bumps the zone's serial, in one
+ * transaction. A change to nothing writes nothing. Returns 1 if changed,
+ * 0 if nothing to change, -1 (no such open listing, bad text, db error).
+ */
+#define STORE_KEEP	INT64_MIN
+int	store_update(struct store *s, int64_t id, const char *reason,
+	    const char *evidence, int64_t expires_at, const char *actor);
+
+/*
+ * Remove a zone. Refused (-1, store_errmsg says how many) while it holds
+ * listings in force, unless force: then every open listing of it is
+ * closed first, as removed with why "zone removed", with history rows.
+ * The zone row is kept under the name "removed:ID:NAME", which no zone
+ * name can be: it leaves zone lists and the index, its listings keep
+ * their history (show --all names the zone so), and NAME may be added
+ * again as a new zone. Sets *OUT:closed. Audited. Returns 0 or -1.
+ */
+int	store_zone_remove(struct store *s, const char *name, int force,
+	    const char *actor, int64_t *closed);
+
+/* One row of the audit log. */
+struct store_audit_row {
+	int64_t		 id;
+	int64_t		 at;
+	const char	*actor;
+	const char	*action;
+	const char	*detail;	/* may be NULL */
+};
+
+/*
+ * Call cb for each audit row with at >= since, oldest first; limit 0 is
+ * no limit, else the newest limit rows (still oldest first).
+ */
+int	store_foreach_audit(struct store *s, int64_t since, int64_t limit,
+	    int (*cb)(const struct store_audit_row *, void *), void *arg);
+
+/* Listings in force of one zone and one source (store_foreach_stat). */
+struct store_stat {
+	const char	*zone;
+	const char	*source;
+	int64_t		 listings;	/* exclusions included */
+	int64_t		 ranges;	/* prefixes shorter than /32 or /128 */
+	int64_t		 exclusions;
+	int64_t		 expiring;	/* expiry within 24 h of now */
+};
+
+/*
+ * Call cb for each (zone, source) pair with listings in force at now
+ * (0: the current time), by zone then source. One read, one snapshot.
+ */
+int	store_foreach_stat(struct store *s, int64_t now,
+	    int (*cb)(const struct store_stat *, void *), void *arg);
+
 /* Call cb for each history event of a listing, oldest first. */
 int	store_foreach_event(struct store *s, int64_t listing_id,
 	    int (*cb)(const struct store_event *, void *), void *arg);

@@ -280,8 +280,8 @@ refuse "zone error code" 1 \
     zone add x.test --code 127.0.0.1
 refuse "zone txt control char" 1 "fairlist: zone: TXT template contains a control character" \
     zone add x.test --txt "$(printf 'a\tb')"
-refuse "zone no subcommand" 2 "fairlist: zone: list or add? (see 'fairlist zone --help')" zone
-refuse "zone unknown subcommand" 2 "fairlist: zone: unknown subcommand 'drop' (list or add)" \
+refuse "zone no subcommand" 2 "fairlist: zone: list, add or remove? (see 'fairlist zone --help')" zone
+refuse "zone unknown subcommand" 2 "fairlist: zone: unknown subcommand 'drop' (list, add or remove)" \
     zone drop x.test
 refuse "zone add no name" 2 "fairlist: zone: add: which zone name? (see 'fairlist zone --help')" \
     zone add

@@ -324,6 +324,130 @@ test_mapped_is_v4(void **state)
 	want_seen("old family-6 row", &sn, want_b, 1);
 }
 
+static int
+count_listing(const struct store_listing *l, void *arg)
+{
+	(void)l;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+count_stat(const struct store_stat *t, void *arg)
+{
+	struct seen	*sn = arg;
+
+	if (sn->n < 16)
+		snprintf(sn->items[sn->n++], sizeof(sn->items[0]),
+		    "%s %s %lld %lld %lld", t->zone, t->source,
+		    (long long)t->listings, (long long)t->ranges,
+		    (long long)t->expiring);
+	return 0;
+}
+
+static int
+count_audit(const struct store_audit_row *a, void *arg)
+{
+	struct seen	*sn = arg;
+
+	if (sn->n < 16)
+		snprintf(sn->items[sn->n++], sizeof(sn->items[0]), "%s",
+		    a->action);
+	return 0;
+}
+
+/* Issue 9, item 11: the queries and changes behind list, update, zone
+ * remove, audit and stats. */
+static void
+test_admin_queries(void **state)
+{
+	struct fx		*f = *state;
+	struct store_filter	 flt;
+	struct seen		 sn;
+	struct addr_prefix	 p = pfx("192.0.2.0/24");
+	int64_t			 now = (int64_t)time(NULL), closed;
+	int			 n;
+	static const char *const want_stats[] = {
+		"bl.example.org test 1 0 0",
+		"bl.fairlist.test test 2 1 1",
+	};
+
+	assert_int_equal(store_zone_put(f->s, "bl.example.org", 0, NULL,
+	    NULL, "test"), 0);
+	assert_true(add(f->s, STORE_DEFAULT_ZONE, "192.0.2.1", "spam", 0) > 0);
+	assert_true(add(f->s, STORE_DEFAULT_ZONE, "192.0.2.0/24", "Snowshoe",
+	    now + 3600) > 0);
+	assert_true(add(f->s, "bl.example.org", "192.0.2.1", "other", 0) > 0);
+	memset(&flt, 0, sizeof(flt));
+	n = 0;
+	assert_int_equal(store_foreach_listing(f->s, &flt, count_listing, &n),
+	    0);
+	assert_int_equal(n, 3);
+	flt.reason = "snowSHOE";
+	n = 0;
+	assert_int_equal(store_foreach_listing(f->s, &flt, count_listing, &n),
+	    0);
+	assert_int_equal(n, 1);
+	memset(&flt, 0, sizeof(flt));
+	flt.prefix = &p;
+	flt.expires_before = now + 7200;
+	n = 0;
+	assert_int_equal(store_foreach_listing(f->s, &flt, count_listing, &n),
+	    0);
+	assert_int_equal(n, 1);
+	memset(&flt, 0, sizeof(flt));
+	flt.limit = 1;
+	flt.offset = 2;
+	n = 0;
+	assert_int_equal(store_foreach_listing(f->s, &flt, count_listing, &n),
+	    0);
+	assert_int_equal(n, 1);
+
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_foreach_stat(f->s, now, count_stat, &sn), 0);
+	want_seen("stats", &sn, want_stats, 2);
+
+	/* update: a change, then the same change again (nothing). */
+	assert_int_equal(store_update(f->s, 1, "spam t7", NULL, now + 60,
+	    "test"), 1);
+	assert_int_equal(store_update(f->s, 1, "spam t7", NULL, STORE_KEEP,
+	    "test"), 0);
+	assert_int_equal(store_update(f->s, 1, " ", NULL, STORE_KEEP,
+	    "test"), -1);
+	assert_int_equal(store_update(f->s, 99, "x", NULL, STORE_KEEP,
+	    "test"), -1);
+	if (sql_int(f->path, "SELECT count(*) FROM history WHERE action = "
+	    "'update' AND why LIKE 'reason was: spam; expires never -> %'")
+	    != 1)
+		fail_msg("update history row missing");
+
+	/* zone remove: refused with listings in force, then forced. */
+	assert_int_equal(store_zone_remove(f->s, "bl.example.org", 0, "test",
+	    &closed), -1);
+	assert_int_equal(strncmp(store_errmsg(f->s), "zone bl.example.org has "
+	    "1 listing in force", 38), 0);
+	assert_int_equal(store_zone_remove(f->s, "bl.example.org", 1, "test",
+	    &closed), 0);
+	assert_int_equal(closed, 1);
+	assert_int_equal(store_zone_exists(f->s, "bl.example.org"), 0);
+	assert_true(add(f->s, "bl.example.org", "192.0.2.1", "x", 0) == -1);
+	assert_int_equal(store_zone_put(f->s, "bl.example.org", 0, NULL, NULL,
+	    "test"), 0);
+	assert_true(add(f->s, "bl.example.org", "192.0.2.1", "new", 0) > 0);
+
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_foreach_audit(f->s, 0, 2, count_audit, &sn), 0);
+	{
+		static const char *const want[] = { "zone-add", "add" };
+
+		want_seen("audit newest 2", &sn, want, 2);
+	}
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_foreach_audit(f->s, now + 3600, 0, count_audit,
+	    &sn), 0);
+	assert_int_equal(sn.n, 0);
+}
+
 /* Issue 9: codes receivers read as errors are refused. */
 static void
 test_codes(void **state)
@@ -924,6 +1048,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mapped_is_v4, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_queries, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_expired_duplicate, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_covering_order, setup,
