@@ -23,6 +23,8 @@
 #include "policy/policy.h"
 #include "policy/policy_int.h"
 
+#include "engine_test.h"
+
 #define ZONE_MAX	32
 #define HELD_MAX	32
 
@@ -43,7 +45,6 @@ struct held {
 	void	*arg;
 };
 
-static struct event_base	*base;
 static struct rec		 zone[ZONE_MAX];
 static int			 nzone;
 static struct held		 held[HELD_MAX];
@@ -194,63 +195,6 @@ reset(void **state)
 	return 0;
 }
 
-/* The defaults, no probes or SPF, and the given sites. */
-static void
-conf(struct policy_conf *pc, const char *const *sites)
-{
-	char	err[256];
-	int	i;
-
-	assert_int_equal(policy_conf_read(NULL, NULL, pc, err, sizeof(err)),
-	    0);
-	pc->probe_s = 0;
-	pc->spf = 0;
-	pc->spf_helo = 0;
-	for (i = 0; sites != NULL && sites[i] != NULL; i++) {
-		if (policy_site_parse(sites[i], &pc->sites[i], err,
-		    sizeof(err)) != 0)
-			fail_msg("site %s: %s", sites[i], err);
-		pc->nsites++;
-	}
-}
-
-static struct policy_engine *
-engine(const struct policy_conf *pc)
-{
-	struct policy_engine	*e;
-	char			 err[256];
-
-	if ((e = policy_engine_new(pc, base, err, sizeof(err))) == NULL)
-		fail_msg("policy_engine_new: %s", err);
-	return e;
-}
-
-struct outcome {
-	int			 ran;
-	struct policy_facts	 f;
-	struct policy_verdict	 v;
-};
-
-static void
-done(void *arg, const struct policy_facts *f, const struct policy_verdict *v)
-{
-	struct outcome	*o = arg;
-
-	o->ran++;
-	o->f = *f;
-	o->v = *v;
-	event_base_loopbreak(base);
-}
-
-static void
-guard(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-	event_base_loopbreak(base);
-}
-
 /* Run the loop for ms, or until o ran (o may be NULL). */
 static void
 run_loop(struct outcome *o, int ms)
@@ -273,11 +217,7 @@ judge(struct policy_engine *e, const char *ip, struct outcome *o)
 	struct policy_query	 q;
 	struct policy_eval	*ev;
 
-	memset(&q, 0, sizeof(q));
-	q.client_address = ip;
-	q.helo = "mail.example.org";
-	q.sender = "someone@example.org";
-	q.recipient = "user@example.net";
+	query_of(&q, ip, NULL);
 	memset(o, 0, sizeof(*o));
 	if ((ev = policy_evaluate(e, NULL, &q, done, o)) == NULL) {
 		assert_int_equal(o->ran, 1);
@@ -304,7 +244,7 @@ test_seed_buckets(void **state)
 	int			 i, moved = 0, n;
 
 	(void)state;
-	conf(&pc, NULL);
+	conf_sites(&pc, NULL);
 	e = engine(&pc);
 	e->seed = 1;
 	for (i = 0; i < 64; i++) {
@@ -343,7 +283,7 @@ test_threshold_weights(void **state)
 	rec_add("2.2.0.192.bl.test", ANSWER, 0x7f000002, 300);
 	rec_add("3.2.0.192.bl.test", ANSWER, 0x7f000003, 300);
 	rec_add("4.2.0.192.w2.test", ANSWER, 0, 300);	/* NODATA */
-	conf(&pc, sites);
+	conf_sites(&pc, sites);
 	e = engine(&pc);
 
 	/* 2 + 1 reaches 3; the filtered site does not match 127.0.0.2. */
@@ -389,7 +329,7 @@ test_tempfail_malformed(void **state)
 	(void)state;
 	rec_add("1.2.0.192.bl.test", SERVFAIL, 0, 0);
 	rec_add("2.2.0.192.bl.test", MALFORMED, 0x7f000002, 300);
-	conf(&pc, sites);
+	conf_sites(&pc, sites);
 	pc.fail_open = POLICY_DEFER;
 	e = engine(&pc);
 	judge(e, "192.0.2.1", &o);
@@ -420,7 +360,7 @@ test_deadline(void **state)
 
 	(void)state;
 	rec_add("1.2.0.192.bl.test", SILENT, 0, 0);
-	conf(&pc, sites);
+	conf_sites(&pc, sites);
 	pc.deadline_ms = 600;
 	pc.fail_open = POLICY_DEFER;
 	e = engine(&pc);
@@ -452,7 +392,7 @@ test_probes(void **state)
 	/* all.test lists 127.0.0.1 too: it lists everything. */
 	rec_add("1.0.0.127.all.test", ANSWER, 0x7f000002, 300);
 	rec_add("1.2.0.192.dead.test", ANSWER, 0x7f000002, 300);
-	conf(&pc, sites);
+	conf_sites(&pc, sites);
 	pc.probe_s = 300;
 	e = engine(&pc);
 	assert_int_equal(nqueries, 6);
@@ -478,7 +418,7 @@ test_cache_ttl(void **state)
 
 	(void)state;
 	rec_add("1.2.0.192.bl.test", ANSWER, 0x7f000002, 86400);
-	conf(&pc, sites);
+	conf_sites(&pc, sites);
 	pc.ttl_min = pc.ttl_max = 1;
 	e = engine(&pc);
 	assert_int_equal(judge(e, "192.0.2.1", &o), 1);

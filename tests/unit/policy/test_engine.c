@@ -37,9 +37,10 @@
 #include "list/list.h"
 #include "policy/policy.h"
 
+#include "engine_test.h"
+
 #define LISTED	1795824000	/* 2026-11-28T00:00:00Z */
 
-static struct event_base	*base;
 static struct dnsbl_server	*srv;
 static struct dnsbl_conf	 dconf;
 static const struct index	*idx;
@@ -47,12 +48,6 @@ static char			 server[64];	/* "127.0.0.1:PORT" */
 static char			 silent[64];	/* a socket never read */
 static int			 silent_fd = -1;
 
-/* What one evaluation gave. */
-struct outcome {
-	int			 ran;
-	struct policy_facts	 f;
-	struct policy_verdict	 v;
-};
 
 static struct outcome	*outs;
 
@@ -212,42 +207,8 @@ teardown(void **state)
 static void
 conf(struct policy_conf *pc, const char *const *sites)
 {
-	char	err[256];
-	int	i;
-
-	assert_int_equal(policy_conf_read(NULL, NULL, pc, err, sizeof(err)),
-	    0);
+	conf_sites(pc, sites);
 	pc->resolver = xstrdup(server);
-	pc->probe_s = 0;
-	pc->spf = 0;
-	pc->spf_helo = 0;
-	for (i = 0; sites != NULL && sites[i] != NULL; i++) {
-		if (policy_site_parse(sites[i], &pc->sites[i], err,
-		    sizeof(err)) != 0)
-			fail_msg("site %s: %s", sites[i], err);
-		pc->nsites++;
-	}
-}
-
-static void
-done(void *arg, const struct policy_facts *f, const struct policy_verdict *v)
-{
-	struct outcome	*o = arg;
-
-	o->ran++;
-	o->f = *f;
-	o->v = *v;
-	if (event_base_loopbreak(base) != 0)
-		fail_msg("loopbreak");
-}
-
-static void
-guard(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-	event_base_loopbreak(base);
 }
 
 /* Run the loop until every outcome in o[0..n) ran (a hang fails). */
@@ -312,11 +273,7 @@ judge(struct policy_engine *e, const char *ip, const char *rcpt,
 	struct policy_query	 q;
 	struct policy_eval	*ev;
 
-	memset(&q, 0, sizeof(q));
-	q.client_address = ip;
-	q.helo = "mail.example.org";
-	q.sender = "someone@example.org";
-	q.recipient = rcpt != NULL ? rcpt : "user@example.net";
+	query_of(&q, ip, rcpt);
 	memset(o, 0, sizeof(*o));
 	ev = policy_evaluate(e, idx, &q, done, o);
 	*sync = ev == NULL;
@@ -327,18 +284,6 @@ judge(struct policy_engine *e, const char *ip, const char *rcpt,
 	assert_int_equal(o->ran, 0);
 	wait_all(o, 1);
 	assert_int_equal(o->ran, 1);
-}
-
-static struct policy_engine *
-engine(const struct policy_conf *pc)
-{
-	struct policy_engine	*e;
-	char			 err[256];
-
-	e = policy_engine_new(pc, base, err, sizeof(err));
-	if (e == NULL)
-		fail_msg("policy_engine_new: %s", err);
-	return e;
 }
 
 static void
