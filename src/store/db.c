@@ -28,6 +28,7 @@
  * Does not: log (errors go to store_errmsg), cache anything across
  * processes, or decide whether an address is listed (that is the index).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +288,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 
 struct store {
 	sqlite3		*db;
+	char		*path;		/* for messages */
 	sqlite3_stmt	*st[ST_COUNT];
 	int		 rdonly;
 	int		 lean;		/* STORE_LEAN */
@@ -324,10 +326,27 @@ seterr(struct store *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * 1 if the last error on s is a full disk: SQLITE_FULL, or an I/O error
+ * whose system errno is ENOSPC or EDQUOT (a WAL append that found no room
+ * is reported as "disk I/O error").
+ */
+static int
+disk_full(struct store *s)
+{
+	int	rc = sqlite3_errcode(s->db), e = sqlite3_system_errno(s->db);
+
+	return rc == SQLITE_FULL || (rc == SQLITE_IOERR && (e == ENOSPC ||
+	    e == EDQUOT));
+}
+
 static int
 dberr(struct store *s, const char *what)
 {
-	seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	if (disk_full(s))
+		seterr(s, "disk full: cannot write %s (%s)", s->path, what);
+	else
+		seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
 	return -1;
 }
 
@@ -337,7 +356,12 @@ exec(struct store *s, const char *sql)
 	char	*msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		seterr(s, "%s", msg != NULL ? msg : sqlite3_errmsg(s->db));
+		if (disk_full(s))
+			seterr(s, "disk full: cannot write %s (%s)", s->path,
+			    sql);
+		else
+			seterr(s, "%s", msg != NULL ? msg :
+			    sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -667,6 +691,7 @@ store_open(const char *path, int flags, char *err)
 	int		 v, one = 1;
 
 	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
 	s->rdonly = (flags & STORE_RDONLY) != 0;
 	if (s->rdonly && access(path, F_OK) == -1) {
 		snprintf(err, STORE_ERR_MAX, "%s: no such store (a read-only "
@@ -740,6 +765,7 @@ store_close(struct store *s)
 		free(s->dirty[i].zone);
 	free(s->zone_ok);
 	keyset_free(s->keys);
+	free(s->path);
 	free(s);
 }
 
@@ -1843,9 +1869,16 @@ store_rollback(struct store *s)
 	s->bulk = 0;
 	keyset_free(s->keys);
 	s->keys = NULL;
-	/* The rollback also brings back a dropped listing_active. */
-	if (exec(s, "ROLLBACK") == -1)
+	/*
+	 * The rollback also brings back a dropped listing_active. After
+	 * some errors (a full disk) SQLite has rolled back already: then
+	 * there is nothing to do, and the error that caused it stays the
+	 * message, not "cannot rollback - no transaction is active".
+	 */
+	if (!sqlite3_get_autocommit(s->db) && exec(s, "ROLLBACK") == -1) {
+		memcpy(s->err, save, sizeof(save));
 		return -1;
+	}
 	exec(s, "PRAGMA cache_size = " STORE_CACHE);
 	memcpy(s->err, save, sizeof(save));
 	return 0;
