@@ -750,6 +750,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 			fprintf(stderr, "%s:%u: %s\n", path, e->line,
 			    store_errmsg(s));
 			failed++;
+			if (store_batch_lost(s))
+				goto store_fail;
 			if (strict)
 				goto rollback;
 			continue;

@@ -293,6 +293,8 @@ struct store {
 	int		 rdonly;
 	int		 lean;		/* STORE_LEAN */
 	int		 bulk;		/* inside store_begin */
+	int		 bulk_lost;	/* SQLite rolled the batch back */
+	char		 bulk_err[STORE_ERR_MAX];	/* and why */
 	char		*zone_ok;	/* last zone known to exist */
 	int64_t		 zone_ok_id;	/* and its zone.id */
 	struct dirty {
@@ -742,7 +744,9 @@ store_open(const char *path, int flags, char *err)
 	return s;
 fail_msg:
 	/* Truncation is fine: the message only has to be read. */
-	if (snprintf(err, STORE_ERR_MAX, "%s: %s", path, s->err) < 0)
+	if (strstr(s->err, path) != NULL)	/* "disk full: ... PATH" */
+		str_lcpy(err, s->err, STORE_ERR_MAX);
+	else if (snprintf(err, STORE_ERR_MAX, "%s: %s", path, s->err) < 0)
 		str_lcpy(err, s->err, STORE_ERR_MAX);
 fail:
 	store_close(s);
@@ -776,6 +780,31 @@ store_errmsg(const struct store *s)
 }
 
 /*
+ * After some errors (a full disk, an I/O error) SQLite rolls the whole
+ * transaction back by itself. A batch is then lost: later writes must not
+ * run on their own in autocommit mode, and every call until
+ * store_rollback fails with the error that lost it. Returns 0 or -1.
+ */
+static int
+bulk_check(struct store *s)
+{
+	if (!s->bulk_lost && !sqlite3_get_autocommit(s->db))
+		return 0;
+	if (!s->bulk_lost) {
+		s->bulk_lost = 1;
+		memcpy(s->bulk_err, s->err, sizeof(s->bulk_err));
+	}
+	memcpy(s->err, s->bulk_err, sizeof(s->err));
+	return -1;
+}
+
+int
+store_batch_lost(struct store *s)
+{
+	return s->bulk && bulk_check(s) == -1;
+}
+
+/*
  * Open a write transaction unless a bulk one is running. *own says
  * whether the caller must end it.
  */
@@ -788,7 +817,7 @@ tx_begin(struct store *s, int *own)
 		return -1;
 	}
 	if (s->bulk)
-		return 0;
+		return bulk_check(s);
 	if (exec(s, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	*own = 1;
@@ -1379,8 +1408,11 @@ store_add(struct store *s, struct store_listing *l, const char *actor)
 	    s->nbulk >= s->open0 / 2 && bulk_drop_index(s) == -1)
 		return -1;
 	id = add_locked(s, l, actor, now);
-	if (tx_end(s, own, id > 0) == -1)
+	if (tx_end(s, own, id > 0) == -1) {
+		if (s->bulk)
+			bulk_check(s);	/* keep the cause if it was lost */
 		return -1;
+	}
 	if (s->bulk)
 		s->nbulk++;
 	l->id = id;
@@ -1832,6 +1864,8 @@ store_commit(struct store *s)
 		seterr(s, "no bulk transaction open");
 		return -1;
 	}
+	if (bulk_check(s) == -1)
+		goto fail;
 	/* A large batch dropped the unique index: build it, sorted. */
 	if (s->keys != NULL) {
 		if (exec(s, LISTING_ACTIVE_DDL) == -1)
@@ -1867,6 +1901,7 @@ store_rollback(struct store *s)
 	memcpy(save, s->err, sizeof(save));
 	dirty_clear(s);
 	s->bulk = 0;
+	s->bulk_lost = 0;
 	keyset_free(s->keys);
 	s->keys = NULL;
 	/*

@@ -261,6 +261,13 @@ int64_t	store_next_expiry(struct store *s, int64_t now);
  * store_foreach_covering is slow on this connection until then.
  */
 int	store_begin(struct store *s);
+/*
+ * 1 if SQLite has rolled the open batch back by itself (a full disk, an
+ * I/O error): every later call fails with that error, so the caller
+ * should stop and store_rollback. A full disk reads "disk full: cannot
+ * write PATH (...)", in a batch or not.
+ */
+int	store_batch_lost(struct store *s);
 int	store_commit(struct store *s);
 int	store_rollback(struct store *s);
 
