@@ -50,7 +50,6 @@
 #define STORE_BULK_CACHE	"-262144"	/* KiB, during store_begin */
 #define STORE_LEAN_CACHE	"-2048"		/* KiB, STORE_LEAN */
 #define STORE_APPEND_CACHE	"-16384"	/* KiB, batch without index */
-#define STORE_REINDEX_MIN	20000	/* bulk adds before dropping the index */
 #define STORE_KEYSET_INIT	(1 << 20)	/* slots (power of two) */
 #define STORE_PAGE_SIZE		"16384"	/* bytes; only for a new file */
 #define STORE_SCAN_ZONES_MAX	4	/* zones scanned one by one */
@@ -796,6 +795,12 @@ bulk_check(struct store *s)
 	}
 	memcpy(s->err, s->bulk_err, sizeof(s->err));
 	return -1;
+}
+
+int
+store_batch_unindexed(const struct store *s)
+{
+	return s->keys != NULL;
 }
 
 int

@@ -255,12 +255,15 @@ int64_t	store_next_expiry(struct store *s, int64_t now);
  * A store_add refused for bad input or a duplicate leaves the batch
  * intact (the caller may go on); after any other error, roll back. Zone
  * serials are bumped once per zone at commit. A failed store_commit has
- * rolled the batch back. A batch that grows past 20000 adds and half the
- * store runs without the unique index (an in-memory key set checks
- * duplicates, about 32 bytes per listing) and store_commit rebuilds it:
- * store_foreach_covering is slow on this connection until then.
+ * rolled the batch back. A batch that grows past STORE_REINDEX_MIN adds and
+ * half the store runs without the unique index (an in-memory key set
+ * checks duplicates, about 32 bytes per listing) and store_commit rebuilds
+ * it: store_foreach_covering is slow on this connection until then;
+ * store_batch_unindexed is 1 from that point to the end of the batch.
  */
+#define STORE_REINDEX_MIN	20000	/* bulk adds before dropping the index */
 int	store_begin(struct store *s);
+int	store_batch_unindexed(const struct store *s);
 /*
  * 1 if SQLite has rolled the open batch back by itself (a full disk, an
  * I/O error): every later call fails with that error, so the caller

@@ -20,7 +20,8 @@
 #include "core/addr.h"
 #include "store/store.h"
 
-#define BATCH	20000
+/* As large as the store after batch 1: the second batch drops the index. */
+#define BATCH	STORE_REINDEX_MIN
 
 static int64_t
 add_v4(struct store *s, uint32_t v)
@@ -39,7 +40,9 @@ add_v4(struct store *s, uint32_t v)
 
 /*
  * Child: commit one batch of BATCH rows and say so ('c'), open a second
- * batch, add BATCH rows and say so ('m'), then keep adding until killed.
+ * batch, add BATCH rows, check that the batch now runs without
+ * listing_active (exit 9 if not) and say so ('m'), then keep adding until
+ * killed.
  */
 static void
 child(const char *path, int fd)
@@ -62,6 +65,8 @@ child(const char *path, int fd)
 	for (i = 0;; i++) {
 		if (add_v4(s, 0x0b000000u + (i & 0xffffff)) <= 0)
 			_exit(7);
+		if (i == BATCH && !store_batch_unindexed(s))
+			_exit(9);
 		if (i == BATCH && write(fd, "m", 1) != 1)
 			_exit(8);
 	}
@@ -109,8 +114,12 @@ test_kill_mid_bulk(void **state)
 	close(p[1]);
 	if (read(p[0], &c, 1) != 1 || c != 'c')
 		fail_msg("child did not commit its first batch");
-	if (read(p[0], &c, 1) != 1 || c != 'm')
-		fail_msg("child did not reach the middle of its second batch");
+	if (read(p[0], &c, 1) != 1 || c != 'm') {
+		waitpid(pid, &status, 0);
+		fail_msg("child did not reach the middle of its second batch "
+		    "with listing_active dropped (exit %d)",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (!WIFSIGNALED(status))
@@ -139,8 +148,8 @@ test_kill_mid_bulk(void **state)
 		fail_msg("zone.open after kill: got %lld, want %d",
 		    (long long)n, BATCH);
 	/*
-	 * The second batch had dropped listing_active (a batch as large as
-	 * the store does); the kill rolled that back too.
+	 * The second batch had dropped listing_active (the child checked);
+	 * the kill rolled that back too.
 	 */
 	n = sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = "
 	    "'index' AND name = 'listing_active'");

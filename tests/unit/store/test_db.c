@@ -893,8 +893,8 @@ index_count(const char *path)
 }
 
 /*
- * A batch larger than the store drops listing_active after 20000 adds
- * and builds it again at commit: duplicates, expired duplicates and
+ * A batch larger than the store drops listing_active after
+ * STORE_REINDEX_MIN adds and builds it again at commit: duplicates, expired duplicates and
  * removals inside the batch must behave exactly as with the index.
  */
 static void
@@ -904,6 +904,7 @@ test_big_batch(void **state)
 	struct addr_prefix	 p;
 	struct seen		 sn;
 	char			 a[32], msg[128];
+	const int		 nb = STORE_REINDEX_MIN + 10000;
 	int			 i, n = 0, removed;
 	int64_t			 id5, now = (int64_t)time(NULL), old;
 	static const char *const want[] = {
@@ -915,13 +916,16 @@ test_big_batch(void **state)
 	assert_true(old > 0);
 	assert_true(add(f->s, STORE_DEFAULT_ZONE, "10.0.0.5", "before", 0) > 0);
 	assert_int_equal(store_begin(f->s), 0);
-	for (i = 0; i < 30000; i++) {
+	for (i = 0; i < nb; i++) {
 		if (i == 5 || i == 9)
 			continue;
-		snprintf(a, sizeof(a), "10.0.%d.%d", i / 256, i % 256);
+		snprintf(a, sizeof(a), "10.%d.%d.%d", i >> 16, (i >> 8) & 255,
+		    i & 255);
 		if (add(f->s, STORE_DEFAULT_ZONE, a, "bulk", 0) <= 0)
 			fail_msg("bulk add %s: %s", a, store_errmsg(f->s));
 	}
+	if (!store_batch_unindexed(f->s))
+		fail_msg("listing_active still in use after %d adds", nb);
 	if (index_count(f->path) != 1)
 		fail_msg("index visible to others mid-batch: got %lld, want 1",
 		    (long long)index_count(f->path));
@@ -955,13 +959,13 @@ test_big_batch(void **state)
 		fail_msg("index after commit: got %lld, want 1",
 		    (long long)index_count(f->path));
 	assert_int_equal(store_foreach_active(f->s, now, count_cb, &n), 0);
-	if (n != 30000)
-		fail_msg("active after commit: got %d, want 30000", n);
+	if (n != nb)
+		fail_msg("active after commit: got %d, want %d", n, nb);
 	if (sql_int(f->path, "SELECT open FROM zone WHERE name = "
-	    "'bl.fairlist.test'") != 30000)
-		fail_msg("zone.open: got %lld, want 30000", (long long)sql_int(
+	    "'bl.fairlist.test'") != nb)
+		fail_msg("zone.open: got %lld, want %d", (long long)sql_int(
 		    f->path,
-		    "SELECT open FROM zone WHERE name = 'bl.fairlist.test'"));
+		    "SELECT open FROM zone WHERE name = 'bl.fairlist.test'"), nb);
 	memset(&sn, 0, sizeof(sn));
 	p = pfx("10.0.0.9");
 	assert_int_equal(store_foreach_covering(f->s, p.a, 1, collect, &sn),
@@ -972,18 +976,21 @@ test_big_batch(void **state)
 		fail_msg("duplicate after commit: got success");
 	/* A rolled-back big batch leaves the index and the rows as they were. */
 	assert_int_equal(store_begin(f->s), 0);
-	for (i = 0; i < 60000; i++) {
-		snprintf(a, sizeof(a), "11.0.%d.%d", i / 256, i % 256);
+	for (i = 0; i < 2 * nb; i++) {
+		snprintf(a, sizeof(a), "11.%d.%d.%d", i >> 16, (i >> 8) & 255,
+		    i & 255);
 		assert_true(add(f->s, STORE_DEFAULT_ZONE, a, "r", 0) > 0);
 	}
+	if (!store_batch_unindexed(f->s))
+		fail_msg("listing_active still in use after %d adds", 2 * nb);
 	assert_int_equal(store_rollback(f->s), 0);
 	if (index_count(f->path) != 1)
 		fail_msg("index after rollback: got %lld, want 1",
 		    (long long)index_count(f->path));
 	n = 0;
 	assert_int_equal(store_foreach_active(f->s, now, count_cb, &n), 0);
-	if (n != 30000)
-		fail_msg("active after rollback: got %d, want 30000", n);
+	if (n != nb)
+		fail_msg("active after rollback: got %d, want %d", n, nb);
 }
 
 static void
