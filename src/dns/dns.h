@@ -174,7 +174,7 @@ void	dns_lower(uint8_t *dst, const uint8_t *src, size_t n);
 struct dns_rr {
 	uint16_t	 type;
 	uint16_t	 rclass;
-	uint32_t	 ttl;		/* over 2^31-1 reads as 0 (RFC 2181 8) */
+	uint32_t	 ttl;		/* over 2^31-1: 0 (RFC 2181 8) */
 	int		 on_chain;	/* owner is the question or a CNAME
 					   target reached so far */
 	uint8_t		 owner[DNS_NAME_MAX];

@@ -32,7 +32,7 @@
  * verdict cannot depend on them.
  *
  * Lifetimes: an evaluation waits on cache entries through waiters it
- * owns; cancelling (or the deadline) unlinks them, so c-ares callbacks
+ * owns; cancelling (or the deadline) unlinks them, so resolver callbacks
  * that arrive later only fill the cache. An SPF check in flight when its
  * evaluation goes away is detached: it runs to its end for the cache.
  *
@@ -259,7 +259,8 @@ dnsbl_answered(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 
 	switch (st) {
 	case DNS_RES_OK:
-		if (policy_parse_a(pkt, len, ce->codes, &ce->ncodes, &ttl) == -1)
+		if (policy_parse_a(pkt, len, ce->codes, &ce->ncodes,
+		    &ttl) == -1)
 			ce->status = CE_TEMPFAIL;
 		else
 			ce->status = ce->ncodes > 0 ? CE_ANSWER : CE_EMPTY;
@@ -345,7 +346,8 @@ spf_job_done(struct spf_job *j)
 		h = policy_cache_hash(e, j->kind, NULL, j->key, j->keylen);
 		ce = policy_cache_find(e, j->kind, NULL, j->key, j->keylen, h);
 		if (ce == NULL)
-			ce = policy_cache_add(e, j->kind, NULL, j->key, j->keylen, h);
+			ce = policy_cache_add(e, j->kind, NULL, j->key,
+			    j->keylen, h);
 		else if (!ce->inflight) {
 			TAILQ_REMOVE(&e->aged, ce, age);
 			ce->inflight = 1;
@@ -836,7 +838,7 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 			ce->ncodes = 0;
 			fresh = 1;
 		}
-		/* Wait first: the answer may come before res_query returns. */
+		/* Wait first: the answer may come inside policy_res_query. */
 		w = &ev->w[i];
 		w->ev = ev;
 		w->ce = ce;
@@ -845,7 +847,8 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 		if (fresh) {
 			ev->f.queries++;
 			e->st.queries++;
-			policy_res_query(zl->r, name, DNS_T_A, dnsbl_answered, ce);
+			policy_res_query(zl->r, name, DNS_T_A,
+			    dnsbl_answered, ce);
 		}
 	}
 	return ev;
@@ -874,7 +877,8 @@ start_spf(struct policy_engine *e, struct policy_eval *ev, enum ce_kind kind)
 		return ev;
 	h = policy_cache_hash(e, kind, NULL, key, (size_t)n);
 	ce = policy_cache_find(e, kind, NULL, key, (size_t)n, h);
-	if (ce != NULL && !ce->inflight && ce->expires > time_mono_ms() / 1000) {
+	if (ce != NULL && !ce->inflight &&
+	    ce->expires > time_mono_ms() / 1000) {
 		f->cache_hits++;
 		e->st.cache_hits++;
 		if (kind == CE_SPF) {

@@ -154,7 +154,7 @@ struct policy_engine {
 	struct zlist		 zl[POLICY_SITES_MAX];
 	int			 nzl;
 	int			 site_zl[POLICY_SITES_MAX];
-	struct policy_dns	 dns;		/* the seam; query NULL: c-ares */
+	struct policy_dns	 dns;		/* seam; query NULL: c-ares */
 	uint64_t		 seed;		/* of the cache's hash */
 	struct centry		**buckets;
 	size_t			 ncache;
