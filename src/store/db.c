@@ -177,8 +177,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* A removed zone is kept as "removed:ID:NAME" (store_zone_remove). */
 	[ST_ZONE_GET] = "SELECT code, txt, url, id FROM zone WHERE name = ?1"
 	    " AND instr(name, ':') = 0",
+	/*
+	 * A zone added again after zone remove continues the removed one's
+	 * serial, so secondaries never see it go back.
+	 */
 	[ST_ZONE_INSERT] = "INSERT INTO zone (name, code, txt, url, serial)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	    " VALUES (?1, ?2, ?3, ?4, max(?5, coalesce((SELECT max(serial) + 1"
+	    " FROM zone WHERE name LIKE 'removed:%:' || ?1), 0)))",
 	[ST_ZONE_UPDATE] = "UPDATE zone SET code = ?2, txt = ?3, url = ?4,"
 	    " serial = max(serial + 1, ?5) WHERE name = ?1",
 	[ST_ZONE_BUMP] = "UPDATE zone SET serial = max(serial + 1, ?2),"

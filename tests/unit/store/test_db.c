@@ -431,8 +431,16 @@ test_admin_queries(void **state)
 	assert_int_equal(closed, 1);
 	assert_int_equal(store_zone_exists(f->s, "bl.example.org"), 0);
 	assert_true(add(f->s, "bl.example.org", "192.0.2.1", "x", 0) == -1);
+	/* Added again: its serial goes on from the removed zone's. */
+	sql_int(f->path, "UPDATE zone SET serial = 4000000000 WHERE name LIKE "
+	    "'removed:%:bl.example.org'");
 	assert_int_equal(store_zone_put(f->s, "bl.example.org", 0, NULL, NULL,
 	    "test"), 0);
+	if (sql_int(f->path, "SELECT serial FROM zone WHERE name = "
+	    "'bl.example.org'") != 4000000001LL)
+		fail_msg("serial after re-add: got %lld, want 4000000001",
+		    (long long)sql_int(f->path, "SELECT serial FROM zone "
+		    "WHERE name = 'bl.example.org'"));
 	assert_true(add(f->s, "bl.example.org", "192.0.2.1", "new", 0) > 0);
 
 	memset(&sn, 0, sizeof(sn));
