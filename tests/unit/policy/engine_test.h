@@ -7,7 +7,9 @@
 #ifndef FAIRLIST_ENGINE_TEST_H
 #define FAIRLIST_ENGINE_TEST_H
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -84,6 +86,41 @@ engine(const struct policy_conf *pc)
 	if ((e = policy_engine_new(pc, base, err, sizeof(err))) == NULL)
 		fail_msg("policy_engine_new: %s", err);
 	return e;
+}
+
+/* Log lines go to stderr: catch them in a file while f runs. */
+static int	saved_fd = -1;
+static FILE	*caught;
+
+static void
+catch_start(void)
+{
+	fflush(stderr);
+	caught = tmpfile();
+	assert_non_null(caught);
+	saved_fd = dup(2);
+	assert_true(saved_fd >= 0);
+	assert_true(dup2(fileno(caught), 2) >= 0);
+}
+
+/* Stop catching; 1 if a caught line contains want. */
+static int
+catch_end(const char *want)
+{
+	char	line[2048];
+	int	found = 0;
+
+	fflush(stderr);
+	assert_true(dup2(saved_fd, 2) >= 0);
+	close(saved_fd);
+	rewind(caught);
+	while (fgets(line, sizeof(line), caught) != NULL) {
+		fputs(line, stderr);
+		if (strstr(line, want) != NULL)
+			found = 1;
+	}
+	fclose(caught);
+	return found;
 }
 
 #endif /* FAIRLIST_ENGINE_TEST_H */

@@ -733,41 +733,6 @@ test_dead(void **state)
 	policy_conf_free(&pc);
 }
 
-/* Log lines go to stderr: catch them in a file while f runs. */
-static int	saved_fd = -1;
-static FILE	*caught;
-
-static void
-catch_start(void)
-{
-	fflush(stderr);
-	caught = tmpfile();
-	assert_non_null(caught);
-	saved_fd = dup(2);
-	assert_true(saved_fd >= 0);
-	assert_true(dup2(fileno(caught), 2) >= 0);
-}
-
-/* Stop catching; 1 if a caught line contains want. */
-static int
-catch_end(const char *want)
-{
-	char	line[2048];
-	int	found = 0;
-
-	fflush(stderr);
-	assert_true(dup2(saved_fd, 2) >= 0);
-	close(saved_fd);
-	rewind(caught);
-	while (fgets(line, sizeof(line), caught) != NULL) {
-		fputs(line, stderr);
-		if (strstr(line, want) != NULL)
-			found = 1;
-	}
-	fclose(caught);
-	return found;
-}
-
 static void
 test_deadline(void **state)
 {
