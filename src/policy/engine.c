@@ -814,8 +814,9 @@ remote_lists(struct policy_engine *e, struct policy_eval *ev)
 		}
 		memcpy(name + rlen, zl->zone, zlen + 1);
 		n = rlen + zlen;
+		/* The evaluation's start: one clock read per request. */
 		if (now == 0)
-			now = time_mono_ms() / 1000;
+			now = ev->t0_us / 1000000;
 		h = policy_cache_hash(e, CE_DNSBL, zl->r, name, n);
 		ce = policy_cache_find(e, CE_DNSBL, zl->r, name, n, h);
 		/* busy: just answered, even with a TTL of 0. */
@@ -878,7 +879,7 @@ start_spf(struct policy_engine *e, struct policy_eval *ev, enum ce_kind kind)
 	h = policy_cache_hash(e, kind, NULL, key, (size_t)n);
 	ce = policy_cache_find(e, kind, NULL, key, (size_t)n, h);
 	if (ce != NULL && !ce->inflight &&
-	    ce->expires > time_mono_ms() / 1000) {
+	    ce->expires > ev->t0_us / 1000000) {
 		f->cache_hits++;
 		e->st.cache_hits++;
 		if (kind == CE_SPF) {
