@@ -73,7 +73,7 @@ int	dnsbl_conf_prepare(struct dnsbl_conf *c, const char **bad);
  * and 32 one-digit hex labels (either case) for IPv6 (RFC 5782 section
  * 2.4). Negative answers carry the SOA, TTL min(ns_ttl, soa_minimum).
  * Outside every zone, for classes other than IN/ANY and for AXFR/IXFR
- * (served by xfr.c, not here) the answer is REFUSED without AA.
+ * (fairlist serves no zone transfer) the answer is REFUSED without AA.
  *
  * No allocation, lock or stdio: safe to call from any number of threads
  * on the same snapshot.
