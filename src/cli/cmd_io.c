@@ -46,6 +46,7 @@
 struct ient {
 	struct addr_prefix	 p;
 	uint8_t			 excl;
+	uint8_t			 mine;		/* source is the import's */
 	uint32_t		 code;		/* 0 = zone default */
 	uint32_t		 line;
 	const char		*reason;	/* interned; NULL = default */
@@ -341,10 +342,12 @@ import_usage(FILE *f)
 	fprintf(f, "usage: fairlist import FILE [--format plain|ip4set|"
 	    "ip4trie|ip6trie] [--zone ZONE]\n"
 	    "         [--reason TEXT] [--source TEXT] [--expires WHEN] "
-	    "[--strict] [--replace]\n"
+	    "[--evidence TEXT]\n"
+	    "         [--strict | --keep-going] [--replace] [--sync]\n"
 	    "FILE '-' is standard input. Defaults: --format ip4set, --zone "
-	    "%s,\n--reason \"imported from FILE\", --source import:FILE. "
-	    "See docs/IMPORT-EXPORT.md.\n", STORE_DEFAULT_ZONE);
+	    "%s,\n--reason \"imported from FILE\", --source import:FILE, "
+	    "--evidence \"FILE line N\".\nSee docs/IMPORT-EXPORT.md.\n",
+	    STORE_DEFAULT_ZONE);
 }
 
 struct lvec_ient {
@@ -462,6 +465,7 @@ sort_dedupe(struct lvec_ient *v, int replace)
 
 struct active_ctx {
 	const char		*zone;
+	const char		*source;	/* sets ient.mine; NULL: none */
 	struct lvec_ient	*out;
 	struct sset		*reasons;
 };
@@ -488,12 +492,48 @@ active_cb(const struct store_listing *l, void *arg)
 	e = ient_push(c->out);
 	e->p = l->prefix;
 	e->excl = l->exclude != 0;
+	e->mine = c->source != NULL && l->source != NULL &&
+	    strcmp(l->source, c->source) == 0;
 	e->code = l->code;
 	e->reason = c->reasons != NULL && l->reason != NULL ?
 	    sset_intern(c->reasons, l->reason) : NULL;
 	e->expires = l->expires_at;
 	e->listed = l->listed_at;
 	return 0;
+}
+
+/*
+ * --sync: remove the listings of have (the zone before the import) that
+ * came from this import's source and are not in file. Adds the count to
+ * *delisted. Returns 0 or -1 (store error).
+ */
+static int
+import_sync(struct store *s, const char *zone, const struct lvec_ient *file,
+    const struct lvec_ient *have, const char *actor, const char *path,
+    size_t *delisted)
+{
+	const struct ient	*fbase = file->v;
+	struct pset		 fset;
+	char			*why;
+	size_t			 i;
+	int			 cnt, rc = 0;
+
+	memset(&fset, 0, sizeof(fset));
+	fset.base = &fbase;
+	for (i = 0; i < file->n; i++)
+		pset_find(&fset, &file->v[i].p, (int64_t)i);
+	xasprintf(&why, "removed by import --sync %s", path);
+	for (i = 0; i < have->n && rc == 0; i++) {
+		if (!have->v[i].mine ||
+		    pset_find(&fset, &have->v[i].p, -1) >= 0)
+			continue;
+		if ((rc = store_remove(s, zone, &have->v[i].p, actor, why,
+		    &cnt)) == 0)
+			*delisted += (size_t)cnt;
+	}
+	free(why);
+	free(fset.slot);
+	return rc;
 }
 
 int
@@ -507,13 +547,18 @@ cmd_import(struct cli *c, int argc, char **argv)
 		{ "expires", required_argument, NULL, 'e' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "replace", no_argument, NULL, 'R' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "sync", no_argument, NULL, 'y' },
+		{ "evidence", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char		*zone = STORE_DEFAULT_ZONE, *reason = NULL;
 	const char		*source = NULL, *expires_s = NULL, *path, *msg;
 	const char		*line, *base, *last_reason = NULL;
+	const char		*evidence = NULL;
 	int			 fmt = LIST_FMT_IP4SET, strict = 0, replace = 0;
+	int			 keep_going = 0, sync = 0;
 	int			 ch, rc = 1, show, toolong, n, k, r;
 	int64_t			 now = (int64_t)time(NULL), expires = 0;
 	struct list_parser	*lp = NULL;
@@ -529,9 +574,10 @@ cmd_import(struct cli *c, int argc, char **argv)
 	struct active_ctx	 ac;
 	char			 err[STORE_ERR_MAX], actor[CLI_ACTOR_MAX];
 	char			*defreason = NULL, *defsource = NULL, *detail;
-	char			 esc[128];
+	char			 esc[128], synced[48] = "";
 	size_t			 lineno = 0, malformed = 0, dups = 0, i;
 	size_t			 added = 0, replaced = 0, failed = 0, gone = 0;
+	size_t			 delisted = 0;
 	off_t			 total = 0;
 	double			 t0 = mono();
 
@@ -567,6 +613,15 @@ cmd_import(struct cli *c, int argc, char **argv)
 			break;
 		case 'R':
 			replace = 1;
+			break;
+		case 'k':
+			keep_going = 1;
+			break;
+		case 'y':
+			sync = 1;
+			break;
+		case 'v':
+			evidence = optarg;
 			break;
 		case 'h':
 			import_usage(stdout);
@@ -667,10 +722,11 @@ cmd_import(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "fairlist: %s: %s\n", path, strerror(errno));
 		goto out;
 	}
-	if (strict && malformed > 0) {
-		fprintf(stderr, "fairlist: import: %zu malformed line%s; "
-		    "--strict: nothing written\n", malformed,
-		    malformed == 1 ? "" : "s");
+	if ((strict || sync) && malformed > 0) {
+		/* --sync: a refused line must not delist what it holds. */
+		cli_err("import", "%zu malformed line%s; %s: nothing written",
+		    malformed, malformed == 1 ? "" : "s",
+		    strict ? "--strict" : "--sync");
 		goto out;
 	}
 
@@ -688,6 +744,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 
 	/* 2. What the zone lists already. */
 	ac.zone = zone;
+	ac.source = sync ? source : NULL;
 	ac.out = &have;
 	ac.reasons = NULL;
 	if (store_foreach_active(s, now, active_cb, &ac) < 0) {
@@ -712,7 +769,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	for (i = 0; i < file.n; i++) {
 		const struct ient	*e = &file.v[i];
 		struct store_listing	 l;
-		char			 ev[64];
+		char			 ev[STORE_REASON_MAX + 1];
 		int			 cnt;
 
 		if (show && i % IMPORT_PROGRESS_LINES == 0)
@@ -737,9 +794,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 		l.exclude = e->excl;
 		l.code = e->excl ? 0 : e->code;
 		l.reason = e->reason != NULL && !e->excl ? e->reason : reason;
-		snprintf(ev, sizeof(ev), "%s line %u",
-		    strcmp(path, "-") == 0 ? "stdin" : "file", e->line);
-		l.evidence = ev;
+		if (evidence == NULL) {
+			snprintf(ev, sizeof(ev), "%s line %u",
+			    strcmp(path, "-") == 0 ? "stdin" : base, e->line);
+			l.evidence = ev;
+		} else
+			l.evidence = evidence;
 		l.source = source;
 		/* One listing time for the whole import: values share. */
 		l.listed_at = now;
@@ -752,7 +812,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 			failed++;
 			if (store_batch_lost(s))
 				goto store_fail;
-			if (strict)
+			if (strict || sync)
 				goto rollback;
 			continue;
 		}
@@ -762,11 +822,16 @@ cmd_import(struct cli *c, int argc, char **argv)
 		progress("writing", 1, 1);
 		fputc('\n', stderr);
 	}
+	str_escape(esc, sizeof(esc), path, strlen(path));
+	if (sync && import_sync(s, zone, &file, &have, actor, esc,
+	    &delisted) == -1)
+		goto store_fail;
 	xasprintf(&detail, "import %s format=%s zone=%s added=%zu "
-	    "replaced=%zu duplicates=%zu skipped=%zu expired=%zu",
-	    str_escape(esc, sizeof(esc), path, strlen(path)),
-	    list_format_name((enum list_format)fmt), zone, added, replaced,
-	    dups, malformed + failed, gone);
+	    "replaced=%zu duplicates=%zu skipped=%zu expired=%zu "
+	    "delisted=%zu", esc, list_format_name((enum list_format)fmt),
+	    zone, added, replaced, dups, malformed + failed, gone, delisted);
+	if (sync)
+		snprintf(synced, sizeof(synced), ", %zu delisted", delisted);
 	r = store_audit(s, actor, "import", detail);
 	free(detail);
 	log_debug("import: %zu store_add calls in %.3f s", file.n,
@@ -777,9 +842,16 @@ cmd_import(struct cli *c, int argc, char **argv)
 	log_debug("import: commit in %.3f s", mono() - t0);
 	printf("%s: %zu added, %zu replaced, %zu duplicates, %zu skipped "
 	    "(%zu malformed, %zu refused by the store), %zu already "
-	    "expired\n", path, added, replaced, dups, malformed + failed,
-	    malformed, failed, gone);
+	    "expired%s\n", path, added, replaced, dups, malformed + failed,
+	    malformed, failed, gone, synced);
 	rc = 0;
+	if (malformed + failed > 0 && !keep_going) {
+		cli_err("import", "%zu refused (%zu malformed lines, %zu "
+		    "entries refused by the store); the rest is written; "
+		    "--keep-going exits 0", malformed + failed, malformed,
+		    failed);
+		rc = 1;
+	}
 	goto out;
 
 store_fail:
@@ -858,10 +930,13 @@ wants(enum list_format f, const struct ient *e)
 static size_t
 ip4set_conflicts(const struct ient *v, size_t n)
 {
-	struct ient	*s = xreallocarray(NULL, n, sizeof(*s));
+	struct ient	*s;
 	size_t		 i, depth = 0, bad = 0;
 	size_t		 stack[33];
 
+	if (n == 0)
+		return 0;	/* a zone without IPv4 entries */
+	s = xreallocarray(NULL, n, sizeof(*s));
 	memcpy(s, v, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), addr_order);
 	for (i = 0; i < n; i++) {

@@ -20,6 +20,7 @@
  * value); the zone's TXT template has $ip for the address queried.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,10 @@ struct list_parser {
 	enum list_format	 fmt;
 	uint32_t		 def_code;	/* 0 = zone default */
 	int			 def_has_txt;
-	char			 def_txt[LIST_TXT_MAX];
+	size_t			 lineno;	/* lines parsed */
+	size_t			 def_bad;	/* line of a refused default */
+	char			 msg[80];
+	char			 def_txt[LIST_RAW_MAX];
 	char			*vars[VARS];
 	char			*base;		/* "$=" template, or NULL */
 	int64_t			 expires_at;
@@ -423,14 +427,21 @@ parse_value(struct rd *r, uint32_t def_code, uint32_t *code,
 }
 
 static void
-out_add(char *dst, size_t *o, const char *s, size_t n, int *overflow)
+out_cap(char *dst, size_t cap, size_t *o, const char *s, size_t n,
+    int *overflow)
 {
-	if (*o + n >= LIST_TXT_MAX) {
+	if (*o + n >= cap) {
 		*overflow = 1;
 		return;
 	}
 	memcpy(dst + *o, s, n);
 	*o += n;
+}
+
+static void
+out_add(char *dst, size_t *o, const char *s, size_t n, int *overflow)
+{
+	out_cap(dst, LIST_TXT_MAX, o, s, n, overflow);
 }
 
 /* Expand template t for entry e into dst (LIST_TXT_MAX bytes). */
@@ -490,15 +501,15 @@ apply_base(const struct list_parser *p, const char *t, size_t tlen,
 	for (; *b != '\0'; b++) {
 		if (b[0] == '$' && b[1] == '=') {
 			if (tlen == 0)
-				out_add(dst, &o, "$", 1, &overflow);
+				out_cap(dst, LIST_RAW_MAX, &o, "$", 1, &overflow);
 			else
-				out_add(dst, &o, t, tlen, &overflow);
+				out_cap(dst, LIST_RAW_MAX, &o, t, tlen, &overflow);
 			b++;
 		} else if (b[0] == '$' && b[1] == '$') {
-			out_add(dst, &o, "$$", 2, &overflow);
+			out_cap(dst, LIST_RAW_MAX, &o, "$$", 2, &overflow);
 			b++;
 		} else
-			out_add(dst, &o, b, 1, &overflow);
+			out_cap(dst, LIST_RAW_MAX, &o, b, 1, &overflow);
 	}
 	dst[o] = '\0';
 	*dlen = o;
@@ -535,7 +546,7 @@ parse_special(struct list_parser *p, const char *s, size_t len,
 	slot = s[0] == '=' ? &p->base : &p->vars[s[0] - '0'];
 	while (klen < len && is_space(s[klen]))
 		klen++;
-	if (len - klen >= LIST_TXT_MAX) {
+	if (len - klen >= LIST_RAW_MAX) {
 		*msg = "variable text too long";
 		return -1;
 	}
@@ -593,9 +604,10 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 	size_t		 txtlen, i, start;
 	uint32_t	 code;
 	int		 n, k, exclude = 0, has_txt, shared;
-	char		 based[LIST_TXT_MAX];
+	char		 based[LIST_RAW_MAX];
 
 	*msg = NULL;
+	p->lineno++;
 	if (len > LIST_LINE_MAX) {
 		*msg = "line too long";
 		return -1;
@@ -638,11 +650,16 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 	if (p->fmt != LIST_FMT_PLAIN && line[0] == ':' &&
 	    !(p->fmt == LIST_FMT_IP6TRIE && len > 1 && line[1] == ':')) {
 		/* The default value for the rest of the file. */
+		/*
+		 * A refused default line refuses the entries after it, up to
+		 * the next good one: they must not take the value before it.
+		 */
+		p->def_bad = p->lineno;
 		if (parse_value(&r, p->def_code != 0 ? p->def_code :
 		    0x7f000002u, &code, &txt, &txtlen, &has_txt, msg) == -1)
 			return -1;
 		if (has_txt) {
-			if (txtlen >= LIST_TXT_MAX) {
+			if (txtlen >= LIST_RAW_MAX) {
 				*msg = "text too long";
 				return -1;
 			}
@@ -651,6 +668,7 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 			p->def_has_txt = txtlen > 0;
 		}
 		p->def_code = code;
+		p->def_bad = 0;
 		return 0;
 	}
 	if (p->fmt != LIST_FMT_PLAIN && line[0] == '!') {
@@ -721,8 +739,14 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 		}
 		txt = based;
 	}
-	if (txtlen >= LIST_TXT_MAX) {
+	if (txtlen >= LIST_RAW_MAX) {
 		*msg = "text too long";
+		return -1;
+	}
+	if (p->def_bad != 0 && shared && !exclude) {
+		snprintf(p->msg, sizeof(p->msg), "the default value of line "
+		    "%zu was refused", p->def_bad);
+		*msg = p->msg;
 		return -1;
 	}
 	for (k = 0; k < n; k++) {
@@ -757,7 +781,8 @@ list_escape_rbldnsd(const char *text, char *dst, size_t dstsize)
 	for (; *text != '\0'; text++) {
 		unsigned char	c = (unsigned char)*text;
 
-		if (c < 0x20 || c >= 0x7f)
+		/* UTF-8 passes: rbldnsd serves the bytes as they are. */
+		if (c < 0x20 || c == 0x7f)
 			continue;
 		if (o + (c == '$' ? 2 : 1) >= dstsize)
 			break;

@@ -23,7 +23,10 @@ struct store;
 #define INDEX_ZONES_MAX	64		/* zones in one snapshot */
 #define LIST_TEST_REASON "RFC 5782 test point"	/* reason of 127.0.0.2 */
 #define LIST_LINE_MAX	4096		/* bytes of one list file line */
-#define LIST_TXT_MAX	512		/* bytes of an entry's text */
+#define LIST_TXT_MAX	513		/* an entry's text and its NUL: a reason
+					   of STORE_REASON_MAX bytes fits */
+#define LIST_RAW_MAX	(2 * LIST_TXT_MAX)	/* text as written in a file,
+						   with "$$" for "$" */
 #define LIST_LINE_ENTRIES 64		/* CIDRs one range line can yield */
 
 /* What a listing answers with; shared between listings with equal values. */
