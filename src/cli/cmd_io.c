@@ -46,7 +46,6 @@
 struct ient {
 	struct addr_prefix	 p;
 	uint8_t			 excl;
-	uint8_t			 mine;		/* source is the import's */
 	uint32_t		 code;		/* 0 = zone default */
 	uint32_t		 line;
 	const char		*reason;	/* interned; NULL = default */
@@ -465,7 +464,6 @@ sort_dedupe(struct lvec_ient *v, int replace)
 
 struct active_ctx {
 	const char		*zone;
-	const char		*source;	/* sets ient.mine; NULL: none */
 	struct lvec_ient	*out;
 	struct sset		*reasons;
 };
@@ -492,8 +490,6 @@ active_cb(const struct store_listing *l, void *arg)
 	e = ient_push(c->out);
 	e->p = l->prefix;
 	e->excl = l->exclude != 0;
-	e->mine = c->source != NULL && l->source != NULL &&
-	    strcmp(l->source, c->source) == 0;
 	e->code = l->code;
 	e->reason = c->reasons != NULL && l->reason != NULL ?
 	    sset_intern(c->reasons, l->reason) : NULL;
@@ -502,37 +498,54 @@ active_cb(const struct store_listing *l, void *arg)
 	return 0;
 }
 
+struct sync_ctx {
+	struct pset		 fset;		/* the file's prefixes */
+	struct lvec_ient	 gone;		/* listings to remove */
+};
+
+static int
+sync_cb(const struct store_listing *l, void *arg)
+{
+	struct sync_ctx	*c = arg;
+
+	if (pset_find(&c->fset, &l->prefix, -1) < 0)
+		ient_push(&c->gone)->p = l->prefix;
+	return 0;
+}
+
 /*
- * --sync: remove the listings of have (the zone before the import) that
- * came from this import's source and are not in file. Adds the count to
- * *delisted. Returns 0 or -1 (store error).
+ * --sync: remove the listings in force in zone whose source is source
+ * and whose prefix is not in file. Adds the count to *delisted. Returns 0
+ * or -1 (store error).
  */
 static int
-import_sync(struct store *s, const char *zone, const struct lvec_ient *file,
-    const struct lvec_ient *have, const char *actor, const char *path,
+import_sync(struct store *s, const char *zone, const char *source,
+    const struct lvec_ient *file, const char *actor, const char *path,
     size_t *delisted)
 {
 	const struct ient	*fbase = file->v;
-	struct pset		 fset;
+	struct store_filter	 f;
+	struct sync_ctx		 c;
 	char			*why;
 	size_t			 i;
-	int			 cnt, rc = 0;
+	int			 cnt, rc;
 
-	memset(&fset, 0, sizeof(fset));
-	fset.base = &fbase;
+	memset(&c, 0, sizeof(c));
+	c.fset.base = &fbase;
 	for (i = 0; i < file->n; i++)
-		pset_find(&fset, &file->v[i].p, (int64_t)i);
+		pset_find(&c.fset, &file->v[i].p, (int64_t)i);
+	memset(&f, 0, sizeof(f));
+	f.zone = zone;
+	f.source = source;
+	rc = store_foreach_listing(s, &f, sync_cb, &c) < 0 ? -1 : 0;
 	xasprintf(&why, "removed by import --sync %s", path);
-	for (i = 0; i < have->n && rc == 0; i++) {
-		if (!have->v[i].mine ||
-		    pset_find(&fset, &have->v[i].p, -1) >= 0)
-			continue;
-		if ((rc = store_remove(s, zone, &have->v[i].p, actor, why,
+	for (i = 0; i < c.gone.n && rc == 0; i++)
+		if ((rc = store_remove(s, zone, &c.gone.v[i].p, actor, why,
 		    &cnt)) == 0)
 			*delisted += (size_t)cnt;
-	}
 	free(why);
-	free(fset.slot);
+	free(c.fset.slot);
+	free(c.gone.v);
 	return rc;
 }
 
@@ -744,7 +757,6 @@ cmd_import(struct cli *c, int argc, char **argv)
 
 	/* 2. What the zone lists already. */
 	ac.zone = zone;
-	ac.source = sync ? source : NULL;
 	ac.out = &have;
 	ac.reasons = NULL;
 	if (store_foreach_active(s, now, active_cb, &ac) < 0) {
@@ -823,7 +835,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	str_escape(esc, sizeof(esc), path, strlen(path));
-	if (sync && import_sync(s, zone, &file, &have, actor, esc,
+	if (sync && import_sync(s, zone, source, &file, actor, esc,
 	    &delisted) == -1)
 		goto store_fail;
 	xasprintf(&detail, "import %s format=%s zone=%s added=%zu "
