@@ -46,9 +46,10 @@ not-an-address
 !172.16.1.200
 EOF
 
-# 1. Import: malformed lines reported and skipped, summary on stdout.
+# 1. Import: malformed lines reported and skipped, summary on stdout; the
+# exit status is 1 since lines were refused.
 run import "$T/list.ip4set"
-check "import exit" "$RC" "0"
+check "import exit" "$RC" "1"
 check "import summary" "$(cat "$T/out")" \
     "$T/list.ip4set: 14 added, 0 replaced, 1 duplicates, 2 skipped (2 malformed, 0 refused by the store), 0 already expired"
 check "malformed line reported" "$(grep -c "^$T/list.ip4set:9: " "$T/err")" "1"
