@@ -1046,8 +1046,9 @@ expand_txt(struct sbuf *b, const char *t, const struct zinfo *zi,
 			sbuf_adds(b, v->reason);
 			t += 6;
 		} else if (strncmp(t, "$listed", 7) == 0) {
-			sbuf_adds(b, str_isotime(when, sizeof(when),
-			    v->listed_at));
+			/* 0: the RFC 5782 test point, as dnsbl/answer.c says. */
+			sbuf_adds(b, v->listed_at == 0 ? "always" :
+			    str_isotime(when, sizeof(when), v->listed_at));
 			t += 6;
 		} else if (strncmp(t, "$expires", 8) == 0) {
 			sbuf_adds(b, v->expires_at == 0 ? "never" :

@@ -15,7 +15,10 @@
  *    gives the rest, most specific first.
  *  - Values (code, reason, listed_at, expires_at) are interned: equal
  *    values share one struct, and reasons are interned strings, so a
- *    million listings with one reason cost one value.
+ *    million listings with one reason cost one value. Reasons and the
+ *    zone's TXT template and URL are sanitised as they are interned
+ *    (intern_text): no control, C1 or bidi character and no invalid
+ *    UTF-8 reaches an answer, whatever the store holds.
  *
  * Exclusions (rbldnsd "!") are entries like any other: if the most
  * specific live cover of an address is an exclusion, the address is not
@@ -34,8 +37,10 @@
 #include <sys/mman.h>
 #include <sys/types.h>
 
-#include "../core/log.h"
-#include "../core/xmalloc.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
 #include "list.h"
 #include "list_int.h"
 
@@ -199,20 +204,6 @@ str_free_all(struct strchunk *c)
 }
 
 static uint64_t
-hash_bytes(const void *p, size_t len, uint64_t h)
-{
-	const unsigned char	*s = p;
-	size_t			 i;
-
-	/* FNV-1a; the inputs are our own keys, not attacker-chosen. */
-	for (i = 0; i < len; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-static uint64_t
 hash_mix(uint64_t h)
 {
 	h ^= h >> 33;
@@ -236,8 +227,8 @@ intern(struct index_builder *b, const char *s)
 
 			if (b->shash[i] == NULL)
 				continue;
-			j = hash_bytes(b->shash[i], strlen(b->shash[i]),
-			    0xcbf29ce484222325ULL) & (ncap - 1);
+			/* Reasons come from files: a seeded hash. */
+			j = hash_str(b->shash[i], hash_seed()) & (ncap - 1);
 			while (nh[j] != NULL)
 				j = (j + 1) & (ncap - 1);
 			nh[j] = b->shash[i];
@@ -247,7 +238,7 @@ intern(struct index_builder *b, const char *s)
 		b->shcap = ncap;
 	}
 	mask = b->shcap - 1;
-	i = hash_bytes(s, len, 0xcbf29ce484222325ULL) & mask;
+	i = hash_bytes(s, len, hash_seed()) & mask;
 	while (b->shash[i] != NULL) {
 		if (strcmp(b->shash[i], s) == 0)
 			return b->shash[i];
@@ -256,6 +247,47 @@ intern(struct index_builder *b, const char *s)
 	d = str_store(&b->strings, s, len);
 	b->shash[i] = d;
 	b->nstr++;
+	return d;
+}
+
+/*
+ * Intern text bound for answers. The store is not trusted input for the
+ * wire: text that str_text_check refuses (invalid UTF-8, C0 and C1
+ * controls, bidirectional controls) is interned with each such character,
+ * or each byte of an invalid sequence, replaced by '?'.
+ */
+static const char *
+intern_text(struct index_builder *b, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len = strlen(s), i = 0, o = 0, n, k;
+	const char		*d;
+	char			*t;
+
+	if (str_text_check(s, len, NULL) == 0)
+		return intern(b, s);
+	t = xmalloc(len + 1);
+	while (i < len) {
+		n = p[i] < 0x80 ? 1 : p[i] >= 0xc2 && p[i] <= 0xdf ? 2 :
+		    p[i] >= 0xe0 && p[i] <= 0xef ? 3 :
+		    p[i] >= 0xf0 && p[i] <= 0xf4 ? 4 : 0;
+		if (n != 0 && n <= len - i &&
+		    str_text_check(s + i, n, NULL) == 0) {
+			memcpy(t + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		t[o++] = '?';
+		/* A whole sequence (a C1 or bidi character) is one '?'. */
+		for (k = 1; n != 0 && k < n && k < len - i &&
+		    (p[i + k] & 0xc0) == 0x80; k++)
+			;
+		i += n != 0 && k == n ? n : 1;
+	}
+	t[o] = '\0';
+	d = intern(b, t);
+	free(t);
 	return d;
 }
 
@@ -418,8 +450,8 @@ index_builder_zone(struct index_builder *b, const struct index_zone *z)
 	memset(bz, 0, sizeof(*bz));
 	bz->z = *z;
 	bz->z.name = intern(b, z->name);
-	bz->z.txt = intern(b, z->txt != NULL ? z->txt : "");
-	bz->z.url = intern(b, z->url != NULL ? z->url : "");
+	bz->z.txt = intern_text(b, z->txt != NULL ? z->txt : "");
+	bz->z.url = intern_text(b, z->url != NULL ? z->url : "");
 	lvec_init(&bz->e32, sizeof(struct b32));
 	lvec_init(&bz->nodes, sizeof(struct bnode));
 	lvec_init(&bz->ints, sizeof(struct ikey));
@@ -458,7 +490,7 @@ index_builder_add(struct index_builder *b, int zone,
 		    strcmp(last->reason, reason) == 0) {
 			id = b->last_id;
 		} else {
-			v.reason = intern(b, reason);
+			v.reason = intern_text(b, reason);
 			v.reason_len = (uint32_t)strlen(v.reason);
 			id = value_intern(b, &v);
 			b->last_id = id;

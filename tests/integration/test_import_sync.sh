@@ -35,6 +35,12 @@ check "empty zone export: header written" \
     "$(grep -c '^# fairlist export of zone' "$T/old.txt")" "1"
 run export --format ip6trie -o "$T/old6.txt"
 check "empty ip6trie export exit" "$RC" "0"
+run export --format bind -o "$T/empty.bind"
+check "empty zone bind export exit" "$RC" "0"
+# The test point's TXT says what the DNS server says ('listed always').
+check "bind test point TXT" \
+    "$(grep -c $'^\tIN\tTXT\t"RFC 5782 test point (listed always); ' "$T/empty.bind")" "1"
+check "bind test point: no 1970" "$(grep -c 1970 "$T/empty.bind")" "0"
 
 # 2. Reasons of 512 bytes, "$" and UTF-8, IPv4 and IPv6: every format
 # round-trips into a fresh store.

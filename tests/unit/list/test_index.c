@@ -338,6 +338,44 @@ test_zones(void **state)
 	index_free(idx);
 }
 
+/*
+ * The store is not trusted for the wire: CR LF, NEL (U+0085), a bidi
+ * override (U+202E), a lone continuation byte and a truncated sequence in
+ * a reason or a zone's TXT template come out of the index as '?', valid
+ * UTF-8 as it was.
+ */
+static void
+test_sanitised_text(void **state)
+{
+	struct index_builder	*b = index_builder_new();
+	struct index		*idx;
+	struct index_zone	 z;
+	struct addr_prefix	 p = pfx("192.0.2.1"), q = pfx("192.0.2.2");
+	struct index_hit	 h;
+
+	(void)state;
+	memset(&z, 0, sizeof(z));
+	z.name = "bl.test";
+	z.code = 0x7f000002;
+	z.txt = "$reason\r\nX-Injected: 1";
+	z.url = "http://x/\xe2\x80\xae$ip";
+	assert_int_equal(index_builder_zone(b, &z), 0);
+	assert_int_equal(index_builder_add(b, 0, &p, 0, 0,
+	    "spam\r\nfrom\xc2\x85here\xe2\x80\xae" "evil\x80\xe2\x82", 0, 0), 0);
+	assert_int_equal(index_builder_add(b, 0, &q, 0, 0,
+	    "caf\xc3\xa9 \xe2\x82\xac ok", 0, 0), 0);
+	idx = index_builder_finish(b);
+	assert_int_equal(index_match(idx, 0, p.a, NOW, &h), 1);
+	assert_string_equal(h.v->reason, "spam??from?here?evil???");
+	assert_int_equal(h.v->reason_len, strlen(h.v->reason));
+	assert_int_equal(index_match(idx, 0, q.a, NOW, &h), 1);
+	assert_string_equal(h.v->reason, "caf\xc3\xa9 \xe2\x82\xac ok");
+	assert_string_equal(index_zone_get(idx, 0)->txt,
+	    "$reason??X-Injected: 1");
+	assert_string_equal(index_zone_get(idx, 0)->url, "http://x/?$ip");
+	index_free(idx);
+}
+
 static void
 test_empty(void **state)
 {
@@ -599,6 +637,7 @@ main(void)
 		cmocka_unit_test(test_any_within_v6_cover),
 		cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_sanitised_text),
 		cmocka_unit_test(test_value_sharing),
 		cmocka_unit_test(test_random_vs_linear),
 	};
