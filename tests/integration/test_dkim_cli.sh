@@ -5,18 +5,14 @@
 # keygen, --json, exit codes, --help; bad input (10 MB header block,
 # 10,000 signatures, bare LF) gives per-signature results in bounded
 # memory.
-set -u
-: "${FAIRLIST:?set FAIRLIST to the fairlist binary}"
-: "${FAIRLIST_SRC:?set FAIRLIST_SRC to the source tree}"
+set -eu
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+set +e	# each step checks its own status
 C=$FAIRLIST_SRC/../shared/conformance/dkim
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # verify FILE KEYS WANT_RC WANT_LINES...: exit status and result words.
-check() {
-	local f=$1 keys=$2 rc=$3 got
+verify() {
+	local f=$1 keys=$2 rc=$3 got n=$FAILS
 	shift 3
 	"$FAIRLIST" dkim verify --keys "$keys" < "$f" > "$T/out" 2>&1
 	got=$?
@@ -24,22 +20,23 @@ check() {
 	for w in "$@"; do
 		grep -q "^$w" "$T/out" || fail "${f##*/}: no line '$w': $(cat "$T/out")"
 	done
+	[ "$FAILS" -ne "$n" ] || ok "verify ${f##*/}: exit $rc, $# result line(s)"
 }
 
-check "$C/rfc8463/signed.eml" "$C/rfc8463/keys.txt" 0 \
+verify "$C/rfc8463/signed.eml" "$C/rfc8463/keys.txt" 0 \
     "pass d=football.example.com s=brisbane a=ed25519-sha256" \
     "pass d=football.example.com s=test a=rsa-sha256"
-check "$C/rfc6376/a2-signed.eml" "$C/rfc6376/keys.txt" 0 "pass d=example.com s=brisbane"
-check "$C/rfc6376/a2-signed-doublespace.eml" "$C/rfc6376/keys.txt" 1 \
+verify "$C/rfc6376/a2-signed.eml" "$C/rfc6376/keys.txt" 0 "pass d=example.com s=brisbane"
+verify "$C/rfc6376/a2-signed-doublespace.eml" "$C/rfc6376/keys.txt" 1 \
     "fail d=example.com s=brisbane .*body hash did not verify"
 D=$C/dkimpy-1.1.4
-check "$D/data/rfc6376.signed.msg" "$D/keys.txt" 0 "pass d=football.example.com s=brisbane" \
+verify "$D/data/rfc6376.signed.msg" "$D/keys.txt" 0 "pass d=football.example.com s=brisbane" \
     "pass d=football.example.com s=test"
-check "$D/data/rfc6376.signed.rsa.msg" "$D/keys.txt" 0 "pass d=football.example.com s=test"
-check "$D/data/ed25519test2.msg" "$D/keys.txt" 0 "pass d=test.ex s=sed"
-check "$D/data/test2.message" "$D/keys.txt" 0 "pass d=gmail.com s=20120113"
-check "$D/data/test.message.baddomain" "$D/keys.txt" 1 "permerror .*invalid domain d="
-check "$D/data/message.mbox" "$D/keys.txt" 1 "permerror .*no key record"
+verify "$D/data/rfc6376.signed.rsa.msg" "$D/keys.txt" 0 "pass d=football.example.com s=test"
+verify "$D/data/ed25519test2.msg" "$D/keys.txt" 0 "pass d=test.ex s=sed"
+verify "$D/data/test2.message" "$D/keys.txt" 0 "pass d=gmail.com s=20120113"
+verify "$D/data/test.message.baddomain" "$D/keys.txt" 1 "permerror .*invalid domain d="
+verify "$D/data/message.mbox" "$D/keys.txt" 1 "permerror .*no key record"
 
 # RFC 8463: re-sign unsigned.eml with the A.1 keys and the RFC's tags.
 "$FAIRLIST" dkim sign --key "$C/rfc8463/brisbane.ed25519.seed.b64" --selector brisbane \
@@ -55,7 +52,7 @@ bvals "$C/rfc8463/signed.eml" > "$T/want.b"
 bvals "$T/resigned.eml" > "$T/got.b"
 [ "$(wc -l < "$T/want.b")" = 2 ] || fail "could not read the published b= values"
 cmp -s "$T/want.b" "$T/got.b" || fail "re-signed b= differ: $(cat "$T/got.b")"
-check "$T/resigned.eml" "$C/rfc8463/keys.txt" 0 "pass d=football.example.com s=brisbane" \
+verify "$T/resigned.eml" "$C/rfc8463/keys.txt" 0 "pass d=football.example.com s=brisbane" \
     "pass d=football.example.com s=test"
 
 # keygen: key mode 0600, record, then sign and verify with it.
@@ -70,7 +67,7 @@ grep -q $'\r' "$T/lf.signed" && fail "signing an LF message wrote CR"
 grep -q ' x=' "$T/lf.signed" || fail "no x= with --expire"
 grep -q ' t=' "$T/lf.signed" || fail "no t="
 grep -q ' l=' "$T/lf.signed" && fail "l= written by default"
-check "$T/lf.signed" "$T/sel.txt" 0 "pass d=example.org s=sel"
+verify "$T/lf.signed" "$T/sel.txt" 0 "pass d=example.org s=sel"
 "$FAIRLIST" dkim verify --keys "$T/sel.txt" --json < "$T/lf.signed" > "$T/json" || fail "--json exit"
 grep -q '"result": "pass"' "$T/json" || fail "--json: $(cat "$T/json")"
 grep -q '"authentication_results": "Authentication-Results: ' "$T/json" || fail "--json AR"
@@ -171,8 +168,4 @@ grep -q __asan_init "$FAIRLIST" && limit=150000
 [ "$rss" -lt $limit ] || fail "10 MB header: max RSS $rss KB"
 echo "10 MB header block: max RSS $rss KB"
 
-if [ $fails -ne 0 ]; then
-	echo "$fails failures"
-	exit 1
-fi
-echo ok
+finish

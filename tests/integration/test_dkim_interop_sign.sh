@@ -3,19 +3,15 @@
 # canonicalizations, and both at once), dkimpy (python3-dkim) and OpenDKIM
 # (opendkim -t with TestPublicKeys) verify; a tampered header or body
 # fails in all three. Offline: keys come from a key file, no DNS.
-set -u
-: "${FAIRLIST:?set FAIRLIST to the fairlist binary}"
+set -eu
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+set +e	# each step checks its own status
 PY=/usr/bin/python3
-command -v opendkim > /dev/null || { echo "FAIL: opendkim missing (apt-get install opendkim)"; exit 1; }
-$PY -c 'import dkim' 2> /dev/null || { echo "FAIL: python3-dkim missing"; exit 1; }
+need opendkim opendkim
+$PY -c 'import dkim' 2> /dev/null || die "python3 module dkim not found: install the Debian package python3-dkim"
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-"$FAIRLIST" dkim keygen --algorithm rsa --selector rsa --domain example.com --out "$T" > /dev/null || exit 1
-"$FAIRLIST" dkim keygen --algorithm ed25519 --selector ed --domain example.com --out "$T" > /dev/null || exit 1
+"$FAIRLIST" dkim keygen --algorithm rsa --selector rsa --domain example.com --out "$T" > /dev/null || die "dkim keygen rsa"
+"$FAIRLIST" dkim keygen --algorithm ed25519 --selector ed --domain example.com --out "$T" > /dev/null || die "dkim keygen ed25519"
 cat "$T/rsa.txt" "$T/ed.txt" > "$T/keys.txt"
 
 # A message with the usual traps: runs of spaces, a tab, trailing
@@ -105,8 +101,5 @@ for f in "${files[@]}"; do
 	echo "$b: $want in fairlist, dkimpy, opendkim"
 done
 
-if [ $fails -ne 0 ]; then
-	echo "$fails failures"
-	exit 1
-fi
-echo "ok: ${#files[@]} messages"
+[ "$FAILS" -ne 0 ] || ok "${#files[@]} messages"
+finish

@@ -3,20 +3,16 @@
 # (opendkim -t) sign, RSA and Ed25519, several canonicalizations; fairlist
 # verifies them; a tampered header or body fails. Offline, keys from a
 # key file.
-set -u
-: "${FAIRLIST:?set FAIRLIST to the fairlist binary}"
+set -eu
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+set +e	# each step checks its own status
 PY=/usr/bin/python3
-command -v opendkim > /dev/null || { echo "FAIL: opendkim missing (apt-get install opendkim)"; exit 1; }
-$PY -c 'import dkim' 2> /dev/null || { echo "FAIL: python3-dkim missing"; exit 1; }
-command -v openssl > /dev/null || { echo "FAIL: openssl missing"; exit 1; }
+need opendkim opendkim
+$PY -c 'import dkim' 2> /dev/null || die "python3 module dkim not found: install the Debian package python3-dkim"
+need openssl openssl
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-"$FAIRLIST" dkim keygen --algorithm rsa --bits 1024 --selector rsa --domain example.com --out "$T" > /dev/null || exit 1
-"$FAIRLIST" dkim keygen --algorithm ed25519 --selector ed --domain example.com --out "$T" > /dev/null || exit 1
+"$FAIRLIST" dkim keygen --algorithm rsa --bits 1024 --selector rsa --domain example.com --out "$T" > /dev/null || die "dkim keygen rsa"
+"$FAIRLIST" dkim keygen --algorithm ed25519 --selector ed --domain example.com --out "$T" > /dev/null || die "dkim keygen ed25519"
 cat "$T/rsa.txt" "$T/ed.txt" > "$T/keys.txt"
 # dkimpy takes an Ed25519 key as the base64 seed: the last 32 bytes of
 # the PKCS#8 DER.
@@ -125,8 +121,5 @@ PYEOF
 	[ -s "$T/disagree" ] && fail "$(cat "$T/disagree")"
 fi
 
-if [ $fails -ne 0 ]; then
-	echo "$fails failures"
-	exit 1
-fi
-echo "ok: ${#files[@]} messages"
+[ "$FAILS" -ne 0 ] || ok "${#files[@]} messages"
+finish
