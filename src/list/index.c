@@ -278,6 +278,12 @@ intern_text(struct index_builder *b, const char *s)
 			i += n;
 			continue;
 		}
+		/* Tab, CR and LF become a space, as the reply layer does. */
+		if (p[i] == '\t' || p[i] == '\r' || p[i] == '\n') {
+			t[o++] = ' ';
+			i++;
+			continue;
+		}
 		t[o++] = '?';
 		/* A whole sequence (a C1 or bidi character) is one '?'. */
 		for (k = 1; n != 0 && k < n && k < len - i &&

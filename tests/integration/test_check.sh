@@ -187,7 +187,7 @@ check "other rcpt: rule" "$(jget 'd["rule"]')" blocklist
 run "$ODD" --json
 check "odd reason: rule" "$(jget 'd["rule"]')" blocklist
 check "odd reason: reason kept in the facts" \
-    "$(jget 'd["blocklist"]["reason"] == "say \"hi\"\ttab\r\nRCPT TO:<x> ünïcødé"')" true
+    "$(jget 'd["blocklist"]["reason"] == "say \"hi\" tab  RCPT TO:<x> ünïcødé"')" true
 check "odd reason: reply is printable ASCII" \
     "$(jget 'all(0x20 <= ord(ch) <= 0x7e for ch in d["reply"])')" true
 check "odd reason: reply" "$(jget 'd["reply"]')" \
@@ -197,7 +197,7 @@ check "odd reason: text output has no CR" "$(printf '%s' "$out" | tr -cd '\r' | 
 check "odd reason: verdict line is printable ASCII" \
     "$(first | LC_ALL=C grep -c '[^ -~]')" 0
 check "odd reason: escaped in the text" "$(line '  reason:')" \
-    '  reason: say "hi"\x09tab\x0d\x0aRCPT TO:<x> \xc3\xbcn\xc3\xafc\xc3\xb8d\xc3\xa9'
+    '  reason: say "hi" tab  RCPT TO:<x> \xc3\xbcn\xc3\xafc\xc3\xb8d\xc3\xa9'
 
 # A list whose server never answers: unknown, never listed; the answer
 # comes by the deadline and is the fail-open one (DUNNO, then DEFER).
