@@ -178,10 +178,11 @@ printf '%s\n' "$out" | grep -qx 'mechanism: include:inc.example.test' || { echo 
 
 # A server that does not answer: temperror within the deadline, exit 0.
 dead=$(free_port)	# nothing listens there
-start=$(date +%s)
-out=$("$FAIRLIST" spf check --ip 192.0.2.1 --mail-from a@example.test \
-    --dns-server "127.0.0.1:$dead" --timeout 200) || fail "dead server exit"
-[ $(( $(date +%s) - start )) -le 5 ] || fail "dead server took too long"
+# No wall-clock threshold (shared machines are noisy): timeout(1) only
+# turns a hang into a failure.
+out=$(timeout 60 "$FAIRLIST" spf check --ip 192.0.2.1 \
+    --mail-from a@example.test --dns-server "127.0.0.1:$dead" \
+    --timeout 200) || fail "dead server: exit status $? (124: hung)"
 printf '%s\n' "$out" | grep -qx 'result: temperror' || { echo "$out"; fail "dead server result"; }
 ok "unreachable -> temperror"
 
