@@ -1296,7 +1296,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 			other++;
 	}
 	all.n = kept;
-	qsort(all.v, all.n, sizeof(all.v[0]), ient_cmp);
+	if (all.n > 1)		/* all.v is NULL for an empty zone */
+		qsort(all.v, all.n, sizeof(all.v[0]), ient_cmp);
 
 	if (outpath != NULL) {
 		/* Write a temporary file and rename it: rbldnsd may reload. */
