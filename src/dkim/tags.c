@@ -393,24 +393,38 @@ parse_num(const struct dkim_tag *t, size_t maxdig, uint64_t *v)
 	return 0;
 }
 
+/*
+ * The next item of the colon-separated list in t from *i, FWS trimmed:
+ * [*b, *e). Returns 0 at the end of the list, else 1 with *i past the item.
+ */
+static int
+list_next(const struct dkim_tag *t, size_t *i, size_t *b, size_t *e)
+{
+	size_t	j;
+
+	if (*i > t->vallen)
+		return 0;
+	for (j = *i; j < t->vallen && t->val[j] != ':'; j++)
+		;
+	*b = *i;
+	*e = j;
+	while (*b < *e && IS_FWS(t->val[*b]))
+		(*b)++;
+	while (*e > *b && IS_FWS(t->val[*e - 1]))
+		(*e)--;
+	*i = j + 1;
+	return 1;
+}
+
 /* Does the colon-separated list in t hold item (case-insensitive)? */
 static int
 list_has(const struct dkim_tag *t, const char *item)
 {
-	size_t	i = 0, j, e, n = strlen(item);
+	size_t	i = 0, b, e, n = strlen(item);
 
-	while (i <= t->vallen) {
-		for (j = i; j < t->vallen && t->val[j] != ':'; j++)
-			;
-		e = j;
-		while (i < e && IS_FWS(t->val[i]))
-			i++;
-		while (e > i && IS_FWS(t->val[e - 1]))
-			e--;
-		if (e - i == n && strncasecmp(t->val + i, item, n) == 0)
+	while (list_next(t, &i, &b, &e))
+		if (e - b == n && strncasecmp(t->val + b, item, n) == 0)
 			return 1;
-		i = j + 1;
-	}
 	return 0;
 }
 
@@ -418,18 +432,11 @@ list_has(const struct dkim_tag *t, const char *item)
 static int
 parse_h(const struct dkim_tag *t, struct dkim_sig *sig, const char **why)
 {
-	size_t	i = 0, j, e, k, o = 0;
+	size_t	at = 0, i, e, k, o = 0;
 	int	from = 0;
 
 	sig->nh = 0;
-	while (i <= t->vallen) {
-		for (j = i; j < t->vallen && t->val[j] != ':'; j++)
-			;
-		e = j;
-		while (i < e && IS_FWS(t->val[i]))
-			i++;
-		while (e > i && IS_FWS(t->val[e - 1]))
-			e--;
+	while (list_next(t, &at, &i, &e)) {
 		if (e == i) {
 			*why = "empty name in h=";
 			return -1;
@@ -453,7 +460,6 @@ parse_h(const struct dkim_tag *t, struct dkim_sig *sig, const char **why)
 		if (e - i == 4 && strncasecmp(t->val + i, "from", 4) == 0)
 			from = 1;
 		o += e - i + 1;
-		i = j + 1;
 	}
 	if (!from) {
 		/* RFC 6376 section 5.4: From MUST be signed. */

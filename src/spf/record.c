@@ -292,38 +292,47 @@ spf_record_max_terms(const char *rec, size_t len)
 	return n;
 }
 
+/*
+ * redirect= or exp= (RFC 7208 6: each at most once, a domain-spec): sets
+ * *dst, *dstlen and *dstp. Returns 0, or -1 with *err = twice or bad.
+ */
+static int
+domain_modifier(const char *v, size_t vlen, const char **dst,
+    uint32_t *dstlen, uint8_t *dstp, const char *twice, const char *bad,
+    const char **err)
+{
+	int	p = 0;
+
+	if (*dst != NULL) {
+		*err = twice;
+		return -1;
+	}
+	if (spf_domain_spec_check(v, vlen, &p) == -1) {
+		*err = bad;
+		return -1;
+	}
+	*dst = v;
+	*dstlen = (uint32_t)vlen;
+	*dstp = (uint8_t)p;
+	return 0;
+}
+
 static int
 parse_modifier(const char *s, size_t n, const char *eq,
     struct spf_record *out, const char **err)
 {
 	const char	*v = eq + 1;
 	size_t		 namelen = (size_t)(eq - s), vlen = n - namelen - 1;
-	int		 p = 0;
 
 	if (word_eq(s, namelen, "redirect")) {
-		if (out->redirect != NULL) {
-			*err = "redirect given twice";
+		if (domain_modifier(v, vlen, &out->redirect, &out->redirectlen,
+		    &out->redirect_p, "redirect given twice",
+		    "bad redirect domain", err) == -1)
 			return -1;
-		}
-		if (spf_domain_spec_check(v, vlen, &p) == -1) {
-			*err = "bad redirect domain";
-			return -1;
-		}
-		out->redirect = v;
-		out->redirectlen = (uint32_t)vlen;
-		out->redirect_p = (uint8_t)p;
 	} else if (word_eq(s, namelen, "exp")) {
-		if (out->exp != NULL) {
-			*err = "exp given twice";
+		if (domain_modifier(v, vlen, &out->exp, &out->explen,
+		    &out->exp_p, "exp given twice", "bad exp domain", err) == -1)
 			return -1;
-		}
-		if (spf_domain_spec_check(v, vlen, &p) == -1) {
-			*err = "bad exp domain";
-			return -1;
-		}
-		out->exp = v;
-		out->explen = (uint32_t)vlen;
-		out->exp_p = (uint8_t)p;
 	} else if (spf_macro_check(v, vlen, 0, NULL) == -1) {
 		/* Unknown modifiers are ignored but must parse (6). */
 		*err = "bad modifier value";
