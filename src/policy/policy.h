@@ -241,9 +241,11 @@ struct policy_local {
 	char			*reply;		/* template, or NULL */
 };
 
+#define POLICY_LISTEN_MAX	8	/* policy server addresses */
+
 struct policy_conf {
 	/* the server */
-	char			*listen[8];	/* "ADDR:PORT" or "unix:PATH" */
+	char			*listen[POLICY_LISTEN_MAX];	/* "ADDR:PORT" or "unix:PATH" */
 	int			 nlisten;
 	int			 socket_mode;	/* unix socket mode, 0666 */
 	int			 deadline_ms;	/* answer within this */

@@ -1,0 +1,185 @@
+/*
+ * reload.c: the first snapshot and the reload thread.
+ *
+ * At startup the store is opened (created if needed), the configured zones
+ * are written into it and the first snapshot is read from the snapshot
+ * cache (<db>.snap) when it records the store's generation, else compiled.
+ * The reload thread then polls the store's data_version (a change made by
+ * any process, e.g. the CLI) every reload-interval and at the next listing
+ * expiry, compiles a new snapshot and publishes it; a failed compile keeps
+ * the last good snapshot (unlike rbldnsd, which answers SERVFAIL). SIGHUP
+ * forces a rebuild.
+ */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "core/xmalloc.h"
+#include "daemon/daemon_int.h"
+#include "list/list.h"
+#include "store/store.h"
+
+static size_t
+index_listings(const struct index *idx)
+{
+	size_t	n = 0;
+	int	z;
+
+	for (z = 0; z < index_zone_count(idx); z++)
+		n += index_zone_size(idx, z);
+	return n;
+}
+
+/*
+ * Save the published snapshot, compiled from store generation gen, to the
+ * snapshot cache. Called on the reload thread only (the one publisher), so
+ * the current snapshot stays valid throughout, and only when it is idle.
+ * A failure costs only the next start's time: a warning, never fatal.
+ */
+static void
+save_snapshot(struct daemon *d, uint64_t gen)
+{
+	int64_t	t0 = time_mono_us();
+
+	if (index_save(dnsbl_server_current(d->srv), gen, d->snap) == -1)
+		log_warn("snapshot cache: cannot write %s", d->snap);
+	else
+		log_debug("snapshot cache: wrote %s in %.1f ms", d->snap,
+		    time_ms_since(t0));
+}
+
+int
+daemon_first_load(struct daemon *d)
+{
+	const struct daemon_conf *conf = d->conf;
+	struct index	*idx = NULL;
+	char		 err[256];
+	uint64_t	 gen = 0;
+	int64_t		 t0;
+	int		 eno;
+
+	if ((d->st = store_open(conf->db, STORE_LEAN, err)) == NULL) {
+		fprintf(stderr, "fairlist: %s: %s\n", conf->db, err);
+		return -1;
+	}
+	if (conf->sync_zones != NULL &&
+	    conf->sync_zones(conf->sync_arg, d->st) == -1)
+		return -1;
+	t0 = time_mono_us();
+	if (conf->snapcache) {
+		/* The cache is valid only for the generation it records. */
+		xasprintf(&d->snap, "%s.snap", conf->db);
+		if (store_generation(d->st, &gen) == -1) {
+			log_warnx("snapshot cache: cannot read the store "
+			    "generation: %s", store_errmsg(d->st));
+			free(d->snap);
+			d->snap = NULL;
+		} else if ((idx = index_open_saved(d->snap, gen, err,
+		    sizeof(err))) != NULL) {
+			log_info("loaded %d zones, %zu listings from %s in "
+			    "%.1f ms", index_zone_count(idx),
+			    index_listings(idx), d->snap, time_ms_since(t0));
+		} else if ((eno = errno) == ENOENT)
+			log_debug("snapshot cache: %s; compiling", err);
+		else if (eno == ESTALE)
+			log_info("snapshot cache: %s; compiling", err);
+		else
+			log_warnx("snapshot cache: %s; compiling", err);
+	}
+	if (idx == NULL) {
+		if ((idx = index_load(d->st, (int64_t)time(NULL))) == NULL) {
+			fprintf(stderr, "fairlist: %s: cannot compile the "
+			    "index\n", conf->db);
+			return -1;
+		}
+		log_info("loaded %d zones, %zu listings from %s in %.1f ms",
+		    index_zone_count(idx), index_listings(idx), conf->db,
+		    time_ms_since(t0));
+		d->save_pending = d->snap != NULL;
+		d->save_gen = gen;
+	}
+	d->first = idx;
+	return 0;
+}
+
+/*
+ * The reload thread: owns d->st after startup. Reads data_version before
+ * compiling, so a commit that lands during a compile triggers another.
+ */
+void *
+daemon_reloader(void *arg)
+{
+	struct daemon	*d = arg;
+	int64_t		 seen = 0, v, now, next_exp, t0;
+	struct index	*idx;
+	struct timespec	 nap;
+	uint64_t	 gen = 0, save_gen = d->save_gen;
+	int		 failing = 0, have_gen, save = d->save_pending;
+	int		 reload_ms = d->conf->reload_ms;
+
+	/* Rebuilds yield to the UDP workers when the cores are busy. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	if (store_data_version(d->st, &seen) == -1)
+		seen = -1;
+	next_exp = index_next_expiry(dnsbl_server_current(d->srv),
+	    (int64_t)time(NULL));
+	nap.tv_sec = reload_ms / 1000;
+	nap.tv_nsec = (long)(reload_ms % 1000) * 1000000L;
+	while (!atomic_load(&d->stop)) {
+		nanosleep(&nap, NULL);
+		if (atomic_load(&d->stop))
+			break;
+		if (store_data_version(d->st, &v) == -1) {
+			if (!failing++)
+				log_warnx("reload: cannot read the store: %s",
+				    store_errmsg(d->st));
+			continue;
+		}
+		now = (int64_t)time(NULL);
+		if (v == seen && !atomic_exchange(&d->hup, 0) &&
+		    (next_exp == 0 || now < next_exp)) {
+			/*
+			 * Idle: write the last compile (or the startup one) to
+			 * the cache now, so saving never delays a reload and a
+			 * burst of changes is saved once.
+			 */
+			if (save)
+				save_snapshot(d, save_gen);
+			save = 0;
+			continue;
+		}
+		t0 = time_mono_us();
+		/*
+		 * The generation is read before compiling: a change landing
+		 * during the compile makes the saved file stale, not wrong.
+		 */
+		have_gen = d->snap != NULL &&
+		    store_generation(d->st, &gen) == 0;
+		if ((idx = index_load(d->st, now)) == NULL) {
+			/* Keep serving the last good snapshot; retry later. */
+			if (!failing++)
+				log_warnx("reload: compile failed; keeping "
+				    "the previous snapshot");
+			continue;
+		}
+		if (failing)
+			log_info("reload: store readable again");
+		failing = 0;
+		seen = v;
+		next_exp = index_next_expiry(idx, now);
+		log_info("reload: %zu listings compiled in %.1f ms",
+		    index_listings(idx), time_ms_since(t0));
+		dnsbl_server_publish(d->srv, idx);
+		/* Without its generation, the new snapshot is not saved. */
+		save = have_gen;
+		save_gen = gen;
+	}
+	return NULL;
+}
