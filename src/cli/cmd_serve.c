@@ -67,7 +67,7 @@ read_policy_conf(struct cli *c, struct policy_conf *pc, char **plisten,
 	if (c->conf != NULL)
 		node = conf_find(c->conf->root, "policy");
 	if (policy_conf_read(c->conf, node, pc, err, sizeof(err)) == -1) {
-		fprintf(stderr, "fairlist: %s\n", err);
+		cli_err("serve", "%s", err);
 		return -1;
 	}
 	if (nplisten == 0)
@@ -199,7 +199,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	if (c->conf != NULL) {
 		if (conf_check_keys(c->conf, c->conf->root, top_keys, err,
 		    sizeof(err)) == -1) {
-			fprintf(stderr, "fairlist: %s\n", err);
+			cli_err("serve", "%s", err);
 			return 1;
 		}
 		dconf.user = conf_get(c->conf->root, "user");
@@ -207,8 +207,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	if (cli_dns_conf(c->conf, &dc, &sc, &reload_ms, &snapcache) == -1)
 		return 1;
 	if (dnsbl_conf_prepare(&dc, &e) == -1) {
-		fprintf(stderr, "fairlist: dns: '%s' is not a valid DNS name\n",
-		    e);
+		cli_err("serve", "dns: '%s' is not a valid DNS name", e);
 		return 1;
 	}
 	if (read_policy_conf(c, &pc, plisten, nplisten) == -1)

@@ -76,7 +76,7 @@ daemon_run(const struct daemon_conf *conf)
 		log_warnx("running as root: set 'user' in the configuration "
 		    "to drop privileges after binding");
 	if ((d.base = event_base_new()) == NULL) {
-		fprintf(stderr, "fairlist: event_base_new failed\n");
+		fprintf(stderr, "fairlist: serve: event_base_new failed\n");
 		goto out;
 	}
 	for (; nsigs < NSIGNALS; nsigs++) {

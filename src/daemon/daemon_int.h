@@ -17,7 +17,7 @@ struct daemon {
 	const struct daemon_conf *conf;
 	struct store		*st;
 	struct dnsbl_server	*srv;
-	struct index		*first;		/* startup snapshot, unpublished */
+	struct index		*first;		/* not yet published */
 	struct event_base	*base;
 	atomic_int		 stop;
 	atomic_int		 hup;

@@ -19,13 +19,14 @@ daemon_drop_privileges(const char *user)
 	struct passwd	*pw;
 
 	if ((pw = getpwnam(user)) == NULL) {
-		fprintf(stderr, "fairlist: user '%s' does not exist\n", user);
+		fprintf(stderr, "fairlist: serve: user '%s' does not exist\n",
+		    user);
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
-		fprintf(stderr, "fairlist: cannot become %s: %s\n", user,
+		fprintf(stderr, "fairlist: serve: cannot become %s: %s\n", user,
 		    strerror(errno));
 		return -1;
 	}

@@ -66,7 +66,7 @@ daemon_first_load(struct daemon *d)
 	int		 eno;
 
 	if ((d->st = store_open(conf->db, STORE_LEAN, err)) == NULL) {
-		fprintf(stderr, "fairlist: %s: %s\n", conf->db, err);
+		fprintf(stderr, "fairlist: serve: %s: %s\n", conf->db, err);
 		return -1;
 	}
 	if (conf->sync_zones != NULL &&
@@ -95,8 +95,8 @@ daemon_first_load(struct daemon *d)
 	}
 	if (idx == NULL) {
 		if ((idx = index_load(d->st, (int64_t)time(NULL))) == NULL) {
-			fprintf(stderr, "fairlist: %s: cannot compile the "
-			    "index\n", conf->db);
+			fprintf(stderr, "fairlist: serve: %s: cannot compile "
+			    "the index\n", conf->db);
 			return -1;
 		}
 		log_info("loaded %d zones, %zu listings from %s in %.1f ms",

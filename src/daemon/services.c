@@ -19,7 +19,7 @@ dns_bind(struct daemon *d)
 	char	err[256];
 
 	if ((d->srv = dnsbl_server_new(d->conf->sc, err)) == NULL) {
-		fprintf(stderr, "fairlist: dns: %s\n", err);
+		fprintf(stderr, "fairlist: serve: dns: %s\n", err);
 		return -1;
 	}
 	dnsbl_server_publish(d->srv, d->first);
@@ -71,7 +71,7 @@ policy_bind(struct daemon *d)
 	    sizeof(err))) != NULL)
 		return 0;
 	if (d->conf->policy_explicit) {
-		fprintf(stderr, "fairlist: %s\n", err);
+		fprintf(stderr, "fairlist: serve: %s\n", err);
 		return -1;
 	}
 	log_warnx("%s; the policy server is off (configure "
@@ -90,7 +90,7 @@ policy_start(struct daemon *d)
 	if ((d->peng = policy_engine_new(d->conf->pc, d->base, err,
 	    sizeof(err))) == NULL) {
 		if (d->conf->policy_explicit) {
-			fprintf(stderr, "fairlist: policy: %s\n", err);
+			fprintf(stderr, "fairlist: serve: policy: %s\n", err);
 			return -1;
 		}
 		log_warnx("policy: %s; the policy server is off", err);
