@@ -260,10 +260,12 @@ print_text(const struct policy_conf *pc, struct check *ck,
 	if (f->has_block)
 		print_hit("blocklist", &f->block);
 	if (!f->has_allow && !f->has_block) {
-		if (pc->nlocal == 0)
+		if (pc->nlocal == 0 && !pc->local_store)
 			printf("local lists: none configured\n");
 		else if (no_local != NULL)
 			printf("local lists: none (%s)\n", no_local);
+		else if (pc->local_store)
+			printf("local lists: no hit in the store's zones\n");
 		else
 			printf("local lists: no hit in %d\n", pc->nlocal);
 	}
@@ -567,7 +569,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	}
 	if (!probe)
 		pc.probe_s = 0;
-	if (load_index(c, pc.nlocal, &idx, &no_local) == -1) {
+	if (load_index(c, pc.nlocal + pc.local_store, &idx, &no_local) == -1) {
 		policy_conf_free(&pc);
 		return 2;
 	}

@@ -23,7 +23,8 @@
  * fails its test points DEAD: it is skipped until a probe passes. An
  * answer a list gives that is an error code (policy_code_is_error) is
  * logged once an hour per list. Local lists missing from the snapshot
- * are silently skipped.
+ * are silently skipped. Without a policy block (pc->local_store) every
+ * zone of the snapshot is a blocklist, so the set follows the store.
  *
  * Exemptions (no lookups): exempt networks, SASL clients, recipients
  * whose local part is exempt (case-insensitive; "postmaster" without a
@@ -713,19 +714,61 @@ exempt_reason(const struct policy_conf *pc, const struct policy_facts *f)
 	return NULL;
 }
 
+/*
+ * The blocklist entry of a configuration without a policy block
+ * (pc->local_store): every zone of the snapshot rejects with the default
+ * reply.
+ */
+static const struct policy_local store_zone = {
+	.allow = 0, .action = POLICY_REJECT, .reply = NULL
+};
+
+/* Fill OUT:h from the listing hit of snapshot zone z for local list lc. */
+static void
+local_hit(struct policy_facts *f, struct policy_local_hit *h,
+    const struct policy_local *lc, const struct index *idx, int z,
+    const struct index_hit *hit)
+{
+	const struct index_zone	*zt = index_zone_get(idx, z);
+	struct addr_prefix	 p;
+	struct policy_vars	 vars;
+
+	h->local = lc;
+	str_lcpy(h->zone, zt != NULL ? zt->name : lc->zone, sizeof(h->zone));
+	memcpy(p.a, hit->a, ADDR_LEN);
+	p.plen = hit->plen;
+	p.family = addr_is_v4(hit->a, NULL) ? 4 : 6;
+	addr_format(&p, h->prefix, sizeof(h->prefix));
+	str_lcpy(h->reason, hit->v->reason != NULL ? hit->v->reason : "",
+	    sizeof(h->reason));
+	h->listed_at = hit->v->listed_at;
+	h->expires_at = hit->v->expires_at;
+	h->code = hit->v->code;
+	h->url[0] = '\0';
+	if (zt != NULL && zt->url != NULL && zt->url[0] != '\0') {
+		memset(&vars, 0, sizeof(vars));
+		vars.ip = f->ip;
+		vars.zone = h->zone;
+		vars.list = h->zone;
+		policy_reply_expand(zt->url, &vars, h->url, sizeof(h->url));
+	}
+}
+
+/*
+ * The configured allowlists and blocklists in order, or with
+ * pc->local_store every zone of this snapshot as a blocklist (in the
+ * snapshot's zone order; the first that lists the client decides), so a
+ * zone added to the store is judged from the first snapshot that has it.
+ */
 static void
 local_lists(struct policy_engine *e, struct policy_eval *ev,
     const struct index *idx)
 {
 	const struct policy_conf	*pc = e->pc;
 	struct policy_facts		*f = &ev->f;
-	struct policy_local_hit		*h;
 	const struct policy_local	*lc;
-	const struct index_zone		*zt;
 	struct index_hit		 hit;
-	struct addr_prefix		 p;
-	struct policy_vars		 vars;
-	int				 i, z;
+	int				 i, z, n;
 
 	if (idx == NULL)
 		return;
@@ -738,33 +781,22 @@ local_lists(struct policy_engine *e, struct policy_eval *ev,
 		    hit.v == NULL)
 			continue;
 		if (lc->allow) {
-			h = &f->allow;
+			local_hit(f, &f->allow, lc, idx, z, &hit);
 			f->has_allow = 1;
 		} else {
-			h = &f->block;
+			local_hit(f, &f->block, lc, idx, z, &hit);
 			f->has_block = 1;
 		}
-		h->local = lc;
-		str_lcpy(h->zone, lc->zone, sizeof(h->zone));
-		memcpy(p.a, hit.a, ADDR_LEN);
-		p.plen = hit.plen;
-		p.family = addr_is_v4(hit.a, NULL) ? 4 : 6;
-		addr_format(&p, h->prefix, sizeof(h->prefix));
-		str_lcpy(h->reason, hit.v->reason != NULL ? hit.v->reason :
-		    "", sizeof(h->reason));
-		h->listed_at = hit.v->listed_at;
-		h->expires_at = hit.v->expires_at;
-		h->code = hit.v->code;
-		h->url[0] = '\0';
-		zt = index_zone_get(idx, z);
-		if (zt != NULL && zt->url != NULL && zt->url[0] != '\0') {
-			memset(&vars, 0, sizeof(vars));
-			vars.ip = f->ip;
-			vars.zone = lc->zone;
-			vars.list = lc->zone;
-			policy_reply_expand(zt->url, &vars, h->url,
-			    sizeof(h->url));
-		}
+	}
+	if (!pc->local_store || f->has_allow || f->has_block)
+		return;
+	n = index_zone_count(idx);
+	for (z = 0; z < n; z++) {
+		if (!index_match(idx, z, f->a, f->now, &hit) || hit.v == NULL)
+			continue;
+		local_hit(f, &f->block, &store_zone, idx, z, &hit);
+		f->has_block = 1;
+		return;
 	}
 }
 

@@ -7,8 +7,11 @@
  * file and line, so a typo stops the daemon at startup instead of
  * silently weakening (or tightening) the gatekeeper. A NULL node gives
  * the defaults: listen on POLICY_DEFAULT_LISTEN, exempt loopback and
- * private networks, SASL clients, postmaster@ and abuse@, no remote
- * lists, SPF checked and recorded but never rejecting.
+ * private networks, SASL clients, postmaster@ and abuse@, every zone of
+ * the store as a blocklist (local_store), no remote lists, SPF checked
+ * and recorded but never rejecting. A block starts from the same
+ * defaults without local_store: only its own allowlist and blocklist
+ * lines are local lists.
  *
  * Keys are handled in file order, so `dnsbl` and `preset` lines add their
  * sites in the order written. Strings in the result are owned by it and
@@ -858,8 +861,10 @@ policy_conf_read(const struct conf *cf, const struct conf_node *node,
 	int			 i;
 
 	set_defaults(pc);
-	if (node == NULL)
+	if (node == NULL) {
+		pc->local_store = 1;
 		return 0;
+	}
 	memset(&x, 0, sizeof(x));
 	x.cf = cf;
 	x.pc = pc;

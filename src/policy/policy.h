@@ -267,6 +267,9 @@ struct policy_conf {
 	/* local lists */
 	struct policy_local	 local[POLICY_LOCAL_MAX];
 	int			 nlocal;
+	int			 local_store;	/* 1 without a policy block:
+						   every zone of the snapshot
+						   is a blocklist (REJECT) */
 
 	/* remote DNSBLs */
 	struct policy_site	 sites[POLICY_SITES_MAX];
@@ -297,10 +300,14 @@ struct policy_conf {
 };
 
 /*
- * Fill pc from the `policy` node (NULL: the defaults). Strict: unknown
- * keys, bad numbers, unknown presets and unusable templates are errors,
- * with "file:line: message" in OUT:err. Returns 0 or -1 (pc is then
- * freed). The result is immutable while an engine uses it.
+ * Fill pc from the `policy` node. NULL gives the defaults, which judge
+ * by the store's own zones: local_store is set, so every zone of the
+ * snapshot the engine is given is a blocklist. A `policy` block, even an
+ * empty one, has only the allowlist and blocklist lines it names.
+ * Strict: unknown keys, bad numbers, unknown presets and unusable
+ * templates are errors, with "file:line: message" in OUT:err. Returns 0
+ * or -1 (pc is then freed). The result is immutable while an engine uses
+ * it.
  */
 int	policy_conf_read(const struct conf *cf, const struct conf_node *node,
 	    struct policy_conf *pc, char *err, size_t errlen);

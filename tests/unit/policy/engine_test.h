@@ -24,7 +24,10 @@ struct outcome {
 	struct policy_verdict	 v;
 };
 
-/* The defaults without probes or SPF, and the given sites. */
+/*
+ * The defaults without probes, SPF or the store's zones as blocklists
+ * (local_store), and the given sites.
+ */
 static void
 conf_sites(struct policy_conf *pc, const char *const *sites)
 {
@@ -34,6 +37,7 @@ conf_sites(struct policy_conf *pc, const char *const *sites)
 	assert_int_equal(policy_conf_read(NULL, NULL, pc, err, sizeof(err)),
 	    0);
 	pc->probe_s = 0;
+	pc->local_store = 0;
 	pc->spf = 0;
 	pc->spf_helo = 0;
 	for (i = 0; sites != NULL && sites[i] != NULL; i++) {

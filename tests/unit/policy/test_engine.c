@@ -592,6 +592,86 @@ test_local_and_exempt(void **state)
 }
 
 /*
+ * Without a policy block (local_store) every zone of the snapshot is a
+ * blocklist, in the snapshot's zone order; a zone that appears in a later
+ * snapshot is judged by the same engine at once (issue 9 item 12). With
+ * local_store off and no lists named, nothing local is judged.
+ */
+static void
+test_store_zones(void **state)
+{
+	static const struct {
+		const char	*ip, *rule, *zone, *reason;
+	} tests[] = {
+		{ "192.0.2.3", "blocklist", "w2.test", "w2 only" },
+		{ "192.0.2.1", "blocklist", "bl.test", "spam" },
+		{ "2001:db8::1", "blocklist", "bl.test", "v6" },
+		{ "198.51.100.8", "blocklist", "local-block.test", "local" },
+		/* In local-allow.test too: the earlier zone decides. */
+		{ "198.51.100.7", "blocklist", "local-block.test", "local" },
+		{ "192.0.2.77", "pass", "", "" },
+		{ "127.0.0.2", "exempt", "", "" },
+	};
+	const struct index	*saved = idx;
+	struct index_builder	*b;
+	struct index		*later;
+	struct policy_conf	 pc;
+	struct policy_engine	*e;
+	struct outcome		*o = &outs[0];
+	size_t			 i;
+	int			 sync;
+
+	(void)state;
+	conf(&pc, NULL);
+	pc.local_store = 1;
+	e = engine(&pc);
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		judge(e, tests[i].ip, NULL, o, &sync);
+		if (!sync || strcmp(o->v.rule, tests[i].rule) != 0)
+			fail_msg("%s: got rule %s%s, want %s", tests[i].ip,
+			    o->v.rule, sync ? "" : " (not at once)",
+			    tests[i].rule);
+		if (!o->f.has_block)
+			continue;
+		if (strcmp(o->f.block.zone, tests[i].zone) != 0 ||
+		    strncmp(o->f.block.reason, tests[i].reason,
+		    strlen(tests[i].reason)) != 0)
+			fail_msg("%s: got zone %s reason '%s', want %s '%s'",
+			    tests[i].ip, o->f.block.zone, o->f.block.reason,
+			    tests[i].zone, tests[i].reason);
+		assert_int_equal(o->v.action, POLICY_REJECT);
+		assert_non_null(o->f.block.local);
+		assert_int_equal(o->f.block.local->action, POLICY_REJECT);
+	}
+	judge(e, "198.51.100.8", NULL, o, &sync);
+	assert_string_equal(o->f.block.url, "https://lb.test/198.51.100.8");
+	check_line(&pc, &o->v, "action=554 5.7.1 Mail from 198.51.100.8 ");
+
+	/* A zone added to the store: the next snapshot has it. */
+	b = index_builder_new();
+	add(b, zone(b, "later.test", NULL, 0), "192.0.2.77", 0, 0, "later");
+	later = index_builder_finish(b);
+	assert_non_null(later);
+	idx = later;
+	judge(e, "192.0.2.77", NULL, o, &sync);
+	idx = saved;
+	assert_string_equal(o->v.rule, "blocklist");
+	assert_string_equal(o->f.block.zone, "later.test");
+	assert_string_equal(o->f.block.reason, "later");
+	index_free(later);
+	policy_engine_free(e);
+
+	/* An explicit block without local lists: the store is not asked. */
+	pc.local_store = 0;
+	e = engine(&pc);
+	judge(e, "192.0.2.3", NULL, o, &sync);
+	assert_string_equal(o->v.rule, "pass");
+	assert_int_equal(o->f.has_block, 0);
+	policy_engine_free(e);
+	policy_conf_free(&pc);
+}
+
+/*
  * The client's text in the facts is the engine's own canonical form, built
  * without inet_ntop for IPv4; and facts reused by the next evaluation
  * carry nothing over from the last one.
@@ -1282,6 +1362,7 @@ main(void)
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_dedupe),
 		cmocka_unit_test(test_local_and_exempt),
+		cmocka_unit_test(test_store_zones),
 		cmocka_unit_test(test_client_text),
 		cmocka_unit_test(test_dead),
 		cmocka_unit_test(test_deadline),

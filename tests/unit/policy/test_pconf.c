@@ -80,6 +80,8 @@ test_defaults(void **state)
 	assert_string_equal(pc.exempt_rcpt[1], "abuse");
 	assert_null(pc.removal_address);
 	assert_int_equal(pc.nlocal, 0);
+	/* Issue 9 item 12: no block judges by every zone of the store. */
+	assert_int_equal(pc.local_store, 1);
 	assert_int_equal(pc.nsites, 0);
 	assert_int_equal(pc.threshold, POLICY_THRESHOLD);
 	assert_int_equal(pc.action, POLICY_REJECT);
@@ -102,10 +104,26 @@ test_defaults(void **state)
 	assert_int_equal(pc.nlisten, 0);
 	assert_null(pc.authserv_id);
 
-	/* An empty block is the defaults too. */
+	/* A configuration without a policy block is no block at all. */
+	assert_int_equal(read_text("db /tmp/x.db\n", &pc, err, sizeof(err)),
+	    0);
+	assert_int_equal(pc.local_store, 1);
+	policy_conf_free(&pc);
+
+	/*
+	 * An empty block is the defaults too, but an explicit block keeps
+	 * full control: no local list it does not name.
+	 */
 	assert_int_equal(read_text("policy { }\n", &pc, err, sizeof(err)), 0);
 	assert_int_equal(pc.nlisten, 1);
 	assert_int_equal(pc.nexempt, 7);
+	assert_int_equal(pc.nlocal, 0);
+	assert_int_equal(pc.local_store, 0);
+	policy_conf_free(&pc);
+	assert_int_equal(read_text("policy { blocklist a.test }\n", &pc, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pc.nlocal, 1);
+	assert_int_equal(pc.local_store, 0);
 	policy_conf_free(&pc);
 }
 
