@@ -687,11 +687,16 @@ exempt_reason(const struct policy_conf *pc, const struct policy_facts *f)
 {
 	const char	*rcpt = f->recipient, *at;
 	size_t		 llen;
-	int		 i;
+	int		 i, v4;
 
-	for (i = 0; i < pc->nexempt; i++)
+	v4 = addr_is_v4(f->a, NULL);
+	for (i = 0; i < pc->nexempt; i++) {
+		/* Issue 9: an IPv6 prefix never matches an IPv4 client. */
+		if (v4 && pc->exempt[i].family == 6)
+			continue;
 		if (addr_contains(&pc->exempt[i], f->a))
 			return "network";
+	}
 	if (f->sasl && pc->exempt_sasl)
 		return "sasl";
 	if (rcpt[0] == '\0')

@@ -709,9 +709,16 @@ test_client_text(void **state)
 		{ "2001:db8:7fff::1", "2001:db8:7fff::1", "pass" },
 		{ "2001:db9::5", "2001:db9::5", "exempt" },
 		{ "2001:db9::6", "2001:db9::6", "pass" },
+		/*
+		 * ::/8 holds ::ffff:0:0/96 bit for bit, but an IPv6 prefix
+		 * never matches an IPv4 client (issue 9 item 2).
+		 */
+		{ "::2", "::2", "exempt" },
+		{ "::ffff:192.0.2.6", "192.0.2.6", "pass" },
 	};
 	static const char *const exempt[] = {
 		"203.0.113.64/27", "2001:db8:8000::/33", "2001:db9::5",
+		"::/8",
 	};
 	const char		*err;
 	struct policy_conf	 pc;
