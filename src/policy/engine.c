@@ -611,15 +611,16 @@ finish(struct policy_eval *ev)
 		log_info("policy: %s: fail-open (%s): no answer from %s in "
 		    "%.0f ms", ev->f.ip, policy_action_name(v.action),
 		    lists[0] != '\0' ? lists : "?", ev->f.ms);
-	} else if (v.action != POLICY_DUNNO ||
-	    strcmp(v.rule, "blocklist") == 0 || strcmp(v.rule, "dnsbl") == 0 ||
+	} else if (strcmp(v.rule, "blocklist") == 0) {
+		/* No remote list was asked: name the listing that decided. */
+		log_info("policy: client=%s rule=blocklist action=%s zone=%s "
+		    "listing=%s ms=%.1f", ev->f.ip, policy_action_name(v.action),
+		    ev->f.block.zone, ev->f.block.prefix, ev->f.ms);
+	} else if (v.action != POLICY_DUNNO || strcmp(v.rule, "dnsbl") == 0 ||
 	    strcmp(v.rule, "spf") == 0) {
 		char	pending[512];
 
-		if (ev->f.has_block && strcmp(v.rule, "blocklist") == 0)
-			str_lcpy(lists, ev->f.block.zone, sizeof(lists));
-		else
-			listed_names(&ev->f, lists, sizeof(lists));
+		listed_names(&ev->f, lists, sizeof(lists));
 		state_names(&ev->f, POLICY_LIST_PENDING, pending,
 		    sizeof(pending));
 		log_info("policy: client=%s rule=%s action=%s score=%d/%d "

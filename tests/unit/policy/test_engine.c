@@ -643,7 +643,12 @@ test_store_zones(void **state)
 		assert_non_null(o->f.block.local);
 		assert_int_equal(o->f.block.local->action, POLICY_REJECT);
 	}
+	catch_start();
 	judge(e, "198.51.100.8", NULL, o, &sync);
+	/* The log names the zone and the listing (issue 9 item 13). */
+	if (!catch_end("policy: client=198.51.100.8 rule=blocklist "
+	    "action=reject zone=local-block.test listing=198.51.100.0/24 ms="))
+		fail_msg("no blocklist log line naming zone and listing");
 	assert_string_equal(o->f.block.url, "https://lb.test/198.51.100.8");
 	check_line(&pc, &o->v, "action=554 5.7.1 Mail from 198.51.100.8 ");
 
