@@ -612,12 +612,12 @@ test_store_zones(void **state)
 		{ "192.0.2.77", "pass", "", "" },
 		{ "127.0.0.2", "exempt", "", "" },
 	};
-	const struct index	*saved = idx;
-	struct index_builder	*b;
-	struct index		*later;
 	struct policy_conf	 pc;
 	struct policy_engine	*e;
 	struct outcome		*o = &outs[0];
+	const struct index	*saved = idx;
+	struct index_builder	*b;
+	struct index		*later;
 	size_t			 i;
 	int			 sync;
 
