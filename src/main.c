@@ -52,21 +52,31 @@ usage(FILE *f)
 	    CLI_DEFAULT_DB);
 }
 
+/* Any fatal error of a short-lived command reads as its error line. */
+static void
+cli_fatal(const char *msg)
+{
+	cli_err(NULL, "%s", msg);
+	exit(1);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct cli	 c;
-	char		*rest[256];
-	int		 i, n = 0;
-	size_t		 k;
-	char		 err[256];
-	const char	*v;
+	struct cli		 c;
+	const struct command	*cmd = NULL;
+	char			*rest[256];
+	int			 i, n = 0, rc, conf_rc;
+	size_t			 k;
+	char			 err[256];
+	const char		*v;
 
 	memset(&c, 0, sizeof(c));
 	c.db = NULL;
 	log_init(1, 0, "fairlist");
 	if (argc > (int)(sizeof(rest) / sizeof(rest[0])) - 1) {
-		fprintf(stderr, "fairlist: too many arguments\n");
+		cli_err(NULL, "too many arguments (at most %zu)",
+		    sizeof(rest) / sizeof(rest[0]) - 2);
 		return 2;
 	}
 	/* Take the global options out of argv, wherever they stand. */
@@ -80,8 +90,8 @@ main(int argc, char **argv)
 		}
 		if (strcmp(a, "--db") == 0 || strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "fairlist: %s needs a value\n",
-				    a);
+				cli_err(NULL, "option '%s' needs a value (see "
+				    "'fairlist --help')", a);
 				return 2;
 			}
 			if (a[2] == 'd')
@@ -107,30 +117,38 @@ main(int argc, char **argv)
 		printf("fairlist %s\n", FAIRLIST_VERSION);
 		return 0;
 	}
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (strcmp(rest[0], commands[k].name) == 0)
+			cmd = &commands[k];
+	if (cmd == NULL) {
+		cli_err(rest[0], "unknown command (see 'fairlist --help')");
+		return 2;
+	}
+	cli_command = cmd->name;
+	/* check exits 1 for refused mail: its configuration errors are 2. */
+	conf_rc = strcmp(cmd->name, "check") == 0 ? 2 : 1;
+	/* The daemon's fatal errors go to its log as they are. */
+	if (strcmp(cmd->name, "serve") != 0)
+		log_fatal_hook = cli_fatal;
 	log_setverbose(c.verbose);
 	if (c.config != NULL) {
 		if ((c.conf = conf_load(c.config, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "fairlist: %s\n", err);
-			return 1;
+			cli_err(NULL, "%s", err);
+			return conf_rc;
+		}
+		/* Strict for every subcommand; only serve applies zones. */
+		if (cli_conf_check(&c) == -1) {
+			conf_free(c.conf);
+			return conf_rc;
 		}
 		if (c.db == NULL && (v = conf_get(c.conf->root, "db")) != NULL)
 			c.db = v;
 	}
 	if (c.db == NULL)
 		c.db = CLI_DEFAULT_DB;
-	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
-		if (strcmp(rest[0], commands[k].name) == 0) {
-			int	rc;
-
-			/* getopt_long state starts fresh for the subcommand. */
-			optind = 1;
-			rc = commands[k].fn(&c, n, rest);
-			conf_free(c.conf);
-			return rc;
-		}
-	}
-	fprintf(stderr, "fairlist: unknown command '%s'\n", rest[0]);
-	usage(stderr);
+	/* getopt_long state starts fresh for the subcommand. */
+	optind = 1;
+	rc = cmd->fn(&c, n, rest);
 	conf_free(c.conf);
-	return 2;
+	return rc;
 }

@@ -9,12 +9,16 @@
 
 #include "cli/cli.h"
 
+const char	*cli_command;
+
 void
 cli_err(const char *cmd, const char *fmt, ...)
 {
 	va_list	ap;
 
 	fflush(stdout);
+	if (cmd == NULL)
+		cmd = cli_command;
 	if (cmd != NULL)
 		fprintf(stderr, "fairlist: %s: ", cmd);
 	else

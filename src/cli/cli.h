@@ -26,10 +26,32 @@ struct store;
 
 /*
  * Write the zones of c->conf (zone NAME { code; txt; url }) into the
- * store, as the actor "config:FILE". No config: nothing to do. Returns 0,
- * or -1 after printing one error line.
+ * store, as the actor "config:FILE"; s NULL only checks them. No config:
+ * nothing to do. Only `serve` applies them. Returns 0, or -1 after
+ * printing one error line.
  */
 int		 cli_sync_zones(struct cli *c, struct store *s);
+
+struct conf_node;
+
+/* The keys allowed at the top of the configuration file. */
+extern const char *const cli_conf_top_keys[];
+
+/*
+ * Check the whole configuration c->conf strictly, each block with its
+ * own reader (cliconf.c), without applying anything. main() runs it for
+ * every subcommand. Returns 0, or -1 after printing
+ * "fairlist: FILE:LINE: message".
+ */
+int		 cli_conf_check(struct cli *c);
+
+/*
+ * The values store_zone_put would refuse in the zone block n named name
+ * (already lower-cased): the name, the txt and url templates. Returns 0,
+ * or -1 after printing one error line.
+ */
+int		 cli_zone_check(const struct conf *cf,
+		    const struct conf_node *n, const char *name);
 
 struct dnsbl_conf;
 struct dnsbl_server_conf;
@@ -45,8 +67,16 @@ int		 cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 		    int *snapcache);
 
 /*
+ * The command main() runs ("add", "zone", ...), set before the
+ * configuration is read, so that errors found in shared code name it.
+ * NULL before the command is known.
+ */
+extern const char *cli_command;
+
+/*
  * Print the one error line every subcommand uses, "fairlist: CMD: message"
- * (cmd NULL: "fairlist: message"), to stderr; fmt has no trailing newline.
+ * (cmd NULL: cli_command; both NULL: "fairlist: message"), to stderr; fmt
+ * has no trailing newline.
  */
 void		 cli_err(const char *cmd, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -59,9 +89,9 @@ struct json_t;
 
 /*
  * Shared by the listing and report commands (cmd_listing.c, cmd_report.c).
- * cli_open_store: the store for cmd; a write open creates it and syncs
- * the configured zones, a read-only one (rdonly) wants it to exist and
- * writes nothing. NULL after printing the error line.
+ * cli_open_store: the store for cmd; a write open creates it (only serve
+ * writes the configured zones), a read-only one (rdonly) wants it to
+ * exist and writes nothing. NULL after printing the error line.
  */
 struct store	*cli_open_store(struct cli *c, const char *cmd, int rdonly);
 /* getopt_long's complaint ('?' or ':'), as one line; returns 2. */

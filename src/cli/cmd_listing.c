@@ -111,8 +111,10 @@ cli_time_text(int64_t t, const char *none, char *dst, size_t dstsize)
 
 /*
  * Upsert the zones of the configuration (zone NAME { code A; txt "...";
- * url "..." }) into the store. A zone whose values did not change writes
- * nothing. Prints one error line and returns -1 on a bad zone block.
+ * url "..." }) into the store (serve), or only check them (s NULL: every
+ * other command, through cli_conf_check). A zone whose values did not
+ * change writes nothing. Prints one error line and returns -1 on a bad
+ * zone block.
  */
 int
 cli_sync_zones(struct cli *c, struct store *s)
@@ -132,16 +134,16 @@ cli_sync_zones(struct cli *c, struct store *s)
 	for (n = conf_find(c->conf->root, "zone"); n != NULL;
 	    n = conf_next(n)) {
 		if (n->nargs != 1) {
-			fprintf(stderr, "fairlist: %s:%d: zone needs exactly "
-			    "one name\n", path, n->line);
+			cli_err(NULL, "%s:%d: zone needs exactly one name",
+			    path, n->line);
 			return -1;
 		}
 		if (conf_check_keys(c->conf, n, keys, err, sizeof(err)) ==
 		    -1) {
-			fprintf(stderr, "fairlist: %s\n", err);
+			cli_err(NULL, "%s", err);
 			return -1;
 		}
-		if (cli_zone_name("config", n->args[0], name, sizeof(name)) == -1)
+		if (cli_zone_name(NULL, n->args[0], name, sizeof(name)) == -1)
 			return -1;
 		code = 0;
 		/* Truncation only shortens the message. */
@@ -151,10 +153,15 @@ cli_sync_zones(struct cli *c, struct store *s)
 		if ((v = conf_get(n, "code")) != NULL &&
 		    (code = parse_code(NULL, what, v)) == 0)
 			return -1;
+		if (s == NULL) {
+			if (cli_zone_check(c->conf, n, name) == -1)
+				return -1;
+			continue;
+		}
 		if (store_zone_put(s, name, code, conf_get(n, "txt"),
 		    conf_get(n, "url"), actor) == -1) {
-			fprintf(stderr, "fairlist: %s:%d: zone %s: %s\n", path,
-			    n->line, name, store_errmsg(s));
+			cli_err(NULL, "%s:%d: zone %s: %s", path, n->line,
+			    name, store_errmsg(s));
 			return -1;
 		}
 	}
@@ -162,10 +169,10 @@ cli_sync_zones(struct cli *c, struct store *s)
 }
 
 /*
- * Open the store for cmd. Read-write opens create the file and sync the
- * configured zones; a read-only open (show, zone list, list, audit,
- * stats) wants an existing store, works for a user who may only read it,
- * and writes nothing.
+ * Open the store for cmd. Read-write opens create the file (only serve
+ * applies the configured zones); a read-only open (show, zone list,
+ * list, audit, stats) wants an existing store, works for a user who may
+ * only read it, and writes nothing.
  */
 struct store *
 cli_open_store(struct cli *c, const char *cmd, int rdonly)
@@ -177,11 +184,36 @@ cli_open_store(struct cli *c, const char *cmd, int rdonly)
 		cli_err(cmd, "%s", err);
 		return NULL;
 	}
-	if (!rdonly && cli_sync_zones(c, s) == -1) {
-		store_close(s);
-		return NULL;
-	}
 	return s;
+}
+
+/*
+ * A zone missing from the store that the configuration defines: say that
+ * only serve writes it there (cli_sync_zones). Returns 1 after printing
+ * the error line, else 0.
+ */
+static int
+zone_only_configured(struct cli *c, const char *cmd, struct store *s,
+    const char *zone)
+{
+	const struct conf_node	*n;
+	char			 name[CMD_ZONE_ARGS];
+
+	if (c->conf == NULL || store_zone_exists(s, zone) != 0)
+		return 0;
+	for (n = conf_find(c->conf->root, "zone"); n != NULL;
+	    n = conf_next(n)) {
+		if (n->nargs != 1 || str_lcpy(name, n->args[0],
+		    sizeof(name)) >= sizeof(name) ||
+		    strcmp(str_lower(name), zone) != 0)
+			continue;
+		cli_err(cmd, "unknown zone '%s' (%s:%d defines it, but only "
+		    "'fairlist serve' writes configured zones into the store; "
+		    "or create it with 'fairlist zone add %s')", zone,
+		    c->conf->path, n->line, zone);
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -334,6 +366,10 @@ cmd_add(struct cli *c, int argc, char **argv)
 		return 1;
 	if ((s = cli_open_store(c, "add", 0)) == NULL)
 		return 1;
+	if (zone_only_configured(c, "add", s, l.zone)) {
+		store_close(s);
+		return 1;
+	}
 	id = store_add(s, &l, cli_actor(actor, sizeof(actor)));
 	if (id == -1) {
 		cli_err("add", "%s", store_errmsg(s));

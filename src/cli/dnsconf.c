@@ -24,13 +24,13 @@ conf_u32(const struct conf *cf, const struct conf_node *n, const char *key,
 	if (k == NULL)
 		return 0;
 	if (k->nargs != 1) {
-		fprintf(stderr, "fairlist: %s:%d: %s takes one value\n",
+		cli_err(NULL, "%s:%d: %s takes one value",
 		    cf->path, k->line, key);
 		return -1;
 	}
 	v = str_tonum(k->args[0], 0, max, &e);
 	if (e != NULL) {
-		fprintf(stderr, "fairlist: %s:%d: %s: %s is %s\n", cf->path,
+		cli_err(NULL, "%s:%d: %s: %s is %s", cf->path,
 		    k->line, key, k->args[0], e);
 		return -1;
 	}
@@ -54,22 +54,22 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	if (cf == NULL || (dns = conf_find(cf->root, "dns")) == NULL)
 		return 0;
 	if (conf_check_keys(cf, dns, keys, err, sizeof(err)) == -1) {
-		fprintf(stderr, "fairlist: %s\n", err);
+		cli_err(NULL, "%s", err);
 		return -1;
 	}
 	for (k = conf_find(dns, "listen"); k != NULL; k = conf_next(k)) {
 		for (i = 0; i < k->nargs; i++) {
 			if (sc->nlisten >= DNSBL_LISTEN_MAX) {
-				fprintf(stderr, "fairlist: %s:%d: at most %d "
-				    "listen addresses\n", cf->path, k->line,
+				cli_err(NULL, "%s:%d: at most %d "
+				    "listen addresses", cf->path, k->line,
 				    DNSBL_LISTEN_MAX);
 				return -1;
 			}
 			if (dnsbl_parse_listen(k->args[i],
 			    &sc->listen[sc->nlisten],
 			    &sc->listen_len[sc->nlisten]) == -1) {
-				fprintf(stderr, "fairlist: %s:%d: bad listen "
-				    "address '%s' (want ADDR[:PORT])\n",
+				cli_err(NULL, "%s:%d: bad listen "
+				    "address '%s' (want ADDR[:PORT])",
 				    cf->path, k->line, k->args[i]);
 				return -1;
 			}
@@ -82,8 +82,8 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	for (k = conf_find(dns, "ns"); k != NULL; k = conf_next(k)) {
 		for (i = 0; i < k->nargs; i++) {
 			if (dc->nns >= DNSBL_NS_MAX) {
-				fprintf(stderr, "fairlist: %s:%d: at most %d "
-				    "ns names\n", cf->path, k->line,
+				cli_err(NULL, "%s:%d: at most %d "
+				    "ns names", cf->path, k->line,
 				    DNSBL_NS_MAX);
 				return -1;
 			}
@@ -119,8 +119,8 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	if ((k = conf_find(dns, "snapshot-cache")) != NULL) {
 		if (k->nargs != 1 || (strcmp(k->args[0], "yes") != 0 &&
 		    strcmp(k->args[0], "no") != 0)) {
-			fprintf(stderr, "fairlist: %s:%d: snapshot-cache takes "
-			    "yes or no\n", cf->path, k->line);
+			cli_err(NULL, "%s:%d: snapshot-cache takes "
+			    "yes or no", cf->path, k->line);
 			return -1;
 		}
 		*snapcache = strcmp(k->args[0], "yes") == 0;

@@ -314,6 +314,31 @@ str_isotime(char *dst, size_t dstsize, int64_t t)
 	return dst;
 }
 
+int
+str_dnsname_ok(const char *s, size_t len)
+{
+	size_t		i, lab = 0;
+	unsigned char	c;
+
+	if (len == 0 || len > STR_DNSNAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+		if (++lab > 63)
+			return 0;
+	}
+	return lab > 0;
+}
+
 char *
 str_lower(char *s)
 {

@@ -65,6 +65,15 @@ int		str_time(const char *s, time_t now, int relative, int64_t *t);
 /* Format t as "2026-11-28T10:00:00Z" into dst (at least 21 bytes). */
 char		*str_isotime(char *dst, size_t dstsize, int64_t t);
 
+#define STR_DNSNAME_MAX	253	/* text form, no trailing dot */
+
+/*
+ * 1 if s (len bytes) is a DNS name of dot-separated labels of 1-63
+ * letters, digits, '-' and '_' (underscores occur in DKIM selectors and
+ * service names), at most STR_DNSNAME_MAX bytes, no trailing dot; else 0.
+ */
+int		str_dnsname_ok(const char *s, size_t len);
+
 /* Lower-case ASCII in place; returns s. */
 char		*str_lower(char *s);
 

@@ -337,26 +337,7 @@ dkim_b64_encode(struct sbuf *b, const uint8_t *p, size_t len)
 int
 dkim_domain_ok(const char *s, size_t len)
 {
-	size_t	i, lab = 0;
-
-	if (len == 0 || len > DKIM_DOMAIN_MAX)
-		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char	c = (unsigned char)s[i];
-
-		if (c == '.') {
-			if (lab == 0)
-				return 0;
-			lab = 0;
-			continue;
-		}
-		/* Underscores occur in selectors; RFC 6376 section 3.1 */
-		if (!isalnum(c) && c != '-' && c != '_')
-			return 0;
-		if (++lab > 63)
-			return 0;
-	}
-	return lab > 0;
+	return len <= DKIM_DOMAIN_MAX && str_dnsname_ok(s, len);
 }
 
 /* Copy a tag value into dst (size n) lower-cased; 0 if it does not fit. */

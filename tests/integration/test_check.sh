@@ -37,6 +37,9 @@ zone allow.test
 zone block.test
 CONF
 fl() { "$FAIRLIST" --config "$T/check.conf" "$@"; }
+# Only serve writes the configured zones: check reads the store as it is.
+fl zone add allow.test >/dev/null
+fl zone add block.test >/dev/null
 
 BLOCKED=203.0.113.5
 ODD=203.0.113.9
@@ -309,6 +312,9 @@ zone tag.test
 zone warn.test
 zone defer.test
 CONF
+for z in tag.test warn.test defer.test; do
+	"$FAIRLIST" --config "$T/act.conf" zone add "$z" >/dev/null
+done
 "$FAIRLIST" --config "$T/act.conf" add 203.0.113.21 --zone tag.test \
     --reason "tag reason" --evidence e >/dev/null
 "$FAIRLIST" --config "$T/act.conf" add 203.0.113.22 --zone warn.test \

@@ -275,28 +275,30 @@ refuse "zone unknown subcommand" 2 "fairlist: zone: unknown subcommand 'drop' (l
 refuse "zone add no name" 2 "fairlist: zone: add: which zone name? (see 'fairlist zone --help')" \
     zone add
 
-# Zones from the configuration: created on first use, no change after.
+# Zones from the configuration: checked by every command, written into
+# the store only by serve (issue 9, item 6).
 cat > "$T/fl.conf" <<'CONF'
 zone conf.test { code 127.0.0.9; txt "conf: $reason"; url "https://c.test/$ip" }
 zone bl.fairlist.test
 CONF
-ok "config zone sync" --config "$T/fl.conf" zone add bl.fairlist.test
-ok "zone list" zone list
-check "config zone listed" "$(grep '^conf.test ' "$T/out" | cut -d' ' -f1-4)" \
-    "conf.test  code 127.0.0.9"
 before=$(state)
-ok "config zone sync again" --config "$T/fl.conf" zone add bl.fairlist.test
-check "config sync twice changes nothing" "$(state)" "$before"
+ok "config zones: zone add" --config "$T/fl.conf" zone add bl.fairlist.test
+ok "zone list" zone list
+check "config zone not written" "$(grep -c '^conf.test ' "$T/out")" "0"
+check "config zones: nothing written" "$(state)" "$before"
+refuse "config zone only: add" 1 \
+    "fairlist: add: unknown zone 'conf.test' ($T/fl.conf:1 defines it, but only 'fairlist serve' writes configured zones into the store; or create it with 'fairlist zone add conf.test')" \
+    --config "$T/fl.conf" add 192.0.2.200 --zone conf.test --reason r --evidence e
 cat > "$T/bad.conf" <<'CONF'
 zone conf.test { colour blue }
 CONF
-refuse "config zone unknown key" 1 "fairlist: $T/bad.conf:1: unknown key 'colour'" \
+refuse "config zone unknown key" 1 "fairlist: zone: $T/bad.conf:1: unknown key 'colour'" \
     --config "$T/bad.conf" zone add bl.fairlist.test
 cat > "$T/bad.conf" <<'CONF'
 zone code.test { code 127.0.0.1 }
 CONF
 refuse "config zone error code" 1 \
-    "fairlist: $T/bad.conf:1: zone code.test: code 127.0.0.1: receivers take it for an error, not a listing (RFC 5782 section 2.1: use 127.0.0.2 to 127.255.254.255)" \
+    "fairlist: zone: $T/bad.conf:1: zone code.test: code 127.0.0.1: receivers take it for an error, not a listing (RFC 5782 section 2.1: use 127.0.0.2 to 127.255.254.255)" \
     --config "$T/bad.conf" zone add other.test
 
 # Every accepted change is in the audit log.

@@ -41,6 +41,8 @@ TAGGED=192.0.2.2
 CLEAN=192.0.2.99
 fl add "$LISTED" --reason "hit spam traps 3 times" --evidence "trap=t1" \
     >/dev/null
+# Only serve writes the configured zones; this add comes before it.
+fl zone add tag.fairlist.test >/dev/null
 fl add "$TAGGED" --zone tag.fairlist.test --reason "tagged" --evidence e \
     >/dev/null
 

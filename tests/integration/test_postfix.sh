@@ -69,6 +69,10 @@ policy {
 CONF
 fl() { "$FAIRLIST" --config "$T/fl.conf" "$@"; }
 
+# Only serve writes the configured zones (with their url); the adds come
+# before it.
+fl zone add bl.example.org >/dev/null
+fl zone add allow.example.org >/dev/null
 fl add "$LISTED" --zone bl.example.org --reason "hit spam traps 3 times" \
     --evidence "trap=t1" >/dev/null
 fl add "$BOTH" --zone bl.example.org --reason "listed but allowed" \

@@ -114,6 +114,10 @@ _rl_start() {
 	export REMOTE_PORT DEAD_PORT REMOTE_DNS DEAD_DNS
 
 	_rl_conf ""
+	# Only serve writes the configured zones; the adds come before it.
+	_rl_fl zone add lists.test
+	_rl_fl zone add other.test
+	_rl_fl zone add err.test
 	_rl_fl add "$REMOTE_LISTED_BOTH" --zone lists.test \
 	    --reason "listed on two lists" --evidence fixture
 	_rl_fl add "$REMOTE_LISTED_BOTH" --zone other.test \

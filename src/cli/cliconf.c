@@ -1,0 +1,182 @@
+/*
+ * cliconf.c: the strict check of the whole configuration file, run by
+ * main() for every subcommand before it starts (docs/CONFIG.md).
+ *
+ * It reads each block with that block's own reader: the top-level keys
+ * here, dns { } with cli_dns_conf and dnsbl_conf_prepare (plus the host
+ * names of ns and soa-mname, which the DNS reader takes as any text),
+ * policy { } with policy_conf_read, zone NAME { } with cli_sync_zones in
+ * its check-only form. http { }, spf { } and dkim { } are reserved for the
+ * services to come, as serve reserves them: accepted as blocks, not read.
+ * Nothing is applied: only `serve` writes the configured zones into the
+ * store. Every refusal is one line "fairlist: COMMAND: FILE:LINE: message".
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/conf.h"
+#include "core/str.h"
+#include "dnsbl/dnsbl.h"
+#include "dnsbl/server.h"
+#include "policy/policy.h"
+#include "store/store.h"
+
+const char *const cli_conf_top_keys[] = { "db", "user", "dns", "zone",
+    "policy", "http", "spf", "dkim", NULL };
+
+/* The top-level keys that are one { } block each. */
+static const char *const blocks[] = { "dns", "policy", "http", "spf",
+    "dkim", NULL };
+
+static int
+bad(const struct conf *cf, const struct conf_node *n, const char *what)
+{
+	cli_err(NULL, "%s:%d: %s %s", cf->path, n->line, n->name, what);
+	return -1;
+}
+
+static int
+is_block(const char *name)
+{
+	int	i;
+
+	for (i = 0; blocks[i] != NULL; i++)
+		if (strcmp(name, blocks[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Top-level statements: db and user take one value, the rest of the keys
+   but zone are one block each. */
+static int
+check_top(const struct conf *cf)
+{
+	const struct conf_node	*n;
+	char			 err[256];
+
+	if (conf_check_keys(cf, cf->root, cli_conf_top_keys, err,
+	    sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
+	for (n = cf->root->child; n != NULL; n = n->next) {
+		if (strcmp(n->name, "db") == 0 || strcmp(n->name, "user") == 0) {
+			if (n->nargs != 1 || n->child != NULL)
+				return bad(cf, n, "takes one value");
+			if (n->args[0][0] == '\0')
+				return bad(cf, n, "is empty");
+		} else if (is_block(n->name)) {
+			if (n->nargs != 0)
+				return bad(cf, n, "takes no value, only a "
+				    "{ } block");
+		} else
+			continue;
+		if (n != conf_find(cf->root, n->name))
+			return bad(cf, n, "is given twice");
+	}
+	return 0;
+}
+
+/* ns and soa-mname name hosts: the DNS reader takes any text. */
+static int
+check_dns_names(const struct conf *cf)
+{
+	const struct conf_node	*dns, *k;
+	int			 i;
+
+	if ((dns = conf_find(cf->root, "dns")) == NULL)
+		return 0;
+	for (k = dns->child; k != NULL; k = k->next) {
+		if (strcmp(k->name, "ns") != 0 &&
+		    strcmp(k->name, "soa-mname") != 0)
+			continue;
+		if (k->nargs == 0 || (k->name[0] == 's' && k->nargs != 1))
+			return bad(cf, k, k->name[0] == 's' ?
+			    "takes one name" : "takes at least one name");
+		for (i = 0; i < k->nargs; i++) {
+			size_t	len = strlen(k->args[i]);
+
+			/* A trailing dot is allowed, as in zone files. */
+			if (len > 1 && k->args[i][len - 1] == '.')
+				len--;
+			if (!str_dnsname_ok(k->args[i], len)) {
+				cli_err(NULL, "%s:%d: %s: '%.64s' is not a "
+				    "host name (letters, digits, '-', dots)",
+				    cf->path, k->line, k->name, k->args[i]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+cli_conf_check(struct cli *c)
+{
+	const struct conf	*cf = c->conf;
+	struct dnsbl_conf	 dc;
+	struct dnsbl_server_conf sc;
+	struct policy_conf	 pc;
+	uint32_t		 reload_ms = 0;
+	int			 snapcache = 0;
+	const char		*name;
+	char			 err[512];
+
+	if (cf == NULL)
+		return 0;
+	if (check_top(cf) == -1 || check_dns_names(cf) == -1)
+		return -1;
+	dnsbl_conf_defaults(&dc);
+	memset(&sc, 0, sizeof(sc));
+	if (cli_dns_conf(cf, &dc, &sc, &reload_ms, &snapcache) == -1)
+		return -1;
+	if (dnsbl_conf_prepare(&dc, &name) == -1) {
+		cli_err(NULL, "%s: dns: '%s' is not a valid DNS name",
+		    cf->path, name);
+		return -1;
+	}
+	if (policy_conf_read(cf, conf_find(cf->root, "policy"), &pc, err,
+	    sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
+	policy_conf_free(&pc);
+	return cli_sync_zones(c, NULL);
+}
+
+int
+cli_zone_check(const struct conf *cf, const struct conf_node *n,
+    const char *name)
+{
+	static const char *const key[] = { "txt", "url", NULL };
+	static const char *const what[] = { "TXT", "URL" };
+	const char	*v, *why;
+	size_t		 len;
+	int		 i;
+
+	/* The messages are the store's, which refuses the same values. */
+	if (strlen(name) > STORE_ZONE_MAX ||
+	    !str_dnsname_ok(name, strlen(name))) {
+		cli_err(NULL, "%s:%d: invalid zone name '%.64s' (lower-case DNS "
+		    "name, no trailing dot)", cf->path, n->line, name);
+		return -1;
+	}
+	for (i = 0; key[i] != NULL; i++) {
+		if ((v = conf_get(n, key[i])) == NULL)
+			continue;
+		if ((len = strlen(v)) > STORE_TEMPLATE_MAX) {
+			cli_err(NULL, "%s:%d: zone %s: %s template too long "
+			    "(%zu bytes, at most %d)", cf->path, n->line, name,
+			    what[i], len, STORE_TEMPLATE_MAX);
+			return -1;
+		}
+		if (str_text_check(v, len, &why) == -1) {
+			cli_err(NULL, "%s:%d: zone %s: %s template %s",
+			    cf->path, n->line, name, what[i], why);
+			return -1;
+		}
+	}
+	return 0;
+}
