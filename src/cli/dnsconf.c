@@ -44,8 +44,9 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 {
 	static const char *const keys[] = { "listen", "workers", "ttl",
 	    "ns-ttl", "negative-ttl", "ns", "soa-mname", "soa-rname",
-	    "refresh", "retry", "expire", "tcp-idle-timeout", "tcp-clients",
-	    "reload-interval", "snapshot-cache", NULL };
+	    "refresh", "retry", "expire", "tcp-idle-timeout",
+	    "tcp-message-timeout", "tcp-clients", "reload-interval",
+	    "snapshot-cache", NULL };
 	struct conf_node	*dns, *k;
 	uint32_t		 v;
 	char			 err[256];
@@ -112,6 +113,10 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	if (conf_u32(cf, dns, "tcp-idle-timeout", &v, 3600) == -1)
 		return -1;
 	sc->tcp_idle = (int)v;
+	v = 0;
+	if (conf_u32(cf, dns, "tcp-message-timeout", &v, 3600) == -1)
+		return -1;
+	sc->tcp_message = (int)v;
 	v = 0;
 	if (conf_u32(cf, dns, "tcp-clients", &v, 65536) == -1)
 		return -1;

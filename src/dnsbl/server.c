@@ -9,6 +9,16 @@
  * speed). TCP (RFC 7766: length-prefixed, pipelined, idle timeout) runs on
  * the daemon's libevent loop.
  *
+ * TCP limits, against peers that hold connections (RFC 7766 §6.2.3):
+ * tcp_idle closes a connection with no traffic; tcp_message closes one
+ * that has not delivered a whole message that long after its first byte,
+ * so a byte every few seconds does not keep a slot; at tcp_clients, a new
+ * client closes the connection that completed a message least recently
+ * (the idle and the slowest) instead of being refused. A connection
+ * answers at most DNSBL_TCP_BURST pipelined queries per loop turn, then
+ * yields to the others, and stops reading while more than
+ * DNSBL_TCP_OUTBUF of answers wait for the peer to read them.
+ *
  * Snapshots are read without locks. A reader announces the snapshot it
  * uses in its own hazard slot for the length of one batch; the publisher
  * swaps the global pointer atomically and frees the old snapshot only when
@@ -16,9 +26,11 @@
  * wait, only the (reload) thread that publishes does.
  *
  * Logs: bind errors at startup (fatal to the caller), socket errors once
- * per kind, TCP clients refused at the connection limit.
+ * per kind, the TCP connection limit (once a second, with the connection
+ * closed to make room).
  */
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -69,6 +81,9 @@ struct worker {
 struct tcp_conn {
 	struct dnsbl_server	*s;
 	struct bufferevent	*bev;
+	struct event		*msg_timer;	/* tcp_message, from 1st byte */
+	struct event		*resume;	/* after a DNSBL_TCP_BURST */
+	TAILQ_ENTRY(tcp_conn)	 lru;		/* by last whole message */
 	char			 peer[INET6_ADDRSTRLEN + 8];
 };
 
@@ -83,6 +98,8 @@ struct dnsbl_server {
 	int				 tcp_fd[DNSBL_LISTEN_MAX];
 	struct evconnlistener		*lev[DNSBL_LISTEN_MAX];
 	int				 tcp_clients;
+	TAILQ_HEAD(, tcp_conn)		 tcp_lru;	/* least recent first */
+	struct timeval			 tcp_msg_tv;
 	uint8_t				*tcp_out;	/* 2 + DNS_TCP_MAX */
 };
 
@@ -266,6 +283,10 @@ dnsbl_server_new(const struct dnsbl_server_conf *c, char *err)
 		s->c.tcp_idle = DNSBL_TCP_IDLE;
 	if (s->c.tcp_clients <= 0)
 		s->c.tcp_clients = DNSBL_TCP_CLIENTS;
+	if (s->c.tcp_message <= 0)
+		s->c.tcp_message = DNSBL_TCP_MESSAGE;
+	s->tcp_msg_tv.tv_sec = s->c.tcp_message;
+	TAILQ_INIT(&s->tcp_lru);
 	atomic_init(&s->cur, NULL);
 	atomic_init(&s->stop, 0);
 	s->nworkers = c->nlisten * (size_t)per;
@@ -425,6 +446,9 @@ static void
 tcp_close(struct tcp_conn *t)
 {
 	t->s->tcp_clients--;
+	TAILQ_REMOVE(&t->s->tcp_lru, t, lru);
+	event_free(t->msg_timer);
+	event_free(t->resume);
 	bufferevent_free(t->bev);
 	free(t);
 }
@@ -440,12 +464,23 @@ tcp_read(struct bufferevent *bev, void *arg)
 	uint16_t		 qlen;
 	size_t			 len;
 	struct index		*idx;
+	int			 n = 0;
 
 	/* RFC 7766: each message has a two-byte length; queries pipeline. */
 	while (evbuffer_get_length(inb) >= 2) {
 		if (evbuffer_get_length(outb) > DNSBL_TCP_OUTBUF) {
-			/* The client does not read: wait until it has. */
+			/*
+			 * The client does not read: wait until it has. The
+			 * wait is ours, so the message clock stops.
+			 */
 			bufferevent_disable(bev, EV_READ);
+			evtimer_del(t->msg_timer);
+			return;
+		}
+		if (n == DNSBL_TCP_BURST) {
+			/* Let the other connections in; resume next turn. */
+			evtimer_del(t->msg_timer);
+			event_active(t->resume, EV_TIMEOUT, 1);
 			return;
 		}
 		evbuffer_copyout(inb, hdr, 2);
@@ -456,7 +491,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 		if (evbuffer_get_length(inb) < 2u + qlen) {
 			bufferevent_setwatermark(bev, EV_READ, 2u + qlen, 0);
-			return;
+			break;
 		}
 		bufferevent_setwatermark(bev, EV_READ, 0, 0);
 		evbuffer_drain(inb, 2);
@@ -476,7 +511,41 @@ tcp_read(struct bufferevent *bev, void *arg)
 		s->tcp_out[0] = (uint8_t)(len >> 8);
 		s->tcp_out[1] = (uint8_t)len;
 		evbuffer_add(outb, s->tcp_out, len + 2);
+		n++;
+		TAILQ_REMOVE(&s->tcp_lru, t, lru);
+		TAILQ_INSERT_TAIL(&s->tcp_lru, t, lru);
 	}
+	/*
+	 * The message clock runs from the first byte of a message to its
+	 * last: it starts on a partial message (again after a whole one)
+	 * and stops when the input is empty.
+	 */
+	if (evbuffer_get_length(inb) == 0)
+		evtimer_del(t->msg_timer);
+	else if (n > 0 || !evtimer_pending(t->msg_timer, NULL))
+		evtimer_add(t->msg_timer, &s->tcp_msg_tv);
+}
+
+static void
+tcp_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn	*t = arg;
+
+	(void)fd;
+	(void)what;
+	tcp_read(t->bev, t);
+}
+
+static void
+tcp_msg_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn	*t = arg;
+
+	(void)fd;
+	(void)what;
+	log_debug("dns: tcp %s: no whole message within %d s; closing",
+	    t->peer, t->s->c.tcp_message);
+	tcp_close(t);
 }
 
 static void
@@ -503,31 +572,51 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct dnsbl_server	*s = arg;
+	struct event_base	*base = evconnlistener_get_base(l);
 	struct tcp_conn		*t;
 	struct timeval		 tv;
 	static time_t		 last_warn;
 
 	(void)salen;
 	if (s->tcp_clients >= s->c.tcp_clients) {
+		/*
+		 * Make room: close the connection whose last whole message
+		 * is oldest (idle, or trickling), as NSD and Knot do,
+		 * rather than refuse a client that may be quick.
+		 */
+		t = TAILQ_FIRST(&s->tcp_lru);
 		if (time(NULL) != last_warn) {
 			last_warn = time(NULL);
-			log_warnx("dns: tcp connection limit (%d) reached",
-			    s->c.tcp_clients);
+			log_warnx("dns: tcp connection limit (%d) reached; "
+			    "closing the least recently active (%s)",
+			    s->c.tcp_clients, t != NULL ? t->peer : "-");
 		}
-		close(fd);
-		return;
+		if (t == NULL) {
+			close(fd);
+			return;
+		}
+		tcp_close(t);
 	}
 	t = xcalloc(1, sizeof(*t));
 	t->s = s;
 	sa_format(sa, t->peer, sizeof(t->peer));
-	t->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (t->bev == NULL) {
-		close(fd);
+	t->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	t->msg_timer = evtimer_new(base, tcp_msg_timeout, t);
+	t->resume = event_new(base, -1, 0, tcp_resume, t);
+	if (t->bev == NULL || t->msg_timer == NULL || t->resume == NULL) {
+		if (t->bev != NULL)
+			bufferevent_free(t->bev);
+		else
+			close(fd);
+		if (t->msg_timer != NULL)
+			event_free(t->msg_timer);
+		if (t->resume != NULL)
+			event_free(t->resume);
 		free(t);
 		return;
 	}
 	s->tcp_clients++;
+	TAILQ_INSERT_TAIL(&s->tcp_lru, t, lru);
 	tv.tv_sec = s->c.tcp_idle;
 	tv.tv_usec = 0;
 	bufferevent_set_timeouts(t->bev, &tv, &tv);

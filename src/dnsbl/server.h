@@ -19,7 +19,9 @@ struct dnsbl_conf;
 #define DNSBL_BATCH		32	/* packets per recvmmsg/sendmmsg */
 #define DNSBL_TCP_CLIENTS	256	/* concurrent TCP connections */
 #define DNSBL_TCP_IDLE		10	/* seconds before an idle TCP close */
+#define DNSBL_TCP_MESSAGE	5	/* seconds to receive one whole message */
 #define DNSBL_TCP_OUTBUF	(256 * 1024)	/* stop reading past this */
+#define DNSBL_TCP_BURST		16	/* queries per connection per loop turn */
 
 struct dnsbl_server_conf {
 	struct sockaddr_storage	 listen[DNSBL_LISTEN_MAX];
@@ -27,6 +29,7 @@ struct dnsbl_server_conf {
 	size_t			 nlisten;
 	int			 workers;	/* per address; 0 = cores - 1 */
 	int			 tcp_idle;	/* seconds */
+	int			 tcp_message;	/* seconds, one whole message */
 	int			 tcp_clients;
 	const struct dnsbl_conf	*dns;		/* borrowed, must outlive */
 };
