@@ -21,16 +21,28 @@
  * fail-open action if the engine has not (the engine itself decides
  * POLICY_MARGIN_MS earlier, so this is the backstop).
  *
+ * Against clients that hold or hog the server: a request must arrive
+ * whole within request_s of its first byte (after the previous reply),
+ * or the connection is closed, so a byte every few minutes does not keep
+ * a slot; at `clients`, a new connection closes the one whose last whole
+ * request is oldest (idle, or trickling) instead of being refused. A
+ * connection gets at most PD_BURST pipelined requests per loop turn and
+ * then waits for the next turn, behind the other connections. Its kernel
+ * send buffer is PD_SNDBUF: when a reply does not fit (the client does
+ * not read its replies), the server stops reading from it until the reply
+ * is written.
+ *
  * Errors: a malformed request (a reader limit, a parse error, no
  * client_address where one is judged) is logged once with the peer and
  * the connection is closed without a reply, as SMTPD_POLICY_README
  * requires. A peer that closes (EOF, even a half-close) is gone: its
  * evaluation is cancelled and nothing more is written. Idle connections
- * close after idle_s; connections over `clients` are accepted and closed
- * at once. Internal trouble (the engine refusing) is logged and
+ * close after idle_s, and a peer that does not read a reply for idle_s
+ * too. Internal trouble (the engine refusing) is logged and
  * disconnects; Postfix then applies its own default. Peer-caused warnings
  * are rate-limited.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -62,6 +74,8 @@
 #define PD_ACCEPTS	64		/* accepts per wake-up */
 #define PD_WARNS	20		/* peer warnings per second */
 #define PD_INSTANCE_MAX	128		/* longer: header every time */
+#define PD_BURST	8		/* requests per connection per turn */
+#define PD_SNDBUF	16384		/* kernel send buffer (Linux doubles) */
 
 struct pd_listener {
 	struct policy_server	*s;
@@ -74,11 +88,13 @@ struct pd_listener {
 
 struct pd_conn {
 	struct policy_server	*s;
-	struct pd_conn		*prev, *next;
+	TAILQ_ENTRY(pd_conn)	 lru;		/* by last whole request */
 	int			 fd;
 	uint32_t		 id;
 	char			 peer[PD_NAME_MAX];
 	struct event		*rev, *wev, *timer;
+	struct event		*rtimer;	/* request_s, partial request */
+	struct event		*resume;	/* after a PD_BURST */
 	int			 reading;	/* rev is added */
 
 	char			*in;		/* PD_INBUF bytes */
@@ -107,8 +123,8 @@ struct policy_server {
 	struct policy_engine		*e;
 	struct policy_index_src		 src;
 	struct event			*resume;	/* after EMFILE */
-	const struct timeval		*idle_tv, *deadline_tv;
-	struct pd_conn			*conns;
+	const struct timeval		*idle_tv, *deadline_tv, *request_tv;
+	TAILQ_HEAD(, pd_conn)		 conns;		/* least recent first */
 	int				 nconns;
 	uint32_t			 next_id;
 	time_t				 limit_warned;
@@ -265,6 +281,7 @@ policy_server_new(const struct policy_conf *pc, char *err, size_t errlen)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->pc = pc;
+	TAILQ_INIT(&s->conns);
 	for (i = 0; i < PD_LISTEN_MAX; i++)
 		s->l[i].fd = -1;
 	for (i = 0; i < pc->nlisten; i++) {
@@ -298,13 +315,10 @@ conn_close(struct pd_conn *c)
 	event_free(c->rev);
 	event_free(c->wev);
 	event_free(c->timer);
+	event_free(c->rtimer);
+	event_free(c->resume);
 	close(c->fd);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	TAILQ_REMOVE(&s->conns, c, lru);
 	s->nconns--;
 	sbuf_free(&c->out);
 	free(c->in);
@@ -519,11 +533,14 @@ conn_flush(struct pd_conn *c)
 /*
  * Move the connection on: write out the reply, then take the next
  * pipelined request, until it waits for the engine, the peer's bytes or
- * the peer's reading.
+ * the peer's reading, or has taken PD_BURST requests in this call (the
+ * rest wait for the next loop turn, after the other connections).
  */
 static void
 conn_advance(struct pd_conn *c)
 {
+	int	n = 0;
+
 	for (;;) {
 		if (c->outoff < c->out.len) {
 			if (conn_flush(c) == -1) {
@@ -531,6 +548,11 @@ conn_advance(struct pd_conn *c)
 				return;
 			}
 			if (c->outoff < c->out.len) {
+				/* Replies are not read: read no more requests. */
+				if (c->reading) {
+					event_del(c->rev);
+					c->reading = 0;
+				}
 				event_add(c->wev, c->s->idle_tv);
 				return;
 			}
@@ -541,9 +563,50 @@ conn_advance(struct pd_conn *c)
 			event_add(c->rev, c->s->idle_tv);
 			c->reading = 1;
 		}
-		if (conn_next(c) <= 0)
+		if (n == PD_BURST) {
+			if (c->inlen > 0)
+				event_active(c->resume, EV_TIMEOUT, 1);
 			return;
+		}
+		switch (conn_next(c)) {
+		case -1:
+			return;
+		case 0:
+			/* The request clock runs while a request is partial. */
+			if (c->inlen == 0)
+				evtimer_del(c->rtimer);
+			else if (!evtimer_pending(c->rtimer, NULL))
+				evtimer_add(c->rtimer, c->s->request_tv);
+			return;
+		default:
+			break;
+		}
+		n++;
+		evtimer_del(c->rtimer);
+		TAILQ_REMOVE(&c->s->conns, c, lru);
+		TAILQ_INSERT_TAIL(&c->s->conns, c, lru);
 	}
+}
+
+static void
+conn_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_advance(arg);
+}
+
+static void
+conn_request_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct pd_conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	if (warn_ok(c->s))
+		log_warnx("policy: %08x peer=%s: no whole request within %d s; "
+		    "closing", c->id, c->peer, c->s->pc->request_s);
+	conn_close(c);
 }
 
 static void
@@ -605,7 +668,7 @@ conn_new(struct policy_server *s, struct pd_listener *l, int fd,
     const struct sockaddr *sa)
 {
 	struct pd_conn	*c;
-	int		 one = 1;
+	int		 one = 1, sndbuf = PD_SNDBUF;
 
 	c = xcalloc(1, sizeof(*c));
 	c->s = s;
@@ -614,20 +677,26 @@ conn_new(struct policy_server *s, struct pd_listener *l, int fd,
 	c->rev = event_new(s->base, fd, EV_READ | EV_PERSIST, conn_read, c);
 	c->wev = event_new(s->base, fd, EV_WRITE, conn_write, c);
 	c->timer = evtimer_new(s->base, conn_deadline, c);
+	c->rtimer = evtimer_new(s->base, conn_request_timeout, c);
+	c->resume = event_new(s->base, -1, 0, conn_resume, c);
 	if (c->rev == NULL || c->wev == NULL || c->timer == NULL ||
+	    c->rtimer == NULL || c->resume == NULL ||
 	    event_add(c->rev, s->idle_tv) == -1) {
+		struct event	*evs[] = { c->rev, c->wev, c->timer, c->rtimer,
+			    c->resume };
+		size_t		 i;
+
 		log_warnx("policy: cannot create connection events");
-		if (c->rev != NULL)
-			event_free(c->rev);
-		if (c->wev != NULL)
-			event_free(c->wev);
-		if (c->timer != NULL)
-			event_free(c->timer);
+		for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+			if (evs[i] != NULL)
+				event_free(evs[i]);
 		close(fd);
 		free(c);
 		return;
 	}
 	c->reading = 1;
+	/* Bounds the replies a client may leave unread (best effort). */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if (l->is_unix)
 		str_lcpy(c->peer, l->name, sizeof(c->peer));
 	else {
@@ -638,10 +707,7 @@ conn_new(struct policy_server *s, struct pd_listener *l, int fd,
 	c->in = xmalloc(PD_INBUF);
 	sbuf_init(&c->out);
 	policy_reader_init(&c->rd);
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
+	TAILQ_INSERT_TAIL(&s->conns, c, lru);
 	s->nconns++;
 }
 
@@ -680,6 +746,7 @@ srv_accept(evutil_socket_t lfd, short what, void *arg)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 	struct timeval		 tv = { 1, 0 };
+	struct pd_conn		*old;
 	time_t			 now;
 	int			 fd, i;
 
@@ -713,16 +780,22 @@ srv_accept(evutil_socket_t lfd, short what, void *arg)
 				return;
 			}
 		}
-		if (s->nconns >= s->pc->clients) {
-			close(fd);
+		if (s->nconns >= s->pc->clients &&
+		    (old = TAILQ_FIRST(&s->conns)) != NULL) {
+			/*
+			 * Make room: close the connection whose last whole
+			 * request is oldest (idle, or trickling), as NSD and
+			 * Knot do; Postfix reconnects when it needs one.
+			 */
 			now = time(NULL);
 			if (now != s->limit_warned) {
 				s->limit_warned = now;
 				log_warnx("policy: connection limit (%d) "
-				    "reached; closing new connections",
-				    s->pc->clients);
+				    "reached; closing the least recently "
+				    "active, %08x peer=%s", s->pc->clients,
+				    old->id, old->peer);
 			}
-			continue;
+			conn_close(old);
 		}
 		conn_new(s, l, fd, (struct sockaddr *)&ss);
 	}
@@ -746,7 +819,11 @@ policy_server_start(struct policy_server *s, struct event_base *base,
 	tv.tv_sec = s->pc->deadline_ms / 1000;
 	tv.tv_usec = (s->pc->deadline_ms % 1000) * 1000;
 	s->deadline_tv = event_base_init_common_timeout(base, &tv);
+	tv.tv_sec = s->pc->request_s > 0 ? s->pc->request_s : 5;
+	tv.tv_usec = 0;
+	s->request_tv = event_base_init_common_timeout(base, &tv);
 	if (s->idle_tv == NULL || s->deadline_tv == NULL ||
+	    s->request_tv == NULL ||
 	    (s->resume = evtimer_new(base, listeners_resume, s)) == NULL) {
 		log_warnx("policy: cannot create timers");
 		return -1;
@@ -772,8 +849,8 @@ policy_server_free(struct policy_server *s)
 
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		conn_close(s->conns);
+	while (!TAILQ_EMPTY(&s->conns))
+		conn_close(TAILQ_FIRST(&s->conns));
 	for (i = 0; i < PD_LISTEN_MAX; i++) {
 		if (s->l[i].ev != NULL)
 			event_free(s->l[i].ev);

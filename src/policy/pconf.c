@@ -740,6 +740,7 @@ set_defaults(struct policy_conf *pc)
 	pc->fail_open = POLICY_DUNNO;
 	pc->state = POLICY_AT_RCPT;
 	pc->idle_s = 300;
+	pc->request_s = 5;
 	pc->clients = 1000;
 	for (i = 0; default_exempt[i] != NULL; i++)
 		if (addr_parse(default_exempt[i], &pc->exempt[pc->nexempt],
@@ -770,10 +771,10 @@ set_defaults(struct policy_conf *pc)
 /* The keys that may appear once; the others are repeatable. */
 static const char *const single_keys[] = {
 	"socket-mode", "deadline", "fail-open", "state", "idle-timeout",
-	"clients", "exempt-sasl", "removal-address", "threshold", "action",
-	"reply", "resolver", "lookup-timeout", "cache-min-ttl",
-	"cache-max-ttl", "probe-interval", "spf", "tag-header", "reject-code",
-	NULL
+	"request-timeout", "clients", "exempt-sasl", "removal-address",
+	"threshold", "action", "reply", "resolver", "lookup-timeout",
+	"cache-min-ttl", "cache-max-ttl", "probe-interval", "spf",
+	"tag-header", "reject-code", NULL
 };
 
 static int
@@ -800,12 +801,14 @@ key_one(struct pctx *x, const struct conf_node *k)
 		return key_fail_open(x, k);
 	if (strcmp(n, "state") == 0)
 		return key_state(x, k);
-	if (strcmp(n, "idle-timeout") == 0) {
-		if (get_secs(x, k, PCONF_IDLE_MAX, &pc->idle_s) == -1)
+	if (strcmp(n, "idle-timeout") == 0 ||
+	    strcmp(n, "request-timeout") == 0) {
+		int	*secs = n[0] == 'i' ? &pc->idle_s : &pc->request_s;
+
+		if (get_secs(x, k, PCONF_IDLE_MAX, secs) == -1)
 			return -1;
-		if (pc->idle_s == 0)
-			return bad(x, k, "idle-timeout must be at least 1 "
-			    "second");
+		if (*secs == 0)
+			return bad(x, k, "%s must be at least 1 second", n);
 		return 0;
 	}
 	if (strcmp(n, "clients") == 0)

@@ -253,6 +253,7 @@ struct policy_conf {
 						   DUNNO (default) or DEFER */
 	enum policy_state	 state;		/* judge at: RCPT */
 	int			 idle_s;	/* idle connection close: 300 */
+	int			 request_s;	/* whole request within: 5 */
 	int			 clients;	/* concurrent connections: 1000 */
 
 	/* exemptions */
