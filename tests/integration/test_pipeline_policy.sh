@@ -7,23 +7,10 @@
 # client that pipelines and never reads its replies stops being served,
 # and its sends stall, while a fresh client gets its reply.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
+. "$FAIRLIST_SRC/tests/lib/hostile.sh"
 
-db=$T/fl.db
 pport=$(free_port)
-cat > "$T/fl.conf" <<CONF
-db $db
-dns {
-	listen 127.0.0.1:$(free_port)
-	workers 1
-}
-zone bl.fairlist.test
-policy {
-	listen 127.0.0.1:$pport
-	blocklist bl.fairlist.test
-	probe-interval 0
-	spf { check no; }
-}
-CONF
+policy_conf "$T/fl.conf" "$pport"
 "$FAIRLIST" --config "$T/fl.conf" add 192.0.2.1 --reason "listed" \
     --evidence e >/dev/null
 "$FAIRLIST" -v --config "$T/fl.conf" serve 2>"$T/serve.log" &
@@ -31,20 +18,13 @@ serve_pid=$!
 PIDS="$PIDS $serve_pid"
 
 cat > "$T/pp.py" <<'PY'
-import os, select, signal, socket, sys, threading, time
+import os, select, signal, sys
+from hostile import connect
 
 def req(client, inst="1a"):
     return ("request=smtpd_access_policy\nprotocol_state=RCPT\n"
         "client_address=%s\nsender=a@example.net\n"
         "recipient=b@example.com\ninstance=%s\n\n" % (client, inst)).encode()
-
-def connect(port, rcvbuf=0):
-    s = socket.socket()
-    if rcvbuf:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.connect(("127.0.0.1", port))
-    s.settimeout(10)	# a guard against a hang only
-    return s
 
 def replies(s, n):
     buf = b""
