@@ -41,18 +41,27 @@ index_listings(const struct index *idx)
  * Save the published snapshot, compiled from store generation gen, to the
  * snapshot cache. Called on the reload thread only (the one publisher), so
  * the current snapshot stays valid throughout, and only when it is idle.
- * A failure costs only the next start's time: a warning, never fatal.
+ * A failure costs only the next start's time: a warning, never fatal,
+ * logged once (*failing is set) and not again until a save succeeds,
+ * which is logged too.
  */
 static void
-save_snapshot(struct daemon *d, uint64_t gen)
+save_snapshot(struct daemon *d, uint64_t gen, int *failing)
 {
 	int64_t	t0 = time_mono_us();
 
-	if (index_save(dnsbl_server_current(d->srv), gen, d->snap) == -1)
-		log_warn("snapshot cache: cannot write %s", d->snap);
-	else
-		log_debug("snapshot cache: wrote %s in %.1f ms", d->snap,
-		    time_ms_since(t0));
+	if (index_save(dnsbl_server_current(d->srv), gen, d->snap) == -1) {
+		if (!*failing)
+			log_warn("snapshot cache: cannot write %s (warned "
+			    "once, until it can be written again)", d->snap);
+		*failing = 1;
+		return;
+	}
+	if (*failing)
+		log_info("snapshot cache: %s writable again", d->snap);
+	*failing = 0;
+	log_debug("snapshot cache: wrote %s in %.1f ms", d->snap,
+	    time_ms_since(t0));
 }
 
 int
@@ -122,6 +131,7 @@ daemon_reloader(void *arg)
 	struct timespec	 nap;
 	uint64_t	 gen = 0, save_gen = d->save_gen;
 	int		 failing = 0, have_gen, save = d->save_pending;
+	int		 save_failing = 0;
 	int		 reload_ms = d->conf->reload_ms;
 
 	/* Rebuilds yield to the UDP workers when the cores are busy. */
@@ -151,7 +161,7 @@ daemon_reloader(void *arg)
 			 * burst of changes is saved once.
 			 */
 			if (save)
-				save_snapshot(d, save_gen);
+				save_snapshot(d, save_gen, &save_failing);
 			save = 0;
 			continue;
 		}
