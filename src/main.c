@@ -20,7 +20,7 @@ static const struct command {
 	int		(*fn)(struct cli *, int, char **);
 	const char	*summary;
 } commands[] = {
-	{ "serve",  cmd_serve,  "run the daemon: DNSBL server on the store" },
+	{ "serve",  cmd_serve,  "run the daemon: DNSBL and policy servers" },
 	{ "add",    cmd_add,    "list an address or CIDR range" },
 	{ "remove", cmd_remove, "delist an address or CIDR range" },
 	{ "show",   cmd_show,   "every listing covering an address, with history" },
