@@ -27,6 +27,7 @@
 #include "../core/addr.h"
 #include "../core/buf.h"
 #include "../core/conf.h"
+#include "../core/hash.h"
 #include "../core/log.h"
 #include "../core/str.h"
 #include "../core/xmalloc.h"
@@ -75,17 +76,11 @@ struct zinfo {
 	int64_t		 serial;
 };
 
+/* Prefixes come from import files: a seeded hash (core/hash.h). */
 static uint64_t
 hash_prefix(const struct addr_prefix *p)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL ^ p->plen;
-	size_t		i;
-
-	for (i = 0; i < ADDR_LEN; i++) {
-		h ^= p->a[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h ^ (h >> 29);
+	return hash_bytes(p->a, ADDR_LEN, hash_seed() ^ p->plen);
 }
 
 static int
@@ -153,8 +148,6 @@ pset_find(struct pset *s, const struct addr_prefix *p, int64_t add_idx)
 static const char *
 sset_intern(struct sset *s, const char *str)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL;
-	const char	*c;
 	size_t		 j;
 
 	if ((s->n + 1) * 2 > s->cap) {
@@ -162,14 +155,9 @@ sset_intern(struct sset *s, const char *str)
 		char	**ns = xcalloc(ncap, sizeof(*ns));
 
 		for (i = 0; i < s->cap; i++) {
-			uint64_t	hh = 0xcbf29ce484222325ULL;
-
 			if (s->slot[i] == NULL)
 				continue;
-			for (c = s->slot[i]; *c != '\0'; c++)
-				hh = (hh ^ (unsigned char)*c) *
-				    0x100000001b3ULL;
-			j = hh & (ncap - 1);
+			j = hash_str(s->slot[i], hash_seed()) & (ncap - 1);
 			while (ns[j] != NULL)
 				j = (j + 1) & (ncap - 1);
 			ns[j] = s->slot[i];
@@ -178,9 +166,7 @@ sset_intern(struct sset *s, const char *str)
 		s->slot = ns;
 		s->cap = ncap;
 	}
-	for (c = str; *c != '\0'; c++)
-		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-	j = h & (s->cap - 1);
+	j = hash_str(str, hash_seed()) & (s->cap - 1);
 	while (s->slot[j] != NULL) {
 		if (strcmp(s->slot[j], str) == 0)
 			return s->slot[j];

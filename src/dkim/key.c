@@ -23,6 +23,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "dkim_int.h"
@@ -383,14 +384,11 @@ struct dkim_keycache {
 	size_t		 n;
 };
 
+/* Selectors and domains come from signatures peers send: seeded. */
 static unsigned
 kc_hash(const char *s)
 {
-	unsigned	h = 2166136261u;	/* FNV-1a */
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % KEYCACHE_BUCKETS;
+	return (unsigned)(hash_str(s, hash_seed()) % KEYCACHE_BUCKETS);
 }
 
 struct dkim_keycache *

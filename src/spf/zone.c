@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/hash.h"
 #include "core/xmalloc.h"
 #include "core/str.h"
 #include "spf_int.h"
@@ -50,7 +51,6 @@ struct spf_zone {
 static uint32_t
 hash_name(const char *s, size_t n, char *lower)
 {
-	uint32_t	h = 2166136261u;
 	size_t		i;
 
 	for (i = 0; i < n; i++) {
@@ -59,9 +59,8 @@ hash_name(const char *s, size_t n, char *lower)
 		if (c >= 'A' && c <= 'Z')
 			c += 32;
 		lower[i] = (char)c;
-		h = (h ^ c) * 16777619u;
 	}
-	return h;
+	return (uint32_t)hash_bytes(lower, n, hash_seed());
 }
 
 struct spf_zone *
