@@ -92,6 +92,14 @@ engine(const struct policy_conf *pc)
 	return e;
 }
 
+/* The end of a test: free the engine, then the conf it used. */
+static void
+engine_done(struct policy_engine *e, struct policy_conf *pc)
+{
+	policy_engine_free(e);
+	policy_conf_free(pc);
+}
+
 /* Log lines go to stderr: catch them in a file while f runs. */
 static int	saved_fd = -1;
 static FILE	*caught;

@@ -263,8 +263,7 @@ test_seed_buckets(void **state)
 	if (moved < 60)
 		fail_msg("got %d of 64 keys in a new bucket, want >= 60",
 		    moved);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 static void
@@ -313,8 +312,7 @@ test_threshold_weights(void **state)
 	assert_int_equal(o.f.lists[0].state, POLICY_LIST_CLEAN);
 	assert_int_equal(o.f.lists[1].state, POLICY_LIST_CLEAN);
 	assert_string_equal(o.v.rule, "pass");
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 /* A TEMPFAIL or an answer that does not parse: not cached, fail-open. */
@@ -345,8 +343,7 @@ test_tempfail_malformed(void **state)
 	judge(e, "192.0.2.2", &o);
 	assert_int_equal(nqueries, 2);
 	assert_int_equal(o.f.cache_hits, 0);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 /* A list that never answers: the deadline decides, fail-open. */
@@ -411,8 +408,7 @@ test_probes(void **state)
 	assert_int_equal(o.f.lists[0].state, POLICY_LIST_DEAD);
 	assert_int_equal(o.f.lists[1].state, POLICY_LIST_DEAD);
 	assert_string_equal(o.v.rule, "pass");
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 /* A cached answer serves until its TTL (clamped to ttl_max) passes. */
@@ -444,8 +440,7 @@ test_cache_ttl(void **state)
 	assert_int_equal(o.f.queries, 1);
 	assert_int_equal(o.f.cache_hits, 0);
 	assert_int_equal(nqueries, 2);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 int

@@ -372,8 +372,7 @@ test_listed_clean_error(void **state)
 	policy_engine_stats(e, &st);
 	assert_int_equal(st.evaluations, 6);
 	assert_int_equal(st.queries, 12);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 static void
@@ -398,8 +397,7 @@ test_filter(void **state)
 	assert_int_equal(o->f.lists[0].state, POLICY_LIST_LISTED);
 	assert_int_equal(o->v.score, 3);
 	assert_string_equal(o->v.rule, "dnsbl");
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 static void
@@ -472,8 +470,7 @@ test_cache(void **state)
 	assert_false(sync);
 	assert_int_equal(o->f.queries, 2);
 	assert_string_equal(o->v.rule, "dnsbl");
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 static void
@@ -522,8 +519,7 @@ test_dedupe(void **state)
 	assert_int_equal(outs[1].f.queries, 0);
 	policy_engine_stats(e, &st);
 	assert_int_equal(st.queries, 1);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 static void
@@ -587,8 +583,7 @@ test_local_and_exempt(void **state)
 	assert_string_equal(o->v.rule, "dnsbl");
 	judge(e, "192.0.2.1", "joe@abuse", o, &sync);
 	assert_string_equal(o->v.rule, "dnsbl");
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 /*
@@ -672,8 +667,7 @@ test_store_zones(void **state)
 	judge(e, "192.0.2.3", NULL, o, &sync);
 	assert_string_equal(o->v.rule, "pass");
 	assert_int_equal(o->f.has_block, 0);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 /*
@@ -767,8 +761,7 @@ test_client_text(void **state)
 		assert_string_equal(o->f.sender, "someone@example.org");
 		assert_string_equal(o->f.recipient, "user@example.net");
 	}
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 static void
@@ -858,8 +851,7 @@ test_deadline(void **state)
 	policy_engine_stats(e, &st);
 	assert_int_equal(st.timeouts, 1);
 	/* The query is still out: free must not call back. */
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 static void
@@ -918,8 +910,7 @@ test_early(void **state)
 	assert_false(sync);
 	assert_int_equal(o->f.timed_out, 1);
 	assert_int_equal(o->f.lists[1].state, POLICY_LIST_PENDING);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 /* A zone of exactly n bytes: labels of 31 bytes, ending in ".test". */
@@ -1036,8 +1027,7 @@ test_resolver_down(void **state)
 		assert_int_equal(policy_engine_list_dead(e, 0), 0);
 		assert_int_equal(policy_engine_list_dead(e, 1), 0);
 	}
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 static void
@@ -1116,8 +1106,7 @@ test_spf_none(void **state)
 	assert_null(policy_evaluate(e, idx, &q, done, o));
 	assert_int_equal(o->f.cache_hits, 3);
 	assert_int_equal(o->f.spf_result, SPF_NONE);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 /*
@@ -1361,8 +1350,7 @@ test_spf_knot(void **state)
 	assert_int_equal(o->f.spf_result, SPF_TEMPERROR);
 	assert_string_equal(o->v.rule, "fail-open");
 	assert_int_equal(o->v.action, POLICY_DEFER);
-	policy_engine_free(e);
-	policy_conf_free(&pc);
+	engine_done(e, &pc);
 }
 
 int
