@@ -725,6 +725,30 @@ key_spf(struct pctx *x, const struct conf_node *k)
 	return 0;
 }
 
+/* The numbers and choices of a configuration without keys. */
+static const struct policy_conf defaults = {
+	.socket_mode = 0666,
+	.deadline_ms = POLICY_DEADLINE_MS,
+	.fail_open = POLICY_DUNNO,
+	.state = POLICY_AT_RCPT,
+	.idle_s = 300,
+	.request_s = 5,
+	.clients = 1000,
+	.exempt_sasl = 1,
+	.threshold = POLICY_THRESHOLD,
+	.action = POLICY_REJECT,
+	.lookup_ms = POLICY_LOOKUP_MS,
+	.ttl_min = POLICY_TTL_MIN,
+	.ttl_max = POLICY_TTL_MAX,
+	.probe_s = POLICY_PROBE_S,
+	.spf = 1,
+	.spf_helo = 1,
+	.spf_fail_action = POLICY_DUNNO,
+	.spf_header = POLICY_SPF_HDR_RECEIVED,
+	.reject_code = 554,
+};
+
+/* defaults, and the parts that are allocated or looked up. */
 static void
 set_defaults(struct policy_conf *pc)
 {
@@ -732,40 +756,21 @@ set_defaults(struct policy_conf *pc)
 	const char	*e;
 	int		 i;
 
-	memset(pc, 0, sizeof(*pc));
+	*pc = defaults;
 	pc->listen[0] = xstrdup(POLICY_DEFAULT_LISTEN);
 	pc->nlisten = 1;
-	pc->socket_mode = 0666;
-	pc->deadline_ms = POLICY_DEADLINE_MS;
-	pc->fail_open = POLICY_DUNNO;
-	pc->state = POLICY_AT_RCPT;
-	pc->idle_s = 300;
-	pc->request_s = 5;
-	pc->clients = 1000;
 	for (i = 0; default_exempt[i] != NULL; i++)
 		if (addr_parse(default_exempt[i], &pc->exempt[pc->nexempt],
 		    &e) == 0)
 			pc->nexempt++;
-	pc->exempt_sasl = 1;
 	pc->exempt_rcpt[pc->nexempt_rcpt++] = xstrdup("postmaster");
 	pc->exempt_rcpt[pc->nexempt_rcpt++] = xstrdup("abuse");
-	pc->threshold = POLICY_THRESHOLD;
-	pc->action = POLICY_REJECT;
-	pc->lookup_ms = POLICY_LOOKUP_MS;
-	pc->ttl_min = POLICY_TTL_MIN;
-	pc->ttl_max = POLICY_TTL_MAX;
-	pc->probe_s = POLICY_PROBE_S;
-	pc->spf = 1;
-	pc->spf_helo = 1;
-	pc->spf_fail_action = POLICY_DUNNO;
-	pc->spf_header = POLICY_SPF_HDR_RECEIVED;
 	/* gethostname may not terminate a truncated name. */
 	memset(host, 0, sizeof(host));
 	if (gethostname(host, sizeof(host) - 1) == -1 || !authserv_ok(host))
 		str_lcpy(host, "localhost", sizeof(host));
 	pc->authserv_id = xstrdup(host);
 	pc->tag_header = xstrdup("X-Fairlist");
-	pc->reject_code = 554;
 }
 
 /* The keys that may appear once; the others are repeatable. */
