@@ -1,7 +1,9 @@
 /*
- * cli.c: what every subcommand shares: the one error-line format and the
- * actor name written into history and audit rows.
+ * cli.c: what every subcommand shares: the one error-line format (and
+ * getopt's complaints in it) and the actor name written into history and
+ * audit rows.
  */
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +29,23 @@ cli_err(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int
+cli_opt_err(const char *cmd, int ch, char **argv)
+{
+	const char	*bad = argv[optind - 1];
+
+	if (ch == ':')
+		cli_err(cmd, "option '%s' needs a value (see 'fairlist %s "
+		    "--help')", bad, cmd);
+	else if (optopt != 0)
+		cli_err(cmd, "unknown option '-%c' (see 'fairlist %s --help')",
+		    optopt, cmd);
+	else
+		cli_err(cmd, "unknown option '%s' (see 'fairlist %s --help')",
+		    bad, cmd);
+	return 2;
 }
 
 const char *

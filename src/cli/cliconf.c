@@ -62,7 +62,8 @@ check_top(const struct conf *cf)
 		return -1;
 	}
 	for (n = cf->root->child; n != NULL; n = n->next) {
-		if (strcmp(n->name, "db") == 0 || strcmp(n->name, "user") == 0) {
+		if (strcmp(n->name, "db") == 0 ||
+		    strcmp(n->name, "user") == 0) {
 			if (n->nargs != 1 || n->child != NULL)
 				return bad(cf, n, "takes one value");
 			if (n->args[0][0] == '\0')
@@ -159,8 +160,8 @@ cli_zone_check(const struct conf *cf, const struct conf_node *n,
 	/* The messages are the store's, which refuses the same values. */
 	if (strlen(name) > STORE_ZONE_MAX ||
 	    !str_dnsname_ok(name, strlen(name))) {
-		cli_err(NULL, "%s:%d: invalid zone name '%.64s' (lower-case DNS "
-		    "name, no trailing dot)", cf->path, n->line, name);
+		cli_err(NULL, "%s:%d: invalid zone name '%.64s' (lower-case "
+		    "DNS name, no trailing dot)", cf->path, n->line, name);
 		return -1;
 	}
 	for (i = 0; key[i] != NULL; i++) {

@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "core/addr.h"
 #include "core/buf.h"
 #include "core/conf.h"
@@ -52,21 +51,6 @@ struct check {
 	int			 done;
 	int			 gave_up;	/* the engine missed the deadline */
 };
-
-static void
-check_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-check_err(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "fairlist: check: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void
 check_usage(FILE *f)
@@ -184,14 +168,15 @@ load_index(struct cli *c, int nlocal, struct index **idx, const char **why)
 		return 0;
 	if (access(c->db, F_OK) == -1) {
 		if (errno != ENOENT) {
-			check_err("%s: %s", c->db, strerror(errno));
+			cli_err("check", "%s: %s", c->db, strerror(errno));
 			return -1;
 		}
 		*why = "no store";
 		return 0;
 	}
 	if ((st = store_open(c->db, STORE_RDONLY, err)) == NULL) {
-		check_err("%s: %s", c->db, err);
+		/* The store's message names the path. */
+		cli_err("check", "%s", err);
 		return -1;
 	}
 	if (store_generation(st, &gen) == 0) {
@@ -204,7 +189,7 @@ load_index(struct cli *c, int nlocal, struct index **idx, const char **why)
 		*idx = index_load(st, (int64_t)time(NULL));
 	store_close(st);
 	if (*idx == NULL) {
-		check_err("%s: cannot compile the index", c->db);
+		cli_err("check", "%s: cannot compile the index", c->db);
 		return -1;
 	}
 	return 0;
@@ -521,46 +506,40 @@ cmd_check(struct cli *c, int argc, char **argv)
 		case 'h':
 			check_usage(stdout);
 			return 0;
-		case ':':
-			check_err("option '%s' needs a value (see 'fairlist "
-			    "check --help')", argv[optind - 1]);
-			return 2;
 		default:
-			check_err("unknown option '%s' (see 'fairlist check "
-			    "--help')", argv[optind - 1]);
-			return 2;
+			return cli_opt_err("check", ch, argv);
 		}
 	}
 	if (optind != argc - 1) {
-		check_err(optind == argc ? "which address? (see 'fairlist "
-		    "check --help')" : "one address at a time (see 'fairlist "
-		    "check --help')");
+		cli_err("check", optind == argc ? "which address? (see "
+		    "'fairlist check --help')" : "one address at a time (see "
+		    "'fairlist check --help')");
 		return 2;
 	}
 	q.client_address = argv[optind];
 	if (addr_parse(q.client_address, &p, &why) == -1) {
-		check_err("%s: %s", q.client_address, why);
+		cli_err("check", "%s: %s", q.client_address, why);
 		return 2;
 	}
 	if (p.plen != 128) {
-		check_err("%s: give one address, not a range",
+		cli_err("check", "%s: give one address, not a range",
 		    q.client_address);
 		return 2;
 	}
 	if (resolver != NULL &&
 	    sa_servers_check(resolver, 53, err, sizeof(err)) == -1) {
-		check_err("--resolver: %s", err);
+		cli_err("check", "--resolver: %s", err);
 		return 2;
 	}
 	if (sasl_user != NULL && sasl_user[0] == '\0') {
-		check_err("--sasl needs a user name");
+		cli_err("check", "--sasl needs a user name");
 		return 2;
 	}
 
 	if (c->conf != NULL)
 		node = conf_find(c->conf->root, "policy");
 	if (policy_conf_read(c->conf, node, &pc, err, sizeof(err)) == -1) {
-		check_err("%s", err);
+		cli_err("check", "%s", err);
 		return 2;
 	}
 	if (resolver != NULL) {
@@ -577,11 +556,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 	ck = xcalloc(1, sizeof(*ck));
 	sbuf_init(&ck->line);
 	if ((ck->base = event_base_new()) == NULL) {
-		check_err("event_base_new failed");
+		cli_err("check", "event_base_new failed");
 		goto out;
 	}
 	if ((e = policy_engine_new(&pc, ck->base, err, sizeof(err))) == NULL) {
-		check_err("%s", err);
+		cli_err("check", "%s", err);
 		goto out;
 	}
 	ev = policy_evaluate(e, idx, &q, on_done, ck);
@@ -599,7 +578,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 		tv.tv_usec = (ms % 1000) * 1000;
 		timer = evtimer_new(ck->base, on_deadline, ck);
 		if (timer == NULL || evtimer_add(timer, &tv) == -1) {
-			check_err("cannot set the deadline timer");
+			cli_err("check", "cannot set the deadline timer");
 			goto out;
 		}
 		while (!ck->done && !ck->gave_up)
@@ -609,8 +588,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 			if (ev != NULL)
 				policy_cancel(ev);
 			fail_open(&pc, ck, &q);
-			fprintf(stderr, "fairlist: check: no verdict from the "
-			    "engine by the deadline: fail-open answer\n");
+			cli_err("check", "no verdict from the engine by the "
+			    "deadline: fail-open answer");
 		}
 	}
 	if (ck->done) {

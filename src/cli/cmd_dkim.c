@@ -111,7 +111,7 @@ read_stdin(struct sbuf *b)
 			break;
 	}
 	if (ferror(stdin)) {
-		fprintf(stderr, "fairlist: dkim: error reading stdin\n");
+		cli_err("dkim", "error reading stdin");
 		return -1;
 	}
 	return 0;
@@ -150,12 +150,13 @@ dkim_keygen(int argc, char **argv)
 	FILE		*f;
 	size_t		 i, n;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_alg(optarg, &alg) == -1) {
-				fprintf(stderr, "fairlist: dkim keygen: "
-				    "unknown algorithm '%s'\n", optarg);
+				cli_err("dkim keygen",
+				    "unknown algorithm '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -163,8 +164,8 @@ dkim_keygen(int argc, char **argv)
 			bits = (int)str_tonum(optarg, DKIM_RSA_MIN_BITS,
 			    DKIM_RSA_MAX_BITS, &errstr);
 			if (errstr != NULL) {
-				fprintf(stderr, "fairlist: dkim keygen: bits "
-				    "%s: %s\n", optarg, errstr);
+				cli_err("dkim keygen", "bits "
+				    "%s: %s", optarg, errstr);
 				return 2;
 			}
 			break;
@@ -181,13 +182,18 @@ dkim_keygen(int argc, char **argv)
 			usage_keygen(stdout);
 			return 0;
 		default:
-			usage_keygen(stderr);
-			return 2;
+			return cli_opt_err("dkim keygen", ch, argv);
 		}
 	}
 	if (alg == DKIM_ALG_NONE || sel == NULL || dom == NULL ||
 	    out == NULL || optind != argc) {
-		usage_keygen(stderr);
+		if (optind != argc)
+			cli_err("dkim keygen", "unexpected argument '%s' (see "
+			    "'fairlist dkim keygen --help')", argv[optind]);
+		else
+			cli_err("dkim keygen", "--algorithm, --selector, "
+			    "--domain and --out are required (see 'fairlist "
+			    "dkim keygen --help')");
 		return 2;
 	}
 	/* The selector names files in DIR: no '/', no "..". */
@@ -197,17 +203,17 @@ dkim_keygen(int argc, char **argv)
 	}
 	/* A missing key folder is made, private to its owner. */
 	if (mkdir(out, 0700) == -1 && errno != EEXIST) {
-		fprintf(stderr, "fairlist: dkim keygen: %s: %s\n", out,
+		cli_err("dkim keygen", "%s: %s", out,
 		    strerror(errno));
 		return 1;
 	}
 	if ((k = dkim_key_generate(alg, bits, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "fairlist: dkim keygen: %s\n", err);
+		cli_err("dkim keygen", "%s", err);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/%s.private", out, sel);
 	if (dkim_key_write_pem(k, path, err, sizeof(err)) == -1) {
-		fprintf(stderr, "fairlist: dkim keygen: %s\n", err);
+		cli_err("dkim keygen", "%s", err);
 		dkim_key_free(k);
 		return 1;
 	}
@@ -217,7 +223,7 @@ dkim_keygen(int argc, char **argv)
 	if ((f = fopen(path, "w")) == NULL ||
 	    fprintf(f, "%s._domainkey.%s %s\n", sel, dom, rec) < 0 ||
 	    fclose(f) != 0) {
-		fprintf(stderr, "fairlist: dkim keygen: cannot write %s\n",
+		cli_err("dkim keygen", "cannot write %s",
 		    path);
 		free(rec);
 		return 1;
@@ -265,13 +271,14 @@ dkim_signcmd(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.hcanon = o.bcanon = DKIM_CANON_RELAXED;
 	o.t = -1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
 		case 's':
 			if ((ch == 'k' ? nkeys : nsels) == MAX_KEYS) {
-				fprintf(stderr, "fairlist: dkim sign: at most "
-				    "%d keys\n", MAX_KEYS);
+				cli_err("dkim sign", "at most "
+				    "%d keys", MAX_KEYS);
 				return 2;
 			}
 			if (ch == 'k')
@@ -284,16 +291,16 @@ dkim_signcmd(int argc, char **argv)
 			break;
 		case 'a':
 			if (parse_alg(optarg, &alg) == -1) {
-				fprintf(stderr, "fairlist: dkim sign: unknown "
-				    "algorithm '%s'\n", optarg);
+				cli_err("dkim sign", "unknown "
+				    "algorithm '%s'", optarg);
 				return 2;
 			}
 			break;
 		case 'c':
 			if (dkim_canon_parse(optarg, strlen(optarg), &o.hcanon,
 			    &o.bcanon) == -1) {
-				fprintf(stderr, "fairlist: dkim sign: bad "
-				    "canonicalization '%s'\n", optarg);
+				cli_err("dkim sign", "bad "
+				    "canonicalization '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -306,15 +313,15 @@ dkim_signcmd(int argc, char **argv)
 		case 't':
 			o.t = str_tonum(optarg, 0, 999999999999LL, &errstr);
 			if (errstr != NULL) {
-				fprintf(stderr, "fairlist: dkim sign: time %s:"
-				    " %s\n", optarg, errstr);
+				cli_err("dkim sign", "time %s:"
+				    " %s", optarg, errstr);
 				return 2;
 			}
 			break;
 		case 'x':
 			if (str_duration(optarg, &d) == -1 || d <= 0) {
-				fprintf(stderr, "fairlist: dkim sign: bad "
-				    "duration '%s'\n", optarg);
+				cli_err("dkim sign", "bad "
+				    "duration '%s'", optarg);
 				return 2;
 			}
 			o.expire = d;
@@ -329,13 +336,16 @@ dkim_signcmd(int argc, char **argv)
 			usage_sign(stdout);
 			return 0;
 		default:
-			usage_sign(stderr);
-			return 2;
+			return cli_opt_err("dkim sign", ch, argv);
 		}
 	}
 	if (nkeys == 0 || o.domain == NULL || optind != argc ||
 	    (nsels != 1 && nsels != nkeys)) {
-		usage_sign(stderr);
+		cli_err("dkim sign", "%s (see 'fairlist dkim sign --help')",
+		    optind != argc ? "unexpected argument" : nsels != 1 &&
+		    nkeys > 0 && o.domain != NULL ? "one --selector, or one "
+		    "per --key" : "--key, --selector and --domain are "
+		    "required");
 		return 2;
 	}
 	memset(keys, 0, sizeof(keys));
@@ -344,18 +354,18 @@ dkim_signcmd(int argc, char **argv)
 	for (i = 0; i < nkeys; i++) {
 		if ((keys[i] = dkim_key_load(keyp[i], err,
 		    sizeof(err))) == NULL) {
-			fprintf(stderr, "fairlist: dkim sign: %s\n", err);
+			cli_err("dkim sign", "%s", err);
 			goto out;
 		}
 		if (alg != DKIM_ALG_NONE && dkim_key_alg(keys[i]) != alg) {
-			fprintf(stderr, "fairlist: dkim sign: %s is not an "
-			    "%s key\n", keyp[i], dkim_alg_name(alg));
+			cli_err("dkim sign", "%s is not an "
+			    "%s key", keyp[i], dkim_alg_name(alg));
 			goto out;
 		}
 		o.key = keys[i];
 		o.selector = sels[nsels == 1 ? 0 : i];
 		if (dkim_sign_add(s, &o, err, sizeof(err)) == -1) {
-			fprintf(stderr, "fairlist: dkim sign: %s\n", err);
+			cli_err("dkim sign", "%s", err);
 			goto out;
 		}
 	}
@@ -365,7 +375,7 @@ dkim_signcmd(int argc, char **argv)
 		dkim_sign_write(s, msg.s + i, msg.len - i < CHUNK ?
 		    msg.len - i : CHUNK);
 	if (dkim_sign_eom(s, err, sizeof(err)) == -1) {
-		fprintf(stderr, "fairlist: dkim sign: %s\n", err);
+		cli_err("dkim sign", "%s", err);
 		goto out;
 	}
 	/* Keep the message's own line ends. */
@@ -445,7 +455,8 @@ dkim_verifycmd(int argc, char **argv)
 	if (gethostname(authserv, sizeof(authserv)) == -1)
 		str_lcpy(authserv, "localhost", sizeof(authserv));
 	authserv[sizeof(authserv) - 1] = '\0';
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
 			keysp = optarg;
@@ -460,16 +471,16 @@ dkim_verifycmd(int argc, char **argv)
 			now = (time_t)str_tonum(optarg, 0, 999999999999LL,
 			    &errstr);
 			if (errstr != NULL) {
-				fprintf(stderr, "fairlist: dkim verify: time "
-				    "%s: %s\n", optarg, errstr);
+				cli_err("dkim verify", "time "
+				    "%s: %s", optarg, errstr);
 				return 2;
 			}
 			break;
 		case 'T':
 			timeout = (int)str_tonum(optarg, 1, 60000, &errstr);
 			if (errstr != NULL) {
-				fprintf(stderr, "fairlist: dkim verify: "
-				    "timeout %s: %s\n", optarg, errstr);
+				cli_err("dkim verify",
+				    "timeout %s: %s", optarg, errstr);
 				return 2;
 			}
 			break;
@@ -480,12 +491,12 @@ dkim_verifycmd(int argc, char **argv)
 			usage_verify(stdout);
 			return 0;
 		default:
-			usage_verify(stderr);
-			return 2;
+			return cli_opt_err("dkim verify", ch, argv);
 		}
 	}
 	if (optind != argc) {
-		usage_verify(stderr);
+		cli_err("dkim verify", "unexpected argument '%s' (see "
+		    "'fairlist dkim verify --help')", argv[optind]);
 		return 2;
 	}
 	if (servers != NULL &&
@@ -496,7 +507,7 @@ dkim_verifycmd(int argc, char **argv)
 	if (keysp != NULL) {
 		if ((kf = dkim_keyfile_load(keysp, err, sizeof(err))) ==
 		    NULL) {
-			fprintf(stderr, "fairlist: dkim verify: %s\n", err);
+			cli_err("dkim verify", "%s", err);
 			return 1;
 		}
 		kc = dkim_keycache_new(dkim_keyfile_lookup, kf);
@@ -504,7 +515,7 @@ dkim_verifycmd(int argc, char **argv)
 		/* timeout is per try; the resolver tries twice. */
 		if ((res = dns_resolver_new(servers, timeout, err,
 		    sizeof(err))) == NULL) {
-			fprintf(stderr, "fairlist: dkim verify: %s\n", err);
+			cli_err("dkim verify", "%s", err);
 			return 1;
 		}
 		kc = dkim_keycache_new(dkim_dns_lookup, res);
@@ -580,7 +591,8 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 {
 	(void)c;
 	if (argc < 2) {
-		usage(stderr);
+		cli_err("dkim", "keygen, sign or verify? (see 'fairlist dkim "
+		    "--help')");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -594,7 +606,7 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 		return dkim_signcmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return dkim_verifycmd(argc - 1, argv + 1);
-	fprintf(stderr, "fairlist: dkim: unknown subcommand '%s'\n", argv[1]);
-	usage(stderr);
+	cli_err("dkim", "unknown subcommand '%s' (keygen, sign or verify)",
+	    argv[1]);
 	return 2;
 }

@@ -37,23 +37,6 @@
 #define SHOW_ZONES_MAX	64	/* zones named in "is listed in" */
 
 int
-cli_opt_err(const char *cmd, int ch, char **argv)
-{
-	const char	*bad = argv[optind - 1];
-
-	if (ch == ':')
-		cli_err(cmd, "option '%s' needs a value (see 'fairlist %s "
-		    "--help')", bad, cmd);
-	else if (optopt != 0)
-		cli_err(cmd, "unknown option '-%c' (see 'fairlist %s --help')",
-		    optopt, cmd);
-	else
-		cli_err(cmd, "unknown option '%s' (see 'fairlist %s --help')",
-		    bad, cmd);
-	return 2;
-}
-
-int
 cli_zone_name(const char *cmd, const char *in, char *dst, size_t dstsize)
 {
 	size_t	len;

@@ -173,15 +173,15 @@ run_batch(const char *path, const struct spf_request *tmpl,
 	int			 lineno = 0, pending = 0, rc = 1;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "fairlist spf check: %s: %s\n", path,
+		cli_err("spf check", "%s: %s", path,
 		    strerror(errno));
 		return 1;
 	}
 	while (getline(&line, &cap, f) != -1) {
 		lineno++;
 		if (strlen(line) > SPF_CLI_BATCH_LINE_MAX) {
-			fprintf(stderr, "fairlist spf check: %s:%d: line too "
-			    "long\n", path, lineno);
+			cli_err("spf check", "%s:%d: line too "
+			    "long", path, lineno);
 			goto out;
 		}
 		ip = strtok_r(line, " \t\r\n", &save);
@@ -190,13 +190,13 @@ run_batch(const char *path, const struct spf_request *tmpl,
 		mf = strtok_r(NULL, " \t\r\n", &save);
 		helo = strtok_r(NULL, " \t\r\n", &save);
 		if (mf == NULL || strtok_r(NULL, " \t\r\n", &save) != NULL) {
-			fprintf(stderr, "fairlist spf check: %s:%d: want IP "
-			    "MAIL-FROM [HELO]\n", path, lineno);
+			cli_err("spf check", "%s:%d: want IP "
+			    "MAIL-FROM [HELO]", path, lineno);
 			goto out;
 		}
 		if (n == SPF_CLI_BATCH_MAX) {
-			fprintf(stderr, "fairlist spf check: %s: more than "
-			    "%d lines\n", path, SPF_CLI_BATCH_MAX);
+			cli_err("spf check", "%s: more than "
+			    "%d lines", path, SPF_CLI_BATCH_MAX);
 			goto out;
 		}
 		req = *tmpl;
@@ -208,7 +208,7 @@ run_batch(const char *path, const struct spf_request *tmpl,
 			items = xreallocarray(items, icap, sizeof(*items));
 		}
 		if ((items[n].s = spf_new(&req, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "fairlist spf check: %s:%d: %s\n",
+			cli_err("spf check", "%s:%d: %s",
 			    path, lineno, err);
 			goto out;
 		}
@@ -281,15 +281,16 @@ spf_check(int argc, char **argv)
 	memset(&req, 0, sizeof(req));
 	req.identity = SPF_ID_MAILFROM;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': req.ip = optarg; break;
 		case 'm': req.mail_from = optarg; break;
 		case 'H': req.helo = optarg; break;
 		case 'z':
 			if (nz == SPF_CLI_ZONES_MAX) {
-				fprintf(stderr, "fairlist spf check: at "
-				    "most %d --dns-zone files\n",
+				cli_err("spf check", "at "
+				    "most %d --dns-zone files",
 				    SPF_CLI_ZONES_MAX);
 				return 2;
 			}
@@ -305,16 +306,16 @@ spf_check(int argc, char **argv)
 			else if (strcmp(optarg, "helo") == 0)
 				req.identity = SPF_ID_HELO;
 			else {
-				fprintf(stderr, "fairlist spf check: "
-				    "--identity is mailfrom or helo\n");
+				cli_err("spf check",
+				    "--identity is mailfrom or helo");
 				return 2;
 			}
 			break;
 		case 't':
 			timeout = (int)str_tonum(optarg, 1, 60000, &e);
 			if (e != NULL) {
-				fprintf(stderr, "fairlist spf check: "
-				    "--timeout %s: %s\n", optarg, e);
+				cli_err("spf check",
+				    "--timeout %s: %s", optarg, e);
 				return 2;
 			}
 			break;
@@ -322,15 +323,17 @@ spf_check(int argc, char **argv)
 			usage_spf(stdout);
 			return 0;
 		default:
-			usage_spf(stderr);
-			return 2;
+			return cli_opt_err("spf check", ch, argv);
 		}
 	}
 	if (optind != argc || (batch == NULL && (req.ip == NULL ||
 	    (req.mail_from == NULL && req.helo == NULL)))) {
-		fprintf(stderr, "fairlist spf check: --ip and --mail-from "
-		    "(or --helo) are required\n");
-		usage_spf(stderr);
+		if (optind != argc)
+			cli_err("spf check", "unexpected argument '%s' (see "
+			    "'fairlist spf check --help')", argv[optind]);
+		else
+			cli_err("spf check", "--ip and --mail-from (or --helo) "
+			    "are required (see 'fairlist spf check --help')");
 		return 2;
 	}
 	if (server != NULL &&
@@ -339,14 +342,14 @@ spf_check(int argc, char **argv)
 		return 2;
 	}
 	if (nz > 0 && server != NULL) {
-		fprintf(stderr, "fairlist spf check: --dns-zone and "
-		    "--dns-server exclude each other\n");
+		cli_err("spf check", "--dns-zone and "
+		    "--dns-server exclude each other");
 		return 2;
 	}
 	if (batch != NULL)
 		s = NULL;
 	else if ((s = spf_new(&req, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "fairlist spf check: %s\n", err);
+		cli_err("spf check", "%s", err);
 		return 2;
 	}
 	if (nz > 0) {
@@ -354,7 +357,7 @@ spf_check(int argc, char **argv)
 		for (k = 0; k < nz; k++) {
 			if (spf_zone_load(zone, zfiles[k], err,
 			    sizeof(err)) == -1) {
-				fprintf(stderr, "fairlist spf check: %s\n",
+				cli_err("spf check", "%s",
 				    err);
 				goto out;
 			}
@@ -363,7 +366,7 @@ spf_check(int argc, char **argv)
 	} else {
 		if ((dr = dns_resolver_new(server, timeout, err,
 		    sizeof(err))) == NULL) {
-			fprintf(stderr, "fairlist spf check: %s\n", err);
+			cli_err("spf check", "%s", err);
 			goto out;
 		}
 		spf_resolver_dns(dr, &res);
@@ -377,7 +380,7 @@ spf_check(int argc, char **argv)
 	while (!d.finished && dr != NULL)
 		dns_resolver_wait(dr);
 	if (!d.finished) {
-		fprintf(stderr, "fairlist spf check: evaluation stalled\n");
+		cli_err("spf check", "evaluation stalled");
 		goto out;
 	}
 	rc = json ? print_json(s, req.receiver) :
@@ -397,8 +400,8 @@ spf_suite(int argc, char **argv)
 	char			 err[512];
 
 	if (argc < 2) {
-		fprintf(stderr, "fairlist spf suite: no file given\n");
-		usage_spf(stderr);
+		cli_err("spf suite", "no file given (see 'fairlist spf "
+		    "--help')");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -407,7 +410,7 @@ spf_suite(int argc, char **argv)
 	}
 	for (i = 1; i < argc; i++) {
 		if ((st = spf_suite_load(argv[i], err, sizeof(err))) == NULL) {
-			fprintf(stderr, "fairlist spf suite: %s\n", err);
+			cli_err("spf suite", "%s", err);
 			bad = 1;
 			continue;
 		}
@@ -423,7 +426,7 @@ cmd_spf(struct cli *c, int argc, char **argv)
 {
 	(void)c;
 	if (argc < 2) {
-		usage_spf(stderr);
+		cli_err("spf", "check or suite? (see 'fairlist spf --help')");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -435,7 +438,6 @@ cmd_spf(struct cli *c, int argc, char **argv)
 		return spf_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "suite") == 0)
 		return spf_suite(argc - 1, argv + 1);
-	fprintf(stderr, "fairlist spf: unknown subcommand '%s'\n", argv[1]);
-	usage_spf(stderr);
+	cli_err("spf", "unknown subcommand '%s' (check or suite)", argv[1]);
 	return 2;
 }
