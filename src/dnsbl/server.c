@@ -14,10 +14,10 @@
  * that has not delivered a whole message that long after its first byte,
  * so a byte every few seconds does not keep a slot; at tcp_clients, a new
  * client closes the connection that completed a message least recently
- * (the idle and the slowest) instead of being refused. A connection
- * answers at most DNSBL_TCP_BURST pipelined queries per loop turn, then
- * yields to the others, and stops reading while more than
- * DNSBL_TCP_OUTBUF of answers wait for the peer to read them.
+ * (the idle and the slowest) instead of being refused. Pipelined queries
+ * are answered one read at a time (libevent reads at most 4 KB, so the
+ * other connections get their turn after that), and a connection is not
+ * read while more than DNSBL_TCP_OUTBUF of answers wait for the peer.
  *
  * Snapshots are read without locks. A reader announces the snapshot it
  * uses in its own hazard slot for the length of one batch; the publisher
@@ -82,7 +82,6 @@ struct tcp_conn {
 	struct dnsbl_server	*s;
 	struct bufferevent	*bev;
 	struct event		*msg_timer;	/* tcp_message, from 1st byte */
-	struct event		*resume;	/* after a DNSBL_TCP_BURST */
 	TAILQ_ENTRY(tcp_conn)	 lru;		/* by last whole message */
 	char			 peer[INET6_ADDRSTRLEN + 8];
 };
@@ -448,7 +447,6 @@ tcp_close(struct tcp_conn *t)
 	t->s->tcp_clients--;
 	TAILQ_REMOVE(&t->s->tcp_lru, t, lru);
 	event_free(t->msg_timer);
-	event_free(t->resume);
 	bufferevent_free(t->bev);
 	free(t);
 }
@@ -464,7 +462,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 	uint16_t		 qlen;
 	size_t			 len;
 	struct index		*idx;
-	int			 n = 0;
+	int			 n = 0;		/* whole messages this call */
 
 	/* RFC 7766: each message has a two-byte length; queries pipeline. */
 	while (evbuffer_get_length(inb) >= 2) {
@@ -475,12 +473,6 @@ tcp_read(struct bufferevent *bev, void *arg)
 			 */
 			bufferevent_disable(bev, EV_READ);
 			evtimer_del(t->msg_timer);
-			return;
-		}
-		if (n == DNSBL_TCP_BURST) {
-			/* Let the other connections in; resume next turn. */
-			evtimer_del(t->msg_timer);
-			event_active(t->resume, EV_TIMEOUT, 1);
 			return;
 		}
 		evbuffer_copyout(inb, hdr, 2);
@@ -524,16 +516,6 @@ tcp_read(struct bufferevent *bev, void *arg)
 		evtimer_del(t->msg_timer);
 	else if (n > 0 || !evtimer_pending(t->msg_timer, NULL))
 		evtimer_add(t->msg_timer, &s->tcp_msg_tv);
-}
-
-static void
-tcp_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct tcp_conn	*t = arg;
-
-	(void)fd;
-	(void)what;
-	tcp_read(t->bev, t);
 }
 
 static void
@@ -602,16 +584,13 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	sa_format(sa, t->peer, sizeof(t->peer));
 	t->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	t->msg_timer = evtimer_new(base, tcp_msg_timeout, t);
-	t->resume = event_new(base, -1, 0, tcp_resume, t);
-	if (t->bev == NULL || t->msg_timer == NULL || t->resume == NULL) {
+	if (t->bev == NULL || t->msg_timer == NULL) {
 		if (t->bev != NULL)
 			bufferevent_free(t->bev);
 		else
 			close(fd);
 		if (t->msg_timer != NULL)
 			event_free(t->msg_timer);
-		if (t->resume != NULL)
-			event_free(t->resume);
 		free(t);
 		return;
 	}

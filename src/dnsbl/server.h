@@ -21,7 +21,6 @@ struct dnsbl_conf;
 #define DNSBL_TCP_IDLE		10	/* seconds before an idle TCP close */
 #define DNSBL_TCP_MESSAGE	5	/* seconds to receive one whole message */
 #define DNSBL_TCP_OUTBUF	(256 * 1024)	/* stop reading past this */
-#define DNSBL_TCP_BURST		16	/* queries per connection per loop turn */
 
 struct dnsbl_server_conf {
 	struct sockaddr_storage	 listen[DNSBL_LISTEN_MAX];
