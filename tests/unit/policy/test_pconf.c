@@ -62,6 +62,7 @@ test_defaults(void **state)
 	assert_int_equal(pc.fail_open, POLICY_DUNNO);
 	assert_int_equal(pc.state, POLICY_AT_RCPT);
 	assert_int_equal(pc.idle_s, 300);
+	assert_int_equal(pc.request_s, 5);
 	assert_int_equal(pc.clients, 1000);
 	assert_int_equal(pc.nexempt, 7);
 	assert_true(has_exempt(&pc, "127.0.0.1"));
@@ -136,6 +137,7 @@ static const char full[] =
 "    fail-open defer\n"
 "    state mail\n"
 "    idle-timeout 5m\n"
+"    request-timeout 2m\n"
 "    clients 50\n"
 "    exempt 192.0.2.0/24\n"
 "    exempt 2001:db8::/32 198.51.100.7\n"
@@ -183,6 +185,7 @@ test_full(void **state)
 	assert_int_equal(pc.fail_open, POLICY_DEFER);
 	assert_int_equal(pc.state, POLICY_AT_MAIL);
 	assert_int_equal(pc.idle_s, 300);
+	assert_int_equal(pc.request_s, 120);
 	assert_int_equal(pc.clients, 50);
 	assert_int_equal(pc.nexempt, 3);
 	assert_true(has_exempt(&pc, "192.0.2.9"));
@@ -329,6 +332,11 @@ static const struct {
 	{ "state", "policy { state rcpt-to }\n", "unknown state" },
 	{ "idle 0", "policy { idle-timeout 0 }\n", "at least 1" },
 	{ "idle unit", "policy { idle-timeout 5x }\n", "duration" },
+	{ "request 0", "policy { request-timeout 0 }\n",
+	    "request-timeout must be at least 1" },
+	{ "request unit", "policy { request-timeout 5x }\n", "duration" },
+	{ "request twice", "policy { request-timeout 1\nrequest-timeout 2 }\n",
+	    "given twice" },
 	{ "clients", "policy { clients -1 }\n", "too small" },
 	{ "listen bad", "policy { listen 127.0.0.1 }\n", "bad listen" },
 	{ "listen v6 bare", "policy { listen ::1:10040 }\n", "bad listen" },
