@@ -209,12 +209,12 @@ zone_load(struct store *s, const char *name, struct zinfo *zi)
 	memset(zi, 0, sizeof(*zi));
 	zi->want = name;
 	if (store_zone_foreach(s, zone_cb, zi) < 0) {
-		fprintf(stderr, "fairlist: %s\n", store_errmsg(s));
+		cli_err(NULL, "%s", store_errmsg(s));
 		return -1;
 	}
 	if (!zi->found) {
-		fprintf(stderr, "fairlist: no zone %s (create it with "
-		    "'fairlist zone')\n", name);
+		cli_err(NULL, "no zone %s (create it with 'fairlist zone add "
+		    "%s')", name, name);
 		return -1;
 	}
 	return 0;
@@ -590,8 +590,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 		case 'f':
 			fmt = list_format_parse(optarg);
 			if (fmt == -1 || fmt == LIST_FMT_BIND) {
-				fprintf(stderr, "fairlist: import: unknown "
-				    "format '%s'\n", optarg);
+				cli_err("import", "unknown format '%s'",
+				    optarg);
 				return 2;
 			}
 			break;
@@ -637,8 +637,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 	path = argv[optind];
 	if (expires_s != NULL && (str_time(expires_s, (time_t)now, 1,
 	    &expires) == -1 || expires <= now)) {
-		fprintf(stderr, "fairlist: import: bad --expires '%s' (want "
-		    "7d, +12h or 2026-12-01)\n", expires_s);
+		cli_err("import", "bad --expires '%s' (want 7d, +12h or "
+		    "2026-12-01)", expires_s);
 		return 2;
 	}
 	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
@@ -653,7 +653,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	}
 
 	if ((s = store_open(c->db, 0, err)) == NULL) {
-		fprintf(stderr, "fairlist: %s\n", err);
+		cli_err("import", "%s", err);
 		goto out;
 	}
 	if (zone_load(s, zone, &zi) == -1)
@@ -662,7 +662,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	if (strcmp(path, "-") == 0)
 		rd.f = stdin;
 	else if ((rd.f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "fairlist: %s: %s\n", path, strerror(errno));
+		cli_err("import", "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fstat(fileno(rd.f), &st) == 0 && S_ISREG(st.st_mode))
@@ -718,7 +718,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	if (r == -1) {
-		fprintf(stderr, "fairlist: %s: %s\n", path, strerror(errno));
+		cli_err("import", "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if ((strict || sync) && malformed > 0) {
@@ -746,7 +746,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	ac.out = &have;
 	ac.reasons = NULL;
 	if (store_foreach_active(s, now, active_cb, &ac) < 0) {
-		fprintf(stderr, "fairlist: %s\n", store_errmsg(s));
+		cli_err(NULL, "%s", store_errmsg(s));
 		goto out;
 	}
 	hbase = have.v;
@@ -761,7 +761,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	/* 3. One transaction. */
 	cli_actor(actor, sizeof(actor));
 	if (store_begin(s) == -1) {
-		fprintf(stderr, "fairlist: %s\n", store_errmsg(s));
+		cli_err(NULL, "%s", store_errmsg(s));
 		goto out;
 	}
 	for (i = 0; i < file.n; i++) {
@@ -853,10 +853,10 @@ cmd_import(struct cli *c, int argc, char **argv)
 	goto out;
 
 store_fail:
-	fprintf(stderr, "fairlist: import: %s\n", store_errmsg(s));
+	cli_err("import", "%s", store_errmsg(s));
 rollback:
 	store_rollback(s);
-	fprintf(stderr, "fairlist: import aborted: nothing written\n");
+	cli_err("import", "aborted: nothing written");
 out:
 	if (rd.f != NULL && rd.f != stdin)
 		fclose(rd.f);
@@ -1226,8 +1226,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 		case 'f':
 			if ((fmt = list_format_parse(optarg)) == -1 ||
 			    fmt == LIST_FMT_PLAIN) {
-				fprintf(stderr, "fairlist: export: unknown "
-				    "format '%s'\n", optarg);
+				cli_err("export", "unknown format '%s'",
+				    optarg);
 				return 2;
 			}
 			break;
@@ -1257,13 +1257,13 @@ cmd_export(struct cli *c, int argc, char **argv)
 		    -1)
 			return 1;
 		if (dnsbl_conf_prepare(&dc, &bad) == -1) {
-			fprintf(stderr, "fairlist: dns: '%s' is not a valid DNS "
-			    "name\n", bad);
+			cli_err("export", "dns: '%s' is not a valid DNS "
+			    "name", bad);
 			return 1;
 		}
 	}
 	if ((s = store_open(c->db, STORE_RDONLY, err)) == NULL) {
-		fprintf(stderr, "fairlist: %s\n", err);
+		cli_err("export", "%s", err);
 		return 1;
 	}
 	if (zone_load(s, zone, &zi) == -1)
@@ -1272,7 +1272,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	ac.out = &all;
 	ac.reasons = &reasons;
 	if (store_foreach_active(s, now, active_cb, &ac) < 0) {
-		fprintf(stderr, "fairlist: %s\n", store_errmsg(s));
+		cli_err(NULL, "%s", store_errmsg(s));
 		goto out;
 	}
 	for (i = 0; i < all.n; i++) {
@@ -1289,8 +1289,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 		/* Write a temporary file and rename it: rbldnsd may reload. */
 		xasprintf(&tmp, "%s.tmp%ld", outpath, (long)getpid());
 		if ((o = fopen(tmp, "w")) == NULL) {
-			fprintf(stderr, "fairlist: %s: %s\n", tmp,
-			    strerror(errno));
+			cli_err("export", "%s: %s", tmp, strerror(errno));
 			goto out;
 		}
 	}
@@ -1300,34 +1299,33 @@ cmd_export(struct cli *c, int argc, char **argv)
 		write_rbldnsd(o, (enum list_format)fmt, &zi, all.v, all.n,
 		    now);
 	if (fflush(o) == EOF || ferror(o)) {
-		fprintf(stderr, "fairlist: export: %s: %s\n",
-		    outpath != NULL ? tmp : "stdout", strerror(errno));
+		cli_err("export", "%s: %s", outpath != NULL ? tmp : "stdout",
+		    strerror(errno));
 		goto out;
 	}
 	if (outpath != NULL) {
 		if (fclose(o) == EOF || rename(tmp, outpath) == -1) {
 			o = NULL;
-			fprintf(stderr, "fairlist: %s: %s\n", outpath,
-			    strerror(errno));
+			cli_err("export", "%s: %s", outpath, strerror(errno));
 			goto out;
 		}
 		o = NULL;
 	}
 	if (other > 0)
-		fprintf(stderr, "fairlist: export: %zu %s entr%s of %s not "
-		    "written: %s holds %s only\n", other,
+		cli_err("export", "%zu %s entr%s of %s not written: %s "
+		    "holds %s only", other,
 		    fmt == LIST_FMT_IP6TRIE ? "IPv4" : "IPv6",
 		    other == 1 ? "y" : "ies", zone, list_format_name(fmt),
 		    fmt == LIST_FMT_IP6TRIE ? "IPv6" : "IPv4");
 	if (big > 0)
-		fprintf(stderr, "fairlist: export: %zu entr%s of more than "
-		    "%d addresses not expanded in the BIND file\n", big,
+		cli_err("export", "%zu entr%s of more than %d addresses not "
+		    "expanded in the BIND file", big,
 		    big == 1 ? "y" : "ies", EXPORT_BIND_EXPAND);
 	if (fmt == LIST_FMT_IP4SET &&
 	    (conflicts = ip4set_conflicts(all.v, all.n)) > 0)
-		fprintf(stderr, "fairlist: export: %zu nested entr%s "
-		    "differently in rbldnsd ip4set (octet granularity); use "
-		    "--format ip4trie for exact answers\n", conflicts,
+		cli_err("export", "%zu nested entr%s differently in rbldnsd "
+		    "ip4set (octet granularity); use --format ip4trie for "
+		    "exact answers", conflicts,
 		    conflicts == 1 ? "y answers" : "ies answer");
 	rc = 0;
 out:

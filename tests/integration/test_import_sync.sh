@@ -9,9 +9,25 @@
 
 need sqlite3 sqlite3
 fl() { "$FAIRLIST" --db "$DB" "$@"; }
+# run ARGS...: fl into $T/out and $T/err; sets RC. A check that fails
+# after it prints the command, its exit status and its stderr, so that a
+# failure in CI shows fairlist's own message.
+RUN_CMD=""
 run() {
 	RC=0
 	fl "$@" >"$T/out" 2>"$T/err" || RC=$?
+	RUN_CMD="$*"
+	cp "$T/err" "$T/run.err"
+}
+eval "common_$(declare -f check)"
+check() {
+	local before=$FAILS
+
+	common_check "$@"
+	if [ "$FAILS" -gt "$before" ] && [ -n "$RUN_CMD" ]; then
+		echo "     after: fairlist $RUN_CMD (exit $RC), stderr:"
+		sed 's/^/     | /' "$T/run.err"
+	fi
 }
 # listings DB: every listing in force, one line each, sorted.
 listings() {
@@ -157,4 +173,22 @@ run import "$T/feed.ip4set" --source feed --sync
 check "--sync with a malformed line: exit 1" "$RC" "1"
 check "--sync with a malformed line: nothing delisted" \
     "$(fl show 10.2.0.3 | head -1)" "10.2.0.3 is listed in $ZONE"
+# 8. Every error line names its command: "fairlist: import: ..." and
+# "fairlist: export: ...".
+run export --zone nope.test -o "$T/nope.txt"
+check "export of a missing zone" "$RC:$(cat "$T/err")" \
+    "1:fairlist: export: no zone nope.test (create it with 'fairlist zone add nope.test')"
+run import "$T/feed.ip4set" --zone nope.test
+check "import into a missing zone" "$RC:$(cat "$T/err")" \
+    "1:fairlist: import: no zone nope.test (create it with 'fairlist zone add nope.test')"
+run import "$T/no-such-file"
+check "import of a missing file" "$RC:$(cat "$T/err")" \
+    "1:fairlist: import: $T/no-such-file: No such file or directory"
+run export -o "$T/no-such-dir/x"
+check "export into a missing folder" "$RC:$(grep -c \
+    "^fairlist: export: $T/no-such-dir/x\.tmp[0-9]*: No such file or directory\$" "$T/err")" "1:1"
+DB=$T/missing.db
+run export
+check "export of a missing store" "$RC:$(cat "$T/err")" \
+    "1:fairlist: export: $T/missing.db: no such store (a read-only open creates none)"
 finish
