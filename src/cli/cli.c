@@ -7,9 +7,15 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
 
 const char	*cli_command;
 
@@ -55,4 +61,56 @@ cli_actor(char *buf, unsigned size)
 
 	snprintf(buf, size, "cli:%s", pw != NULL ? pw->pw_name : "?");
 	return buf;
+}
+
+const char *
+cli_esc(char *dst, size_t dstsize, const char *s)
+{
+	if (s == NULL)
+		return "";
+	return str_escape(dst, dstsize, s, strlen(s));
+}
+
+json_t *
+cli_json_str(const char *s)
+{
+	json_t	*j;
+	char	*e;
+	size_t	 n;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	/* Not UTF-8 (a peer's bytes, an old row): the \xHH form, whole. */
+	n = 4 * strlen(s) + 1;
+	e = xmalloc(n);
+	j = json_string(str_escape(e, n, s, strlen(s)));
+	free(e);
+	return j;
+}
+
+json_t *
+cli_json_time(int64_t t)
+{
+	char	buf[32];
+
+	if (t == 0)
+		return json_null();
+	return json_string(str_isotime(buf, sizeof(buf), t));
+}
+
+int
+cli_json_print(json_t *root, int oneline)
+{
+	size_t	flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12);
+	int	rc = 0;
+
+	flags |= oneline ? JSON_COMPACT | JSON_ENSURE_ASCII : JSON_INDENT(2);
+	if (root == NULL || json_dumpf(root, stdout, flags) == -1)
+		rc = -1;
+	else
+		fputc('\n', stdout);
+	json_decref(root);
+	return rc;
 }

@@ -108,11 +108,25 @@ const char	*cli_listing_status(const struct store_listing *l,
 /* A listing as a new JSON object (code: the effective one; 0: null). */
 struct json_t	*cli_listing_json(const struct store_listing *l,
 		    const char *status, uint32_t code);
-/* JSON null for 0 / NULL, else the ISO time / the string. */
+/*
+ * The one JSON path of every --json output (cli.c), through jansson.
+ * cli_json_time: null for 0, else the ISO time. cli_json_str: null for
+ * NULL, else the string; text that is not UTF-8 (peer bytes, rows from
+ * before the store refused it) comes as its cli_esc form instead of
+ * making jansson drop the key. cli_json_print: print root, keys in
+ * order, indented (oneline: compact and ASCII-only, \uXXXX), and a
+ * newline; frees root. 0, or -1 if it could not be printed.
+ */
 struct json_t	*cli_json_time(int64_t t);
 struct json_t	*cli_json_str(const char *s);
-/* Print root (indented, keys in order) and a newline; frees it. 0/-1. */
-int		 cli_json_print(struct json_t *root);
+int		 cli_json_print(struct json_t *root, int oneline);
+
+/*
+ * The one escape of untrusted text for a terminal: s with every byte
+ * outside printable ASCII, and '\\', as \xHH, into dst (4 * strlen(s) + 1
+ * bytes hold it whole; less truncates). NULL gives "". Returns dst or "".
+ */
+const char	*cli_esc(char *dst, size_t dstsize, const char *s);
 
 int	cmd_add(struct cli *c, int argc, char **argv);
 int	cmd_update(struct cli *c, int argc, char **argv);

@@ -98,13 +98,6 @@ refused(enum policy_action a)
 	return a == POLICY_REJECT || a == POLICY_DEFER;
 }
 
-/* Text from a list or the store, printable: \xHH for anything else. */
-static const char *
-esc(char *dst, size_t size, const char *s)
-{
-	return str_escape(dst, size, s, strlen(s));
-}
-
 /* The reply line without its "\n\n" end, for printing. */
 static const char *
 reply_line(struct check *ck)
@@ -210,9 +203,9 @@ print_hit(const char *kind, const struct policy_local_hit *h)
 		str_lcpy(until, "never", sizeof(until));
 	printf("%s: %s in %s (code %s, listed %s, expires %s)\n", kind,
 	    h->prefix, h->zone, code, since, until);
-	printf("  reason: %s\n", esc(e, sizeof(e), h->reason));
+	printf("  reason: %s\n", cli_esc(e, sizeof(e), h->reason));
 	if (h->url[0] != '\0')
-		printf("  url: %s\n", esc(e, sizeof(e), h->url));
+		printf("  url: %s\n", cli_esc(e, sizeof(e), h->url));
 }
 
 static void
@@ -229,15 +222,15 @@ print_text(const struct policy_conf *pc, struct check *ck,
 	printf("verdict: %s (rule %s) %s\n", policy_action_name(v->action),
 	    v->rule != NULL ? v->rule : "?", reply_line(ck));
 	printf("client: %s helo %s", f->ip, q->helo != NULL &&
-	    q->helo[0] != '\0' ? esc(e, sizeof(e), q->helo) : "-");
+	    q->helo[0] != '\0' ? cli_esc(e, sizeof(e), q->helo) : "-");
 	if (q->sender != NULL)
-		printf(" mail-from <%s>", esc(e, sizeof(e), q->sender));
+		printf(" mail-from <%s>", cli_esc(e, sizeof(e), q->sender));
 	else
 		printf(" mail-from -");
 	printf(" rcpt %s", q->recipient != NULL ?
-	    esc(e, sizeof(e), q->recipient) : "-");
+	    cli_esc(e, sizeof(e), q->recipient) : "-");
 	printf(" sasl %s\n", sasl_user != NULL ?
-	    esc(e, sizeof(e), sasl_user) : "-");
+	    cli_esc(e, sizeof(e), sasl_user) : "-");
 	if (f->exempt != NULL)
 		printf("exempt: %s\n", f->exempt);
 	if (f->has_allow)
@@ -277,16 +270,18 @@ print_text(const struct policy_conf *pc, struct check *ck,
 	if (f->spf_done) {
 		printf("spf: %s", spf_result_str(f->spf_result));
 		if (f->spf_explanation[0] != '\0')
-			printf(" (%s)", esc(e, sizeof(e), f->spf_explanation));
+			printf(" (%s)", cli_esc(e, sizeof(e),
+			    f->spf_explanation));
 		printf("\n");
 	} else
 		printf("spf: not checked\n");
 	if (f->helo_done)
 		printf("spf helo: %s\n", spf_result_str(f->helo_result));
 	if (f->spf_header[0] != '\0')
-		printf("spf header: %s\n", esc(e, sizeof(e), f->spf_header));
+		printf("spf header: %s\n", cli_esc(e, sizeof(e),
+		    f->spf_header));
 	if (v->header[0] != '\0')
-		printf("header: %s\n", esc(e, sizeof(e), v->header));
+		printf("header: %s\n", cli_esc(e, sizeof(e), v->header));
 	if (f->timed_out)
 		printf("deadline: passed; answers still out count as "
 		    "unknown\n");
@@ -295,20 +290,6 @@ print_text(const struct policy_conf *pc, struct check *ck,
 }
 
 /* ---- JSON output ---- */
-
-/* A JSON string of untrusted text: escaped when it is not UTF-8. */
-static json_t *
-jstr(const char *s)
-{
-	json_t	*j;
-	char	 e[CHECK_ESC_MAX];
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	return json_string(esc(e, sizeof(e), s));
-}
 
 /* Milliseconds to 0.1 ms: more digits are noise. */
 static json_t *
@@ -341,13 +322,13 @@ hit_json(const struct policy_local_hit *h)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "zone", jstr(h->zone));
-	json_object_set_new(o, "prefix", jstr(h->prefix));
-	json_object_set_new(o, "reason", jstr(h->reason));
+	json_object_set_new(o, "zone", cli_json_str(h->zone));
+	json_object_set_new(o, "prefix", cli_json_str(h->prefix));
+	json_object_set_new(o, "reason", cli_json_str(h->reason));
 	json_object_set_new(o, "code", jcode(h->code));
 	json_object_set_new(o, "listed_at", jtime(h->listed_at));
 	json_object_set_new(o, "expires_at", jtime(h->expires_at));
-	json_object_set_new(o, "url", h->url[0] != '\0' ? jstr(h->url) :
+	json_object_set_new(o, "url", h->url[0] != '\0' ? cli_json_str(h->url) :
 	    json_null());
 	if (h->local != NULL)
 		json_object_set_new(o, "action",
@@ -363,31 +344,26 @@ print_json(struct check *ck, const struct policy_query *q,
 	const struct policy_verdict	*v = &ck->v;
 	const struct policy_list_result	*r;
 	json_t				*o = json_object(), *a, *l, *c, *s;
-	char				*out;
 	int				 i, k;
 
-	json_object_set_new(o, "address", jstr(f->ip));
+	json_object_set_new(o, "address", cli_json_str(f->ip));
 	json_object_set_new(o, "action",
 	    json_string(policy_action_name(v->action)));
-	json_object_set_new(o, "rule", jstr(v->rule != NULL ? v->rule : "?"));
-	json_object_set_new(o, "reply", jstr(reply_line(ck)));
-	json_object_set_new(o, "text", jstr(v->text));
+	json_object_set_new(o, "rule", cli_json_str(v->rule != NULL ?
+	    v->rule : "?"));
+	json_object_set_new(o, "reply", cli_json_str(reply_line(ck)));
+	json_object_set_new(o, "text", cli_json_str(v->text));
 	json_object_set_new(o, "header", v->header[0] != '\0' ?
-	    jstr(v->header) : json_null());
+	    cli_json_str(v->header) : json_null());
 	json_object_set_new(o, "accepted", json_boolean(!refused(v->action)));
 	json_object_set_new(o, "score", json_integer(v->score));
 	json_object_set_new(o, "threshold", json_integer(v->threshold));
 
-	json_object_set_new(o, "helo", q->helo != NULL ? jstr(q->helo) :
-	    json_null());
-	json_object_set_new(o, "mail_from", q->sender != NULL ?
-	    jstr(q->sender) : json_null());
-	json_object_set_new(o, "rcpt", q->recipient != NULL ?
-	    jstr(q->recipient) : json_null());
-	json_object_set_new(o, "sasl", sasl_user != NULL ? jstr(sasl_user) :
-	    json_null());
-	json_object_set_new(o, "exempt", f->exempt != NULL ?
-	    jstr(f->exempt) : json_null());
+	json_object_set_new(o, "helo", cli_json_str(q->helo));
+	json_object_set_new(o, "mail_from", cli_json_str(q->sender));
+	json_object_set_new(o, "rcpt", cli_json_str(q->recipient));
+	json_object_set_new(o, "sasl", cli_json_str(sasl_user));
+	json_object_set_new(o, "exempt", cli_json_str(f->exempt));
 	json_object_set_new(o, "allowlist", f->has_allow ?
 	    hit_json(&f->allow) : json_null());
 	json_object_set_new(o, "blocklist", f->has_block ?
@@ -398,10 +374,9 @@ print_json(struct check *ck, const struct policy_query *q,
 		r = &f->lists[i];
 		l = json_object();
 		json_object_set_new(l, "zone", r->site != NULL ?
-		    jstr(r->site->zone) : json_null());
-		json_object_set_new(l, "label", r->site != NULL &&
-		    r->site->label != NULL ? jstr(r->site->label) :
-		    json_null());
+		    cli_json_str(r->site->zone) : json_null());
+		json_object_set_new(l, "label", r->site != NULL ?
+		    cli_json_str(r->site->label) : json_null());
 		json_object_set_new(l, "state",
 		    json_string(state_name(r->state)));
 		c = json_array();
@@ -422,11 +397,11 @@ print_json(struct check *ck, const struct policy_query *q,
 	json_object_set_new(s, "result", f->spf_done ?
 	    json_string(spf_result_str(f->spf_result)) : json_null());
 	json_object_set_new(s, "explanation", f->spf_explanation[0] != '\0' ?
-	    jstr(f->spf_explanation) : json_null());
+	    cli_json_str(f->spf_explanation) : json_null());
 	json_object_set_new(s, "helo_result", f->helo_done ?
 	    json_string(spf_result_str(f->helo_result)) : json_null());
 	json_object_set_new(s, "header", f->spf_header[0] != '\0' ?
-	    jstr(f->spf_header) : json_null());
+	    cli_json_str(f->spf_header) : json_null());
 	json_object_set_new(o, "spf", s);
 
 	json_object_set_new(o, "timed_out", json_boolean(f->timed_out));
@@ -434,12 +409,7 @@ print_json(struct check *ck, const struct policy_query *q,
 	json_object_set_new(o, "queries", json_integer(f->queries));
 	json_object_set_new(o, "ms", jms(f->ms));
 
-	out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(12));
-	if (out != NULL)
-		printf("%s\n", out);
-	free(out);
-	json_decref(o);
+	cli_json_print(o, 0);
 }
 
 /*

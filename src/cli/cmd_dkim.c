@@ -407,14 +407,13 @@ result_json(const struct dkim_sig_result *r)
 
 	json_object_set_new(o, "result", json_string(dkim_result_name(
 	    r->result)));
-	json_object_set_new(o, "reason", r->reason != NULL ?
-	    json_string(r->reason) : json_null());
-	json_object_set_new(o, "domain", json_string(r->domain));
-	json_object_set_new(o, "selector", json_string(r->selector));
-	json_object_set_new(o, "identity", json_string(r->identity));
+	json_object_set_new(o, "reason", cli_json_str(r->reason));
+	json_object_set_new(o, "domain", cli_json_str(r->domain));
+	json_object_set_new(o, "selector", cli_json_str(r->selector));
+	json_object_set_new(o, "identity", cli_json_str(r->identity));
 	json_object_set_new(o, "algorithm", json_string(dkim_alg_name(
 	    r->alg)));
-	json_object_set_new(o, "b", json_string(r->bprefix));
+	json_object_set_new(o, "b", cli_json_str(r->bprefix));
 	json_object_set_new(o, "key_bits", json_integer(r->key_bits));
 	json_object_set_new(o, "testing", json_boolean(r->testing));
 	json_object_set_new(o, "l", r->has_l ? json_integer((json_int_t)
@@ -536,7 +535,6 @@ dkim_verifycmd(int argc, char **argv)
 	ar = dkim_verify_ar(v, authserv);
 	if (json) {
 		json_t	*o = json_object(), *a = json_array();
-		char	*s;
 
 		for (i = 0; i < n; i++)
 			json_array_append_new(a, result_json(
@@ -545,11 +543,9 @@ dkim_verifycmd(int argc, char **argv)
 		json_object_set_new(o, "not_checked", json_integer(
 		    (json_int_t)dkim_verify_skipped(v)));
 		json_object_set_new(o, "authentication_results",
-		    json_string(ar));
-		s = json_dumps(o, JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		    cli_json_str(ar));
+		if (cli_json_print(o, 0) == -1)
+			npass = 0;
 	} else {
 		for (i = 0; i < n; i++) {
 			r = dkim_verify_result(v, i);

@@ -773,22 +773,6 @@ listed_zones(const struct show *sh, const char **out, size_t max)
 	return n;
 }
 
-json_t *
-cli_json_time(int64_t t)
-{
-	char	buf[32];
-
-	if (t == 0)
-		return json_null();
-	return json_string(str_isotime(buf, sizeof(buf), t));
-}
-
-json_t *
-cli_json_str(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
 static int
 show_json(const struct show *sh, const char *addr, const char **zones,
     size_t nz)
@@ -823,21 +807,7 @@ show_json(const struct show *sh, const char *addr, const char **zones,
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "listings", arr);
-	return cli_json_print(root);
-}
-
-int
-cli_json_print(json_t *root)
-{
-	int	rc = 0;
-
-	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
-	    -1)
-		rc = -1;
-	else
-		fputc('\n', stdout);
-	json_decref(root);
-	return rc;
+	return cli_json_print(root, 0);
 }
 
 json_t *
@@ -865,15 +835,6 @@ cli_listing_json(const struct store_listing *l, const char *status,
 	return o;
 }
 
-/* Untrusted text (reasons come from imports too): escape for a terminal. */
-static const char *
-esc(const char *s, char *buf, size_t bufsize)
-{
-	if (s == NULL)
-		return "";
-	return str_escape(buf, bufsize, s, strlen(s));
-}
-
 static void
 show_text(const struct show *sh, const char *addr, const char **zones,
     size_t nz)
@@ -894,12 +855,12 @@ show_text(const struct show *sh, const char *addr, const char **zones,
 
 		printf("\n%s in %s (id %lld): %s\n", it->prefix, it->l.zone,
 		    (long long)it->l.id, it->status);
-		printf("  reason:   %s\n", esc(it->l.reason, buf,
-		    sizeof(buf)));
-		printf("  evidence: %s\n", esc(it->l.evidence, buf,
-		    sizeof(buf)));
-		printf("  source:   %s\n", esc(it->l.source, buf,
-		    sizeof(buf)));
+		printf("  reason:   %s\n", cli_esc(buf, sizeof(buf),
+		    it->l.reason));
+		printf("  evidence: %s\n", cli_esc(buf, sizeof(buf),
+		    it->l.evidence));
+		printf("  source:   %s\n", cli_esc(buf, sizeof(buf),
+		    it->l.source));
 		if (!it->l.exclude)
 			printf("  code:     %s\n", addr_v4_text(it->code, code,
 			    sizeof(code)));
@@ -910,15 +871,15 @@ show_text(const struct show *sh, const char *addr, const char **zones,
 		if (it->l.removed_at != 0)
 			printf("  removed:  %s: %s\n", cli_time_text(
 			    it->l.removed_at, "-", t1, sizeof(t1)),
-			    esc(it->l.removed_why, buf, sizeof(buf)));
+			    cli_esc(buf, sizeof(buf), it->l.removed_why));
 		printf("  history:\n");
 		for (j = 0; j < it->nev; j++) {
 			printf("    %s %s by %s", cli_time_text(it->ev[j].at, "-",
 			    t1, sizeof(t1)), it->ev[j].action,
-			    esc(it->ev[j].actor, buf, sizeof(buf)));
+			    cli_esc(buf, sizeof(buf), it->ev[j].actor));
 			if (it->ev[j].why != NULL && it->ev[j].why[0] != '\0')
-				printf(": %s", esc(it->ev[j].why, buf,
-				    sizeof(buf)));
+				printf(": %s", cli_esc(buf, sizeof(buf),
+				    it->ev[j].why));
 			printf("\n");
 		}
 	}
@@ -1100,7 +1061,7 @@ zone_list(struct cli *c, int argc, char **argv)
 	if (json) {
 		root = json_object();
 		json_object_set_new(root, "zones", arr);
-		rc = cli_json_print(root);
+		rc = cli_json_print(root, 0);
 	}
 	return rc == 0 ? 0 : 1;
 }

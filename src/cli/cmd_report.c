@@ -104,9 +104,8 @@ list_row(const struct store_listing *l, void *arg)
 	printf("%lld  %s  %s  %s  expires %s  source %s  reason %s\n",
 	    (long long)l->id, addr_format(&l->prefix, net, sizeof(net)),
 	    l->zone, status, cli_time_text(l->expires_at, "never", t,
-	    sizeof(t)), str_escape(source, sizeof(source), l->source,
-	    strlen(l->source)), str_escape(reason, sizeof(reason), l->reason,
-	    strlen(l->reason)));
+	    sizeof(t)), cli_esc(source, sizeof(source), l->source),
+	    cli_esc(reason, sizeof(reason), l->reason));
 	return 0;
 }
 
@@ -224,7 +223,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 		json_object_set_new(root, "offset", json_integer(f.offset));
 		json_object_set_new(root, "next_offset", lo.more ?
 		    json_integer(f.offset + lo.n) : json_null());
-		return cli_json_print(root) == 0 ? 0 : 1;
+		return cli_json_print(root, 0) == 0 ? 0 : 1;
 	}
 	if (lo.more)
 		printf("(more: --offset %lld)\n", (long long)(f.offset + lo.n));
@@ -251,11 +250,9 @@ audit_row(const struct store_audit_row *a, void *arg)
 		return 0;
 	}
 	printf("%s  %s  %s", cli_time_text(a->at, "-", t, sizeof(t)),
-	    str_escape(actor, sizeof(actor), a->actor, strlen(a->actor)),
-	    a->action);
+	    cli_esc(actor, sizeof(actor), a->actor), a->action);
 	if (a->detail != NULL)
-		printf(": %s", str_escape(detail, sizeof(detail), a->detail,
-		    strlen(a->detail)));
+		printf(": %s", cli_esc(detail, sizeof(detail), a->detail));
 	printf("\n");
 	return 0;
 }
@@ -331,7 +328,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	root = json_object();
 	json_object_set_new(root, "since", cli_json_time(since));
 	json_object_set_new(root, "audit", arr);
-	return cli_json_print(root) == 0 ? 0 : 1;
+	return cli_json_print(root, 0) == 0 ? 0 : 1;
 }
 
 /* ---- stats ---- */
@@ -406,8 +403,7 @@ stats_text(const struct stats *st)
 
 			printf("  source %s: listings %lld  ranges %lld  "
 			    "exclusions %lld  expiring-24h %lld\n",
-			    str_escape(buf,
-			    sizeof(buf), src, strlen(src)),
+			    cli_esc(buf, sizeof(buf), src),
 			    (long long)json_integer_value(json_object_get(o,
 			    "listings")),
 			    (long long)json_integer_value(json_object_get(o,
@@ -485,7 +481,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	}
 	store_close(s);
 	if (rc == 0 && json)
-		rc = cli_json_print(stats_json(&st)) == 0 ? 0 : 1;
+		rc = cli_json_print(stats_json(&st), 0) == 0 ? 0 : 1;
 	else if (rc == 0)
 		stats_text(&st);
 	for (i = 0; i < st.n; i++) {

@@ -82,12 +82,9 @@ print_text(struct spf *s, const char *receiver)
 	char		 esc[2048];
 
 	printf("result: %s\n", spf_result_str(spf_result(s)));
-	str_escape(esc, sizeof(esc), exp != NULL ? exp : "",
-	    exp != NULL ? strlen(exp) : 0);
-	printf("explanation: %s\n", esc);
-	str_escape(esc, sizeof(esc), spf_mechanism(s),
-	    strlen(spf_mechanism(s)));
-	printf("mechanism: %s\n", esc);
+	printf("explanation: %s\n", cli_esc(esc, sizeof(esc), exp));
+	printf("mechanism: %s\n", cli_esc(esc, sizeof(esc),
+	    spf_mechanism(s)));
 	printf("lookups: %d\n", spf_lookups(s));
 	printf("dns-queries: %d\n", spf_queries(s));
 	if (spf_problem(s)[0] != '\0')
@@ -106,35 +103,30 @@ print_json(struct spf *s, const char *receiver)
 {
 	struct sbuf	 b1, b2;
 	json_t		*o;
-	char		*text;
+	int		 rc;
 	const char	*exp = spf_explanation(s);
 
 	sbuf_init(&b1);
 	sbuf_init(&b2);
 	spf_received_spf(s, receiver, &b1);
 	spf_auth_results(s, receiver, &b2);
-	/* Peer bytes may not be UTF-8: jansson's *n variants check. */
+	/* Peer bytes may not be UTF-8: cli_json_str keeps them. */
 	o = json_object();
 	json_object_set_new(o, "result",
 	    json_string(spf_result_str(spf_result(s))));
-	json_object_set_new(o, "explanation", exp != NULL ?
-	    json_string(exp) : json_null());
-	json_object_set_new(o, "mechanism", json_string(spf_mechanism(s)));
+	json_object_set_new(o, "explanation", cli_json_str(exp));
+	json_object_set_new(o, "mechanism", cli_json_str(spf_mechanism(s)));
 	json_object_set_new(o, "lookups", json_integer(spf_lookups(s)));
 	json_object_set_new(o, "dns_queries", json_integer(spf_queries(s)));
-	json_object_set_new(o, "problem", json_string(spf_problem(s)));
-	json_object_set_new(o, "domain", json_string(spf_domain(s)));
-	json_object_set_new(o, "received_spf", json_string(b1.s));
-	json_object_set_new(o, "authentication_results", json_string(b2.s));
-	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(o);
+	json_object_set_new(o, "problem", cli_json_str(spf_problem(s)));
+	json_object_set_new(o, "domain", cli_json_str(spf_domain(s)));
+	json_object_set_new(o, "received_spf", cli_json_str(b1.s));
+	json_object_set_new(o, "authentication_results", cli_json_str(b2.s));
+	/* One line, as docs/SPF.md shows it. */
+	rc = cli_json_print(o, 1) == 0 ? 0 : 1;
 	sbuf_free(&b1);
 	sbuf_free(&b2);
-	if (text == NULL)
-		return 1;
-	printf("%s\n", text);
-	free(text);
-	return 0;
+	return rc;
 }
 
 /* One line of --batch: an evaluation in flight. */
