@@ -98,7 +98,9 @@ port=$(free_port)
     --policy-listen off 2>"$T/serve.log" &
 PIDS="$PIDS $!"
 q() { dig +short +tries=1 +time=1 -p "$port" @127.0.0.1 "$@"; }
-wait_for test "$(q 7.2.0.192.z.test A)" = 127.0.0.9 ||
+# answers NAME WANT: the A answer is WANT (asked anew on every try).
+answers() { test "$(q "$1" A)" = "$2"; }
+wait_for answers 7.2.0.192.z.test 127.0.0.9 ||
     { cat "$T/serve.log"; fail "serve: no answer 127.0.0.9"; }
 check "serve: z.test code written" \
     "$(sqlite3 "$DB" "SELECT code FROM zone WHERE name = 'z.test'")" 2130706441
