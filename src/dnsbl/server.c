@@ -563,8 +563,8 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	if (s->tcp_clients >= s->c.tcp_clients) {
 		/*
 		 * Make room: close the connection whose last whole message
-		 * is oldest (idle, or trickling), as NSD and Knot do,
-		 * rather than refuse a client that may be quick.
+		 * is oldest (idle, or trickling) rather than refuse a
+		 * client that may be quick: tricklers cannot hold slots.
 		 */
 		t = TAILQ_FIRST(&s->tcp_lru);
 		if (time(NULL) != last_warn) {

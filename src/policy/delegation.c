@@ -784,8 +784,8 @@ srv_accept(evutil_socket_t lfd, short what, void *arg)
 		    (old = TAILQ_FIRST(&s->conns)) != NULL) {
 			/*
 			 * Make room: close the connection whose last whole
-			 * request is oldest (idle, or trickling), as NSD and
-			 * Knot do; Postfix reconnects when it needs one.
+			 * request is oldest (idle, or trickling); Postfix
+			 * reconnects when it needs one.
 			 */
 			now = time(NULL);
 			if (now != s->limit_warned) {
