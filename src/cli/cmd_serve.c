@@ -22,12 +22,6 @@
 
 #define SERVE_DEFAULT_LISTEN	"127.0.0.1:5300"
 
-static int
-sync_zones(void *arg, struct store *st)
-{
-	return cli_sync_zones(arg, st);
-}
-
 /*
  * A bare IPv6 address whose last group is decimal, and which is still an
  * address without it (::1:5300), reads as ADDR:PORT but is an address on
@@ -53,20 +47,21 @@ ambiguous_v6(const char *s)
 }
 
 /*
- * Read the policy block into pc and apply the --policy-listen addresses
- * (they replace the configured ones; "off" disables the server).
+ * Read the policy block of cf (NULL: defaults) into pc and apply the
+ * --policy-listen addresses (they replace the configured ones; "off"
+ * disables the server).
  */
 static int
-read_policy_conf(struct cli *c, struct policy_conf *pc, char **plisten,
-    int nplisten)
+read_policy_conf(const struct conf *cf, struct policy_conf *pc,
+    char **plisten, int nplisten)
 {
 	struct conf_node	*node = NULL;
 	char			 err[512];
 	int			 i;
 
-	if (c->conf != NULL)
-		node = conf_find(c->conf->root, "policy");
-	if (policy_conf_read(c->conf, node, pc, err, sizeof(err)) == -1) {
+	if (cf != NULL)
+		node = conf_find(cf->root, "policy");
+	if (policy_conf_read(cf, node, pc, err, sizeof(err)) == -1) {
 		cli_err("serve", "%s", err);
 		return -1;
 	}
@@ -92,6 +87,106 @@ read_policy_conf(struct cli *c, struct policy_conf *pc, char **plisten,
 	return 0;
 }
 
+/* serve's command line, applied over the file at startup and on SIGHUP. */
+struct serve_opts {
+	struct cli		*c;
+	struct dnsbl_server_conf sc;		/* --listen */
+	int			 workers;	/* --workers, -1: none */
+	char			*plisten[POLICY_LISTEN_MAX];
+	int			 nplisten;
+};
+
+/*
+ * The daemon's configuration from cf (taken: freed on failure too; NULL
+ * for the defaults) and the command line. NULL after printing why.
+ */
+static struct daemon_conf *
+build_conf(struct serve_opts *o, struct conf *cf)
+{
+	struct daemon_conf	*dc = xcalloc(1, sizeof(*dc));
+	const char		*e, *v;
+	uint32_t		 reload_ms = DAEMON_RELOAD_MS;
+
+	dc->cf = cf;
+	dc->db = xstrdup(o->c->db);
+	dc->snapcache = 1;
+	dnsbl_conf_defaults(&dc->dc);
+	if (cf != NULL) {
+		if ((v = conf_get(cf->root, "user")) != NULL)
+			dc->user = xstrdup(v);
+		if ((v = conf_get(cf->root, "db")) != NULL)
+			dc->file_db = xstrdup(v);
+	}
+	if (cli_dns_conf(cf, &dc->dc, &dc->sc, &reload_ms,
+	    &dc->snapcache) == -1)
+		goto fail;
+	if (dnsbl_conf_prepare(&dc->dc, &e) == -1) {
+		cli_err("serve", "dns: '%s' is not a valid DNS name", e);
+		goto fail;
+	}
+	if (read_policy_conf(cf, &dc->pc, o->plisten, o->nplisten) == -1) {
+		/* pc was freed: nothing left for daemon_conf_free. */
+		memset(&dc->pc, 0, sizeof(dc->pc));
+		goto fail;
+	}
+	dc->policy_explicit = o->nplisten > 0 || (cf != NULL &&
+	    conf_find(cf->root, "policy") != NULL);
+	if (o->sc.nlisten > 0) {
+		memcpy(dc->sc.listen, o->sc.listen, sizeof(dc->sc.listen));
+		memcpy(dc->sc.listen_len, o->sc.listen_len,
+		    sizeof(dc->sc.listen_len));
+		dc->sc.nlisten = o->sc.nlisten;
+	}
+	if (dc->sc.nlisten == 0) {
+		dnsbl_parse_listen(SERVE_DEFAULT_LISTEN, &dc->sc.listen[0],
+		    &dc->sc.listen_len[0]);
+		dc->sc.nlisten = 1;
+	}
+	if (o->workers >= 0)
+		dc->sc.workers = o->workers;
+	if (reload_ms < DAEMON_RELOAD_MS_MIN)
+		reload_ms = DAEMON_RELOAD_MS_MIN;
+	dc->reload_ms = (int)reload_ms;
+	dc->sc.dns = &dc->dc;
+	return dc;
+fail:
+	daemon_conf_free(dc);
+	return NULL;
+}
+
+/*
+ * SIGHUP: the file again, checked as strictly as at startup (every error
+ * is printed as "fairlist: serve: FILE:LINE: why"), with the same command
+ * line over it.
+ */
+static struct daemon_conf *
+reread_conf(void *arg)
+{
+	struct serve_opts	*o = arg;
+	struct cli		 tmp = *o->c;
+	char			 err[512];
+
+	if ((tmp.conf = conf_load(o->c->config, err, sizeof(err))) == NULL) {
+		cli_err("serve", "%s", err);
+		return NULL;
+	}
+	if (cli_conf_check(&tmp) == -1) {
+		conf_free(tmp.conf);
+		return NULL;
+	}
+	return build_conf(o, tmp.conf);
+}
+
+static int
+sync_zones(void *arg, const struct daemon_conf *dc, struct store *st)
+{
+	struct serve_opts	*o = arg;
+	struct cli		 tmp = *o->c;
+
+	tmp.conf = dc->cf;
+	return cli_sync_zones(&tmp, st);
+}
+
 static void
 serve_usage(FILE *f)
 {
@@ -101,8 +196,9 @@ serve_usage(FILE *f)
 "\n"
 "Run the daemon in the foreground: a DNSBL server (RFC 5782, UDP and TCP)\n"
 "answering from the store, and the Postfix policy server (the gatekeeper).\n"
-"Changes made to the store by any process are\n"
-"served within a second; SIGHUP forces a rebuild, SIGTERM stops.\n"
+"Changes made to the store by any process are served within a second;\n"
+"SIGHUP reads the configuration again (docs/CONFIG.md, Reloading), SIGTERM\n"
+"stops.\n"
 "\n"
 "  --listen ADDR[:PORT]  listen address (repeatable; replaces the config's;\n"
 "                        default " SERVE_DEFAULT_LISTEN ")\n"
@@ -125,34 +221,27 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const top_keys[] = { "db", "user", "dns", "zone",
-	    "policy", "http", "spf", "dkim", NULL };
-	struct daemon_conf	 dconf;
-	struct policy_conf	 pc;
-	struct dnsbl_conf	 dc;
-	struct dnsbl_server_conf sc, cli_sc;
+	struct serve_opts	 o;
+	struct daemon_ops	 ops;
+	struct daemon_conf	*dc;
 	const char		*e;
-	char			 err[256];
-	int			 ch, workers = -1, rc;
-	int			 snapcache = 1, nplisten = 0;
-	char			*plisten[POLICY_LISTEN_MAX];
-	uint32_t		 reload_ms = DAEMON_RELOAD_MS;
+	int			 ch;
 
-	memset(&dconf, 0, sizeof(dconf));
-	memset(&sc, 0, sizeof(sc));
-	memset(&cli_sc, 0, sizeof(cli_sc));
+	memset(&o, 0, sizeof(o));
+	o.c = c;
+	o.workers = -1;
 	while ((ch = getopt_long(argc, argv, "l:w:p:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
-			if (nplisten >= POLICY_LISTEN_MAX) {
+			if (o.nplisten >= POLICY_LISTEN_MAX) {
 				cli_err("serve", "at most %d --policy-listen "
 				    "addresses", POLICY_LISTEN_MAX);
 				return 2;
 			}
-			plisten[nplisten++] = optarg;
+			o.plisten[o.nplisten++] = optarg;
 			break;
 		case 'l':
-			if (cli_sc.nlisten >= DNSBL_LISTEN_MAX) {
+			if (o.sc.nlisten >= DNSBL_LISTEN_MAX) {
 				cli_err("serve", "at most %d --listen "
 				    "addresses", DNSBL_LISTEN_MAX);
 				return 2;
@@ -165,16 +254,16 @@ cmd_serve(struct cli *c, int argc, char **argv)
 				return 2;
 			}
 			if (dnsbl_parse_listen(optarg,
-			    &cli_sc.listen[cli_sc.nlisten],
-			    &cli_sc.listen_len[cli_sc.nlisten]) == -1) {
+			    &o.sc.listen[o.sc.nlisten],
+			    &o.sc.listen_len[o.sc.nlisten]) == -1) {
 				cli_err("serve", "bad listen address '%s' "
 				    "(want ADDR[:PORT], [V6][:PORT])", optarg);
 				return 2;
 			}
-			cli_sc.nlisten++;
+			o.sc.nlisten++;
 			break;
 		case 'w':
-			workers = (int)str_tonum(optarg, 0, DNSBL_WORKERS_MAX,
+			o.workers = (int)str_tonum(optarg, 0, DNSBL_WORKERS_MAX,
 			    &e);
 			if (e != NULL) {
 				cli_err("serve", "--workers %s is %s", optarg,
@@ -195,52 +284,16 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		return 2;
 	}
 
-	dnsbl_conf_defaults(&dc);
-	if (c->conf != NULL) {
-		if (conf_check_keys(c->conf, c->conf->root, top_keys, err,
-		    sizeof(err)) == -1) {
-			cli_err("serve", "%s", err);
-			return 1;
-		}
-		dconf.user = conf_get(c->conf->root, "user");
-	}
-	if (cli_dns_conf(c->conf, &dc, &sc, &reload_ms, &snapcache) == -1)
+	/* The file was checked strictly by main (cli_conf_check). */
+	dc = build_conf(&o, c->conf);
+	c->conf = NULL;		/* dc has it now */
+	if (dc == NULL)
 		return 1;
-	if (dnsbl_conf_prepare(&dc, &e) == -1) {
-		cli_err("serve", "dns: '%s' is not a valid DNS name", e);
-		return 1;
-	}
-	if (read_policy_conf(c, &pc, plisten, nplisten) == -1)
-		return 1;
-	dconf.policy_explicit = nplisten > 0 || (c->conf != NULL &&
-	    conf_find(c->conf->root, "policy") != NULL);
-	if (cli_sc.nlisten > 0) {
-		memcpy(sc.listen, cli_sc.listen, sizeof(sc.listen));
-		memcpy(sc.listen_len, cli_sc.listen_len, sizeof(sc.listen_len));
-		sc.nlisten = cli_sc.nlisten;
-	}
-	if (sc.nlisten == 0) {
-		dnsbl_parse_listen(SERVE_DEFAULT_LISTEN, &sc.listen[0],
-		    &sc.listen_len[0]);
-		sc.nlisten = 1;
-	}
-	if (workers >= 0)
-		sc.workers = workers;
-	if (reload_ms < DAEMON_RELOAD_MS_MIN)
-		reload_ms = DAEMON_RELOAD_MS_MIN;
-	sc.dns = &dc;
 	/* Before binding: the listeners' descriptors count too. */
-	daemon_raise_nofile(pc.nlisten > 0 ? pc.clients : 0,
-	    sc.tcp_clients > 0 ? sc.tcp_clients : DNSBL_TCP_CLIENTS);
-
-	dconf.db = c->db;
-	dconf.sc = &sc;
-	dconf.pc = &pc;
-	dconf.reload_ms = (int)reload_ms;
-	dconf.snapcache = snapcache;
-	dconf.sync_zones = sync_zones;
-	dconf.sync_arg = c;
-	rc = daemon_run(&dconf);
-	policy_conf_free(&pc);
-	return rc;
+	daemon_raise_nofile(dc->pc.nlisten > 0 ? dc->pc.clients : 0,
+	    dc->sc.tcp_clients > 0 ? dc->sc.tcp_clients : DNSBL_TCP_CLIENTS);
+	ops.reread = c->config != NULL ? reread_conf : NULL;
+	ops.sync_zones = sync_zones;
+	ops.arg = &o;
+	return daemon_run(dc, &ops);
 }

@@ -4,10 +4,13 @@
  * Startup: open the store and publish the first snapshot (reload.c), bind
  * every service's sockets, drop privileges if `user` is set, start every
  * service on the libevent loop and the reload thread, then serve. SIGHUP
- * forces a rebuild of the index; SIGINT and SIGTERM stop the daemon.
+ * reads the configuration file again, gives it to every service's reload
+ * hook, writes its zones into the store and forces a rebuild of the index;
+ * SIGINT and SIGTERM stop the daemon.
  *
  * Logs one line at startup (zones, listings, load time), one per rebuild,
- * and every failure with its reason.
+ * one per SIGHUP and per setting it could not apply, and every failure
+ * with its reason.
  */
 #include <errno.h>
 #include <signal.h>
@@ -33,20 +36,68 @@ static const struct daemon_service *const services[] = {
 static const int signos[] = { SIGINT, SIGTERM, SIGHUP };
 #define NSIGNALS	(sizeof(signos) / sizeof(signos[0]))
 
+/*
+ * SIGHUP with a configuration file: read it again and give it to every
+ * service; what needs new sockets keeps its running value. A bad file, or
+ * a service that cannot take the new configuration, keeps the running
+ * one. Then the zones go to the store, through a connection of our own
+ * (the reload thread owns d->st), and the caller forces a rebuild.
+ */
+static void
+reload_conf(struct daemon *d)
+{
+	struct daemon_conf	*nc, *run = d->conf;
+	struct store		*st;
+	char			 err[256];
+	size_t			 i, j;
+
+	if (d->ops->reread == NULL) {
+		log_info("SIGHUP: no configuration file; rebuilding the index");
+		return;
+	}
+	log_info("SIGHUP: reading the configuration again");
+	if ((nc = d->ops->reread(d->ops->arg)) == NULL) {
+		log_warnx("SIGHUP: the configuration has errors (above); the "
+		    "running one stays");
+		return;
+	}
+	atomic_init(&nc->refs, 1);
+	daemon_conf_keep_restart(run, nc);
+	for (i = 0; i < NSERVICES; i++)
+		if (services[i]->reload != NULL &&
+		    services[i]->reload(d, nc) == -1)
+			break;
+	if (i < NSERVICES) {
+		log_warnx("SIGHUP: %s cannot take the new configuration; the "
+		    "running one stays", services[i]->name);
+		for (j = 0; j < i; j++)
+			if (services[j]->reload != NULL)
+				(void)services[j]->reload(d, run);
+		/* The DNS readers may have seen it: retired, not freed. */
+		daemon_conf_retire(d, nc);
+		return;
+	}
+	d->conf = nc;
+	daemon_conf_retire(d, run);
+	if (d->ops->sync_zones == NULL)
+		return;
+	if ((st = store_open(nc->db, STORE_LEAN, err)) == NULL) {
+		log_warnx("SIGHUP: %s: %s; zones not written", nc->db, err);
+		return;
+	}
+	if (d->ops->sync_zones(d->ops->arg, nc, st) == -1)
+		log_warnx("SIGHUP: zones not all written (above)");
+	store_close(st);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon	*d = arg;
-	size_t		 i;
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: rebuilding the index");
-		for (i = 0; i < NSERVICES; i++)
-			if (services[i]->reload != NULL &&
-			    services[i]->reload(d) == -1)
-				log_warnx("SIGHUP: %s: reload failed",
-				    services[i]->name);
+		reload_conf(d);
 		atomic_store(&d->hup, 1);
 		return;
 	}
@@ -55,7 +106,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 int
-daemon_run(const struct daemon_conf *conf)
+daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 {
 	struct daemon	 d;
 	struct event	*sigs[NSIGNALS];
@@ -63,7 +114,10 @@ daemon_run(const struct daemon_conf *conf)
 	int		 rc = 1, e;
 
 	memset(&d, 0, sizeof(d));
+	atomic_init(&conf->refs, 1);
 	d.conf = conf;
+	d.ops = ops;
+	pthread_mutex_init(&d.retired_mu, NULL);
 	if (daemon_first_load(&d) == -1)
 		goto out;
 	for (; nbound < NSERVICES; nbound++)
@@ -88,6 +142,7 @@ daemon_run(const struct daemon_conf *conf)
 	for (i = 0; i < NSERVICES; i++)
 		if (services[i]->start != NULL && services[i]->start(&d) == -1)
 			goto out;
+	d.reload_ms = conf->reload_ms;
 	if ((e = pthread_create(&d.reloader, NULL, daemon_reloader,
 	    &d)) != 0) {
 		errno = e;
@@ -111,5 +166,8 @@ out:
 		event_base_free(d.base);
 	store_close(d.st);
 	free(d.snap);
+	daemon_conf_drop_list(d.retired);
+	daemon_conf_drop(d.conf);
+	pthread_mutex_destroy(&d.retired_mu);
 	return rc;
 }

@@ -5,14 +5,19 @@
  * Each service (DNS, policy today) is a struct daemon_service registered in
  * daemon.c's table. daemon_run calls, in table order, every service's bind
  * hook before privileges are dropped, then every start hook on the event
- * loop; reload on SIGHUP; stop, in reverse order, when the daemon ends.
+ * loop; reload, with the configuration read again, on SIGHUP; stop, in
+ * reverse order, when the daemon ends.
  */
 #ifndef FAIRLIST_DAEMON_H
 #define FAIRLIST_DAEMON_H
 
+#include <stdatomic.h>
+
+#include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
 #include "policy/policy.h"
 
+struct conf;
 struct daemon;
 struct store;
 
@@ -22,43 +27,68 @@ struct store;
 #define DAEMON_NOFILE_SPARE	64	/* store, UDP, c-ares, logs, ... */
 
 /*
+ * The configuration of a running daemon, built by the caller (cmd_serve.c)
+ * at startup and again on SIGHUP. daemon_run owns it; daemon_conf_free
+ * frees it. The strings and cf are owned; dc's names point into cf.
+ */
+struct daemon_conf {
+	char			*db;
+	char			*user;		/* NULL: keep the user */
+	char			*file_db;	/* the file's db key, or NULL */
+	struct conf		*cf;		/* the file, NULL: defaults */
+	struct dnsbl_conf	 dc;
+	struct dnsbl_server_conf sc;		/* sc.dns is &dc */
+	struct policy_conf	 pc;		/* pc.nlisten 0: no server */
+	int			 policy_explicit;	/* policy configured:
+						   failing to start it is
+						   fatal, else a warning */
+	int			 reload_ms;
+	int			 snapcache;	/* use <db>.snap */
+
+	/* the daemon's own */
+	atomic_int		 refs;
+	struct daemon_conf	*retired_next;
+};
+
+/* Frees c and all it owns; NULL is a no-op. */
+void	daemon_conf_free(struct daemon_conf *c);
+
+/*
  * A service. Hooks return 0 or -1 (after logging or printing why); a NULL
  * hook is skipped. bind runs as the starting user, before the privilege
- * drop; start runs once the event loop exists; stop frees what bind made.
+ * drop; start runs once the event loop exists; reload (SIGHUP, loop
+ * thread) switches the service to nc, which becomes d->conf once every
+ * service took it: a reload that fails must leave its service as it was,
+ * and the services before it get d->conf back; stop frees what bind made.
  */
 struct daemon_service {
 	const char	*name;
 	int		(*bind)(struct daemon *d);
 	int		(*start)(struct daemon *d);
-	int		(*reload)(struct daemon *d);
+	int		(*reload)(struct daemon *d,
+			    struct daemon_conf *nc);
 	void		(*stop)(struct daemon *d);
 };
 
 /*
- * What daemon_run needs. sc and pc are the caller's and stay theirs;
- * pc may have nlisten 0 (no policy server). policy_explicit: the policy
- * server was configured, so a failure to start it is fatal (otherwise a
- * warning and the daemon goes on without it). sync_zones writes the
- * configured zones into the store (NULL: none).
+ * The caller's side. reread (NULL: there is no file) reads the
+ * configuration file again, for SIGHUP, printing "FILE:LINE: why" and
+ * returning NULL when it is bad. sync_zones writes c's zones into st
+ * (startup and SIGHUP), returning -1 after printing why.
  */
-struct daemon_conf {
-	const char			*db;
-	const char			*user;		/* NULL: keep the user */
-	struct dnsbl_server_conf	*sc;
-	struct policy_conf		*pc;
-	int				 policy_explicit;
-	int				 reload_ms;
-	int				 snapcache;	/* use <db>.snap */
-	int				(*sync_zones)(void *arg,
-					    struct store *st);
-	void				*sync_arg;
+struct daemon_ops {
+	struct daemon_conf	*(*reread)(void *arg);
+	int			 (*sync_zones)(void *arg,
+				    const struct daemon_conf *c,
+				    struct store *st);
+	void			 *arg;
 };
 
 /*
- * Run the daemon in the foreground until SIGINT or SIGTERM. Returns 0
- * after a clean stop, 1 when startup failed (the reason is printed).
+ * Run the daemon in the foreground until SIGINT or SIGTERM, taking conf.
+ * Returns 0 after a clean stop, 1 when startup failed (reason printed).
  */
-int	daemon_run(const struct daemon_conf *conf);
+int	daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops);
 
 /*
  * Raise the soft descriptor limit for policy_clients + tcp_clients

@@ -13,8 +13,11 @@
 struct event_base;
 struct index;
 
+struct policy_drain;
+
 struct daemon {
-	const struct daemon_conf *conf;
+	struct daemon_conf	*conf;		/* the running one */
+	const struct daemon_ops	*ops;
 	struct store		*st;
 	struct dnsbl_server	*srv;
 	struct index		*first;		/* not yet published */
@@ -22,12 +25,44 @@ struct daemon {
 	atomic_int		 stop;
 	atomic_int		 hup;
 	pthread_t		 reloader;
+	int			 reload_ms;	/* the reload thread's copy */
 	char			*snap;		/* <db>.snap, NULL: no cache */
 	int			 save_pending;	/* startup compile not saved */
 	uint64_t		 save_gen;	/* its store generation */
 	struct policy_server	*psrv;		/* NULL: no policy server */
 	struct policy_engine	*peng;
+	struct daemon_conf	*peng_conf;	/* the conf peng uses */
+	struct policy_drain	*drains;	/* engines replaced by SIGHUP */
+
+	/*
+	 * Configurations replaced by SIGHUP, still read by the DNS readers
+	 * until the next publish: the reload thread drops them after it.
+	 */
+	pthread_mutex_t		 retired_mu;
+	struct daemon_conf	*retired;
 };
+
+/*
+ * conf.c: references to a configuration. A new one holds one; the last
+ * drop frees it (from any thread).
+ */
+void	daemon_conf_hold(struct daemon_conf *c);
+void	daemon_conf_drop(struct daemon_conf *c);
+
+/* conf.c: hand c to the reload thread, to drop after the next publish. */
+void	daemon_conf_retire(struct daemon *d, struct daemon_conf *c);
+
+/* conf.c: drop every configuration in the list (retired_next links). */
+void	daemon_conf_drop_list(struct daemon_conf *list);
+
+/*
+ * conf.c: log each setting that differs between the running conf and nc
+ * but needs new sockets or a restart (listen addresses, workers, TCP
+ * limits, user, db, reload-interval, snapshot-cache), and keep the running
+ * value in nc.
+ */
+void	daemon_conf_keep_restart(const struct daemon_conf *run,
+	    struct daemon_conf *nc);
 
 /* The services, in start order (services.c). */
 extern const struct daemon_service daemon_dns_service;

@@ -8,7 +8,8 @@
  * any process, e.g. the CLI) every reload-interval and at the next listing
  * expiry, compiles a new snapshot and publishes it; a failed compile keeps
  * the last good snapshot (unlike rbldnsd, which answers SERVFAIL). SIGHUP
- * forces a rebuild.
+ * forces a rebuild; a configuration it replaced is dropped once the
+ * rebuild is published, when no DNS reader can still use it.
  */
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -68,6 +69,7 @@ int
 daemon_first_load(struct daemon *d)
 {
 	const struct daemon_conf *conf = d->conf;
+	const struct daemon_ops	*ops = d->ops;
 	struct index	*idx = NULL;
 	char		 err[256];
 	uint64_t	 gen = 0;
@@ -78,8 +80,8 @@ daemon_first_load(struct daemon *d)
 		fprintf(stderr, "fairlist: serve: %s: %s\n", conf->db, err);
 		return -1;
 	}
-	if (conf->sync_zones != NULL &&
-	    conf->sync_zones(conf->sync_arg, d->st) == -1)
+	if (ops->sync_zones != NULL &&
+	    ops->sync_zones(ops->arg, conf, d->st) == -1)
 		return -1;
 	t0 = time_mono_us();
 	if (conf->snapcache) {
@@ -128,11 +130,12 @@ daemon_reloader(void *arg)
 	struct daemon	*d = arg;
 	int64_t		 seen = 0, v, now, next_exp, t0;
 	struct index	*idx;
+	struct daemon_conf *retired;
 	struct timespec	 nap;
 	uint64_t	 gen = 0, save_gen = d->save_gen;
 	int		 failing = 0, have_gen, save = d->save_pending;
 	int		 save_failing = 0;
-	int		 reload_ms = d->conf->reload_ms;
+	int		 reload_ms = d->reload_ms;
 
 	/* Rebuilds yield to the UDP workers when the cores are busy. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
@@ -172,11 +175,22 @@ daemon_reloader(void *arg)
 		 */
 		have_gen = d->snap != NULL &&
 		    store_generation(d->st, &gen) == 0;
+		/* Retired before this compile: unused after its publish. */
+		pthread_mutex_lock(&d->retired_mu);
+		retired = d->retired;
+		d->retired = NULL;
+		pthread_mutex_unlock(&d->retired_mu);
 		if ((idx = index_load(d->st, now)) == NULL) {
 			/* Keep serving the last good snapshot; retry later. */
 			if (!failing++)
 				log_warnx("reload: compile failed; keeping "
 				    "the previous snapshot");
+			while (retired != NULL) {
+				struct daemon_conf	*c = retired;
+
+				retired = c->retired_next;
+				daemon_conf_retire(d, c);
+			}
 			continue;
 		}
 		if (failing)
@@ -187,6 +201,7 @@ daemon_reloader(void *arg)
 		log_info("reload: %zu listings compiled in %.1f ms",
 		    index_listings(idx), time_ms_since(t0));
 		dnsbl_server_publish(d->srv, idx);
+		daemon_conf_drop_list(retired);
 		/* Without its generation, the new snapshot is not saved. */
 		save = have_gen;
 		save_gen = gen;

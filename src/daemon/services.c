@@ -6,10 +6,18 @@
  * DNS server publishes. It is on by default (127.0.0.1:10040): unless it
  * was configured (a policy block or --policy-listen), a failure to bind or
  * start it is a warning and the daemon goes on without it.
+ *
+ * On SIGHUP the DNS server answers with the new dns { } settings from its
+ * next batch; the policy server judges new requests with a new engine on
+ * the new policy { } block while the old engine finishes its own.
  */
 #include <stdio.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
 
 #include "core/log.h"
+#include "core/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "list/list.h"
 
@@ -18,7 +26,7 @@ dns_bind(struct daemon *d)
 {
 	char	err[256];
 
-	if ((d->srv = dnsbl_server_new(d->conf->sc, err)) == NULL) {
+	if ((d->srv = dnsbl_server_new(&d->conf->sc, err)) == NULL) {
 		fprintf(stderr, "fairlist: serve: dns: %s\n", err);
 		return -1;
 	}
@@ -33,6 +41,14 @@ dns_start(struct daemon *d)
 	return dnsbl_server_start(d->srv, d->base);
 }
 
+/* The answers' settings; the sockets and TCP limits need a restart. */
+static int
+dns_reload(struct daemon *d, struct daemon_conf *nc)
+{
+	dnsbl_server_set_dns(d->srv, &nc->dc);
+	return 0;
+}
+
 static void
 dns_stop(struct daemon *d)
 {
@@ -44,6 +60,7 @@ const struct daemon_service daemon_dns_service = {
 	.name = "dns",
 	.bind = dns_bind,
 	.start = dns_start,
+	.reload = dns_reload,
 	.stop = dns_stop,
 };
 
@@ -65,9 +82,9 @@ policy_bind(struct daemon *d)
 {
 	char	err[512];
 
-	if (d->conf->pc->nlisten == 0)
+	if (d->conf->pc.nlisten == 0)
 		return 0;
-	if ((d->psrv = policy_server_new(d->conf->pc, err,
+	if ((d->psrv = policy_server_new(&d->conf->pc, err,
 	    sizeof(err))) != NULL)
 		return 0;
 	if (d->conf->policy_explicit) {
@@ -87,7 +104,7 @@ policy_start(struct daemon *d)
 
 	if (d->psrv == NULL)
 		return 0;
-	if ((d->peng = policy_engine_new(d->conf->pc, d->base, err,
+	if ((d->peng = policy_engine_new(&d->conf->pc, d->base, err,
 	    sizeof(err))) == NULL) {
 		if (d->conf->policy_explicit) {
 			fprintf(stderr, "fairlist: serve: policy: %s\n", err);
@@ -98,26 +115,107 @@ policy_start(struct daemon *d)
 		d->psrv = NULL;
 		return 0;
 	}
+	d->peng_conf = d->conf;
+	daemon_conf_hold(d->peng_conf);
 	src.acquire = policy_idx_acquire;
 	src.release = policy_idx_release;
 	src.arg = d->srv;
 	return policy_server_start(d->psrv, d->base, d->peng, &src);
 }
 
+/*
+ * An engine replaced by SIGHUP, with the configuration it reads: kept
+ * until its evaluations are over (every one ends by its deadline).
+ */
+struct policy_drain {
+	struct policy_drain	*next;
+	struct daemon		*d;
+	struct policy_engine	*e;
+	struct daemon_conf	*conf;
+	struct event		*ev;
+};
+
+static void
+drain_free(struct policy_drain *dr)
+{
+	struct policy_drain	**pp;
+
+	for (pp = &dr->d->drains; *pp != dr; pp = &(*pp)->next)
+		;
+	*pp = dr->next;
+	policy_engine_free(dr->e);
+	daemon_conf_drop(dr->conf);
+	event_free(dr->ev);
+	free(dr);
+}
+
+static void
+drain_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	drain_free(arg);
+}
+
+/*
+ * A new engine on nc for the requests read from now on; the old one
+ * drains. Every policy setting but the addresses applies.
+ */
+static int
+policy_reload(struct daemon *d, struct daemon_conf *nc)
+{
+	struct policy_engine	*e;
+	struct policy_drain	*dr;
+	struct timeval		 tv;
+	char			 err[512];
+
+	if (d->psrv == NULL || d->peng_conf == nc)
+		return 0;
+	if ((e = policy_engine_new(&nc->pc, d->base, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("policy: %s", err);
+		return -1;
+	}
+	if (policy_server_reconf(d->psrv, &nc->pc, e) == -1) {
+		policy_engine_free(e);
+		return -1;
+	}
+	dr = xcalloc(1, sizeof(*dr));
+	dr->d = d;
+	dr->e = d->peng;
+	dr->conf = d->peng_conf;
+	dr->ev = evtimer_new(d->base, drain_done, dr);
+	/* Past the old deadline, with a second to spare. */
+	tv.tv_sec = dr->conf->pc.deadline_ms / 1000 + 1;
+	tv.tv_usec = (dr->conf->pc.deadline_ms % 1000) * 1000;
+	evtimer_add(dr->ev, &tv);
+	dr->next = d->drains;
+	d->drains = dr;
+	d->peng = e;
+	d->peng_conf = nc;
+	daemon_conf_hold(d->peng_conf);
+	return 0;
+}
+
 static void
 policy_stop(struct daemon *d)
 {
-	/* The server first: it cancels its evaluations in the engine. */
+	/* The server first: it cancels its evaluations in the engines. */
 	policy_server_free(d->psrv);
 	d->psrv = NULL;
+	while (d->drains != NULL)
+		drain_free(d->drains);
 	if (d->peng != NULL)
 		policy_engine_free(d->peng);
 	d->peng = NULL;
+	daemon_conf_drop(d->peng_conf);
+	d->peng_conf = NULL;
 }
 
 const struct daemon_service daemon_policy_service = {
 	.name = "policy",
 	.bind = policy_bind,
 	.start = policy_start,
+	.reload = policy_reload,
 	.stop = policy_stop,
 };

@@ -88,6 +88,7 @@ struct tcp_conn {
 
 struct dnsbl_server {
 	struct dnsbl_server_conf	 c;
+	_Atomic(const struct dnsbl_conf *) dns;	/* c.dns, then set_dns */
 	_Atomic(struct index *)		 cur;
 	atomic_int			 stop;
 	struct slot			*slots;		/* [0] is the TCP loop */
@@ -158,6 +159,12 @@ dnsbl_server_publish(struct dnsbl_server *s, struct index *idx)
 			usleep(200);
 	} while (busy);
 	index_free(old);
+}
+
+void
+dnsbl_server_set_dns(struct dnsbl_server *s, const struct dnsbl_conf *dc)
+{
+	atomic_store(&s->dns, dc);
 }
 
 const struct index *
@@ -286,6 +293,7 @@ dnsbl_server_new(const struct dnsbl_server_conf *c, char *err)
 		s->c.tcp_message = DNSBL_TCP_MESSAGE;
 	s->tcp_msg_tv.tv_sec = s->c.tcp_message;
 	TAILQ_INIT(&s->tcp_lru);
+	atomic_init(&s->dns, c->dns);
 	atomic_init(&s->cur, NULL);
 	atomic_init(&s->stop, 0);
 	s->nworkers = c->nlisten * (size_t)per;
@@ -337,6 +345,7 @@ udp_worker(void *arg)
 	uint8_t			*ibuf, *obuf, *ctl;
 	struct timeval		 tv = { 0, 250000 };
 	struct index		*idx;
+	const struct dnsbl_conf	*dc;
 	int			 n, i, m, sent, r;
 	size_t			 len;
 	int64_t			 now;
@@ -374,13 +383,15 @@ udp_worker(void *arg)
 			continue;
 		}
 		idx = snap_acquire(s, w->slot);
+		/* After the acquire: see dnsbl_server_set_dns. */
+		dc = atomic_load(&s->dns);
 		now = (int64_t)time(NULL);
 		m = 0;
 		for (i = 0; i < n; i++) {
 			/* A datagram larger than our buffer: drop it. */
 			if (in[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue;
-			len = idx == NULL ? 0 : dnsbl_answer(s->c.dns, idx,
+			len = idx == NULL ? 0 : dnsbl_answer(dc, idx,
 			    iin[i].iov_base, in[i].msg_len,
 			    obuf + (size_t)m * DNS_EDNS_MAX, DNS_EDNS_MAX, 0,
 			    now);
@@ -462,6 +473,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 	uint16_t		 qlen;
 	size_t			 len;
 	struct index		*idx;
+	const struct dnsbl_conf	*dc = atomic_load(&s->dns);
 	int			 n = 0;		/* whole messages this call */
 
 	/* RFC 7766: each message has a two-byte length; queries pipeline. */
@@ -489,7 +501,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(inb, 2);
 		pkt = evbuffer_pullup(inb, qlen);
 		idx = snap_acquire(s, &s->slots[0]);
-		len = idx == NULL ? 0 : dnsbl_answer(s->c.dns, idx, pkt, qlen,
+		len = idx == NULL ? 0 : dnsbl_answer(dc, idx, pkt, qlen,
 		    s->tcp_out + 2, DNS_TCP_MAX, 1, (int64_t)time(NULL));
 		snap_release(&s->slots[0]);
 		evbuffer_drain(inb, qlen);

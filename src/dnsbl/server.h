@@ -57,6 +57,14 @@ struct dnsbl_server	*dnsbl_server_new(const struct dnsbl_server_conf *c,
  */
 void	dnsbl_server_publish(struct dnsbl_server *s, struct index *idx);
 
+/*
+ * Answer with dc from the next batch on (SIGHUP). Readers load it after
+ * taking their snapshot, so the previous dnsbl_conf is unused once the
+ * next dnsbl_server_publish has returned: keep it valid until then.
+ */
+void	dnsbl_server_set_dns(struct dnsbl_server *s,
+	    const struct dnsbl_conf *dc);
+
 /* The current snapshot, for the publisher's own bookkeeping only. */
 const struct index	*dnsbl_server_current(const struct dnsbl_server *s);
 

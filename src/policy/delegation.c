@@ -801,29 +801,42 @@ srv_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
+/* The timeouts of s->pc on s->base. Returns 0, or -1 (s unchanged). */
+static int
+init_timeouts(struct policy_server *s)
+{
+	const struct timeval	*idle, *deadline, *request;
+	struct timeval		 tv;
+
+	tv.tv_sec = s->pc->idle_s > 0 ? s->pc->idle_s : 300;
+	tv.tv_usec = 0;
+	/* Common timeouts: one queue per duration, O(1) adds. */
+	idle = event_base_init_common_timeout(s->base, &tv);
+	tv.tv_sec = s->pc->deadline_ms / 1000;
+	tv.tv_usec = (s->pc->deadline_ms % 1000) * 1000;
+	deadline = event_base_init_common_timeout(s->base, &tv);
+	tv.tv_sec = s->pc->request_s > 0 ? s->pc->request_s : 5;
+	tv.tv_usec = 0;
+	request = event_base_init_common_timeout(s->base, &tv);
+	if (idle == NULL || deadline == NULL || request == NULL)
+		return -1;
+	s->idle_tv = idle;
+	s->deadline_tv = deadline;
+	s->request_tv = request;
+	return 0;
+}
+
 int
 policy_server_start(struct policy_server *s, struct event_base *base,
     struct policy_engine *e, const struct policy_index_src *src)
 {
-	struct timeval	tv;
-	int		i;
+	int	i;
 
 	s->base = base;
 	s->e = e;
 	if (src != NULL)
 		s->src = *src;
-	tv.tv_sec = s->pc->idle_s > 0 ? s->pc->idle_s : 300;
-	tv.tv_usec = 0;
-	/* Common timeouts: one queue per duration, O(1) adds. */
-	s->idle_tv = event_base_init_common_timeout(base, &tv);
-	tv.tv_sec = s->pc->deadline_ms / 1000;
-	tv.tv_usec = (s->pc->deadline_ms % 1000) * 1000;
-	s->deadline_tv = event_base_init_common_timeout(base, &tv);
-	tv.tv_sec = s->pc->request_s > 0 ? s->pc->request_s : 5;
-	tv.tv_usec = 0;
-	s->request_tv = event_base_init_common_timeout(base, &tv);
-	if (s->idle_tv == NULL || s->deadline_tv == NULL ||
-	    s->request_tv == NULL ||
+	if (init_timeouts(s) == -1 ||
 	    (s->resume = evtimer_new(base, listeners_resume, s)) == NULL) {
 		log_warnx("policy: cannot create timers");
 		return -1;
@@ -839,6 +852,22 @@ policy_server_start(struct policy_server *s, struct event_base *base,
 	for (i = 0; i < s->nl; i++)
 		log_info("policy: serving the Postfix policy protocol on %s",
 		    s->l[i].name);
+	return 0;
+}
+
+int
+policy_server_reconf(struct policy_server *s, const struct policy_conf *pc,
+    struct policy_engine *e)
+{
+	const struct policy_conf	*old = s->pc;
+
+	s->pc = pc;
+	if (init_timeouts(s) == -1) {
+		s->pc = old;
+		log_warnx("policy: cannot create timers");
+		return -1;
+	}
+	s->e = e;
 	return 0;
 }
 

@@ -517,6 +517,15 @@ struct policy_server	*policy_server_new(const struct policy_conf *pc,
 /* Start accepting on base, judging with e. Returns 0 or -1 (logged). */
 int	policy_server_start(struct policy_server *s, struct event_base *base,
 	    struct policy_engine *e, const struct policy_index_src *src);
+/*
+ * Judge the requests read from now on with pc and e, whose timeouts apply
+ * to the timers set from now on (SIGHUP). The addresses stay bound; a
+ * request in flight finishes on the engine it started on (and its reply
+ * is formatted with pc), so the caller frees that engine and its conf only
+ * after their deadline has passed. Returns 0, or -1 (logged, unchanged).
+ */
+int	policy_server_reconf(struct policy_server *s,
+	    const struct policy_conf *pc, struct policy_engine *e);
 /* Close every connection and socket. NULL is a no-op. */
 void	policy_server_free(struct policy_server *s);
 

@@ -1,0 +1,137 @@
+/*
+ * conf.c: the daemon's configurations: their references (a configuration
+ * replaced by SIGHUP lives on until the DNS readers and the policy
+ * evaluations that use it are done) and the settings a reload cannot
+ * apply without new sockets.
+ *
+ * Logs one warning per setting a SIGHUP did not apply.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "daemon/daemon_int.h"
+
+void
+daemon_conf_free(struct daemon_conf *c)
+{
+	if (c == NULL)
+		return;
+	policy_conf_free(&c->pc);
+	conf_free(c->cf);
+	free(c->db);
+	free(c->user);
+	free(c->file_db);
+	free(c);
+}
+
+void
+daemon_conf_hold(struct daemon_conf *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+}
+
+void
+daemon_conf_drop(struct daemon_conf *c)
+{
+	if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1)
+		daemon_conf_free(c);
+}
+
+void
+daemon_conf_retire(struct daemon *d, struct daemon_conf *c)
+{
+	pthread_mutex_lock(&d->retired_mu);
+	c->retired_next = d->retired;
+	d->retired = c;
+	pthread_mutex_unlock(&d->retired_mu);
+}
+
+void
+daemon_conf_drop_list(struct daemon_conf *list)
+{
+	struct daemon_conf	*next;
+
+	for (; list != NULL; list = next) {
+		next = list->retired_next;
+		daemon_conf_drop(list);
+	}
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static void
+not_applied(const char *what)
+{
+	log_warnx("SIGHUP: %s changed: it needs a restart; not applied",
+	    what);
+}
+
+/* *dst becomes a copy of src (NULL stays NULL). */
+static void
+keep_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src != NULL ? xstrdup(src) : NULL;
+}
+
+static int
+same_policy_listen(const struct policy_conf *a, const struct policy_conf *b)
+{
+	int	i;
+
+	if (a->nlisten != b->nlisten || a->socket_mode != b->socket_mode)
+		return 0;
+	for (i = 0; i < a->nlisten; i++)
+		if (strcmp(a->listen[i], b->listen[i]) != 0)
+			return 0;
+	return 1;
+}
+
+void
+daemon_conf_keep_restart(const struct daemon_conf *run,
+    struct daemon_conf *nc)
+{
+	struct dnsbl_server_conf	a = run->sc, b = nc->sc;
+	int				i;
+
+	/* Both were built from zeroed memory: padding compares equal. */
+	a.dns = b.dns = NULL;
+	if (memcmp(&a, &b, sizeof(a)) != 0)
+		not_applied("dns { listen, workers, tcp-* }");
+	nc->sc = run->sc;
+	nc->sc.dns = &nc->dc;
+	if (run->reload_ms != nc->reload_ms)
+		not_applied("dns { reload-interval }");
+	nc->reload_ms = run->reload_ms;
+	if (run->snapcache != nc->snapcache)
+		not_applied("dns { snapshot-cache }");
+	nc->snapcache = run->snapcache;
+	if (!same_str(run->user, nc->user))
+		not_applied("user");
+	keep_str(&nc->user, run->user);
+	if (!same_str(run->file_db, nc->file_db))
+		not_applied("db");
+	keep_str(&nc->file_db, run->file_db);
+	keep_str(&nc->db, run->db);
+	if (!same_policy_listen(&run->pc, &nc->pc))
+		not_applied("policy { listen, socket-mode }");
+	for (i = 0; i < nc->pc.nlisten; i++) {
+		free(nc->pc.listen[i]);
+		nc->pc.listen[i] = NULL;
+	}
+	for (i = 0; i < run->pc.nlisten; i++)
+		nc->pc.listen[i] = xstrdup(run->pc.listen[i]);
+	nc->pc.nlisten = run->pc.nlisten;
+	nc->pc.socket_mode = run->pc.socket_mode;
+	nc->policy_explicit = run->policy_explicit;
+}
