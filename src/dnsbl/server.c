@@ -88,7 +88,8 @@ struct tcp_conn {
 
 struct dnsbl_server {
 	struct dnsbl_server_conf	 c;
-	_Atomic(const struct dnsbl_conf *) dns;	/* c.dns, then set_dns */
+	/* c.dns, then what dnsbl_server_set_dns gave */
+	_Atomic(const struct dnsbl_conf *) dns;
 	_Atomic(struct index *)		 cur;
 	atomic_int			 stop;
 	struct slot			*slots;		/* [0] is the TCP loop */
