@@ -54,6 +54,20 @@ cli_opt_err(const char *cmd, int ch, char **argv)
 	return 2;
 }
 
+int
+cli_operands(const char *cmd, int n, const char *what)
+{
+	if (what == NULL ? n == 0 : n == 1)
+		return 0;
+	if (what == NULL)
+		cli_err(cmd, "no arguments expected (see 'fairlist %s --help')",
+		    cmd);
+	else
+		cli_err(cmd, n == 0 ? "which %s? (see 'fairlist %s --help')" :
+		    "one %s at a time (see 'fairlist %s --help')", what, cmd);
+	return 2;
+}
+
 const char *
 cli_actor(char *buf, unsigned size)
 {

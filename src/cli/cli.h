@@ -96,6 +96,13 @@ struct json_t;
 struct store	*cli_open_store(struct cli *c, const char *cmd, int rdonly);
 /* getopt_long's complaint ('?' or ':'), as one line; returns 2. */
 int		 cli_opt_err(const char *cmd, int ch, char **argv);
+/*
+ * After getopt: the n operands left (argc - optind) against what cmd
+ * takes: what NULL, none; else exactly one, named what ("address"). 0 if
+ * they fit, else 2 after the line "no arguments expected", "which WHAT?"
+ * or "one WHAT at a time", with the (see 'fairlist CMD --help') hint.
+ */
+int		 cli_operands(const char *cmd, int n, const char *what);
 /* A zone name lower case, one trailing dot off, into dst; 0 or -1. */
 int		 cli_zone_name(const char *cmd, const char *in, char *dst,
 		    size_t dstsize);

@@ -480,12 +480,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 			return cli_opt_err("check", ch, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err("check", optind == argc ? "which address? (see "
-		    "'fairlist check --help')" : "one address at a time (see "
-		    "'fairlist check --help')");
+	if (cli_operands("check", argc - optind, "address") != 0)
 		return 2;
-	}
 	q.client_address = argv[optind];
 	if (addr_parse(q.client_address, &p, &why) == -1) {
 		cli_err("check", "%s: %s", q.client_address, why);

@@ -315,12 +315,8 @@ cmd_add(struct cli *c, int argc, char **argv)
 			return cli_opt_err("add", ch, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err("add", optind == argc ? "which address? (see "
-		    "'fairlist add --help')" : "one address or range at a "
-		    "time (see 'fairlist add --help')");
+	if (cli_operands("add", argc - optind, "address or range") != 0)
 		return 2;
-	}
 	if (l.reason == NULL) {
 		cli_err("add", "--reason is required: no listing without a "
 		    "reason");
@@ -411,12 +407,8 @@ cmd_remove(struct cli *c, int argc, char **argv)
 			return cli_opt_err("remove", ch, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err("remove", optind == argc ? "which address? (see "
-		    "'fairlist remove --help')" : "one address or range at "
-		    "a time (see 'fairlist remove --help')");
+	if (cli_operands("remove", argc - optind, "address or range") != 0)
 		return 2;
-	}
 	if (why == NULL) {
 		cli_err("remove", "--why is required: every removal is "
 		    "recorded with its reason");
@@ -565,11 +557,8 @@ cmd_update(struct cli *c, int argc, char **argv)
 			return cli_opt_err("update", ch, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err("update", optind == argc ? "which listing? (see "
-		    "'fairlist update --help')" : "one listing at a time");
+	if (cli_operands("update", argc - optind, "listing") != 0)
 		return 2;
-	}
 	if (reason == NULL && evidence == NULL && expires == NULL) {
 		cli_err("update", "nothing to change: give --reason, "
 		    "--evidence or --expires");
@@ -927,11 +916,8 @@ cmd_show(struct cli *c, int argc, char **argv)
 			return cli_opt_err("show", ch, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err("show", optind == argc ? "which address? (see "
-		    "'fairlist show --help')" : "one address at a time");
+	if (cli_operands("show", argc - optind, "address") != 0)
 		return 2;
-	}
 	if (parse_prefix("show", argv[optind], &p) == -1)
 		return 1;
 	if (p.plen != 128) {

@@ -192,11 +192,8 @@ cmd_list(struct cli *c, int argc, char **argv)
 			return cli_opt_err("list", ch, argv);
 		}
 	}
-	if (optind != argc) {
-		cli_err("list", "no arguments expected (see 'fairlist list "
-		    "--help')");
+	if (cli_operands("list", argc - optind, NULL) != 0)
 		return 2;
-	}
 	if ((s = cli_open_store(c, "list", 1)) == NULL)
 		return 1;
 	/* One row past the page says whether another page follows. */
@@ -307,11 +304,8 @@ cmd_audit(struct cli *c, int argc, char **argv)
 			return cli_opt_err("audit", ch, argv);
 		}
 	}
-	if (optind != argc) {
-		cli_err("audit", "no arguments expected (see 'fairlist audit "
-		    "--help')");
+	if (cli_operands("audit", argc - optind, NULL) != 0)
 		return 2;
-	}
 	if ((s = cli_open_store(c, "audit", 1)) == NULL)
 		return 1;
 	if (json)
@@ -467,11 +461,8 @@ cmd_stats(struct cli *c, int argc, char **argv)
 			return cli_opt_err("stats", ch, argv);
 		}
 	}
-	if (optind != argc) {
-		cli_err("stats", "no arguments expected (see 'fairlist stats "
-		    "--help')");
+	if (cli_operands("stats", argc - optind, NULL) != 0)
 		return 2;
-	}
 	if ((s = cli_open_store(c, "stats", 1)) == NULL)
 		return 1;
 	if (store_zone_foreach(s, stats_zone, &st) != 0 ||

@@ -144,7 +144,7 @@ refuse "no reason" 2 "fairlist: add: --reason is required: no listing without a 
     add 192.0.2.9 --evidence y
 refuse "no evidence" 2 "fairlist: add: --evidence is required: no listing without evidence" \
     add 192.0.2.9 --reason x
-refuse "no address" 2 "fairlist: add: which address? (see 'fairlist add --help')" \
+refuse "no address" 2 "fairlist: add: which address or range? (see 'fairlist add --help')" \
     add --reason x --evidence y
 refuse "two addresses" 2 \
     "fairlist: add: one address or range at a time (see 'fairlist add --help')" \
