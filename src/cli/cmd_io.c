@@ -13,7 +13,8 @@
  * export writes the listings in force in one zone as an rbldnsd data file
  * that rbldnsd itself loads, or as a BIND master file (SOA, NS, then A and
  * TXT records per address, expanding only entries of at most
- * EXPORT_BIND_EXPAND addresses). docs/IMPORT-EXPORT.md is the manual.
+ * LIST_BIND_EXPAND addresses) through list/export.c.
+ * docs/IMPORT-EXPORT.md is the manual.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,23 +41,10 @@
 #define IMPORT_READ_CHUNK	(1024 * 1024)	/* bytes per read */
 #define IMPORT_PROGRESS_MIN	(1024 * 1024)	/* bytes for a progress bar */
 #define IMPORT_PROGRESS_LINES	65536		/* lines between updates */
-#define EXPORT_BIND_EXPAND	256	/* most names one BIND entry gives */
-#define EXPORT_TXT_MAX		1024	/* bytes of an expanded TXT (dnsbl.h) */
-
-/* One entry of an import, or one listing of an export. */
-struct ient {
-	struct addr_prefix	 p;
-	uint8_t			 excl;
-	uint32_t		 code;		/* 0 = zone default */
-	uint32_t		 line;
-	const char		*reason;	/* interned; NULL = default */
-	int64_t			 expires;
-	int64_t			 listed;
-};
 
 /* A hash set of prefixes, holding indexes into an ient array. */
 struct pset {
-	const struct ient	**base;		/* the array (may move) */
+	const struct list_item	**base;		/* the array (may move) */
 	uint32_t		 *slot;		/* index + 1, 0 = empty */
 	size_t			  cap, n;
 };
@@ -87,17 +75,6 @@ static int
 prefix_eq(const struct addr_prefix *a, const struct addr_prefix *b)
 {
 	return a->plen == b->plen && memcmp(a->a, b->a, ADDR_LEN) == 0;
-}
-
-static int
-addr_order(const void *pa, const void *pb)
-{
-	const struct ient	*a = pa, *b = pb;
-	int			 c;
-
-	if ((c = memcmp(a->p.a, b->p.a, ADDR_LEN)) != 0)
-		return c;
-	return a->p.plen - b->p.plen;
 }
 
 static void
@@ -196,8 +173,9 @@ zone_cb(const struct store_zone *z, void *arg)
 		return 0;
 	zi->found = 1;
 	zi->name = xstrdup(z->name);
-	zi->txt = xstrdup(z->txt != NULL ? z->txt : STORE_DEFAULT_TXT);
-	zi->url = xstrdup(z->url != NULL ? z->url : STORE_DEFAULT_URL);
+	/* NULL stays NULL: list_txt_expand then does what the server does. */
+	zi->txt = z->txt != NULL ? xstrdup(z->txt) : NULL;
+	zi->url = z->url != NULL ? xstrdup(z->url) : NULL;
 	zi->code = z->code != 0 ? z->code : STORE_DEFAULT_CODE;
 	zi->serial = z->serial;
 	return 1;
@@ -336,7 +314,7 @@ import_usage(FILE *f)
 }
 
 struct lvec_ient {
-	struct ient	*v;
+	struct list_item	*v;
 	size_t		 n, cap;
 };
 
@@ -418,7 +396,7 @@ static size_t
 sort_dedupe(struct lvec_ient *v, int replace)
 {
 	struct skey	*k = xreallocarray(NULL, v->n + 1, sizeof(*k));
-	struct ient	*out = xreallocarray(NULL, v->n + 1, sizeof(*out));
+	struct list_item	*out = xreallocarray(NULL, v->n + 1, sizeof(*out));
 	size_t		 i, j, n = 0;
 
 	for (i = 0; i < v->n; i++) {
@@ -454,7 +432,7 @@ struct active_ctx {
 	struct sset		*reasons;
 };
 
-static struct ient *
+static struct list_item *
 ient_push(struct lvec_ient *v)
 {
 	if (v->n == v->cap) {
@@ -469,7 +447,7 @@ static int
 active_cb(const struct store_listing *l, void *arg)
 {
 	struct active_ctx	*c = arg;
-	struct ient		*e;
+	struct list_item		*e;
 
 	if (strcmp(l->zone, c->zone) != 0)
 		return 0;
@@ -509,7 +487,7 @@ import_sync(struct store *s, const char *zone, const char *source,
     const struct lvec_ient *file, const char *actor, const char *path,
     size_t *delisted)
 {
-	const struct ient	*fbase = file->v;
+	const struct list_item	*fbase = file->v;
 	struct store_filter	 f;
 	struct sync_ctx		 c;
 	char			*why;
@@ -563,7 +541,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	struct list_parser	*lp = NULL;
 	struct list_entry	 ents[LIST_LINE_ENTRIES];
 	struct lvec_ient	 file = { NULL, 0, 0 }, have = { NULL, 0, 0 };
-	const struct ient	*hbase;
+	const struct list_item	*hbase;
 	struct pset		 hset;
 	struct sset		 reasons;
 	struct reader		 rd;
@@ -694,7 +672,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 			continue;
 		}
 		for (k = 0; k < n; k++) {
-			struct ient	*e;
+			struct list_item	*e;
 
 			e = ient_push(&file);
 			e->p = ents[k].prefix;
@@ -765,7 +743,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < file.n; i++) {
-		const struct ient	*e = &file.v[i];
+		const struct list_item	*e = &file.v[i];
 		struct store_listing	 l;
 		char			 ev[STORE_REASON_MAX + 1];
 		int			 cnt;
@@ -875,314 +853,6 @@ out:
 
 /* Export. */
 
-static int
-ient_cmp(const void *pa, const void *pb)
-{
-	const struct ient	*a = pa, *b = pb;
-	int			 c;
-
-	/* Exclusions last; then by value, so default lines stay few. */
-	if (a->excl != b->excl)
-		return a->excl - b->excl;
-	if (a->excl)
-		return addr_order(a, b);	/* an exclusion has no value */
-	if (a->expires != b->expires)
-		return a->expires < b->expires ? -1 : 1;
-	if (a->code != b->code)
-		return a->code < b->code ? -1 : 1;
-	if (a->reason != b->reason) {
-		if (a->reason == NULL || b->reason == NULL)
-			return a->reason == NULL ? -1 : 1;
-		if ((c = strcmp(a->reason, b->reason)) != 0)
-			return c;
-	}
-	if (a->p.family != b->p.family)
-		return a->p.family - b->p.family;
-	if ((c = memcmp(a->p.a, b->p.a, ADDR_LEN)) != 0)
-		return c;
-	return a->p.plen - b->p.plen;
-}
-
-static int
-wants(enum list_format f, const struct ient *e)
-{
-	int	v4 = e->p.family == 4;
-
-	switch (f) {
-	case LIST_FMT_IP6TRIE:
-		return !v4;
-	case LIST_FMT_IP4SET:
-	case LIST_FMT_IP4TRIE:
-		return v4;
-	default:
-		return 1;
-	}
-}
-
-/*
- * rbldnsd ip4set answers at octet granularity: an entry is expanded to
- * /8, /16, /24 or /32 keys, and at one key an exclusion beats a listing
- * and two listings both answer. Count nested pairs in the same octet
- * class that would answer differently from the most-specific rule.
- */
-static size_t
-ip4set_conflicts(const struct ient *v, size_t n)
-{
-	struct ient	*s;
-	size_t		 i, depth = 0, bad = 0;
-	size_t		 stack[33];
-
-	if (n == 0)
-		return 0;	/* a zone without IPv4 entries */
-	s = xreallocarray(NULL, n, sizeof(*s));
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), addr_order);
-	for (i = 0; i < n; i++) {
-		int		cls = (s[i].p.plen - 96 + 7) / 8;
-		uint8_t		last[ADDR_LEN];
-
-		while (depth > 0) {
-			addr_last(&s[stack[depth - 1]].p, last);
-			if (memcmp(last, s[i].p.a, ADDR_LEN) >= 0)
-				break;
-			depth--;
-		}
-		if (depth > 0) {
-			const struct ient	*a = &s[stack[depth - 1]];
-
-			if ((a->p.plen - 96 + 7) / 8 == cls && !s[i].excl &&
-			    (a->excl || a->code != s[i].code ||
-			    a->reason != s[i].reason))
-				bad++;
-		}
-		if (depth < 33)
-			stack[depth++] = i;
-	}
-	free(s);
-	return bad;
-}
-
-static void
-write_rbldnsd(FILE *o, enum list_format f, const struct zinfo *zi,
-    struct ient *v, size_t n, int64_t now)
-{
-	char		 when[32], text[LIST_TXT_MAX * 2 + 1];
-	char		 net[ADDR_TEXT_MAX];
-	const char	*cur_reason = NULL;
-	uint32_t	 cur_code = 0;
-	int64_t		 cur_exp = 0;
-	int		 have_def = 0;
-	size_t		 i;
-
-	fprintf(o, "# fairlist export of zone %s as rbldnsd %s, %s\n",
-	    zi->name, list_format_name(f), str_isotime(when, sizeof(when),
-	    now));
-	fprintf(o, "# load with: rbldnsd ... %s:%s:FILE\n", zi->name,
-	    list_format_name(f));
-	fprintf(o, "# \"#@expires\" lines are fairlist's: rbldnsd ignores "
-	    "them (comments)\n");
-	for (i = 0; i < n; i++) {
-		const struct ient	*e = &v[i];
-		uint32_t		 code = e->code != 0 ? e->code :
-					    zi->code;
-
-		if (!e->excl && (!have_def || code != cur_code ||
-		    e->reason != cur_reason)) {
-			fprintf(o, ":%u.%u.%u.%u:%s\n", code >> 24,
-			    (code >> 16) & 0xff, (code >> 8) & 0xff,
-			    code & 0xff, e->reason != NULL ?
-			    list_escape_rbldnsd(e->reason, text,
-			    sizeof(text)) : "");
-			have_def = 1;
-			cur_code = code;
-			cur_reason = e->reason;
-		}
-		if (!e->excl && e->expires != cur_exp) {
-			if (e->expires == 0)
-				fprintf(o, "#@expires never\n");
-			else
-				fprintf(o, "#@expires %s\n", str_isotime(when,
-				    sizeof(when), e->expires));
-			cur_exp = e->expires;
-		}
-		fprintf(o, "%s%s\n", e->excl ? "!" : "",
-		    list_format_prefix(&e->p, net, sizeof(net)));
-	}
-}
-
-/* Expand a zone TXT template (docs/CONFIG.md) for address ip. */
-static void
-expand_txt(struct sbuf *b, const char *t, const struct zinfo *zi,
-    const char *ip, const struct index_value *v, int depth)
-{
-	char	when[32];
-
-	for (; *t != '\0'; t++) {
-		if (*t != '$') {
-			sbuf_addc(b, *t);
-			continue;
-		}
-		if (strncmp(t, "$$", 2) == 0) {
-			sbuf_addc(b, '$');
-			t++;
-		} else if (strncmp(t, "$ip", 3) == 0) {
-			sbuf_adds(b, ip);
-			t += 2;
-		} else if (strncmp(t, "$reason", 7) == 0) {
-			sbuf_adds(b, v->reason);
-			t += 6;
-		} else if (strncmp(t, "$listed", 7) == 0) {
-			/* 0: the RFC 5782 test point, as dnsbl/answer.c says. */
-			sbuf_adds(b, v->listed_at == 0 ? "always" :
-			    str_isotime(when, sizeof(when), v->listed_at));
-			t += 6;
-		} else if (strncmp(t, "$expires", 8) == 0) {
-			sbuf_adds(b, v->expires_at == 0 ? "never" :
-			    str_isotime(when, sizeof(when), v->expires_at));
-			t += 7;
-		} else if (strncmp(t, "$zone", 5) == 0) {
-			sbuf_adds(b, zi->name);
-			t += 4;
-		} else if (strncmp(t, "$url", 4) == 0) {
-			if (depth == 0)
-				expand_txt(b, zi->url, zi, ip, v, 1);
-			t += 3;
-		} else
-			sbuf_addc(b, '$');
-	}
-}
-
-static void
-bind_name(const uint8_t a[ADDR_LEN], struct sbuf *b)
-{
-	uint32_t	v4;
-	int		i;
-
-	if (addr_is_v4(a, &v4)) {
-		sbuf_printf(b, "%u.%u.%u.%u", v4 & 0xff, (v4 >> 8) & 0xff,
-		    (v4 >> 16) & 0xff, v4 >> 24);
-		return;
-	}
-	for (i = ADDR_LEN - 1; i >= 0; i--)
-		sbuf_printf(b, "%x.%x%s", a[i] & 0xf, a[i] >> 4,
-		    i > 0 ? "." : "");
-}
-
-static const char *
-absname(const char *n, char *buf, size_t size)
-{
-	size_t	len = strlen(n);
-
-	snprintf(buf, size, "%s%s", n, len > 0 && n[len - 1] == '.' ? "" :
-	    ".");
-	return buf;
-}
-
-/*
- * BIND: one name per address, from the entries of at most
- * EXPORT_BIND_EXPAND addresses; each address is written once, from its
- * most specific entry, and not at all if that is an exclusion. Larger
- * entries are left out with a comment. Returns the number left out.
- */
-static size_t
-write_bind(FILE *o, const struct dnsbl_conf *d, const struct zinfo *zi,
-    struct ient *v, size_t n, int64_t now)
-{
-	struct index_builder	*b = index_builder_new();
-	struct index		*idx;
-	struct index_zone	 z;
-	struct sbuf		 line, txt;
-	char			 n1[300], n2[300], when[32], net[ADDR_TEXT_MAX];
-	char			 ip[ADDR_TEXT_MAX];
-	size_t			 i, big = 0;
-	struct addr_prefix	 tp;
-	size_t			 j;
-
-	memset(&z, 0, sizeof(z));
-	z.name = zi->name;
-	z.code = zi->code;
-	index_builder_zone(b, &z);
-	for (i = 0; i < n; i++)
-		index_builder_add(b, 0, &v[i].p, v[i].excl, v[i].code,
-		    v[i].reason, v[i].listed, v[i].expires);
-	/* The RFC 5782 test points, as index_load adds them. */
-	memset(&tp, 0, sizeof(tp));
-	tp.plen = 128;
-	tp.family = 4;
-	addr_from_v4(tp.a, 0x7f000002u);
-	index_builder_add(b, 0, &tp, 0, 0, LIST_TEST_REASON, 0, 0);
-	addr_from_v4(tp.a, 0x7f000001u);
-	index_builder_add(b, 0, &tp, 1, 0, NULL, 0, 0);
-	idx = index_builder_finish(b);
-
-	fprintf(o, "; fairlist export of zone %s as a BIND master file, %s\n",
-	    zi->name, str_isotime(when, sizeof(when), now));
-	fprintf(o, "; entries of more than %d addresses are not expanded\n",
-	    EXPORT_BIND_EXPAND);
-	fprintf(o, "$ORIGIN %s\n$TTL %u\n", absname(zi->name, n1,
-	    sizeof(n1)), d->ttl);
-	fprintf(o, "@\t%u\tIN\tSOA\t%s %s %u %u %u %u %u\n",
-	    d->ns_ttl, absname(d->soa_mname, n1, sizeof(n1)),
-	    absname(d->soa_rname, n2, sizeof(n2)), (uint32_t)zi->serial,
-	    d->soa_refresh, d->soa_retry, d->soa_expire, d->soa_minimum);
-	for (j = 0; j < d->nns; j++)
-		fprintf(o, "@\t%u\tIN\tNS\t%s\n", d->ns_ttl,
-		    absname(d->ns[j], n1, sizeof(n1)));
-
-	sbuf_init(&line);
-	sbuf_init(&txt);
-	for (i = 0; i <= n; i++) {
-		struct addr_prefix	p;
-		uint64_t		count, k;
-		uint8_t			a[ADDR_LEN];
-
-		if (i == n) {
-			addr_from_v4(tp.a, 0x7f000002u);
-			p = tp;
-		} else {
-			if (v[i].excl)
-				continue;
-			p = v[i].p;
-		}
-		if (128 - p.plen > 8) {
-			fprintf(o, "; %s not expanded (more than %d "
-			    "addresses)\n", list_format_prefix(&p, net,
-			    sizeof(net)), EXPORT_BIND_EXPAND);
-			big++;
-			continue;
-		}
-		count = (uint64_t)1 << (128 - p.plen);
-		for (k = 0; k < count; k++) {
-			struct index_hit	h;
-
-			memcpy(a, p.a, ADDR_LEN);
-			a[15] = (uint8_t)(a[15] + k);
-			if (!index_match(idx, 0, a, now, &h) ||
-			    h.plen != p.plen || memcmp(h.a, p.a, ADDR_LEN) != 0)
-				continue;	/* answered by another entry */
-			sbuf_reset(&line);
-			bind_name(a, &line);
-			sbuf_printf(&line, "\tIN\tA\t%u.%u.%u.%u\n",
-			    h.v->code >> 24, (h.v->code >> 16) & 0xff,
-			    (h.v->code >> 8) & 0xff, h.v->code & 0xff);
-			sbuf_reset(&txt);
-			addr_ntop(a, addr_is_v4(a, NULL) ? 4 : 6, ip,
-			    sizeof(ip));
-			expand_txt(&txt, zi->txt, zi, ip, h.v, 0);
-			if (txt.len > EXPORT_TXT_MAX)
-				txt.len = EXPORT_TXT_MAX;
-			sbuf_adds(&line, "\tIN\tTXT\t");
-			list_bind_txt(&line, txt.s, txt.len);
-			sbuf_addc(&line, '\n');
-			fwrite(line.s, 1, line.len, o);
-		}
-	}
-	sbuf_free(&line);
-	sbuf_free(&txt);
-	index_free(idx);
-	return big;
-}
-
 static void
 export_usage(FILE *f)
 {
@@ -1214,10 +884,12 @@ cmd_export(struct cli *c, int argc, char **argv)
 	struct dnsbl_server_conf sc;
 	uint32_t		 reload_ms = 0;
 	int			 snapcache = 0;
+	struct list_soa		 soa;
+	struct list_export_stats st;
+	struct index_zone	 iz;
 	const char		*bad;
 	char			 err[STORE_ERR_MAX], *tmp = NULL;
 	FILE			*o = stdout;
-	size_t			 i, kept = 0, other = 0, big = 0, conflicts;
 
 	memset(&zi, 0, sizeof(zi));
 	memset(&reasons, 0, sizeof(reasons));
@@ -1261,6 +933,17 @@ cmd_export(struct cli *c, int argc, char **argv)
 			    "name", bad);
 			return 1;
 		}
+		memset(&soa, 0, sizeof(soa));
+		soa.ns = dc.ns;
+		soa.nns = dc.nns;
+		soa.mname = dc.soa_mname;
+		soa.rname = dc.soa_rname;
+		soa.refresh = dc.soa_refresh;
+		soa.retry = dc.soa_retry;
+		soa.expire = dc.soa_expire;
+		soa.minimum = dc.soa_minimum;
+		soa.ttl = dc.ttl;
+		soa.ns_ttl = dc.ns_ttl;
 	}
 	if ((s = store_open(c->db, STORE_RDONLY, err)) == NULL) {
 		cli_err("export", "%s", err);
@@ -1275,15 +958,12 @@ cmd_export(struct cli *c, int argc, char **argv)
 		cli_err(NULL, "%s", store_errmsg(s));
 		goto out;
 	}
-	for (i = 0; i < all.n; i++) {
-		if (wants((enum list_format)fmt, &all.v[i]))
-			all.v[kept++] = all.v[i];
-		else
-			other++;
-	}
-	all.n = kept;
-	if (all.n > 1)		/* all.v is NULL for an empty zone */
-		qsort(all.v, all.n, sizeof(all.v[0]), ient_cmp);
+	memset(&iz, 0, sizeof(iz));
+	iz.name = zi.name;
+	iz.code = zi.code;
+	iz.txt = zi.txt;
+	iz.url = zi.url;
+	iz.serial = zi.serial;
 
 	if (outpath != NULL) {
 		/* Write a temporary file and rename it: rbldnsd may reload. */
@@ -1293,11 +973,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (fmt == LIST_FMT_BIND)
-		big = write_bind(o, &dc, &zi, all.v, all.n, now);
-	else
-		write_rbldnsd(o, (enum list_format)fmt, &zi, all.v, all.n,
-		    now);
+	list_export(o, (enum list_format)fmt, &iz, &soa, all.v, &all.n, now,
+	    &st);
 	if (fflush(o) == EOF || ferror(o)) {
 		cli_err("export", "%s: %s", outpath != NULL ? tmp : "stdout",
 		    strerror(errno));
@@ -1311,22 +988,21 @@ cmd_export(struct cli *c, int argc, char **argv)
 		}
 		o = NULL;
 	}
-	if (other > 0)
+	if (st.other > 0)
 		cli_err("export", "%zu %s entr%s of %s not written: %s "
-		    "holds %s only", other,
+		    "holds %s only", st.other,
 		    fmt == LIST_FMT_IP6TRIE ? "IPv4" : "IPv6",
-		    other == 1 ? "y" : "ies", zone, list_format_name(fmt),
+		    st.other == 1 ? "y" : "ies", zone, list_format_name(fmt),
 		    fmt == LIST_FMT_IP6TRIE ? "IPv6" : "IPv4");
-	if (big > 0)
+	if (st.big > 0)
 		cli_err("export", "%zu entr%s of more than %d addresses not "
-		    "expanded in the BIND file", big,
-		    big == 1 ? "y" : "ies", EXPORT_BIND_EXPAND);
-	if (fmt == LIST_FMT_IP4SET &&
-	    (conflicts = ip4set_conflicts(all.v, all.n)) > 0)
+		    "expanded in the BIND file", st.big,
+		    st.big == 1 ? "y" : "ies", LIST_BIND_EXPAND);
+	if (st.conflicts > 0)
 		cli_err("export", "%zu nested entr%s differently in rbldnsd "
 		    "ip4set (octet granularity); use --format ip4trie for "
-		    "exact answers", conflicts,
-		    conflicts == 1 ? "y answers" : "ies answer");
+		    "exact answers", st.conflicts,
+		    st.conflicts == 1 ? "y answers" : "ies answer");
 	rc = 0;
 out:
 	if (o != NULL && o != stdout) {

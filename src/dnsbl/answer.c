@@ -383,21 +383,6 @@ put_a(struct ans *a, const struct index_value *v)
 	dns_rr_end(&a->w, start, rdl, 0);
 }
 
-/* A bounded text buffer: bytes past cap are dropped (DNSBL_TXT_MAX). */
-struct tbuf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static void
-tb_add(struct tbuf *t, const char *s, size_t n)
-{
-	if (n > t->cap - t->len)
-		n = t->cap - t->len;
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-}
-
 static size_t
 fmt_uint(char *dst, unsigned v, unsigned width)
 {
@@ -412,50 +397,6 @@ fmt_uint(char *dst, unsigned v, unsigned width)
 		tmp[n++] = '0';
 	for (i = 0; i < n; i++)
 		dst[i] = tmp[n - 1 - i];
-	return n;
-}
-
-/*
- * ISO 8601 UTC "2026-11-28T10:00:00Z" without gmtime_r (which takes the
- * tz lock in glibc): Howard Hinnant's civil_from_days. Returns the length.
- */
-static size_t
-fmt_time(char *dst, int64_t t)
-{
-	int64_t		days, era, y;
-	unsigned	doe, yoe, doy, mp, d, m, secs;
-	size_t		n = 0;
-
-	days = t / 86400;
-	secs = (unsigned)(t % 86400);
-	if (t < 0 && secs != 0) {
-		secs = (unsigned)((t % 86400) + 86400);
-		days--;
-	}
-	days += 719468;
-	era = (days >= 0 ? days : days - 146096) / 146097;
-	doe = (unsigned)(days - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	if (y < 0 || y > 9999)
-		y = 0;
-	n += fmt_uint(dst + n, (unsigned)y, 4);
-	dst[n++] = '-';
-	n += fmt_uint(dst + n, m, 2);
-	dst[n++] = '-';
-	n += fmt_uint(dst + n, d, 2);
-	dst[n++] = 'T';
-	n += fmt_uint(dst + n, secs / 3600, 2);
-	dst[n++] = ':';
-	n += fmt_uint(dst + n, secs / 60 % 60, 2);
-	dst[n++] = ':';
-	n += fmt_uint(dst + n, secs % 60, 2);
-	dst[n++] = 'Z';
 	return n;
 }
 
@@ -519,84 +460,25 @@ fmt_ip(const struct ans *a, char *dst)
 	return n;
 }
 
-/*
- * Expand template tpl into t. $url expands the zone's URL template the
- * same way, except that $url inside it stays as it is (no recursion).
- */
-static void
-expand(const struct ans *a, const struct index_value *v, const char *tpl,
-    int in_url, struct tbuf *t)
-{
-	const char	*p = tpl, *s;
-	char		 tmp[ADDR_TEXT_MAX + 32];
-	size_t		 n;
-
-	while (*p != '\0' && t->len < t->cap) {
-		if ((s = strchr(p, '$')) == NULL)
-			s = p + strlen(p);
-		tb_add(t, p, (size_t)(s - p));
-		p = s;
-		if (*p == '\0')
-			break;
-		p++;		/* the '$' */
-		if (*p == '$') {
-			tb_add(t, "$", 1);
-			p++;
-		} else if (strncmp(p, "ip", 2) == 0) {
-			tb_add(t, tmp, fmt_ip(a, tmp));
-			p += 2;
-		} else if (strncmp(p, "reason", 6) == 0) {
-			if (v->reason != NULL)
-				tb_add(t, v->reason, v->reason_len);
-			p += 6;
-		} else if (strncmp(p, "listed", 6) == 0) {
-			/* 0: the RFC 5782 test point, listed by definition. */
-			if (v->listed_at == 0)
-				tb_add(t, "always", 6);
-			else
-				tb_add(t, tmp, fmt_time(tmp, v->listed_at));
-			p += 6;
-		} else if (strncmp(p, "expires", 7) == 0) {
-			if (v->expires_at == 0)
-				tb_add(t, "never", 5);
-			else
-				tb_add(t, tmp, fmt_time(tmp, v->expires_at));
-			p += 7;
-		} else if (strncmp(p, "zone", 4) == 0) {
-			n = strlen(a->z->name);
-			tb_add(t, a->z->name, n);
-			p += 4;
-		} else if (!in_url && strncmp(p, "url", 3) == 0) {
-			if (a->z->url != NULL)
-				expand(a, v, a->z->url, 1, t);
-			p += 3;
-		} else {
-			tb_add(t, "$", 1);	/* anything else: as is */
-		}
-	}
-}
-
 static void
 put_txt(struct ans *a, const struct index_value *v)
 {
-	char		buf[DNSBL_TXT_MAX];
-	struct tbuf	t = { buf, 0, sizeof(buf) };
-	size_t		start = dns_rr_begin(&a->w), rdl, off, n;
+	char		buf[DNSBL_TXT_MAX], ip[ADDR_TEXT_MAX + 32];
+	size_t		start = dns_rr_begin(&a->w), rdl, off, n, len;
 	uint8_t		l;
 
-	/* A zone without a template still says why (its reason). */
-	expand(a, v, a->z->txt != NULL && a->z->txt[0] != '\0' ? a->z->txt :
-	    "$reason", 0, &t);
+	/* The template as list/txt.c expands it, for the BIND export too. */
+	len = list_txt_expand(buf, sizeof(buf), a->z, v, ip, fmt_ip(a, ip));
 	rdl = rr_head(a, DNS_HEADER_LEN, DNS_T_TXT, a->c->ttl);
 	/* RFC 1035 section 3.3.14: one or more <character-string>s. */
 	off = 0;
 	do {
-		n = t.len - off > TXT_STRING_MAX ? TXT_STRING_MAX : t.len - off;
+		n = len - off > TXT_STRING_MAX ? TXT_STRING_MAX : len - off;
 		l = (uint8_t)n;
 		dns_put_bytes(&a->w, &l, 1);
 		dns_put_bytes(&a->w, buf + off, n);
 		off += n;
-	} while (off < t.len);
+	} while (off < len);
 	dns_rr_end(&a->w, start, rdl, 0);
 }
 

@@ -222,6 +222,68 @@ char	*list_format_prefix(const struct addr_prefix *p, char *dst,
 char	*list_escape_rbldnsd(const char *text, char *dst, size_t dstsize);
 
 /*
+ * Export (export.c). One listing to write; reason NULL = the zone's
+ * default, code 0 = the zone's code.
+ */
+struct list_item {
+	struct addr_prefix	 p;
+	uint8_t			 excl;
+	uint32_t		 code;
+	uint32_t		 line;		/* import: line of the file */
+	const char		*reason;
+	int64_t			 expires;	/* 0 = never */
+	int64_t			 listed;
+};
+
+/* The SOA and NS records of a BIND export, as the daemon serves them. */
+struct list_soa {
+	const char	*const *ns;
+	size_t		 nns;
+	const char	*mname, *rname;
+	uint32_t	 refresh, retry, expire, minimum;
+	uint32_t	 ttl, ns_ttl;
+};
+
+/* What an export left out or could not write exactly. */
+struct list_export_stats {
+	size_t	other;		/* entries of the other family (rbldnsd) */
+	size_t	big;		/* BIND: entries of more than
+				   LIST_BIND_EXPAND addresses, not expanded */
+	size_t	conflicts;	/* ip4set: nested entries that rbldnsd, at
+				   octet granularity, answers differently */
+};
+
+#define LIST_BIND_EXPAND	256	/* most names one BIND entry gives */
+
+/*
+ * Write the n listings at v of zone z (name, code, txt, url, serial) to o
+ * in format f (not LIST_FMT_PLAIN) at time now: v is reordered and *n
+ * becomes the number of entries the format holds (the others are counted
+ * in OUT:st->other). soa is needed for LIST_FMT_BIND only. Returns 0, or
+ * -1 for a format it cannot write; write errors are o's (check ferror).
+ */
+int	list_export(FILE *o, enum list_format f, const struct index_zone *z,
+	    const struct list_soa *soa, struct list_item *v, size_t *n,
+	    int64_t now, struct list_export_stats *st);
+
+/*
+ * TXT templates (txt.c). list_txt_expand writes zone z's TXT template for
+ * a listing of value v, queried as address ip (iplen bytes of text), into
+ * dst, cutting it at cap bytes; returns the length (no NUL). A zone
+ * without a template (NULL or "") answers "$reason". The variables: $ip,
+ * $reason, $listed and $expires (ISO 8601 UTC; $listed is "always" for 0,
+ * the RFC 5782 test point, $expires "never" for 0), $zone, $url (z->url,
+ * itself expanded, where $url stays as is) and $$; anything else after $
+ * is copied as is. No allocation, lock or stdio: the DNS workers call it.
+ */
+#define LIST_TXT_EXPAND_MAX	4096	/* bytes of an expanded TXT */
+#define LIST_TXT_TIME_LEN	20	/* "2026-11-28T10:00:00Z" */
+size_t	list_txt_expand(char *dst, size_t cap, const struct index_zone *z,
+	    const struct index_value *v, const char *ip, size_t iplen);
+/* t as "2026-11-28T10:00:00Z" in dst (LIST_TXT_TIME_LEN bytes, no NUL). */
+size_t	list_txt_time(char *dst, int64_t t);
+
+/*
  * Append text to b as one or more RFC 1035 section 5.1 <character-string>s:
  * quoted, with '"' and '\\' escaped by a backslash, bytes outside
  * printable ASCII as \DDD, split every 255 bytes of data.

@@ -1,0 +1,152 @@
+/*
+ * txt.c: the expansion of a zone's TXT template, shared by the DNS answer
+ * path (dnsbl/answer.c) and the BIND export (export.c), so that a file
+ * says what the server answers.
+ *
+ * Pure: no allocation, lock or stdio (the DNS workers call it), no
+ * gmtime_r (glibc takes the tz lock there). The variables are documented
+ * in docs/CONFIG.md and at list_txt_expand in list.h.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "list/list.h"
+
+/* A bounded text buffer: bytes past cap are dropped. */
+struct tbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static void
+tb_add(struct tbuf *t, const char *s, size_t n)
+{
+	if (n > t->cap - t->len)
+		n = t->cap - t->len;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+}
+
+static size_t
+fmt_uint(char *dst, unsigned v, unsigned width)
+{
+	char	tmp[10];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 && n < sizeof(tmp));
+	while (n < width && n < sizeof(tmp))
+		tmp[n++] = '0';
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	return n;
+}
+
+size_t
+list_txt_time(char *dst, int64_t t)
+{
+	int64_t		days, era, y;
+	unsigned	doe, yoe, doy, mp, d, m, secs;
+	size_t		n = 0;
+
+	/* Howard Hinnant's civil_from_days. */
+	days = t / 86400;
+	secs = (unsigned)(t % 86400);
+	if (t < 0 && secs != 0) {
+		secs = (unsigned)((t % 86400) + 86400);
+		days--;
+	}
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = (unsigned)(days - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	if (y < 0 || y > 9999)
+		y = 0;
+	n += fmt_uint(dst + n, (unsigned)y, 4);
+	dst[n++] = '-';
+	n += fmt_uint(dst + n, m, 2);
+	dst[n++] = '-';
+	n += fmt_uint(dst + n, d, 2);
+	dst[n++] = 'T';
+	n += fmt_uint(dst + n, secs / 3600, 2);
+	dst[n++] = ':';
+	n += fmt_uint(dst + n, secs / 60 % 60, 2);
+	dst[n++] = ':';
+	n += fmt_uint(dst + n, secs % 60, 2);
+	dst[n++] = 'Z';
+	return n;
+}
+
+/* $url expands z->url the same way, except that $url in it stays as is. */
+static void
+expand(struct tbuf *t, const char *tpl, int in_url,
+    const struct index_zone *z, const struct index_value *v,
+    const char *ip, size_t iplen)
+{
+	const char	*p = tpl, *s;
+	char		 tmp[LIST_TXT_TIME_LEN];
+
+	while (*p != '\0' && t->len < t->cap) {
+		if ((s = strchr(p, '$')) == NULL)
+			s = p + strlen(p);
+		tb_add(t, p, (size_t)(s - p));
+		p = s;
+		if (*p == '\0')
+			break;
+		p++;		/* the '$' */
+		if (*p == '$') {
+			tb_add(t, "$", 1);
+			p++;
+		} else if (strncmp(p, "ip", 2) == 0) {
+			tb_add(t, ip, iplen);
+			p += 2;
+		} else if (strncmp(p, "reason", 6) == 0) {
+			if (v->reason != NULL)
+				tb_add(t, v->reason, v->reason_len);
+			p += 6;
+		} else if (strncmp(p, "listed", 6) == 0) {
+			/* 0: the RFC 5782 test point, listed by definition. */
+			if (v->listed_at == 0)
+				tb_add(t, "always", 6);
+			else
+				tb_add(t, tmp, list_txt_time(tmp, v->listed_at));
+			p += 6;
+		} else if (strncmp(p, "expires", 7) == 0) {
+			if (v->expires_at == 0)
+				tb_add(t, "never", 5);
+			else
+				tb_add(t, tmp, list_txt_time(tmp,
+				    v->expires_at));
+			p += 7;
+		} else if (strncmp(p, "zone", 4) == 0) {
+			tb_add(t, z->name, strlen(z->name));
+			p += 4;
+		} else if (!in_url && strncmp(p, "url", 3) == 0) {
+			if (z->url != NULL)
+				expand(t, z->url, 1, z, v, ip, iplen);
+			p += 3;
+		} else {
+			tb_add(t, "$", 1);	/* anything else: as is */
+		}
+	}
+}
+
+size_t
+list_txt_expand(char *dst, size_t cap, const struct index_zone *z,
+    const struct index_value *v, const char *ip, size_t iplen)
+{
+	struct tbuf	t = { dst, 0, cap };
+
+	/* A zone without a template still says why (its reason). */
+	expand(&t, z->txt != NULL && z->txt[0] != '\0' ? z->txt : "$reason",
+	    0, z, v, ip, iplen);
+	return t.len;
+}
