@@ -55,13 +55,12 @@ struct sset {
 	size_t	  cap, n;
 };
 
-/* Zone data copied out of the store. */
+/* Zone data copied out of the store: z points at the strings here. */
 struct zinfo {
-	int		 found;
-	const char	*want;
-	char		*name, *txt, *url;
-	uint32_t	 code;
-	int64_t		 serial;
+	int			 found;
+	const char		*want;
+	char			*name, *txt, *url;
+	struct index_zone	 z;
 };
 
 /* Prefixes come from import files: a seeded hash (core/hash.h). */
@@ -176,8 +175,11 @@ zone_cb(const struct store_zone *z, void *arg)
 	/* NULL stays NULL: list_txt_expand then does what the server does. */
 	zi->txt = z->txt != NULL ? xstrdup(z->txt) : NULL;
 	zi->url = z->url != NULL ? xstrdup(z->url) : NULL;
-	zi->code = z->code != 0 ? z->code : STORE_DEFAULT_CODE;
-	zi->serial = z->serial;
+	zi->z.name = zi->name;
+	zi->z.txt = zi->txt;
+	zi->z.url = zi->url;
+	zi->z.code = z->code != 0 ? z->code : STORE_DEFAULT_CODE;
+	zi->z.serial = z->serial;
 	return 1;
 }
 
@@ -677,7 +679,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 			e = ient_push(&file);
 			e->p = ents[k].prefix;
 			e->excl = ents[k].exclude != 0;
-			e->code = ents[k].code == zi.code ? 0 : ents[k].code;
+			e->code = ents[k].code == zi.z.code ? 0 : ents[k].code;
 			e->line = (uint32_t)lineno;
 			if (ents[k].txt == NULL)
 				e->reason = NULL;
@@ -886,7 +888,6 @@ cmd_export(struct cli *c, int argc, char **argv)
 	int			 snapcache = 0;
 	struct list_soa		 soa;
 	struct list_export_stats st;
-	struct index_zone	 iz;
 	const char		*bad;
 	char			 err[STORE_ERR_MAX], *tmp = NULL;
 	FILE			*o = stdout;
@@ -958,13 +959,6 @@ cmd_export(struct cli *c, int argc, char **argv)
 		cli_err(NULL, "%s", store_errmsg(s));
 		goto out;
 	}
-	memset(&iz, 0, sizeof(iz));
-	iz.name = zi.name;
-	iz.code = zi.code;
-	iz.txt = zi.txt;
-	iz.url = zi.url;
-	iz.serial = zi.serial;
-
 	if (outpath != NULL) {
 		/* Write a temporary file and rename it: rbldnsd may reload. */
 		xasprintf(&tmp, "%s.tmp%ld", outpath, (long)getpid());
@@ -973,7 +967,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	list_export(o, (enum list_format)fmt, &iz, &soa, all.v, &all.n, now,
+	list_export(o, (enum list_format)fmt, &zi.z, &soa, all.v, &all.n, now,
 	    &st);
 	if (fflush(o) == EOF || ferror(o)) {
 		cli_err("export", "%s: %s", outpath != NULL ? tmp : "stdout",

@@ -383,23 +383,6 @@ put_a(struct ans *a, const struct index_value *v)
 	dns_rr_end(&a->w, start, rdl, 0);
 }
 
-static size_t
-fmt_uint(char *dst, unsigned v, unsigned width)
-{
-	char	tmp[10];
-	size_t	n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0 && n < sizeof(tmp));
-	while (n < width && n < sizeof(tmp))
-		tmp[n++] = '0';
-	for (i = 0; i < n; i++)
-		dst[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* RFC 5952 text of the queried address, into dst (ADDR_TEXT_MAX). */
 static size_t
 fmt_ip(const struct ans *a, char *dst)
@@ -413,7 +396,7 @@ fmt_ip(const struct ans *a, char *dst)
 		for (i = 0; i < 4; i++) {
 			if (i > 0)
 				dst[n++] = '.';
-			n += fmt_uint(dst + n, a->oct[i], 1);
+			n += list_txt_uint(dst + n, a->oct[i], 1);
 		}
 		return n;
 	}
@@ -452,7 +435,7 @@ fmt_ip(const struct ans *a, char *dst)
 		if (!(bestlen > 0 && best + bestlen == nw))
 			dst[n++] = ':';
 		for (i = 12; i < 16; i++) {
-			n += fmt_uint(dst + n, a->addr[i], 1);
+			n += list_txt_uint(dst + n, a->addr[i], 1);
 			if (i < 15)
 				dst[n++] = '.';
 		}

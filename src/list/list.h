@@ -280,6 +280,11 @@ int	list_export(FILE *o, enum list_format f, const struct index_zone *z,
 #define LIST_TXT_TIME_LEN	20	/* "2026-11-28T10:00:00Z" */
 size_t	list_txt_expand(char *dst, size_t cap, const struct index_zone *z,
 	    const struct index_value *v, const char *ip, size_t iplen);
+/*
+ * v in decimal in dst, zero-padded to width digits (at most 10 bytes, no
+ * NUL). Returns the length.
+ */
+size_t	list_txt_uint(char *dst, unsigned v, unsigned width);
 /* t as "2026-11-28T10:00:00Z" in dst (LIST_TXT_TIME_LEN bytes, no NUL). */
 size_t	list_txt_time(char *dst, int64_t t);
 

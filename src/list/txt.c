@@ -27,8 +27,8 @@ tb_add(struct tbuf *t, const char *s, size_t n)
 	t->len += n;
 }
 
-static size_t
-fmt_uint(char *dst, unsigned v, unsigned width)
+size_t
+list_txt_uint(char *dst, unsigned v, unsigned width)
 {
 	char	tmp[10];
 	size_t	n = 0, i;
@@ -70,17 +70,17 @@ list_txt_time(char *dst, int64_t t)
 	y += m <= 2;
 	if (y < 0 || y > 9999)
 		y = 0;
-	n += fmt_uint(dst + n, (unsigned)y, 4);
+	n += list_txt_uint(dst + n, (unsigned)y, 4);
 	dst[n++] = '-';
-	n += fmt_uint(dst + n, m, 2);
+	n += list_txt_uint(dst + n, m, 2);
 	dst[n++] = '-';
-	n += fmt_uint(dst + n, d, 2);
+	n += list_txt_uint(dst + n, d, 2);
 	dst[n++] = 'T';
-	n += fmt_uint(dst + n, secs / 3600, 2);
+	n += list_txt_uint(dst + n, secs / 3600, 2);
 	dst[n++] = ':';
-	n += fmt_uint(dst + n, secs / 60 % 60, 2);
+	n += list_txt_uint(dst + n, secs / 60 % 60, 2);
 	dst[n++] = ':';
-	n += fmt_uint(dst + n, secs % 60, 2);
+	n += list_txt_uint(dst + n, secs % 60, 2);
 	dst[n++] = 'Z';
 	return n;
 }

@@ -21,6 +21,15 @@
 		":FILE\n# \"#@expires\" lines are fairlist's: rbldnsd " \
 		"ignores them (comments)\n"
 
+#define BIND_HDR \
+	"; fairlist export of zone bl.test as a BIND master file, " \
+	"2026-11-28T10:00:00Z\n" \
+	"; entries of more than 256 addresses are not expanded\n" \
+	"$ORIGIN bl.test.\n$TTL 300\n" \
+	"@\t3600\tIN\tSOA\tns1.bl.test. hostmaster.bl.test. 7 3600 600 " \
+	"86400 60\n" \
+	"@\t3600\tIN\tNS\tns1.bl.test.\n@\t3600\tIN\tNS\tns2.bl.test.\n"
+
 /*
  * One listing: "[!]prefix[ code][ @expires]|reason" (no '|': default).
  * Entries come out sorted by value (expiry, code, reason), exclusions last.
@@ -113,26 +122,14 @@ static const struct icase cases[] = {
 	    1, 0 },
 	{ "bind: empty zone has SOA, NS and the test point", LIST_FMT_BIND,
 	    NULL, { NULL },
-	    "; fairlist export of zone bl.test as a BIND master file, "
-	    "2026-11-28T10:00:00Z\n"
-	    "; entries of more than 256 addresses are not expanded\n"
-	    "$ORIGIN bl.test.\n$TTL 300\n"
-	    "@\t3600\tIN\tSOA\tns1.bl.test. hostmaster.bl.test. 7 3600 600 "
-	    "86400 60\n"
-	    "@\t3600\tIN\tNS\tns1.bl.test.\n@\t3600\tIN\tNS\tns2.bl.test.\n"
+	    BIND_HDR
 	    "2.0.0.127\tIN\tA\t127.0.0.2\n\tIN\tTXT\t\"RFC 5782 test point\"\n",
 	    0, 0 },
 	{ "bind: expansion limit, exclusion, IPv6, TXT template",
 	    LIST_FMT_BIND, "$reason, $$1, $zone, $listed, $expires, $url, $x",
 	    { "10.0.0.0/23|big", "192.0.2.0/31|two \xc3\xbc", "!192.0.2.1",
 	      "2001:db8::5|six", NULL },
-	    "; fairlist export of zone bl.test as a BIND master file, "
-	    "2026-11-28T10:00:00Z\n"
-	    "; entries of more than 256 addresses are not expanded\n"
-	    "$ORIGIN bl.test.\n$TTL 300\n"
-	    "@\t3600\tIN\tSOA\tns1.bl.test. hostmaster.bl.test. 7 3600 600 "
-	    "86400 60\n"
-	    "@\t3600\tIN\tNS\tns1.bl.test.\n@\t3600\tIN\tNS\tns2.bl.test.\n"
+	    BIND_HDR
 	    "; 10.0.0.0/23 not expanded (more than 256 addresses)\n"
 	    "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
 	    "\tIN\tA\t127.0.0.2\n\tIN\tTXT\t\"six, $1, bl.test, "
