@@ -564,7 +564,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 	memset(&reasons, 0, sizeof(reasons));
 	memset(&rd, 0, sizeof(rd));
 	memset(&zi, 0, sizeof(zi));
-	while ((ch = getopt_long(argc, argv, "f:z:r:s:e:h", opts, NULL)) !=
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":f:z:r:s:e:h", opts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'f':
@@ -606,8 +607,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 			import_usage(stdout);
 			return 0;
 		default:
-			import_usage(stderr);
-			return 2;
+			return cli_opt_err("import", ch, argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -894,7 +894,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 
 	memset(&zi, 0, sizeof(zi));
 	memset(&reasons, 0, sizeof(reasons));
-	while ((ch = getopt_long(argc, argv, "f:z:o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":f:z:o:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if ((fmt = list_format_parse(optarg)) == -1 ||
@@ -914,8 +915,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 			export_usage(stdout);
 			return 0;
 		default:
-			export_usage(stderr);
-			return 2;
+			return cli_opt_err("export", ch, argv);
 		}
 	}
 	if (optind != argc) {

@@ -230,7 +230,8 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.c = c;
 	o.workers = -1;
-	while ((ch = getopt_long(argc, argv, "l:w:p:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":l:w:p:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			if (o.nplisten >= POLICY_LISTEN_MAX) {
@@ -275,8 +276,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 			serve_usage(stdout);
 			return 0;
 		default:
-			serve_usage(stderr);
-			return 2;
+			return cli_opt_err("serve", ch, argv);
 		}
 	}
 	if (optind != argc) {

@@ -35,6 +35,11 @@ err 2 "dkim sign" dkim sign --frobnicate
 err 2 "dkim keygen" dkim keygen --bits
 err 2 "dkim verify" dkim verify --frobnicate
 err 2 "zone" zone list --frobnicate
+err 2 "import" import --frobnicate
+err 2 "export" export --frobnicate
+err 2 "export" export --zone
+err 2 "serve" serve --frobnicate
+err 2 "serve" serve --listen
 check "getopt's wording: spf" "$("$FAIRLIST" spf check --frobnicate 2>&1)" \
     "fairlist: spf check: unknown option '--frobnicate' (see 'fairlist spf check --help')"
 check "getopt's wording: dkim" "$("$FAIRLIST" dkim sign --selector 2>&1)" \
