@@ -2,8 +2,9 @@
  * cmd_io.c: "fairlist import" and "fairlist export": list files in and
  * out of the store.
  *
- * import reads a plain or rbldnsd (ip4set, ip4trie, ip6trie) file through
- * the pure line parser of list/format.c, then writes every entry in one
+ * import reads a plain or rbldnsd (ip4set, ip4trie, ip6trie) file with
+ * list/import.c's reader and list/format.c's line parser, sorts and
+ * dedupes it (list_items_dedupe), then writes every entry in one
  * store transaction with one audit row. Malformed lines are reported as
  * "FILE:LINE: reason" on stderr and skipped; with --strict any of them
  * aborts the import with nothing written. Duplicates (the same prefix twice
@@ -25,35 +26,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/addr.h"
-#include "../core/buf.h"
-#include "../core/conf.h"
-#include "../core/hash.h"
-#include "../core/log.h"
-#include "../core/str.h"
-#include "../core/xmalloc.h"
-#include "../dnsbl/dnsbl.h"
-#include "../dnsbl/server.h"
-#include "../list/list.h"
-#include "../store/store.h"
+#include "core/addr.h"
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/time.h"
+#include "core/xmalloc.h"
+#include "dnsbl/dnsbl.h"
+#include "dnsbl/server.h"
+#include "list/list.h"
+#include "store/store.h"
 #include "cli.h"
 
-#define IMPORT_READ_CHUNK	(1024 * 1024)	/* bytes per read */
 #define IMPORT_PROGRESS_MIN	(1024 * 1024)	/* bytes for a progress bar */
 #define IMPORT_PROGRESS_LINES	65536		/* lines between updates */
-
-/* A hash set of prefixes, holding indexes into an ient array. */
-struct pset {
-	const struct list_item	**base;		/* the array (may move) */
-	uint32_t		 *slot;		/* index + 1, 0 = empty */
-	size_t			  cap, n;
-};
-
-/* Interned strings. */
-struct sset {
-	char	**slot;
-	size_t	  cap, n;
-};
 
 /* Zone data copied out of the store: z points at the strings here. */
 struct zinfo {
@@ -62,106 +48,6 @@ struct zinfo {
 	char			*name, *txt, *url;
 	struct index_zone	 z;
 };
-
-/* Prefixes come from import files: a seeded hash (core/hash.h). */
-static uint64_t
-hash_prefix(const struct addr_prefix *p)
-{
-	return hash_bytes(p->a, ADDR_LEN, hash_seed() ^ p->plen);
-}
-
-static int
-prefix_eq(const struct addr_prefix *a, const struct addr_prefix *b)
-{
-	return a->plen == b->plen && memcmp(a->a, b->a, ADDR_LEN) == 0;
-}
-
-static void
-pset_grow(struct pset *s)
-{
-	size_t		 ncap = s->cap != 0 ? s->cap * 2 : 1024, i;
-	uint32_t	*ns = xcalloc(ncap, sizeof(*ns));
-
-	for (i = 0; i < s->cap; i++) {
-		size_t	j;
-
-		if (s->slot[i] == 0)
-			continue;
-		j = hash_prefix(&(*s->base)[s->slot[i] - 1].p) & (ncap - 1);
-		while (ns[j] != 0)
-			j = (j + 1) & (ncap - 1);
-		ns[j] = s->slot[i];
-	}
-	free(s->slot);
-	s->slot = ns;
-	s->cap = ncap;
-}
-
-/*
- * Find p; if absent and add_idx >= 0, insert add_idx. Returns the index
- * found, or -1.
- */
-static int64_t
-pset_find(struct pset *s, const struct addr_prefix *p, int64_t add_idx)
-{
-	size_t	j;
-
-	if ((s->n + 1) * 2 > s->cap)
-		pset_grow(s);
-	j = hash_prefix(p) & (s->cap - 1);
-	while (s->slot[j] != 0) {
-		if (prefix_eq(&(*s->base)[s->slot[j] - 1].p, p))
-			return (int64_t)s->slot[j] - 1;
-		j = (j + 1) & (s->cap - 1);
-	}
-	if (add_idx >= 0) {
-		s->slot[j] = (uint32_t)add_idx + 1;
-		s->n++;
-	}
-	return -1;
-}
-
-static const char *
-sset_intern(struct sset *s, const char *str)
-{
-	size_t		 j;
-
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t	  ncap = s->cap != 0 ? s->cap * 2 : 256, i;
-		char	**ns = xcalloc(ncap, sizeof(*ns));
-
-		for (i = 0; i < s->cap; i++) {
-			if (s->slot[i] == NULL)
-				continue;
-			j = hash_str(s->slot[i], hash_seed()) & (ncap - 1);
-			while (ns[j] != NULL)
-				j = (j + 1) & (ncap - 1);
-			ns[j] = s->slot[i];
-		}
-		free(s->slot);
-		s->slot = ns;
-		s->cap = ncap;
-	}
-	j = hash_str(str, hash_seed()) & (s->cap - 1);
-	while (s->slot[j] != NULL) {
-		if (strcmp(s->slot[j], str) == 0)
-			return s->slot[j];
-		j = (j + 1) & (s->cap - 1);
-	}
-	s->slot[j] = xstrdup(str);
-	s->n++;
-	return s->slot[j];
-}
-
-static void
-sset_free(struct sset *s)
-{
-	size_t	i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->slot[i]);
-	free(s->slot);
-}
 
 static int
 zone_cb(const struct store_zone *z, void *arg)
@@ -208,77 +94,6 @@ zone_free(struct zinfo *zi)
 	free(zi->url);
 }
 
-/*
- * Line reader with a cap: a line longer than LIST_LINE_MAX is returned
- * empty with *toolong set, so a hostile file cannot make us allocate.
- */
-struct reader {
-	FILE	*f;
-	char	*buf;
-	size_t	 start, end;
-	int	 eof, skipping;
-	off_t	 consumed;
-};
-
-static int
-read_line(struct reader *r, const char **line, size_t *len, int *toolong)
-{
-	const size_t	cap = IMPORT_READ_CHUNK + LIST_LINE_MAX + 2;
-
-	*toolong = 0;
-	for (;;) {
-		char	*nl = memchr(r->buf + r->start, '\n',
-			    r->end - r->start);
-
-		if (nl != NULL) {
-			*line = r->buf + r->start;
-			*len = (size_t)(nl - *line);
-			r->consumed += (off_t)(*len + 1);
-			r->start = (size_t)(nl - r->buf) + 1;
-			if (r->skipping) {
-				r->skipping = 0;
-				*toolong = 1;
-				*len = 0;
-			}
-			return 1;
-		}
-		if (r->end - r->start > LIST_LINE_MAX) {
-			/* Drop what we have and skip to the next newline. */
-			r->consumed += (off_t)(r->end - r->start);
-			r->start = r->end = 0;
-			r->skipping = 1;
-		}
-		if (r->eof) {
-			if (r->end == r->start && !r->skipping)
-				return 0;
-			*line = r->buf + r->start;
-			*len = r->end - r->start;
-			r->consumed += (off_t)*len;
-			r->start = r->end;
-			if (r->skipping) {
-				r->skipping = 0;
-				*toolong = 1;
-				*len = 0;
-			}
-			return 1;
-		}
-		memmove(r->buf, r->buf + r->start, r->end - r->start);
-		r->end -= r->start;
-		r->start = 0;
-		{
-			size_t	n = fread(r->buf + r->end, 1, cap - r->end,
-				    r->f);
-
-			if (n == 0) {
-				if (ferror(r->f))
-					return -1;
-				r->eof = 1;
-			}
-			r->end += n;
-		}
-	}
-}
-
 static void
 progress(const char *what, off_t done, off_t total)
 {
@@ -290,15 +105,6 @@ progress(const char *what, off_t done, off_t total)
 		bar[i] = i < pct * 40 / 100 ? '#' : '.';
 	bar[40] = '\0';
 	fprintf(stderr, "\r%s [%s] %3d%%", what, bar, pct);
-}
-
-static double
-mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -315,135 +121,11 @@ import_usage(FILE *f)
 	    STORE_DEFAULT_ZONE);
 }
 
-struct lvec_ient {
-	struct list_item	*v;
-	size_t		 n, cap;
-};
-
-struct skey {
-	uint64_t	hi, lo;
-	uint32_t	plen;
-	uint32_t	idx;		/* file order: ties keep it */
-};
-
-static int
-skey_cmp(const void *pa, const void *pb)
-{
-	const struct skey	*a = pa, *b = pb;
-
-	if (a->hi != b->hi)
-		return a->hi < b->hi ? -1 : 1;
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	if (a->plen != b->plen)
-		return a->plen < b->plen ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-/*
- * The common case, a file of IPv4 entries: every key has the same hi and
- * the same top 32 bits of lo, so (address, length, file order) sorts as a
- * 40-bit number (32 address bits, 8 length bits) with a stable LSD radix
- * sort, four passes of 11 bits, in linear time; qsort took 1.5 s for 1e6
- * entries.
- * Returns 1 if it sorted k, 0 if the keys need the general sort.
- */
-static int
-skey_radix(struct skey *k, size_t n)
-{
-	struct skey	*tmp, *src, *dst, *sw;
-	size_t		 i, pass, *count;
-	uint64_t	 key;
-	enum { BITS = 11, BUCKETS = 1 << BITS, PASSES = 4 };	/* 44 bits */
-
-	if (n < 1024)
-		return 0;
-	for (i = 1; i < n; i++)
-		if (k[i].hi != k[0].hi || k[i].lo >> 32 != k[0].lo >> 32 ||
-		    k[i].plen > 255)
-			return 0;
-	tmp = xreallocarray(NULL, n, sizeof(*tmp));
-	count = xcalloc(BUCKETS + 1, sizeof(*count));
-	src = k;
-	dst = tmp;
-	/* Entries start in file order, so a stable sort keeps ties in it. */
-	for (pass = 0; pass < PASSES; pass++) {
-		memset(count, 0, (BUCKETS + 1) * sizeof(*count));
-		for (i = 0; i < n; i++) {
-			key = (src[i].lo & 0xffffffffu) << 8 | src[i].plen;
-			count[((key >> (pass * BITS)) & (BUCKETS - 1)) + 1]++;
-		}
-		for (i = 0; i < BUCKETS; i++)
-			count[i + 1] += count[i];
-		for (i = 0; i < n; i++) {
-			key = (src[i].lo & 0xffffffffu) << 8 | src[i].plen;
-			dst[count[(key >> (pass * BITS)) & (BUCKETS - 1)]++] =
-			    src[i];
-		}
-		sw = src;
-		src = dst;
-		dst = sw;
-	}
-	/* After an even number of passes the result is back in k. */
-	free(tmp);
-	free(count);
-	return 1;
-}
-
-/*
- * Sort v by (address, length) and drop repeated prefixes: the first in
- * the file stays, or the last with replace. Returns how many were dropped.
- */
-static size_t
-sort_dedupe(struct lvec_ient *v, int replace)
-{
-	struct skey	*k = xreallocarray(NULL, v->n + 1, sizeof(*k));
-	struct list_item	*out = xreallocarray(NULL, v->n + 1, sizeof(*out));
-	size_t		 i, j, n = 0;
-
-	for (i = 0; i < v->n; i++) {
-		const uint8_t	*a = v->v[i].p.a;
-
-		k[i].hi = k[i].lo = 0;
-		for (j = 0; j < 8; j++) {
-			k[i].hi = k[i].hi << 8 | a[j];
-			k[i].lo = k[i].lo << 8 | a[j + 8];
-		}
-		k[i].plen = v->v[i].p.plen;
-		k[i].idx = (uint32_t)i;
-	}
-	if (!skey_radix(k, v->n))
-		qsort(k, v->n, sizeof(*k), skey_cmp);
-	for (i = 0; i < v->n; i = j) {
-		for (j = i + 1; j < v->n && k[j].hi == k[i].hi &&
-		    k[j].lo == k[i].lo && k[j].plen == k[i].plen; j++)
-			;
-		out[n++] = v->v[k[replace ? j - 1 : i].idx];
-	}
-	free(k);
-	free(v->v);
-	i = v->n - n;
-	v->v = out;
-	v->n = v->cap = n;
-	return i;
-}
-
 struct active_ctx {
 	const char		*zone;
-	struct lvec_ient	*out;
-	struct sset		*reasons;
+	struct list_items	*out;
+	struct list_strings		*reasons;
 };
-
-static struct list_item *
-ient_push(struct lvec_ient *v)
-{
-	if (v->n == v->cap) {
-		v->cap = v->cap != 0 ? v->cap * 2 : 4096;
-		v->v = xreallocarray(v->v, v->cap, sizeof(*v->v));
-	}
-	memset(&v->v[v->n], 0, sizeof(v->v[0]));
-	return &v->v[v->n++];
-}
 
 static int
 active_cb(const struct store_listing *l, void *arg)
@@ -453,20 +135,20 @@ active_cb(const struct store_listing *l, void *arg)
 
 	if (strcmp(l->zone, c->zone) != 0)
 		return 0;
-	e = ient_push(c->out);
+	e = list_items_push(c->out);
 	e->p = l->prefix;
 	e->excl = l->exclude != 0;
 	e->code = l->code;
 	e->reason = c->reasons != NULL && l->reason != NULL ?
-	    sset_intern(c->reasons, l->reason) : NULL;
+	    list_strings_intern(c->reasons, l->reason) : NULL;
 	e->expires = l->expires_at;
 	e->listed = l->listed_at;
 	return 0;
 }
 
 struct sync_ctx {
-	struct pset		 fset;		/* the file's prefixes */
-	struct lvec_ient	 gone;		/* listings to remove */
+	struct list_pset		 fset;		/* the file's prefixes */
+	struct list_items	 gone;		/* listings to remove */
 };
 
 static int
@@ -474,8 +156,8 @@ sync_cb(const struct store_listing *l, void *arg)
 {
 	struct sync_ctx	*c = arg;
 
-	if (pset_find(&c->fset, &l->prefix, -1) < 0)
-		ient_push(&c->gone)->p = l->prefix;
+	if (list_pset_find(&c->fset, &l->prefix, -1) < 0)
+		list_items_push(&c->gone)->p = l->prefix;
 	return 0;
 }
 
@@ -486,7 +168,7 @@ sync_cb(const struct store_listing *l, void *arg)
  */
 static int
 import_sync(struct store *s, const char *zone, const char *source,
-    const struct lvec_ient *file, const char *actor, const char *path,
+    const struct list_items *file, const char *actor, const char *path,
     size_t *delisted)
 {
 	const struct list_item	*fbase = file->v;
@@ -499,7 +181,7 @@ import_sync(struct store *s, const char *zone, const char *source,
 	memset(&c, 0, sizeof(c));
 	c.fset.base = &fbase;
 	for (i = 0; i < file->n; i++)
-		pset_find(&c.fset, &file->v[i].p, (int64_t)i);
+		list_pset_find(&c.fset, &file->v[i].p, (int64_t)i);
 	memset(&f, 0, sizeof(f));
 	f.zone = zone;
 	f.source = source;
@@ -510,7 +192,7 @@ import_sync(struct store *s, const char *zone, const char *source,
 		    &cnt)) == 0)
 			*delisted += (size_t)cnt;
 	free(why);
-	free(c.fset.slot);
+	list_pset_free(&c.fset);
 	free(c.gone.v);
 	return rc;
 }
@@ -542,11 +224,11 @@ cmd_import(struct cli *c, int argc, char **argv)
 	int64_t			 now = (int64_t)time(NULL), expires = 0;
 	struct list_parser	*lp = NULL;
 	struct list_entry	 ents[LIST_LINE_ENTRIES];
-	struct lvec_ient	 file = { NULL, 0, 0 }, have = { NULL, 0, 0 };
+	struct list_items	 file = { NULL, 0, 0 }, have = { NULL, 0, 0 };
 	const struct list_item	*hbase;
-	struct pset		 hset;
-	struct sset		 reasons;
-	struct reader		 rd;
+	struct list_pset		 hset;
+	struct list_strings		 reasons;
+	struct list_reader		 rd;
 	struct store		*s = NULL;
 	struct zinfo		 zi;
 	struct stat		 st;
@@ -558,7 +240,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	size_t			 added = 0, replaced = 0, failed = 0, gone = 0;
 	size_t			 delisted = 0;
 	off_t			 total = 0;
-	double			 t0 = mono();
+	int64_t			 t0 = time_mono_us();
 
 	memset(&hset, 0, sizeof(hset));
 	memset(&reasons, 0, sizeof(reasons));
@@ -648,11 +330,11 @@ cmd_import(struct cli *c, int argc, char **argv)
 	if (fstat(fileno(rd.f), &st) == 0 && S_ISREG(st.st_mode))
 		total = st.st_size;
 	show = isatty(STDERR_FILENO) && total >= IMPORT_PROGRESS_MIN;
-	rd.buf = xmalloc(IMPORT_READ_CHUNK + LIST_LINE_MAX + 2);
+	list_reader_init(&rd, rd.f);
 	lp = list_parser_new((enum list_format)fmt);
 
 	/* 1. Parse the whole file: nothing is written before it is read. */
-	while ((r = read_line(&rd, &line, &i, &toolong)) == 1) {
+	while ((r = list_read_line(&rd, &line, &i, &toolong)) == 1) {
 		lineno++;
 		if (show && lineno % IMPORT_PROGRESS_LINES == 0)
 			progress("reading", rd.consumed, total);
@@ -676,7 +358,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 		for (k = 0; k < n; k++) {
 			struct list_item	*e;
 
-			e = ient_push(&file);
+			e = list_items_push(&file);
 			e->p = ents[k].prefix;
 			e->excl = ents[k].exclude != 0;
 			e->code = ents[k].code == zi.z.code ? 0 : ents[k].code;
@@ -688,7 +370,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 				e->reason = last_reason;
 			else
 				e->reason = last_reason =
-				    sset_intern(&reasons, ents[k].txt);
+				    list_strings_intern(&reasons, ents[k].txt);
 			e->expires = ents[k].expires_at != 0 ?
 			    ents[k].expires_at : expires;
 		}
@@ -714,12 +396,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 	 * lets the store's B-tree indexes grow at one end instead of taking
 	 * a million random inserts.
 	 */
-	log_debug("import: parsed %zu lines in %.3f s", lineno, mono() - t0);
-	t0 = mono();
-	dups += sort_dedupe(&file, replace);
-	log_debug("import: %zu entries sorted in %.3f s", file.n,
-	    mono() - t0);
-	t0 = mono();
+	log_debug("import: parsed %zu lines in %.1f ms", lineno, time_ms_since(t0));
+	t0 = time_mono_us();
+	dups += list_items_dedupe(&file, replace);
+	log_debug("import: %zu entries sorted in %.1f ms", file.n,
+	    time_ms_since(t0));
+	t0 = time_mono_us();
 
 	/* 2. What the zone lists already. */
 	ac.zone = zone;
@@ -732,11 +414,11 @@ cmd_import(struct cli *c, int argc, char **argv)
 	hbase = have.v;
 	hset.base = &hbase;
 	for (i = 0; i < have.n; i++)
-		pset_find(&hset, &have.v[i].p, (int64_t)i);
+		list_pset_find(&hset, &have.v[i].p, (int64_t)i);
 
-	log_debug("import: %zu listings of the zone read in %.3f s", have.n,
-	    mono() - t0);
-	t0 = mono();
+	log_debug("import: %zu listings of the zone read in %.1f ms", have.n,
+	    time_ms_since(t0));
+	t0 = time_mono_us();
 
 	/* 3. One transaction. */
 	cli_actor(actor, sizeof(actor));
@@ -756,7 +438,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 			gone++;		/* "#@expires" in the past */
 			continue;
 		}
-		if (pset_find(&hset, &e->p, -1) >= 0) {
+		if (list_pset_find(&hset, &e->p, -1) >= 0) {
 			if (!replace) {
 				dups++;
 				continue;
@@ -812,12 +494,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 		snprintf(synced, sizeof(synced), ", %zu delisted", delisted);
 	r = store_audit(s, actor, "import", detail);
 	free(detail);
-	log_debug("import: %zu store_add calls in %.3f s", file.n,
-	    mono() - t0);
-	t0 = mono();
+	log_debug("import: %zu store_add calls in %.1f ms", file.n,
+	    time_ms_since(t0));
+	t0 = time_mono_us();
 	if (r == -1 || store_commit(s) == -1)
 		goto store_fail;
-	log_debug("import: commit in %.3f s", mono() - t0);
+	log_debug("import: commit in %.1f ms", time_ms_since(t0));
 	printf("%s: %zu added, %zu replaced, %zu duplicates, %zu skipped "
 	    "(%zu malformed, %zu refused by the store), %zu already "
 	    "expired%s\n", path, added, replaced, dups, malformed + failed,
@@ -840,12 +522,12 @@ rollback:
 out:
 	if (rd.f != NULL && rd.f != stdin)
 		fclose(rd.f);
-	free(rd.buf);
+	list_reader_free(&rd);
 	list_parser_free(lp);
 	free(file.v);
 	free(have.v);
-	free(hset.slot);
-	sset_free(&reasons);
+	list_pset_free(&hset);
+	list_strings_free(&reasons);
 	zone_free(&zi);
 	store_close(s);
 	free(defreason);
@@ -879,8 +561,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 	int64_t			 now = (int64_t)time(NULL);
 	struct store		*s = NULL;
 	struct zinfo		 zi;
-	struct lvec_ient	 all = { NULL, 0, 0 };
-	struct sset		 reasons;
+	struct list_items	 all = { NULL, 0, 0 };
+	struct list_strings		 reasons;
 	struct active_ctx	 ac;
 	struct dnsbl_conf	 dc;
 	struct dnsbl_server_conf sc;
@@ -1005,7 +687,7 @@ out:
 	}
 	free(tmp);
 	free(all.v);
-	sset_free(&reasons);
+	list_strings_free(&reasons);
 	zone_free(&zi);
 	store_close(s);
 	return rc;

@@ -267,6 +267,78 @@ int	list_export(FILE *o, enum list_format f, const struct index_zone *z,
 	    int64_t now, struct list_export_stats *st);
 
 /*
+ * Import (import.c): what an import does between the file and the store.
+ * struct list_items is a growable array of listings (zeroed: empty).
+ */
+struct list_items {
+	struct list_item	*v;
+	size_t			 n, cap;
+};
+
+/* A new zeroed item at the end of v (grows it; never fails). */
+struct list_item	*list_items_push(struct list_items *v);
+
+/*
+ * Sort v by (address, length) and drop repeated prefixes: the first in
+ * the file (the lowest index) stays, or the last with replace. A file of
+ * IPv4 entries sorts in linear time (a radix sort). Returns how many were
+ * dropped.
+ */
+size_t	list_items_dedupe(struct list_items *v, int replace);
+
+/*
+ * A hash set of prefixes holding indexes into an array of items, *base
+ * (the caller's pointer: the array may move). Zeroed: empty.
+ */
+struct list_pset {
+	const struct list_item	**base;
+	uint32_t		 *slot;		/* index + 1, 0 = empty */
+	size_t			  cap, n;
+};
+
+/*
+ * Find p; if absent and add_idx >= 0, insert add_idx. Returns the index
+ * found, or -1.
+ */
+int64_t	list_pset_find(struct list_pset *s, const struct addr_prefix *p,
+	    int64_t add_idx);
+void	list_pset_free(struct list_pset *s);
+
+/* Interned strings: one copy of each, freed together. Zeroed: empty. */
+struct list_strings {
+	char	**slot;
+	size_t	  cap, n;
+};
+
+/* The interned copy of str, valid until list_strings_free. */
+const char	*list_strings_intern(struct list_strings *s, const char *str);
+void		 list_strings_free(struct list_strings *s);
+
+/*
+ * Line reader with a cap: a line longer than LIST_LINE_MAX is returned
+ * empty with *toolong set, so a hostile file cannot make us allocate.
+ * Reads LIST_READ_CHUNK bytes at a time.
+ */
+#define LIST_READ_CHUNK	(1024 * 1024)
+struct list_reader {
+	FILE	*f;
+	char	*buf;
+	size_t	 start, end;
+	int	 eof, skipping;
+	int64_t	 consumed;	/* bytes of f read as lines so far */
+};
+
+void	list_reader_init(struct list_reader *r, FILE *f);
+void	list_reader_free(struct list_reader *r);	/* f stays open */
+/*
+ * Untrusted input: the next line of r->f without its newline, borrowed
+ * until the next call, in *OUT:line and *OUT:len. Returns 1 for a line, 0
+ * at the end of the file, -1 for a read error (errno set).
+ */
+int	list_read_line(struct list_reader *r, const char **line, size_t *len,
+	    int *toolong);
+
+/*
  * TXT templates (txt.c). list_txt_expand writes zone z's TXT template for
  * a listing of value v, queried as address ip (iplen bytes of text), into
  * dst, cutting it at cap bytes; returns the length (no NUL). A zone
