@@ -94,7 +94,10 @@ struct json_t;
  * exist and writes nothing. NULL after printing the error line.
  */
 struct store	*cli_open_store(struct cli *c, const char *cmd, int rdonly);
-/* getopt_long's complaint ('?' or ':'), as one line; returns 2. */
+/*
+ * getopt_long's complaint ('?' or ':'), as one line; returns 2. Every
+ * command sets opterr = 0 and calls it (cli.c), as it does cli_operands.
+ */
 int		 cli_opt_err(const char *cmd, int ch, char **argv);
 /*
  * After getopt: the n operands left (argc - optind) against what cmd
