@@ -201,8 +201,8 @@ skey_cmp(const void *pa, const void *pb)
  * The common case, a file of IPv4 entries: every key has the same hi and
  * the same top 32 bits of lo, so (address, length, file order) sorts as a
  * 40-bit number (32 address bits, 8 length bits) with a stable LSD radix
- * sort, four passes of 11 bits, in linear time; qsort took 1.5 s for 1e6
- * entries.
+ * sort, four passes of 11 bits, in linear time instead of qsort's
+ * n log n comparisons.
  * Returns 1 if it sorted k, 0 if the keys need the general sort.
  */
 static int
