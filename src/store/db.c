@@ -897,27 +897,13 @@ check_code(struct store *s, uint32_t code)
 static int
 check_zone_name(struct store *s, const char *name)
 {
-	size_t		 len = strlen(name), lab = 0, i;
-	unsigned char	 c;
+	size_t	len = strlen(name), i;
 
-	if (len == 0 || len > STORE_ZONE_MAX)
+	if (len > STORE_ZONE_MAX || !str_dnsname_ok(name, len))
 		goto bad;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)name[i];
-		if (c == '.') {
-			if (lab == 0)
-				goto bad;
-			lab = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_'))
+	for (i = 0; i < len; i++)
+		if (name[i] >= 'A' && name[i] <= 'Z')
 			goto bad;
-		if (++lab > 63)
-			goto bad;
-	}
-	if (lab == 0)
-		goto bad;
 	return 0;
 bad:
 	seterr(s, "invalid zone name '%.64s' (lower-case DNS name, no "
