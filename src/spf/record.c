@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
-#include "spf_int.h"
+#include "spf/spf_int.h"
 
 struct spf_chunk {
 	struct spf_chunk	*next;
@@ -347,7 +347,7 @@ parse_term(const char *s, size_t n, struct spf_term *t,
 {
 	size_t		 i, nl, rest;
 	const char	*arg;
-	int		 p = 0;
+	int		 p = 0, optional;
 
 	*is_mech = 0;
 	/* A modifier: name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) */
@@ -397,40 +397,31 @@ parse_term(const char *s, size_t n, struct spf_term *t,
 			goto bad;
 		return 0;
 	}
+	/* a, mx and ptr take an optional ":domain-spec"; include and exists
+	 * need one. */
 	if (word_eq(s, nl, "a") || word_eq(s, nl, "mx")) {
 		t->mech = nl == 1 ? SPF_M_A : SPF_M_MX;
 		if (dual_cidr(arg, &rest, t) == -1)
 			goto bad;
-		if (rest == 0)
-			return 0;
-		if (arg[0] != ':')
-			goto bad;
-		arg++;
-		rest--;
-		if (spf_domain_spec_check(arg, rest, &p) == -1)
-			goto bad;
+		optional = 1;
 	} else if (word_eq(s, nl, "ptr")) {
 		t->mech = SPF_M_PTR;
-		if (rest == 0)
-			return 0;
-		if (arg[0] != ':')
-			goto bad;
-		arg++;
-		rest--;
-		if (spf_domain_spec_check(arg, rest, &p) == -1)
-			goto bad;
+		optional = 1;
 	} else if (word_eq(s, nl, "include") || word_eq(s, nl, "exists")) {
 		t->mech = nl == 7 ? SPF_M_INCLUDE : SPF_M_EXISTS;
-		if (rest == 0 || arg[0] != ':')
-			goto bad;
-		arg++;
-		rest--;
-		if (spf_domain_spec_check(arg, rest, &p) == -1)
-			goto bad;
+		optional = 0;
 	} else {
 		*err = "unknown mechanism";
 		return -1;
 	}
+	if (rest == 0 && optional)
+		return 0;
+	if (rest == 0 || arg[0] != ':')
+		goto bad;
+	arg++;
+	rest--;
+	if (spf_domain_spec_check(arg, rest, &p) == -1)
+		goto bad;
 	t->spec = arg;
 	t->speclen = (uint32_t)rest;
 	t->needs_p = (uint8_t)p;
