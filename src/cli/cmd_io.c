@@ -36,7 +36,7 @@
 #include "dnsbl/server.h"
 #include "list/list.h"
 #include "store/store.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 #define IMPORT_PROGRESS_MIN	(1024 * 1024)	/* bytes for a progress bar */
 #define IMPORT_PROGRESS_LINES	65536		/* lines between updates */

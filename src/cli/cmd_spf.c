@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "core/buf.h"
 #include "core/sockaddr.h"
 #include "core/str.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "core/conf.h"
 #include "core/str.h"
 #include "dnsbl/dnsbl.h"

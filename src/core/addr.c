@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "addr.h"
-#include "str.h"
+#include "core/addr.h"
+#include "core/str.h"
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0xff, 0xff };

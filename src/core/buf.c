@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "xmalloc.h"
+#include "core/buf.h"
+#include "core/xmalloc.h"
 
 void
 rd_init(struct rd *r, const void *p, size_t len)

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "conf.h"
-#include "str.h"
-#include "xmalloc.h"
+#include "core/buf.h"
+#include "core/conf.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
 
 struct parser {
 	const char	*p, *end;

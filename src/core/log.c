@@ -14,7 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 
 #define LOG_LINE_MAX	2048
 

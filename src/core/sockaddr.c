@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sockaddr.h"
-#include "str.h"
+#include "core/sockaddr.h"
+#include "core/str.h"
 
 int
 sa_parse(const char *s, int defport, struct sockaddr_storage *ss,

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "str.h"
+#include "core/str.h"
 
 size_t
 str_lcpy(char *dst, const char *src, size_t dstsize)

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "xmalloc.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
 
 void *
 xmalloc(size_t size)

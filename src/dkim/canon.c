@@ -24,7 +24,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "dkim_int.h"
+#include "dkim/dkim_int.h"
 
 static size_t		(*relaxed_scan)(const uint8_t *, size_t);
 static size_t		(*simple_scan)(const uint8_t *, size_t);

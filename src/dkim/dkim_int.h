@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 
 #include "core/buf.h"
-#include "dkim.h"
+#include "dkim/dkim.h"
 
 /* ---- tags.c -------------------------------------------------------- */
 

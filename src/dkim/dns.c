@@ -12,7 +12,7 @@
 #include "core/buf.h"
 #include "dns/dns.h"
 #include "dns/resolver.h"
-#include "dkim_int.h"
+#include "dkim/dkim_int.h"
 
 /*
  * Untrusted input (RFC 1035 section 4.1, RFC 6376 section 3.6.2.2): the

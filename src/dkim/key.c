@@ -26,7 +26,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "dkim_int.h"
+#include "dkim/dkim_int.h"
 
 #define KEYFILE_MAX	(16 * 1024 * 1024)	/* bytes of a key file */
 #define PRIVKEY_MAX	(64 * 1024)		/* bytes of a private key */

@@ -19,7 +19,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "dkim_int.h"
+#include "dkim/dkim_int.h"
 
 #define FOLD_COL	76
 

@@ -20,7 +20,7 @@
 #include <openssl/x509.h>
 
 #include "core/str.h"
-#include "dkim_int.h"
+#include "dkim/dkim_int.h"
 
 #define IS_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || \
 			    (c) == '\n')	/* evaluates c several times */

@@ -23,7 +23,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "dkim_int.h"
+#include "dkim/dkim_int.h"
 
 struct vsig {
 	struct dkim_sig	 sig;

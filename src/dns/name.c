@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 
 /*
  * RFC 4343: only ASCII letters fold; other bytes compare as they are.

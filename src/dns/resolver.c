@@ -15,7 +15,7 @@
 #include <ares.h>
 
 #include "core/xmalloc.h"
-#include "resolver.h"
+#include "dns/resolver.h"
 
 struct dns_resolver {
 	ares_channel	 ch;

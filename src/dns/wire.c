@@ -13,8 +13,8 @@
  */
 #include <string.h>
 
-#include "../core/buf.h"
-#include "dns.h"
+#include "core/buf.h"
+#include "dns/dns.h"
 
 /* Header offsets and the OPT RR layout (RFC 6891 section 6.1.2). */
 #define HDR_ID		0

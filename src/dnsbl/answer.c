@@ -34,10 +34,10 @@
  */
 #include <string.h>
 
-#include "../core/addr.h"
-#include "../dns/dns.h"
-#include "../list/list.h"
-#include "dnsbl.h"
+#include "core/addr.h"
+#include "dns/dns.h"
+#include "list/list.h"
+#include "dnsbl/dnsbl.h"
 
 #define TEXT_NAME_MAX	256	/* text form of a wire name, with NUL */
 #define TXT_STRING_MAX	255	/* one <character-string> (RFC 1035 3.3) */

@@ -57,8 +57,8 @@
 #include "core/xmalloc.h"
 #include "dns/dns.h"
 #include "list/list.h"
-#include "dnsbl.h"
-#include "server.h"
+#include "dnsbl/dnsbl.h"
+#include "dnsbl/server.h"
 
 #define UDP_RCVBUF	(4 * 1024 * 1024)
 #define CMSG_SPACE_MAX	128

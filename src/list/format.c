@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/addr.h"
-#include "../core/buf.h"
-#include "../core/str.h"
-#include "../core/xmalloc.h"
-#include "list.h"
+#include "core/addr.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "list/list.h"
 
 #define VARS		10		/* $0 .. $9 */
 #define IP4_LOOPBACK	0x7f000000u

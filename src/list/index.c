@@ -41,8 +41,8 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
-#include "list.h"
-#include "list_int.h"
+#include "list/list.h"
+#include "list/list_int.h"
 
 #define STRCHUNK	65536		/* bytes per string arena chunk */
 #define TOPBITS_MAX	16

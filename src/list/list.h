@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../core/addr.h"
+#include "core/addr.h"
 
 struct store;
 

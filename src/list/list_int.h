@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "list.h"
+#include "list/list.h"
 
 /* A growable array in an anonymous mapping; zeroed struct is empty. */
 struct lvec {

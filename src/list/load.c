@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/log.h"
-#include "../core/xmalloc.h"
-#include "../store/store.h"
-#include "list.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "store/store.h"
+#include "list/list.h"
 
 struct load_ctx {
 	struct index_builder	*b;

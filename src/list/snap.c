@@ -34,10 +34,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/str.h"
-#include "../core/xmalloc.h"
-#include "list.h"
-#include "list_int.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "list/list.h"
+#include "list/list_int.h"
 
 #define SNAP_MAGIC	"FLSNAP\r\n"	/* 8 bytes, no NUL */
 #define SNAP_BOM	0x01020304u	/* byte order mark */

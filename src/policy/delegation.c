@@ -61,11 +61,11 @@
 
 #include <event2/event.h>
 
-#include "../core/log.h"
-#include "../core/sockaddr.h"
-#include "../core/str.h"
-#include "../core/xmalloc.h"
-#include "policy.h"
+#include "core/log.h"
+#include "core/sockaddr.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "policy/policy.h"
 
 #define PD_CHUNK	16384		/* bytes asked of one read() */
 #define PD_INBUF	(POLICY_REQUEST_MAX + PD_CHUNK)

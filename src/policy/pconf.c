@@ -26,11 +26,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../core/conf.h"
-#include "../core/sockaddr.h"
-#include "../core/str.h"
-#include "../core/xmalloc.h"
-#include "policy.h"
+#include "core/conf.h"
+#include "core/sockaddr.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "policy/policy.h"
 
 #define PCONF_LISTEN_MAX	8		/* policy_conf.listen[] */
 #define PCONF_DEADLINE_MAX	600000		/* ms: Postfix waits 100 s */

@@ -26,9 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/addr.h"
-#include "../core/buf.h"
-#include "../spf/spf.h"
+#include "core/addr.h"
+#include "core/buf.h"
+#include "spf/spf.h"
 
 struct conf;
 struct conf_node;

@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 /* The output being built: a bounded buffer that keeps the text valid. */
 struct out {

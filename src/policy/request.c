@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 void
 policy_reader_init(struct policy_reader *rd)

@@ -20,8 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/str.h"
-#include "policy.h"
+#include "core/str.h"
+#include "policy/policy.h"
 
 /* Weights beyond this are typos: the default threshold is 3. */
 #define SITE_WEIGHT_MAX	1000

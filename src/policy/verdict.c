@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include "core/str.h"
-#include "policy.h"
+#include "policy/policy.h"
 
 #define TPL_BLOCK	"Mail from $ip refused: listed on $zone since " \
 			"$since ($reason)"

@@ -16,7 +16,7 @@
 #include "core/xmalloc.h"
 #include "dns/dns.h"
 #include "dns/resolver.h"
-#include "spf_int.h"
+#include "spf/spf_int.h"
 
 struct pending {
 	void	(*cb)(void *arg, const struct spf_answer *a);

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "spf_int.h"
+#include "spf/spf_int.h"
 
 /* Append s as a quoted-string. */
 static void

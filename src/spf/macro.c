@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "spf_int.h"
+#include "spf/spf_int.h"
 
 static int
 is_delim(int c)

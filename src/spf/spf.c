@@ -18,7 +18,7 @@
 
 #include "core/str.h"
 #include "core/xmalloc.h"
-#include "spf_int.h"
+#include "spf/spf_int.h"
 
 enum state {
 	ST_START,	/* initial processing (section 4.3) */

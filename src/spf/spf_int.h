@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spf.h"
+#include "spf/spf.h"
 
 /*
  * Bump allocator: an inline first block, then heap chunks, all freed by

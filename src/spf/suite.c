@@ -20,7 +20,7 @@
 #include "core/buf.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
-#include "spf_int.h"
+#include "spf/spf_int.h"
 
 
 struct stest {

@@ -16,7 +16,7 @@
 
 #include "core/buf.h"
 #include "core/xmalloc.h"
-#include "spf_int.h"
+#include "spf/spf_int.h"
 
 struct yp {
 	const char	 *path;

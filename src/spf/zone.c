@@ -20,7 +20,7 @@
 #include "core/hash.h"
 #include "core/xmalloc.h"
 #include "core/str.h"
-#include "spf_int.h"
+#include "spf/spf_int.h"
 
 #define T_TIMEOUT	0xffff	/* every type times out from here on */
 
