@@ -3,9 +3,8 @@
  * main() for every subcommand before it starts (docs/CONFIG.md).
  *
  * It reads each block with that block's own reader: the top-level keys
- * here, dns { } with cli_dns_conf and dnsbl_conf_prepare (plus the host
- * names of ns and soa-mname, which the DNS reader takes as any text),
- * policy { } with policy_conf_read, zone NAME { } with cli_sync_zones in
+ * here, dns { } with cli_dns_conf (which checks the host names of ns and
+ * soa-mname) and dnsbl_conf_prepare, policy { } with policy_conf_read, zone NAME { } with cli_sync_zones in
  * its check-only form. http { }, spf { } and dkim { } are reserved for the
  * services to come, as serve reserves them: accepted as blocks, not read.
  * Nothing is applied: only `serve` writes the configured zones into the
@@ -80,39 +79,6 @@ check_top(const struct conf *cf)
 	return 0;
 }
 
-/* ns and soa-mname name hosts: the DNS reader takes any text. */
-static int
-check_dns_names(const struct conf *cf)
-{
-	const struct conf_node	*dns, *k;
-	int			 i;
-
-	if ((dns = conf_find(cf->root, "dns")) == NULL)
-		return 0;
-	for (k = dns->child; k != NULL; k = k->next) {
-		if (strcmp(k->name, "ns") != 0 &&
-		    strcmp(k->name, "soa-mname") != 0)
-			continue;
-		if (k->nargs == 0 || (k->name[0] == 's' && k->nargs != 1))
-			return bad(cf, k, k->name[0] == 's' ?
-			    "takes one name" : "takes at least one name");
-		for (i = 0; i < k->nargs; i++) {
-			size_t	len = strlen(k->args[i]);
-
-			/* A trailing dot is allowed, as in zone files. */
-			if (len > 1 && k->args[i][len - 1] == '.')
-				len--;
-			if (!str_dnsname_ok(k->args[i], len)) {
-				cli_err(NULL, "%s:%d: %s: '%.64s' is not a "
-				    "host name (letters, digits, '-', dots)",
-				    cf->path, k->line, k->name, k->args[i]);
-				return -1;
-			}
-		}
-	}
-	return 0;
-}
-
 int
 cli_conf_check(struct cli *c)
 {
@@ -127,7 +93,7 @@ cli_conf_check(struct cli *c)
 
 	if (cf == NULL)
 		return 0;
-	if (check_top(cf) == -1 || check_dns_names(cf) == -1)
+	if (check_top(cf) == -1)
 		return -1;
 	dnsbl_conf_defaults(&dc);
 	memset(&sc, 0, sizeof(sc));

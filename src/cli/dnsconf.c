@@ -38,6 +38,36 @@ conf_u32(const struct conf *cf, const struct conf_node *n, const char *key,
 	return 0;
 }
 
+/*
+ * An ns or soa-mname line: host names (the DNS writer would take any
+ * text and put it on the wire and in the BIND export). A trailing dot is
+ * allowed, as in zone files. Returns 0, or -1 after saying why.
+ */
+static int
+host_names(const struct conf *cf, const struct conf_node *k, int one)
+{
+	size_t	len;
+	int	i;
+
+	if (k->nargs == 0 || (one && k->nargs != 1)) {
+		cli_err(NULL, "%s:%d: %s %s", cf->path, k->line, k->name,
+		    one ? "takes one name" : "takes at least one name");
+		return -1;
+	}
+	for (i = 0; i < k->nargs; i++) {
+		len = strlen(k->args[i]);
+		if (len > 1 && k->args[i][len - 1] == '.')
+			len--;
+		if (!str_dnsname_ok(k->args[i], len)) {
+			cli_err(NULL, "%s:%d: %s: '%.64s' is not a host name "
+			    "(letters, digits, '-', dots)", cf->path, k->line,
+			    k->name, k->args[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
     struct dnsbl_server_conf *sc, uint32_t *reload_ms, int *snapcache)
@@ -81,6 +111,8 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	if (conf_find(dns, "ns") != NULL)
 		dc->nns = 0;
 	for (k = conf_find(dns, "ns"); k != NULL; k = conf_next(k)) {
+		if (host_names(cf, k, 0) == -1)
+			return -1;
 		for (i = 0; i < k->nargs; i++) {
 			if (dc->nns >= DNSBL_NS_MAX) {
 				cli_err(NULL, "%s:%d: at most %d "
@@ -91,6 +123,9 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 			dc->ns[dc->nns++] = k->args[i];
 		}
 	}
+	for (k = conf_find(dns, "soa-mname"); k != NULL; k = conf_next(k))
+		if (host_names(cf, k, 1) == -1)
+			return -1;
 	if (dc->nns > 0)
 		dc->soa_mname = dc->ns[0];
 	if (conf_get(dns, "soa-mname") != NULL)
