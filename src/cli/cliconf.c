@@ -124,8 +124,7 @@ cli_zone_check(const struct conf *cf, const struct conf_node *n,
 	int		 i;
 
 	/* The messages are the store's, which refuses the same values. */
-	if (strlen(name) > STORE_ZONE_MAX ||
-	    !str_dnsname_ok(name, strlen(name))) {
+	if (!store_zone_name_ok(name)) {
 		cli_err(NULL, "%s:%d: invalid zone name '%.64s' (lower-case "
 		    "DNS name, no trailing dot)", cf->path, n->line, name);
 		return -1;

@@ -893,19 +893,24 @@ check_code(struct store *s, uint32_t code)
 	return -1;
 }
 
-/* A DNS name: lower case, dot-separated labels of 1-63 bytes. */
-static int
-check_zone_name(struct store *s, const char *name)
+int
+store_zone_name_ok(const char *name)
 {
 	size_t	len = strlen(name), i;
 
 	if (len > STORE_ZONE_MAX || !str_dnsname_ok(name, len))
-		goto bad;
+		return 0;
 	for (i = 0; i < len; i++)
 		if (name[i] >= 'A' && name[i] <= 'Z')
-			goto bad;
-	return 0;
-bad:
+			return 0;
+	return 1;
+}
+
+static int
+check_zone_name(struct store *s, const char *name)
+{
+	if (store_zone_name_ok(name))
+		return 0;
 	seterr(s, "invalid zone name '%.64s' (lower-case DNS name, no "
 	    "trailing dot)", name);
 	return -1;

@@ -33,6 +33,13 @@ struct store;
  */
 int	store_code_ok(uint32_t code);
 
+/*
+ * 1 if name may be a zone's: a lower-case DNS name (str_dnsname_ok) of at
+ * most STORE_ZONE_MAX bytes, no trailing dot. store_zone_put refuses
+ * other names.
+ */
+int	store_zone_name_ok(const char *name);
+
 /* A zone as stored. Strings are borrowed for the callback's duration. */
 struct store_zone {
 	const char	*name;		/* lower case, no trailing dot */
