@@ -1,8 +1,9 @@
 /*
  * fuzz_import_ip4set.c: the list file line parser (list/format.c) on
- * rbldnsd ip4set input. The input is split into lines exactly as the
- * importer splits a file; every entry is checked against the parser's
- * contract, then loaded into an index that is queried for it. No I/O.
+ * rbldnsd ip4set input. The input is split at newlines (the importer's
+ * capped line reader has its own target, fuzz_list_reader); every entry
+ * is checked against the parser's contract, then loaded into an index
+ * that is queried for it. No I/O.
  * fuzz_import_{ip4trie,ip6trie,plain}.c include this file with another
  * FUZZ_FORMAT.
  */
