@@ -5,7 +5,8 @@
 #   scripts/deps.sh bench    also the benchmark peers (rbldnsd, dnsperf)
 set -eu
 pkgs="build-essential cmake pkg-config libevent-dev libc-ares-dev
-  libsqlite3-dev libssl-dev libjansson-dev"
+  libsqlite3-dev libssl-dev libjansson-dev libpsl-dev libidn2-dev
+  publicsuffix"
 case "${1:-}" in
 test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
   bind9-utils knot-dnsutils knot sqlite3 jq python3 procps util-linux rbldnsd python3-spf
