@@ -124,7 +124,7 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 		if (services[nbound]->bind != NULL &&
 		    services[nbound]->bind(&d) == -1)
 			goto out;
-	if (conf->user != NULL && daemon_drop_privileges(conf->user) == -1)
+	if (daemon_drop_privileges(conf->user) == -1)
 		goto out;
 	if (conf->user == NULL && geteuid() == 0)
 		log_warnx("running as root: set 'user' in the configuration "

@@ -97,7 +97,11 @@ int	daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops);
  */
 void	daemon_raise_nofile(int policy_clients, int tcp_clients);
 
-/* Become user (groups, gid, uid). Returns 0 or -1 with a printed reason. */
+/*
+ * After binding: become user (groups, gid, uid; NULL or already the user:
+ * no change) and give up every capability (not as root without a user).
+ * Returns 0 or -1 with a printed reason.
+ */
 int	daemon_drop_privileges(const char *user);
 
 #endif /* FAIRLIST_DAEMON_H */
