@@ -16,7 +16,7 @@
  * memcmp, so "lo <= a AND hi >= a" is a correct cover test; the covering
  * query below instead does one point lookup per prefix length, which is
  * O(129 log n) whatever the table size. The indexes lead with k, a 64-bit
- * integer folded from lo (addr_key): SQLite compares an integer first
+ * integer folded from lo (st_addr_key): SQLite compares an integer first
  * column on a fast path, which makes the random-order inserts of a bulk
  * import about a third cheaper than with the 16-byte BLOB in front.
  *
@@ -27,9 +27,9 @@
  *
  * Does not: log (errors go to store_errmsg), cache anything across
  * processes, or decide whether an address is listed (that is the index).
+ * The helpers every store file shares are in base.c (store_int.h); the
+ * audit log, statistics and change detectors in stats.c.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +43,9 @@
 #include "core/str.h"
 #include "core/xmalloc.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 #define STORE_BUSY_MS		5000
-#define STORE_DIRTY_MAX		16	/* zones whose serial a batch bumps */
 #define STORE_CACHE		"-65536"	/* KiB of page cache */
 #define STORE_BULK_CACHE	"-262144"	/* KiB, during store_begin */
 #define STORE_LEAN_CACHE	"-2048"		/* KiB, STORE_LEAN */
@@ -136,42 +136,6 @@ static const char *const migrations[] = {
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     STORE_SCHEMA_VERSION, "one migration step per schema version");
-
-enum stmt {
-	ST_ZONE_GET,
-	ST_ZONE_INSERT,
-	ST_ZONE_UPDATE,
-	ST_ZONE_BUMP,
-	ST_ZONE_ALL,
-	ST_DUP,
-	ST_CLOSE,
-	ST_INSERT,
-	ST_HISTORY,
-	ST_AUDIT,
-	ST_REMOVE_FIND,
-	ST_REMOVE_FIND_ZONE,
-	ST_COVER_OPEN,
-	ST_COVER_CLOSED,
-	ST_EVENTS,
-	ST_ACTIVE_ALL,
-	ST_ACTIVE_ZONE,
-	ST_ACTIVE_SORTED,
-	ST_NEXT_EXPIRY,
-	ST_OPEN_KEYS,
-	ST_EXPIRES_OF,
-	ST_OPEN_TOTAL,
-	ST_DATA_VERSION,
-	ST_MAX_ID,
-	ST_LIST,
-	ST_LISTING_GET,
-	ST_UPDATE,
-	ST_ZONE_IN_FORCE,
-	ST_ZONE_OPEN_IDS,
-	ST_ZONE_RENAME,
-	ST_AUDIT_SINCE,
-	ST_STATS,
-	ST_COUNT
-};
 
 static const char *const stmt_sql[ST_COUNT] = {
 	/* A removed zone is kept as "removed:ID:NAME" (store_zone_remove). */
@@ -290,100 +254,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " GROUP BY z.name, l.source ORDER BY z.name, l.source",
 };
 
-struct store {
-	sqlite3		*db;
-	char		*path;		/* for messages */
-	sqlite3_stmt	*st[ST_COUNT];
-	int		 rdonly;
-	int		 lean;		/* STORE_LEAN */
-	int		 bulk;		/* inside store_begin */
-	int		 bulk_lost;	/* SQLite rolled the batch back */
-	char		 bulk_err[STORE_ERR_MAX];	/* and why */
-	char		*zone_ok;	/* last zone known to exist */
-	int64_t		 zone_ok_id;	/* and its zone.id */
-	struct dirty {
-		char	*zone;
-		int64_t	 delta;		/* change of zone.open */
-	}		 dirty[STORE_DIRTY_MAX];	/* serials to bump */
-	int		 ndirty;
-	int64_t		 nbulk;		/* adds in this bulk transaction */
-	int64_t		 open0;		/* open rows when it began */
-	struct keyset	*keys;		/* non-NULL: listing_active dropped */
-	char		 err[STORE_ERR_MAX];
-};
-
-static int64_t
-store_now(void)
-{
-	return (int64_t)time(NULL);
-}
-
-static void
-seterr(struct store *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-seterr(struct store *s, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
-	va_end(ap);
-}
-
-/*
- * 1 if the last error on s is a full disk: SQLITE_FULL, or an I/O error
- * whose system errno is ENOSPC or EDQUOT (a WAL append that found no room
- * is reported as "disk I/O error").
- */
-static int
-disk_full(struct store *s)
-{
-	int	rc = sqlite3_errcode(s->db), e = sqlite3_system_errno(s->db);
-
-	return rc == SQLITE_FULL || (rc == SQLITE_IOERR && (e == ENOSPC ||
-	    e == EDQUOT));
-}
-
-static int
-dberr(struct store *s, const char *what)
-{
-	if (disk_full(s))
-		seterr(s, "disk full: cannot write %s (%s)", s->path, what);
-	else
-		seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
-	return -1;
-}
-
-static int
-exec(struct store *s, const char *sql)
-{
-	char	*msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		if (disk_full(s))
-			seterr(s, "disk full: cannot write %s (%s)", s->path,
-			    sql);
-		else
-			seterr(s, "%s", msg != NULL ? msg :
-			    sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
 /* The prepared statement for id, reset and unbound; NULL on error. */
-static sqlite3_stmt *
-stmt(struct store *s, enum stmt id)
+sqlite3_stmt *
+st_stmt(struct store *s, enum stmt id)
 {
 	sqlite3_stmt	*st = s->st[id];
 
 	if (st == NULL) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[id], NULL) != SQLITE_OK) {
-			dberr(s, "prepare");
+			st_dberr(s, "prepare");
 			return NULL;
 		}
 		return s->st[id];
@@ -391,41 +271,6 @@ stmt(struct store *s, enum stmt id)
 	/* Every caller binds every parameter, so no clear_bindings. */
 	sqlite3_reset(st);
 	return st;
-}
-
-/* Step a statement that returns no rows; reset it. */
-static int
-step_done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int	rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return dberr(s, what);
-	return 0;
-}
-
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-/* The index key folded from a 128-bit address: high XOR low 64 bits. */
-static int64_t
-addr_key(const uint8_t a[ADDR_LEN])
-{
-	uint64_t	hi = 0, lo = 0;
-	int		i;
-
-	for (i = 0; i < 8; i++) {
-		hi = hi << 8 | a[i];
-		lo = lo << 8 | a[i + 8];
-	}
-	return (int64_t)(hi ^ lo);
 }
 
 /*
@@ -536,23 +381,6 @@ keyset_free(struct keyset *ks)
 	free(ks);
 }
 
-/*
- * The family of a stored prefix, from lo and plen, not the family column:
- * a /96 or longer inside ::ffff:0:0/96 is IPv4 (core/addr.h), whichever
- * text it was added as.
- */
-static uint8_t
-row_family(const uint8_t lo[ADDR_LEN], unsigned plen)
-{
-	return plen >= 96 && addr_is_v4(lo, NULL) ? 4 : 6;
-}
-
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 static int
 get_version(struct store *s, int *v)
 {
@@ -561,13 +389,13 @@ get_version(struct store *s, int *v)
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
 	    NULL) != SQLITE_OK)
-		return dberr(s, "user_version");
+		return st_dberr(s, "user_version");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return dberr(s, "user_version");
+		return st_dberr(s, "user_version");
 	return 0;
 }
 
@@ -582,24 +410,24 @@ migrate(struct store *s)
 	char	sql[64];
 	int	v;
 
-	if (exec(s, "BEGIN IMMEDIATE") == -1)
+	if (st_exec(s, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	if (get_version(s, &v) == -1)
 		goto fail;
 	if (v > STORE_SCHEMA_VERSION) {
-		seterr(s, "schema version %d is newer than this fairlist "
+		st_seterr(s, "schema version %d is newer than this fairlist "
 		    "supports (%d)", v, STORE_SCHEMA_VERSION);
 		goto fail;
 	}
 	if (v == STORE_SCHEMA_VERSION) {
-		exec(s, "COMMIT");
+		st_exec(s, "COMMIT");
 		return 0;
 	}
 	for (; v < STORE_SCHEMA_VERSION; v++) {
-		if (exec(s, migrations[v]) == -1)
+		if (st_exec(s, migrations[v]) == -1)
 			goto fail;
 		if (v == 0) {
-			sqlite3_stmt	*st = stmt(s, ST_ZONE_INSERT);
+			sqlite3_stmt	*st = st_stmt(s, ST_ZONE_INSERT);
 
 			if (st == NULL)
 				goto fail;
@@ -610,14 +438,14 @@ migrate(struct store *s)
 			    SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, STORE_DEFAULT_URL, -1,
 			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 5, store_now());
-			if (step_done(s, st, "default zone") == -1)
+			sqlite3_bind_int64(st, 5, st_now());
+			if (st_step_done(s, st, "default zone") == -1)
 				goto fail;
 		}
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	    STORE_SCHEMA_VERSION);
-	if (exec(s, sql) == -1 || exec(s, "COMMIT") == -1)
+	if (st_exec(s, sql) == -1 || st_exec(s, "COMMIT") == -1)
 		goto fail;
 	return 0;
 fail:
@@ -724,21 +552,21 @@ store_open(const char *path, int flags, char *err)
 	 * 1e6-row scans and bulk imports.
 	 */
 	s->lean = (flags & STORE_LEAN) != 0;
-	if ((!s->rdonly && (exec(s, "PRAGMA page_size = " STORE_PAGE_SIZE) ==
-	    -1 || exec(s, "PRAGMA journal_mode = WAL") == -1)) ||
-	    exec(s, "PRAGMA synchronous = FULL") == -1 ||
-	    exec(s, s->lean ? "PRAGMA cache_size = " STORE_LEAN_CACHE :
+	if ((!s->rdonly && (st_exec(s, "PRAGMA page_size = " STORE_PAGE_SIZE) ==
+	    -1 || st_exec(s, "PRAGMA journal_mode = WAL") == -1)) ||
+	    st_exec(s, "PRAGMA synchronous = FULL") == -1 ||
+	    st_exec(s, s->lean ? "PRAGMA cache_size = " STORE_LEAN_CACHE :
 	    "PRAGMA cache_size = " STORE_CACHE) == -1 ||
-	    exec(s, s->lean ? "PRAGMA mmap_size = 0" :
+	    st_exec(s, s->lean ? "PRAGMA mmap_size = 0" :
 	    "PRAGMA mmap_size = 1073741824") == -1 ||
-	    exec(s, "PRAGMA temp_store = MEMORY") == -1 ||
-	    exec(s, "PRAGMA journal_size_limit = 67108864") == -1)
+	    st_exec(s, "PRAGMA temp_store = MEMORY") == -1 ||
+	    st_exec(s, "PRAGMA journal_size_limit = 67108864") == -1)
 		goto fail_msg;
 	if (s->rdonly) {
 		if (get_version(s, &v) == -1)
 			goto fail_msg;
 		if (v != STORE_SCHEMA_VERSION) {
-			seterr(s, "schema version %d, want %d (open it "
+			st_seterr(s, "schema version %d, want %d (open it "
 			    "read-write once to migrate)", v,
 			    STORE_SCHEMA_VERSION);
 			goto fail_msg;
@@ -766,6 +594,8 @@ store_close(struct store *s)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (i = 0; i < s->nsqlc; i++)
+		sqlite3_finalize(s->sqlc[i].st);
 	if (s->bulk)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(s->db);
@@ -789,8 +619,8 @@ store_errmsg(const struct store *s)
  * run on their own in autocommit mode, and every call until
  * store_rollback fails with the error that lost it. Returns 0 or -1.
  */
-static int
-bulk_check(struct store *s)
+int
+st_bulk_check(struct store *s)
 {
 	if (!s->bulk_lost && !sqlite3_get_autocommit(s->db))
 		return 0;
@@ -811,140 +641,7 @@ store_batch_unindexed(const struct store *s)
 int
 store_batch_lost(struct store *s)
 {
-	return s->bulk && bulk_check(s) == -1;
-}
-
-/*
- * Open a write transaction unless a bulk one is running. *own says
- * whether the caller must end it.
- */
-static int
-tx_begin(struct store *s, int *own)
-{
-	*own = 0;
-	if (s->rdonly) {
-		seterr(s, "store is open read-only");
-		return -1;
-	}
-	if (s->bulk)
-		return bulk_check(s);
-	if (exec(s, "BEGIN IMMEDIATE") == -1)
-		return -1;
-	*own = 1;
-	return 0;
-}
-
-static int
-tx_end(struct store *s, int own, int ok)
-{
-	char	save[STORE_ERR_MAX];
-
-	if (!own)
-		return ok ? 0 : -1;
-	if (ok) {
-		if (exec(s, "COMMIT") == 0)
-			return 0;
-	}
-	memcpy(save, s->err, sizeof(save));
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	memcpy(s->err, save, sizeof(save));
-	return -1;
-}
-
-/*
- * Text a person or a file gave: bounded, valid UTF-8 without control or
- * bidi characters (str_text_check), whatever the input path.
- */
-static int
-check_text(struct store *s, const char *what, const char *v, size_t max)
-{
-	const char	*why;
-	size_t		 len;
-
-	if (v == NULL)
-		return 0;
-	len = strlen(v);
-	if (len > max) {
-		seterr(s, "%s too long (%zu bytes, at most %zu)", what, len,
-		    max);
-		return -1;
-	}
-	if (str_text_check(v, len, &why) == -1) {
-		seterr(s, "%s %s", what, why);
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_code_ok(uint32_t code)
-{
-	return code >= 0x7f000002u && code < 0x7fffff00u;
-}
-
-static int
-check_code(struct store *s, uint32_t code)
-{
-	if (code == 0 || store_code_ok(code))
-		return 0;
-	seterr(s, "code %u.%u.%u.%u is not a listing code (RFC 5782 section "
-	    "2.1: use 127.0.0.2 to 127.255.254.255)", code >> 24,
-	    (code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff);
-	return -1;
-}
-
-int
-store_zone_name_ok(const char *name)
-{
-	size_t	len = strlen(name), i;
-
-	if (len > STORE_ZONE_MAX || !str_dnsname_ok(name, len))
-		return 0;
-	for (i = 0; i < len; i++)
-		if (name[i] >= 'A' && name[i] <= 'Z')
-			return 0;
-	return 1;
-}
-
-static int
-check_zone_name(struct store *s, const char *name)
-{
-	if (store_zone_name_ok(name))
-		return 0;
-	seterr(s, "invalid zone name '%.64s' (lower-case DNS name, no "
-	    "trailing dot)", name);
-	return -1;
-}
-
-static int
-audit(struct store *s, int64_t now, const char *actor, const char *action,
-    const char *detail)
-{
-	sqlite3_stmt	*st;
-
-	if ((st = stmt(s, ST_AUDIT)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	bind_text(st, 2, actor != NULL ? actor : "?");
-	bind_text(st, 3, action);
-	bind_text(st, 4, detail);
-	return step_done(s, st, "audit");
-}
-
-static int
-history(struct store *s, int64_t id, int64_t now, const char *actor,
-    const char *action, const char *why)
-{
-	sqlite3_stmt	*st;
-
-	if ((st = stmt(s, ST_HISTORY)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	bind_text(st, 3, actor != NULL ? actor : "?");
-	bind_text(st, 4, action);
-	bind_text(st, 5, why);
-	return step_done(s, st, "history");
+	return s->bulk && st_bulk_check(s) == -1;
 }
 
 /*
@@ -956,20 +653,20 @@ bump_serial(struct store *s, const char *zone, int64_t now, int64_t delta)
 {
 	sqlite3_stmt	*st;
 
-	if ((st = stmt(s, ST_ZONE_BUMP)) == NULL)
+	if ((st = st_stmt(s, ST_ZONE_BUMP)) == NULL)
 		return -1;
-	bind_text(st, 1, zone);
+	st_bind_text(st, 1, zone);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, delta);
-	return step_done(s, st, "zone serial");
+	return st_step_done(s, st, "zone serial");
 }
 
 /*
  * Bump now, or (in a bulk transaction) once at commit: a million adds to
  * one zone make one serial change, not a million.
  */
-static int
-zone_changed(struct store *s, const char *zone, int64_t now, int64_t delta)
+int
+st_zone_changed(struct store *s, const char *zone, int64_t now, int64_t delta)
 {
 	int	i;
 
@@ -994,33 +691,33 @@ store_zone_put(struct store *s, const char *name, uint32_t code,
 {
 	sqlite3_stmt	*st;
 	int		 own, rc, found;
-	int64_t		 now = store_now();
+	int64_t		 now = st_now();
 	uint32_t	 ocode = 0, ncode;
 	char		*otxt = NULL, *ourl = NULL, *detail = NULL;
 
-	if (check_zone_name(s, name) == -1 || check_code(s, code) == -1 ||
-	    check_text(s, "TXT template", txt, STORE_TEMPLATE_MAX) == -1 ||
-	    check_text(s, "URL template", url, STORE_TEMPLATE_MAX) == -1)
+	if (st_check_zone_name(s, name) == -1 || st_check_code(s, code) == -1 ||
+	    st_check_text(s, "TXT template", txt, STORE_TEMPLATE_MAX) == -1 ||
+	    st_check_text(s, "URL template", url, STORE_TEMPLATE_MAX) == -1)
 		return -1;
-	if (tx_begin(s, &own) == -1)
+	if (st_tx_begin(s, &own) == -1)
 		return -1;
-	if ((st = stmt(s, ST_ZONE_GET)) == NULL)
+	if ((st = st_stmt(s, ST_ZONE_GET)) == NULL)
 		goto fail;
-	bind_text(st, 1, name);
+	st_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		dberr(s, "zone");
+		st_dberr(s, "zone");
 		goto fail;
 	}
 	found = rc == SQLITE_ROW;
 	if (found) {
 		ocode = (uint32_t)sqlite3_column_int64(st, 0);
-		otxt = xstrdup(col_text(st, 1));
-		ourl = xstrdup(col_text(st, 2));
+		otxt = xstrdup(st_col_text(st, 1));
+		ourl = xstrdup(st_col_text(st, 2));
 	}
 	sqlite3_reset(st);
 	if (!found) {
-		if ((st = stmt(s, ST_ZONE_INSERT)) == NULL)
+		if ((st = st_stmt(s, ST_ZONE_INSERT)) == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 5, now);
 	} else {
@@ -1030,33 +727,33 @@ store_zone_put(struct store *s, const char *name, uint32_t code,
 		    (url == NULL || strcmp(url, ourl) == 0)) {
 			free(otxt);
 			free(ourl);
-			return tx_end(s, own, 1);
+			return st_tx_end(s, own, 1);
 		}
-		if ((st = stmt(s, ST_ZONE_UPDATE)) == NULL)
+		if ((st = st_stmt(s, ST_ZONE_UPDATE)) == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 5, now);
 	}
 	ncode = code != 0 ? code : found ? ocode : STORE_DEFAULT_CODE;
-	bind_text(st, 1, name);
+	st_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, ncode);
-	bind_text(st, 3, txt != NULL ? txt : found ? otxt : STORE_DEFAULT_TXT);
-	bind_text(st, 4, url != NULL ? url : found ? ourl : STORE_DEFAULT_URL);
-	if (step_done(s, st, "zone") == -1)
+	st_bind_text(st, 3, txt != NULL ? txt : found ? otxt : STORE_DEFAULT_TXT);
+	st_bind_text(st, 4, url != NULL ? url : found ? ourl : STORE_DEFAULT_URL);
+	if (st_step_done(s, st, "zone") == -1)
 		goto fail;
 	xasprintf(&detail, "%s code=%u.%u.%u.%u", name, ncode >> 24,
 	    (ncode >> 16) & 0xff, (ncode >> 8) & 0xff, ncode & 0xff);
-	if (audit(s, now, actor, found ? "zone-update" : "zone-add",
+	if (st_audit(s, now, actor, found ? "zone-update" : "zone-add",
 	    detail) == -1)
 		goto fail;
 	free(detail);
 	free(otxt);
 	free(ourl);
-	return tx_end(s, own, 1);
+	return st_tx_end(s, own, 1);
 fail:
 	free(detail);
 	free(otxt);
 	free(ourl);
-	return tx_end(s, own, 0);
+	return st_tx_end(s, own, 0);
 }
 
 int
@@ -1065,34 +762,34 @@ store_zone_exists(struct store *s, const char *name)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((st = stmt(s, ST_ZONE_GET)) == NULL)
+	if ((st = st_stmt(s, ST_ZONE_GET)) == NULL)
 		return -1;
-	bind_text(st, 1, name);
+	st_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return dberr(s, "zone");
+	return st_dberr(s, "zone");
 }
 
 /* store_zone_foreach, also passing each zone's id. */
-static int
-zone_iter(struct store *s,
+int
+st_zone_iter(struct store *s,
     int (*cb)(const struct store_zone *, int64_t, void *), void *arg)
 {
 	sqlite3_stmt		*st;
 	struct store_zone	 z;
 	int			 rc, r = 0;
 
-	if ((st = stmt(s, ST_ZONE_ALL)) == NULL)
+	if ((st = st_stmt(s, ST_ZONE_ALL)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		z.name = col_text(st, 0);
+		z.name = st_col_text(st, 0);
 		z.code = (uint32_t)sqlite3_column_int64(st, 1);
-		z.txt = col_text(st, 2);
-		z.url = col_text(st, 3);
+		z.txt = st_col_text(st, 2);
+		z.url = st_col_text(st, 3);
 		z.serial = sqlite3_column_int64(st, 4);
 		z.listings = sqlite3_column_int64(st, 5);
 		if ((r = cb(&z, sqlite3_column_int64(st, 6), arg)) != 0)
@@ -1102,7 +799,7 @@ zone_iter(struct store *s,
 	if (r != 0)
 		return r;
 	if (rc != SQLITE_DONE)
-		return dberr(s, "zones");
+		return st_dberr(s, "zones");
 	return 0;
 }
 
@@ -1126,12 +823,12 @@ store_zone_foreach(struct store *s,
 {
 	struct zone_cb	zc = { cb, arg };
 
-	return zone_iter(s, zone_cb_call, &zc);
+	return st_zone_iter(s, zone_cb_call, &zc);
 }
 
 /* The zone's id (> 0), or -1 with "unknown zone 'x'" or a db error. */
-static int64_t
-zone_id(struct store *s, const char *zone)
+int64_t
+st_zone_id(struct store *s, const char *zone)
 {
 	sqlite3_stmt	*st;
 	int64_t		 id;
@@ -1140,16 +837,16 @@ zone_id(struct store *s, const char *zone)
 	/* Zones are never deleted, so a positive answer can be cached. */
 	if (s->zone_ok != NULL && strcmp(s->zone_ok, zone) == 0)
 		return s->zone_ok_id;
-	if ((st = stmt(s, ST_ZONE_GET)) == NULL)
+	if ((st = st_stmt(s, ST_ZONE_GET)) == NULL)
 		return -1;
-	bind_text(st, 1, zone);
+	st_bind_text(st, 1, zone);
 	rc = sqlite3_step(st);
 	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 3) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return dberr(s, "zone");
+		return st_dberr(s, "zone");
 	if (rc == SQLITE_DONE) {
-		seterr(s, "unknown zone '%.253s'", zone);
+		st_seterr(s, "unknown zone '%.253s'", zone);
 		return -1;
 	}
 	free(s->zone_ok);
@@ -1163,7 +860,7 @@ already_listed(struct store *s, const struct store_listing *l, int64_t id)
 {
 	char	net[ADDR_TEXT_MAX];
 
-	seterr(s, "already listed: %s in %s (id %lld)",
+	st_seterr(s, "already listed: %s in %s (id %lld)",
 	    addr_format(&l->prefix, net, sizeof(net)), l->zone, (long long)id);
 	return -1;
 }
@@ -1175,15 +872,15 @@ close_expired(struct store *s, int64_t id, int64_t now, const char *actor,
 {
 	sqlite3_stmt	*st;
 
-	if ((st = stmt(s, ST_CLOSE)) == NULL)
+	if ((st = st_stmt(s, ST_CLOSE)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, "expired", -1, SQLITE_STATIC);
-	if (step_done(s, st, "close expired") == -1 ||
-	    history(s, id, now, actor, "expire",
+	if (st_step_done(s, st, "close expired") == -1 ||
+	    st_history(s, id, now, actor, "expire",
 	    "expired; superseded by a new listing") == -1 ||
-	    zone_changed(s, zone, now, -1) == -1)
+	    st_zone_changed(s, zone, now, -1) == -1)
 		return -1;
 	return 0;
 }
@@ -1195,14 +892,14 @@ expires_of(struct store *s, int64_t id, int64_t *t)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((st = stmt(s, ST_EXPIRES_OF)) == NULL)
+	if ((st = st_stmt(s, ST_EXPIRES_OF)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	*t = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return dberr(s, "listing");
+		return st_dberr(s, "listing");
 	return 0;
 }
 
@@ -1218,7 +915,7 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 	int64_t		 zid;
 	int		 rc, closed = 0;
 
-	if ((zid = zone_id(s, l->zone)) == -1)
+	if ((zid = st_zone_id(s, l->zone)) == -1)
 		return -1;
 	/* Without listing_active (large batch), the keyset checks. */
 	if (s->keys != NULL &&
@@ -1240,7 +937,7 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 	 */
 	addr_last(&l->prefix, hi);
 	for (;;) {
-		if ((st = stmt(s, ST_INSERT)) == NULL)
+		if ((st = st_stmt(s, ST_INSERT)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, zid);
 		sqlite3_bind_int(st, 2, l->prefix.family);
@@ -1249,29 +946,29 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 		sqlite3_bind_int(st, 5, l->prefix.plen);
 		sqlite3_bind_int(st, 6, l->exclude != 0);
 		sqlite3_bind_int64(st, 7, l->code);
-		bind_text(st, 8, l->reason);
-		bind_text(st, 9, l->evidence != NULL ? l->evidence : "");
-		bind_text(st, 10, l->source != NULL ? l->source : "");
+		st_bind_text(st, 8, l->reason);
+		st_bind_text(st, 9, l->evidence != NULL ? l->evidence : "");
+		st_bind_text(st, 10, l->source != NULL ? l->source : "");
 		sqlite3_bind_int64(st, 11, l->listed_at);
 		if (l->expires_at != 0)
 			sqlite3_bind_int64(st, 12, l->expires_at);
 		else
 			sqlite3_bind_null(st, 12);
-		bind_text(st, 13, actor != NULL ? actor : "?");
-		sqlite3_bind_int64(st, 14, addr_key(l->prefix.a));
+		st_bind_text(st, 13, actor != NULL ? actor : "?");
+		sqlite3_bind_int64(st, 14, st_addr_key(l->prefix.a));
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			break;
 		if (rc != SQLITE_CONSTRAINT || closed || s->keys != NULL)
-			return dberr(s, "insert listing");
+			return st_dberr(s, "insert listing");
 		/* Is there an active listing for this exact prefix? */
-		if ((st = stmt(s, ST_DUP)) == NULL)
+		if ((st = st_stmt(s, ST_DUP)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, zid);
 		sqlite3_bind_blob(st, 2, l->prefix.a, ADDR_LEN, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, l->prefix.plen);
-		sqlite3_bind_int64(st, 4, addr_key(l->prefix.a));
+		sqlite3_bind_int64(st, 4, st_addr_key(l->prefix.a));
 		rc = sqlite3_step(st);
 		old = 0;
 		oexp = 0;
@@ -1281,7 +978,7 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 		}
 		sqlite3_reset(st);
 		if (rc != SQLITE_ROW)
-			return dberr(s, "insert listing");
+			return st_dberr(s, "insert listing");
 		if (oexp == 0 || oexp > now)
 			return already_listed(s, l, old);
 		/* It expired: close it, visibly, then list anew. */
@@ -1292,14 +989,14 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 	id = sqlite3_last_insert_rowid(s->db);
 	if (s->keys != NULL)
 		keyset_put(s->keys, zid, l->prefix.a, l->prefix.plen, id);
-	if (zone_changed(s, l->zone, now, 1) == -1)
+	if (st_zone_changed(s, l->zone, now, 1) == -1)
 		return -1;
 	if (!s->bulk) {
 		xasprintf(&detail, "%s %s in %s (id %lld)",
 		    l->exclude ? "exclude" : "list",
 		    addr_format(&l->prefix, net, sizeof(net)), l->zone,
 		    (long long)id);
-		rc = audit(s, now, actor, "add", detail);
+		rc = st_audit(s, now, actor, "add", detail);
 		free(detail);
 		if (rc == -1)
 			return -1;
@@ -1323,7 +1020,7 @@ bulk_drop_index(struct store *s)
 	const void	*lo;
 	int		 rc;
 
-	if ((st = stmt(s, ST_OPEN_KEYS)) == NULL)
+	if ((st = st_stmt(s, ST_OPEN_KEYS)) == NULL)
 		return -1;
 	/*
 	 * A batch that got here is likely large: start big enough for most
@@ -1344,9 +1041,9 @@ bulk_drop_index(struct store *s)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		keyset_free(ks);
-		return dberr(s, "open keys");
+		return st_dberr(s, "open keys");
 	}
-	if (exec(s, "DROP INDEX listing_active") == -1) {
+	if (st_exec(s, "DROP INDEX listing_active") == -1) {
 		keyset_free(ks);
 		return -1;
 	}
@@ -1356,48 +1053,48 @@ bulk_drop_index(struct store *s)
 	 * that spills finished pages to the WAL saves memory (and the page
 	 * faults of touching it) without writing anything twice.
 	 */
-	exec(s, "PRAGMA cache_size = " STORE_APPEND_CACHE);
+	st_exec(s, "PRAGMA cache_size = " STORE_APPEND_CACHE);
 	return 0;
 }
 
 int64_t
 store_add(struct store *s, struct store_listing *l, const char *actor)
 {
-	int64_t	now = store_now(), id;
+	int64_t	now = st_now(), id;
 	int	own;
 
 	if (l->zone == NULL || l->reason == NULL ||
 	    str_is_blank(l->reason, strlen(l->reason))) {
-		seterr(s, "%s", l->zone == NULL ? "no zone" :
+		st_seterr(s, "%s", l->zone == NULL ? "no zone" :
 		    "a listing needs a reason");
 		return -1;
 	}
 	/* IPv4-mapped is IPv4, whoever built the prefix (core/addr.h). */
 	if (l->prefix.plen <= 128 && l->prefix.family == 6)
-		l->prefix.family = row_family(l->prefix.a, l->prefix.plen);
+		l->prefix.family = st_row_family(l->prefix.a, l->prefix.plen);
 	if (l->prefix.plen > 128 || (l->prefix.family != 4 &&
 	    l->prefix.family != 6) || (l->prefix.family == 4 &&
 	    (l->prefix.plen < 96 || !addr_is_v4(l->prefix.a, NULL)))) {
-		seterr(s, "bad prefix");
+		st_seterr(s, "bad prefix");
 		return -1;
 	}
-	if (check_text(s, "reason", l->reason, STORE_REASON_MAX) == -1 ||
-	    check_text(s, "evidence", l->evidence, STORE_EVIDENCE_MAX) == -1 ||
-	    check_text(s, "source", l->source, STORE_REASON_MAX) == -1 ||
-	    check_code(s, l->code) == -1)
+	if (st_check_text(s, "reason", l->reason, STORE_REASON_MAX) == -1 ||
+	    st_check_text(s, "evidence", l->evidence, STORE_EVIDENCE_MAX) == -1 ||
+	    st_check_text(s, "source", l->source, STORE_REASON_MAX) == -1 ||
+	    st_check_code(s, l->code) == -1)
 		return -1;
 	{
 		struct addr_prefix	m = l->prefix;
 
 		addr_mask(m.a, m.plen);
 		if (memcmp(m.a, l->prefix.a, ADDR_LEN) != 0) {
-			seterr(s, "host bits set");
+			st_seterr(s, "host bits set");
 			return -1;
 		}
 	}
 	if (l->listed_at == 0)
 		l->listed_at = now;
-	if (tx_begin(s, &own) == -1)
+	if (st_tx_begin(s, &own) == -1)
 		return -1;
 	/*
 	 * Every check that can refuse the listing runs before the first
@@ -1409,9 +1106,9 @@ store_add(struct store *s, struct store_listing *l, const char *actor)
 	    s->nbulk >= s->open0 / 2 && bulk_drop_index(s) == -1)
 		return -1;
 	id = add_locked(s, l, actor, now);
-	if (tx_end(s, own, id > 0) == -1) {
+	if (st_tx_end(s, own, id > 0) == -1) {
 		if (s->bulk)
-			bulk_check(s);	/* keep the cause if it was lost */
+			st_bulk_check(s);	/* keep the cause if it was lost */
 		return -1;
 	}
 	if (s->bulk)
@@ -1443,9 +1140,6 @@ collect_zone_id(const struct store_zone *z, int64_t id, void *arg)
 	return 0;
 }
 
-static int	zone_iter(struct store *s,
-    int (*cb)(const struct store_zone *, int64_t, void *), void *arg);
-
 /*
  * store_remove's search while listing_active is dropped: the keyset, per
  * zone. Appends to *hits; returns 0 or -1.
@@ -1459,7 +1153,7 @@ remove_find_keys(struct store *s, const char *zone,
 	size_t		 i;
 	int		 r;
 
-	if ((r = zone_iter(s, collect_zone_id, &zi)) != 0)
+	if ((r = st_zone_iter(s, collect_zone_id, &zi)) != 0)
 		return -1;
 	for (i = 0; i < zi.n; i++) {
 		if ((zone == NULL || strcmp(zone, zi.v[i].zone) == 0) &&
@@ -1484,59 +1178,59 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 	struct hit	*hits = NULL;
 	struct keyslot	*e;
 	size_t		 n = 0, i;
-	int64_t		 now = store_now();
+	int64_t		 now = st_now();
 	char		 net[ADDR_TEXT_MAX], *detail;
 	int		 own, rc, ok = 0;
 
 	*count = 0;
 	if (why == NULL || str_is_blank(why, strlen(why))) {
-		seterr(s, "a removal needs a reason");
+		st_seterr(s, "a removal needs a reason");
 		return -1;
 	}
-	if (check_text(s, "reason", why, STORE_REASON_MAX) == -1)
+	if (st_check_text(s, "reason", why, STORE_REASON_MAX) == -1)
 		return -1;
 	addr_format(p, net, sizeof(net));
-	if (tx_begin(s, &own) == -1)
+	if (st_tx_begin(s, &own) == -1)
 		return -1;
 	if (s->keys != NULL) {
 		if (remove_find_keys(s, zone, p, &hits, &n) == -1)
 			goto out;
 		goto found;
 	}
-	if ((st = stmt(s, zone != NULL ? ST_REMOVE_FIND_ZONE :
+	if ((st = st_stmt(s, zone != NULL ? ST_REMOVE_FIND_ZONE :
 	    ST_REMOVE_FIND)) == NULL)
 		goto out;
 	sqlite3_bind_blob(st, 1, p->a, ADDR_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, p->plen);
-	sqlite3_bind_int64(st, 4, addr_key(p->a));
+	sqlite3_bind_int64(st, 4, st_addr_key(p->a));
 	if (zone != NULL)
-		bind_text(st, 3, zone);
+		st_bind_text(st, 3, zone);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		hits = xreallocarray(hits, n + 1, sizeof(*hits));
 		hits[n].id = sqlite3_column_int64(st, 0);
-		hits[n].zone = xstrdup(col_text(st, 1));
+		hits[n].zone = xstrdup(st_col_text(st, 1));
 		hits[n].zid = sqlite3_column_int64(st, 2);
 		n++;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		dberr(s, "remove");
+		st_dberr(s, "remove");
 		goto out;
 	}
 found:
 	for (i = 0; i < n; i++) {
-		if ((st = stmt(s, ST_CLOSE)) == NULL)
+		if ((st = st_stmt(s, ST_CLOSE)) == NULL)
 			goto out;
 		sqlite3_bind_int64(st, 1, hits[i].id);
 		sqlite3_bind_int64(st, 2, now);
-		bind_text(st, 3, why);
-		if (step_done(s, st, "remove") == -1 ||
-		    history(s, hits[i].id, now, actor, "remove", why) == -1 ||
-		    zone_changed(s, hits[i].zone, now, -1) == -1)
+		st_bind_text(st, 3, why);
+		if (st_step_done(s, st, "remove") == -1 ||
+		    st_history(s, hits[i].id, now, actor, "remove", why) == -1 ||
+		    st_zone_changed(s, hits[i].zone, now, -1) == -1)
 			goto out;
 		xasprintf(&detail, "%s from %s (id %lld): %s", net,
 		    hits[i].zone, (long long)hits[i].id, why);
-		rc = audit(s, now, actor, "remove", detail);
+		rc = st_audit(s, now, actor, "remove", detail);
 		free(detail);
 		if (rc == -1)
 			goto out;
@@ -1549,7 +1243,7 @@ out:
 	for (i = 0; i < n; i++)
 		free(hits[i].zone);
 	free(hits);
-	if (tx_end(s, own, ok) == -1)
+	if (st_tx_end(s, own, ok) == -1)
 		return -1;
 	*count = (int)n;
 	return 0;
@@ -1562,21 +1256,21 @@ row_listing(sqlite3_stmt *st, struct store_listing *l)
 
 	memset(l, 0, sizeof(*l));
 	l->id = sqlite3_column_int64(st, 0);
-	l->zone = col_text(st, 1);
+	l->zone = st_col_text(st, 1);
 	lo = sqlite3_column_blob(st, 3);
 	if (lo != NULL && sqlite3_column_bytes(st, 3) == ADDR_LEN)
 		memcpy(l->prefix.a, lo, ADDR_LEN);
 	l->prefix.plen = (uint8_t)sqlite3_column_int(st, 4);
-	l->prefix.family = row_family(l->prefix.a, l->prefix.plen);
+	l->prefix.family = st_row_family(l->prefix.a, l->prefix.plen);
 	l->exclude = sqlite3_column_int(st, 5);
 	l->code = (uint32_t)sqlite3_column_int64(st, 6);
-	l->reason = col_text(st, 7);
-	l->evidence = col_text(st, 8);
-	l->source = col_text(st, 9);
+	l->reason = st_col_text(st, 7);
+	l->evidence = st_col_text(st, 8);
+	l->source = st_col_text(st, 9);
 	l->listed_at = sqlite3_column_int64(st, 10);
 	l->expires_at = sqlite3_column_int64(st, 11);
 	l->removed_at = sqlite3_column_int64(st, 12);
-	l->removed_why = col_text(st, 13);
+	l->removed_why = st_col_text(st, 13);
 }
 
 int
@@ -1587,7 +1281,7 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 	struct store_listing	 l;
 	uint8_t			 net[ADDR_LEN];
 	int			 plen, minplen, rc, r, pass;
-	int64_t			 now = store_now();
+	int64_t			 now = st_now();
 
 	/*
 	 * An IPv6 prefix (shorter than /96) never covers an IPv4 address,
@@ -1603,14 +1297,14 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 		memcpy(net, a, ADDR_LEN);
 		addr_mask(net, (unsigned)plen);
 		for (pass = 0; pass < (all ? 2 : 1); pass++) {
-			st = stmt(s, pass == 0 ? ST_COVER_OPEN :
+			st = st_stmt(s, pass == 0 ? ST_COVER_OPEN :
 			    ST_COVER_CLOSED);
 			if (st == NULL)
 				return -1;
 			sqlite3_bind_blob(st, 1, net, ADDR_LEN,
 			    SQLITE_TRANSIENT);
 			sqlite3_bind_int(st, 2, plen);
-			sqlite3_bind_int64(st, 3, addr_key(net));
+			sqlite3_bind_int64(st, 3, st_addr_key(net));
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 				row_listing(st, &l);
 				if (!all && l.expires_at != 0 &&
@@ -1623,7 +1317,7 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 			}
 			sqlite3_reset(st);
 			if (rc != SQLITE_DONE)
-				return dberr(s, "covering");
+				return st_dberr(s, "covering");
 		}
 	}
 	return 0;
@@ -1641,15 +1335,15 @@ store_foreach_event(struct store *s, int64_t listing_id,
 	 * Its own statement handle, so that a store_foreach_covering
 	 * callback may call this.
 	 */
-	if ((st = stmt(s, ST_EVENTS)) == NULL)
+	if ((st = st_stmt(s, ST_EVENTS)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, listing_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		e.listing_id = sqlite3_column_int64(st, 0);
 		e.at = sqlite3_column_int64(st, 1);
-		e.actor = col_text(st, 2);
-		e.action = col_text(st, 3);
-		e.why = col_text(st, 4);
+		e.actor = st_col_text(st, 2);
+		e.action = st_col_text(st, 3);
+		e.why = st_col_text(st, 4);
 		if ((r = cb(&e, arg)) != 0)
 			break;
 	}
@@ -1657,7 +1351,7 @@ store_foreach_event(struct store *s, int64_t listing_id,
 	if (r != 0)
 		return r;
 	if (rc != SQLITE_DONE)
-		return dberr(s, "history");
+		return st_dberr(s, "history");
 	return 0;
 }
 
@@ -1693,7 +1387,7 @@ active_rows(struct store *s, enum stmt id, int64_t now,
 	const void		*lo;
 	int			 rc, r = 0;
 
-	if ((st = stmt(s, id)) == NULL)
+	if ((st = st_stmt(s, id)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	if (id == ST_ACTIVE_ZONE)
@@ -1706,12 +1400,12 @@ active_rows(struct store *s, enum stmt id, int64_t now,
 			continue;
 		memcpy(l.prefix.a, lo, ADDR_LEN);
 		l.prefix.plen = (uint8_t)sqlite3_column_int(st, 1);
-		l.prefix.family = row_family(l.prefix.a, l.prefix.plen);
+		l.prefix.family = st_row_family(l.prefix.a, l.prefix.plen);
 		l.exclude = sqlite3_column_int(st, 2);
 		l.code = (uint32_t)sqlite3_column_int64(st, 3);
 		l.listed_at = sqlite3_column_int64(st, 4);
 		l.expires_at = sqlite3_column_int64(st, 5);
-		l.reason = col_text(st, 6);
+		l.reason = st_col_text(st, 6);
 		if (id != ST_ACTIVE_ZONE &&
 		    sqlite3_column_int64(st, 7) != zn->id[zi]) {
 			/*
@@ -1739,7 +1433,7 @@ active_rows(struct store *s, enum stmt id, int64_t now,
 	}
 	sqlite3_reset(st);
 	if (r == 0 && rc != SQLITE_DONE)
-		r = dberr(s, "active listings");
+		r = st_dberr(s, "active listings");
 	return r;
 }
 
@@ -1761,11 +1455,11 @@ store_foreach_active(struct store *s, int64_t now,
 	int			 r, own = 0;
 
 	if (sqlite3_get_autocommit(s->db)) {
-		if (exec(s, "BEGIN") == -1)
+		if (st_exec(s, "BEGIN") == -1)
 			return -1;
 		own = 1;
 	}
-	if ((r = zone_iter(s, collect_zone_open, &zn)) != 0 || zn.n == 0)
+	if ((r = st_zone_iter(s, collect_zone_open, &zn)) != 0 || zn.n == 0)
 		goto out;
 	for (i = zn.n; i-- > 0;)
 		if (zn.open[i] > 0) {
@@ -1802,14 +1496,14 @@ store_next_expiry(struct store *s, int64_t now)
 	int64_t		 t = 0;
 	int		 rc;
 
-	if ((st = stmt(s, ST_NEXT_EXPIRY)) == NULL)
+	if ((st = st_stmt(s, ST_NEXT_EXPIRY)) == NULL)
 		return 0;
 	sqlite3_bind_int64(st, 1, now);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		t = sqlite3_column_int64(st, 0);
 	else
-		dberr(s, "next expiry");
+		st_dberr(s, "next expiry");
 	sqlite3_reset(st);
 	return t;
 }
@@ -1820,23 +1514,23 @@ store_begin(struct store *s)
 	sqlite3_stmt	*st;
 
 	if (s->rdonly) {
-		seterr(s, "store is open read-only");
+		st_seterr(s, "store is open read-only");
 		return -1;
 	}
 	if (s->bulk) {
-		seterr(s, "bulk transaction already open");
+		st_seterr(s, "bulk transaction already open");
 		return -1;
 	}
 	/*
 	 * A batch touches every page of the indexes; a cache that holds them
 	 * all keeps SQLite from spilling dirty pages to the WAL mid-batch.
 	 */
-	if (exec(s, "PRAGMA cache_size = " STORE_BULK_CACHE) == -1 ||
-	    exec(s, "BEGIN IMMEDIATE") == -1)
+	if (st_exec(s, "PRAGMA cache_size = " STORE_BULK_CACHE) == -1 ||
+	    st_exec(s, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	s->bulk = 1;
 	s->nbulk = 0;
-	if ((st = stmt(s, ST_OPEN_TOTAL)) == NULL) {
+	if ((st = st_stmt(s, ST_OPEN_TOTAL)) == NULL) {
 		store_rollback(s);
 		return -1;
 	}
@@ -1862,27 +1556,27 @@ store_commit(struct store *s)
 	int	i;
 
 	if (!s->bulk) {
-		seterr(s, "no bulk transaction open");
+		st_seterr(s, "no bulk transaction open");
 		return -1;
 	}
-	if (bulk_check(s) == -1)
+	if (st_bulk_check(s) == -1)
 		goto fail;
 	/* A large batch dropped the unique index: build it, sorted. */
 	if (s->keys != NULL) {
-		if (exec(s, LISTING_ACTIVE_DDL) == -1)
+		if (st_exec(s, LISTING_ACTIVE_DDL) == -1)
 			goto fail;
 		keyset_free(s->keys);
 		s->keys = NULL;
 	}
 	for (i = 0; i < s->ndirty; i++)
-		if (bump_serial(s, s->dirty[i].zone, store_now(),
+		if (bump_serial(s, s->dirty[i].zone, st_now(),
 		    s->dirty[i].delta) == -1)
 			goto fail;
-	if (exec(s, "COMMIT") == -1)
+	if (st_exec(s, "COMMIT") == -1)
 		goto fail;
 	dirty_clear(s);
 	s->bulk = 0;
-	exec(s, "PRAGMA cache_size = " STORE_CACHE);
+	st_exec(s, "PRAGMA cache_size = " STORE_CACHE);
 	return 0;
 fail:
 	/* Leave nothing half done: the batch is all or nothing. */
@@ -1896,7 +1590,7 @@ store_rollback(struct store *s)
 	char	save[STORE_ERR_MAX];
 
 	if (!s->bulk) {
-		seterr(s, "no bulk transaction open");
+		st_seterr(s, "no bulk transaction open");
 		return -1;
 	}
 	memcpy(save, s->err, sizeof(save));
@@ -1911,131 +1605,13 @@ store_rollback(struct store *s)
 	 * there is nothing to do, and the error that caused it stays the
 	 * message, not "cannot rollback - no transaction is active".
 	 */
-	if (!sqlite3_get_autocommit(s->db) && exec(s, "ROLLBACK") == -1) {
+	if (!sqlite3_get_autocommit(s->db) && st_exec(s, "ROLLBACK") == -1) {
 		memcpy(s->err, save, sizeof(save));
 		return -1;
 	}
-	exec(s, "PRAGMA cache_size = " STORE_CACHE);
+	st_exec(s, "PRAGMA cache_size = " STORE_CACHE);
 	memcpy(s->err, save, sizeof(save));
 	return 0;
-}
-
-int
-store_audit(struct store *s, const char *actor, const char *action,
-    const char *detail)
-{
-	int	own;
-
-	if (check_text(s, "audit detail", detail, STORE_EVIDENCE_MAX) == -1)
-		return -1;
-	if (tx_begin(s, &own) == -1)
-		return -1;
-	return tx_end(s, own, audit(s, store_now(), actor, action,
-	    detail) == 0);
-}
-
-int
-store_data_version(struct store *s, int64_t *v)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if ((st = stmt(s, ST_DATA_VERSION)) == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return dberr(s, "data_version");
-	return 0;
-}
-
-/*
- * One piece of the generation, chained: the seed is the hash so far.
- * HASH_SEED_FIXED at the start, so every process computes the same value.
- */
-static uint64_t
-gen_bytes(uint64_t h, const void *p, size_t len)
-{
-	return hash_bytes(p, len, h);
-}
-
-static uint64_t
-gen_int(uint64_t h, int64_t v)
-{
-	unsigned char	b[8];
-	int		i;
-
-	/* Little-endian bytes, so the hash does not depend on the host. */
-	for (i = 0; i < 8; i++)
-		b[i] = (unsigned char)((uint64_t)v >> (8 * i));
-	return gen_bytes(h, b, sizeof(b));
-}
-
-static uint64_t
-gen_str(uint64_t h, const char *s)
-{
-	size_t	len = strlen(s);
-
-	/* Length first: ("ab", "c") and ("a", "bc") must differ. */
-	h = gen_int(h, (int64_t)len);
-	return gen_bytes(h, s, len);
-}
-
-static int
-gen_zone(const struct store_zone *z, int64_t id, void *arg)
-{
-	uint64_t	*h = arg;
-
-	*h = gen_int(*h, id);
-	*h = gen_str(*h, z->name);
-	*h = gen_int(*h, z->code);
-	*h = gen_str(*h, z->txt);
-	*h = gen_str(*h, z->url);
-	*h = gen_int(*h, z->serial);
-	*h = gen_int(*h, z->listings);
-	return 0;
-}
-
-int
-store_generation(struct store *s, uint64_t *gen)
-{
-	sqlite3_stmt	*st;
-	uint64_t	 h = HASH_SEED_FIXED;
-	int64_t		 maxid;
-	int		 rc, own;
-
-	/* One read transaction, so zones and max(id) agree. */
-	if (!s->bulk && exec(s, "BEGIN") == -1)
-		return -1;
-	own = !s->bulk;
-	h = gen_int(h, STORE_SCHEMA_VERSION);
-	if (zone_iter(s, gen_zone, &h) != 0)
-		goto fail;
-	if ((st = stmt(s, ST_MAX_ID)) == NULL)
-		goto fail;
-	rc = sqlite3_step(st);
-	maxid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		dberr(s, "max listing id");
-		goto fail;
-	}
-	h = gen_int(h, maxid);
-	if (own && exec(s, "COMMIT") == -1)
-		return -1;
-	*gen = h;
-	return 0;
-fail:
-	if (own) {
-		char	save[STORE_ERR_MAX];
-
-		memcpy(save, s->err, sizeof(save));
-		exec(s, "ROLLBACK");
-		memcpy(s->err, save, sizeof(save));
-	}
-	return -1;
 }
 
 int
@@ -2044,14 +1620,14 @@ store_foreach_listing(struct store *s, const struct store_filter *f,
 {
 	sqlite3_stmt		*st;
 	struct store_listing	 l;
-	int64_t			 now = f->now != 0 ? f->now : store_now();
+	int64_t			 now = f->now != 0 ? f->now : st_now();
 	int			 rc, r = 0;
 
-	if ((st = stmt(s, ST_LIST)) == NULL)
+	if ((st = st_stmt(s, ST_LIST)) == NULL)
 		return -1;
-	bind_text(st, 1, f->zone);
-	bind_text(st, 2, f->source);
-	bind_text(st, 3, f->reason);
+	st_bind_text(st, 1, f->zone);
+	st_bind_text(st, 2, f->source);
+	st_bind_text(st, 3, f->reason);
 	sqlite3_bind_int(st, 4, f->all != 0);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, f->expires_before);
@@ -2060,7 +1636,7 @@ store_foreach_listing(struct store *s, const struct store_filter *f,
 	if (f->prefix != NULL) {
 		sqlite3_bind_blob(st, 9, f->prefix->a, ADDR_LEN,
 		    SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 10, addr_key(f->prefix->a));
+		sqlite3_bind_int64(st, 10, st_addr_key(f->prefix->a));
 		sqlite3_bind_int(st, 11, f->prefix->plen);
 	} else {
 		sqlite3_bind_null(st, 9);
@@ -2076,7 +1652,7 @@ store_foreach_listing(struct store *s, const struct store_filter *f,
 	if (r != 0)
 		return r;
 	if (rc != SQLITE_DONE)
-		return dberr(s, "list");
+		return st_dberr(s, "list");
 	return 0;
 }
 
@@ -2096,36 +1672,36 @@ store_update(struct store *s, int64_t id, const char *reason,
 	sqlite3_stmt	*st;
 	char		*oreason = NULL, *oevid = NULL, *zone = NULL;
 	char		*why = NULL, *detail = NULL, t1[32], t2[32];
-	int64_t		 oexp, nexp, now = store_now();
+	int64_t		 oexp, nexp, now = st_now();
 	int		 own, rc, ok = 0, changed = 0;
 
 	if (reason != NULL && str_is_blank(reason, strlen(reason))) {
-		seterr(s, "a listing needs a reason");
+		st_seterr(s, "a listing needs a reason");
 		return -1;
 	}
-	if (check_text(s, "reason", reason, STORE_REASON_MAX) == -1 ||
-	    check_text(s, "evidence", evidence, STORE_EVIDENCE_MAX) == -1)
+	if (st_check_text(s, "reason", reason, STORE_REASON_MAX) == -1 ||
+	    st_check_text(s, "evidence", evidence, STORE_EVIDENCE_MAX) == -1)
 		return -1;
-	if (tx_begin(s, &own) == -1)
+	if (st_tx_begin(s, &own) == -1)
 		return -1;
-	if ((st = stmt(s, ST_LISTING_GET)) == NULL)
+	if ((st = st_stmt(s, ST_LISTING_GET)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		oreason = xstrdup(col_text(st, 0));
-		oevid = xstrdup(col_text(st, 1));
+		oreason = xstrdup(st_col_text(st, 0));
+		oevid = xstrdup(st_col_text(st, 1));
 		oexp = sqlite3_column_int64(st, 2);
-		zone = xstrdup(col_text(st, 3));
+		zone = xstrdup(st_col_text(st, 3));
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
-		seterr(s, "no listing with id %lld in force or expired "
+		st_seterr(s, "no listing with id %lld in force or expired "
 		    "(removed listings cannot change)", (long long)id);
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
-		dberr(s, "listing");
+		st_dberr(s, "listing");
 		goto out;
 	}
 	nexp = expires_at == STORE_KEEP ? oexp : expires_at;
@@ -2157,21 +1733,21 @@ store_update(struct store *s, int64_t id, const char *reason,
 		ok = 1;
 		goto out;
 	}
-	if ((st = stmt(s, ST_UPDATE)) == NULL)
+	if ((st = st_stmt(s, ST_UPDATE)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, reason);
-	bind_text(st, 3, evidence);
+	st_bind_text(st, 2, reason);
+	st_bind_text(st, 3, evidence);
 	if (nexp != 0)
 		sqlite3_bind_int64(st, 4, nexp);
 	else
 		sqlite3_bind_null(st, 4);
-	if (step_done(s, st, "update") == -1 ||
-	    history(s, id, now, actor, "update", why) == -1 ||
-	    zone_changed(s, zone, now, 0) == -1)
+	if (st_step_done(s, st, "update") == -1 ||
+	    st_history(s, id, now, actor, "update", why) == -1 ||
+	    st_zone_changed(s, zone, now, 0) == -1)
 		goto out;
 	xasprintf(&detail, "listing %lld in %s: %s", (long long)id, zone, why);
-	if (audit(s, now, actor, "update", detail) == -1)
+	if (st_audit(s, now, actor, "update", detail) == -1)
 		goto out;
 	ok = 1;
 	changed = 1;
@@ -2181,7 +1757,7 @@ out:
 	free(zone);
 	free(why);
 	free(detail);
-	if (tx_end(s, own, ok) == -1)
+	if (st_tx_end(s, own, ok) == -1)
 		return -1;
 	return changed;
 }
@@ -2191,16 +1767,16 @@ store_zone_remove(struct store *s, const char *name, int force,
     const char *actor, int64_t *closed)
 {
 	sqlite3_stmt	*st;
-	int64_t		 zid, n = 0, now = store_now(), *ids = NULL, nids = 0, i;
+	int64_t		 zid, n = 0, now = st_now(), *ids = NULL, nids = 0, i;
 	char		*detail = NULL;
 	int		 own, rc, ok = 0;
 
 	*closed = 0;
-	if (tx_begin(s, &own) == -1)
+	if (st_tx_begin(s, &own) == -1)
 		return -1;
-	if ((zid = zone_id(s, name)) == -1)
+	if ((zid = st_zone_id(s, name)) == -1)
 		goto out;
-	if ((st = stmt(s, ST_ZONE_IN_FORCE)) == NULL)
+	if ((st = st_stmt(s, ST_ZONE_IN_FORCE)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, zid);
 	sqlite3_bind_int64(st, 2, now);
@@ -2208,16 +1784,16 @@ store_zone_remove(struct store *s, const char *name, int force,
 	n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW) {
-		dberr(s, "zone listings");
+		st_dberr(s, "zone listings");
 		goto out;
 	}
 	if (n > 0 && !force) {
-		seterr(s, "zone %s has %lld listing%s in force (remove them "
+		st_seterr(s, "zone %s has %lld listing%s in force (remove them "
 		    "first, or --force to remove them with the zone)", name,
 		    (long long)n, n == 1 ? "" : "s");
 		goto out;
 	}
-	if ((st = stmt(s, ST_ZONE_OPEN_IDS)) == NULL)
+	if ((st = st_stmt(s, ST_ZONE_OPEN_IDS)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, zid);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2226,96 +1802,35 @@ store_zone_remove(struct store *s, const char *name, int force,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		dberr(s, "zone listings");
+		st_dberr(s, "zone listings");
 		goto out;
 	}
 	for (i = 0; i < nids; i++) {
-		if ((st = stmt(s, ST_CLOSE)) == NULL)
+		if ((st = st_stmt(s, ST_CLOSE)) == NULL)
 			goto out;
 		sqlite3_bind_int64(st, 1, ids[i]);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_text(st, 3, "zone removed", -1, SQLITE_STATIC);
-		if (step_done(s, st, "remove") == -1 || history(s, ids[i],
+		if (st_step_done(s, st, "remove") == -1 || st_history(s, ids[i],
 		    now, actor, "remove", "zone removed") == -1)
 			goto out;
 	}
-	if ((st = stmt(s, ST_ZONE_RENAME)) == NULL)
+	if ((st = st_stmt(s, ST_ZONE_RENAME)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, zid);
 	sqlite3_bind_int64(st, 2, now);
-	if (step_done(s, st, "zone remove") == -1)
+	if (st_step_done(s, st, "zone remove") == -1)
 		goto out;
 	free(s->zone_ok);
 	s->zone_ok = NULL;
 	xasprintf(&detail, "%s (%lld open listings closed)", name,
 	    (long long)nids);
-	if (audit(s, now, actor, "zone-remove", detail) == -1)
+	if (st_audit(s, now, actor, "zone-remove", detail) == -1)
 		goto out;
 	*closed = nids;
 	ok = 1;
 out:
 	free(ids);
 	free(detail);
-	return tx_end(s, own, ok);
-}
-
-int
-store_foreach_audit(struct store *s, int64_t since, int64_t limit,
-    int (*cb)(const struct store_audit_row *, void *), void *arg)
-{
-	sqlite3_stmt		*st;
-	struct store_audit_row	 a;
-	int			 rc, r = 0;
-
-	if ((st = stmt(s, ST_AUDIT_SINCE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a.id = sqlite3_column_int64(st, 0);
-		a.at = sqlite3_column_int64(st, 1);
-		a.actor = col_text(st, 2);
-		a.action = col_text(st, 3);
-		a.detail = col_text(st, 4);
-		if ((r = cb(&a, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (r != 0)
-		return r;
-	if (rc != SQLITE_DONE)
-		return dberr(s, "audit");
-	return 0;
-}
-
-int
-store_foreach_stat(struct store *s, int64_t now,
-    int (*cb)(const struct store_stat *, void *), void *arg)
-{
-	sqlite3_stmt		*st;
-	struct store_stat	 t;
-	int			 rc, r = 0;
-
-	if (now == 0)
-		now = store_now();
-	if ((st = stmt(s, ST_STATS)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, now + 86400);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t.zone = col_text(st, 0);
-		t.source = col_text(st, 1);
-		t.listings = sqlite3_column_int64(st, 2);
-		t.ranges = sqlite3_column_int64(st, 3);
-		t.exclusions = sqlite3_column_int64(st, 4);
-		t.expiring = sqlite3_column_int64(st, 5);
-		if ((r = cb(&t, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (r != 0)
-		return r;
-	if (rc != SQLITE_DONE)
-		return dberr(s, "stats");
-	return 0;
+	return st_tx_end(s, own, ok);
 }
