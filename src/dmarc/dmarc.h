@@ -28,8 +28,10 @@
  *
  * Discovery needs only the From domain, so a milter can start it at the
  * end of the headers and evaluate at the end of the message, when the
- * DKIM results are known. At most two queries are asked (the From
- * domain's _dmarc, then the organizational domain's).
+ * DKIM results are known. At most three queries are asked: the From
+ * domain's _dmarc TXT, the organizational domain's, and, when a record
+ * found there gives np and sp different values, an A query for the From
+ * domain itself to see whether it exists (RFC 9091).
  */
 #ifndef FAIRLIST_DMARC_H
 #define FAIRLIST_DMARC_H
@@ -216,11 +218,17 @@ enum dmarc_step {
 };
 
 enum dmarc_step	 dmarc_step(struct dmarc *d);
-/* "_dmarc.example.org" (no trailing dot); valid until the next answer. */
+/*
+ * The outstanding question: "_dmarc.example.org" (no trailing dot) and
+ * DNS_T_TXT, or the From domain and DNS_T_A for the existence check.
+ * Valid until the next answer.
+ */
 const char	*dmarc_query_name(const struct dmarc *d);
+uint16_t	 dmarc_query_type(const struct dmarc *d);
 /*
  * Untrusted input. Feed the answer to the outstanding query: every TXT
- * record at the name (at most DMARC_TXT_MAX are looked at).
+ * record at the name (at most DMARC_TXT_MAX are looked at; for the A
+ * query only st counts).
  */
 void		 dmarc_answer(struct dmarc *d, enum dmarc_dns_status st,
 		    const struct dmarc_txt *txt, size_t ntxt);
@@ -295,7 +303,8 @@ struct dmarc_verdict {
  * record found at the organizational domain, RFC 9091), sp for another
  * subdomain of the organizational domain, else p. The disposition is
  * that policy for a fail; when roll >= pct, reject becomes quarantine
- * and quarantine becomes none. a may be NULL (nothing authenticated).
+ * and quarantine becomes none. a may be NULL (nothing authenticated,
+ * roll 0).
  * OUT:v's strings stay valid until dmarc_free.
  */
 void	dmarc_eval(struct dmarc *d, const struct dmarc_auth *a,
