@@ -4,9 +4,10 @@
  *
  * It reads each block with that block's own reader: the top-level keys
  * here, dns { } with cli_dns_conf (which checks the host names of ns and
- * soa-mname) and dnsbl_conf_prepare, policy { } with policy_conf_read, zone NAME { } with cli_sync_zones in
- * its check-only form. http { }, spf { } and dkim { } are reserved for the
- * services to come, as serve reserves them: accepted as blocks, not read.
+ * soa-mname) and dnsbl_conf_prepare, policy { } with policy_conf_read,
+ * http { } with web_conf_read, zone NAME { } with cli_sync_zones in its
+ * check-only form. spf { } and dkim { } are reserved for the services to
+ * come, as serve reserves them: accepted as blocks, not read.
  * Nothing is applied: only `serve` writes the configured zones into the
  * store. Every refusal is one line "fairlist: COMMAND: FILE:LINE: message".
  */
@@ -21,6 +22,7 @@
 #include "dnsbl/server.h"
 #include "policy/policy.h"
 #include "store/store.h"
+#include "web/web.h"
 
 const char *const cli_conf_top_keys[] = { "db", "user", "dns", "zone",
     "policy", "http", "spf", "dkim", NULL };
@@ -86,6 +88,7 @@ cli_conf_check(struct cli *c)
 	struct dnsbl_conf	 dc;
 	struct dnsbl_server_conf sc;
 	struct policy_conf	 pc;
+	struct web_conf		 wc;
 	uint32_t		 reload_ms = 0;
 	int			 snapcache = 0;
 	const char		*name;
@@ -110,6 +113,12 @@ cli_conf_check(struct cli *c)
 		return -1;
 	}
 	policy_conf_free(&pc);
+	if (web_conf_read(cf, conf_find(cf->root, "http"), &wc, err,
+	    sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
+	web_conf_free(&wc);
 	return cli_sync_zones(c, NULL);
 }
 

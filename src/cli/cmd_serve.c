@@ -105,6 +105,7 @@ build_conf(struct serve_opts *o, struct conf *cf)
 {
 	struct daemon_conf	*dc = xcalloc(1, sizeof(*dc));
 	const char		*e, *v;
+	char			 err[512];
 	uint32_t		 reload_ms = DAEMON_RELOAD_MS;
 
 	dc->cf = cf;
@@ -131,6 +132,13 @@ build_conf(struct serve_opts *o, struct conf *cf)
 	}
 	dc->policy_explicit = o->nplisten > 0 || (cf != NULL &&
 	    conf_find(cf->root, "policy") != NULL);
+	if (web_conf_read(cf, cf != NULL ? conf_find(cf->root, "http") :
+	    NULL, &dc->wc, err, sizeof(err)) == -1) {
+		cli_err("serve", "%s", err);
+		goto fail;
+	}
+	dc->dc.public_url = dc->wc.public_url;
+	dc->pc.public_url = dc->wc.public_url;
 	if (o->sc.nlisten > 0) {
 		memcpy(dc->sc.listen, o->sc.listen, sizeof(dc->sc.listen));
 		memcpy(dc->sc.listen_len, o->sc.listen_len,

@@ -21,6 +21,7 @@ daemon_conf_free(struct daemon_conf *c)
 	if (c == NULL)
 		return;
 	policy_conf_free(&c->pc);
+	web_conf_free(&c->wc);
 	conf_free(c->cf);
 	free(c->db);
 	free(c->user);
@@ -134,4 +135,8 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
 	nc->pc.nlisten = run->pc.nlisten;
 	nc->pc.socket_mode = run->pc.socket_mode;
 	nc->policy_explicit = run->policy_explicit;
+	if (!same_str(run->wc.listen, nc->wc.listen))
+		not_applied("http { listen }");
+	keep_str(&nc->wc.listen, run->wc.listen);
+	nc->wc.explicit = run->wc.explicit;
 }

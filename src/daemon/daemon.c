@@ -30,6 +30,7 @@
 static const struct daemon_service *const services[] = {
 	&daemon_dns_service,
 	&daemon_policy_service,
+	&daemon_web_service,
 };
 #define NSERVICES	(sizeof(services) / sizeof(services[0]))
 

@@ -16,6 +16,7 @@
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
 #include "policy/policy.h"
+#include "web/web.h"
 
 struct conf;
 struct daemon;
@@ -44,6 +45,8 @@ struct daemon_conf {
 						   fatal, else a warning */
 	int			 reload_ms;
 	int			 snapcache;	/* use <db>.snap */
+	struct web_conf		 wc;		/* http { }; dc and pc borrow
+						   its public_url */
 
 	/* the daemon's own */
 	atomic_int		 refs;

@@ -33,6 +33,7 @@ struct daemon {
 	struct policy_engine	*peng;
 	struct daemon_conf	*peng_conf;	/* the conf peng uses */
 	struct policy_drain	*drains;	/* engines replaced by SIGHUP */
+	struct web_server	*wsrv;		/* NULL: no HTTP service */
 
 	/*
 	 * Configurations replaced by SIGHUP, still read by the DNS readers
@@ -57,9 +58,9 @@ void	daemon_conf_drop_list(struct daemon_conf *list);
 
 /*
  * conf.c: log each setting that differs between the running conf and nc
- * but needs new sockets or a restart (listen addresses, workers, TCP
- * limits, user, db, reload-interval, snapshot-cache), and keep the running
- * value in nc.
+ * but needs new sockets or a restart (listen addresses, http's too,
+ * workers, TCP limits, user, db, reload-interval, snapshot-cache), and
+ * keep the running value in nc.
  */
 void	daemon_conf_keep_restart(const struct daemon_conf *run,
 	    struct daemon_conf *nc);
@@ -67,6 +68,7 @@ void	daemon_conf_keep_restart(const struct daemon_conf *run,
 /* The services, in start order (services.c). */
 extern const struct daemon_service daemon_dns_service;
 extern const struct daemon_service daemon_policy_service;
+extern const struct daemon_service daemon_web_service;
 
 /*
  * reload.c: open the store, sync the zones and publish the first snapshot

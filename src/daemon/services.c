@@ -1,6 +1,6 @@
 /*
- * services.c: the DNS server (src/dnsbl) and the policy server
- * (src/policy) as daemon services.
+ * services.c: the DNS server (src/dnsbl), the policy server (src/policy)
+ * and the HTTP service (src/web) as daemon services.
  *
  * The policy server runs on the same loop, judging with the snapshot the
  * DNS server publishes. It is on by default (127.0.0.1:10040): unless it
@@ -10,6 +10,11 @@
  * On SIGHUP the DNS server answers with the new dns { } settings from its
  * next batch; the policy server judges new requests with a new engine on
  * the new policy { } block while the old engine finishes its own.
+ *
+ * The HTTP service is on by default too (127.0.0.1:8080, the base of
+ * every lookup URL the answers print) and best effort the same way unless
+ * an http block configures it. It reads the store through a connection of
+ * its own, on the loop thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,4 +223,60 @@ const struct daemon_service daemon_policy_service = {
 	.start = policy_start,
 	.reload = policy_reload,
 	.stop = policy_stop,
+};
+
+static int
+web_bind(struct daemon *d)
+{
+	char	err[512];
+
+	if (d->conf->wc.listen == NULL)
+		return 0;
+	if ((d->wsrv = web_server_new(&d->conf->wc, err,
+	    sizeof(err))) != NULL)
+		return 0;
+	if (d->conf->wc.explicit) {
+		fprintf(stderr, "fairlist: serve: %s\n", err);
+		return -1;
+	}
+	log_warnx("%s; the web service is off (configure http { listen "
+	    "... })", err);
+	return 0;
+}
+
+static int
+web_start(struct daemon *d)
+{
+	if (d->wsrv == NULL ||
+	    web_server_start(d->wsrv, d->base, d->conf->db) == 0)
+		return 0;
+	if (d->conf->wc.explicit)
+		return -1;
+	log_warnx("http: the web service is off");
+	web_server_free(d->wsrv);
+	d->wsrv = NULL;
+	return 0;
+}
+
+static int
+web_reload(struct daemon *d, struct daemon_conf *nc)
+{
+	if (d->wsrv != NULL)
+		web_server_reconf(d->wsrv, &nc->wc);
+	return 0;
+}
+
+static void
+web_stop(struct daemon *d)
+{
+	web_server_free(d->wsrv);
+	d->wsrv = NULL;
+}
+
+const struct daemon_service daemon_web_service = {
+	.name = "http",
+	.bind = web_bind,
+	.start = web_start,
+	.reload = web_reload,
+	.stop = web_stop,
 };

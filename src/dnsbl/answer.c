@@ -451,7 +451,8 @@ put_txt(struct ans *a, const struct index_value *v)
 	uint8_t		l;
 
 	/* The template as list/txt.c expands it, for the BIND export too. */
-	len = list_txt_expand(buf, sizeof(buf), a->z, v, ip, fmt_ip(a, ip));
+	len = list_txt_expand_url(buf, sizeof(buf), a->z, v, ip, fmt_ip(a, ip),
+	    a->c->public_url);
 	rdl = rr_head(a, DNS_HEADER_LEN, DNS_T_TXT, a->c->ttl);
 	/* RFC 1035 section 3.3.14: one or more <character-string>s. */
 	off = 0;

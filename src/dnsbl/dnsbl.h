@@ -30,6 +30,9 @@ struct dnsbl_conf {
 	uint32_t	 soa_minimum;		/* negative-caching TTL */
 	uint32_t	 ttl;			/* A/TXT answers */
 	uint32_t	 ns_ttl;		/* SOA/NS records */
+	const char	*public_url;		/* base of $url (list.h's
+						   list_txt_expand_url),
+						   NULL: as stored */
 
 	/*
 	 * Wire forms of the names above, filled by dnsbl_conf_prepare so

@@ -353,6 +353,27 @@ int	list_read_line(struct list_reader *r, const char **line, size_t *len,
 size_t	list_txt_expand(char *dst, size_t cap, const struct index_zone *z,
 	    const struct index_value *v, const char *ip, size_t iplen);
 /*
+ * list_txt_expand with a public base URL (http { public-url }, NULL: none):
+ * a zone URL template that starts with STORE_DEFAULT_BASE followed by '/'
+ * or its end has base in that place, so that every URL fairlist writes
+ * points at the configured address; other templates stay as they are.
+ */
+size_t	list_txt_expand_url(char *dst, size_t cap, const struct index_zone *z,
+	    const struct index_value *v, const char *ip, size_t iplen,
+	    const char *base);
+/*
+ * The rule of list_txt_expand_url for one template: what follows
+ * STORE_DEFAULT_BASE in tpl when base is not NULL and tpl starts with it,
+ * else NULL (tpl stays as is).
+ */
+const char	*list_url_rest(const char *tpl, const char *base);
+/*
+ * tpl with the rule above applied into dst (cap bytes, NUL-terminated, cut
+ * at cap). Returns dst.
+ */
+char	*list_url_rebase(char *dst, size_t cap, const char *tpl,
+	    const char *base);
+/*
  * v in decimal in dst, zero-padded to width digits (at most 10 bytes, no
  * NUL). Returns the length.
  */

@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "list/list.h"
+#include "store/store.h"
 
 /* A bounded text buffer: bytes past cap are dropped. */
 struct tbuf {
@@ -85,11 +87,39 @@ list_txt_time(char *dst, int64_t t)
 	return n;
 }
 
-/* $url expands z->url the same way, except that $url in it stays as is. */
+const char *
+list_url_rest(const char *tpl, const char *base)
+{
+	size_t	n = sizeof(STORE_DEFAULT_BASE) - 1;
+
+	if (base == NULL || tpl == NULL ||
+	    strncmp(tpl, STORE_DEFAULT_BASE, n) != 0 ||
+	    (tpl[n] != '\0' && tpl[n] != '/'))
+		return NULL;
+	return tpl + n;
+}
+
+char *
+list_url_rebase(char *dst, size_t cap, const char *tpl, const char *base)
+{
+	const char	*rest = list_url_rest(tpl, base);
+
+	if (cap == 0)
+		return dst;
+	str_lcpy(dst, rest != NULL ? base : tpl != NULL ? tpl : "", cap);
+	if (rest != NULL)
+		str_lcat(dst, rest, cap);
+	return dst;
+}
+
+/*
+ * $url expands z->url the same way, except that $url in it stays as is;
+ * base (NULL: none) replaces its default base (list_url_rest).
+ */
 static void
 expand(struct tbuf *t, const char *tpl, int in_url,
     const struct index_zone *z, const struct index_value *v,
-    const char *ip, size_t iplen)
+    const char *ip, size_t iplen, const char *base)
 {
 	const char	*p = tpl, *s;
 	char		 tmp[LIST_TXT_TIME_LEN];
@@ -130,8 +160,11 @@ expand(struct tbuf *t, const char *tpl, int in_url,
 			tb_add(t, z->name, strlen(z->name));
 			p += 4;
 		} else if (!in_url && strncmp(p, "url", 3) == 0) {
-			if (z->url != NULL)
-				expand(t, z->url, 1, z, v, ip, iplen);
+			if ((s = list_url_rest(z->url, base)) != NULL) {
+				tb_add(t, base, strlen(base));
+				expand(t, s, 1, z, v, ip, iplen, NULL);
+			} else if (z->url != NULL)
+				expand(t, z->url, 1, z, v, ip, iplen, NULL);
 			p += 3;
 		} else {
 			tb_add(t, "$", 1);	/* anything else: as is */
@@ -140,13 +173,21 @@ expand(struct tbuf *t, const char *tpl, int in_url,
 }
 
 size_t
-list_txt_expand(char *dst, size_t cap, const struct index_zone *z,
-    const struct index_value *v, const char *ip, size_t iplen)
+list_txt_expand_url(char *dst, size_t cap, const struct index_zone *z,
+    const struct index_value *v, const char *ip, size_t iplen,
+    const char *base)
 {
 	struct tbuf	t = { dst, 0, cap };
 
 	/* A zone without a template still says why (its reason). */
 	expand(&t, z->txt != NULL && z->txt[0] != '\0' ? z->txt : "$reason",
-	    0, z, v, ip, iplen);
+	    0, z, v, ip, iplen, base);
 	return t.len;
+}
+
+size_t
+list_txt_expand(char *dst, size_t cap, const struct index_zone *z,
+    const struct index_value *v, const char *ip, size_t iplen)
+{
+	return list_txt_expand_url(dst, cap, z, v, ip, iplen, NULL);
 }

@@ -729,15 +729,19 @@ static const struct policy_local store_zone = {
 	.allow = 0, .action = POLICY_REJECT, .reply = NULL
 };
 
-/* Fill OUT:h from the listing hit of snapshot zone z for local list lc. */
+/*
+ * Fill OUT:h from the listing hit of snapshot zone z for local list lc;
+ * base is http { public-url } for the zone's URL (NULL: as stored).
+ */
 static void
 local_hit(struct policy_facts *f, struct policy_local_hit *h,
     const struct policy_local *lc, const struct index *idx, int z,
-    const struct index_hit *hit)
+    const struct index_hit *hit, const char *base)
 {
 	const struct index_zone	*zt = index_zone_get(idx, z);
 	struct addr_prefix	 p;
 	struct policy_vars	 vars;
+	char			 tpl[POLICY_TEMPLATE_MAX];
 
 	h->local = lc;
 	str_lcpy(h->zone, zt != NULL ? zt->name : lc->zone, sizeof(h->zone));
@@ -756,7 +760,8 @@ local_hit(struct policy_facts *f, struct policy_local_hit *h,
 		vars.ip = f->ip;
 		vars.zone = h->zone;
 		vars.list = h->zone;
-		policy_reply_expand(zt->url, &vars, h->url, sizeof(h->url));
+		list_url_rebase(tpl, sizeof(tpl), zt->url, base);
+		policy_reply_expand(tpl, &vars, h->url, sizeof(h->url));
 	}
 }
 
@@ -787,10 +792,12 @@ local_lists(struct policy_engine *e, struct policy_eval *ev,
 		    hit.v == NULL)
 			continue;
 		if (lc->allow) {
-			local_hit(f, &f->allow, lc, idx, z, &hit);
+			local_hit(f, &f->allow, lc, idx, z, &hit,
+			    pc->public_url);
 			f->has_allow = 1;
 		} else {
-			local_hit(f, &f->block, lc, idx, z, &hit);
+			local_hit(f, &f->block, lc, idx, z, &hit,
+			    pc->public_url);
 			f->has_block = 1;
 		}
 	}
@@ -800,7 +807,8 @@ local_lists(struct policy_engine *e, struct policy_eval *ev,
 	for (z = 0; z < n; z++) {
 		if (!index_match(idx, z, f->a, f->now, &hit) || hit.v == NULL)
 			continue;
-		local_hit(f, &f->block, &store_zone, idx, z, &hit);
+		local_hit(f, &f->block, &store_zone, idx, z, &hit,
+		    pc->public_url);
 		f->has_block = 1;
 		return;
 	}

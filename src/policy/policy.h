@@ -264,6 +264,9 @@ struct policy_conf {
 						   postmaster, abuse */
 	int			 nexempt_rcpt;
 	char			*removal_address; /* always accepted, or NULL */
+	const char		*public_url;	/* base of the zones' $url
+						   (list_url_rebase), NULL:
+						   as stored; borrowed */
 
 	/* local lists */
 	struct policy_local	 local[POLICY_LOCAL_MAX];

@@ -20,7 +20,8 @@
 #define STORE_DEFAULT_ZONE	"bl.fairlist.test"
 #define STORE_DEFAULT_CODE	0x7f000002u	/* 127.0.0.2 */
 #define STORE_DEFAULT_TXT	"$reason (listed $listed); see $url"
-#define STORE_DEFAULT_URL	"http://127.0.0.1:8080/lookup/$ip"
+#define STORE_DEFAULT_BASE	"http://127.0.0.1:8080"	/* http { public-url } */
+#define STORE_DEFAULT_URL	STORE_DEFAULT_BASE "/lookup/$ip"
 
 struct store;
 

@@ -1,0 +1,222 @@
+/*
+ * lookup.c: what the store says about one address, as the JSON the API
+ * returns and the page expands (docs/WEB.md has the keys).
+ *
+ * Reads the zones (store_zone_foreach) and every listing that ever
+ * covered the address, removed and expired ones too
+ * (store_foreach_covering with all), each with its history
+ * (store_foreach_event). Per zone, the most specific listing in force
+ * decides, as in the DNS answer: an exclusion there means not listed.
+ * At most WEB_LOOKUP_MAX listings are read ("truncated" says so).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/addr.h"
+#include "core/str.h"
+#include "list/list.h"
+#include "store/store.h"
+#include "web/web_int.h"
+
+#define WEB_LOOKUP_MAX	200	/* listings of one address read */
+
+struct lk {
+	struct store	*st;
+	json_t		*zones;		/* name -> zone object */
+	json_t		*listings;	/* in force */
+	json_t		*history;
+	json_t		*cur;		/* listing of the events */
+	int64_t		 now;
+	int		 n;
+	int		 truncated;
+};
+
+json_t *
+web_json_time(int64_t t)
+{
+	char	buf[LIST_TXT_TIME_LEN + 1];
+
+	if (t == 0)
+		return json_null();
+	buf[list_txt_time(buf, t)] = '\0';
+	return json_string(buf);
+}
+
+/* A string the store checked (UTF-8, no control characters), or null. */
+static json_t *
+jstr(const char *s)
+{
+	json_t	*v;
+
+	if (s == NULL)
+		return json_null();
+	/* The store refuses bad UTF-8; null rather than no answer. */
+	return (v = json_string(s)) != NULL ? v : json_null();
+}
+
+static json_t *
+jcode(uint32_t code)
+{
+	char	buf[16];
+
+	return json_string(addr_v4_text(code, buf, sizeof(buf)));
+}
+
+static int
+on_zone(const struct store_zone *z, void *arg)
+{
+	struct lk	*k = arg;
+
+	json_object_set_new(k->zones, z->name, json_pack("{s:s, s:b, s:b, "
+	    "s:[], s:[], s:o}", "name", z->name, "listed", 0, "excluded", 0,
+	    "listings", "past", "code", jcode(z->code)));
+	return 0;
+}
+
+/* Insert event e into the history, oldest first (stable for ties). */
+static void
+history_add(json_t *h, json_t *e)
+{
+	json_int_t	at = json_integer_value(json_object_get(e, "t"));
+	size_t		i = json_array_size(h);
+
+	while (i > 0 && json_integer_value(json_object_get(json_array_get(h,
+	    i - 1), "t")) > at)
+		i--;
+	json_array_insert_new(h, i, e);
+}
+
+static int
+on_event(const struct store_event *ev, void *arg)
+{
+	struct lk	*k = arg;
+	json_t		*e;
+
+	e = json_pack("{s:O, s:O, s:O, s:o, s:I, s:o, s:o, s:o}",
+	    "listing_id", json_object_get(k->cur, "id"),
+	    "zone", json_object_get(k->cur, "zone"),
+	    "prefix", json_object_get(k->cur, "prefix"),
+	    "at", web_json_time(ev->at), "t", (json_int_t)ev->at,
+	    "actor", jstr(ev->actor), "action", jstr(ev->action),
+	    "why", jstr(ev->why));
+	if (e != NULL)
+		history_add(k->history, e);
+	return 0;
+}
+
+static const char *
+state(const struct store_listing *l, int64_t now)
+{
+	if (l->removed_at != 0)
+		return "removed";
+	if (l->expires_at != 0 && l->expires_at <= now)
+		return "expired";
+	return l->exclude ? "excluded" : "listed";
+}
+
+static int
+on_listing(const struct store_listing *l, void *arg)
+{
+	struct lk	*k = arg;
+	json_t		*o, *z;
+	char		 pfx[ADDR_TEXT_MAX];
+	const char	*st = state(l, k->now);
+	unsigned	 bits = 128u - l->prefix.plen;	/* host bits */
+	char		 count[32];
+	uint32_t	 code = l->code;
+
+	if (++k->n > WEB_LOOKUP_MAX) {
+		k->truncated = 1;
+		return 1;
+	}
+	z = json_object_get(k->zones, l->zone);	/* NULL: a removed zone */
+	if (bits < 63)
+		snprintf(count, sizeof(count), "%lld", 1LL << bits);
+	else
+		snprintf(count, sizeof(count), "2^%u", bits);
+	o = json_pack("{s:I, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:o, s:o, "
+	    "s:s, s:n}",
+	    "id", (json_int_t)l->id, "zone", l->zone,
+	    "prefix", addr_format(&l->prefix, pfx, sizeof(pfx)),
+	    "range", bits > 0, "addresses", count,
+	    "reason", jstr(l->reason), "evidence", jstr(l->evidence),
+	    "source", jstr(l->source), "listed_at", web_json_time(l->listed_at),
+	    "expires_at", web_json_time(l->expires_at), "state", st,
+	    "removal");
+	if (o == NULL)
+		return 0;
+	json_object_set_new(o, "code", code != 0 ? jcode(code) : z != NULL ?
+	    json_deep_copy(json_object_get(z, "code")) : json_null());
+	if (l->removed_at != 0) {
+		json_object_set_new(o, "removed_at",
+		    web_json_time(l->removed_at));
+		json_object_set_new(o, "removed_why", jstr(l->removed_why));
+	}
+	k->cur = o;
+	if (store_foreach_event(k->st, l->id, on_event, k) == -1) {
+		json_decref(o);
+		return -1;
+	}
+	if (z == NULL) {
+		json_decref(o);
+		return 0;
+	}
+	/* Most specific first: the first in force in a zone decides. */
+	if (strcmp(st, "listed") == 0 || strcmp(st, "excluded") == 0) {
+		if (!json_is_true(json_object_get(z, "excluded")) &&
+		    strcmp(st, "excluded") == 0 &&
+		    json_array_size(json_object_get(z, "listings")) == 0)
+			json_object_set_new(z, "excluded", json_true());
+		if (strcmp(st, "listed") == 0 &&
+		    !json_is_true(json_object_get(z, "excluded"))) {
+			json_object_set_new(z, "listed", json_true());
+			json_array_append(json_object_get(z, "listings"), o);
+			json_array_append(k->listings, o);
+		}
+	} else
+		json_array_append(json_object_get(z, "past"), o);
+	json_decref(o);
+	return 0;
+}
+
+json_t *
+web_lookup(struct store *st, const struct addr_prefix *ip, int64_t now,
+    char *err)
+{
+	struct lk	 k;
+	json_t		*out, *zl, *z, *e;
+	const char	*name;
+	char		 text[ADDR_TEXT_MAX];
+	size_t		 i;
+
+	memset(&k, 0, sizeof(k));
+	k.st = st;
+	k.now = now;
+	k.zones = json_object();
+	k.listings = json_array();
+	k.history = json_array();
+	if (store_zone_foreach(st, on_zone, &k) < 0 ||
+	    store_foreach_covering(st, ip->a, 1, on_listing, &k) < 0) {
+		str_lcpy(err, store_errmsg(st), STORE_ERR_MAX);
+		json_decref(k.zones);
+		json_decref(k.listings);
+		json_decref(k.history);
+		return NULL;
+	}
+	zl = json_array();
+	json_object_foreach(k.zones, name, z) {
+		json_object_set_new(z, "has_past", json_boolean(
+		    json_array_size(json_object_get(z, "past")) > 0));
+		json_array_append(zl, z);
+	}
+	json_decref(k.zones);
+	json_array_foreach(k.history, i, e)
+		json_object_del(e, "t");
+	out = json_pack("{s:s, s:b, s:o, s:b, s:o, s:[], s:o, s:b}", "ip",
+	    addr_format(ip, text, sizeof(text)), "listed",
+	    json_array_size(k.listings) > 0, "listings", k.listings,
+	    "has_history", json_array_size(k.history) > 0,
+	    "history", k.history, "requests", "zones", zl,
+	    "truncated", k.truncated);
+	return out;
+}

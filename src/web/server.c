@@ -1,0 +1,510 @@
+/*
+ * server.c: the HTTP service's glue: its socket, libevent's evhttp on the
+ * daemon's loop, the limits (request size, header count, time, open
+ * connections), the security headers of every answer, and the routes
+ * (docs/WEB.md).
+ *
+ * Routes: GET / (the search form), GET /lookup?ip= (a redirect to
+ * /lookup/IP), GET /lookup/IP (the page), GET /api/v1/lookup/IP (JSON),
+ * GET /static/style.css. A bad address is a 400, an unknown path a 404,
+ * another method a 405, too many header lines a 431; evhttp answers 413
+ * for a body over max-body and closes a request not whole within
+ * timeout. Pages come from the templates of share/web/ (tpl.c), every
+ * value HTML-escaped; JSON from jansson.
+ *
+ * Logs a warning for each store error (the client gets a 500).
+ */
+#include <sys/socket.h>
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/sockaddr.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "store/store.h"
+#include "web/web.h"
+#include "web/web_int.h"
+
+/* Every answer: no script, no framing, no sniffing, no referrer. */
+#define WEB_CSP	"default-src 'none'; style-src 'self'; img-src 'self'; " \
+		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+struct web_server {
+	const struct web_conf		*wc;
+	int				 fd;
+	struct event_base		*base;
+	struct evhttp			*http;
+	struct evhttp_bound_socket	*bound;
+	struct store			*st;
+	int				 nconn;		/* open connections */
+	int				 paused;	/* listener disabled */
+};
+
+struct web_server *
+web_server_new(const struct web_conf *wc, char *err, size_t errlen)
+{
+	struct web_server	*ws;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	int			 fd, on = 1;
+
+	if (sa_parse(wc->listen, -1, &ss, &sl) == -1) {
+		snprintf(err, errlen, "http: bad listen address '%s'",
+		    wc->listen);
+		return NULL;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
+	    listen(fd, 128) == -1) {
+		snprintf(err, errlen, "http: %s: %s", wc->listen,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	ws = xcalloc(1, sizeof(*ws));
+	ws->wc = wc;
+	ws->fd = fd;
+	return ws;
+}
+
+/* --- connections: counted, and the listener paused at the cap --- */
+
+static void
+conn_gone(void *arg)
+{
+	struct web_server	*ws = arg;
+
+	ws->nconn--;
+	if (ws->paused && ws->nconn < ws->wc->clients && ws->bound != NULL) {
+		evconnlistener_enable(evhttp_bound_socket_get_listener(
+		    ws->bound));
+		ws->paused = 0;
+	}
+}
+
+/*
+ * evhttp makes a bufferevent for each connection it accepts: ours is a
+ * pass-through filter whose context is freed with the connection, so the
+ * count stays exact. At the cap the listener stops accepting; the kernel
+ * queues the rest until a connection closes.
+ */
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	struct web_server	*ws = arg;
+	struct bufferevent	*sock, *bev;
+
+	if ((sock = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	if ((bev = bufferevent_filter_new(sock, NULL, NULL,
+	    BEV_OPT_CLOSE_ON_FREE, conn_gone, ws)) == NULL) {
+		bufferevent_free(sock);
+		return NULL;
+	}
+	if (++ws->nconn >= ws->wc->clients && !ws->paused &&
+	    ws->bound != NULL) {
+		evconnlistener_disable(evhttp_bound_socket_get_listener(
+		    ws->bound));
+		ws->paused = 1;
+	}
+	return bev;
+}
+
+/* --- answers --- */
+
+static void
+reply(struct evhttp_request *req, int status, const char *ctype,
+    const char *body, size_t len)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*b = evbuffer_new();
+
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Content-Security-Policy", WEB_CSP);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
+	if (evhttp_find_header(h, "Cache-Control") == NULL)
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	if (b != NULL)
+		evbuffer_add(b, body, len);
+	evhttp_send_reply(req, status, NULL, b);
+	if (b != NULL)
+		evbuffer_free(b);
+}
+
+static void
+reply_json(struct evhttp_request *req, int status, json_t *o)
+{
+	char	*s = o != NULL ? json_dumps(o, JSON_INDENT(1)) : NULL;
+
+	if (s == NULL)
+		reply(req, 500, "application/json",
+		    "{\"error\": \"out of memory\"}\n", 26);
+	else {
+		reply(req, status, "application/json", s, strlen(s));
+		free(s);
+	}
+	json_decref(o);
+}
+
+/* A page: head.html, the template called name, foot.html over data. */
+static void
+reply_page(struct evhttp_request *req, int status, const char *name,
+    json_t *data)
+{
+	static const char *const parts[] = { "head.html", NULL, "foot.html" };
+	const struct web_asset	*a;
+	struct sbuf		 b;
+	size_t			 i;
+
+	sbuf_init(&b);
+	for (i = 0; i < 3; i++) {
+		if ((a = web_asset_get(parts[i] != NULL ? parts[i] :
+		    name)) == NULL ||
+		    web_tpl_expand(&b, a->data, a->len, data) == -1) {
+			log_warnx("http: template %s is malformed",
+			    parts[i] != NULL ? parts[i] : name);
+			sbuf_free(&b);
+			json_decref(data);
+			reply(req, 500, "text/plain", "template error\n", 15);
+			return;
+		}
+		sbuf_addc(&b, '\n');
+	}
+	reply(req, status, "text/html; charset=utf-8", b.s, b.len);
+	sbuf_free(&b);
+	json_decref(data);
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 431:
+		return "Request Header Fields Too Large";
+	default:
+		return "Error";
+	}
+}
+
+/* An error, as JSON under /api/, else as a page. msg is escaped. */
+static void
+reply_error(struct evhttp_request *req, int api, int status,
+    const char *msg)
+{
+	char	esc[512];
+
+	str_escape(esc, sizeof(esc), msg, strlen(msg));
+	if (api)
+		reply_json(req, status, json_pack("{s:s}", "error", esc));
+	else
+		reply_page(req, status, "error.html", json_pack("{s:i, s:s, "
+		    "s:s}", "status", status, "title", status_text(status),
+		    "message", esc));
+}
+
+const struct web_asset *
+web_asset_get(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < web_nassets; i++)
+		if (strcmp(web_assets[i].name, name) == 0)
+			return &web_assets[i];
+	return NULL;
+}
+
+/* --- routes --- */
+
+/* The address in a path segment (percent-encoded), or -1 with OUT:why. */
+static int
+path_addr(const char *seg, struct addr_prefix *p, const char **why)
+{
+	char	text[ADDR_TEXT_MAX];
+
+	if (web_pct_decode(seg, strlen(seg), text, sizeof(text), 0) < 0) {
+		*why = "not an IP address";
+		return -1;
+	}
+	if (addr_parse(text, p, why) == -1)
+		return -1;
+	if (p->plen != 128) {
+		*why = "a single address, not a prefix, please";
+		return -1;
+	}
+	return 0;
+}
+
+/* The client's address: the peer, or X-Forwarded-For from a proxy. */
+static void
+client_addr(struct web_server *ws, struct evhttp_request *req,
+    uint8_t out[ADDR_LEN], char *text, size_t size)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct evkeyval		*kv;
+	struct addr_prefix	 p;
+	struct sbuf		 xff;
+	const char		*why;
+	char			*host = NULL;
+	ev_uint16_t		 port;
+	int			 fam;
+
+	memset(&p, 0, sizeof(p));
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &host, &port);
+	if (host == NULL || addr_parse(host, &p, &why) == -1)
+		memset(&p, 0, sizeof(p));
+	sbuf_init(&xff);
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+		if (strcasecmp(kv->key, "X-Forwarded-For") == 0) {
+			if (xff.len > 0)
+				sbuf_addc(&xff, ',');
+			sbuf_adds(&xff, kv->value);
+		}
+	web_client_addr(ws->wc->proxies, ws->wc->nproxies, p.a,
+	    xff.len > 0 ? xff.s : NULL, xff.len, out);
+	sbuf_free(&xff);
+	fam = addr_is_v4(out, NULL) ? 4 : 6;
+	addr_ntop(out, fam, text, size);
+}
+
+static void
+route_index(struct web_server *ws, struct evhttp_request *req)
+{
+	uint8_t	a[ADDR_LEN];
+	char	text[ADDR_TEXT_MAX];
+
+	client_addr(ws, req, a, text, sizeof(text));
+	reply_page(req, 200, "index.html", json_pack("{s:s, s:s}", "title",
+	    "Look up an address", "client", text));
+}
+
+static int
+query_ip(const char *name, const char *value, void *arg)
+{
+	if (strcmp(name, "ip") == 0)
+		str_lcpy(arg, value, ADDR_TEXT_MAX);
+	return 0;
+}
+
+/* GET /lookup?ip=ADDR, the search form: 303 to /lookup/ADDR. */
+static void
+route_search(struct evhttp_request *req, const char *query)
+{
+	struct addr_prefix	 p;
+	const char		*why, *s;
+	char			 ip[ADDR_TEXT_MAX] = "", loc[ADDR_TEXT_MAX + 16];
+	size_t			 n;
+
+	if (query == NULL || web_form_each(query, strlen(query), query_ip, ip,
+	    &why) == -1 || ip[0] == '\0') {
+		reply_error(req, 0, 400, "type an IP address in the form");
+		return;
+	}
+	/* Spaces around a pasted address are no error. */
+	s = ip + strspn(ip, " \t");
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	memmove(loc, s, n);
+	loc[n] = '\0';
+	if (addr_parse(loc, &p, &why) == -1) {
+		reply_error(req, 0, 400, "not an IP address");
+		return;
+	}
+	if (p.plen != 128) {
+		reply_error(req, 0, 400, "a single address, not a prefix, "
+		    "please");
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/lookup/%s", addr_format(&p, ip,
+	    sizeof(ip)));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
+	    loc);
+	reply(req, 303, "text/plain", "", 0);
+}
+
+static void
+route_lookup(struct web_server *ws, struct evhttp_request *req,
+    const char *seg, int api)
+{
+	struct addr_prefix	 p;
+	const char		*why;
+	char			 err[STORE_ERR_MAX], msg[128], text[ADDR_TEXT_MAX];
+	json_t			*o;
+
+	if (path_addr(seg, &p, &why) == -1) {
+		/* Untrusted: the address as typed, escaped by reply_error. */
+		if (web_pct_decode(seg, strlen(seg), text, sizeof(text),
+		    0) < 0)
+			str_lcpy(text, seg, sizeof(text));
+		snprintf(msg, sizeof(msg), "'%.64s': %s", text, why);
+		reply_error(req, api, 400, msg);
+		return;
+	}
+	if ((o = web_lookup(ws->st, &p, (int64_t)time(NULL), err)) == NULL) {
+		log_warnx("http: lookup: %s", err);
+		reply_error(req, api, 500, "the store cannot be read");
+		return;
+	}
+	if (api) {
+		json_object_del(o, "zones");
+		json_object_del(o, "has_history");
+		reply_json(req, 200, o);
+		return;
+	}
+	json_object_set_new(o, "title", json_string(json_string_value(
+	    json_object_get(o, "ip"))));
+	reply_page(req, 200, "lookup.html", o);
+}
+
+static void
+route_static(struct evhttp_request *req, const char *name)
+{
+	const struct web_asset	*a = web_asset_get(name);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "max-age=3600");
+	reply(req, 200, "text/css", a->data, a->len);
+}
+
+static int
+too_many_headers(struct evhttp_request *req)
+{
+	struct evkeyval	*kv;
+	int		 n = 0;
+
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+		if (++n > WEB_HEADERS_MAX)
+			return 1;
+	return 0;
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct web_server	*ws = arg;
+	const struct evhttp_uri	*u = evhttp_request_get_evhttp_uri(req);
+	const char		*path = u != NULL ? evhttp_uri_get_path(u) : NULL;
+	enum evhttp_cmd_type	 m = evhttp_request_get_command(req);
+	int			 api;
+
+	if (path == NULL || path[0] != '/') {
+		reply_error(req, 0, 400, "bad request target");
+		return;
+	}
+	api = strncmp(path, "/api/", 5) == 0;
+	if (too_many_headers(req)) {
+		reply_error(req, api, 431, "too many header lines");
+		return;
+	}
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		reply_error(req, api, 405, "this route answers GET and HEAD");
+		return;
+	}
+	if (strcmp(path, "/") == 0)
+		route_index(ws, req);
+	else if (strcmp(path, "/lookup") == 0)
+		route_search(req, evhttp_uri_get_query(u));
+	else if (strncmp(path, "/lookup/", 8) == 0)
+		route_lookup(ws, req, path + 8, 0);
+	else if (strncmp(path, "/api/v1/lookup/", 15) == 0)
+		route_lookup(ws, req, path + 15, 1);
+	else if (strcmp(path, "/static/style.css") == 0)
+		route_static(req, "style.css");
+	else
+		reply_error(req, api, 404, "no such page");
+}
+
+/* --- the service --- */
+
+static void
+apply_limits(struct web_server *ws)
+{
+	evhttp_set_max_headers_size(ws->http, WEB_HEADERS_SIZE_MAX);
+	evhttp_set_max_body_size(ws->http, ws->wc->body_max);
+	evhttp_set_timeout(ws->http, ws->wc->timeout_s);
+}
+
+int
+web_server_start(struct web_server *ws, struct event_base *base,
+    const char *db)
+{
+	char	err[STORE_ERR_MAX];
+
+	if ((ws->st = store_open(db, STORE_LEAN, err)) == NULL) {
+		log_warnx("http: %s", err);
+		return -1;
+	}
+	ws->base = base;
+	if ((ws->http = evhttp_new(base)) == NULL) {
+		log_warnx("http: evhttp_new failed");
+		return -1;
+	}
+	apply_limits(ws);
+	evhttp_set_allowed_methods(ws->http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_bevcb(ws->http, conn_new, ws);
+	evhttp_set_gencb(ws->http, on_request, ws);
+	if ((ws->bound = evhttp_accept_socket_with_handle(ws->http,
+	    ws->fd)) == NULL) {
+		log_warnx("http: cannot listen on %s", ws->wc->listen);
+		return -1;
+	}
+	ws->fd = -1;		/* the listener's now */
+	log_info("http: listening on %s", ws->wc->listen);
+	return 0;
+}
+
+void
+web_server_reconf(struct web_server *ws, const struct web_conf *wc)
+{
+	ws->wc = wc;
+	if (ws->http != NULL)
+		apply_limits(ws);
+}
+
+void
+web_server_free(struct web_server *ws)
+{
+	if (ws == NULL)
+		return;
+	ws->bound = NULL;		/* no re-enable while closing */
+	if (ws->http != NULL)
+		evhttp_free(ws->http);
+	if (ws->fd != -1)
+		close(ws->fd);
+	store_close(ws->st);
+	free(ws);
+}

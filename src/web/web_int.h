@@ -1,0 +1,124 @@
+/*
+ * web_int.h: the parts of src/web/ shared by its files and unit tests:
+ * the request parsers (parse.c), the JSON request reader (json.c), the
+ * page templates (tpl.c, assets compiled in from share/web/) and the
+ * lookup's facts (lookup.c). All pure but lookup.c: bytes in, result out.
+ */
+#ifndef FAIRLIST_WEB_INT_H
+#define FAIRLIST_WEB_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/addr.h"
+
+struct sbuf;
+struct store;
+
+#define WEB_FIELD_MAX		4096	/* bytes of one decoded field */
+#define WEB_FIELDS_MAX		16	/* fields of a query or form */
+#define WEB_XFF_MAX		32	/* X-Forwarded-For hops read */
+#define WEB_TPL_DEPTH		8	/* nested template sections */
+#define WEB_NOTE_MAX		1024	/* bytes of a removal note */
+
+/*
+ * Untrusted input (RFC 3986 section 2.1): percent-decode len bytes of s
+ * into dst (cap bytes, NUL-terminated), '+' as a space when plus is set
+ * (HTML form encoding). Refuses a bad or truncated %XX, a NUL byte (%00)
+ * and a result that does not fit. Returns the decoded length or -1.
+ */
+long	web_pct_decode(const char *s, size_t len, char *dst, size_t cap,
+	    int plus);
+
+/*
+ * Untrusted input (application/x-www-form-urlencoded, the HTML form
+ * encoding, also a URL's query): call cb with each decoded name and value
+ * (NUL-terminated, borrowed for the call) of "a=1&b=2", in order. A pair
+ * without '=' has the value "". Empty pairs ("a=1&&b=2") are skipped.
+ * Refuses more than WEB_FIELDS_MAX pairs and any field web_pct_decode
+ * refuses. Returns 0, the first non-zero cb return, or -1 (OUT:err says
+ * why, a static string).
+ */
+int	web_form_each(const char *s, size_t len,
+	    int (*cb)(const char *name, const char *value, void *arg),
+	    void *arg, const char **err);
+
+/*
+ * Untrusted input: the client of a request from peer that carried the
+ * X-Forwarded-For value xff (len bytes, several headers joined by ',';
+ * NULL: none). Only a peer inside one of the n proxies prefixes is
+ * believed: then the hops are read right to left, skipping trusted
+ * proxies, and the first other address is the client (all trusted: the
+ * leftmost). Hops are bare IPv4 or IPv6 addresses separated by ',' and
+ * optional spaces; a hop that does not parse, or more than WEB_XFF_MAX
+ * hops, and the header is ignored (the peer is the client). Writes
+ * OUT:client; returns 1 when it came from the header, 0 for the peer.
+ */
+int	web_client_addr(const struct addr_prefix *proxies, int n,
+	    const uint8_t peer[ADDR_LEN], const char *xff, size_t len,
+	    uint8_t client[ADDR_LEN]);
+
+/* One key a JSON request object may have. */
+struct web_jkey {
+	const char	*name;
+	json_type	 type;		/* JSON_STRING, JSON_INTEGER, ... */
+	int		 required;
+	size_t		 max;		/* strings: bytes at most, 0: any */
+};
+
+/*
+ * Untrusted input (RFC 8259): parse len bytes as one JSON object whose
+ * keys are all in the NULL-named-terminated table keys, each of its type
+ * (JSON_TRUE stands for a boolean) and size, the required ones present,
+ * no key twice. Returns the object (the caller json_decref's it), or NULL
+ * with a message for the client in OUT:err.
+ */
+json_t	*web_json_read(const char *body, size_t len,
+	    const struct web_jkey *keys, char *err, size_t errlen);
+
+/* Append s (len bytes) to b with & < > " ' as HTML character references. */
+void	web_html_escape(struct sbuf *b, const char *s, size_t len);
+
+/*
+ * A template (tpl.c) expanded over data into b. {{name}} writes a value
+ * of the context, HTML-escaped (strings as they are, integers in decimal,
+ * true as "yes", null or missing as nothing); {{.}} the context itself;
+ * {{#name}}...{{/name}} repeats the part for each element of an array
+ * (which becomes the context), once for an object (likewise) or another
+ * true value, never for false, null, "", 0 or []; {{^name}}...{{/name}}
+ * only for those. A name is looked up in the context, then in the
+ * enclosing ones. Returns 0, or -1 for a malformed template (an unclosed
+ * or mismatched section, more than WEB_TPL_DEPTH nested).
+ */
+int	web_tpl_expand(struct sbuf *b, const char *tpl, size_t len,
+	    json_t *data);
+
+/* A file of share/web/, compiled in (web_assets.c, made by CMake). */
+struct web_asset {
+	const char	*name;		/* "lookup.html" */
+	const char	*data;		/* NUL-terminated */
+	size_t		 len;
+};
+extern const struct web_asset	web_assets[];
+extern const size_t		web_nassets;
+
+/* The asset called name, or NULL. */
+const struct web_asset	*web_asset_get(const char *name);
+
+/*
+ * The facts about address ip (a single address) at time now, as the API
+ * writes them (docs/WEB.md): {"ip", "listed", "listings", "history",
+ * "requests", "truncated"}, plus for the page "has_history" and "zones"
+ * (one object per zone of the store: name, code, listed, excluded,
+ * listings, past, has_past). Returns a new object,
+ * or NULL with the store's message in OUT:err (STORE_ERR_MAX bytes).
+ */
+json_t	*web_lookup(struct store *st, const struct addr_prefix *ip,
+	    int64_t now, char *err);
+
+/* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
+json_t	*web_json_time(int64_t t);
+
+#endif /* FAIRLIST_WEB_INT_H */
