@@ -135,8 +135,10 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
 	nc->pc.nlisten = run->pc.nlisten;
 	nc->pc.socket_mode = run->pc.socket_mode;
 	nc->policy_explicit = run->policy_explicit;
-	if (!same_str(run->wc.listen, nc->wc.listen))
-		not_applied("http { listen }");
+	if (!same_str(run->wc.listen, nc->wc.listen) ||
+	    run->wc.clients != nc->wc.clients)
+		not_applied("http { listen, clients }");
 	keep_str(&nc->wc.listen, run->wc.listen);
+	nc->wc.clients = run->wc.clients;
 	nc->wc.explicit = run->wc.explicit;
 }

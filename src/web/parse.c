@@ -109,7 +109,7 @@ xff_hops(const char *xff, size_t len, uint8_t hop[][ADDR_LEN], int *nhop)
 	size_t			 n;
 
 	*nhop = 0;
-	while (s < end) {
+	for (;;) {
 		while (s < end && (*s == ' ' || *s == '\t'))
 			s++;
 		if ((e = memchr(s, ',', (size_t)(end - s))) == NULL)
@@ -126,9 +126,10 @@ xff_hops(const char *xff, size_t len, uint8_t hop[][ADDR_LEN], int *nhop)
 		if (addr_parse(tmp, &p, &why) == -1)
 			return -1;
 		memcpy(hop[(*nhop)++], p.a, ADDR_LEN);
-		s = e < end ? e + 1 : end;
+		if (e == end)
+			return 0;
+		s = e + 1;	/* a ',' at the end leaves an empty hop */
 	}
-	return *nhop > 0 ? 0 : -1;
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * server.c: the HTTP service's glue: its socket, libevent's evhttp on the
  * daemon's loop, the limits (request size, header count, time, open
- * connections), the security headers of every answer, and the routes
+ * connections that sent a request), the security headers of every answer, and the routes
  * (docs/WEB.md).
  *
  * Routes: GET / (the search form), GET /lookup?ip= (a redirect to
@@ -26,13 +26,12 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 
 #include "core/buf.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/sockaddr.h"
 #include "core/str.h"
@@ -52,8 +51,10 @@ struct web_server {
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bound;
 	struct store			*st;
-	int				 nconn;		/* open connections */
-	int				 paused;	/* listener disabled */
+	const void			**conns;	/* open-addressing set */
+	size_t				 cap;		/* a power of 2 > clients */
+	uint64_t			 seed;
+	int				 nconn;
 };
 
 struct web_server *
@@ -83,51 +84,72 @@ web_server_new(const struct web_conf *wc, char *err, size_t errlen)
 	ws = xcalloc(1, sizeof(*ws));
 	ws->wc = wc;
 	ws->fd = fd;
+	for (ws->cap = 16; ws->cap <= (size_t)wc->clients * 2; ws->cap *= 2)
+		;
+	ws->conns = xcalloc(ws->cap, sizeof(*ws->conns));
+	ws->seed = hash_seed();
 	return ws;
 }
 
-/* --- connections: counted, and the listener paused at the cap --- */
+/*
+ * --- connections: the ones that sent a request, in a set of at most
+ * clients; a connection that sends none is closed at timeout ---
+ */
+
+static size_t
+conn_slot(const struct web_server *ws, const void *c)
+{
+	return (size_t)hash_bytes(&c, sizeof(c), ws->seed) & (ws->cap - 1);
+}
 
 static void
-conn_gone(void *arg)
+conn_gone(struct evhttp_connection *c, void *arg)
 {
 	struct web_server	*ws = arg;
+	size_t			 i = conn_slot(ws, c), j, k;
 
+	while (ws->conns[i] != c) {
+		if (ws->conns[i] == NULL)
+			return;
+		i = (i + 1) & (ws->cap - 1);
+	}
+	ws->conns[i] = NULL;
 	ws->nconn--;
-	if (ws->paused && ws->nconn < ws->wc->clients && ws->bound != NULL) {
-		evconnlistener_enable(evhttp_bound_socket_get_listener(
-		    ws->bound));
-		ws->paused = 0;
+	/* Backward-shift deletion keeps every probe chain whole. */
+	for (j = (i + 1) & (ws->cap - 1); ws->conns[j] != NULL;
+	    j = (j + 1) & (ws->cap - 1)) {
+		k = conn_slot(ws, ws->conns[j]);
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			ws->conns[i] = ws->conns[j];
+			ws->conns[j] = NULL;
+			i = j;
+		}
 	}
 }
 
 /*
- * evhttp makes a bufferevent for each connection it accepts: ours is a
- * pass-through filter whose context is freed with the connection, so the
- * count stays exact. At the cap the listener stops accepting; the kernel
- * queues the rest until a connection closes.
+ * Count the connection of req on its first request: 0, or -1 when
+ * clients connections are open already (the caller answers 503 and
+ * closes it).
  */
-static struct bufferevent *
-conn_new(struct event_base *base, void *arg)
+static int
+conn_seen(struct web_server *ws, struct evhttp_request *req)
 {
-	struct web_server	*ws = arg;
-	struct bufferevent	*sock, *bev;
+	struct evhttp_connection	*c = evhttp_request_get_connection(req);
+	size_t				 i;
 
-	if ((sock = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		return NULL;
-	if ((bev = bufferevent_filter_new(sock, NULL, NULL,
-	    BEV_OPT_CLOSE_ON_FREE, conn_gone, ws)) == NULL) {
-		bufferevent_free(sock);
-		return NULL;
-	}
-	if (++ws->nconn >= ws->wc->clients && !ws->paused &&
-	    ws->bound != NULL) {
-		evconnlistener_disable(evhttp_bound_socket_get_listener(
-		    ws->bound));
-		ws->paused = 1;
-	}
-	return bev;
+	if (c == NULL)
+		return 0;
+	for (i = conn_slot(ws, c); ws->conns[i] != NULL;
+	    i = (i + 1) & (ws->cap - 1))
+		if (ws->conns[i] == c)
+			return 0;
+	if (ws->nconn >= ws->wc->clients)	/* a restart setting */
+		return -1;
+	ws->conns[i] = c;
+	ws->nconn++;
+	evhttp_connection_set_closecb(c, conn_gone, ws);
+	return 0;
 }
 
 /* --- answers --- */
@@ -210,6 +232,8 @@ status_text(int status)
 		return "Method Not Allowed";
 	case 431:
 		return "Request Header Fields Too Large";
+	case 503:
+		return "Service Unavailable";
 	default:
 		return "Error";
 	}
@@ -422,6 +446,12 @@ on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	api = strncmp(path, "/api/", 5) == 0;
+	if (conn_seen(ws, req) == -1) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		reply_error(req, api, 503, "too many connections; try again");
+		return;
+	}
 	if (too_many_headers(req)) {
 		reply_error(req, api, 431, "too many header lines");
 		return;
@@ -475,7 +505,6 @@ web_server_start(struct web_server *ws, struct event_base *base,
 	evhttp_set_allowed_methods(ws->http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_bevcb(ws->http, conn_new, ws);
 	evhttp_set_gencb(ws->http, on_request, ws);
 	if ((ws->bound = evhttp_accept_socket_with_handle(ws->http,
 	    ws->fd)) == NULL) {
@@ -500,11 +529,11 @@ web_server_free(struct web_server *ws)
 {
 	if (ws == NULL)
 		return;
-	ws->bound = NULL;		/* no re-enable while closing */
 	if (ws->http != NULL)
 		evhttp_free(ws->http);
 	if (ws->fd != -1)
 		close(ws->fd);
 	store_close(ws->st);
+	free(ws->conns);
 	free(ws);
 }

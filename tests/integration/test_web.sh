@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# test_web.sh: issue 10, the HTTP service with curl: every read route and
+# its errors (bad address, prefix, unknown path, method, header lines,
+# oversized body, the connection cap), the security headers, X-Forwarded-For only from a
+# trusted proxy, HTML escaping of a reason holding <script> on the page,
+# the same text through JSON, TXT (dig) and the SMTP reply (the policy
+# server), and public-url as the base of every URL those print.
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+need curl curl
+need jq jq
+need dig bind9-dnsutils
+need python3 python3
+
+db=$T/fl.db
+fl() { "$FAIRLIST" --db "$db" "$@"; }
+dport=$(free_port)
+pport=$(free_port)
+hport=$(free_port)
+H=http://127.0.0.1:$hport
+zone=bl.fairlist.test
+
+cat > "$T/fl.conf" <<CONF
+db $db
+dns {
+	listen 127.0.0.1:$dport
+	workers 1
+}
+policy {
+	listen 127.0.0.1:$pport
+	blocklist $zone
+}
+http {
+	listen 127.0.0.1:$hport
+	public-url https://bl.example.org/
+	trusted-proxies 127.0.0.2
+	max-body 1024
+	clients 3
+}
+CONF
+
+script='<script>alert("x")</script> & spam'
+fl add 192.0.2.1 --reason "$script" --evidence 'Received: from <b>x</b>' \
+    --expires 7d >/dev/null
+fl add 198.51.100.0/24 --reason 'range of a spam run' --evidence 'trap hits' >/dev/null
+fl add 198.51.100.7 --reason 'an old one' --evidence 'one hit' >/dev/null
+fl remove 198.51.100.7 --why 'fixed by the operator' >/dev/null
+# CR/LF never reach a page: the store refuses control characters.
+if fl add 192.0.2.9 --reason $'a\r\nb' --evidence e >/dev/null 2>&1; then
+	fail "a reason with CR/LF was stored"
+else
+	ok "a reason with CR/LF is refused"
+fi
+
+"$FAIRLIST" --config "$T/fl.conf" serve 2>"$T/serve.log" &
+PIDS="$PIDS $!"
+wait_for curl -sf "$H/" || die "no HTTP answer: $(cat "$T/serve.log")"
+
+# code URL [CURL ARGS]: the status code of a request.
+code() { local u=$1; shift; curl -s -o /dev/null -w '%{http_code}' "$@" "$u"; }
+hdr() { curl -s -D - -o /dev/null "$1" | tr -d '\r' | grep -i "^$2:" | cut -d' ' -f2-; }
+
+# --- the search form ---
+page=$(curl -s "$H/")
+case $page in *'name="ip" type="text" value="127.0.0.1"'*) ok "/ prefills the visitor's address" ;;
+*) fail "/ prefill: $page" ;; esac
+check "X-Forwarded-For from an untrusted peer is ignored" \
+    "$(curl -s -H 'X-Forwarded-For: 203.0.113.9' "$H/" | grep -o 'value="[^"]*"')" 'value="127.0.0.1"'
+check "X-Forwarded-For from a trusted proxy" \
+    "$(curl -s --interface 127.0.0.2 -H 'X-Forwarded-For: 203.0.113.9, 127.0.0.2' "$H/" | grep -o 'value="[^"]*"')" 'value="203.0.113.9"'
+check "X-Forwarded-For, two headers, read right to left" \
+    "$(curl -s --interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.1' -H 'X-Forwarded-For: 203.0.113.10' "$H/" | grep -o 'value="[^"]*"')" 'value="203.0.113.10"'
+check "a malformed X-Forwarded-For is ignored" \
+    "$(curl -s --interface 127.0.0.2 -H 'X-Forwarded-For: <script>' "$H/" | grep -o 'value="[^"]*"')" 'value="127.0.0.2"'
+check "search redirects" "$(code "$H/lookup?ip=+192.0.2.1+")" 303
+check "search Location" "$(hdr "$H/lookup?ip=192.0.2.1" Location)" /lookup/192.0.2.1
+check "search without an address" "$(code "$H/lookup?q=1")" 400
+check "search with a prefix" "$(code "$H/lookup?ip=192.0.2.0%2F24")" 400
+
+# --- the lookup page ---
+page=$(curl -s "$H/lookup/192.0.2.1")
+case $page in *'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; spam'*) ok "page: reason escaped" ;;
+*) fail "page: reason not found escaped" ;; esac
+case $page in *'<script'*) fail "page: holds a <script" ;; *) ok "page: no <script" ;; esac
+case $page in *'Received: from &lt;b&gt;x&lt;/b&gt;'*) ok "page: evidence escaped" ;; *) fail "page: evidence" ;; esac
+case $page in *'class="expires">20'*) ok "page: expiry" ;; *) fail "page: expiry" ;; esac
+case $page in *'class="code"><code>127.0.0.2'*) ok "page: return code" ;; *) fail "page: return code" ;; esac
+case $page in *'class="source">cli'*) ok "page: source" ;; *) fail "page: source" ;; esac
+check "page: CSP" "$(hdr "$H/lookup/192.0.2.1" Content-Security-Policy)" \
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+check "page: nosniff" "$(hdr "$H/lookup/192.0.2.1" X-Content-Type-Options)" nosniff
+check "page: DENY framing" "$(hdr "$H/lookup/192.0.2.1" X-Frame-Options)" DENY
+page=$(curl -s "$H/lookup/198.51.100.7")
+case $page in *'covers the range <code>198.51.100.0/24</code> (256 addresses)'*) ok "page: a range, and why" ;;
+*) fail "page: range" ;; esac
+case $page in *'fixed by the operator'*) ok "page: past listing and history" ;; *) fail "page: history" ;; esac
+page=$(curl -s "$H/lookup/203.0.113.50")
+case $page in *'Not listed here'*'127.255.255'*) ok "page: not listed, and the resolver explanation" ;;
+*) fail "page: not listed" ;; esac
+page=$(curl -s "$H/lookup/%3Cscript%3E")
+case $page in *'&#39;&lt;script&gt;&#39;'*) ok "page: the address as typed, escaped" ;; *) fail "page: bad address: $page" ;; esac
+check "page: bad address status" "$(code "$H/lookup/%3Cscript%3E")" 400
+check "style sheet" "$(code "$H/static/style.css")" 200
+check "style sheet type" "$(hdr "$H/static/style.css" Content-Type)" text/css
+
+# --- the JSON API ---
+j=$(curl -s "$H/api/v1/lookup/192.0.2.1")
+check "api: listed" "$(echo "$j" | jq -r .listed)" true
+check "api: reason, unchanged through JSON" "$(echo "$j" | jq -r '.listings[0].reason')" "$script"
+check "api: keys" "$(echo "$j" | jq -c 'keys')" '["history","ip","listed","listings","requests","truncated"]'
+check "api: listing keys" "$(echo "$j" | jq -c '.listings[0] | keys')" \
+    '["addresses","code","evidence","expires_at","id","listed_at","prefix","range","reason","removal","source","state","zone"]'
+case $(echo "$j" | jq -r '.listings[0].listed_at + " " + .listings[0].expires_at') in
+[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z\ [0-9][0-9][0-9][0-9]-*Z) ok "api: RFC 3339 UTC times" ;;
+*) fail "api: times $(echo "$j" | jq -c .listings[0])" ;; esac
+check "api: content type" "$(hdr "$H/api/v1/lookup/192.0.2.1" Content-Type)" application/json
+j=$(curl -s "$H/api/v1/lookup/198.51.100.7")
+check "api: range listing" "$(echo "$j" | jq -r '.listings[0].prefix + " " + (.listings[0].range|tostring)')" "198.51.100.0/24 true"
+check "api: history holds the removed listing" "$(echo "$j" | jq -r '[.history[] | select(.action == "remove") | .why] | .[0]')" "fixed by the operator"
+check "api: unlisted" "$(curl -s "$H/api/v1/lookup/2001:db8::1" | jq -r '.listed, (.listings|length)' | tr '\n' ' ')" "false 0 "
+check "api: bad address" "$(code "$H/api/v1/lookup/300.1.2.3")" 400
+check "api: bad address error" "$(curl -s "$H/api/v1/lookup/nope" | jq -r 'keys[0]')" error
+check "api: a prefix" "$(code "$H/api/v1/lookup/192.0.2.0%2F24")" 400
+check "api: bad percent-encoding" "$(code "$H/api/v1/lookup/%zz")" 400
+
+# --- errors ---
+check "unknown path" "$(code "$H/nope")" 404
+check "api unknown path is JSON" "$(curl -s "$H/api/v1/nope" | jq -r .error)" "no such page"
+check "method" "$(code "$H/" -X DELETE)" 405
+hs=(); for i in $(seq 1 70); do hs+=(-H "X-H$i: v"); done
+check "too many header lines" "$(code "$H/" "${hs[@]}")" 431
+head -c 4096 /dev/zero | tr '\0' a > "$T/big"
+check "oversized body" "$(code "$H/" -X POST --data-binary "@$T/big")" 413
+big=$(head -c 9000 /dev/zero | tr '\0' a)
+case $(code "$H/" -H "X-Big: $big") in 4*) ok "oversized headers refused" ;; *) fail "oversized headers" ;; esac
+
+# clients 3: three connections that sent a request are open, a fourth is
+# told 503 and closed; once one closes, a new one is served.
+cat > "$T/conns.py" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+def get(s):
+    s.sendall(b"GET /static/style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    return buf.split(b" ")[1].decode() if buf else "closed"
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+codes = [get(s) for s in held]
+extra = socket.create_connection(("127.0.0.1", port))
+codes.append(get(extra))
+held[0].close()
+extra.close()
+import time
+for _ in range(50):
+    s = socket.create_connection(("127.0.0.1", port))
+    c = get(s)
+    s.close()
+    if c == "200":
+        break
+    time.sleep(0.1)
+codes.append(c)
+print(" ".join(codes))
+PY
+check "connection cap" "$(python3 "$T/conns.py" "$hport")" "200 200 200 503 200"
+
+# --- the same text and URL in TXT and in the SMTP reply ---
+txt=$(dig +short -p "$dport" @127.0.0.1 TXT 1.2.0.192.$zone)
+case $txt in *'<script>alert(\"x\")</script> & spam'*'https://bl.example.org/lookup/192.0.2.1'*) ok "TXT: reason and public-url" ;;
+*) fail "TXT: $txt" ;; esac
+cat > "$T/ask.py" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+s.sendall(("request=smtpd_access_policy\nprotocol_state=RCPT\n"
+    "protocol_name=ESMTP\nclient_address=%s\nclient_name=unknown\n"
+    "helo_name=\nsender=\nrecipient=user@example.test\ninstance=1.1\n\n"
+    % sys.argv[2]).encode())
+buf = b""
+while not buf.endswith(b"\n\n"):
+    b = s.recv(4096)
+    if not b:
+        break
+    buf += b
+print(buf.decode().split("\n")[0])
+PY
+reply=$(python3 "$T/ask.py" "$pport" 192.0.2.1)
+case $reply in *'https://bl.example.org/lookup/192.0.2.1'*) ok "SMTP reply: public-url" ;; *) fail "SMTP reply: $reply" ;; esac
+case $reply in *$'\r'*|*$'\n'*) fail "SMTP reply holds CR/LF" ;; *) ok "SMTP reply is one line" ;; esac
+finish
