@@ -76,5 +76,7 @@ int		str_dnsname_ok(const char *s, size_t len);
 
 /* Lower-case ASCII in place; returns s. */
 char		*str_lower(char *s);
+/* The value of hex digit c (either case), or -1. */
+int		str_hexval(int c);
 
 #endif /* FAIRLIST_STR_H */

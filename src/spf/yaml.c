@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/str.h"
 #include "core/xmalloc.h"
 #include "spf/spf_int.h"
 
@@ -203,18 +204,6 @@ put_utf8(struct sbuf *b, unsigned long cp)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 trim_trailing(struct sbuf *b)
 {
@@ -329,7 +318,7 @@ quoted(struct yp *p, struct sbuf *b)
 		}
 		cp = 0;
 		for (k = 0; k < n; k++) {
-			if ((d = hexval(cur(p))) == -1) {
+			if ((d = str_hexval(cur(p))) == -1) {
 				fail(p, "bad hex escape");
 				return -1;
 			}

@@ -9,19 +9,8 @@
 #include <string.h>
 
 #include "core/addr.h"
+#include "core/str.h"
 #include "web/web_int.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 long
 web_pct_decode(const char *s, size_t len, char *dst, size_t cap, int plus)
@@ -35,8 +24,8 @@ web_pct_decode(const char *s, size_t len, char *dst, size_t cap, int plus)
 		c = (unsigned char)s[i];
 		if (c == '%') {
 			/* Untrusted input: "%" must be followed by 2 hex digits. */
-			if (len - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if (len - i < 3 || (hi = str_hexval(s[i + 1])) < 0 ||
+			    (lo = str_hexval(s[i + 2])) < 0)
 				return -1;
 			c = hi << 4 | lo;
 			i += 2;

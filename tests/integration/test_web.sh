@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # test_web.sh: issue 10, the HTTP service with curl: every read route and
 # its errors (bad address, prefix, unknown path, method, header lines,
-# oversized body, the connection cap), the security headers, X-Forwarded-For only from a
-# trusted proxy, HTML escaping of a reason holding <script> on the page,
-# the same text through JSON, TXT (dig) and the SMTP reply (the policy
-# server), and public-url as the base of every URL those print.
+# oversized body, the connection cap), the security headers,
+# X-Forwarded-For only from a trusted proxy, HTML escaping of a reason
+# holding <script> on the page, the same text through JSON, TXT (dig) and
+# the SMTP reply (the policy server), and public-url as the base of every
+# URL those print.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 need curl curl
 need jq jq
@@ -170,23 +171,7 @@ check "connection cap" "$(python3 "$T/conns.py" "$hport")" "200 200 200 503 200"
 txt=$(dig +short -p "$dport" @127.0.0.1 TXT 1.2.0.192.$zone)
 case $txt in *'<script>alert(\"x\")</script> & spam'*'https://bl.example.org/lookup/192.0.2.1'*) ok "TXT: reason and public-url" ;;
 *) fail "TXT: $txt" ;; esac
-cat > "$T/ask.py" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(10)
-s.sendall(("request=smtpd_access_policy\nprotocol_state=RCPT\n"
-    "protocol_name=ESMTP\nclient_address=%s\nclient_name=unknown\n"
-    "helo_name=\nsender=\nrecipient=user@example.test\ninstance=1.1\n\n"
-    % sys.argv[2]).encode())
-buf = b""
-while not buf.endswith(b"\n\n"):
-    b = s.recv(4096)
-    if not b:
-        break
-    buf += b
-print(buf.decode().split("\n")[0])
-PY
-reply=$(python3 "$T/ask.py" "$pport" 192.0.2.1)
+reply=$(python3 "$FAIRLIST_SRC/tests/lib/policy_ask.py" "$pport" 192.0.2.1)
 case $reply in *'https://bl.example.org/lookup/192.0.2.1'*) ok "SMTP reply: public-url" ;; *) fail "SMTP reply: $reply" ;; esac
 case $reply in *$'\r'*|*$'\n'*) fail "SMTP reply holds CR/LF" ;; *) ok "SMTP reply is one line" ;; esac
 finish
