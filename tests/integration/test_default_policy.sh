@@ -15,24 +15,7 @@ fl() { "$FAIRLIST" --db "$db" "$@"; }
 
 # ask PORT CLIENT: the action line the policy server gives for CLIENT at
 # RCPT ("closed" if it closes without a reply).
-cat > "$T/ask.py" <<'PY'
-import socket, sys
-port, client = int(sys.argv[1]), sys.argv[2]
-s = socket.create_connection(("127.0.0.1", port))
-s.settimeout(10)
-s.sendall(("request=smtpd_access_policy\nprotocol_state=RCPT\n"
-    "protocol_name=ESMTP\nclient_address=%s\nclient_name=unknown\n"
-    "helo_name=\nsender=\nrecipient=user@example.test\ninstance=1.1\n\n"
-    % client).encode())
-buf = b""
-while not buf.endswith(b"\n\n"):
-    b = s.recv(4096)
-    if not b:
-        break
-    buf += b
-print(buf.decode().split("\n")[0] if buf.endswith(b"\n\n") else "closed")
-PY
-ask() { python3 "$T/ask.py" "$@"; }
+ask() { python3 "$FAIRLIST_SRC/tests/lib/policy_ask.py" "$@"; }
 
 # serve_on LOG ARGS...: start serve, wait until its policy port answers.
 serve_on() {
