@@ -1066,3 +1066,25 @@ index_any_within(const struct index *idx, int zone,
 		return 1;
 	return i + 1 < z->nint && key_cmp(&z->istart[i + 1], &last) <= 0;
 }
+
+int
+index_zone_entry(const struct index *idx, int zone, size_t i,
+    struct index_hit *hit)
+{
+	const struct izone	*z;
+
+	if (idx == NULL || zone < 0 || zone >= idx->nzones)
+		return -1;
+	z = &idx->zones[zone];
+	if (i < z->n32) {
+		addr_from_v4(hit->a, z->k32[i]);
+		hit->plen = 128;
+		hit->exclude = (z->v32[i] & EXCL32) != 0;
+		hit->v = hit->exclude ? NULL : &idx->values[z->v32[i]];
+		return 0;
+	}
+	if (i - z->n32 >= z->nnodes)
+		return -1;
+	hit_node(idx, z, (int32_t)(i - z->n32), hit);
+	return 0;
+}

@@ -87,6 +87,14 @@ int			 index_zone_find(const struct index *idx,
 			    const char *name, size_t len);
 /* Listings (including exclusions) held for a zone. */
 size_t			 index_zone_size(const struct index *idx, int zone);
+/*
+ * Listing or exclusion i (0 <= i < index_zone_size) of zone, in no
+ * particular order, expired ones included, into OUT:hit (hit->v is valid
+ * as long as idx). Returns 0, or -1 past the end. Zone transfers walk a
+ * zone with it.
+ */
+int			 index_zone_entry(const struct index *idx, int zone,
+			    size_t i, struct index_hit *hit);
 /* Earliest expires_at > now in the snapshot, or 0. */
 int64_t			 index_next_expiry(const struct index *idx,
 			    int64_t now);
