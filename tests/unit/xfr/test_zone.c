@@ -19,8 +19,9 @@
 #include "list/list.h"
 #include "xfr/xfr.h"
 
-#define NOW	1000
+#define NOW	1000		/* the transfer's time */
 
+/* One listing of a case: prefix, exclusion, reason, expiry (0 never). */
 struct add {
 	const char	*pfx;
 	int		 excl;
