@@ -21,12 +21,11 @@
 
 #define NOW	1000		/* the transfer's time */
 
-/* One listing of a case: prefix, exclusion, reason, expiry (0 never). */
+/* One listing of a case: prefix, reason (NULL: an exclusion), expiry. */
 struct add {
 	const char	*pfx;
-	int		 excl;
 	const char	*reason;
-	int64_t		 expires;
+	int64_t		 expires;	/* 0: never */
 };
 
 struct tcase {
@@ -40,50 +39,50 @@ struct tcase {
 };
 
 static const struct tcase cases[] = {
-	{ "a /32", "$reason", { { "192.0.2.1", 0, "one", 0 } },
+	{ "a /32", "$reason", { { "192.0.2.1", "one", 0 } },
 	    { "192.0.2.0/24" }, 1000, 0, 2 },
 	{ "a /24 is one wildcard", "$reason",
-	    { { "192.0.2.0/24", 0, "net", 0 } },
+	    { { "192.0.2.0/24", "net", 0 } },
 	    { "192.0.2.0/23" }, 1000, 0, 1 },
 	{ "a /24 with an exclusion", "$reason",
-	    { { "192.0.2.0/24", 0, "net", 0 }, { "192.0.2.7", 1, NULL, 0 } },
+	    { { "192.0.2.0/24", "net", 0 }, { "192.0.2.7", NULL, 0 } },
 	    { "192.0.2.0/24", "192.0.3.0/24" }, 1000, 0, 255 },
 	{ "a /16 with a /32 of its own and an excluded /24", "$reason",
-	    { { "10.20.0.0/16", 0, "big", 0 }, { "10.20.5.5", 0, "host", 0 },
-	      { "10.20.9.0/24", 1, NULL, 0 } },
+	    { { "10.20.0.0/16", "big", 0 }, { "10.20.5.5", "host", 0 },
+	      { "10.20.9.0/24", NULL, 0 } },
 	    { "10.20.5.0/24", "10.20.9.0/24", "10.20.10.0/24",
 	      "10.21.0.0/24", "10.19.255.0/24" }, 1000, 0, 300 },
 	{ "a /20 and a /22 inside with another reason", "$reason",
-	    { { "172.16.0.0/20", 0, "wide", 0 },
-	      { "172.16.4.0/22", 0, "narrow", 0 },
-	      { "172.16.6.128/25", 1, NULL, 0 } },
+	    { { "172.16.0.0/20", "wide", 0 },
+	      { "172.16.4.0/22", "narrow", 0 },
+	      { "172.16.6.128/25", NULL, 0 } },
 	    { "172.16.0.0/24", "172.16.5.0/24", "172.16.6.0/24",
 	      "172.16.15.0/24", "172.16.16.0/24" }, 1000, 0, 300 },
 	{ "one-digit octets get no wildcard", "$reason",
-	    { { "1.2.3.0/24", 0, "digits", 0 } },
+	    { { "1.2.3.0/24", "digits", 0 } },
 	    { "1.2.3.0/24", "1230::/124" }, 1000, 0, 256 },
 	{ "$ip in the template expands ranges", "$reason for $ip",
-	    { { "198.51.100.0/25", 0, "half", 0 },
-	      { "198.51.100.9", 1, NULL, 0 } },
+	    { { "198.51.100.0/25", "half", 0 },
+	      { "198.51.100.9", NULL, 0 } },
 	    { "198.51.100.0/24" }, 1000, 0, 127 },
 	{ "past expand-max a range is left out", "$ip",
-	    { { "203.0.113.0/24", 0, "net", 0 }, { "203.0.112.1", 0, "h", 0 } },
+	    { { "203.0.113.0/24", "net", 0 }, { "203.0.112.1", "h", 0 } },
 	    { "203.0.112.0/24" }, 100, 1, 1 },
 	{ "an expired listing answers as absent", "$reason",
-	    { { "100.64.0.0/24", 0, "old", NOW - 1 },
-	      { "100.64.0.0/16", 0, "outer", 0 },
-	      { "100.64.1.1", 0, "gone", NOW } },
+	    { { "100.64.0.0/24", "old", NOW - 1 },
+	      { "100.64.0.0/16", "outer", 0 },
+	      { "100.64.1.1", "gone", NOW } },
 	    { "100.64.0.0/24", "100.64.1.0/24" }, 1000, 0, 10 },
 	{ "IPv6 /48, a /64 excluded, a /128 listed", "$reason",
-	    { { "2001:db8:1::/48", 0, "v6net", 0 },
-	      { "2001:db8:1:2::/64", 1, NULL, 0 },
-	      { "2001:db8:1:3::5", 0, "v6host", 0 },
-	      { "2001:db8:2::1", 0, "lone", 0 } },
+	    { { "2001:db8:1::/48", "v6net", 0 },
+	      { "2001:db8:1:2::/64", NULL, 0 },
+	      { "2001:db8:1:3::5", "v6host", 0 },
+	      { "2001:db8:2::1", "lone", 0 } },
 	    { "2001:db8:1:2::/124", "2001:db8:1:3::/124",
 	      "2001:db8:1:4::/124", "2001:db8:2::/124", "2001:db8:3::/124" },
 	    1000, 0, 200 },
 	{ "IPv6 /63 is two /64 wildcards", "$reason",
-	    { { "2001:db8:0:10::/63", 0, "pair", 0 } },
+	    { { "2001:db8:0:10::/63", "pair", 0 } },
 	    { "2001:db8:0:10::/124", "2001:db8:0:11::/124",
 	      "2001:db8:0:12::/124" }, 1000, 0, 2 },
 };
@@ -241,8 +240,9 @@ check_case(const struct tcase *t)
 		const char		*err;
 
 		assert_int_equal(addr_parse(t->adds[i].pfx, &p, &err), 0);
-		assert_int_equal(index_builder_add(b, 0, &p, t->adds[i].excl,
-		    0, t->adds[i].reason, 1, t->adds[i].expires), 0);
+		assert_int_equal(index_builder_add(b, 0, &p,
+		    t->adds[i].reason == NULL, 0, t->adds[i].reason, 1,
+		    t->adds[i].expires), 0);
 	}
 	idx = index_builder_finish(b);
 	z = xfr_zone_build(idx, 0, NOW, t->expand_max, &st);
