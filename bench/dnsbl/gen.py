@@ -4,7 +4,9 @@
   gen.py [--seed N] [--singles N] [--cidrs N] [--excl N] [--queries N] OUTDIR
 
 writes OUTDIR/zone.ip4set (rbldnsd ip4set), OUTDIR/queries (dnsperf input:
-"name type" lines) and OUTDIR/gen.json (the parameters, a few known names).
+"name type" lines), OUTDIR/expect (the right answer to each query line, for
+qgen: "NXDOMAIN", "A 127.0.0.2" or "TXT text") and OUTDIR/gen.json (the
+parameters, a few known names).
 
 The zone: N random /32 (never in 0/8, 10/8, 127/8, 198.51.100/24, 224/3, nor
 inside a range), N random non-overlapping CIDR ranges /16../28, N exclusions
@@ -133,6 +135,19 @@ def main():
         for v, t in qs:
             f.write("%s %s\n" % (qname(v), t))
     os.replace(qpath + ".tmp", qpath)
+    # What the default line answers: its code, its text with $ = the address.
+    code, text = DEFAULT_LINE[1:].split(":", 1)
+    epath = os.path.join(a.outdir, "expect")
+    listed_set = set(listed)
+    with open(epath + ".tmp", "w") as f:
+        for v, t in qs:
+            if v not in listed_set:
+                f.write("NXDOMAIN\n")
+            elif t == "A":
+                f.write("A %s\n" % code)
+            else:
+                f.write("TXT %s\n" % text.replace("$", ip_str(v)))
+    os.replace(epath + ".tmp", epath)
 
     info = {
         "seed": a.seed, "singles": a.singles, "cidrs": a.cidrs,
