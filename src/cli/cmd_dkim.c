@@ -24,6 +24,7 @@
 #include "core/sockaddr.h"
 #include "core/str.h"
 #include "dkim/dkim.h"
+#include "dmarc/dmarc.h"
 #include "dns/resolver.h"
 
 #define CHUNK		(64 * 1024)
@@ -532,7 +533,7 @@ dkim_verifycmd(int argc, char **argv)
 		    msg.len - i : CHUNK);
 	npass = dkim_verify_eom(v);
 	n = dkim_verify_count(v);
-	ar = dkim_verify_ar(v, authserv);
+	ar = dmarc_ar_dkim(v, authserv);
 	if (json) {
 		json_t	*o = json_object(), *a = json_array();
 

@@ -226,14 +226,7 @@ const struct dkim_sig_result	*dkim_verify_result(const struct dkim_verify *v,
 /* DKIM-Signature fields past DKIM_VERIFY_SIGS_MAX, not checked. */
 size_t				 dkim_verify_skipped(const struct dkim_verify *v);
 
-/*
- * Authentication-Results field (RFC 8601) for the results, with
- * "dkim=" entries carrying header.d, header.i, header.s and header.b
- * (RFC 6008: the shortest prefix of b= that is unique in the message,
- * at least 8 characters); "dkim=none" without signatures. The whole
- * field, folded, ending in CRLF, as a malloc'ed string.
- */
-char	*dkim_verify_ar(const struct dkim_verify *v, const char *authserv_id);
+/* The Authentication-Results field of these results: dmarc_ar_dkim. */
 
 /* ---- signing ------------------------------------------------------- */
 

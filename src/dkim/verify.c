@@ -10,8 +10,9 @@
  * least 1024 bits and no rsa-sha1 (RFC 8301); l= larger than the body
  * fails, a body longer than l= passes and is reported (body_extra).
  * Each distinct body canonicalization (and l=) is hashed once. Digests
- * are compared with CRYPTO_memcmp. Results map to RFC 8601 values, and
- * dkim_verify_ar writes the Authentication-Results field. No logging.
+ * are compared with CRYPTO_memcmp. Results map to RFC 8601 values; the
+ * Authentication-Results field is written by dmarc/authres.c
+ * (dmarc_ar_dkim). No logging.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -417,99 +418,4 @@ size_t
 dkim_verify_skipped(const struct dkim_verify *v)
 {
 	return v->skipped + v->h.dropped_sigs;
-}
-
-/* RFC 2045 token: no tspecials, no controls, no space. */
-static int
-is_token(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f ||
-		    strchr("()<>@,;:\\\"/[]?=", *s) != NULL)
-			return 0;
-	return 1;
-}
-
-/* [local-part] "@" domain with dot-atom characters only. */
-static int
-is_addr(const char *s)
-{
-	const char	*at = strrchr(s, '@');
-
-	if (at == NULL || !is_token(at + 1))
-		return 0;
-	for (; s < at; s++)
-		if (!isalnum((unsigned char)*s) &&
-		    strchr("!#$%&'*+-/=?^_`{|}~.", *s) == NULL)
-			return 0;
-	return 1;
-}
-
-static void
-add_value(struct sbuf *b, const char *val, int at_ok)
-{
-	const char	*p;
-
-	/* RFC 8601 pvalue: a token, [local-part]@domain, or quoted. */
-	if (is_token(val) || (at_ok && is_addr(val))) {
-		sbuf_adds(b, val);
-		return;
-	}
-	sbuf_addc(b, '"');
-	for (p = val; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			sbuf_addc(b, '\\');
-		if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
-			sbuf_addc(b, *p);
-	}
-	sbuf_addc(b, '"');
-}
-
-static void
-add_prop(struct sbuf *b, const char *name, const char *val, int at_ok)
-{
-	if (*val == '\0')
-		return;
-	sbuf_printf(b, " %s=", name);
-	add_value(b, val, at_ok);
-}
-
-char *
-dkim_verify_ar(const struct dkim_verify *v, const char *authserv_id)
-{
-	struct sbuf			 b;
-	const struct dkim_sig_result	*r, *o;
-	size_t				 i, j, plen, n = dkim_verify_count(v);
-	char				 bp[DKIM_BPREFIX_MAX + 1];
-
-	sbuf_init(&b);
-	sbuf_printf(&b, "Authentication-Results: %s", authserv_id);
-	if (n == 0)
-		sbuf_adds(&b, ";\r\n\tdkim=none");
-	for (i = 0; i < n; i++) {
-		r = &v->res[i];
-		sbuf_printf(&b, ";\r\n\tdkim=%s", dkim_result_name(r->result));
-		if (r->reason != NULL) {
-			sbuf_adds(&b, " reason=");
-			add_value(&b, r->reason, 0);
-		}
-		add_prop(&b, "header.d", r->domain, 0);
-		add_prop(&b, "header.i", r->identity, 1);
-		add_prop(&b, "header.s", r->selector, 0);
-		/* RFC 6008: shortest unique prefix, at least 8 characters. */
-		plen = strlen(r->bprefix) < 8 ? strlen(r->bprefix) : 8;
-		for (j = 0; j < n; j++) {
-			o = &v->res[j];
-			while (j != i && plen < strlen(r->bprefix) &&
-			    strncmp(o->bprefix, r->bprefix, plen) == 0)
-				plen++;
-		}
-		memcpy(bp, r->bprefix, plen);
-		bp[plen] = '\0';
-		add_prop(&b, "header.b", bp, 0);
-	}
-	sbuf_adds(&b, "\r\n");
-	return b.s;
 }

@@ -356,6 +356,13 @@ struct dmarc_ar {
 void	dmarc_ar_write(const struct dmarc_ar *ar, struct sbuf *b);
 
 /*
+ * The field for a DKIM verifier's results alone, after dkim_verify_eom
+ * ("dkim=none" without signatures), as `fairlist dkim verify` prints it:
+ * a malloc'ed string ending in CRLF that the caller frees.
+ */
+char	*dmarc_ar_dkim(const struct dkim_verify *v, const char *authserv_id);
+
+/*
  * Untrusted input (RFC 8601 section 2.2, 5). The authserv-id of an
  * Authentication-Results field's value (after the colon): CFWS and
  * comments skipped, a token or a quoted-string. Returns 1 if it equals

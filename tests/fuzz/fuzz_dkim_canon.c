@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dkim/dkim_int.h"
+#include "dmarc/dmarc.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -69,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dkim_verify_write(v, data + i, size - i < chunk ? size - i :
 		    chunk);
 	dkim_verify_eom(v);
-	free(dkim_verify_ar(v, "fuzz"));
+	free(dmarc_ar_dkim(v, "fuzz"));
 	dkim_verify_free(v);
 	return 0;
 }

@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "dmarc/dmarc.h"
+
 #define NOW	1700000000
 
 static struct dkim_key	*edkey, *rsakey;
@@ -522,10 +524,11 @@ test_several(void **state)
 	assert_int_equal(dkim_verify_result(v, 2)->alg, DKIM_ALG_RSA_SHA256);
 	assert_string_equal(dkim_verify_keyname(v, 0),
 	    "ed._domainkey.example.com");
-	ar = dkim_verify_ar(v, "mx.example.net");
+	ar = dmarc_ar_dkim(v, "mx.example.net");
+	/* dmarc/authres.c folds a line before it passes 78 characters. */
 	assert_non_null(strstr(ar, "Authentication-Results: mx.example.net;"
 	    "\r\n\tdkim=pass header.d=example.com header.i=@example.com "
-	    "header.s=ed header.b="));
+	    "header.s=ed\r\n\theader.b="));
 	assert_non_null(strstr(ar, "dkim=fail reason=\"signature did not "
 	    "verify\" header.d=example.com"));
 	free(ar);
@@ -533,7 +536,7 @@ test_several(void **state)
 	/* No signature at all. */
 	v = verify_msg(kc, msg, strlen(msg), NOW, 0);
 	assert_int_equal(dkim_verify_count(v), 0);
-	ar = dkim_verify_ar(v, "mx");
+	ar = dmarc_ar_dkim(v, "mx");
 	assert_string_equal(ar, "Authentication-Results: mx;\r\n\tdkim=none"
 	    "\r\n");
 	free(ar);
