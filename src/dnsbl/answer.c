@@ -4,11 +4,13 @@
  *
  * It answers, from an immutable index snapshot and without I/O, locks,
  * allocation or stdio:
- *   - the zone apex: SOA, NS, ANY (SOA and NS); other types NODATA;
+ *   - the zone apex: SOA, NS, ANY (the SOA alone, RFC 8482 section
+ *     4.1); other types NODATA;
  *   - <d>.<c>.<b>.<a>.<zone>: IPv4 a.b.c.d (RFC 5782 section 2.1);
  *   - 32 nibble labels: IPv6, least significant nibble first (2.4);
  *   - a listed name: A (the listing's code, else the zone's), TXT (the
- *     zone's template expanded), ANY (both); other types NODATA;
+ *     zone's template expanded), ANY (the A alone, RFC 8482 section
+ *     4.1); other types NODATA;
  *   - an unlisted address or any other name in the zone: NXDOMAIN; an
  *     empty non-terminal (the leading 1-3 octets or 1-31 nibbles of
  *     something in the zone): NOERROR with no data;
@@ -466,6 +468,21 @@ put_txt(struct ans *a, const struct index_value *v)
 	dns_rr_end(&a->w, start, rdl, 0);
 }
 
+/*
+ * RFC 8482 section 4.1: ANY gets one RRset, the smallest that says what
+ * the name is: the A record of a listed name v (its code, what a DNSBL
+ * client asks for), the SOA of the apex (v NULL). The same over UDP and
+ * TCP, so that a 44-byte query cannot draw the TXT and NS records too.
+ */
+static void
+answer_any(struct ans *a, const struct index_value *v)
+{
+	if (v != NULL)
+		put_a(a, v);
+	else
+		put_soa(a, 0, a->c->ns_ttl);
+}
+
 /* The apex of a zone (RFC 1035 section 6.1, RFC 5782 section 2). */
 static int
 answer_apex(struct ans *a)
@@ -480,8 +497,7 @@ answer_apex(struct ans *a)
 			put_negative_soa(a);
 		break;
 	case DNS_T_ANY:
-		put_soa(a, 0, a->c->ns_ttl);
-		put_ns(a);
+		answer_any(a, NULL);
 		break;
 	default:
 		put_negative_soa(a);	/* NODATA */
@@ -544,8 +560,7 @@ answer_below(struct ans *a)
 			put_txt(a, hit.v);
 			return DNS_R_NOERROR;
 		case DNS_T_ANY:
-			put_a(a, hit.v);
-			put_txt(a, hit.v);
+			answer_any(a, hit.v);
 			return DNS_R_NOERROR;
 		default:
 			put_negative_soa(a);	/* NODATA: AAAA, MX, ... */

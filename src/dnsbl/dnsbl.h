@@ -75,6 +75,8 @@ int	dnsbl_conf_prepare(struct dnsbl_conf *c, const char **bad);
  * without leading zeros ("0" alone is fine; "01" makes the name NXDOMAIN)
  * and 32 one-digit hex labels (either case) for IPv6 (RFC 5782 section
  * 2.4). Negative answers carry the SOA, TTL min(ns_ttl, soa_minimum).
+ * ANY gets one RRset (RFC 8482 section 4.1): a listed name's A record, the
+ * apex's SOA, over UDP and TCP alike.
  * Outside every zone, for classes other than IN/ANY and for AXFR/IXFR
  * (fairlist serves no zone transfer) the answer is REFUSED without AA.
  *

@@ -220,7 +220,8 @@ both "listed A" "NOERROR qr aa | edns=none | AN 1.2.0.192.bl.test. 2100 IN A 127
     1.2.0.192.bl.test A
 both "listed TXT" "NOERROR qr aa | edns=none | AN 1.2.0.192.bl.test. 2100 IN TXT \"spam trap hit, expires 2030-01-01T00:00:00Z, see https://bl.test/lookup/192.0.2.1\"" \
     1.2.0.192.bl.test TXT
-both "listed ANY" "NOERROR qr aa | edns=none | AN 1.2.0.192.bl.test. 2100 IN A 127.0.0.2; 1.2.0.192.bl.test. 2100 IN TXT \"spam trap hit, expires 2030-01-01T00:00:00Z, see https://bl.test/lookup/192.0.2.1\"" \
+# RFC 8482 section 4.1: ANY gets one RRset, the A record (UDP and TCP).
+both "listed ANY" "NOERROR qr aa | edns=none | AN 1.2.0.192.bl.test. 2100 IN A 127.0.0.2" \
     1.2.0.192.bl.test ANY
 both "listed AAAA is NODATA" "NOERROR qr aa | edns=none | $soa" \
     1.2.0.192.bl.test AAAA
@@ -246,6 +247,9 @@ both "apex SOA" "NOERROR qr aa | edns=none | AN bl.test. 86400 IN SOA ns1.bl.tes
     bl.test SOA
 both "apex NS" "NOERROR qr aa | edns=none | AN bl.test. 86400 IN NS ns1.bl.test.; bl.test. 86400 IN NS ns2.example.net." \
     bl.test NS
+both "apex ANY is the SOA alone" "NOERROR qr aa | edns=none | AN bl.test. 86400 IN SOA ns1.bl.test. hostmaster.bl.test. $serial 3600 900 604800 300" \
+    bl.test ANY
+both "unlisted ANY" "NXDOMAIN qr aa | edns=none | $soa" 9.9.9.9.bl.test ANY
 both "apex A is NODATA" "NOERROR qr aa | edns=none | $soa" bl.test A
 both "apex TXT is NODATA" "NOERROR qr aa | edns=none | $soa" bl.test TXT
 

@@ -486,12 +486,16 @@ test_table(void **state)
 		    "AN 1.2.0.192.bl.test. 2100 TXT \"spam trap hit (listed "
 		    "2026-11-28T00:00:00Z, expires never); see "
 		    "https://bl.test/lookup/192.0.2.1\"" },
+		/* RFC 8482 section 4.1: ANY gets the A RRset alone. */
 		{ "listed ANY", "1.2.0.192.bl.test", DNS_T_ANY, 1, 0,
 		    "NOERROR qr aa rd | Q 1.2.0.192.bl.test. ANY | "
-		    "AN 1.2.0.192.bl.test. 2100 A 127.0.0.2 | "
-		    "AN 1.2.0.192.bl.test. 2100 TXT \"spam trap hit (listed "
-		    "2026-11-28T00:00:00Z, expires never); see "
-		    "https://bl.test/lookup/192.0.2.1\"" },
+		    "AN 1.2.0.192.bl.test. 2100 A 127.0.0.2" },
+		{ "range ANY: its code alone", "5.100.51.198.bl.test",
+		    DNS_T_ANY, 1, 0,
+		    "NOERROR qr aa rd | Q 5.100.51.198.bl.test. ANY | "
+		    "AN 5.100.51.198.bl.test. 2100 A 127.0.0.3" },
+		{ "unlisted ANY", "9.9.9.9.bl.test", DNS_T_ANY, 1, 0,
+		    "NXDOMAIN qr aa rd | Q 9.9.9.9.bl.test. ANY | " SOA_BL },
 		{ "listed AAAA: NODATA", "1.2.0.192.bl.test", DNS_T_AAAA, 1,
 		    0, "NOERROR qr aa rd | Q 1.2.0.192.bl.test. AAAA | "
 		    SOA_BL },
@@ -531,11 +535,11 @@ test_table(void **state)
 		{ "apex NS", "bl.test", DNS_T_NS, 1, 0,
 		    "NOERROR qr aa rd | Q bl.test. NS | AN bl.test. 86400 NS "
 		    "ns1.bl.test. | AN bl.test. 86400 NS ns2.example.net." },
+		/* RFC 8482 section 4.1: the SOA RRset alone. */
 		{ "apex ANY", "Bl.Test.", DNS_T_ANY, 1, 0,
 		    "NOERROR qr aa rd | Q Bl.Test. ANY | AN Bl.Test. 86400 SOA "
 		    "ns1.Bl.Test. hostmaster.Bl.Test. 2026112801 3600 900 "
-		    "604800 300 | AN Bl.Test. 86400 NS ns1.Bl.Test. | "
-		    "AN Bl.Test. 86400 NS ns2.example.net." },
+		    "604800 300" },
 		{ "apex A: NODATA", "bl.test", DNS_T_A, 1, 0,
 		    "NOERROR qr aa rd | Q bl.test. A | " SOA_BL },
 		{ "apex TXT: NODATA", "bl.test", DNS_T_TXT, 1, 0,
@@ -829,17 +833,28 @@ test_truncation(void **state)
 	}
 
 	/* TCP: the whole answer, over 2048 bytes. */
-	qn = mkquery(pkt, q, DNS_T_ANY, 1, 0);
+	qn = mkquery(pkt, q, DNS_T_TXT, 1, 0);
 	n = dnsbl_answer(&conf, idx, pkt, qn, out, sizeof(out), 1, NOW);
 	render(out, n, got, sizeof(got), &txtlen);
 	if (n <= 2048 || txtlen != 3005 || (out[2] & 0x02) ||
-	    strncmp(got, "NOERROR qr aa rd | Q 1.2.0.192.big.bl.test. ANY | "
-	    "AN 1.2.0.192.big.bl.test. 2100 A 127.0.0.4 | AN "
-	    "1.2.0.192.big.bl.test. 2100 TXT \"<rrr", 120) != 0) {
+	    strncmp(got, "NOERROR qr aa rd | Q 1.2.0.192.big.bl.test. TXT | "
+	    "AN 1.2.0.192.big.bl.test. 2100 TXT \"<rrr", 80) != 0) {
 		print_error("TCP: got %zu bytes, %zu TXT, %.150s\n", n, txtlen,
 		    got);
 		fails++;
 	}
+
+	/*
+	 * RFC 8482: ANY of the same name is the A record alone, over UDP
+	 * without EDNS and over TCP: no TC, no 3 KB TXT to amplify.
+	 */
+	qn = mkquery(pkt, q, DNS_T_ANY, 1, 0);
+	fails += check("big ANY over UDP", pkt, qn, 0,
+	    "NOERROR qr aa rd | Q 1.2.0.192.big.bl.test. ANY | "
+	    "AN 1.2.0.192.big.bl.test. 2100 A 127.0.0.4");
+	fails += check("big ANY over TCP", pkt, qn, 1,
+	    "NOERROR qr aa rd | Q 1.2.0.192.big.bl.test. ANY | "
+	    "AN 1.2.0.192.big.bl.test. 2100 A 127.0.0.4");
 
 	/* The cap: DNSBL_TXT_MAX bytes, in 255-byte character-strings. */
 	qn = mkquery(pkt, "1.2.0.192.huge.test", DNS_T_TXT, 1, 0);
