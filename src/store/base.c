@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 
 #include <sqlite3.h>
 
@@ -279,17 +280,112 @@ st_audit(struct store *s, int64_t now, const char *actor, const char *action,
 }
 
 int
-st_history(struct store *s, int64_t id, int64_t now, const char *actor,
-    const char *action, const char *why)
+st_event_row(struct store *s, sqlite3_stmt *st, int64_t id, int64_t now,
+    const char *actor, const char *action, const char *why)
 {
-	sqlite3_stmt	*st;
-
-	if ((st = st_stmt(s, ST_HISTORY)) == NULL)
+	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	st_bind_text(st, 3, actor != NULL ? actor : "?");
 	st_bind_text(st, 4, action);
 	st_bind_text(st, 5, why);
-	return st_step_done(s, st, "history");
+	return st_step_done(s, st, action);
+}
+
+int
+st_history(struct store *s, int64_t id, int64_t now, const char *actor,
+    const char *action, const char *why)
+{
+	return st_event_row(s, st_stmt(s, ST_HISTORY), id, now, actor, action,
+	    why);
+}
+
+int
+st_rows_end(struct store *s, sqlite3_stmt *st, int rc, int r,
+    const char *what)
+{
+	sqlite3_reset(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return st_dberr(s, what);
+	return 0;
+}
+
+void
+st_b64url(char *dst, const uint8_t *src, size_t n)
+{
+	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint32_t		 v;
+	size_t			 i;
+	int			 bits;
+
+	v = 0;
+	bits = 0;
+	for (i = 0; i < n; i++) {
+		v = v << 8 | src[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			*dst++ = al[(v >> bits) & 0x3f];
+		}
+	}
+	if (bits > 0)
+		*dst++ = al[(v << (6 - bits)) & 0x3f];
+	*dst = '\0';
+}
+
+int
+st_random(struct store *s, uint8_t *dst, size_t n)
+{
+	size_t	got = 0;
+	ssize_t	r;
+
+	while (got < n) {
+		r = getrandom(dst + got, n - got, 0);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			st_seterr(s, "getrandom: %s", strerror(errno));
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int
+st_key_id(const char *key, int64_t *id)
+{
+	const char	*p;
+	int64_t		 v = 0;
+
+	if (key[0] == '\0' || strlen(key) > 18)
+		return 0;
+	for (p = key; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		v = v * 10 + (*p - '0');
+	}
+	*id = v;
+	return v > 0;
+}
+
+int
+st_name_index(const char *const *names, int n, const char *text)
+{
+	int	i;
+
+	for (i = 1; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], text) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+st_name_of(const char *const *names, int n, int v)
+{
+	return v >= 1 && v < n && names[v] != NULL ? names[v] : "?";
 }

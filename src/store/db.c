@@ -127,11 +127,67 @@ static const char schema_v1[] =
 	");\n";
 
 /*
+ * Version 2: removal requests and their history, self-service removals
+ * (the cooldown counts them), API tokens, and each zone's removal
+ * policy and cooldown (removal.h, token.h).
+ */
+static const char schema_v2[] =
+	"ALTER TABLE zone ADD COLUMN removal TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE zone ADD COLUMN cooldown_window INTEGER NOT NULL"
+	"  DEFAULT 7776000;\n"
+	"ALTER TABLE zone ADD COLUMN cooldown_max INTEGER NOT NULL"
+	"  DEFAULT 64;\n"
+	"CREATE TABLE request (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  ref         TEXT NOT NULL UNIQUE,\n"	/* public, random */
+	"  zone        INTEGER NOT NULL,\n"	/* zone.id */
+	"  lo          BLOB NOT NULL,\n"		/* the host address */
+	"  requester   TEXT NOT NULL,\n"
+	"  note        TEXT NOT NULL DEFAULT '',\n"
+	"  state       INTEGER NOT NULL,\n"	/* enum store_req_state */
+	"  created_at  INTEGER NOT NULL,\n"
+	"  decided_at  INTEGER,\n"
+	"  actor       TEXT,\n"
+	"  why         TEXT\n"
+	");\n"
+	"CREATE INDEX request_state ON request(state, id);\n"
+	"CREATE INDEX request_addr ON request(lo, zone);\n"
+	"CREATE TABLE request_event (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  request_id  INTEGER NOT NULL,\n"
+	"  at          INTEGER NOT NULL,\n"
+	"  actor       TEXT NOT NULL,\n"
+	"  action      TEXT NOT NULL,\n"
+	"  why         TEXT\n"
+	");\n"
+	"CREATE INDEX request_event_request ON request_event(request_id);\n"
+	"CREATE TABLE self_removal (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  zone        INTEGER NOT NULL,\n"
+	"  k           INTEGER NOT NULL,\n"	/* addr_key(lo) */
+	"  lo          BLOB NOT NULL,\n"
+	"  plen        INTEGER NOT NULL,\n"
+	"  at          INTEGER NOT NULL,\n"
+	"  listing_id  INTEGER NOT NULL,\n"
+	"  request_id  INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX self_removal_key ON self_removal(k, zone, lo, plen, at);\n"
+	"CREATE TABLE token (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  name        TEXT NOT NULL UNIQUE,\n"
+	"  scope       INTEGER NOT NULL,\n"	/* enum store_scope */
+	"  hash        BLOB NOT NULL,\n"		/* SHA-256 of the secret */
+	"  created_at  INTEGER NOT NULL,\n"
+	"  revoked_at  INTEGER\n"
+	");\n";
+
+/*
  * migrations[v] turns a version v store into version v + 1. Append only;
  * never edit a step that has shipped.
  */
 static const char *const migrations[] = {
 	schema_v1,
+	schema_v2,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -245,6 +301,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_AUDIT_SINCE] = "SELECT * FROM (SELECT id, at, actor, action,"
 	    " detail FROM audit WHERE at >= ?1 ORDER BY id DESC LIMIT ?2)"
 	    " ORDER BY id",
+	[ST_COOL_ANY] = "SELECT EXISTS (SELECT 1 FROM self_removal)",
 	[ST_STATS] = "SELECT z.name, l.source, count(*), sum(l.plen < 128),"
 	    " sum(l.exclude),"
 	    " sum(l.expires_at IS NOT NULL AND l.expires_at <= ?2)"
@@ -903,6 +960,47 @@ expires_of(struct store *s, int64_t id, int64_t *t)
 	return 0;
 }
 
+/* A duration as text: "4 days", "36 hours", "90 seconds". */
+static void
+span_text(int64_t d, char *buf, size_t size)
+{
+	if (d % 86400 == 0)
+		snprintf(buf, size, "%lld day%s", (long long)(d / 86400),
+		    d == 86400 ? "" : "s");
+	else if (d % 3600 == 0)
+		snprintf(buf, size, "%lld hour%s", (long long)(d / 3600),
+		    d == 3600 ? "" : "s");
+	else
+		snprintf(buf, size, "%lld second%s", (long long)d,
+		    d == 1 ? "" : "s");
+}
+
+/*
+ * The "cooldown" history event of new listing id, which says how long it
+ * lasts and why: "listed for 4 days instead of 1 day: self-removed 2
+ * times since 2026-...Z (within 90 days)".
+ */
+static int
+cooldown_event(struct store *s, int64_t id, const struct store_listing *l,
+    int64_t exp, const struct store_cooldown *cd, int64_t now,
+    const char *actor)
+{
+	char	a[32], b[32], w[32], t[32], *why;
+	int	rc;
+
+	span_text(exp - l->listed_at, a, sizeof(a));
+	span_text(l->expires_at - l->listed_at, b, sizeof(b));
+	span_text(cd->window, w, sizeof(w));
+	xasprintf(&why, "listed for %s instead of %s: self-removed %lld "
+	    "time%s since %s (within %s; x%lld, at most x%lld)", a, b,
+	    (long long)cd->count, cd->count == 1 ? "" : "s",
+	    str_isotime(t, sizeof(t), cd->since), w,
+	    (long long)cd->multiplier, (long long)cd->max);
+	rc = st_history(s, id, now, actor, "cooldown", why);
+	free(why);
+	return rc;
+}
+
 static int64_t
 add_locked(struct store *s, struct store_listing *l, const char *actor,
     int64_t now)
@@ -911,12 +1009,26 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 	struct keyslot	*e;
 	uint8_t		 hi[ADDR_LEN];
 	char		 net[ADDR_TEXT_MAX], *detail;
-	int64_t		 id, old, oexp;
+	int64_t		 id, old, oexp, exp = l->expires_at;
 	int64_t		 zid;
 	int		 rc, closed = 0;
+	struct store_cooldown	 cd;
 
 	if ((zid = st_zone_id(s, l->zone)) == -1)
 		return -1;
+	/*
+	 * The cooldown (removal.h): a listing that expires lasts longer for
+	 * each recent self-service removal of its prefix. A batch asks only
+	 * if the store holds any (store_begin).
+	 */
+	cd.multiplier = 1;
+	if (exp > l->listed_at && !l->exclude && (!s->bulk || s->cool_any) &&
+	    st_cooldown_of(s, zid, &l->prefix, now, &cd) == -1)
+		return -1;
+	if (cd.multiplier > 1)
+		exp = l->listed_at + (exp - l->listed_at > INT64_MAX / 2 /
+		    cd.multiplier ? INT64_MAX / 2 : (exp - l->listed_at) *
+		    cd.multiplier);
 	/* Without listing_active (large batch), the keyset checks. */
 	if (s->keys != NULL &&
 	    (e = keyset_find(s->keys, zid, l->prefix.a, l->prefix.plen)) !=
@@ -950,8 +1062,8 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 		st_bind_text(st, 9, l->evidence != NULL ? l->evidence : "");
 		st_bind_text(st, 10, l->source != NULL ? l->source : "");
 		sqlite3_bind_int64(st, 11, l->listed_at);
-		if (l->expires_at != 0)
-			sqlite3_bind_int64(st, 12, l->expires_at);
+		if (exp != 0)
+			sqlite3_bind_int64(st, 12, exp);
 		else
 			sqlite3_bind_null(st, 12);
 		st_bind_text(st, 13, actor != NULL ? actor : "?");
@@ -991,6 +1103,10 @@ add_locked(struct store *s, struct store_listing *l, const char *actor,
 		keyset_put(s->keys, zid, l->prefix.a, l->prefix.plen, id);
 	if (st_zone_changed(s, l->zone, now, 1) == -1)
 		return -1;
+	if (cd.multiplier > 1 && cooldown_event(s, id, l, exp, &cd, now,
+	    actor) == -1)
+		return -1;
+	l->expires_at = exp;
 	if (!s->bulk) {
 		xasprintf(&detail, "%s %s in %s (id %lld)",
 		    l->exclude ? "exclude" : "list",
@@ -1171,6 +1287,30 @@ remove_find_keys(struct store *s, const char *zone,
 }
 
 int
+st_close_listing(struct store *s, int64_t id, const char *zone,
+    const char *net, int64_t now, const char *actor, const char *why)
+{
+	sqlite3_stmt	*st;
+	char		*detail;
+	int		 rc;
+
+	if ((st = st_stmt(s, ST_CLOSE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	st_bind_text(st, 3, why);
+	if (st_step_done(s, st, "remove") == -1 ||
+	    st_history(s, id, now, actor, "remove", why) == -1 ||
+	    st_zone_changed(s, zone, now, -1) == -1)
+		return -1;
+	xasprintf(&detail, "%s from %s (id %lld): %s", net, zone,
+	    (long long)id, why);
+	rc = st_audit(s, now, actor, "remove", detail);
+	free(detail);
+	return rc;
+}
+
+int
 store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
     const char *actor, const char *why, int *count)
 {
@@ -1179,7 +1319,7 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 	struct keyslot	*e;
 	size_t		 n = 0, i;
 	int64_t		 now = st_now();
-	char		 net[ADDR_TEXT_MAX], *detail;
+	char		 net[ADDR_TEXT_MAX];
 	int		 own, rc, ok = 0;
 
 	*count = 0;
@@ -1219,20 +1359,8 @@ store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
 	}
 found:
 	for (i = 0; i < n; i++) {
-		if ((st = st_stmt(s, ST_CLOSE)) == NULL)
-			goto out;
-		sqlite3_bind_int64(st, 1, hits[i].id);
-		sqlite3_bind_int64(st, 2, now);
-		st_bind_text(st, 3, why);
-		if (st_step_done(s, st, "remove") == -1 ||
-		    st_history(s, hits[i].id, now, actor, "remove", why) == -1 ||
-		    st_zone_changed(s, hits[i].zone, now, -1) == -1)
-			goto out;
-		xasprintf(&detail, "%s from %s (id %lld): %s", net,
-		    hits[i].zone, (long long)hits[i].id, why);
-		rc = st_audit(s, now, actor, "remove", detail);
-		free(detail);
-		if (rc == -1)
+		if (st_close_listing(s, hits[i].id, hits[i].zone, net, now,
+		    actor, why) == -1)
 			goto out;
 		if (s->keys != NULL && (e = keyset_find(s->keys, hits[i].zid,
 		    p->a, p->plen)) != NULL)
@@ -1536,6 +1664,13 @@ store_begin(struct store *s)
 	}
 	s->open0 = sqlite3_step(st) == SQLITE_ROW ?
 	    sqlite3_column_int64(st, 0) : INT64_MAX;
+	sqlite3_reset(st);
+	if ((st = st_stmt(s, ST_COOL_ANY)) == NULL) {
+		store_rollback(s);
+		return -1;
+	}
+	s->cool_any = sqlite3_step(st) != SQLITE_ROW ||
+	    sqlite3_column_int(st, 0) != 0;
 	sqlite3_reset(st);
 	return 0;
 }

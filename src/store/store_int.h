@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "core/addr.h"
+#include "store/removal.h"
 #include "store/store.h"
 
 #define STORE_DIRTY_MAX		16	/* zones whose serial a batch bumps */
@@ -69,6 +70,7 @@ enum stmt {
 	ST_ZONE_RENAME,
 	ST_AUDIT_SINCE,
 	ST_STATS,
+	ST_COOL_ANY,
 	ST_COUNT
 };
 
@@ -81,6 +83,7 @@ struct store {
 	int		 rdonly;
 	int		 lean;		/* STORE_LEAN */
 	int		 bulk;		/* inside store_begin */
+	int		 cool_any;	/* in store_begin: self_removal has rows */
 	int		 bulk_lost;	/* SQLite rolled the batch back */
 	char		 bulk_err[STORE_ERR_MAX];	/* and why */
 	char		*zone_ok;	/* last zone known to exist */
@@ -171,6 +174,23 @@ int	st_audit(struct store *s, int64_t now, const char *actor,
 int	st_history(struct store *s, int64_t id, int64_t now, const char *actor,
 	    const char *action, const char *why);
 
+/*
+ * Bind (id, now, actor or "?", action, why) to st, an INSERT of an event
+ * row (a listing's history, a request's), and step it; -1 if st is NULL
+ * (a failed prepare) or the step fails, else 0.
+ */
+int	st_event_row(struct store *s, sqlite3_stmt *st, int64_t id,
+	    int64_t now, const char *actor, const char *action,
+	    const char *why);
+
+/*
+ * The end of a row loop: reset st, then r if a callback stopped it (r !=
+ * 0), -1 with the message if sqlite3_step's last rc was not SQLITE_DONE,
+ * else 0.
+ */
+int	st_rows_end(struct store *s, sqlite3_stmt *st, int rc, int r,
+	    const char *what);
+
 /* The zone's id (> 0), or -1 with "unknown zone 'x'" or a db error. */
 int64_t	st_zone_id(struct store *s, const char *zone);
 
@@ -184,5 +204,42 @@ int	st_zone_changed(struct store *s, const char *zone, int64_t now,
 /* store_zone_foreach, also passing each zone's id. */
 int	st_zone_iter(struct store *s,
 	    int (*cb)(const struct store_zone *, int64_t, void *), void *arg);
+
+/*
+ * The base64url text (RFC 4648 section 5, no padding) of n bytes into
+ * dst, which holds (n * 4 + 2) / 3 + 1 bytes.
+ */
+void	st_b64url(char *dst, const uint8_t *src, size_t n);
+
+/* n random bytes from getrandom into dst; 0 or -1. */
+int	st_random(struct store *s, uint8_t *dst, size_t n);
+
+/*
+ * 1 if key is a positive decimal id (at most 18 digits), written to
+ * OUT:id; 0 if it is not (a name or a reference).
+ */
+int	st_key_id(const char *key, int64_t *id);
+
+/*
+ * Close open listing id of zone (net its prefix as text) at now with why:
+ * the listing row, a "remove" history event, the zone's serial and open
+ * count, an audit row "remove". 0 or -1.
+ */
+int	st_close_listing(struct store *s, int64_t id, const char *zone,
+	    const char *net, int64_t now, const char *actor, const char *why);
+
+/*
+ * The cooldown of prefix p in zone zid at now into OUT:c (removal.h).
+ * 0 or -1.
+ */
+int	st_cooldown_of(struct store *s, int64_t zid,
+	    const struct addr_prefix *p, int64_t now, struct store_cooldown *c);
+
+/*
+ * Names of an enum whose values are 1 to n - 1 (names[0] unused): the
+ * value named text, or -1; the name of v, or "?" out of range.
+ */
+int	st_name_index(const char *const *names, int n, const char *text);
+const char *st_name_of(const char *const *names, int n, int v);
 
 #endif /* FAIRLIST_STORE_INT_H */

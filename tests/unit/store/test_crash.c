@@ -19,6 +19,7 @@
 
 #include "core/addr.h"
 #include "store/store.h"
+#include "fx.h"
 
 /* As large as the store after batch 1: the second batch drops the index. */
 #define BATCH	STORE_REINDEX_MIN
@@ -70,23 +71,6 @@ child(const char *path, int fd)
 		if (i == BATCH && write(fd, "m", 1) != 1)
 			_exit(8);
 	}
-}
-
-static int64_t
-sql_int(const char *path, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	int64_t		 v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
 }
 
 static void

@@ -19,54 +19,7 @@
 
 #include "core/addr.h"
 #include "store/store.h"
-
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*s;
-};
-
-static int
-setup(void **state)
-{
-	struct fx	*f = calloc(1, sizeof(*f));
-	char		 err[STORE_ERR_MAX];
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/fairlist-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	f->s = store_open(f->path, 0, err);
-	if (f->s == NULL)
-		fail_msg("store_open: %s", err);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		 cmd[200];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
-	free(f);
-	return 0;
-}
-
-static struct addr_prefix
-pfx(const char *text)
-{
-	struct addr_prefix	 p;
-	const char		*err;
-
-	if (addr_parse(text, &p, &err) == -1)
-		fail_msg("addr_parse(%s): %s", text, err);
-	return p;
-}
+#include "fx.h"
 
 static int64_t
 add(struct store *s, const char *zone, const char *prefix,
@@ -82,24 +35,6 @@ add(struct store *s, const char *zone, const char *prefix,
 	l.source = "test";
 	l.expires_at = expires;
 	return store_add(s, &l, "test:unit");
-}
-
-/* One integer from a SQL query on a second, raw connection. */
-static int64_t
-sql_int(const char *path, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	int64_t		 v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
 }
 
 static void
