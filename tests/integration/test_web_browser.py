@@ -1,0 +1,70 @@
+# test_web_browser.py URL SHOTDIR: drive Debian's chromium (headless,
+# through chromium-driver and python3-selenium) over the lookup pages of
+# a daemon serving the store test_web_browser.sh filled. Prints one
+# "ok NAME" or "FAIL NAME: why" line per check; writes PNG screenshots
+# of the lookup page (listed, not listed, a range) into SHOTDIR.
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+base, shots = sys.argv[1], sys.argv[2]
+fails = 0
+
+
+def check(name, got, want):
+    global fails
+    if got == want:
+        print("ok   " + name)
+    else:
+        print("FAIL %s: got %r, want %r" % (name, got, want))
+        fails += 1
+
+
+opts = Options()
+for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
+          "--disable-dev-shm-usage", "--window-size=1000,1100",
+          "--no-first-run", "--disable-extensions"):
+    opts.add_argument(a)
+opts.binary_location = "/usr/bin/chromium"
+drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+drv.set_page_load_timeout(20)
+try:
+    drv.get(base + "/")
+    field = drv.find_element(By.ID, "ip")
+    check("the form holds the visitor's address",
+          field.get_attribute("value"), "127.0.0.1")
+    field.clear()
+    field.send_keys("192.0.2.1")
+    drv.find_element(By.CSS_SELECTOR, "form.search button").click()
+    check("the form leads to the lookup page", drv.current_url,
+          base + "/lookup/192.0.2.1")
+    check("verdict", "listed" in drv.find_element(By.ID, "verdict")
+          .get_attribute("class"), True)
+    check("reason, as text", drv.find_element(By.CSS_SELECTOR,
+          "dd.reason").text, sys.argv[3])
+    check("evidence", drv.find_element(By.CSS_SELECTOR,
+          "dd.evidence").text, "trap=t1 <b>hit</b>")
+    check("expiry", drv.find_element(By.CSS_SELECTOR,
+          "dd.expires").text, sys.argv[4])
+    # The reason held <script>: nothing ran, no script element exists.
+    check("no script element", len(drv.find_elements(By.TAG_NAME,
+          "script")), 0)
+    check("no alert", drv.execute_script("return document.title")
+          .endswith("fairlist"), True)
+    check("style sheet applied", drv.find_element(By.CSS_SELECTOR,
+          ".verdict").value_of_css_property("border-left-style"), "solid")
+    drv.save_screenshot(shots + "/web-listed.png")
+    drv.get(base + "/lookup/203.0.113.50")
+    check("not listed", drv.find_element(By.CSS_SELECTOR,
+          "#verdict h2").text, "Not listed here")
+    drv.save_screenshot(shots + "/web-not-listed.png")
+    drv.get(base + "/lookup/198.51.100.7")
+    check("range", "198.51.100.0/24" in drv.find_element(By.CSS_SELECTOR,
+          "dd.range").text, True)
+    drv.save_screenshot(shots + "/web-range.png")
+finally:
+    drv.quit()
+sys.exit(1 if fails else 0)
