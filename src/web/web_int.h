@@ -118,6 +118,34 @@ const struct web_asset	*web_asset_get(const char *name);
 json_t	*web_lookup(struct store *st, const struct addr_prefix *ip,
 	    int64_t now, char *err);
 
+/*
+ * CSRF tokens of the removal form (guard.c). web_csrf_make writes a token
+ * for time now into OUT:tok; web_csrf_check returns 1 when field (the
+ * form's) and cookie (NULL: none) are the same token, made by this
+ * process at most WEB_CSRF_TTL seconds before now, else 0.
+ */
+#define WEB_CSRF_LEN	64		/* bytes of a token and its NUL */
+#define WEB_CSRF_TTL	7200		/* seconds a form stays valid */
+void	web_csrf_make(int64_t now, char tok[WEB_CSRF_LEN]);
+int	web_csrf_check(const char *field, const char *cookie, int64_t now);
+
+/*
+ * Rate limits (guard.c): fixed windows in a table of fixed size. One
+ * event of kind for address a at time now: 0 if it is within max per
+ * window seconds, else the seconds until the window ends (Retry-After);
+ * a refused event does not count.
+ */
+#define WEB_RL_SLOTS		8192	/* windows kept */
+#define WEB_RL_PROBE		8	/* slots looked at per key */
+#define WEB_RL_REQUESTER	0	/* kind: a requester's address */
+#define WEB_RL_LISTED		1	/* kind: the address to remove */
+struct web_rl;
+struct web_rl	*web_rl_new(void);
+void		 web_rl_free(struct web_rl *rl);	/* NULL: no-op */
+int64_t		 web_rl_hit(struct web_rl *rl, int kind,
+		    const uint8_t a[ADDR_LEN], int max, int64_t window,
+		    int64_t now);
+
 /* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
 json_t	*web_json_time(int64_t t);
 
