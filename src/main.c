@@ -33,6 +33,7 @@ static const struct command {
 	{ "export", cmd_export, "write a zone as an rbldnsd or BIND file" },
 	{ "spf",    cmd_spf,    "evaluate SPF (RFC 7208); run conformance suites" },
 	{ "dkim",   cmd_dkim,   "DKIM keys, signing and verification" },
+	{ "dmarc",  cmd_dmarc,  "evaluate DMARC (RFC 7489) for a From domain" },
 	{ "check",  cmd_check,  "the gatekeeper's verdict for one client, explained" },
 };
 

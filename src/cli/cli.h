@@ -151,6 +151,7 @@ int	cmd_export(struct cli *c, int argc, char **argv);
 int	cmd_serve(struct cli *c, int argc, char **argv);
 int	cmd_spf(struct cli *c, int argc, char **argv);
 int	cmd_dkim(struct cli *c, int argc, char **argv);
+int	cmd_dmarc(struct cli *c, int argc, char **argv);
 int	cmd_check(struct cli *c, int argc, char **argv);
 
 #endif /* FAIRLIST_CLI_H */

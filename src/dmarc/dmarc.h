@@ -172,6 +172,8 @@ enum dmarc_from_status {
  */
 enum dmarc_from_status	 dmarc_from_domain(const void *value, size_t len,
 			    char *domain, size_t domainlen);
+/* Static text for logs and dmarc_verdict.reason: "no domain in From", ... */
+const char		*dmarc_from_why(enum dmarc_from_status st);
 
 /* ---- discovery and evaluation (eval.c) ----------------------------- */
 
@@ -207,7 +209,10 @@ struct dmarc;
 /*
  * Start policy discovery for a normalised From domain (dmarc_from_domain
  * or dmarc_domain_norm). psl is borrowed and must outlive d. Never NULL;
- * a domain that does not normalise gives a permerror at evaluation.
+ * a NULL domain (no From, several From fields, a From that is not
+ * DMARC_FROM_OK) or one that does not normalise gives a permerror at
+ * evaluation, with reason "no usable From domain" (the caller may put
+ * dmarc_from_why() there instead).
  */
 struct dmarc	*dmarc_new(const struct dmarc_psl *psl, const char *domain);
 void		 dmarc_free(struct dmarc *d);	/* NULL is a no-op */

@@ -284,3 +284,20 @@ dmarc_from_domain(const void *value, size_t len, char *dom, size_t domlen)
 	memcpy(dom, s.first, strlen(s.first) + 1);
 	return DMARC_FROM_OK;
 }
+
+const char *
+dmarc_from_why(enum dmarc_from_status st)
+{
+	switch (st) {
+	case DMARC_FROM_OK:
+		return "one From domain";
+	case DMARC_FROM_MULTIPLE:
+		return "From addresses in several domains";
+	case DMARC_FROM_NODOMAIN:
+		return "no domain in From";
+	case DMARC_FROM_BAD:
+		return "From is not an address list";
+	default:
+		return "?";
+	}
+}
