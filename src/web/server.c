@@ -44,18 +44,6 @@
 #define WEB_CSP	"default-src 'none'; style-src 'self'; img-src 'self'; " \
 		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-struct web_server {
-	const struct web_conf		*wc;
-	int				 fd;
-	struct event_base		*base;
-	struct evhttp			*http;
-	struct evhttp_bound_socket	*bound;
-	struct store			*st;
-	const void			**conns;	/* open-addressing set */
-	size_t				 cap;		/* a power of 2 > clients */
-	uint64_t			 seed;
-	int				 nconn;
-};
 
 struct web_server *
 web_server_new(const struct web_conf *wc, char *err, size_t errlen)
@@ -154,8 +142,8 @@ conn_seen(struct web_server *ws, struct evhttp_request *req)
 
 /* --- answers --- */
 
-static void
-reply(struct evhttp_request *req, int status, const char *ctype,
+void
+web_reply(struct evhttp_request *req, int status, const char *ctype,
     const char *body, size_t len)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
@@ -176,24 +164,24 @@ reply(struct evhttp_request *req, int status, const char *ctype,
 		evbuffer_free(b);
 }
 
-static void
-reply_json(struct evhttp_request *req, int status, json_t *o)
+void
+web_reply_json(struct evhttp_request *req, int status, json_t *o)
 {
 	char	*s = o != NULL ? json_dumps(o, JSON_INDENT(1)) : NULL;
 
 	if (s == NULL)
-		reply(req, 500, "application/json",
+		web_reply(req, 500, "application/json",
 		    "{\"error\": \"out of memory\"}\n", 26);
 	else {
-		reply(req, status, "application/json", s, strlen(s));
+		web_reply(req, status, "application/json", s, strlen(s));
 		free(s);
 	}
 	json_decref(o);
 }
 
 /* A page: head.html, the template called name, foot.html over data. */
-static void
-reply_page(struct evhttp_request *req, int status, const char *name,
+void
+web_reply_page(struct evhttp_request *req, int status, const char *name,
     json_t *data)
 {
 	static const char *const parts[] = { "head.html", NULL, "foot.html" };
@@ -210,12 +198,12 @@ reply_page(struct evhttp_request *req, int status, const char *name,
 			    parts[i] != NULL ? parts[i] : name);
 			sbuf_free(&b);
 			json_decref(data);
-			reply(req, 500, "text/plain", "template error\n", 15);
+			web_reply(req, 500, "text/plain", "template error\n", 15);
 			return;
 		}
 		sbuf_addc(&b, '\n');
 	}
-	reply(req, status, "text/html; charset=utf-8", b.s, b.len);
+	web_reply(req, status, "text/html; charset=utf-8", b.s, b.len);
 	sbuf_free(&b);
 	json_decref(data);
 }
@@ -240,17 +228,17 @@ status_text(int status)
 }
 
 /* An error, as JSON under /api/, else as a page. msg is escaped. */
-static void
-reply_error(struct evhttp_request *req, int api, int status,
+void
+web_reply_error(struct evhttp_request *req, int api, int status,
     const char *msg)
 {
 	char	esc[512];
 
 	str_escape(esc, sizeof(esc), msg, strlen(msg));
 	if (api)
-		reply_json(req, status, json_pack("{s:s}", "error", esc));
+		web_reply_json(req, status, json_pack("{s:s}", "error", esc));
 	else
-		reply_page(req, status, "error.html", json_pack("{s:i, s:s, "
+		web_reply_page(req, status, "error.html", json_pack("{s:i, s:s, "
 		    "s:s}", "status", status, "title", status_text(status),
 		    "message", esc));
 }
@@ -269,8 +257,8 @@ web_asset_get(const char *name)
 /* --- routes --- */
 
 /* The address in a path segment (percent-encoded), or -1 with OUT:why. */
-static int
-path_addr(const char *seg, struct addr_prefix *p, const char **why)
+int
+web_path_addr(const char *seg, struct addr_prefix *p, const char **why)
 {
 	char	text[ADDR_TEXT_MAX];
 
@@ -287,9 +275,8 @@ path_addr(const char *seg, struct addr_prefix *p, const char **why)
 	return 0;
 }
 
-/* The client's address: the peer, or X-Forwarded-For from a proxy. */
-static void
-client_addr(struct web_server *ws, struct evhttp_request *req,
+void
+web_client(struct web_server *ws, struct evhttp_request *req,
     uint8_t out[ADDR_LEN], char *text, size_t size)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(req);
@@ -326,8 +313,8 @@ route_index(struct web_server *ws, struct evhttp_request *req)
 	uint8_t	a[ADDR_LEN];
 	char	text[ADDR_TEXT_MAX];
 
-	client_addr(ws, req, a, text, sizeof(text));
-	reply_page(req, 200, "index.html", json_pack("{s:s, s:s}", "title",
+	web_client(ws, req, a, text, sizeof(text));
+	web_reply_page(req, 200, "index.html", json_pack("{s:s, s:s}", "title",
 	    "Look up an address", "client", text));
 }
 
@@ -350,7 +337,7 @@ route_search(struct evhttp_request *req, const char *query)
 
 	if (query == NULL || web_form_each(query, strlen(query), query_ip, ip,
 	    &why) == -1 || ip[0] == '\0') {
-		reply_error(req, 0, 400, "type an IP address in the form");
+		web_reply_error(req, 0, 400, "type an IP address in the form");
 		return;
 	}
 	/* Spaces around a pasted address are no error. */
@@ -361,11 +348,11 @@ route_search(struct evhttp_request *req, const char *query)
 	memmove(loc, s, n);
 	loc[n] = '\0';
 	if (addr_parse(loc, &p, &why) == -1) {
-		reply_error(req, 0, 400, "not an IP address");
+		web_reply_error(req, 0, 400, "not an IP address");
 		return;
 	}
 	if (p.plen != 128) {
-		reply_error(req, 0, 400, "a single address, not a prefix, "
+		web_reply_error(req, 0, 400, "a single address, not a prefix, "
 		    "please");
 		return;
 	}
@@ -373,7 +360,7 @@ route_search(struct evhttp_request *req, const char *query)
 	    sizeof(ip)));
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
 	    loc);
-	reply(req, 303, "text/plain", "", 0);
+	web_reply(req, 303, "text/plain", "", 0);
 }
 
 static void
@@ -385,29 +372,29 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 	char			 err[STORE_ERR_MAX], msg[128], text[ADDR_TEXT_MAX];
 	json_t			*o;
 
-	if (path_addr(seg, &p, &why) == -1) {
-		/* Untrusted: the address as typed, escaped by reply_error. */
+	if (web_path_addr(seg, &p, &why) == -1) {
+		/* Untrusted: the address as typed, escaped by web_reply_error. */
 		if (web_pct_decode(seg, strlen(seg), text, sizeof(text),
 		    0) < 0)
 			str_lcpy(text, seg, sizeof(text));
 		snprintf(msg, sizeof(msg), "'%.64s': %s", text, why);
-		reply_error(req, api, 400, msg);
+		web_reply_error(req, api, 400, msg);
 		return;
 	}
 	if ((o = web_lookup(ws->st, &p, (int64_t)time(NULL), err)) == NULL) {
 		log_warnx("http: lookup: %s", err);
-		reply_error(req, api, 500, "the store cannot be read");
+		web_reply_error(req, api, 500, "the store cannot be read");
 		return;
 	}
 	if (api) {
 		json_object_del(o, "zones");
 		json_object_del(o, "has_history");
-		reply_json(req, 200, o);
+		web_reply_json(req, 200, o);
 		return;
 	}
 	json_object_set_new(o, "title", json_string(json_string_value(
 	    json_object_get(o, "ip"))));
-	reply_page(req, 200, "lookup.html", o);
+	web_reply_page(req, 200, "lookup.html", o);
 }
 
 static void
@@ -417,7 +404,7 @@ route_static(struct evhttp_request *req, const char *name)
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "max-age=3600");
-	reply(req, 200, "text/css", a->data, a->len);
+	web_reply(req, 200, "text/css", a->data, a->len);
 }
 
 static int
@@ -442,24 +429,24 @@ on_request(struct evhttp_request *req, void *arg)
 	int			 api;
 
 	if (path == NULL || path[0] != '/') {
-		reply_error(req, 0, 400, "bad request target");
+		web_reply_error(req, 0, 400, "bad request target");
 		return;
 	}
 	api = strncmp(path, "/api/", 5) == 0;
 	if (conn_seen(ws, req) == -1) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
-		reply_error(req, api, 503, "too many connections; try again");
+		web_reply_error(req, api, 503, "too many connections; try again");
 		return;
 	}
 	if (too_many_headers(req)) {
-		reply_error(req, api, 431, "too many header lines");
+		web_reply_error(req, api, 431, "too many header lines");
 		return;
 	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
-		reply_error(req, api, 405, "this route answers GET and HEAD");
+		web_reply_error(req, api, 405, "this route answers GET and HEAD");
 		return;
 	}
 	if (strcmp(path, "/") == 0)
@@ -473,7 +460,7 @@ on_request(struct evhttp_request *req, void *arg)
 	else if (strcmp(path, "/static/style.css") == 0)
 		route_static(req, "style.css");
 	else
-		reply_error(req, api, 404, "no such page");
+		web_reply_error(req, api, 404, "no such page");
 }
 
 /* --- the service --- */

@@ -14,8 +14,13 @@
 
 #include "core/addr.h"
 
+struct evhttp;
+struct evhttp_bound_socket;
+struct evhttp_request;
 struct sbuf;
 struct store;
+struct web_conf;
+struct web_rl;
 
 #define WEB_FIELD_MAX		4096	/* bytes of one decoded field */
 #define WEB_FIELDS_MAX		16	/* fields of a query or form */
@@ -148,5 +153,49 @@ int64_t		 web_rl_hit(struct web_rl *rl, int kind,
 
 /* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
 json_t	*web_json_time(int64_t t);
+
+/* The service (server.c), shared with the routes of removal.c. */
+struct web_server {
+	const struct web_conf		*wc;
+	int				 fd;
+	struct event_base		*base;
+	struct evhttp			*http;
+	struct evhttp_bound_socket	*bound;
+	struct store			*st;
+	struct web_rl			*rl;		/* removal rate limits */
+	const void			**conns;	/* open-addressing set */
+	size_t				 cap;		/* a power of 2 > clients */
+	uint64_t			 seed;
+	int				 nconn;
+};
+
+/*
+ * Answers (server.c), each with the security headers. web_reply sends
+ * len bytes of body as ctype; web_reply_json sends o (taken: decref'd);
+ * web_reply_page expands head.html, the template name and foot.html over
+ * data (taken); web_reply_error sends msg (escaped by str_escape) as
+ * {"error"} when api, else as the error page.
+ */
+void	web_reply(struct evhttp_request *req, int status, const char *ctype,
+	    const char *body, size_t len);
+void	web_reply_json(struct evhttp_request *req, int status, json_t *o);
+void	web_reply_page(struct evhttp_request *req, int status,
+	    const char *name, json_t *data);
+void	web_reply_error(struct evhttp_request *req, int api, int status,
+	    const char *msg);
+
+/*
+ * The single address in a percent-encoded path segment into OUT:p, or -1
+ * with a message in OUT:why.
+ */
+int	web_path_addr(const char *seg, struct addr_prefix *p,
+	    const char **why);
+
+/*
+ * The request's client (the peer, or X-Forwarded-For from a trusted
+ * proxy) into OUT:out and as text into OUT:text (size bytes).
+ */
+void	web_client(struct web_server *ws, struct evhttp_request *req,
+	    uint8_t out[ADDR_LEN], char *text, size_t size);
 
 #endif /* FAIRLIST_WEB_INT_H */
