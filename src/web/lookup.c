@@ -7,14 +7,19 @@
  * (store_foreach_covering with all), each with its history
  * (store_foreach_event). Per zone, the most specific listing in force
  * decides, as in the DNS answer: an exclusion there means not listed.
- * At most WEB_LOOKUP_MAX listings are read ("truncated" says so).
+ * Each listing in force gets its removal policy and cooldown
+ * (store/removal.h); the address's removal requests follow. At most
+ * WEB_LOOKUP_MAX listings and requests are read ("truncated" says so
+ * for listings).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/addr.h"
+#include "core/buf.h"
 #include "core/str.h"
 #include "list/list.h"
+#include "store/removal.h"
 #include "store/store.h"
 #include "web/web_int.h"
 
@@ -25,6 +30,7 @@ struct lk {
 	json_t		*zones;		/* name -> zone object */
 	json_t		*listings;	/* in force */
 	json_t		*history;
+	json_t		*requests;
 	json_t		*cur;		/* listing of the events */
 	int64_t		 now;
 	int		 n;
@@ -86,21 +92,59 @@ history_add(json_t *h, json_t *e)
 	json_array_insert_new(h, i, e);
 }
 
+const char *
+web_public_actor(const char *actor)
+{
+	if (actor == NULL)
+		return "";
+	return strncmp(actor, "web:", 4) == 0 ? "the requester" : actor;
+}
+
+json_t *
+web_public_why(const char *why, const char *actor)
+{
+	const char	*addr, *hit;
+	struct sbuf	 b;
+	json_t		*v;
+	size_t		 n;
+
+	if (why == NULL)
+		return json_null();
+	if (actor == NULL || strncmp(actor, "web:", 4) != 0 ||
+	    (n = strlen(addr = actor + 4)) == 0)
+		return jstr(why);
+	sbuf_init(&b);
+	while ((hit = strstr(why, addr)) != NULL) {
+		sbuf_add(&b, why, (size_t)(hit - why));
+		sbuf_adds(&b, "the requester");
+		why = hit + n;
+	}
+	sbuf_adds(&b, why);
+	v = jstr(b.s);
+	sbuf_free(&b);
+	return v;
+}
+
 static int
 on_event(const struct store_event *ev, void *arg)
 {
 	struct lk	*k = arg;
 	json_t		*e;
 
-	e = json_pack("{s:O, s:O, s:O, s:o, s:I, s:o, s:o, s:o}",
+	e = json_pack("{s:O, s:O, s:O, s:o, s:I, s:s, s:o, s:o}",
 	    "listing_id", json_object_get(k->cur, "id"),
 	    "zone", json_object_get(k->cur, "zone"),
 	    "prefix", json_object_get(k->cur, "prefix"),
 	    "at", web_json_time(ev->at), "t", (json_int_t)ev->at,
-	    "actor", jstr(ev->actor), "action", jstr(ev->action),
-	    "why", jstr(ev->why));
-	if (e != NULL)
-		history_add(k->history, e);
+	    "actor", web_public_actor(ev->actor), "action", jstr(ev->action),
+	    "why", web_public_why(ev->why, ev->actor));
+	if (e == NULL)
+		return 0;
+	/* The listing's removed_why, public too (store_remove's why). */
+	if (ev->action != NULL && strcmp(ev->action, "remove") == 0 &&
+	    json_object_get(k->cur, "removed_why") != NULL)
+		json_object_set(k->cur, "removed_why", json_object_get(e, "why"));
+	history_add(k->history, e);
 	return 0;
 }
 
@@ -112,6 +156,47 @@ state(const struct store_listing *l, int64_t now)
 	if (l->expires_at != 0 && l->expires_at <= now)
 		return "expired";
 	return l->exclude ? "excluded" : "listed";
+}
+
+/*
+ * How listing l (in force) leaves: "removal" is its zone's policy for its
+ * source ("self-service", "review", "none"; a range is always reviewed,
+ * so that one address cannot delist its neighbours), and "cooldown" how
+ * its prefix stands: self-service removals in the window and the
+ * multiplier of its next listing's duration.
+ */
+static int
+removal(struct lk *k, const struct store_listing *l, json_t *o)
+{
+	enum store_removal	p;
+	struct store_cooldown	c;
+
+	if (store_removal_policy(k->st, l->zone, l->source, &p) == -1 ||
+	    store_cooldown(k->st, l->zone, &l->prefix, k->now, &c) == -1)
+		return -1;
+	if (p == STORE_REMOVAL_SELF && l->prefix.plen != 128)
+		p = STORE_REMOVAL_REVIEW;
+	json_object_set_new(o, "removal", json_string(store_removal_name(p)));
+	json_object_set_new(o, "cooldown", json_pack("{s:I, s:o, s:I, s:I, "
+	    "s:I}", "count", (json_int_t)c.count, "since",
+	    web_json_time(c.since), "window_days", (json_int_t)(c.window /
+	    86400), "multiplier", (json_int_t)c.multiplier, "max",
+	    (json_int_t)c.max));
+	return 0;
+}
+
+static int
+on_request(const struct store_request *r, void *arg)
+{
+	struct lk	*k = arg;
+
+	/* No reference: it is the requester's key to the request page. */
+	json_array_append_new(k->requests, json_pack("{s:s, s:s, s:o, "
+	    "s:o}", "zone", r->zone, "state",
+	    store_req_state_name(r->state), "created_at",
+	    web_json_time(r->created_at), "decided_at",
+	    web_json_time(r->decided_at)));
+	return 0;
 }
 
 static int
@@ -152,6 +237,10 @@ on_listing(const struct store_listing *l, void *arg)
 		    web_json_time(l->removed_at));
 		json_object_set_new(o, "removed_why", jstr(l->removed_why));
 	}
+	if (z != NULL && strcmp(st, "listed") == 0 && removal(k, l, o) == -1) {
+		json_decref(o);
+		return -1;
+	}
 	k->cur = o;
 	if (store_foreach_event(k->st, l->id, on_event, k) == -1) {
 		json_decref(o);
@@ -183,11 +272,12 @@ json_t *
 web_lookup(struct store *st, const struct addr_prefix *ip, int64_t now,
     char *err)
 {
-	struct lk	 k;
-	json_t		*out, *zl, *z, *e;
-	const char	*name;
-	char		 text[ADDR_TEXT_MAX];
-	size_t		 i;
+	struct lk			 k;
+	struct store_request_filter	 rf;
+	json_t				*out, *zl, *z, *e;
+	const char			*name;
+	char				 text[ADDR_TEXT_MAX];
+	size_t				 i;
 
 	memset(&k, 0, sizeof(k));
 	k.st = st;
@@ -195,12 +285,18 @@ web_lookup(struct store *st, const struct addr_prefix *ip, int64_t now,
 	k.zones = json_object();
 	k.listings = json_array();
 	k.history = json_array();
+	k.requests = json_array();
+	memset(&rf, 0, sizeof(rf));
+	rf.addr = ip;
+	rf.limit = WEB_LOOKUP_MAX;
 	if (store_zone_foreach(st, on_zone, &k) < 0 ||
-	    store_foreach_covering(st, ip->a, 1, on_listing, &k) < 0) {
+	    store_foreach_covering(st, ip->a, 1, on_listing, &k) < 0 ||
+	    store_foreach_request(st, &rf, on_request, &k) < 0) {
 		str_lcpy(err, store_errmsg(st), STORE_ERR_MAX);
 		json_decref(k.zones);
 		json_decref(k.listings);
 		json_decref(k.history);
+		json_decref(k.requests);
 		return NULL;
 	}
 	zl = json_array();
@@ -212,11 +308,12 @@ web_lookup(struct store *st, const struct addr_prefix *ip, int64_t now,
 	json_decref(k.zones);
 	json_array_foreach(k.history, i, e)
 		json_object_del(e, "t");
-	out = json_pack("{s:s, s:b, s:o, s:b, s:o, s:[], s:o, s:b}", "ip",
+	out = json_pack("{s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:o, s:b}", "ip",
 	    addr_format(ip, text, sizeof(text)), "listed",
 	    json_array_size(k.listings) > 0, "listings", k.listings,
 	    "has_history", json_array_size(k.history) > 0,
-	    "history", k.history, "requests", "zones", zl,
+	    "has_requests", json_array_size(k.requests) > 0,
+	    "history", k.history, "requests", k.requests, "zones", zl,
 	    "truncated", k.truncated);
 	return out;
 }

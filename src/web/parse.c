@@ -1,7 +1,8 @@
 /*
  * parse.c: the HTTP request parsers of ours: percent-decoding (RFC 3986
  * section 2.1), query strings and urlencoded form bodies (the HTML form
- * encoding), and X-Forwarded-For behind trusted proxies.
+ * encoding), Cookie headers (RFC 6265 section 5.4), and X-Forwarded-For
+ * behind trusted proxies.
  *
  * Pure: bytes in, result out, no allocation past fixed buffers. Every
  * read checks its bounds; every refusal is a return value for a 400.
@@ -138,4 +139,33 @@ web_client_addr(const struct addr_prefix *proxies, int n,
 			break;
 	memcpy(client, hop[i], ADDR_LEN);
 	return 1;
+}
+
+const char *
+web_cookie_value(const char *hdr, size_t len, const char *name, char *out,
+    size_t cap)
+{
+	const char	*end = hdr + len, *s = hdr, *e, *eq;
+	size_t		 n = strlen(name), vlen;
+
+	while (s < end) {
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if ((e = memchr(s, ';', (size_t)(end - s))) == NULL)
+			e = end;
+		/* Untrusted input: NAME=VALUE pairs split by "; ". */
+		if ((eq = memchr(s, '=', (size_t)(e - s))) != NULL &&
+		    (size_t)(eq - s) == n && memcmp(s, name, n) == 0) {
+			vlen = (size_t)(e - eq - 1);
+			while (vlen > 0 && (eq[vlen] == ' ' || eq[vlen] == '\t'))
+				vlen--;
+			if (vlen == 0 || vlen >= cap)
+				return NULL;
+			memcpy(out, eq + 1, vlen);
+			out[vlen] = '\0';
+			return out;
+		}
+		s = e < end ? e + 1 : end;
+	}
+	return NULL;
 }

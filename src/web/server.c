@@ -6,7 +6,8 @@
  *
  * Routes: GET / (the search form), GET /lookup?ip= (a redirect to
  * /lookup/IP), GET /lookup/IP (the page), GET /api/v1/lookup/IP (JSON),
- * GET /static/style.css. A bad address is a 400, an unknown path a 404,
+ * GET /static/style.css; removal.c has POST /api/v1/removal and
+ * GET /request/REF, /api/v1/request/REF. A bad address is a 400, an unknown path a 404,
  * another method a 405, too many header lines a 431; evhttp answers 413
  * for a body over max-body and closes a request not whole within
  * timeout. Pages come from the templates of share/web/ (tpl.c), every
@@ -76,6 +77,7 @@ web_server_new(const struct web_conf *wc, char *err, size_t errlen)
 		;
 	ws->conns = xcalloc(ws->cap, sizeof(*ws->conns));
 	ws->seed = hash_seed();
+	ws->rl = web_rl_new();
 	return ws;
 }
 
@@ -214,10 +216,18 @@ status_text(int status)
 	switch (status) {
 	case 400:
 		return "Bad Request";
+	case 403:
+		return "Forbidden";
 	case 404:
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
 	case 431:
 		return "Request Header Fields Too Large";
 	case 503:
@@ -370,6 +380,7 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 	struct addr_prefix	 p;
 	const char		*why;
 	char			 err[STORE_ERR_MAX], msg[128], text[ADDR_TEXT_MAX];
+	char			 csrf[WEB_CSRF_LEN], cookie[WEB_CSRF_LEN + 128];
 	json_t			*o;
 
 	if (web_path_addr(seg, &p, &why) == -1) {
@@ -389,11 +400,21 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 	if (api) {
 		json_object_del(o, "zones");
 		json_object_del(o, "has_history");
+		json_object_del(o, "has_requests");
 		web_reply_json(req, 200, o);
 		return;
 	}
 	json_object_set_new(o, "title", json_string(json_string_value(
 	    json_object_get(o, "ip"))));
+	/* The removal form's CSRF token: a hidden field and a cookie. */
+	web_csrf_make((int64_t)time(NULL), csrf);
+	json_object_set_new(o, "csrf", json_string(csrf));
+	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/api/v1/removal; "
+	    "Max-Age=%d; HttpOnly; SameSite=Strict%s", WEB_CSRF_COOKIE, csrf,
+	    WEB_CSRF_TTL, ws->wc->public_url != NULL &&
+	    strncmp(ws->wc->public_url, "https:", 6) == 0 ? "; Secure" : "");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Set-Cookie", cookie);
 	web_reply_page(req, 200, "lookup.html", o);
 }
 
@@ -443,6 +464,16 @@ on_request(struct evhttp_request *req, void *arg)
 		web_reply_error(req, api, 431, "too many header lines");
 		return;
 	}
+	if (strcmp(path, "/api/v1/removal") == 0) {
+		if (m == EVHTTP_REQ_POST)
+			web_route_removal(ws, req);
+		else {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Allow", "POST");
+			web_reply_error(req, 1, 405, "this route answers POST");
+		}
+		return;
+	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
@@ -457,6 +488,10 @@ on_request(struct evhttp_request *req, void *arg)
 		route_lookup(ws, req, path + 8, 0);
 	else if (strncmp(path, "/api/v1/lookup/", 15) == 0)
 		route_lookup(ws, req, path + 15, 1);
+	else if (strncmp(path, "/request/", 9) == 0)
+		web_route_request(ws, req, path + 9, 0);
+	else if (strncmp(path, "/api/v1/request/", 16) == 0)
+		web_route_request(ws, req, path + 16, 1);
 	else if (strcmp(path, "/static/style.css") == 0)
 		route_static(req, "style.css");
 	else
@@ -522,5 +557,6 @@ web_server_free(struct web_server *ws)
 		close(ws->fd);
 	store_close(ws->st);
 	free(ws->conns);
+	web_rl_free(ws->rl);
 	free(ws);
 }

@@ -65,6 +65,15 @@ int	web_client_addr(const struct addr_prefix *proxies, int n,
 	    const uint8_t peer[ADDR_LEN], const char *xff, size_t len,
 	    uint8_t client[ADDR_LEN]);
 
+/*
+ * Untrusted input (RFC 6265 section 5.4): the value of the cookie called
+ * name in one Cookie header value (len bytes of "a=1; b=2") into out (cap
+ * bytes, NUL-terminated). Returns out, or NULL when it is absent, empty
+ * or does not fit.
+ */
+const char	*web_cookie_value(const char *hdr, size_t len,
+		    const char *name, char *out, size_t cap);
+
 /* One key a JSON request object may have. */
 struct web_jkey {
 	const char	*name;
@@ -150,6 +159,33 @@ void		 web_rl_free(struct web_rl *rl);	/* NULL: no-op */
 int64_t		 web_rl_hit(struct web_rl *rl, int kind,
 		    const uint8_t a[ADDR_LEN], int max, int64_t window,
 		    int64_t now);
+
+/*
+ * The removal routes (removal.c). web_route_removal answers POST
+ * /api/v1/removal (JSON, or the lookup page's form); web_route_request
+ * GET /request/REF (api 0) and /api/v1/request/REF (api 1) for the path
+ * segment seg. web_request_json is a request's public JSON: *OUT:found
+ * is 1, 0 (no such request: NULL) or -1 (store error: NULL).
+ */
+#define WEB_CSRF_COOKIE		"fl_csrf"
+#define WEB_RM_PER_REQUESTER	10	/* removal requests a requester ... */
+#define WEB_RM_PER_LISTED	5	/* ... and for one address ... */
+#define WEB_RM_WINDOW		3600	/* ... per this many seconds */
+struct web_server;
+void	web_route_removal(struct web_server *ws, struct evhttp_request *req);
+void	web_route_request(struct web_server *ws, struct evhttp_request *req,
+	    const char *seg, int api);
+json_t	*web_request_json(struct web_server *ws, const char *ref,
+	    int *found);
+
+/*
+ * The public form of a history row (lookup.c): an actor "web:ADDR" (a
+ * requester) is "the requester", and ADDR in its why text likewise; the
+ * audit log keeps the address. web_public_why returns a new string (or
+ * JSON null for NULL).
+ */
+const char	*web_public_actor(const char *actor);
+json_t		*web_public_why(const char *why, const char *actor);
 
 /* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
 json_t	*web_json_time(int64_t t);

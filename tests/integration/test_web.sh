@@ -5,7 +5,12 @@
 # X-Forwarded-For only from a trusted proxy, HTML escaping of a reason
 # holding <script> on the page, the same text through JSON, TXT (dig) and
 # the SMTP reply (the policy server), and public-url as the base of every
-# URL those print.
+# URL those print. Removal: the page's form (CSRF token in a field and a
+# cookie) removes a trap listing at once, and dig sees it gone; the JSON
+# route opens a request for a manual one; every error of the route (bad
+# JSON, wrong types, unknown keys, media type, unknown zone, an unlisted
+# address, rate limits with Retry-After); the requester's address is in
+# the audit log, not on public pages; the cooldown of a relisting.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 need curl curl
 need jq jq
@@ -45,6 +50,9 @@ fl add 192.0.2.1 --reason "$script" --evidence 'Received: from <b>x</b>' \
 fl add 198.51.100.0/24 --reason 'range of a spam run' --evidence 'trap hits' >/dev/null
 fl add 198.51.100.7 --reason 'an old one' --evidence 'one hit' >/dev/null
 fl remove 198.51.100.7 --why 'fixed by the operator' >/dev/null
+fl add 203.0.113.7 --reason 'trap hit' --evidence 'trap=t9' --source trap \
+    --expires 1d >/dev/null
+fl add 203.0.113.8 --reason 'manual listing' --evidence 'report 17' >/dev/null
 # CR/LF never reach a page: the store refuses control characters.
 if fl add 192.0.2.9 --reason $'a\r\nb' --evidence e >/dev/null 2>&1; then
 	fail "a reason with CR/LF was stored"
@@ -109,7 +117,7 @@ check "api: listed" "$(echo "$j" | jq -r .listed)" true
 check "api: reason, unchanged through JSON" "$(echo "$j" | jq -r '.listings[0].reason')" "$script"
 check "api: keys" "$(echo "$j" | jq -c 'keys')" '["history","ip","listed","listings","requests","truncated"]'
 check "api: listing keys" "$(echo "$j" | jq -c '.listings[0] | keys')" \
-    '["addresses","code","evidence","expires_at","id","listed_at","prefix","range","reason","removal","source","state","zone"]'
+    '["addresses","code","cooldown","evidence","expires_at","id","listed_at","prefix","range","reason","removal","source","state","zone"]'
 case $(echo "$j" | jq -r '.listings[0].listed_at + " " + .listings[0].expires_at') in
 [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z\ [0-9][0-9][0-9][0-9]-*Z) ok "api: RFC 3339 UTC times" ;;
 *) fail "api: times $(echo "$j" | jq -c .listings[0])" ;; esac
@@ -166,6 +174,75 @@ codes.append(c)
 print(" ".join(codes))
 PY
 check "connection cap" "$(python3 "$T/conns.py" "$hport")" "200 200 200 503 200"
+
+# --- removal through the page's form ---
+curl -s -c "$T/jar" "$H/lookup/203.0.113.7" > "$T/page"
+csrf=$(grep -o 'name="csrf" value="[^"]*"' "$T/page" | head -1 | cut -d'"' -f4)
+case $(grep -c 'class="removal">self-service' "$T/page") in 1) ok "page: self-service removal offered" ;;
+*) fail "page: removal policy" ;; esac
+check "form without the cookie" "$(code "$H/api/v1/removal" --data-urlencode ip=203.0.113.7 --data-urlencode "csrf=$csrf")" 403
+check "form with a forged token" "$(code "$H/api/v1/removal" -b "$T/jar" --data-urlencode ip=203.0.113.7 --data-urlencode "csrf=1.0123456789abcdef0123456789abcdef")" 403
+check "form with an unknown field" "$(code "$H/api/v1/removal" -b "$T/jar" --data-urlencode ip=203.0.113.7 --data-urlencode "csrf=$csrf" --data-urlencode x=1)" 400
+check "DNS before removal" "$(dig +short -p "$dport" @127.0.0.1 7.113.0.203.$zone A)" 127.0.0.2
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$T/jar" "$H/api/v1/removal" \
+    --data-urlencode ip=203.0.113.7 --data-urlencode zone=$zone \
+    --data-urlencode "note=fixed <b>it</b>" --data-urlencode "csrf=$csrf")
+case $loc in "$H/request/"????????????????) ok "form: 303 to the request" ;; *) fail "form: Location '$loc'" ;; esac
+ref=${loc##*/}
+gone() { [ -z "$(dig +short -p "$dport" @127.0.0.1 7.113.0.203.$zone A)" ]; }
+if wait_for gone; then ok "DNS: the listing no longer answers"; else fail "DNS: still listed"; fi
+page=$(curl -s "$H/request/$ref")
+case $page in *'State: <strong>done</strong>'*) ok "request page: done" ;; *) fail "request page: $page" ;; esac
+case $page in *'fixed &lt;b&gt;it&lt;/b&gt;'*) ok "request page: the note escaped" ;; *) fail "request page: note" ;; esac
+case $page in *127.0.0.1*) fail "request page shows the requester's address" ;; *) ok "request page: no requester address" ;; esac
+check "api request: state" "$(curl -s "$H/api/v1/request/$ref" | jq -r .state)" done
+check "api request: unknown" "$(code "$H/api/v1/request/AAAAAAAAAAAAAAAA")" 404
+check "api request: malformed" "$(code "$H/api/v1/request/..%2F")" 404
+check "lookup: the request's state" "$(curl -s "$H/api/v1/lookup/203.0.113.7" | jq -r '.requests[0].state')" done
+case $(curl -s "$H/lookup/203.0.113.7") in *127.0.0.1*) fail "lookup page shows the requester's address" ;;
+*) ok "lookup page: no requester address" ;; esac
+case $(fl audit --json | jq -r '.audit[].actor') in *web:127.0.0.1*) ok "audit: the requester's address" ;;
+*) fail "audit: no web:127.0.0.1" ;; esac
+# Listed again: the cooldown doubles the duration and the page says so.
+fl add 203.0.113.7 --reason 'trap hit again' --evidence 'trap=t9' --source trap --expires 1d >/dev/null
+j=$(curl -s "$H/api/v1/lookup/203.0.113.7")
+check "cooldown: count and multiplier" "$(echo "$j" | jq -r '.listings[0].cooldown | "\(.count) \(.multiplier)"')" "1 2"
+case $(curl -s "$H/lookup/203.0.113.7") in *'removed itself 1 time(s)'*) ok "page: the cooldown explained" ;;
+*) fail "page: cooldown" ;; esac
+
+# --- removal through JSON ---
+post() { curl -s -H 'Content-Type: application/json' "$@" "$H/api/v1/removal"; }
+pcode() { curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' "$@" "$H/api/v1/removal"; }
+j=$(post -d '{"ip": "203.0.113.8", "note": "please"}')
+check "json: a manual listing waits for review" "$(echo "$j" | jq -r '.state + " " + (.pending|tostring)')" "open 1"
+check "json: url under public-url" "$(echo "$j" | jq -r .url)" "https://bl.example.org/request/$(echo "$j" | jq -r .id)"
+check "json: the same request again" "$(post -d '{"ip": "203.0.113.8"}' | jq -r '.existing')" true
+check "json: still listed" "$(dig +short -p "$dport" @127.0.0.1 8.113.0.203.$zone A)" 127.0.0.2
+check "json: 202" "$(pcode -d '{"ip": "203.0.113.8"}')" 202
+check "json: bad JSON" "$(pcode -d '{"ip": ')" 400
+check "json: bad JSON says why" "$(post -d '{"ip": ' | jq -r '.error' | cut -c1-8)" "bad JSON"
+check "json: wrong type" "$(post -d '{"ip": 17}' | jq -r .error)" '"ip" must be a string'
+check "json: unknown key" "$(post -d '{"ip": "203.0.113.8", "force": true}' | jq -r .error)" 'unknown key "force"'
+check "json: no ip" "$(pcode -d '{"zone": "bl.fairlist.test"}')" 400
+check "json: not an object" "$(pcode -d '["203.0.113.8"]')" 400
+check "json: bad address" "$(pcode -d '{"ip": "203.0.113.300"}')" 400
+check "json: a prefix" "$(pcode -d '{"ip": "203.0.113.0/24"}')" 400
+check "json: unknown zone" "$(pcode -d '{"ip": "203.0.113.8", "zone": "nope.test"}')" 404
+check "json: an address that is not listed" "$(pcode -d '{"ip": "192.0.2.77"}')" 404
+check "json: media type" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' -d '{"ip": "203.0.113.8"}' "$H/api/v1/removal")" 415
+check "json: GET" "$(code "$H/api/v1/removal")" 405
+check "json: oversized body" "$(pcode --data-binary "@$T/big")" 413
+
+# Rate limits: 5 requests an hour for one address (from any requester),
+# 10 an hour from one requester (for any address); then 429 + Retry-After.
+for i in 3 4 5 6 7; do pcode --interface 127.0.0.$i -d '{"ip": "192.0.2.88"}' >/dev/null; done
+check "rate limit per address" "$(pcode --interface 127.0.0.8 -d '{"ip": "192.0.2.88"}')" 429
+ra=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' --interface 127.0.0.8 \
+    -d '{"ip": "192.0.2.88"}' "$H/api/v1/removal" | tr -d '\r' | grep -i '^Retry-After:' | cut -d' ' -f2)
+case $ra in [1-9]*) ok "Retry-After $ra" ;; *) fail "Retry-After '$ra'" ;; esac
+for i in $(seq 1 10); do pcode --interface 127.0.0.9 -d "{\"ip\": \"192.0.2.$((100 + i))\"}" >/dev/null; done
+check "rate limit per requester" "$(pcode --interface 127.0.0.9 -d '{"ip": "192.0.2.120"}')" 429
+check "another requester is not limited" "$(pcode --interface 127.0.0.10 -d '{"ip": "192.0.2.120"}')" 404
 
 # --- the same text and URL in TXT and in the SMTP reply ---
 txt=$(dig +short -p "$dport" @127.0.0.1 TXT 1.2.0.192.$zone)

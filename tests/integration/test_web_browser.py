@@ -1,8 +1,9 @@
-# test_web_browser.py URL SHOTDIR: drive Debian's chromium (headless,
+# test_web_browser.py URL SHOTDIR REASON EXPIRY: drive Debian's chromium (headless,
 # through chromium-driver and python3-selenium) over the lookup pages of
-# a daemon serving the store test_web_browser.sh filled. Prints one
-# "ok NAME" or "FAIL NAME: why" line per check; writes PNG screenshots
-# of the lookup page (listed, not listed, a range) into SHOTDIR.
+# a daemon serving the store test_web_browser.sh filled: the lookup, then
+# the removal form. Prints one "ok NAME" or "FAIL NAME: why" line per
+# check; writes PNG screenshots of the lookup page (listed, not listed, a
+# range) and of the request page into SHOTDIR.
 import sys
 
 from selenium import webdriver
@@ -57,6 +58,15 @@ try:
     check("style sheet applied", drv.find_element(By.CSS_SELECTOR,
           ".verdict").value_of_css_property("border-left-style"), "solid")
     drv.save_screenshot(shots + "/web-listed.png")
+    drv.find_element(By.CSS_SELECTOR, "form.removal textarea").send_keys(
+        "fixed: the trap hits were a compromised account")
+    drv.find_element(By.CSS_SELECTOR, "form.removal button").click()
+    check("the form leads to the request page",
+          "/request/" in drv.current_url, True)
+    check("the request's state", drv.find_element(By.ID, "state").text,
+          "State: DONE")
+    drv.save_screenshot(shots + "/web-request.png")
+    print("request " + drv.current_url)
     drv.get(base + "/lookup/203.0.113.50")
     check("not listed", drv.find_element(By.CSS_SELECTOR,
           "#verdict h2").text, "Not listed here")

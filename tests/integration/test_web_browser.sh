@@ -3,13 +3,18 @@
 # Debian's chromium, headless, driven by chromium-driver and
 # python3-selenium (test_web_browser.py). It opens /, looks an address up
 # through the form, reads the reason (which holds <script>: shown as text,
-# never run), the evidence and the expiry, and saves screenshots of the
-# page for a listed address, an unlisted one and a range. With
+# never run), the evidence and the expiry, submits the removal form and
+# reads the request's state (done: a trap listing goes by self-service),
+# then dig shows the listing gone. Screenshots of the page for a listed
+# address, an unlisted one and a range, and of the request page. With
 # FAIRLIST_WEB_SHOTS=DIR the screenshots are copied there (docs/ holds
 # the ones docs/WEB.md shows).
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 need chromium chromium
 need chromedriver chromium-driver
+need dig bind9-dnsutils
+need jq jq
+need curl curl
 /usr/bin/python3 -c 'import selenium' 2>/dev/null ||
     die "python3 selenium not found: install the Debian package python3-selenium"
 
@@ -37,7 +42,9 @@ CHECKS=$((CHECKS + n))
 nf=$(echo "$out" | grep -c '^FAIL' || true)
 [ "$n" -gt 0 ] || { echo "browser: $(tail -5 "$T/browser.log")"; nf=$((nf + 1)); }
 FAILS=$((FAILS + nf))
-for s in web-listed web-not-listed web-range; do
+gone() { [ -z "$(dig +short -p "$dport" @127.0.0.1 1.2.0.192.bl.fairlist.test A)" ]; }
+if wait_for gone; then ok "dig: the listing no longer answers"; else fail "dig: still listed"; fi
+for s in web-listed web-not-listed web-range web-request; do
 	case $(head -c 8 "$T/shots/$s.png" 2>/dev/null | od -An -tx1 | tr -d ' \n') in
 	89504e470d0a1a0a) ok "screenshot $s.png" ;;
 	*) fail "screenshot $s.png missing" ;;
