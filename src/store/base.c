@@ -176,6 +176,10 @@ st_tx_begin(struct store *s, int *own)
 	}
 	if (s->bulk)
 		return st_bulk_check(s);
+	if (s->reading) {
+		st_seterr(s, "a write inside store_read_begin");
+		return -1;
+	}
 	if (st_exec(s, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	*own = 1;

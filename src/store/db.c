@@ -1720,6 +1720,32 @@ fail:
 }
 
 int
+store_read_begin(struct store *s)
+{
+	if (s->reading++ > 0)
+		return 0;
+	s->read_own = 0;
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;	/* a bulk transaction reads consistently */
+	if (st_exec(s, "BEGIN") == -1) {
+		s->reading = 0;
+		return -1;
+	}
+	s->read_own = 1;
+	return 0;
+}
+
+void
+store_read_end(struct store *s)
+{
+	if (s->reading == 0 || --s->reading > 0)
+		return;
+	if (s->read_own)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	s->read_own = 0;
+}
+
+int
 store_rollback(struct store *s)
 {
 	char	save[STORE_ERR_MAX];

@@ -282,6 +282,16 @@ int	store_batch_lost(struct store *s);
 int	store_commit(struct store *s);
 int	store_rollback(struct store *s);
 
+/*
+ * A read transaction: every read between store_read_begin and
+ * store_read_end sees one snapshot of the store, and takes the WAL read
+ * lock once instead of once per statement. Nests (only the outermost
+ * pair begins and commits); inside a bulk transaction it does nothing.
+ * No write may run inside one (st_tx_begin refuses it). 0 or -1.
+ */
+int	store_read_begin(struct store *s);
+void	store_read_end(struct store *s);
+
 /* Append a row to the audit log. */
 int	store_audit(struct store *s, const char *actor, const char *action,
 	    const char *detail);

@@ -83,6 +83,8 @@ struct store {
 	int		 rdonly;
 	int		 lean;		/* STORE_LEAN */
 	int		 bulk;		/* inside store_begin */
+	int		 reading;	/* store_read_begin depth */
+	int		 read_own;	/* and it opened the transaction */
 	int		 cool_any;	/* in store_begin: self_removal has rows */
 	int		 bulk_lost;	/* SQLite rolled the batch back */
 	char		 bulk_err[STORE_ERR_MAX];	/* and why */

@@ -571,6 +571,38 @@ test_migrate_v1(void **state)
 	assert_int_equal(m.state, STORE_REQ_DONE);
 }
 
+/* store_read_begin: one snapshot, nested, and no writes inside. */
+static void
+test_read_tx(void **state)
+{
+	struct fx		*f = *state;
+	struct store		*w;
+	struct store_listing	 l;
+	char			 err[STORE_ERR_MAX];
+
+	w = store_open(f->path, 0, err);
+	assert_non_null(w);
+	add_src(f->s, Z, "192.0.2.50", "cli", 0);
+	assert_int_equal(store_read_begin(f->s), 0);
+	assert_int_equal(store_read_begin(f->s), 0);
+	assert_int_equal(open_listings(f->s, Z, "192.0.2.51"), 0);
+	add_src(w, Z, "192.0.2.51", "cli", 0);
+	store_read_end(f->s);
+	/* Still inside the outer one: the other writer's add is not seen. */
+	assert_int_equal(open_listings(f->s, Z, "192.0.2.51"), 0);
+	memset(&l, 0, sizeof(l));
+	l.zone = Z;
+	l.prefix = pfx("192.0.2.52");
+	l.reason = "x";
+	assert_int_equal(store_add(f->s, &l, "t"), -1);
+	assert_non_null(strstr(store_errmsg(f->s), "store_read_begin"));
+	store_read_end(f->s);
+	assert_int_equal(open_listings(f->s, Z, "192.0.2.51"), 1);
+	assert_true(store_add(f->s, &l, "t") > 0);
+	store_read_end(f->s);	/* unbalanced: nothing happens */
+	store_close(w);
+}
+
 int
 main(void)
 {
@@ -594,6 +626,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_read_tx, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
