@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "core/addr.h"
+#include "core/metrics.h"
 #include "dns/dns.h"
 #include "list/list.h"
 #include "dnsbl/dnsbl.h"
@@ -64,7 +65,55 @@ struct ans {
 	uint8_t			 addr[ADDR_LEN];
 	int			 family;	/* 4, 6, or 0 */
 	uint8_t			 oct[4];
+	int			 listed;	/* a listing answered */
 };
+
+/*
+ * fairlist_dns_queries_total{zone, answer}: "none" for a query outside
+ * every zone; the zone's slot comes from a per-thread cache of the
+ * snapshot's zones, so a query costs one relaxed atomic add.
+ */
+enum { ANS_LISTED, ANS_NXDOMAIN, ANS_NODATA, ANS_REFUSED, ANS_ERROR };
+static const char *const ans_names[] = { "listed", "nxdomain", "nodata",
+	"refused", "error", NULL };
+static struct metrics_family		*m_queries;
+static int				 m_none;
+static _Thread_local struct metrics_zones m_zones;
+
+__attribute__((constructor)) static void
+answer_metrics(void)
+{
+	static const struct metrics_label labels[] = {
+		{ "zone", NULL, INDEX_ZONES_MAX + 2 },
+		{ "answer", ans_names, 0 },
+	};
+
+	m_queries = metrics_counter("fairlist_dns_queries_total",
+	    "DNS queries answered, by zone (none: outside every zone) and "
+	    "answer.", labels, 2);
+	m_none = metrics_slot(m_queries, 0, "none");
+}
+
+static const char *
+zone_name(const void *idx, int i)
+{
+	const struct index_zone	*z = index_zone_get(idx, i);
+
+	return z != NULL ? z->name : NULL;
+}
+
+static void
+count(const struct ans *a, int rcode)
+{
+	int	slots[2];
+
+	slots[0] = a->zone >= 0 ? metrics_zone_slot(m_queries, 0, &m_zones,
+	    a->idx, a->zone, zone_name) : m_none;
+	slots[1] = rcode == DNS_R_NOERROR ? (a->listed ? ANS_LISTED :
+	    ANS_NODATA) : rcode == DNS_R_NXDOMAIN ? ANS_NXDOMAIN :
+	    rcode == DNS_R_REFUSED ? ANS_REFUSED : ANS_ERROR;
+	metrics_inc(m_queries, metrics_series_of(m_queries, slots));
+}
 
 void
 dnsbl_conf_defaults(struct dnsbl_conf *c)
@@ -552,6 +601,7 @@ answer_below(struct ans *a)
 		listed = index_match(a->idx, a->zone, a->addr, a->now, &hit);
 	}
 	if (listed && hit.v != NULL) {
+		a->listed = 1;
 		switch (a->q->qtype) {
 		case DNS_T_A:
 			put_a(a, hit.v);
@@ -583,6 +633,8 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 	size_t			limit, reserve;
 	int			rcode;
 
+	a.zone = -1;
+	a.listed = 0;
 	switch (dns_parse_query(pkt, len, &q)) {
 	case DNS_PARSE_OK:
 		break;
@@ -591,12 +643,14 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 	case DNS_PARSE_NOTIMP:
 		dns_writer_init(&a.w, out, outsize, &q, DNS_R_NOTIMP);
 		a.w.flags &= (uint16_t)~DNS_F_AA;
+		count(&a, DNS_R_NOTIMP);
 		return dns_writer_finish(&a.w, DNS_R_NOTIMP);
 	case DNS_PARSE_FORMERR:
 	default:
 		/* Echo the id, and the question if it parsed (name_len). */
 		dns_writer_init(&a.w, out, outsize, &q, DNS_R_FORMERR);
 		a.w.flags &= (uint16_t)~DNS_F_AA;
+		count(&a, DNS_R_FORMERR);
 		return dns_writer_finish(&a.w, DNS_R_FORMERR);
 	}
 
@@ -643,5 +697,6 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 		a.w.cap += reserve;
 		dns_put_opt(&a.w, DNS_EDNS_MAX, q.edns_do, rcode);
 	}
+	count(&a, rcode);
 	return dns_writer_finish(&a.w, rcode);
 }

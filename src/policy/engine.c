@@ -65,6 +65,7 @@
 
 #include "core/hash.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/str.h"
 #include "core/time.h"
 #include "core/xmalloc.h"
@@ -590,6 +591,26 @@ listed_names(const struct policy_facts *f, char *dst, size_t size)
 		str_lcpy(dst, "-", size);
 }
 
+/* fairlist_policy_verdicts_total{rule, action}: every verdict sent. */
+static struct metrics_family	*m_verdicts;
+
+__attribute__((constructor)) static void
+engine_metrics(void)
+{
+	static const char *const rules[] = { "exempt", "allowlist",
+		"blocklist", "dnsbl", "spf", "fail-open", "pass", NULL };
+	static const char *const actions[] = { "dunno", "reject", "defer",
+		"tag", "report", NULL };
+	static const struct metrics_label labels[] = {
+		{ "rule", rules, 0 },
+		{ "action", actions, 0 },
+	};
+
+	m_verdicts = metrics_counter("fairlist_policy_verdicts_total",
+	    "Policy verdicts, by the rule that decided and the action.",
+	    labels, 2);
+}
+
 static void
 finish(struct policy_eval *ev)
 {
@@ -600,6 +621,8 @@ finish(struct policy_eval *ev)
 	disconnect(ev, 0);
 	ev->f.ms = time_ms_since(ev->t0_us);
 	policy_decide(e->pc, &ev->f, &v);
+	metrics_inc(m_verdicts, metrics_series(m_verdicts,
+	    (const char *const[]){ v.rule, policy_action_name(v.action) }));
 	if (strcmp(v.rule, "fail-open") == 0) {
 		/* Name what did not answer: that is what to look at. */
 		state_names(&ev->f, POLICY_LIST_TEMPFAIL, lists,

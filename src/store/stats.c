@@ -2,16 +2,20 @@
  * stats.c: what the store says about itself: the audit log (store_audit,
  * store_foreach_audit), listings per zone and source (store_foreach_stat),
  * and the change detectors the daemon polls (store_data_version,
- * store_generation).
+ * store_generation), and the gauges of store_metrics.
  *
  * Does not: write anything but audit rows, or log.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "core/buf.h"
 #include "core/hash.h"
+#include "core/metrics.h"
+#include "store/removal.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -192,4 +196,99 @@ store_foreach_stat(struct store *s, int64_t now,
 	if (rc != SQLITE_DONE)
 		return st_dberr(s, "stats");
 	return 0;
+}
+
+/* store_metrics' listings: (zone, source) rows, merged as they come. */
+struct mrows {
+	struct sbuf	*out;
+	char		 zone[STORE_ZONE_MAX + 1];
+	char		 source[STORE_METRICS_SOURCE_MAX + 1];
+	double		 n;
+	double		 other;	/* rows past STORE_METRICS_ROWS */
+	int		 rows;
+	int		 have;
+};
+
+static void
+mrows_flush(struct mrows *m)
+{
+	static const char *const ln[] = { "zone", "source" };
+	const char		*lv[2];
+
+	if (!m->have)
+		return;
+	lv[0] = m->zone;
+	lv[1] = m->source;
+	if (m->rows < STORE_METRICS_ROWS) {
+		metrics_write_sample(m->out, "fairlist_listings", ln, lv, 2,
+		    m->n);
+		m->rows++;
+	} else
+		m->other += m->n;
+	m->have = 0;
+}
+
+static int
+mrows_add(const struct store_stat *t, void *arg)
+{
+	struct mrows	*m = arg;
+	char		 src[STORE_METRICS_SOURCE_MAX + 1];
+	size_t		 n;
+
+	/* "import:FILE" counts as "import": file names are unbounded. */
+	n = strcspn(t->source, ":");
+	if (n > STORE_METRICS_SOURCE_MAX)
+		n = STORE_METRICS_SOURCE_MAX;
+	memcpy(src, t->source, n);
+	src[n] = '\0';
+	if (m->have && strcmp(m->zone, t->zone) == 0 &&
+	    strcmp(m->source, src) == 0) {
+		m->n += (double)t->listings;
+		return 0;
+	}
+	mrows_flush(m);
+	snprintf(m->zone, sizeof(m->zone), "%s", t->zone);
+	memcpy(m->source, src, n + 1);
+	m->n = (double)t->listings;
+	m->have = 1;
+	return 0;
+}
+
+int
+store_metrics(struct store *s, struct sbuf *out)
+{
+	static const char *const ln[] = { "state" };
+	struct mrows		 m;
+	int64_t			 n[STORE_REQ_REFUSED + 1];
+	const char		*lv[1];
+	int			 i;
+
+	memset(&m, 0, sizeof(m));
+	m.out = out;
+	if (store_read_begin(s) == -1)
+		return -1;
+	metrics_write_head(out, "fairlist_listings", "Listings in force, by "
+	    "zone and source (import:FILE as import).", "gauge");
+	if (store_foreach_stat(s, 0, mrows_add, &m) != 0)
+		goto fail;
+	mrows_flush(&m);
+	if (m.other > 0) {
+		metrics_write_sample(out, "fairlist_listings",
+		    (const char *const[]){ "zone", "source" },
+		    (const char *const[]){ "other", "other" }, 2, m.other);
+	}
+	if (store_request_counts(s, n) == -1)
+		goto fail;
+	metrics_write_head(out, "fairlist_removal_requests", "Removal "
+	    "requests, by state.", "gauge");
+	for (i = STORE_REQ_OPEN; i <= STORE_REQ_REFUSED; i++) {
+		lv[0] = store_req_state_name((enum store_req_state)i);
+		metrics_write_sample(out, "fairlist_removal_requests", ln, lv,
+		    1, (double)n[i]);
+	}
+	store_read_end(s);
+	return 0;
+fail:
+	store_read_end(s);
+	return -1;
 }

@@ -237,6 +237,18 @@ struct store_stat {
 int	store_foreach_stat(struct store *s, int64_t now,
 	    int (*cb)(const struct store_stat *, void *), void *arg);
 
+/*
+ * Append the store's Prometheus gauges to out (core/metrics.h):
+ * fairlist_listings{zone, source} (listings in force; "import:FILE"
+ * counted as "import"; past STORE_METRICS_ROWS rows the rest is one
+ * {zone="other",source="other"} row) and fairlist_removal_requests{state}.
+ * One read transaction. 0 or -1.
+ */
+#define STORE_METRICS_ROWS	256
+#define STORE_METRICS_SOURCE_MAX 32	/* bytes of a source label */
+struct sbuf;
+int	store_metrics(struct store *s, struct sbuf *out);
+
 /* Call cb for each history event of a listing, oldest first. */
 int	store_foreach_event(struct store *s, int64_t listing_id,
 	    int (*cb)(const struct store_event *, void *), void *arg);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/addr.h"
+#include "core/metrics.h"
 #include "dns/dns.h"
 #include "dnsbl/dnsbl.h"
 #include "list/list.h"
@@ -904,6 +905,60 @@ test_compression(void **state)
 	assert_memory_equal(out + qn + 12, "\x03" "ns1\xc0\x14", 6);
 }
 
+/* fairlist_dns_queries_total counts each answer by zone and kind. */
+static uint64_t
+queries(const char *zone, const char *answer)
+{
+	static const char *const kinds[] = { "listed", "nxdomain", "nodata",
+		"refused", "error", NULL };
+	static const struct metrics_label labels[] = {
+		{ "zone", NULL, INDEX_ZONES_MAX + 2 },
+		{ "answer", kinds, 0 },
+	};
+	struct metrics_family	*f;
+
+	f = metrics_counter("fairlist_dns_queries_total", "", labels, 2);
+	return metrics_value(f, metrics_series(f,
+	    (const char *const[]){ zone, answer }));
+}
+
+static void
+test_metrics(void **state)
+{
+	static const struct {
+		const char	*qname;
+		uint16_t	 type;
+		const char	*zone, *answer;
+	} t[] = {
+		{ "1.2.0.192.bl.test", DNS_T_A, "bl.test", "listed" },
+		{ "1.2.0.192.bl.test", DNS_T_MX, "bl.test", "listed" },
+		{ "9.9.9.9.bl.test", DNS_T_TXT, "bl.test", "nxdomain" },
+		{ "bl.test", DNS_T_SOA, "bl.test", "nodata" },
+		{ "1.2.0.192.other.test", DNS_T_A, "none", "refused" },
+	};
+	uint8_t		pkt[600], out[4096];
+	uint64_t	before;
+	size_t		i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		before = queries(t[i].zone, t[i].answer);
+		n = mkquery(pkt, t[i].qname, t[i].type, 1, 0);
+		assert_true(dnsbl_answer(&conf, idx, pkt, n, out, sizeof(out),
+		    0, NOW) > 0);
+		if (queries(t[i].zone, t[i].answer) != before + 1)
+			fail_msg("%s %u: got %llu for %s/%s, want %llu",
+			    t[i].qname, t[i].type, (unsigned long long)
+			    queries(t[i].zone, t[i].answer), t[i].zone,
+			    t[i].answer, (unsigned long long)before + 1);
+	}
+	before = queries("none", "error");
+	assert_true(dnsbl_answer(&conf, idx, (const uint8_t *)"\xbe\xef\x01"
+	    "\x00\x00\x02\x00\x00\x00\x00\x00\x00", 12, out, sizeof(out), 0,
+	    NOW) > 0);
+	assert_int_equal(queries("none", "error"), before + 1);
+}
+
 int
 main(void)
 {
@@ -914,6 +969,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_compression),
+		cmocka_unit_test(test_metrics),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

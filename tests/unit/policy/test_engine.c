@@ -28,6 +28,7 @@
 #include <event2/event.h>
 
 #include "core/addr.h"
+#include "core/metrics.h"
 #include "core/buf.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
@@ -522,6 +523,24 @@ test_dedupe(void **state)
 	engine_done(e, &pc);
 }
 
+/* fairlist_policy_verdicts_total{rule, action}, as engine.c counts it. */
+static uint64_t
+verdicts(const char *rule, const char *action)
+{
+	static const char *const rules[] = { "exempt", "allowlist",
+		"blocklist", "dnsbl", "spf", "fail-open", "pass", NULL };
+	static const char *const actions[] = { "dunno", "reject", "defer",
+		"tag", "report", NULL };
+	static const struct metrics_label labels[] = {
+		{ "rule", rules, 0 }, { "action", actions, 0 },
+	};
+	struct metrics_family	*f;
+
+	f = metrics_counter("fairlist_policy_verdicts_total", "", labels, 2);
+	return metrics_value(f, metrics_series(f,
+	    (const char *const[]){ rule, action }));
+}
+
 static void
 test_local_and_exempt(void **state)
 {
@@ -529,6 +548,7 @@ test_local_and_exempt(void **state)
 	struct policy_engine	*e;
 	struct outcome		*o = &outs[0];
 	int			 sync;
+	uint64_t		 n0;
 
 	(void)state;
 	conf(&pc, two_lists);
@@ -541,8 +561,10 @@ test_local_and_exempt(void **state)
 	pc.removal_address = xstrdup("Removals@Example.NET");
 	e = engine(&pc);
 
+	n0 = verdicts("blocklist", "reject");
 	judge(e, "198.51.100.8", NULL, o, &sync);
 	assert_true(sync);
+	assert_int_equal(verdicts("blocklist", "reject"), n0 + 1);
 	assert_int_equal(o->f.has_block, 1);
 	assert_string_equal(o->f.block.zone, "local-block.test");
 	assert_string_equal(o->f.block.prefix, "198.51.100.0/24");

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "core/addr.h"
+#include "core/buf.h"
 #include "store/removal.h"
 #include "store/store.h"
 #include "fx.h"
@@ -603,6 +604,38 @@ test_read_tx(void **state)
 	store_close(w);
 }
 
+/* store_metrics: the exact gauges, import files folded into "import". */
+static void
+test_store_metrics(void **state)
+{
+	struct fx			*f = *state;
+	struct store_request_made	 m;
+	struct sbuf			 b;
+
+	add_src(f->s, Z, "192.0.2.60", "import:a.txt", 0);
+	add_src(f->s, Z, "192.0.2.61", "import:b.txt", 0);
+	add_src(f->s, Z, "192.0.2.62", "trap", DAY);
+	add_src(f->s, Z, "192.0.2.63", "cli", DAY);
+	assert_true(ask(f->s, "192.0.2.62", NULL, &m) > 0);
+	assert_true(ask(f->s, "192.0.2.63", NULL, &m) > 0);
+	sbuf_init(&b);
+	assert_int_equal(store_metrics(f->s, &b), 0);
+	assert_string_equal(b.s,
+	    "# HELP fairlist_listings Listings in force, by zone and source "
+	    "(import:FILE as import).\n"
+	    "# TYPE fairlist_listings gauge\n"
+	    "fairlist_listings{zone=\"" Z "\",source=\"cli\"} 1\n"
+	    "fairlist_listings{zone=\"" Z "\",source=\"import\"} 2\n"
+	    "# HELP fairlist_removal_requests Removal requests, by state.\n"
+	    "# TYPE fairlist_removal_requests gauge\n"
+	    "fairlist_removal_requests{state=\"open\"} 1\n"
+	    "fairlist_removal_requests{state=\"approved\"} 0\n"
+	    "fairlist_removal_requests{state=\"denied\"} 0\n"
+	    "fairlist_removal_requests{state=\"done\"} 1\n"
+	    "fairlist_removal_requests{state=\"refused\"} 0\n");
+	sbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -627,6 +660,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_read_tx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_metrics, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
