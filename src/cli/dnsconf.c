@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/addr.h"
 #include "core/conf.h"
 #include "core/str.h"
 #include "dnsbl/dnsbl.h"
@@ -68,6 +69,82 @@ host_names(const struct conf *cf, const struct conf_node *k, int one)
 	return 0;
 }
 
+/*
+ * The dns { rrl { } } block into OUT:rc: rate is required, the rest has
+ * rrl_conf_defaults. Returns 0, or -1 after saying why.
+ */
+static int
+rrl_conf(const struct conf *cf, const struct conf_node *n,
+    struct rrl_conf *rc)
+{
+	static const char *const keys[] = { "rate", "slip", "window",
+	    "ipv4-prefix", "ipv6-prefix", "exempt", NULL };
+	static const struct {
+		const char	*key;
+		long long	 min, max;
+	} lim[] = {
+		{ "rate", 1, RRL_RATE_MAX }, { "slip", 0, RRL_SLIP_MAX },
+		{ "window", 1, RRL_WINDOW_MAX }, { "ipv4-prefix", 8, 32 },
+		{ "ipv6-prefix", 16, 128 }
+	};
+	struct conf_node	*k;
+	const char		*e;
+	char			 err[256];
+	uint32_t		 v[5];
+	size_t			 i;
+	int			 j;
+
+	if (conf_check_keys(cf, n, keys, err, sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
+	rrl_conf_defaults(rc);
+	v[0] = 0;
+	v[1] = rc->slip;
+	v[2] = rc->window;
+	v[3] = rc->v4_prefix;
+	v[4] = rc->v6_prefix;
+	for (i = 0; i < 5; i++) {
+		if (conf_u32(cf, n, lim[i].key, &v[i], lim[i].max) == -1)
+			return -1;
+		if ((k = conf_find(n, lim[i].key)) != NULL &&
+		    v[i] < lim[i].min) {
+			cli_err(NULL, "%s:%d: rrl %s: %s is too small (at "
+			    "least %lld)", cf->path, k->line, lim[i].key,
+			    k->args[0], lim[i].min);
+			return -1;
+		}
+	}
+	if (conf_find(n, "rate") == NULL) {
+		cli_err(NULL, "%s:%d: rrl needs 'rate N' (responses per "
+		    "second)", cf->path, n->line);
+		return -1;
+	}
+	rc->rate = v[0];
+	rc->slip = v[1];
+	rc->window = v[2];
+	rc->v4_prefix = (uint8_t)v[3];
+	rc->v6_prefix = (uint8_t)v[4];
+	for (k = conf_find(n, "exempt"); k != NULL; k = conf_next(k)) {
+		for (j = 0; j < k->nargs; j++) {
+			if (rc->nexempt >= RRL_EXEMPT_MAX) {
+				cli_err(NULL, "%s:%d: rrl: at most %d exempt "
+				    "prefixes", cf->path, k->line,
+				    RRL_EXEMPT_MAX);
+				return -1;
+			}
+			if (addr_parse(k->args[j],
+			    &rc->exempt[rc->nexempt], &e) == -1) {
+				cli_err(NULL, "%s:%d: rrl exempt: %s: %s",
+				    cf->path, k->line, k->args[j], e);
+				return -1;
+			}
+			rc->nexempt++;
+		}
+	}
+	return 0;
+}
+
 int
 cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
     struct dnsbl_server_conf *sc, uint32_t *reload_ms, int *snapcache)
@@ -76,7 +153,7 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	    "ns-ttl", "negative-ttl", "ns", "soa-mname", "soa-rname",
 	    "refresh", "retry", "expire", "tcp-idle-timeout",
 	    "tcp-message-timeout", "tcp-clients", "reload-interval",
-	    "snapshot-cache", NULL };
+	    "snapshot-cache", "rrl", NULL };
 	struct conf_node	*dns, *k;
 	uint32_t		 v;
 	char			 err[256];
@@ -156,6 +233,9 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	if (conf_u32(cf, dns, "tcp-clients", &v, 65536) == -1)
 		return -1;
 	sc->tcp_clients = (int)v;
+	if ((k = conf_find(dns, "rrl")) != NULL &&
+	    rrl_conf(cf, k, &sc->rrl) == -1)
+		return -1;
 	if ((k = conf_find(dns, "snapshot-cache")) != NULL) {
 		if (k->nargs != 1 || (strcmp(k->args[0], "yes") != 0 &&
 		    strcmp(k->args[0], "no") != 0)) {

@@ -108,7 +108,7 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
 	/* Both were built from zeroed memory: padding compares equal. */
 	a.dns = b.dns = NULL;
 	if (memcmp(&a, &b, sizeof(a)) != 0)
-		not_applied("dns { listen, workers, tcp-* }");
+		not_applied("dns { listen, workers, tcp-*, rrl }");
 	nc->sc = run->sc;
 	nc->sc.dns = &nc->dc;
 	if (run->reload_ms != nc->reload_ms)

@@ -25,6 +25,11 @@
  * no slot holds it. A swap therefore never stalls a query: readers never
  * wait, only the (reload) thread that publishes does.
  *
+ * Response rate limiting (rrl.c), when configured, runs in each UDP
+ * worker on its own table: a query whose account is already in debt is
+ * dropped (or slipped) before it is answered, and every answer is charged
+ * before it is sent. TCP is not limited: its sources cannot be spoofed.
+ *
  * Logs: bind errors at startup (fatal to the caller), socket errors once
  * per kind, the TCP connection limit (once a second, with the connection
  * closed to make room).
@@ -51,9 +56,11 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/sockaddr.h"
 #include "core/str.h"
+#include "core/time.h"
 #include "core/xmalloc.h"
 #include "dns/dns.h"
 #include "list/list.h"
@@ -76,6 +83,7 @@ struct worker {
 	struct slot		*slot;
 	pthread_t		 tid;
 	int			 started;
+	struct rrl		*rrl;		/* NULL: no rate limiting */
 };
 
 struct tcp_conn {
@@ -318,6 +326,9 @@ dnsbl_server_new(const struct dnsbl_server_conf *c, char *err)
 			s->workers[n].s = s;
 			s->workers[n].family = ss->ss_family;
 			s->workers[n].slot = &s->slots[n + 1];
+			if (s->c.rrl.rate > 0)
+				s->workers[n].rrl = rrl_new(&s->c.rrl,
+				    hash_seed());
 			s->workers[n].fd = bind_socket(ss, len, SOCK_DGRAM,
 			    err);
 			if (s->workers[n].fd == -1)
@@ -349,8 +360,10 @@ udp_worker(void *arg)
 	const struct dnsbl_conf	*dc;
 	int			 n, i, m, sent, r;
 	size_t			 len;
-	int64_t			 now;
+	int64_t			 now, now_ms = 0;
 	int			 warned = 0;
+	enum rrl_action		 act;
+	uint8_t			*o;
 
 	in = xcalloc(DNSBL_BATCH, sizeof(*in));
 	out = xcalloc(DNSBL_BATCH, sizeof(*out));
@@ -387,15 +400,35 @@ udp_worker(void *arg)
 		/* After the acquire: see dnsbl_server_set_dns. */
 		dc = atomic_load(&s->dns);
 		now = (int64_t)time(NULL);
+		if (w->rrl != NULL)
+			now_ms = time_mono_ms();
 		m = 0;
 		for (i = 0; i < n; i++) {
 			/* A datagram larger than our buffer: drop it. */
 			if (in[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue;
-			len = idx == NULL ? 0 : dnsbl_answer(dc, idx,
-			    iin[i].iov_base, in[i].msg_len,
-			    obuf + (size_t)m * DNS_EDNS_MAX, DNS_EDNS_MAX, 0,
-			    now);
+			o = obuf + (size_t)m * DNS_EDNS_MAX;
+			/* An account in debt: no need to build the answer. */
+			act = w->rrl == NULL ? RRL_PASS : rrl_query(w->rrl,
+			    (struct sockaddr *)&peers[i], iin[i].iov_base,
+			    in[i].msg_len, now_ms);
+			if (act == RRL_SLIP) {
+				memcpy(o, iin[i].iov_base, in[i].msg_len);
+				len = rrl_slip(o, in[i].msg_len);
+			} else if (act == RRL_DROP || idx == NULL)
+				len = 0;
+			else
+				len = dnsbl_answer(dc, idx, iin[i].iov_base,
+				    in[i].msg_len, o, DNS_EDNS_MAX, 0, now);
+			if (len > 0 && act == RRL_PASS && w->rrl != NULL) {
+				act = rrl_response(w->rrl,
+				    (struct sockaddr *)&peers[i], o, len,
+				    now_ms);
+				if (act == RRL_DROP)
+					len = 0;
+				else if (act == RRL_SLIP)
+					len = rrl_slip(o, len);
+			}
 			if (len == 0)
 				continue;
 			iout[m].iov_base = obuf + (size_t)m * DNS_EDNS_MAX;
@@ -662,9 +695,11 @@ dnsbl_server_free(struct dnsbl_server *s)
 	for (i = 0; i < s->nworkers; i++)
 		if (s->workers[i].started)
 			pthread_join(s->workers[i].tid, NULL);
-	for (i = 0; i < s->nworkers; i++)
+	for (i = 0; i < s->nworkers; i++) {
 		if (s->workers[i].fd != -1)
 			close(s->workers[i].fd);
+		rrl_free(s->workers[i].rrl);
+	}
 	for (i = 0; i < DNSBL_LISTEN_MAX; i++) {
 		if (s->lev[i] != NULL)
 			evconnlistener_free(s->lev[i]);

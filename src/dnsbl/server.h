@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dnsbl/rrl.h"
+
 struct event_base;
 struct index;
 struct dnsbl_conf;
@@ -30,6 +32,7 @@ struct dnsbl_server_conf {
 	int			 tcp_idle;	/* seconds */
 	int			 tcp_message;	/* seconds, one whole message */
 	int			 tcp_clients;
+	struct rrl_conf		 rrl;		/* UDP only; rate 0: off */
 	const struct dnsbl_conf	*dns;		/* borrowed, must outlive */
 };
 

@@ -92,7 +92,7 @@ write_conf "third:" 60 defer "later-new" "$other"
 kill -HUP "$pid"
 wait_for is txt '"third: spamtrap"' || fail "TXT did not change with the listen change"
 check "restart needed logged" \
-    "$(grep -c 'SIGHUP: dns { listen, workers, tcp-\* } changed: it needs a restart; not applied' "$T/serve.log")" "1"
+    "$(grep -c 'SIGHUP: dns { listen, workers, tcp-\*, rrl } changed: it needs a restart; not applied' "$T/serve.log")" "1"
 check "old port still answers" "$(q 1.2.0.192.bl.fairlist.test A)" "127.0.0.2"
 check "new port not bound" \
     "$(dig @127.0.0.1 -p "$other" +short +tries=1 +time=1 1.2.0.192.bl.fairlist.test A >/dev/null 2>&1 && echo answered || echo silent)" "silent"
