@@ -199,44 +199,51 @@ on_request(const struct store_request *r, void *arg)
 	return 0;
 }
 
+json_t *
+web_listing_json(const struct store_listing *l, int64_t now)
+{
+	json_t		*o;
+	char		 pfx[ADDR_TEXT_MAX], count[32];
+	unsigned	 bits = 128u - l->prefix.plen;	/* host bits */
+
+	if (bits < 63)
+		snprintf(count, sizeof(count), "%lld", 1LL << bits);
+	else
+		snprintf(count, sizeof(count), "2^%u", bits);
+	o = json_pack("{s:I, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:o, s:o, "
+	    "s:s, s:n, s:o}",
+	    "id", (json_int_t)l->id, "zone", l->zone,
+	    "prefix", addr_format(&l->prefix, pfx, sizeof(pfx)),
+	    "range", bits > 0, "addresses", count,
+	    "reason", jstr(l->reason), "evidence", jstr(l->evidence),
+	    "source", jstr(l->source), "listed_at", web_json_time(l->listed_at),
+	    "expires_at", web_json_time(l->expires_at), "state",
+	    state(l, now), "removal", "code", l->code != 0 ? jcode(l->code) :
+	    json_null());
+	if (o != NULL && l->removed_at != 0) {
+		json_object_set_new(o, "removed_at",
+		    web_json_time(l->removed_at));
+		json_object_set_new(o, "removed_why", jstr(l->removed_why));
+	}
+	return o;
+}
+
 static int
 on_listing(const struct store_listing *l, void *arg)
 {
 	struct lk	*k = arg;
 	json_t		*o, *z;
-	char		 pfx[ADDR_TEXT_MAX];
 	const char	*st = state(l, k->now);
-	unsigned	 bits = 128u - l->prefix.plen;	/* host bits */
-	char		 count[32];
-	uint32_t	 code = l->code;
 
 	if (++k->n > WEB_LOOKUP_MAX) {
 		k->truncated = 1;
 		return 1;
 	}
 	z = json_object_get(k->zones, l->zone);	/* NULL: a removed zone */
-	if (bits < 63)
-		snprintf(count, sizeof(count), "%lld", 1LL << bits);
-	else
-		snprintf(count, sizeof(count), "2^%u", bits);
-	o = json_pack("{s:I, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:o, s:o, "
-	    "s:s, s:n}",
-	    "id", (json_int_t)l->id, "zone", l->zone,
-	    "prefix", addr_format(&l->prefix, pfx, sizeof(pfx)),
-	    "range", bits > 0, "addresses", count,
-	    "reason", jstr(l->reason), "evidence", jstr(l->evidence),
-	    "source", jstr(l->source), "listed_at", web_json_time(l->listed_at),
-	    "expires_at", web_json_time(l->expires_at), "state", st,
-	    "removal");
-	if (o == NULL)
+	if ((o = web_listing_json(l, k->now)) == NULL)
 		return 0;
-	json_object_set_new(o, "code", code != 0 ? jcode(code) : z != NULL ?
-	    json_deep_copy(json_object_get(z, "code")) : json_null());
-	if (l->removed_at != 0) {
-		json_object_set_new(o, "removed_at",
-		    web_json_time(l->removed_at));
-		json_object_set_new(o, "removed_why", jstr(l->removed_why));
-	}
+	if (l->code == 0 && z != NULL)
+		json_object_set(o, "code", json_object_get(z, "code"));
 	if (z != NULL && strcmp(st, "listed") == 0 && removal(k, l, o) == -1) {
 		json_decref(o);
 		return -1;

@@ -464,6 +464,10 @@ on_request(struct evhttp_request *req, void *arg)
 		web_reply_error(req, api, 431, "too many header lines");
 		return;
 	}
+	if (strncmp(path, "/api/v1/admin/", 14) == 0) {
+		web_route_admin(ws, req, path + 14);
+		return;
+	}
 	if (strcmp(path, "/api/v1/removal") == 0) {
 		if (m == EVHTTP_REQ_POST)
 			web_route_removal(ws, req);

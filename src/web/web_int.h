@@ -178,6 +178,10 @@ void	web_route_request(struct web_server *ws, struct evhttp_request *req,
 json_t	*web_request_json(struct web_server *ws, const char *ref,
 	    int *found);
 
+/* The admin API (admin.c): the request for /api/v1/admin/REST. */
+void	web_route_admin(struct web_server *ws, struct evhttp_request *req,
+	    const char *rest);
+
 /*
  * The public form of a history row (lookup.c): an actor "web:ADDR" (a
  * requester) is "the requester", and ADDR in its why text likewise; the
@@ -186,6 +190,15 @@ json_t	*web_request_json(struct web_server *ws, const char *ref,
  */
 const char	*web_public_actor(const char *actor);
 json_t		*web_public_why(const char *why, const char *actor);
+
+/*
+ * A listing as the API writes it (lookup.c): id, zone, prefix, range,
+ * addresses, reason, evidence, source, listed_at, expires_at, state
+ * (listed, excluded, expired, removed at now), removal (null), code (null
+ * for the zone's default), and removed_at and removed_why once removed.
+ */
+struct store_listing;
+json_t	*web_listing_json(const struct store_listing *l, int64_t now);
 
 /* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
 json_t	*web_json_time(int64_t t);
