@@ -91,6 +91,10 @@ answer(struct dmarc *d)
 		dmarc_answer(d, DMARC_DNS_TEMPFAIL, NULL, 0);
 		return;
 	}
+	if (st == NX) {
+		dmarc_answer(d, DMARC_DNS_NXDOMAIN, NULL, 0);
+		return;
+	}
 	for (n = 0; n < 3 && zone[i].txt[n] != NULL; n++) {
 		txt[n].p = zone[i].txt[n];
 		txt[n].len = strlen(zone[i].txt[n]);
