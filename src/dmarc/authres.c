@@ -288,7 +288,9 @@ dmarc_ar_authserv_id(const void *value, size_t len, char *id, size_t idlen)
 		for (off++; off < len && p[off] != '"'; off++) {
 			if (p[off] == '\\' && ++off == len)
 				return -1;
-			if (p[off] == '\r' || p[off] == '\n' || n + 1 >= idlen)
+			/* No controls (a NUL would cut the id short). */
+			if ((p[off] < 0x20 && p[off] != '\t') ||
+			    p[off] == 0x7f || n + 1 >= idlen)
 				return -1;
 			id[n++] = (char)p[off];
 		}

@@ -252,6 +252,13 @@ test_read(void **state)
 			fail_msg("'%s': got %s, want %s", ids[i].value,
 			    rc == 0 ? id : "no id", ids[i].id);
 	}
+	/* A NUL or a control byte in a quoted id does not parse. */
+	assert_int_equal(dmarc_ar_authserv_id("\"\0\"", 3, id, sizeof(id)), -1);
+	assert_int_equal(dmarc_ar_authserv_id("\"mx\0evil\"; x", 12, id,
+	    sizeof(id)), -1);
+	assert_false(dmarc_ar_is_ours("\"mx\0evil\"; x", 12, "mx"));
+	assert_int_equal(dmarc_ar_authserv_id("\"a\x01\"", 4, id, sizeof(id)),
+	    -1);
 	/* An id longer than the buffer does not parse. */
 	assert_int_equal(dmarc_ar_authserv_id("abcdefgh; x", 11, id, 8), -1);
 	assert_int_equal(dmarc_ar_authserv_id("abcdefg; x", 10, id, 8), 0);
