@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include "cli/cli.h"
 #include "core/addr.h"
 #include "core/conf.h"
 #include "core/str.h"
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
+#include "xfr/xfr.h"
 
 static int
 conf_u32(const struct conf *cf, const struct conf_node *n, const char *key,
@@ -145,6 +148,97 @@ rrl_conf(const struct conf *cf, const struct conf_node *n,
 	return 0;
 }
 
+/* A notify target: ADDR:PORT or [ADDR]:PORT, port 53 if left out. */
+static int
+notify_addr(const char *a, struct sockaddr_storage *ss, socklen_t *len)
+{
+	const char	*c = strchr(a, ':');
+	int		 port;
+
+	if (dnsbl_parse_listen(a, ss, len) == -1)
+		return -1;
+	port = a[0] == '[' ? strstr(a, "]:") != NULL :
+	    c != NULL && c == strrchr(a, ':');
+	if (!port && ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(53);
+	else if (!port)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(53);
+	return 0;
+}
+
+/* dns { transfer { allow, tsig, notify, expand-max } } into OUT:xc. */
+static int
+transfer_conf(const struct conf *cf, const struct conf_node *dns,
+    struct xfr_conf *xc)
+{
+	static const char *const keys[] = { "allow", "tsig", "notify",
+	    "expand-max", NULL };
+	struct conf_node	*t, *k;
+	const char		*e;
+	char			 err[256];
+	uint32_t		 v;
+	int			 i;
+
+	if ((t = conf_find(dns, "transfer")) == NULL)
+		return 0;
+	if (conf_check_keys(cf, t, keys, err, sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
+	for (k = conf_find(t, "allow"); k != NULL; k = conf_next(k)) {
+		for (i = 0; i < k->nargs; i++) {
+			if (xc->nallow >= XFR_ALLOW_MAX) {
+				cli_err(NULL, "%s:%d: at most %d allow "
+				    "prefixes", cf->path, k->line,
+				    XFR_ALLOW_MAX);
+				return -1;
+			}
+			if (addr_parse(k->args[i], &xc->allow[xc->nallow],
+			    &e) == -1) {
+				cli_err(NULL, "%s:%d: allow: %s: %s", cf->path,
+				    k->line, k->args[i], e);
+				return -1;
+			}
+			xc->nallow++;
+		}
+	}
+	if ((k = conf_find(t, "tsig")) != NULL) {
+		if (k->nargs != 3 || strcmp(k->args[1], "hmac-sha256") != 0) {
+			cli_err(NULL, "%s:%d: tsig takes NAME hmac-sha256 "
+			    "BASE64", cf->path, k->line);
+			return -1;
+		}
+		if (xfr_key_set(&xc->key, k->args[0], k->args[2], &e) == -1) {
+			cli_err(NULL, "%s:%d: tsig: %s", cf->path, k->line, e);
+			return -1;
+		}
+		xc->tsig = 1;
+	}
+	for (k = conf_find(t, "notify"); k != NULL; k = conf_next(k)) {
+		for (i = 0; i < k->nargs; i++) {
+			if (xc->nnotify >= XFR_NOTIFY_MAX) {
+				cli_err(NULL, "%s:%d: at most %d notify "
+				    "targets", cf->path, k->line,
+				    XFR_NOTIFY_MAX);
+				return -1;
+			}
+			if (notify_addr(k->args[i], &xc->notify[xc->nnotify],
+			    &xc->notify_len[xc->nnotify]) == -1) {
+				cli_err(NULL, "%s:%d: bad notify address '%s' "
+				    "(want ADDR[:PORT])", cf->path, k->line,
+				    k->args[i]);
+				return -1;
+			}
+			xc->nnotify++;
+		}
+	}
+	v = XFR_EXPAND_MAX;
+	if (conf_u32(cf, t, "expand-max", &v, 16777216) == -1)
+		return -1;
+	xc->expand_max = v;
+	return 0;
+}
+
 int
 cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
     struct dnsbl_server_conf *sc, uint32_t *reload_ms, int *snapcache)
@@ -153,7 +247,7 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 	    "ns-ttl", "negative-ttl", "ns", "soa-mname", "soa-rname",
 	    "refresh", "retry", "expire", "tcp-idle-timeout",
 	    "tcp-message-timeout", "tcp-clients", "reload-interval",
-	    "snapshot-cache", "rrl", NULL };
+	    "snapshot-cache", "rrl", "transfer", NULL };
 	struct conf_node	*dns, *k;
 	uint32_t		 v;
 	char			 err[256];
@@ -245,5 +339,5 @@ cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 		}
 		*snapcache = strcmp(k->args[0], "yes") == 0;
 	}
-	return 0;
+	return transfer_conf(cf, dns, &dc->xfr);
 }

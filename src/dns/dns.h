@@ -74,6 +74,17 @@ enum dns_parse_result	dns_parse_query(const uint8_t *pkt, size_t len,
 			    struct dns_query *q);
 
 /*
+ * The name readers of dns_parse_query, for other parsers of queries (zone
+ * transfer requests). dns_rd_qname reads an uncompressed name at the
+ * cursor into q->name, q->lname, q->nlabels, q->label_off and
+ * q->name_len; dns_rd_skip_name skips a name that may end in a pointer,
+ * which must point strictly backwards. Both set r->err on bad input.
+ */
+struct rd;
+void	dns_rd_qname(struct rd *r, struct dns_query *q);
+void	dns_rd_skip_name(struct rd *r);
+
+/*
  * Response writer over a caller's buffer. Records that do not fit set
  * truncated and are not written (the caller then sets TC or retries).
  */

@@ -38,8 +38,8 @@
  * bytes, then one copy and one case-folding pass over the whole name
  * (length bytes are at most 63, below 'A', so folding leaves them alone).
  */
-static void
-read_qname(struct rd *r, struct dns_query *q)
+void
+dns_rd_qname(struct rd *r, struct dns_query *q)
 {
 	const uint8_t	*p = r->p + r->off;
 	size_t		 left = r->len - r->off, n = 0;
@@ -80,8 +80,8 @@ read_qname(struct rd *r, struct dns_query *q)
  * additional section. It may end in a pointer, which must point strictly
  * backwards; we never follow it, since nothing in it is used.
  */
-static void
-skip_name(struct rd *r)
+void
+dns_rd_skip_name(struct rd *r)
 {
 	size_t	n = 0, at;
 	uint8_t	l;
@@ -186,7 +186,7 @@ dns_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 
 	rd_init(&r, pkt, len);
 	r.off = DNS_HEADER_LEN;
-	read_qname(&r, q);
+	dns_rd_qname(&r, q);
 	if (r.err == NULL && rd_left(&r) >= 4) {
 		type = get_u16(r.p + r.off);
 		q->qclass = get_u16(r.p + r.off + 2);
@@ -217,7 +217,7 @@ dns_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 			rd_take(&r, 3);
 			read_opt(&r, q);
 		} else {
-			skip_name(&r);
+			dns_rd_skip_name(&r);
 			type = rd_u16(&r);
 			(void)rd_u16(&r);	/* class */
 			(void)rd_u32(&r);	/* ttl */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xfr/xfr.h"
+
 struct index;
 
 #define DNSBL_NS_MAX		8
@@ -30,6 +32,7 @@ struct dnsbl_conf {
 	uint32_t	 soa_minimum;		/* negative-caching TTL */
 	uint32_t	 ttl;			/* A/TXT answers */
 	uint32_t	 ns_ttl;		/* SOA/NS records */
+	struct xfr_conf	 xfr;			/* dns { transfer { } } */
 	const char	*public_url;		/* base of $url (list.h's
 						   list_txt_expand_url),
 						   NULL: as stored */
@@ -78,7 +81,8 @@ int	dnsbl_conf_prepare(struct dnsbl_conf *c, const char **bad);
  * ANY gets one RRset (RFC 8482 section 4.1): a listed name's A record, the
  * apex's SOA, over UDP and TCP alike.
  * Outside every zone, for classes other than IN/ANY and for AXFR/IXFR
- * (fairlist serves no zone transfer) the answer is REFUSED without AA.
+ * (transfers are xfr_handle's: the server hands them there first) the
+ * answer is REFUSED without AA.
  *
  * No allocation, lock or stdio: safe to call from any number of threads
  * on the same snapshot.

@@ -56,6 +56,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "core/addr.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/sockaddr.h"
@@ -66,6 +67,7 @@
 #include "list/list.h"
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
+#include "xfr/xfr.h"
 
 #define UDP_RCVBUF	(4 * 1024 * 1024)
 #define CMSG_SPACE_MAX	128
@@ -92,6 +94,9 @@ struct tcp_conn {
 	struct event		*msg_timer;	/* tcp_message, from 1st byte */
 	TAILQ_ENTRY(tcp_conn)	 lru;		/* by last whole message */
 	char			 peer[INET6_ADDRSTRLEN + 8];
+	struct sockaddr_storage	 sa;		/* the peer */
+	struct xfr_stream	*xs;		/* a zone transfer going out */
+	char			 xzone[256];	/* its zone, for the log */
 };
 
 struct dnsbl_server {
@@ -346,6 +351,79 @@ fail:
 }
 
 /* Answer one batch of UDP queries; the sender addresses are reused. */
+/* The peer's address as 16 bytes (IPv4-mapped for IPv4). */
+static void
+peer_addr(const struct sockaddr *sa, uint8_t a[ADDR_LEN])
+{
+	memset(a, 0, ADDR_LEN);
+	if (sa->sa_family == AF_INET)
+		addr_from_v4(a, ntohl(((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr.s_addr));
+	else if (sa->sa_family == AF_INET6)
+		memcpy(a, &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr, ADDR_LEN);
+}
+
+/* Log what xfr_handle did with a request from peer. */
+static void
+xfr_log(const struct xfr_req *r, const struct xfr_result *res,
+    const char *peer)
+{
+	const char	*type = r->q.qtype == DNS_T_AXFR ? "AXFR" :
+	    r->q.qtype == DNS_T_IXFR ? "IXFR" : "signed query";
+
+	if (res->why != NULL && res->rcode != DNS_R_NOERROR)
+		log_info("xfr: %s from %s: %s (rcode %d)", type, peer,
+		    res->why, res->rcode);
+	else if (r->q.qtype == DNS_T_IXFR && res->why != NULL)
+		log_debug("xfr: IXFR zone=%s from %s: serial %u is current",
+		    res->zone, peer, res->serial);
+}
+
+/*
+ * One query packet to its answer: zone transfers and signed queries to
+ * xfr_handle (over TCP a transfer sets *OUT:xs), the rest to
+ * dnsbl_answer. Returns the length, 0 to send nothing.
+ */
+static size_t
+answer_one(const struct dnsbl_conf *dc, const struct index *idx,
+    const uint8_t *pkt, size_t len, const struct sockaddr *peer,
+    uint8_t *out, size_t outsize, int tcp, int64_t now,
+    struct xfr_stream **xs, struct xfr_result *res)
+{
+	struct xfr_req	r;
+	uint8_t		a[ADDR_LEN];
+	char		p[INET6_ADDRSTRLEN + 8];
+	size_t		n;
+
+	*xs = NULL;
+	res->zone = NULL;
+	/* Cheap first: only counts past the question make it ours. */
+	if (len >= DNS_HEADER_LEN && (pkt[4] << 8 | pkt[5]) == 1 &&
+	    (pkt[8] | pkt[9] | pkt[10] | pkt[11] ||
+	    (tcp && len > DNS_HEADER_LEN))) {
+		switch (xfr_request_parse(pkt, len, &r)) {
+		case XFR_PARSE_OK:
+			peer_addr(peer, a);
+			n = xfr_handle(dc, idx, pkt, len, &r, a, tcp, now, out,
+			    outsize, xs, res);
+			if (res->why != NULL) {
+				sa_format(peer, p, sizeof(p));
+				xfr_log(&r, res, p);
+			}
+			return n;
+		case XFR_PARSE_FORMERR:
+			return xfr_formerr(&r, out, outsize);
+		case XFR_PARSE_DROP:
+			return 0;
+		case XFR_PARSE_PASS:
+		default:
+			break;
+		}
+	}
+	return dnsbl_answer(dc, idx, pkt, len, out, outsize, tcp, now);
+}
+
 static void *
 udp_worker(void *arg)
 {
@@ -364,6 +442,8 @@ udp_worker(void *arg)
 	int			 warned = 0;
 	enum rrl_action		 act;
 	uint8_t			*o;
+	struct xfr_stream	*xs;		/* never set over UDP */
+	struct xfr_result	 xres;
 
 	in = xcalloc(DNSBL_BATCH, sizeof(*in));
 	out = xcalloc(DNSBL_BATCH, sizeof(*out));
@@ -418,8 +498,9 @@ udp_worker(void *arg)
 			} else if (act == RRL_DROP || idx == NULL)
 				len = 0;
 			else
-				len = dnsbl_answer(dc, idx, iin[i].iov_base,
-				    in[i].msg_len, o, DNS_EDNS_MAX, 0, now);
+				len = answer_one(dc, idx, iin[i].iov_base,
+				    in[i].msg_len, (struct sockaddr *)&peers[i],
+				    o, DNS_EDNS_MAX, 0, now, &xs, &xres);
 			if (len > 0 && act == RRL_PASS && w->rrl != NULL) {
 				act = rrl_response(w->rrl,
 				    (struct sockaddr *)&peers[i], o, len,
@@ -491,9 +572,46 @@ tcp_close(struct tcp_conn *t)
 {
 	t->s->tcp_clients--;
 	TAILQ_REMOVE(&t->s->tcp_lru, t, lru);
+	if (t->xs != NULL)
+		log_info("xfr: transfer of zone %s to %s cut off after %zu "
+		    "messages", t->xzone, t->peer,
+		    xfr_stream_messages(t->xs));
+	xfr_stream_free(t->xs);
 	event_free(t->msg_timer);
 	bufferevent_free(t->bev);
 	free(t);
+}
+
+static void	tcp_read(struct bufferevent *, void *);
+
+/*
+ * Queue the next messages of t's transfer while the output holds less
+ * than DNSBL_TCP_OUTBUF; the write callback calls again as it drains.
+ * After the last one the connection reads queries again.
+ */
+static void
+tcp_pump(struct tcp_conn *t)
+{
+	struct evbuffer	*outb = bufferevent_get_output(t->bev);
+	uint8_t		*buf = t->s->tcp_out;
+	size_t		 n;
+
+	while (evbuffer_get_length(outb) <= DNSBL_TCP_OUTBUF) {
+		n = xfr_stream_next(t->xs, buf + 2, DNS_TCP_MAX,
+		    (int64_t)time(NULL));
+		if (n == 0) {
+			log_info("xfr: zone %s to %s: sent, %zu messages",
+			    t->xzone, t->peer, xfr_stream_messages(t->xs));
+			xfr_stream_free(t->xs);
+			t->xs = NULL;
+			bufferevent_enable(t->bev, EV_READ);
+			tcp_read(t->bev, t);
+			return;
+		}
+		buf[0] = (uint8_t)(n >> 8);
+		buf[1] = (uint8_t)n;
+		evbuffer_add(outb, buf, n + 2);
+	}
 }
 
 static void
@@ -509,9 +627,11 @@ tcp_read(struct bufferevent *bev, void *arg)
 	struct index		*idx;
 	const struct dnsbl_conf	*dc = atomic_load(&s->dns);
 	int			 n = 0;		/* whole messages this call */
+	struct xfr_stream	*xs;
+	struct xfr_result	 xres;
 
 	/* RFC 7766: each message has a two-byte length; queries pipeline. */
-	while (evbuffer_get_length(inb) >= 2) {
+	while (evbuffer_get_length(inb) >= 2 && t->xs == NULL) {
 		if (evbuffer_get_length(outb) > DNSBL_TCP_OUTBUF) {
 			/*
 			 * The client does not read: wait until it has. The
@@ -535,10 +655,36 @@ tcp_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(inb, 2);
 		pkt = evbuffer_pullup(inb, qlen);
 		idx = snap_acquire(s, &s->slots[0]);
-		len = idx == NULL ? 0 : dnsbl_answer(dc, idx, pkt, qlen,
-		    s->tcp_out + 2, DNS_TCP_MAX, 1, (int64_t)time(NULL));
+		len = idx == NULL ? 0 : answer_one(dc, idx, pkt, qlen,
+		    (struct sockaddr *)&t->sa, s->tcp_out + 2, DNS_TCP_MAX, 1,
+		    (int64_t)time(NULL), &xs, &xres);
 		snap_release(&s->slots[0]);
 		evbuffer_drain(inb, qlen);
+		if (xs != NULL) {
+			/*
+			 * A zone transfer: its messages go out as the peer
+			 * reads them (tcp_pump); this connection reads
+			 * nothing more until the last one is queued.
+			 */
+			t->xs = xs;
+			str_lcpy(t->xzone, xres.zone, sizeof(t->xzone));
+			log_info("xfr: zone %s serial %u to %s: %zu names, "
+			    "%zu wildcards, %zu expanded", t->xzone,
+			    xres.serial, t->peer, xres.st.names,
+			    xres.st.wildcards, xres.st.expanded);
+			if (xres.st.left_out > 0)
+				log_warnx("xfr: zone %s: %zu ranges left out "
+				    "of the transfer (past dns { transfer { "
+				    "expand-max } }); secondaries do not "
+				    "answer them", t->xzone,
+				    xres.st.left_out);
+			bufferevent_disable(bev, EV_READ);
+			evtimer_del(t->msg_timer);
+			TAILQ_REMOVE(&s->tcp_lru, t, lru);
+			TAILQ_INSERT_TAIL(&s->tcp_lru, t, lru);
+			tcp_pump(t);
+			return;
+		}
 		if (len == 0) {
 			/* A response or garbage: this peer is not a client. */
 			log_debug("dns: tcp %s: dropped a malformed message",
@@ -579,7 +725,12 @@ tcp_msg_timeout(evutil_socket_t fd, short what, void *arg)
 static void
 tcp_write(struct bufferevent *bev, void *arg)
 {
-	(void)arg;
+	struct tcp_conn	*t = arg;
+
+	if (t->xs != NULL) {
+		tcp_pump(t);
+		return;
+	}
 	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		tcp_read(bev, arg);
@@ -605,7 +756,6 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct timeval		 tv;
 	static time_t		 last_warn;
 
-	(void)salen;
 	if (s->tcp_clients >= s->c.tcp_clients) {
 		/*
 		 * Make room: close the connection whose last whole message
@@ -628,6 +778,8 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	t = xcalloc(1, sizeof(*t));
 	t->s = s;
 	sa_format(sa, t->peer, sizeof(t->peer));
+	if ((size_t)salen <= sizeof(t->sa))
+		memcpy(&t->sa, sa, (size_t)salen);
 	t->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	t->msg_timer = evtimer_new(base, tcp_msg_timeout, t);
 	if (t->bev == NULL || t->msg_timer == NULL) {

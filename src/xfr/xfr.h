@@ -10,8 +10,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "core/addr.h"
+#include "dns/dns.h"
 
 struct index;
 struct dnsbl_conf;
@@ -24,6 +26,42 @@ struct dnsbl_conf;
 #define XFR_FUDGE		300	/* seconds, RFC 8945 section 10 */
 #define XFR_EXPAND_MAX		65536	/* default dns { transfer { expand-max } } */
 #define XFR_MSG_MAX		16384	/* bytes of one AXFR message */
+#define XFR_TSIG_ROOM		(XFR_KEY_NAME_MAX + 64)	/* a TSIG RR */
+
+#define XFR_T_TSIG		250	/* RFC 8945 */
+#define XFR_R_NOTAUTH		9
+/* TSIG errors (RFC 8945 section 3), in the TSIG RR's error field. */
+#define XFR_TSIG_BADSIG		16
+#define XFR_TSIG_BADKEY		17
+#define XFR_TSIG_BADTIME	18
+#define XFR_TSIG_BADTRUNC	22
+
+/* A TSIG key: its name (wire form, lower case) and secret. */
+struct xfr_key {
+	uint8_t		name[XFR_KEY_NAME_MAX];
+	size_t		name_len;
+	uint8_t		secret[XFR_KEY_MAX];
+	size_t		len;
+};
+
+/* dns { transfer { } } (docs/CONFIG.md). Zeroed: nobody may transfer. */
+struct xfr_conf {
+	struct addr_prefix	allow[XFR_ALLOW_MAX];
+	size_t			nallow;
+	int			tsig;		/* key set: required */
+	struct xfr_key		key;
+	struct sockaddr_storage	notify[XFR_NOTIFY_MAX];
+	socklen_t		notify_len[XFR_NOTIFY_MAX];
+	size_t			nnotify;
+	size_t			expand_max;	/* 0: XFR_EXPAND_MAX */
+};
+
+/*
+ * Set OUT:k from a key name (text) and a base64 secret. Returns 0, or -1
+ * with a static message in *OUT:err.
+ */
+int	xfr_key_set(struct xfr_key *k, const char *name, const char *b64,
+	    const char **err);
 
 /* --- the zone as records (zone.c) --- */
 
@@ -88,5 +126,143 @@ uint32_t xfr_name_code(const struct xfr_zone *z, const struct xfr_name *n);
  */
 size_t	xfr_name_txt(const struct xfr_zone *z, const struct xfr_name *n,
 	    char *dst, size_t cap);
+
+/* --- the request (request.c) --- */
+
+/* A parsed query that zone transfers handle. */
+struct xfr_req {
+	struct dns_query	 q;		/* header, question, EDNS */
+	int			 soa;		/* IXFR: an SOA in authority */
+	uint32_t		 serial;	/* its serial */
+	int			 tsig;		/* a TSIG RR came, last */
+	size_t			 tsig_off;	/* where it starts */
+	uint8_t			 key[DNS_NAME_MAX];	/* lower case */
+	size_t			 key_len;
+	uint8_t			 alg[DNS_NAME_MAX];	/* lower case */
+	size_t			 alg_len;
+	uint64_t		 time;		/* 48 bits */
+	uint16_t		 fudge;
+	uint16_t		 mac_len;
+	const uint8_t		*mac;		/* into the packet */
+	uint16_t		 orig_id;
+	uint16_t		 error;
+};
+
+enum xfr_parse {
+	XFR_PARSE_PASS,		/* not ours: no transfer, no TSIG */
+	XFR_PARSE_OK,		/* a transfer or a signed query */
+	XFR_PARSE_FORMERR,	/* answer FORMERR (q.id and flags valid) */
+	XFR_PARSE_DROP		/* a response, or shorter than a header */
+};
+
+/*
+ * Untrusted input (RFC 1035 section 4.1, RFC 5936 section 2.2, RFC 1995
+ * section 3, RFC 8945 section 4.2): parse a query. A QUERY whose type is
+ * AXFR or IXFR, or that carries a TSIG RR, is ours (XFR_PARSE_OK); any
+ * other packet, including other opcodes, is XFR_PARSE_PASS for
+ * dnsbl_answer. Checks QDCOUNT=1 and an uncompressed question name,
+ * ANCOUNT=0, NSCOUNT=0 (or one SOA for IXFR), at most one OPT, and a
+ * TSIG only as the last record, with an uncompressed key and algorithm
+ * name, class ANY, TTL 0, a MAC of at most 64 bytes and RDATA filled
+ * exactly. OUT:r borrows pkt.
+ */
+enum xfr_parse	xfr_request_parse(const uint8_t *pkt, size_t len,
+		    struct xfr_req *r);
+
+/* --- TSIG (tsig.c) --- */
+
+/* The running state of a signed exchange (RFC 8945 section 5.3.1). */
+struct xfr_tsig {
+	const struct xfr_key	*key;	/* borrowed */
+	uint8_t			 mac[XFR_MAC_LEN];	/* the prior MAC */
+	size_t			 mac_len;
+	uint64_t		 time;
+	uint16_t		 fudge;
+	uint16_t		 id;		/* original id */
+	uint16_t		 error;		/* for the first response */
+	uint64_t		 other_time;	/* BADTIME: our time */
+	int			 first;		/* next is the first reply */
+};
+
+/*
+ * Verify the TSIG of request r (pkt, len) with key k at time now (RFC
+ * 8945 section 5.2). Returns 0, XFR_TSIG_BADKEY (another key or
+ * algorithm: only hmac-sha256 is known), XFR_TSIG_BADSIG,
+ * XFR_TSIG_BADTIME (time signed more than fudge away; the MAC checked
+ * first) or XFR_TSIG_BADTRUNC (a MAC of 16-31 bytes), or -1 for a MAC
+ * shorter than 16 bytes (FORMERR). For 0 and BADTIME, OUT:t is ready to
+ * sign the response. MACs are compared in constant time.
+ */
+int	xfr_tsig_verify(const struct xfr_key *k, const uint8_t *pkt,
+	    size_t len, const struct xfr_req *r, int64_t now,
+	    struct xfr_tsig *t);
+
+/*
+ * Sign the message in buf (len bytes, room for cap) with t at now:
+ * append the TSIG RR and add it to ARCOUNT. The first message covers the
+ * request MAC and all TSIG variables, later ones the prior MAC and the
+ * timers (RFC 8945 sections 5.3 and 5.3.1). Returns the new length, or 0
+ * if it does not fit.
+ */
+size_t	xfr_tsig_sign(struct xfr_tsig *t, uint8_t *buf, size_t len,
+	    size_t cap, int64_t now);
+
+/*
+ * Append an unsigned TSIG RR (no MAC) with error to buf, naming r's key
+ * and algorithm, as BADKEY and BADSIG replies need (RFC 8945 5.2.1,
+ * 5.2.2). Returns the new length, or 0 if it does not fit.
+ */
+size_t	xfr_tsig_unsigned(const struct xfr_req *r, uint16_t error,
+	    uint8_t *buf, size_t len, size_t cap);
+
+/* --- the transfer (axfr.c) --- */
+
+struct xfr_stream;
+
+/* What xfr_handle did, for the caller's log line. */
+struct xfr_result {
+	int			 rcode;
+	const char		*why;	/* static: why refused, or NULL */
+	const char		*zone;	/* borrowed from the snapshot, or NULL */
+	uint32_t		 serial;
+	struct xfr_zone_stats	 st;
+};
+
+/*
+ * Handle a request xfr_request_parse accepted (r, from pkt, len), sent by
+ * peer (an address) over tcp or UDP, with c's transfer settings and
+ * answers and snapshot idx at now. Either the one response is written to
+ * out (outsize bytes, at least DNS_TCP_MAX for TCP) and its length
+ * returned, or a transfer starts: *OUT:stream is set (the caller frees
+ * it) and 0 returned. A signed query that is no transfer is answered by
+ * dnsbl_answer and the answer signed. Transfers need the peer in allow
+ * and, when a key is set, the key; else REFUSED. AXFR over UDP is
+ * REFUSED; IXFR over UDP, or from a serial at or past ours (RFC 1995
+ * section 2), gets our SOA alone. IXFR of an older serial is answered
+ * with the whole zone (section 4). The stream copies what it needs: idx
+ * and c may go once this returns. OUT:res says what happened.
+ */
+size_t	xfr_handle(const struct dnsbl_conf *c, const struct index *idx,
+	    const uint8_t *pkt, size_t len, const struct xfr_req *r,
+	    const uint8_t peer[ADDR_LEN], int tcp, int64_t now, uint8_t *out,
+	    size_t outsize, struct xfr_stream **stream,
+	    struct xfr_result *res);
+
+/*
+ * FORMERR for a request xfr_request_parse refused (its question parsed),
+ * into out (outsize >= DNS_UDP_MIN + XFR_TSIG_ROOM). Returns the length.
+ */
+size_t	xfr_formerr(const struct xfr_req *r, uint8_t *out, size_t outsize);
+
+/*
+ * The next message of a transfer into out (cap >= XFR_MSG_MAX +
+ * XFR_TSIG_ROOM), each signed when the request was: the SOA first, the
+ * NS records, every name's A and TXT, the SOA last (RFC 5936 section
+ * 2.2). Returns its length, 0 when the transfer is complete.
+ */
+size_t	xfr_stream_next(struct xfr_stream *s, uint8_t *out, size_t cap,
+	    int64_t now);
+size_t	xfr_stream_messages(const struct xfr_stream *s);
+void	xfr_stream_free(struct xfr_stream *s);	/* NULL is a no-op */
 
 #endif /* FAIRLIST_XFR_H */
