@@ -1,0 +1,121 @@
+/*
+ * fuzz_xfr_request.c: libFuzzer target for zone transfer requests: the
+ * parser (xfr_request_parse), TSIG verification and xfr_handle with a
+ * small zone, over TCP and UDP, and the whole stream of a transfer it
+ * starts. Checks the contract on every input: what the parser returns
+ * lies inside the packet (question name, TSIG offset and MAC), every
+ * reply is a response with the request's id and fits its buffer, a UDP
+ * request never starts a stream, and a stream ends with every message
+ * of at most XFR_MSG_MAX bytes plus its TSIG.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/addr.h"
+#include "dns/dns.h"
+#include "dnsbl/dnsbl.h"
+#include "list/list.h"
+#include "xfr/xfr.h"
+
+/* The corpus is signed with this key (xfr-key). */
+#define SECRET	"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI="
+#define NOW	1800000000
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct dnsbl_conf	 conf;
+static struct index		*idx;
+
+static void
+setup(void)
+{
+	struct index_builder	*b = index_builder_new();
+	struct index_zone	 z;
+	struct addr_prefix	 p;
+	const char		*err;
+
+	memset(&z, 0, sizeof(z));
+	z.name = "bl.test";
+	z.txt = "$reason";
+	z.serial = 42;
+	index_builder_zone(b, &z);
+	addr_parse("192.0.2.0/24", &p, &err);
+	index_builder_add(b, 0, &p, 0, 0, "net", 1, 0);
+	addr_parse("192.0.2.9", &p, &err);
+	index_builder_add(b, 0, &p, 1, 0, NULL, 1, 0);
+	addr_parse("2001:db8::/126", &p, &err);
+	index_builder_add(b, 0, &p, 0, 0, "six", 1, 0);
+	idx = index_builder_finish(b);
+	dnsbl_conf_defaults(&conf);
+	dnsbl_conf_prepare(&conf, NULL);
+	addr_parse("127.0.0.1", &conf.xfr.allow[0], &err);
+	conf.xfr.nallow = 1;
+	xfr_key_set(&conf.xfr.key, "xfr-key", SECRET, &err);
+	conf.xfr.tsig = 1;
+}
+
+static void
+check_reply(const uint8_t *data, size_t size, const uint8_t *out,
+    size_t n, size_t cap)
+{
+	if (n == 0)
+		return;
+	assert(n >= DNS_HEADER_LEN && n <= cap);
+	assert(out[2] & 0x80);
+	assert(out[0] == data[0] && out[1] == data[1]);
+	(void)size;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t		 out[DNS_TCP_MAX];
+	struct xfr_req		 r;
+	struct xfr_result	 res;
+	struct xfr_stream	*s;
+	uint8_t			 peer[ADDR_LEN];
+	enum xfr_parse		 pr;
+	size_t			 n, msgs;
+	int			 tcp;
+
+	if (idx == NULL)
+		setup();
+	pr = xfr_request_parse(data, size, &r);
+	if (pr == XFR_PARSE_DROP || pr == XFR_PARSE_PASS)
+		return 0;
+	assert(r.q.name_len >= 1 && r.q.name_len <= DNS_NAME_MAX);
+	assert(DNS_HEADER_LEN + r.q.name_len + 4 <= size);
+	if (pr == XFR_PARSE_FORMERR) {
+		n = xfr_formerr(&r, out, sizeof(out));
+		check_reply(data, size, out, n, sizeof(out));
+		return 0;
+	}
+	if (r.tsig) {
+		assert(r.tsig_off >= DNS_HEADER_LEN && r.tsig_off < size);
+		assert(r.mac_len == 0 ||
+		    (r.mac >= data && r.mac + r.mac_len <= data + size));
+		assert(r.key_len >= 1 && r.key_len <= DNS_NAME_MAX);
+	}
+	addr_from_v4(peer, 0x7f000001);
+	for (tcp = 0; tcp < 2; tcp++) {
+		size_t	cap = tcp ? sizeof(out) : DNS_EDNS_MAX;
+
+		n = xfr_handle(&conf, idx, data, size, &r, peer, tcp, NOW,
+		    out, cap, &s, &res);
+		if (s == NULL) {
+			check_reply(data, size, out, n, cap);
+			continue;
+		}
+		assert(tcp && n == 0);
+		for (msgs = 0; (n = xfr_stream_next(s, out, sizeof(out),
+		    NOW)) > 0; msgs++) {
+			assert(n <= XFR_MSG_MAX + XFR_TSIG_ROOM);
+			check_reply(data, size, out, n, sizeof(out));
+			assert(msgs < 1000);
+		}
+		xfr_stream_free(s);
+	}
+	return 0;
+}
