@@ -35,7 +35,7 @@
  * addresses under a wildcard ("x.4.3.2.1", "300.2.0.192") get the
  * wildcard's records where fairlist says NXDOMAIN; the nibble form of
  * IPv4-mapped addresses (::ffff:a.b.c.d), which fairlist answers from the
- * IPv4 listings; and empty non-terminals above only exclusions or
+ * IPv4 listings, but for the RFC 5782 test points; and empty non-terminals above only exclusions or
  * expired listings, which fairlist answers NOERROR. Listings that expire
  * after the transfer stay on the secondary until the next change.
  *
@@ -316,6 +316,26 @@ normalize(const struct index *idx, int zone, int64_t now, int v4,
 			    vmap[h.v - vbase] + 1;
 			n++;
 		}
+	}
+	/*
+	 * RFC 5782 section 5: an IPv6 list answers ::ffff:127.0.0.2 and not
+	 * ::ffff:127.0.0.1. fairlist answers IPv4-mapped nibble names from
+	 * the IPv4 listings; of those, the test points go in the zone.
+	 */
+	for (p = 1; !v4 && p <= 2; p++) {
+		struct index_hit	th;
+		uint8_t			ta[ADDR_LEN];
+
+		addr_from_v4(ta, 0x7f000000u | p);
+		if (n + 1 > cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			e = xreallocarray(e, cap, sizeof(*e));
+		}
+		memcpy(e[n].a, ta, ADDR_LEN);
+		e[n].plen = e[n].oplen = 128;
+		e[n].ans = index_match(idx, zone, ta, now, &th) && th.v != NULL ?
+		    vmap[th.v - vbase] + 1 : 0;
+		n++;
 	}
 	if (n > 0)
 		qsort(e, n, sizeof(*e), nent_cmp);

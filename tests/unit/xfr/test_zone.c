@@ -81,6 +81,9 @@ static const struct tcase cases[] = {
 	    { "2001:db8:1:2::/124", "2001:db8:1:3::/124",
 	      "2001:db8:1:4::/124", "2001:db8:2::/124", "2001:db8:3::/124" },
 	    1000, 0, 200 },
+	{ "the IPv4-mapped test points", "$reason",
+	    { { "127.0.0.2", "test", 0 }, { "127.0.0.1", NULL, 0 } },
+	    { "127.0.0.0/24", "::ffff:127.0.0.0/120" }, 1000, 0, 2 },
 	{ "IPv6 /63 is two /64 wildcards", "$reason",
 	    { { "2001:db8:0:10::/63", "pair", 0 } },
 	    { "2001:db8:0:10::/124", "2001:db8:0:11::/124",
@@ -198,14 +201,15 @@ lookup(const char *name)
 	}
 }
 
+/* The query name of a: dotted for IPv4, nibbles if nibbles is set. */
 static void
-name_of(const uint8_t a[ADDR_LEN], char *dst)
+name_of(const uint8_t a[ADDR_LEN], int nibbles, char *dst)
 {
 	static const char	hex[] = "0123456789abcdef";
 	size_t			n = 0;
 	int			i;
 
-	if (addr_is_v4(a, NULL)) {
+	if (!nibbles && addr_is_v4(a, NULL)) {
 		snprintf(dst, 32, "%u.%u.%u.%u", a[15], a[14], a[13], a[12]);
 		return;
 	}
@@ -273,7 +277,7 @@ check_case(const struct tcase *t)
 			memcpy(a, p.a, ADDR_LEN);
 			a[14] = (uint8_t)(a[14] + (k >> 8));
 			a[15] = (uint8_t)(a[15] + (k & 0xff));
-			name_of(a, name);
+			name_of(a, strchr(t->probe[i], ':') != NULL, name);
 			r = lookup(name);
 			listed = index_match(idx, 0, a, NOW, &h);
 			probes++;
