@@ -11,10 +11,10 @@ case "${1:-}" in
 test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
   bind9-utils knot-dnsutils knot sqlite3 jq python3 procps util-linux iproute2 rbldnsd python3-spf
   python3-dkim opendkim opendkim-tools openssl postfix swaks curl chromium
-  chromium-driver python3-selenium" ;;
+  chromium-driver python3-selenium nsd" ;;
 bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3 python3-spf
   libspf2-dev python3-yaml python3-dkim libopendkim-dev opendkim-tools
-  openssl valgrind postfix swaks policyd-weight postfwd knot" ;;
+  openssl valgrind postfix swaks policyd-weight postfwd knot nsd" ;;
 esac
 missing=""
 for p in $pkgs; do
