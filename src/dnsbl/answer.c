@@ -17,7 +17,8 @@
  *   - negative answers carry the zone SOA in the authority section with
  *     TTL min(SOA TTL, SOA minimum) (RFC 2308 section 3 and 5);
  *   - a name outside every zone, a class other than IN or ANY, or a zone
- *     transfer (fairlist serves none): REFUSED without AA.
+ *     transfer (dnsbl/server.c gives transfers to xfr_handle first; what
+ *     reaches this is refused): REFUSED without AA.
  * Decimal labels are 0-255 without leading zeros ("0" itself is fine):
  * "01.0.0.127" is not an address, so it is NXDOMAIN, as in rbldnsd.
  *

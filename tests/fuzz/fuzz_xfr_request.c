@@ -28,25 +28,30 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct dnsbl_conf	 conf;
 static struct index		*idx;
 
+/* The zone: a range, an exclusion in it, an IPv6 range. */
+static const struct {
+	const char	*pfx;
+	const char	*reason;	/* NULL: an exclusion */
+} listings[] = {
+	{ "192.0.2.0/24", "net" }, { "192.0.2.9", NULL },
+	{ "2001:db8::/126", "six" },
+};
+
 static void
 setup(void)
 {
 	struct index_builder	*b = index_builder_new();
-	struct index_zone	 z;
+	struct index_zone	 z = { "bl.test", 0, "$reason", NULL, 42 };
 	struct addr_prefix	 p;
 	const char		*err;
+	size_t			 i;
 
-	memset(&z, 0, sizeof(z));
-	z.name = "bl.test";
-	z.txt = "$reason";
-	z.serial = 42;
 	index_builder_zone(b, &z);
-	addr_parse("192.0.2.0/24", &p, &err);
-	index_builder_add(b, 0, &p, 0, 0, "net", 1, 0);
-	addr_parse("192.0.2.9", &p, &err);
-	index_builder_add(b, 0, &p, 1, 0, NULL, 1, 0);
-	addr_parse("2001:db8::/126", &p, &err);
-	index_builder_add(b, 0, &p, 0, 0, "six", 1, 0);
+	for (i = 0; i < sizeof(listings) / sizeof(listings[0]); i++) {
+		addr_parse(listings[i].pfx, &p, &err);
+		index_builder_add(b, 0, &p, listings[i].reason == NULL, 0,
+		    listings[i].reason, 1, 0);
+	}
 	idx = index_builder_finish(b);
 	dnsbl_conf_defaults(&conf);
 	dnsbl_conf_prepare(&conf, NULL);
