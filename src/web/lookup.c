@@ -296,16 +296,20 @@ web_lookup(struct store *st, const struct addr_prefix *ip, int64_t now,
 	memset(&rf, 0, sizeof(rf));
 	rf.addr = ip;
 	rf.limit = WEB_LOOKUP_MAX;
-	if (store_zone_foreach(st, on_zone, &k) < 0 ||
+	/* One snapshot for every read, and one WAL read lock. */
+	if (store_read_begin(st) == -1 ||
+	    store_zone_foreach(st, on_zone, &k) < 0 ||
 	    store_foreach_covering(st, ip->a, 1, on_listing, &k) < 0 ||
 	    store_foreach_request(st, &rf, on_request, &k) < 0) {
 		str_lcpy(err, store_errmsg(st), STORE_ERR_MAX);
+		store_read_end(st);
 		json_decref(k.zones);
 		json_decref(k.listings);
 		json_decref(k.history);
 		json_decref(k.requests);
 		return NULL;
 	}
+	store_read_end(st);
 	zl = json_array();
 	json_object_foreach(k.zones, name, z) {
 		json_object_set_new(z, "has_past", json_boolean(

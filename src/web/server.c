@@ -6,8 +6,10 @@
  *
  * Routes: GET / (the search form), GET /lookup?ip= (a redirect to
  * /lookup/IP), GET /lookup/IP (the page), GET /api/v1/lookup/IP (JSON),
- * GET /static/style.css; removal.c has POST /api/v1/removal and
- * GET /request/REF, /api/v1/request/REF. A bad address is a 400, an unknown path a 404,
+ * GET /metrics, GET /static/style.css; removal.c has POST
+ * /api/v1/removal and GET /request/REF, /api/v1/request/REF; admin.c
+ * /api/v1/admin/. Every answer is counted by route and status and timed
+ * (fairlist_http_requests_total, fairlist_http_request_duration_seconds). A bad address is a 400, an unknown path a 404,
  * another method a 405, too many header lines a 431; evhttp answers 413
  * for a body over max-body and closes a request not whole within
  * timeout. Pages come from the templates of share/web/ (tpl.c), every
@@ -34,8 +36,10 @@
 #include "core/buf.h"
 #include "core/hash.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/sockaddr.h"
 #include "core/str.h"
+#include "core/time.h"
 #include "core/xmalloc.h"
 #include "store/store.h"
 #include "web/web.h"
@@ -144,6 +148,9 @@ conn_seen(struct web_server *ws, struct evhttp_request *req)
 
 /* --- answers --- */
 
+/* The status of the last answer, for the metrics (the loop thread's). */
+static int	last_status;
+
 void
 web_reply(struct evhttp_request *req, int status, const char *ctype,
     const char *body, size_t len)
@@ -157,6 +164,7 @@ web_reply(struct evhttp_request *req, int status, const char *ctype,
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
+	last_status = status;
 	if (evhttp_find_header(h, "Cache-Control") == NULL)
 		evhttp_add_header(h, "Cache-Control", "no-store");
 	if (b != NULL)
@@ -428,6 +436,28 @@ route_static(struct evhttp_request *req, const char *name)
 	web_reply(req, 200, "text/css", a->data, a->len);
 }
 
+/*
+ * GET /metrics: the process's registry (core/metrics.h: DNS answers,
+ * policy verdicts, these HTTP requests) and the store's gauges (listings
+ * by zone and source, removal requests by state), Prometheus text 0.0.4.
+ */
+static void
+route_metrics(struct web_server *ws, struct evhttp_request *req)
+{
+	struct sbuf	b;
+
+	sbuf_init(&b);
+	metrics_render(&b);
+	if (store_metrics(ws->st, &b) == -1) {
+		sbuf_free(&b);
+		web_reply_error(req, 0, 500, "the store cannot be read");
+		return;
+	}
+	web_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.s,
+	    b.len);
+	sbuf_free(&b);
+}
+
 static int
 too_many_headers(struct evhttp_request *req)
 {
@@ -440,10 +470,20 @@ too_many_headers(struct evhttp_request *req)
 	return 0;
 }
 
-static void
-on_request(struct evhttp_request *req, void *arg)
+/* The route label of the metrics (web_route_names order). */
+enum route {
+	R_INDEX, R_SEARCH, R_LOOKUP, R_API_LOOKUP, R_REMOVAL, R_REQUEST,
+	R_API_REQUEST, R_ADMIN, R_METRICS, R_STATIC, R_OTHER, R_N
+};
+static const char *const route_names[R_N + 1] = {
+	"index", "search", "lookup", "api_lookup", "removal", "request",
+	"api_request", "admin", "metrics", "static", "other", NULL
+};
+
+/* Answer req; returns its route. */
+static enum route
+dispatch(struct web_server *ws, struct evhttp_request *req)
 {
-	struct web_server	*ws = arg;
 	const struct evhttp_uri	*u = evhttp_request_get_evhttp_uri(req);
 	const char		*path = u != NULL ? evhttp_uri_get_path(u) : NULL;
 	enum evhttp_cmd_type	 m = evhttp_request_get_command(req);
@@ -451,22 +491,22 @@ on_request(struct evhttp_request *req, void *arg)
 
 	if (path == NULL || path[0] != '/') {
 		web_reply_error(req, 0, 400, "bad request target");
-		return;
+		return R_OTHER;
 	}
 	api = strncmp(path, "/api/", 5) == 0;
 	if (conn_seen(ws, req) == -1) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
 		web_reply_error(req, api, 503, "too many connections; try again");
-		return;
+		return R_OTHER;
 	}
 	if (too_many_headers(req)) {
 		web_reply_error(req, api, 431, "too many header lines");
-		return;
+		return R_OTHER;
 	}
 	if (strncmp(path, "/api/v1/admin/", 14) == 0) {
 		web_route_admin(ws, req, path + 14);
-		return;
+		return R_ADMIN;
 	}
 	if (strcmp(path, "/api/v1/removal") == 0) {
 		if (m == EVHTTP_REQ_POST)
@@ -476,33 +516,97 @@ on_request(struct evhttp_request *req, void *arg)
 			    "Allow", "POST");
 			web_reply_error(req, 1, 405, "this route answers POST");
 		}
-		return;
+		return R_REMOVAL;
 	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
 		web_reply_error(req, api, 405, "this route answers GET and HEAD");
-		return;
+		return R_OTHER;
 	}
-	if (strcmp(path, "/") == 0)
+	if (strcmp(path, "/") == 0) {
 		route_index(ws, req);
-	else if (strcmp(path, "/lookup") == 0)
+		return R_INDEX;
+	}
+	if (strcmp(path, "/lookup") == 0) {
 		route_search(req, evhttp_uri_get_query(u));
-	else if (strncmp(path, "/lookup/", 8) == 0)
+		return R_SEARCH;
+	}
+	if (strncmp(path, "/lookup/", 8) == 0) {
 		route_lookup(ws, req, path + 8, 0);
-	else if (strncmp(path, "/api/v1/lookup/", 15) == 0)
+		return R_LOOKUP;
+	}
+	if (strncmp(path, "/api/v1/lookup/", 15) == 0) {
 		route_lookup(ws, req, path + 15, 1);
-	else if (strncmp(path, "/request/", 9) == 0)
+		return R_API_LOOKUP;
+	}
+	if (strncmp(path, "/request/", 9) == 0) {
 		web_route_request(ws, req, path + 9, 0);
-	else if (strncmp(path, "/api/v1/request/", 16) == 0)
+		return R_REQUEST;
+	}
+	if (strncmp(path, "/api/v1/request/", 16) == 0) {
 		web_route_request(ws, req, path + 16, 1);
-	else if (strcmp(path, "/static/style.css") == 0)
+		return R_API_REQUEST;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		route_metrics(ws, req);
+		return R_METRICS;
+	}
+	if (strcmp(path, "/static/style.css") == 0) {
 		route_static(req, "style.css");
-	else
-		web_reply_error(req, api, 404, "no such page");
+		return R_STATIC;
+	}
+	web_reply_error(req, api, 404, "no such page");
+	return R_OTHER;
+}
+
+/*
+ * Every request: answered by dispatch, then counted by route and status
+ * and timed (the families are registered by web_server_start).
+ */
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct web_server	*ws = arg;
+	int64_t			 t0 = time_mono_us();
+	const char		*lv[3];
+	char			 code[8];
+	enum route		 r;
+
+	last_status = 0;
+	r = dispatch(ws, req);
+	snprintf(code, sizeof(code), "%d", last_status);
+	lv[0] = route_names[r];
+	lv[1] = code;
+	lv[2] = NULL;
+	metrics_inc(ws->m_requests, metrics_series(ws->m_requests, lv));
+	lv[1] = NULL;
+	metrics_observe(ws->m_latency, metrics_series(ws->m_latency, lv),
+	    (uint64_t)(time_mono_us() - t0));
 }
 
 /* --- the service --- */
+
+/* Latency buckets, microseconds: 100 us to 1 s. */
+static const uint64_t latency_us[] = { 100, 250, 500, 1000, 2500, 5000,
+    10000, 25000, 50000, 100000, 250000, 1000000 };
+
+static void
+register_metrics(struct web_server *ws)
+{
+	const struct metrics_label	rs[] = {
+		{ "route", route_names, 0 },
+		{ "status", NULL, 24 },
+	};
+
+	ws->m_requests = metrics_counter("fairlist_http_requests_total",
+	    "HTTP requests answered, by route and status.", rs, 2);
+	ws->m_latency = metrics_histogram(
+	    "fairlist_http_request_duration_seconds",
+	    "Time to answer an HTTP request, from its parsed head.", rs, 1,
+	    latency_us, (int)(sizeof(latency_us) / sizeof(latency_us[0])),
+	    1e-6);
+}
 
 static void
 apply_limits(struct web_server *ws)
@@ -523,6 +627,7 @@ web_server_start(struct web_server *ws, struct event_base *base,
 		return -1;
 	}
 	ws->base = base;
+	register_metrics(ws);
 	if ((ws->http = evhttp_new(base)) == NULL) {
 		log_warnx("http: evhttp_new failed");
 		return -1;

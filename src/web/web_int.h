@@ -15,6 +15,7 @@
 #include "core/addr.h"
 
 struct evhttp;
+struct metrics_family;
 struct evhttp_bound_socket;
 struct evhttp_request;
 struct sbuf;
@@ -212,6 +213,8 @@ struct web_server {
 	struct evhttp_bound_socket	*bound;
 	struct store			*st;
 	struct web_rl			*rl;		/* removal rate limits */
+	struct metrics_family		*m_requests;	/* by route, status */
+	struct metrics_family		*m_latency;	/* by route */
 	const void			**conns;	/* open-addressing set */
 	size_t				 cap;		/* a power of 2 > clients */
 	uint64_t			 seed;

@@ -251,4 +251,21 @@ case $txt in *'<script>alert(\"x\")</script> & spam'*'https://bl.example.org/loo
 reply=$(python3 "$FAIRLIST_SRC/tests/lib/policy_ask.py" "$pport" 192.0.2.1)
 case $reply in *'https://bl.example.org/lookup/192.0.2.1'*) ok "SMTP reply: public-url" ;; *) fail "SMTP reply: $reply" ;; esac
 case $reply in *$'\r'*|*$'\n'*) fail "SMTP reply holds CR/LF" ;; *) ok "SMTP reply is one line" ;; esac
+
+# --- /metrics: the registry, the store's gauges, the HTTP requests ---
+curl -s "$H/metrics" > "$T/metrics"
+check "metrics: type" "$(hdr "$H/metrics" Content-Type)" "text/plain; version=0.0.4; charset=utf-8"
+m() { grep -F "$1" "$T/metrics" | head -1 | awk '{print $NF}'; }
+n=$(m 'fairlist_http_requests_total{route="api_lookup",status="200"}')
+case $n in [1-9]*) ok "metrics: api lookups counted ($n)" ;; *) fail "metrics: api lookups '$n'" ;; esac
+check "metrics: 429s counted" "$(m 'fairlist_http_requests_total{route="removal",status="429"}')" 3
+check "metrics: 431 counted" "$(m 'fairlist_http_requests_total{route="other",status="431"}')" 1
+n=$(m 'fairlist_http_request_duration_seconds_count{route="lookup"}')
+case $n in [1-9]*) ok "metrics: page latency histogram ($n)" ;; *) fail "metrics: histogram '$n'" ;; esac
+n=$(m 'fairlist_dns_queries_total{zone="bl.fairlist.test",answer="listed"}')
+case $n in [1-9]*) ok "metrics: DNS queries ($n)" ;; *) fail "metrics: DNS '$n'" ;; esac
+check "metrics: removal requests done" "$(m 'fairlist_removal_requests{state="done"}')" 1
+n=$(m 'fairlist_listings{zone="bl.fairlist.test",source="cli"}')
+case $n in [1-9]*) ok "metrics: listings by zone and source ($n)" ;; *) fail "metrics: listings '$n'" ;; esac
+grep -q '^fairlist_policy_verdicts_total' "$T/metrics" && ok "metrics: policy verdicts" || fail "metrics: no policy verdicts"
 finish
