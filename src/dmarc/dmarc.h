@@ -291,7 +291,8 @@ struct dmarc_verdict {
 	int			 sampled_out;	/* roll >= pct lowered it */
 	int			 spf_aligned;	/* SPF passed and aligned */
 	int			 dkim_aligned;	/* a DKIM pass aligned */
-	const char		*dkim_domain;	/* the aligned d=, or NULL */
+	const char		*dkim_domain;	/* the aligned d= (borrowed
+						   from dmarc_auth), or NULL */
 	const char		*reason;	/* static text, for logs */
 	char			 from[DMARC_DOMAIN_MAX + 1];
 	char			 org[DMARC_DOMAIN_MAX + 1];
@@ -310,7 +311,8 @@ struct dmarc_verdict {
  * that policy for a fail; when roll >= pct, reject becomes quarantine
  * and quarantine becomes none. a may be NULL (nothing authenticated,
  * roll 0).
- * OUT:v's strings stay valid until dmarc_free.
+ * OUT:v holds its strings (reason and policy_tag are static), except
+ * dkim_domain.
  */
 void	dmarc_eval(struct dmarc *d, const struct dmarc_auth *a,
 	    struct dmarc_verdict *v);

@@ -81,6 +81,14 @@ dmarc_free(struct dmarc *d)
 enum dmarc_step
 dmarc_step(struct dmarc *d)
 {
+	/*
+	 * "_dmarc." and a name near 253 bytes is no DNS name (RFC 1035
+	 * section 2.3.4): nothing can be published there, so it counts as
+	 * NXDOMAIN and discovery goes on (or ends) without asking.
+	 */
+	while (d->state != ST_DONE &&
+	    strlen(dmarc_query_name(d)) > DMARC_DOMAIN_MAX)
+		dmarc_answer(d, DMARC_DNS_NXDOMAIN, NULL, 0);
 	return d->state == ST_DONE ? DMARC_STEP_DONE : DMARC_STEP_QUERY;
 }
 

@@ -360,6 +360,32 @@ test_several_signatures(void **state)
 }
 
 static void
+test_long_name(void **state)
+{
+	struct dmarc_verdict	 v;
+	char			 from[DMARC_DOMAIN_MAX + 1];
+	size_t			 n;
+
+	(void)state;
+	/* 250 bytes: "_dmarc." + it passes 253, so only the org is asked. */
+	memset(from, 'a', 238);
+	for (n = 63; n < 238; n += 64)
+		from[n] = '.';
+	memcpy(from + 238, ".example.com", 13);
+	assert_int_equal(strlen(from), 250);
+	run(from, NULL, &v);
+	assert_int_equal(v.result, DMARC_RES_FAIL);
+	assert_string_equal(v.policy_tag, "sp");
+	assert_string_equal(asked, "TXT _dmarc.example.com");
+	/* 246 bytes: "_dmarc." + it is 253, and is asked first. */
+	memmove(from, from + 4, strlen(from + 4) + 1);
+	from[0] = 'b';
+	run(from, NULL, &v);
+	assert_int_equal(v.result, DMARC_RES_FAIL);
+	assert_true(strncmp(asked, "TXT _dmarc.b", 12) == 0);
+}
+
+static void
 test_raw_answer(void **state)
 {
 	/* _dmarc.example.com TXT "v=DMARC1; " "p=reject" (two strings). */
@@ -449,6 +475,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_several_signatures),
+		cmocka_unit_test(test_long_name),
 		cmocka_unit_test(test_raw_answer),
 		cmocka_unit_test(test_reply),
 	};
