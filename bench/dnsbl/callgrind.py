@@ -157,7 +157,7 @@ def run_callgrind(a, data, m):
     if m.wait_listed(port, data["gen"]["listed_name"], time.monotonic(),
                      600, p) is None:
         raise RuntimeError("rbldnsd under callgrind did not answer")
-    pid = valgrind_pid(p.pid)
+    pid = valgrind_pid(p.pid, m)
     R["rbldnsd"] = measure("rbldnsd", pid, port, queries, env, prefix,
                            "rbldns", log)
     R["rbldnsd"]["cmd"] = " ".join(cmd)
@@ -168,9 +168,9 @@ def run_callgrind(a, data, m):
     return R
 
 
-def valgrind_pid(pid):
+def valgrind_pid(pid, m):
     """The valgrind process under runuser (runuser forks it)."""
-    for q in m_descendants(pid):
+    for q in m.descendants(pid):
         try:
             with open("/proc/%d/comm" % q) as f:
                 if f.read().startswith(("callgrind", "valgrind", "memcheck")):
@@ -178,20 +178,6 @@ def valgrind_pid(pid):
         except OSError:
             pass
     return pid
-
-
-def m_descendants(pid):
-    out, todo = [], [pid]
-    while todo:
-        q = todo.pop()
-        out.append(q)
-        try:
-            for t in os.listdir("/proc/%d/task" % q):
-                with open("/proc/%d/task/%s/children" % (q, t)) as f:
-                    todo += [int(x) for x in f.read().split()]
-        except OSError:
-            pass
-    return out
 
 
 def run_fairlist(a, data, m, queries):
