@@ -1,6 +1,7 @@
 /*
  * test_parse.c: the web request parsers (web/parse.c): percent-decoding,
- * query strings and form bodies, X-Forwarded-For behind trusted proxies;
+ * query strings and form bodies, Cookie headers, X-Forwarded-For behind
+ * trusted proxies;
  * well-formed and malformed input.
  */
 #include <stdarg.h>
@@ -208,6 +209,43 @@ test_xff_hops_max(void **state)
 	sbuf_free(&b);
 }
 
+static const struct {
+	const char	*hdr;
+	const char	*want;		/* NULL: absent */
+} cookies[] = {
+	{ "fl_csrf=abc", "abc" },
+	{ "a=1; fl_csrf=abc; b=2", "abc" },
+	{ "a=1;fl_csrf=abc", "abc" },
+	{ "fl_csrf=abc ", "abc" },
+	{ "xfl_csrf=abc", NULL },
+	{ "fl_csrfx=abc", NULL },
+	{ "fl_csrf", NULL },
+	{ "fl_csrf=", NULL },
+	{ "", NULL },
+	{ ";;;", NULL },
+	{ "fl_csrf=0123456789012345678901234567890123456789", NULL },	/* too long */
+	{ "a=fl_csrf=x; fl_csrf=y", "y" },
+};
+
+static void
+test_cookie(void **state)
+{
+	char		 out[32];
+	const char	*got;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cookies) / sizeof(cookies[0]); i++) {
+		got = web_cookie_value(cookies[i].hdr, strlen(cookies[i].hdr),
+		    "fl_csrf", out, sizeof(out));
+		if ((got == NULL) != (cookies[i].want == NULL) ||
+		    (got != NULL && strcmp(got, cookies[i].want) != 0))
+			fail_msg("%s: got %s, want %s", cookies[i].hdr,
+			    got != NULL ? got : "NULL", cookies[i].want != NULL ?
+			    cookies[i].want : "NULL");
+	}
+}
+
 int
 main(void)
 {
@@ -217,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_form_long_field),
 		cmocka_unit_test(test_xff),
 		cmocka_unit_test(test_xff_hops_max),
+		cmocka_unit_test(test_cookie),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
