@@ -171,8 +171,8 @@ static int
 transfer_conf(const struct conf *cf, const struct conf_node *dns,
     struct xfr_conf *xc)
 {
-	static const char *const keys[] = { "allow", "tsig", "expand-max",
-	    NULL };
+	static const char *const keys[] = { "allow", "tsig", "notify",
+	    "expand-max", NULL };
 	struct conf_node	*t, *k;
 	const char		*e;
 	char			 err[256];

@@ -115,6 +115,7 @@ struct dnsbl_server {
 	TAILQ_HEAD(, tcp_conn)		 tcp_lru;	/* least recent first */
 	struct timeval			 tcp_msg_tv;
 	uint8_t				*tcp_out;	/* 2 + DNS_TCP_MAX */
+	struct dnsbl_notify		*notify;
 };
 
 static struct index *
@@ -139,6 +140,12 @@ static void
 snap_release(struct slot *sl)
 {
 	atomic_store_explicit(&sl->p, NULL, memory_order_release);
+}
+
+const struct dnsbl_conf *
+dnsbl_server_dns(struct dnsbl_server *s)
+{
+	return atomic_load(&s->dns);
 }
 
 const struct index *
@@ -817,6 +824,7 @@ dnsbl_server_start(struct dnsbl_server *s, struct event_base *base)
 		}
 		s->tcp_fd[i] = -1;	/* the listener owns it now */
 	}
+	s->notify = dnsbl_notify_new(s, base);
 	for (i = 0; i < s->nworkers; i++) {
 		rc = pthread_create(&s->workers[i].tid, NULL, udp_worker,
 		    &s->workers[i]);
@@ -858,6 +866,7 @@ dnsbl_server_free(struct dnsbl_server *s)
 		if (s->tcp_fd[i] != -1)
 			close(s->tcp_fd[i]);
 	}
+	dnsbl_notify_free(s->notify);
 	index_free(atomic_load(&s->cur));
 	free(s->workers);
 	free(s->slots);

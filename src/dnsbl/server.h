@@ -79,6 +79,19 @@ const struct index	*dnsbl_server_current(const struct dnsbl_server *s);
 const struct index	*dnsbl_server_loop_acquire(struct dnsbl_server *s);
 void			 dnsbl_server_loop_release(struct dnsbl_server *s);
 
+/* The answer settings in use (loop thread: valid until the next event). */
+const struct dnsbl_conf	*dnsbl_server_dns(struct dnsbl_server *s);
+
+/*
+ * NOTIFY to dns { transfer { notify } } after each change of a zone's
+ * serial (notify.c), on base; dnsbl_server_start starts it and
+ * dnsbl_server_free frees it. NULL is a no-op for the free.
+ */
+struct dnsbl_notify;
+struct dnsbl_notify	*dnsbl_notify_new(struct dnsbl_server *s,
+			    struct event_base *base);
+void			 dnsbl_notify_free(struct dnsbl_notify *n);
+
 /* Start the UDP workers and the TCP listeners on base. Returns 0 or -1. */
 int	dnsbl_server_start(struct dnsbl_server *s, struct event_base *base);
 

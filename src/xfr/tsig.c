@@ -262,6 +262,26 @@ xfr_tsig_sign(struct xfr_tsig *t, uint8_t *buf, size_t len, size_t cap,
 }
 
 size_t
+xfr_tsig_sign_request(const struct xfr_key *k, uint8_t *buf, size_t len,
+    size_t cap, int64_t now)
+{
+	struct mac	m;
+	uint8_t		mac[XFR_MAC_LEN];
+	uint16_t	id;
+
+	if (len < DNS_HEADER_LEN || mac_init(&m, k) == -1)
+		return 0;
+	id = (uint16_t)(buf[0] << 8 | buf[1]);
+	mac_add(&m, buf, len);
+	mac_vars(&m, k->name, k->name_len, (uint64_t)now, XFR_FUDGE, 0, NULL,
+	    0, 0);
+	if (mac_final(&m, mac) == -1)
+		return 0;
+	return put_tsig(buf, len, cap, k->name, k->name_len, (uint64_t)now,
+	    XFR_FUDGE, mac, XFR_MAC_LEN, id, 0, 0);
+}
+
+size_t
 xfr_tsig_unsigned(const struct xfr_req *r, uint16_t error, uint8_t *buf,
     size_t len, size_t cap)
 {

@@ -20,6 +20,10 @@ struct dnsbl_conf;
 
 #define XFR_ALLOW_MAX		32	/* allow prefixes */
 #define XFR_NOTIFY_MAX		16	/* notify targets */
+#define XFR_NOTIFY_TRIES	5	/* sends of one NOTIFY */
+#define XFR_NOTIFY_RETRY_MS	1000	/* first retry; doubles after each */
+#define XFR_NOTIFY_RETRY_CAP_MS	4000	/* up to this */
+#define DNS_OPCODE_NOTIFY	4	/* RFC 1996 */
 #define XFR_KEY_NAME_MAX	255	/* wire bytes of a TSIG key name */
 #define XFR_KEY_MAX		64	/* bytes of a TSIG secret */
 #define XFR_MAC_LEN		32	/* HMAC-SHA256 */
@@ -208,6 +212,14 @@ size_t	xfr_tsig_sign(struct xfr_tsig *t, uint8_t *buf, size_t len,
 	    size_t cap, int64_t now);
 
 /*
+ * Sign a request we send (a NOTIFY) in buf (len bytes, room for cap)
+ * with key k at now (RFC 8945 section 4.3.3: the message and all the
+ * variables). Returns the new length, or 0 if it does not fit.
+ */
+size_t	xfr_tsig_sign_request(const struct xfr_key *k, uint8_t *buf,
+	    size_t len, size_t cap, int64_t now);
+
+/*
  * Append an unsigned TSIG RR (no MAC) with error to buf, naming r's key
  * and algorithm, as BADKEY and BADSIG replies need (RFC 8945 5.2.1,
  * 5.2.2). Returns the new length, or 0 if it does not fit.
@@ -264,5 +276,25 @@ size_t	xfr_stream_next(struct xfr_stream *s, uint8_t *out, size_t cap,
 	    int64_t now);
 size_t	xfr_stream_messages(const struct xfr_stream *s);
 void	xfr_stream_free(struct xfr_stream *s);	/* NULL is a no-op */
+
+/* --- NOTIFY (notify.c) --- */
+
+/*
+ * A NOTIFY for zone (text, no trailing dot) at serial, with id, into out
+ * (cap bytes): opcode NOTIFY, AA, the question (zone, SOA, IN) and our
+ * SOA serial as a hint in the answer section (RFC 1996 sections 3.7,
+ * 4.7), signed with key unless it is NULL. Returns the length, or 0 if
+ * the name is bad or it does not fit.
+ */
+size_t	xfr_notify_build(const char *zone, uint32_t serial, uint16_t id,
+	    const struct xfr_key *key, uint8_t *out, size_t cap, int64_t now);
+
+/*
+ * Untrusted input (RFC 1996 section 4.7): 0 if pkt (len bytes) is a
+ * NOTIFY response, with its id in *OUT:id and rcode in *OUT:rcode, else
+ * -1. Only the header is read.
+ */
+int	xfr_notify_reply(const uint8_t *pkt, size_t len, uint16_t *id,
+	    int *rcode);
 
 #endif /* FAIRLIST_XFR_H */

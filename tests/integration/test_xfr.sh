@@ -9,6 +9,7 @@
 # an address not in allow (127.0.0.2) is refused.
 # Fails, naming the Debian package, when knotd, nsd or kdig is missing.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
+. "$FAIRLIST_SRC/tests/lib/secondaries.sh"
 need knotd knot
 need nsd nsd
 need kdig knot-dnsutils
@@ -79,98 +80,18 @@ PIDS="$PIDS $!"
 wait_for dig @127.0.0.1 -p "$port" +short +tries=1 +time=1 \
     2.0.0.127.ranges.test A || { cat "$T/serve.log"; die "fairlist did not start"; }
 
-# Knot as a secondary.
-mkdir -p "$T/knot"
-cat > "$T/knot/knot.conf" <<CONF
-server:
-    listen: 127.0.0.1@$kport
-    rundir: $T/knot
-log:
-  - target: $T/knot/knot.log
-    any: info
-key:
-  - id: xfr-key
-    algorithm: hmac-sha256
-    secret: $SECRET
-remote:
-  - id: fairlist
-    address: 127.0.0.1@$port
-    key: xfr-key
-acl:
-  - id: from_fairlist
-    address: 127.0.0.1
-    key: xfr-key
-    action: notify
-template:
-  - id: default
-    storage: $T/knot
-    master: fairlist
-    acl: from_fairlist
-    zonefile-sync: -1
-    zonefile-load: none
-    journal-content: none
-zone:
-  - domain: bl.fairlist.test
-  - domain: ranges.test
-CONF
-knotd -c "$T/knot/knot.conf" >"$T/knot/stderr" 2>&1 &
-PIDS="$PIDS $!"
+start_knot "$kport" "$port" bl.fairlist.test ranges.test
+start_nsd "$nport" "$port" bl.fairlist.test ranges.test
 
-# NSD as a secondary.
-mkdir -p "$T/nsd"
-cat > "$T/nsd/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1@$nport
-    port: $nport
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "$T/nsd"
-    database: ""
-    zonelistfile: "$T/nsd/zone.list"
-    xfrdfile: "$T/nsd/xfrd.state"
-    xfrdir: "$T/nsd"
-    pidfile: "$T/nsd/nsd.pid"
-    logfile: "$T/nsd/nsd.log"
-    verbosity: 2
-    rrl-ratelimit: 0
-remote-control:
-    control-enable: no
-key:
-    name: xfr-key
-    algorithm: hmac-sha256
-    secret: "$SECRET"
-pattern:
-    name: fromfairlist
-    request-xfr: 127.0.0.1@$port xfr-key
-    allow-notify: 127.0.0.1 xfr-key
-zone:
-    name: bl.fairlist.test
-    include-pattern: fromfairlist
-zone:
-    name: ranges.test
-    include-pattern: fromfairlist
-CONF
-nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd/stderr" 2>&1 &
-PIDS="$PIDS $!"
-
-serial() {
-	dig @127.0.0.1 -p "$1" +short +tries=1 +time=1 "$2" SOA 2>/dev/null |
-	    awk '{ print $3 }'
-}
 # Both pull both zones: wait until each serves fairlist's serials.
 for zone in bl.fairlist.test ranges.test; do
-	want=$(serial "$port" "$zone")
+	want=$(soa_serial "$port" "$zone")
 	[ -n "$want" ] || die "no SOA from fairlist for $zone"
 	for sec in "knot $kport" "nsd $nport"; do
 		set -- $sec
-		got=""
-		for i in $(seq 1 300); do
-			got=$(serial "$2" "$zone")
-			[ "$got" = "$want" ] && break
-			sleep 0.1
-		done
-		check "$1 holds $zone at serial $want" "$got" "$want"
+		wait_serial "$2" "$zone" "$want"
+		check "$1 holds $zone at serial $want" "$(soa_serial "$2" "$zone")" \
+		    "$want"
 	done
 done
 [ "$FAILS" -eq 0 ] || { cat "$T/serve.log" "$T/knot/knot.log" "$T/nsd/nsd.log"; die "no transfer"; }

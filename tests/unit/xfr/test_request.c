@@ -408,11 +408,51 @@ test_key(void **state)
 	assert_int_equal(xfr_key_set(&k, "bad..name", "c2VjcmV0", &err), -1);
 }
 
+/* A NOTIFY: opcode, AA, question, the serial hint, a TSIG; its answer. */
+static void
+test_notify(void **state)
+{
+	struct xfr_key	k;
+	uint8_t		b[DNS_UDP_MIN + XFR_TSIG_ROOM];
+	const char	*err;
+	size_t		n, plain;
+	uint16_t	id;
+	int		rcode;
+
+	(void)state;
+	assert_int_equal(xfr_key_set(&k, "xfr-key", SECRET, &err), 0);
+	plain = xfr_notify_build("bl.test", 77, 0xabcd, NULL, b, sizeof(b),
+	    NOW);
+	assert_true(plain > DNS_HEADER_LEN);
+	assert_int_equal(b[0] << 8 | b[1], 0xabcd);
+	assert_int_equal((b[2] >> 3) & 0x0f, DNS_OPCODE_NOTIFY);
+	assert_int_equal(b[2] & 0x80, 0);		/* a request */
+	assert_int_equal(b[2] & 0x04, 0x04);		/* AA */
+	assert_int_equal(b[5], 1);			/* QDCOUNT */
+	assert_int_equal(b[7], 1);			/* the SOA hint */
+	assert_int_equal(b[plain - 17], 77);		/* its serial */
+	assert_int_equal(b[11], 0);
+	n = xfr_notify_build("bl.test", 77, 0xabcd, &k, b, sizeof(b), NOW);
+	assert_true(n > plain);
+	assert_int_equal(b[11], 1);			/* the TSIG */
+	assert_int_equal(xfr_notify_build("bad..name", 1, 1, NULL, b,
+	    sizeof(b), NOW), 0);
+	/* Its answer: QR set, same opcode. */
+	assert_int_equal(xfr_notify_reply(b, n, &id, &rcode), -1);
+	b[2] |= 0x80;
+	b[3] = (uint8_t)((b[3] & 0xf0) | XFR_R_NOTAUTH);
+	assert_int_equal(xfr_notify_reply(b, n, &id, &rcode), 0);
+	assert_int_equal(id, 0xabcd);
+	assert_int_equal(rcode, XFR_R_NOTAUTH);
+	assert_int_equal(xfr_notify_reply(b, 11, &id, &rcode), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_pass),
 		cmocka_unit_test(test_key),
 	};
