@@ -35,6 +35,8 @@ static const struct command {
 	{ "dkim",   cmd_dkim,   "DKIM keys, signing and verification" },
 	{ "dmarc",  cmd_dmarc,  "evaluate DMARC (RFC 7489) for a From domain" },
 	{ "check",  cmd_check,  "the gatekeeper's verdict for one client, explained" },
+	{ "requests", cmd_requests, "removal requests: list, show, approve, deny" },
+	{ "token",  cmd_token,  "API tokens for the admin routes: create, list, revoke" },
 };
 
 static void

@@ -53,6 +53,20 @@ int		 cli_conf_check(struct cli *c);
 int		 cli_zone_check(const struct conf *cf,
 		    const struct conf_node *n, const char *name);
 
+struct store_removal_rule;
+
+/*
+ * The removal keys of zone block n named zone (removal SOURCE POLICY,
+ * repeatable; cooldown-window DURATION; cooldown-max N) into rules
+ * (STORE_RULES_MAX of them; sources borrowed from n), *nrules, *window
+ * and *max, the defaults for keys not given. Returns 0, or -1 after
+ * printing "fairlist: FILE:LINE: message".
+ */
+int		 cli_zone_removal(const struct conf *cf,
+		    const struct conf_node *n, const char *zone,
+		    struct store_removal_rule *rules, int *nrules,
+		    int64_t *window, int64_t *max);
+
 struct dnsbl_conf;
 struct dnsbl_server_conf;
 
@@ -153,5 +167,7 @@ int	cmd_spf(struct cli *c, int argc, char **argv);
 int	cmd_dkim(struct cli *c, int argc, char **argv);
 int	cmd_dmarc(struct cli *c, int argc, char **argv);
 int	cmd_check(struct cli *c, int argc, char **argv);
+int	cmd_requests(struct cli *c, int argc, char **argv);
+int	cmd_token(struct cli *c, int argc, char **argv);
 
 #endif /* FAIRLIST_CLI_H */

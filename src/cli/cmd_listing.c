@@ -30,6 +30,7 @@
 #include "core/conf.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
+#include "store/removal.h"
 #include "store/store.h"
 #include "cli/cli.h"
 
@@ -102,7 +103,11 @@ cli_time_text(int64_t t, const char *none, char *dst, size_t dstsize)
 int
 cli_sync_zones(struct cli *c, struct store *s)
 {
-	static const char *const keys[] = { "code", "txt", "url", NULL };
+	static const char *const keys[] = { "code", "txt", "url", "removal",
+		"cooldown-window", "cooldown-max", NULL };
+	struct store_removal_rule rules[STORE_RULES_MAX];
+	int64_t			 window, max;
+	int			 nrules;
 	struct conf_node	*n;
 	const char		*v;
 	char			 name[CMD_ZONE_ARGS], err[256];
@@ -136,13 +141,18 @@ cli_sync_zones(struct cli *c, struct store *s)
 		if ((v = conf_get(n, "code")) != NULL &&
 		    (code = parse_code(NULL, what, v)) == 0)
 			return -1;
+		if (cli_zone_removal(c->conf, n, name, rules, &nrules, &window,
+		    &max) == -1)
+			return -1;
 		if (s == NULL) {
 			if (cli_zone_check(c->conf, n, name) == -1)
 				return -1;
 			continue;
 		}
 		if (store_zone_put(s, name, code, conf_get(n, "txt"),
-		    conf_get(n, "url"), actor) == -1) {
+		    conf_get(n, "url"), actor) == -1 ||
+		    store_zone_set_removal(s, name, rules, nrules, window, max,
+		    actor) == -1) {
 			cli_err(NULL, "%s:%d: zone %s: %s", path, n->line,
 			    name, store_errmsg(s));
 			return -1;

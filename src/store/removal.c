@@ -101,9 +101,8 @@ store_req_state_parse(const char *text, enum store_req_state *st)
 	return i > 0 ? 0 : -1;
 }
 
-/* 1 if src may be a rule's source (removal.h). */
-static int
-rule_source_ok(const char *src)
+int
+store_removal_source_ok(const char *src)
 {
 	size_t	len = strlen(src), i;
 
@@ -220,7 +219,7 @@ store_zone_set_removal(struct store *s, const char *zone,
 	}
 	text[0] = '\0';
 	for (i = 0; i < n; i++) {
-		if (!rule_source_ok(rules[i].source) ||
+		if (!store_removal_source_ok(rules[i].source) ||
 		    (int)rules[i].policy < STORE_REMOVAL_SELF ||
 		    rules[i].policy > STORE_REMOVAL_NONE) {
 			st_seterr(s, "bad removal rule for source '%.64s' "

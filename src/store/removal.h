@@ -70,6 +70,9 @@ struct store_removal_rule {
 	enum store_removal	 policy;
 };
 
+/* 1 if src may be a rule's source (see store_zone_set_removal). */
+int	store_removal_source_ok(const char *src);
+
 /*
  * Set zone's removal rules (n at most STORE_RULES_MAX; sources as above,
  * 1 to 64 bytes of letters, digits, '-', '_', '.', ':', '/', and '*' as
