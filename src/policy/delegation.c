@@ -61,6 +61,7 @@
 
 #include <event2/event.h>
 
+#include "core/listen.h"
 #include "core/log.h"
 #include "core/sockaddr.h"
 #include "core/str.h"
@@ -157,120 +158,11 @@ warn_ok(struct policy_server *s)
 	return 0;
 }
 
-static int
-bind_inet(struct pd_listener *l, const char *spec, char *err, size_t errlen)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	int			 fd, one = 1;
-
-	if (sa_parse(spec, -1, &ss, &len) == -1) {
-		snprintf(err, errlen, "policy: bad listen address '%s' (want "
-		    "ADDR:PORT, [V6]:PORT or unix:PATH)", spec);
-		return -1;
-	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "policy: socket %s: %s", spec,
-		    strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
-	    listen(fd, SOMAXCONN) == -1) {
-		snprintf(err, errlen, "policy: bind %s: %s", spec,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* Port 0 asks the kernel for one: log the real one. */
-	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		sa_format((struct sockaddr *)&ss, l->name, sizeof(l->name));
-	else
-		str_lcpy(l->name, spec, sizeof(l->name));
-	l->fd = fd;
-	return 0;
-}
-
-/*
- * A unix socket. A stale socket file (nobody accepts on it) is removed
- * first; a live one, or a path that is not a socket, is an error rather
- * than something to destroy.
- */
-static int
-bind_unix(struct pd_listener *l, const char *path, int mode, char *err,
-    size_t errlen)
-{
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	int			 fd, probe;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (path[0] != '/' || str_lcpy(sun.sun_path, path,
-	    sizeof(sun.sun_path)) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "policy: bad unix socket path '%s' "
-		    "(absolute, at most %zu bytes)", path,
-		    sizeof(sun.sun_path) - 1);
-		return -1;
-	}
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "policy: %s exists and is not a "
-			    "socket", path);
-			return -1;
-		}
-		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-		    0)) != -1) {
-			if (connect(probe, (struct sockaddr *)&sun,
-			    sizeof(sun)) == 0) {
-				close(probe);
-				snprintf(err, errlen, "policy: %s: another "
-				    "server is listening on it", path);
-				return -1;
-			}
-			close(probe);
-		}
-		if (unlink(path) == -1) {
-			snprintf(err, errlen, "policy: unlink stale %s: %s",
-			    path, strerror(errno));
-			return -1;
-		}
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "policy: socket %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		snprintf(err, errlen, "policy: bind %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* chmod, not umask: the mode is exact whatever the umask is. */
-	if (chmod(path, (mode_t)mode) == -1 || listen(fd, SOMAXCONN) == -1) {
-		snprintf(err, errlen, "policy: %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	l->fd = fd;
-	l->is_unix = 1;
-	l->path = xstrdup(path);
-	snprintf(l->name, sizeof(l->name), "unix:%s", path);
-	return 0;
-}
-
 struct policy_server *
 policy_server_new(const struct policy_conf *pc, char *err, size_t errlen)
 {
 	struct policy_server	*s;
+	struct listen_sock	 ls;
 	const char		*spec;
 	int			 i, rc;
 
@@ -287,16 +179,17 @@ policy_server_new(const struct policy_conf *pc, char *err, size_t errlen)
 	for (i = 0; i < pc->nlisten; i++) {
 		spec = pc->listen[i];
 		s->l[i].s = s;
-		if (strncmp(spec, "unix:", 5) == 0)
-			rc = bind_unix(&s->l[i], spec + 5, pc->socket_mode,
-			    err, errlen);
-		else
-			rc = bind_inet(&s->l[i], spec, err, errlen);
+		rc = listen_bind(&ls, spec, pc->socket_mode, "policy", err,
+		    errlen);
 		s->nl = i + 1;
 		if (rc == -1) {
 			policy_server_free(s);
 			return NULL;
 		}
+		s->l[i].fd = ls.fd;
+		s->l[i].is_unix = ls.is_unix;
+		s->l[i].path = ls.path;
+		str_lcpy(s->l[i].name, ls.name, sizeof(s->l[i].name));
 	}
 	return s;
 }
