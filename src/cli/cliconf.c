@@ -5,9 +5,10 @@
  * It reads each block with that block's own reader: the top-level keys
  * here, dns { } with cli_dns_conf (which checks the host names of ns and
  * soa-mname) and dnsbl_conf_prepare, policy { } with policy_conf_read,
- * http { } with web_conf_read, zone NAME { } with cli_sync_zones in its
- * check-only form. spf { } and dkim { } are reserved for the services to
- * come, as serve reserves them: accepted as blocks, not read.
+ * http { } with web_conf_read, milter { } with milter_conf_read, zone
+ * NAME { } with cli_sync_zones in its check-only form. spf { } and dkim { }
+ * are reserved for the services to come, as serve reserves them: accepted
+ * as blocks, not read.
  * Nothing is applied: only `serve` writes the configured zones into the
  * store. Every refusal is one line "fairlist: COMMAND: FILE:LINE: message".
  */
@@ -20,16 +21,17 @@
 #include "core/str.h"
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
+#include "milter/milter.h"
 #include "policy/policy.h"
 #include "store/store.h"
 #include "web/web.h"
 
 const char *const cli_conf_top_keys[] = { "db", "user", "dns", "zone",
-    "policy", "http", "spf", "dkim", NULL };
+    "policy", "http", "spf", "dkim", "milter", NULL };
 
 /* The top-level keys that are one { } block each. */
 static const char *const blocks[] = { "dns", "policy", "http", "spf",
-    "dkim", NULL };
+    "dkim", "milter", NULL };
 
 static int
 bad(const struct conf *cf, const struct conf_node *n, const char *what)
@@ -89,6 +91,7 @@ cli_conf_check(struct cli *c)
 	struct dnsbl_server_conf sc;
 	struct policy_conf	 pc;
 	struct web_conf		 wc;
+	struct milter_conf	 mc;
 	uint32_t		 reload_ms = 0;
 	int			 snapcache = 0;
 	const char		*name;
@@ -119,6 +122,12 @@ cli_conf_check(struct cli *c)
 		return -1;
 	}
 	web_conf_free(&wc);
+	if (milter_conf_read(cf, conf_find(cf->root, "milter"), &mc, err,
+	    sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
+	milter_conf_free(&mc);
 	return cli_sync_zones(c, NULL);
 }
 

@@ -18,6 +18,7 @@
 #include "daemon/daemon.h"
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
+#include "milter/milter.h"
 #include "policy/policy.h"
 
 #define SERVE_DEFAULT_LISTEN	"127.0.0.1:5300"
@@ -139,6 +140,11 @@ build_conf(struct serve_opts *o, struct conf *cf)
 	}
 	dc->dc.public_url = dc->wc.public_url;
 	dc->pc.public_url = dc->wc.public_url;
+	if (milter_conf_read(cf, cf != NULL ? conf_find(cf->root, "milter") :
+	    NULL, &dc->mc, err, sizeof(err)) == -1) {
+		cli_err("serve", "%s", err);
+		goto fail;
+	}
 	if (o->sc.nlisten > 0) {
 		memcpy(dc->sc.listen, o->sc.listen, sizeof(dc->sc.listen));
 		memcpy(dc->sc.listen_len, o->sc.listen_len,

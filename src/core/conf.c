@@ -7,6 +7,7 @@
  * generic tree; the meaning of each key belongs to the module that reads it.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,4 +317,21 @@ conf_check_keys(const struct conf *c, const struct conf_node *n,
 		}
 	}
 	return 0;
+}
+
+int
+conf_err(const struct conf *c, const struct conf_node *k, char *err,
+    size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	n = snprintf(err, errlen, "%s:%d: ", c != NULL && c->path != NULL ?
+	    c->path : "config", k != NULL ? k->line : 0);
+	if (n < 0 || (size_t)n >= errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
 }

@@ -64,4 +64,12 @@ const char		*conf_get(const struct conf_node *n, const char *key);
 int	conf_check_keys(const struct conf *c, const struct conf_node *n,
 	    const char *const *keys, char *err, size_t errlen);
 
+/*
+ * Write "path:line: message" for node k (line 0 for NULL) into OUT:err.
+ * Returns -1, so a reader can `return conf_err(...)`.
+ */
+int	conf_err(const struct conf *c, const struct conf_node *k, char *err,
+	    size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+
 #endif /* FAIRLIST_CONF_H */

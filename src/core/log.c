@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -142,4 +143,23 @@ fatalx(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vfatal(fmt, ap, 0);
+}
+
+int
+log_limit_ok(struct log_limit *l, int per_sec, const char *what)
+{
+	long	now = (long)time(NULL);
+
+	if (now != l->sec) {
+		if (l->suppressed > 0)
+			log_warnx("%s: %d warnings suppressed", what,
+			    l->suppressed);
+		l->sec = now;
+		l->n = 0;
+		l->suppressed = 0;
+	}
+	if (l->n++ < per_sec)
+		return 1;
+	l->suppressed++;
+	return 0;
 }

@@ -33,6 +33,20 @@ noreturn void	fatalx(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 
 /*
+ * Rate limit for warnings that peers cause: log_limit_ok returns 1 while
+ * fewer than per_sec passed this second, else counts the one dropped;
+ * the count is logged ("WHAT: N warnings suppressed") with the first one
+ * of a later second. Zeroed memory is a fresh limit.
+ */
+struct log_limit {
+	long	sec;
+	int	n;
+	int	suppressed;
+};
+
+int	log_limit_ok(struct log_limit *l, int per_sec, const char *what);
+
+/*
  * Test hook: when set, fatal()/fatalx() call it instead of exiting.
  * The hook must not return (tests longjmp out of it).
  */

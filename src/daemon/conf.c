@@ -22,6 +22,7 @@ daemon_conf_free(struct daemon_conf *c)
 		return;
 	policy_conf_free(&c->pc);
 	web_conf_free(&c->wc);
+	milter_conf_free(&c->mc);
 	conf_free(c->cf);
 	free(c->db);
 	free(c->user);
@@ -85,17 +86,35 @@ keep_str(char **dst, const char *src)
 	*dst = src != NULL ? xstrdup(src) : NULL;
 }
 
+/* Listen addresses and socket mode of one service: the same? */
 static int
-same_policy_listen(const struct policy_conf *a, const struct policy_conf *b)
+same_listen(char *const *a, int na, int ma, char *const *b, int nb, int mb)
 {
 	int	i;
 
-	if (a->nlisten != b->nlisten || a->socket_mode != b->socket_mode)
+	if (na != nb || ma != mb)
 		return 0;
-	for (i = 0; i < a->nlisten; i++)
-		if (strcmp(a->listen[i], b->listen[i]) != 0)
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
 			return 0;
 	return 1;
+}
+
+/* The running addresses and mode (src) replace nc's (dst). */
+static void
+keep_listen(char **dst, int *ndst, int *mdst, char *const *src, int nsrc,
+    int msrc)
+{
+	int	i;
+
+	for (i = 0; i < *ndst; i++) {
+		free(dst[i]);
+		dst[i] = NULL;
+	}
+	for (i = 0; i < nsrc; i++)
+		dst[i] = xstrdup(src[i]);
+	*ndst = nsrc;
+	*mdst = msrc;
 }
 
 void
@@ -103,7 +122,6 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
     struct daemon_conf *nc)
 {
 	struct dnsbl_server_conf	a = run->sc, b = nc->sc;
-	int				i;
 
 	/* Both were built from zeroed memory: padding compares equal. */
 	a.dns = b.dns = NULL;
@@ -124,16 +142,18 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
 		not_applied("db");
 	keep_str(&nc->file_db, run->file_db);
 	keep_str(&nc->db, run->db);
-	if (!same_policy_listen(&run->pc, &nc->pc))
+	if (!same_listen(run->pc.listen, run->pc.nlisten,
+	    run->pc.socket_mode, nc->pc.listen, nc->pc.nlisten,
+	    nc->pc.socket_mode))
 		not_applied("policy { listen, socket-mode }");
-	for (i = 0; i < nc->pc.nlisten; i++) {
-		free(nc->pc.listen[i]);
-		nc->pc.listen[i] = NULL;
-	}
-	for (i = 0; i < run->pc.nlisten; i++)
-		nc->pc.listen[i] = xstrdup(run->pc.listen[i]);
-	nc->pc.nlisten = run->pc.nlisten;
-	nc->pc.socket_mode = run->pc.socket_mode;
+	keep_listen(nc->pc.listen, &nc->pc.nlisten, &nc->pc.socket_mode,
+	    run->pc.listen, run->pc.nlisten, run->pc.socket_mode);
+	if (!same_listen(run->mc.listen, run->mc.nlisten,
+	    run->mc.socket_mode, nc->mc.listen, nc->mc.nlisten,
+	    nc->mc.socket_mode))
+		not_applied("milter { listen, socket-mode }");
+	keep_listen(nc->mc.listen, &nc->mc.nlisten, &nc->mc.socket_mode,
+	    run->mc.listen, run->mc.nlisten, run->mc.socket_mode);
 	nc->policy_explicit = run->policy_explicit;
 	if (!same_str(run->wc.listen, nc->wc.listen) ||
 	    run->wc.clients != nc->wc.clients)

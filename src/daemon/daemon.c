@@ -26,11 +26,15 @@
 #include "list/list.h"
 #include "store/store.h"
 
-/* Start order; stopped in reverse. The policy server reads the DNS one's. */
+/*
+ * Start order; stopped in reverse. The policy server reads the DNS one's
+ * snapshot; the milter uses the policy service's engine.
+ */
 static const struct daemon_service *const services[] = {
 	&daemon_dns_service,
 	&daemon_policy_service,
 	&daemon_web_service,
+	&daemon_milter_service,
 };
 #define NSERVICES	(sizeof(services) / sizeof(services[0]))
 

@@ -2,7 +2,7 @@
  * daemon.h: `fairlist serve` as a module: the daemon context, the services
  * it runs, the reload thread, signals, privilege drop and descriptor limits.
  *
- * Each service (DNS, policy today) is a struct daemon_service registered in
+ * Each service (DNS, policy, HTTP, milter) is a struct daemon_service registered in
  * daemon.c's table. daemon_run calls, in table order, every service's bind
  * hook before privileges are dropped, then every start hook on the event
  * loop; reload, with the configuration read again, on SIGHUP; stop, in
@@ -15,6 +15,7 @@
 
 #include "dnsbl/dnsbl.h"
 #include "dnsbl/server.h"
+#include "milter/milter.h"
 #include "policy/policy.h"
 #include "web/web.h"
 
@@ -43,6 +44,7 @@ struct daemon_conf {
 	int			 policy_explicit;	/* policy configured:
 						   failing to start it is
 						   fatal, else a warning */
+	struct milter_conf	 mc;		/* mc.nlisten 0: no milter */
 	int			 reload_ms;
 	int			 snapcache;	/* use <db>.snap */
 	struct web_conf		 wc;		/* http { }; dc and pc borrow

@@ -34,6 +34,7 @@ struct daemon {
 	struct daemon_conf	*peng_conf;	/* the conf peng uses */
 	struct policy_drain	*drains;	/* engines replaced by SIGHUP */
 	struct web_server	*wsrv;		/* NULL: no HTTP service */
+	struct milter_server	*msrv;		/* NULL: no milter */
 
 	/*
 	 * Configurations replaced by SIGHUP, still read by the DNS readers
@@ -69,6 +70,7 @@ void	daemon_conf_keep_restart(const struct daemon_conf *run,
 extern const struct daemon_service daemon_dns_service;
 extern const struct daemon_service daemon_policy_service;
 extern const struct daemon_service daemon_web_service;
+extern const struct daemon_service daemon_milter_service;
 
 /*
  * reload.c: open the store, sync the zones and publish the first snapshot

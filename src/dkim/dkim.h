@@ -145,6 +145,13 @@ void			 dkim_keycache_put(struct dkim_keycache *kc,
 			    time_t now);
 
 /*
+ * 1 if kc holds an unexpired answer for name (any case) at now, so
+ * that an async resolver need not ask for it; 0 otherwise.
+ */
+int			 dkim_keycache_has(struct dkim_keycache *kc,
+			    const char *name, time_t now);
+
+/*
  * Key file: one record a line, "<selector>._domainkey.<domain> <TXT>", the
  * format of libopendkim's DKIM_QUERY_FILE and OpenDKIM's TestPublicKeys.
  * Blank lines and '#' comments are skipped. dkim_keyfile_lookup is a
@@ -163,6 +170,15 @@ enum dkim_lookup_status	 dkim_keyfile_lookup(void *arg, const char *name,
  */
 enum dkim_lookup_status	 dkim_dns_lookup(void *arg, const char *name,
 			    char **txt, size_t *txtlen, uint32_t *ttl);
+/*
+ * An answer as the resolver hands it over (st is an enum
+ * dns_resolver_status, pkt the raw response, NULL unless OK), as a
+ * lookup status: OUT:txt, OUT:txtlen and OUT:ttl as a dkim_lookup_fn
+ * sets them. For resolvers that run on an event loop.
+ */
+enum dkim_lookup_status	 dkim_dns_answer(int st, const uint8_t *pkt,
+			    size_t len, char **txt, size_t *txtlen,
+			    uint32_t *ttl);
 
 /* ---- verifying ----------------------------------------------------- */
 

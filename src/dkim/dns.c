@@ -53,6 +53,23 @@ struct txtq {
 	uint32_t		 ttl;
 };
 
+enum dkim_lookup_status
+dkim_dns_answer(int st, const uint8_t *pkt, size_t len, char **txt,
+    size_t *txtlen, uint32_t *ttl)
+{
+	switch (st) {
+	case DNS_RES_OK:
+		return pkt != NULL ? parse_answer(pkt, len, txt, txtlen,
+		    ttl) : DKIM_LOOKUP_TEMPFAIL;
+	case DNS_RES_NODATA:
+	case DNS_RES_NXDOMAIN:
+		return DKIM_LOOKUP_NOTFOUND;
+	case DNS_RES_TEMPFAIL:
+	default:
+		return DKIM_LOOKUP_TEMPFAIL;
+	}
+}
+
 static void
 on_answer(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
     size_t len)
@@ -60,20 +77,7 @@ on_answer(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 	struct txtq	*q = arg;
 
 	q->done = 1;
-	switch (st) {
-	case DNS_RES_OK:
-		q->st = pkt != NULL ? parse_answer(pkt, len, &q->txt,
-		    &q->txtlen, &q->ttl) : DKIM_LOOKUP_TEMPFAIL;
-		break;
-	case DNS_RES_NODATA:
-	case DNS_RES_NXDOMAIN:
-		q->st = DKIM_LOOKUP_NOTFOUND;
-		break;
-	case DNS_RES_TEMPFAIL:
-	default:
-		q->st = DKIM_LOOKUP_TEMPFAIL;
-		break;
-	}
+	q->st = dkim_dns_answer(st, pkt, len, &q->txt, &q->txtlen, &q->ttl);
 }
 
 enum dkim_lookup_status

@@ -504,6 +504,20 @@ dkim_keycache_put(struct dkim_keycache *kc, const char *name,
 	kc_put(kc, lname, status, txt, txtlen, ttl, now);
 }
 
+int
+dkim_keycache_has(struct dkim_keycache *kc, const char *name, time_t now)
+{
+	const struct kc_entry	*e;
+	char			 lname[DKIM_DOMAIN_MAX + 1];
+	size_t			 i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(lname) - 1; i++)
+		lname[i] = (char)tolower((unsigned char)name[i]);
+	lname[i] = '\0';
+	e = kc_find(kc, lname);
+	return e != NULL && e->expires > now;
+}
+
 void
 dkim_keycache_get(struct dkim_keycache *kc, const char *name, time_t now,
     struct dkim_keyans *ans)

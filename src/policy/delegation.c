@@ -129,33 +129,16 @@ struct policy_server {
 	int				 nconns;
 	uint32_t			 next_id;
 	time_t				 limit_warned;
-	time_t				 warn_sec;
-	int				 warns, suppressed;
+	struct log_limit		 warn_limit;
 };
 
 static void	conn_advance(struct pd_conn *);
 
-/*
- * A peer-caused warning is allowed if fewer than PD_WARNS were logged
- * this second; the count of those dropped is logged with the next one.
- */
+/* A peer-caused warning is allowed: PD_WARNS a second (log_limit_ok). */
 static int
 warn_ok(struct policy_server *s)
 {
-	time_t	now = time(NULL);
-
-	if (now != s->warn_sec) {
-		if (s->suppressed > 0)
-			log_warnx("policy: %d warnings suppressed",
-			    s->suppressed);
-		s->warn_sec = now;
-		s->warns = 0;
-		s->suppressed = 0;
-	}
-	if (s->warns++ < PD_WARNS)
-		return 1;
-	s->suppressed++;
-	return 0;
+	return log_limit_ok(&s->warn_limit, PD_WARNS, "policy");
 }
 
 struct policy_server *

@@ -4,7 +4,8 @@
 # the source: the top level (cli_conf_top_keys, src/cli/cliconf.c), dns { }
 # (src/cli/dnsconf.c), zone { } (src/cli/cmd_listing.c), policy { } and
 # its blocks (src/policy/pconf.c: the keys[] tables and key_one's
-# strcmp(n, ...) chain). Each must stand at the start of a line of
+# strcmp(n, ...) chain), milter { } and its blocks (src/milter/mconf.c:
+# top_keys, sign_keys, dmarc_keys). Each must stand at the start of a line of
 # etc/fairlist.conf (commented out or not), each must be named in
 # docs/CONFIG.md as `KEY`, and the example must still parse.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
@@ -34,6 +35,9 @@ keys += [("zone", k) for k in table(read("src/cli/cmd_listing.c"), "keys")]
 p = read("src/policy/pconf.c")
 keys += [("policy", k) for k in re.findall(r'strcmp\(n, "([^"]+)"\)', p)]
 keys += [("policy-block", k) for k in table(p, "keys")]
+m = read("src/milter/mconf.c")
+for t in ("top_keys", "sign_keys", "dmarc_keys"):
+    keys += [("milter", k) for k in table(m, t)]
 if len(keys) < 40:
     sys.exit("only %d keys found: the tables moved?" % len(keys))
 seen = set()

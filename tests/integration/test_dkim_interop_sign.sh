@@ -18,29 +18,6 @@ cat "$T/rsa.txt" "$T/ed.txt" > "$T/keys.txt"
 # whitespace, an empty line inside and empty lines at the end, folding.
 printf 'From: Joe SixPack <joe@example.com>\r\nTo: Suzie Q <suzie@example.net>\r\nSubject: Is dinner   ready?\r\n\tfolded part \r\nDate: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\nMessage-ID: <20030712040037.46341.5F8J@example.com>\r\n\r\nHi.\r\n\r\nWe lost the game.  Are you hungry yet?\t \r\n\r\nJoe.\r\n\r\n\r\n' > "$T/msg.eml"
 
-cat > "$T/verify.py" <<'PYEOF'
-import sys, dkim
-keys = {}
-for line in open(sys.argv[1], 'rb'):
-    line = line.strip()
-    if line and not line.startswith(b'#'):
-        name, rec = line.split(None, 1)
-        keys[name.lower().rstrip(b'.') + b'.'] = rec
-def dnsfunc(name, timeout=5):
-    n = name.lower()
-    if not n.endswith(b'.'):
-        n += b'.'
-    return keys.get(n)
-# One line per file: "pass" or "fail" (dkimpy checks the signature at idx 0).
-for path in sys.argv[2:]:
-    msg = open(path, 'rb').read()
-    try:
-        ok = dkim.DKIM(msg).verify(idx=0, dnsfunc=dnsfunc)
-    except Exception as e:
-        ok = False
-    print(path.rsplit('/', 1)[-1], 'pass' if ok else 'fail')
-PYEOF
-
 cat > "$T/v.conf" <<EOF2
 Mode v
 TestPublicKeys $T/keys.txt
@@ -82,7 +59,7 @@ done
 [ "$(grep -c '^pass ' "$T/dual.out")" = 2 ] || fail "dual: want two passes: $(cat "$T/dual.out")"
 files+=("$T/dual.eml")
 
-$PY "$T/verify.py" "$T/keys.txt" "${files[@]}" > "$T/dkimpy.out"
+$PY "$FAIRLIST_SRC/tests/lib/dkimpy_verify.py" "$T/keys.txt" "${files[@]}" > "$T/dkimpy.out"
 # One opendkim run for all files (-t takes a comma-separated list).
 list=$(IFS=,; echo "${files[*]}")
 timeout 30 opendkim -x "$T/v.conf" -t "$list" > "$T/opendkim.out" 2>&1

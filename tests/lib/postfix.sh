@@ -8,6 +8,10 @@
 #                                        socket under DIR/queue); OPTS are
 #                                        more "name=value" attributes of
 #                                        check_policy_service { }
+#                                        (PF_MAIN_EXTRA and PF_MASTER_EXTRA,
+#                                        when set, are appended to main.cf
+#                                        and master.cf: a later main.cf
+#                                        line wins over the one above)
 #   pf_stop DIR                          stop it, and wait until it is gone
 #   pf_log [DIR]                         print its maillog
 #   pf_smtp SWAKS-ARGS...                one swaks session against the last
@@ -134,6 +138,9 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+	[ -z "${PF_MAIN_EXTRA:-}" ] || printf '%s\n' "$PF_MAIN_EXTRA" >>"$dir/etc/main.cf"
+	[ -z "${PF_MASTER_EXTRA:-}" ] ||
+	    printf '%s\n' "$PF_MASTER_EXTRA" >>"$dir/etc/master.cf"
 
 	case " $PF_DIRS " in
 	*" $dir "*) ;;

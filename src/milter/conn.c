@@ -1,0 +1,893 @@
+/*
+ * conn.c: the milter server on the daemon's libevent loop: listeners,
+ * one bufferevent per MTA connection, and each connection's session.
+ *
+ * Per connection: option negotiation (version 6; we ask to add and change
+ * headers, and for the header values' leading space), then commands until
+ * SMFIC_QUIT. SMFIC_QUIT_NC keeps the connection for the MTA's next SMTP
+ * session; SMFIC_ABORT ends the message, not the connection. Each command
+ * that takes a reply gets one before the next is read.
+ *
+ * Outbound (the client in sign { networks } or SASL-authenticated, the
+ * {auth_authen} macro): the header fields are kept until the end of
+ * headers, where the From domain chooses the keys (milter_keyring_find);
+ * the signer (dkim_sign_*) then gets the fields and streams the body, and
+ * at the end of the message each DKIM-Signature goes in with
+ * SMFIR_INSHEADER at the top. Mail that matches no key goes on unsigned,
+ * with one log line.
+ *
+ * Inbound (everyone else, with verify yes): every DKIM signature is
+ * verified as the body streams through; the keys are looked up on the
+ * loop (c-ares) at the end of the message, with the stage deadline
+ * `timeout`; one Authentication-Results field is inserted at the top and
+ * every one that claims our authserv-id is deleted (SMFIR_CHGHEADER with
+ * an empty value), since only we may write those.
+ *
+ * Errors: a packet that does not frame or parse closes the connection
+ * with a log line naming the peer (rate-limited); the MTA then applies
+ * its own default action (Postfix: milter_default_action). A stage past
+ * its deadline gets the fail-open answer and a log line. Idle
+ * connections close after idle-timeout; at `clients` connections a new
+ * one is refused with a log line.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "core/buf.h"
+#include "core/listen.h"
+#include "core/log.h"
+#include "core/sockaddr.h"
+#include "core/str.h"
+#include "core/xmalloc.h"
+#include "dns/dns.h"
+#include "dns/evres.h"
+#include "milter/milter_int.h"
+#include "milter/proto.h"
+
+#define MC_WARNS	20		/* peer warnings per second */
+#define MC_ACCEPTS	64		/* accepts per wake-up */
+#define MC_AR_MAX	16		/* AR fields of ours deleted */
+#define MC_MACRO_MAX	256		/* bytes kept of a macro value */
+#define MC_FAIL_TEXT	"Service temporarily unavailable; try again later"
+
+/* Actions and protocol flags we ask of the MTA. */
+#define MC_ACTIONS	(SMFIF_ADDHDRS | SMFIF_CHGHDRS)
+#define MC_PROTO	(SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+
+struct mconn;
+
+struct mlistener {
+	struct milter_server	*s;
+	struct listen_sock	 ls;
+	struct event		*ev;
+};
+
+/* A DKIM key lookup in flight for a message. */
+struct mquery {
+	struct mconn	*c;		/* NULL: the connection went away */
+	char		 name[DKIM_DOMAIN_MAX + 1];
+};
+
+struct mconn {
+	struct milter_server	*s;
+	TAILQ_ENTRY(mconn)	 entry;
+	uint32_t		 id;
+	struct bufferevent	*bev;
+	char			 peer[LISTEN_NAME_MAX];
+	struct sbuf		 out;
+
+	/* negotiated */
+	int			 negotiated;
+	size_t			 data_max;
+	uint32_t		 actions;
+	int			 leadspc;
+
+	/* the SMTP session */
+	char			 addr[ADDR_TEXT_MAX];
+	uint8_t			 a[ADDR_LEN];
+	int			 has_addr;
+	int			 trusted;	/* in sign { networks } */
+	char			 auth[MC_MACRO_MAX];	/* {auth_authen} */
+	char			 qid[MC_MACRO_MAX];	/* i */
+
+	/* the message */
+	struct milter_keyring	*kr;		/* held from EOH */
+	struct sbuf		 hdrs;		/* fields, NUL-separated */
+	size_t			 nhdrs;
+	int			 hdrs_over;	/* past the DKIM limits */
+	size_t			 nar;		/* AR fields seen */
+	uint32_t		 ar_ours[MC_AR_MAX];	/* their indexes */
+	size_t			 nar_ours;
+	struct dkim_sign	*sg;
+	struct dkim_verify	*vf;
+	char			 from[DKIM_DOMAIN_MAX + 1];
+	char			 signdom[DKIM_DOMAIN_MAX + 1];
+	size_t			 nsig;		/* keys the signer uses */
+	int			 busy;		/* waiting on lookups */
+	int			 pending;	/* lookups out */
+	struct mquery		*queries[DKIM_VERIFY_SIGS_MAX];
+	struct event		*deadline;
+};
+
+struct milter_server {
+	const struct milter_conf	*mc;
+	struct milter_keyring		*kr;
+	struct mlistener		 l[MILTER_LISTEN_MAX];
+	int				 nl;
+	struct event_base		*base;
+	struct dns_evres		*res;
+	struct dkim_keycache		*kc;
+	TAILQ_HEAD(, mconn)		 conns;
+	int				 nconns;
+	uint32_t			 next_id;
+	struct log_limit		 warn_limit;
+};
+
+static void	conn_process(struct mconn *);
+
+/* Peer-caused warnings: at most MC_WARNS a second (log_limit_ok). */
+static int
+warn_ok(struct milter_server *s)
+{
+	return log_limit_ok(&s->warn_limit, MC_WARNS, "milter");
+}
+
+/* ------------------------------------------------------------------ */
+/* the message                                                         */
+/* ------------------------------------------------------------------ */
+
+static void
+msg_reset(struct mconn *c)
+{
+	size_t	i;
+
+	for (i = 0; i < DKIM_VERIFY_SIGS_MAX; i++)
+		if (c->queries[i] != NULL) {
+			c->queries[i]->c = NULL;	/* freed by its cb */
+			c->queries[i] = NULL;
+		}
+	if (c->deadline != NULL)
+		evtimer_del(c->deadline);
+	dkim_sign_free(c->sg);
+	c->sg = NULL;
+	dkim_verify_free(c->vf);
+	c->vf = NULL;
+	milter_keyring_drop(c->kr);
+	c->kr = NULL;
+	sbuf_reset(&c->hdrs);
+	c->nhdrs = 0;
+	c->hdrs_over = 0;
+	c->nar = 0;
+	c->nar_ours = 0;
+	c->from[0] = '\0';
+	c->signdom[0] = '\0';
+	c->nsig = 0;
+	c->busy = 0;
+	c->pending = 0;
+}
+
+/* The whole SMTP session: QUIT_NC and a new CONNECT start afresh. */
+static void
+session_reset(struct mconn *c)
+{
+	msg_reset(c);
+	c->addr[0] = '\0';
+	c->has_addr = 0;
+	c->trusted = 0;
+	c->auth[0] = '\0';
+	c->qid[0] = '\0';
+}
+
+static int
+is_outbound(const struct mconn *c)
+{
+	return c->trusted || c->auth[0] != '\0';
+}
+
+static void
+reply(struct mconn *c, uint8_t cmd)
+{
+	milter_put(&c->out, cmd);
+}
+
+/* Our own trouble: the configured fail-open answer. */
+static void
+reply_fail_open(struct mconn *c)
+{
+	if (c->s->mc->fail_open == MILTER_FAIL_TEMPFAIL)
+		(void)milter_put_replycode(&c->out, 451, "4.3.0",
+		    MC_FAIL_TEXT);
+	else
+		reply(c, SMFIR_ACCEPT);
+}
+
+static void
+set_addr(struct mconn *c, const struct milter_cmd *m)
+{
+	struct addr_prefix	 p;
+	const char		*e;
+	int			 i;
+
+	c->has_addr = 0;
+	c->trusted = 0;
+	if ((m->family != SMFIA_INET && m->family != SMFIA_INET6) ||
+	    addr_parse(m->addr, &p, &e) == -1 || p.plen != 128) {
+		str_lcpy(c->addr, m->addr, sizeof(c->addr));
+		return;
+	}
+	addr_format(&p, c->addr, sizeof(c->addr));
+	memcpy(c->a, p.a, sizeof(c->a));
+	c->has_addr = 1;
+	for (i = 0; i < c->s->mc->nnetworks; i++)
+		if (c->s->mc->networks[i].family == p.family &&
+		    addr_contains(&c->s->mc->networks[i], c->a)) {
+			c->trusted = 1;
+			break;
+		}
+}
+
+static void
+set_macros(struct mconn *c, const struct milter_cmd *m)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nmacros; i++) {
+		if (milter_macro_is(m->mname[i], "auth_authen"))
+			str_lcpy(c->auth, m->mvalue[i], sizeof(c->auth));
+		else if (milter_macro_is(m->mname[i], "i"))
+			str_lcpy(c->qid, m->mvalue[i], sizeof(c->qid));
+	}
+}
+
+/*
+ * The authserv-id of an Authentication-Results value (RFC 8601 section
+ * 2.2): the first token before ';', with CFWS around it.
+ */
+static int
+ar_is_ours(const char *v, const char *id)
+{
+	size_t	n;
+
+	v += strspn(v, " \t\r\n");
+	n = strcspn(v, "; \t\r\n(");
+	return n == strlen(id) && strncasecmp(v, id, n) == 0;
+}
+
+/* Keep one header field, "Name:" and the value as the MTA gave it. */
+static void
+msg_header(struct mconn *c, const struct milter_cmd *m)
+{
+	size_t	nl = strlen(m->hname), add;
+
+	if (strcasecmp(m->hname, "Authentication-Results") == 0) {
+		c->nar++;
+		if (ar_is_ours(m->hvalue, c->s->mc->authserv_id) &&
+		    c->nar_ours < MC_AR_MAX && c->nar <= UINT32_MAX)
+			c->ar_ours[c->nar_ours++] = (uint32_t)c->nar;
+	}
+	if (c->hdrs_over)
+		return;
+	add = nl + 2 + m->hvalue_len + 3;
+	if (c->nhdrs >= DKIM_HEADER_FIELDS_MAX ||
+	    c->hdrs.len + add > DKIM_HEADER_BYTES_MAX) {
+		c->hdrs_over = 1;
+		return;
+	}
+	sbuf_add(&c->hdrs, m->hname, nl);
+	sbuf_addc(&c->hdrs, ':');
+	if (!c->leadspc)
+		sbuf_addc(&c->hdrs, ' ');
+	sbuf_add(&c->hdrs, m->hvalue, m->hvalue_len);
+	sbuf_add(&c->hdrs, "\r\n", 3);	/* and the NUL separator */
+	c->nhdrs++;
+}
+
+/* The From domain, from the kept fields. */
+static void
+find_from(struct mconn *c)
+{
+	const char	*p, *end = c->hdrs.s + c->hdrs.len;
+	size_t		 n;
+
+	for (p = c->hdrs.s; p != NULL && p < end; p += n + 1) {
+		n = strlen(p);
+		if (n > 5 && strncasecmp(p, "From:", 5) == 0) {
+			if (milter_from_domain(p + 5, n - 5, c->from,
+			    sizeof(c->from)) == -1)
+				c->from[0] = '\0';
+			return;
+		}
+	}
+}
+
+static void
+feed_headers(struct mconn *c)
+{
+	const char	*p, *end = c->hdrs.s + c->hdrs.len;
+	size_t		 n;
+
+	for (p = c->hdrs.s; p != NULL && p < end; p += n + 1) {
+		n = strlen(p);
+		if (c->sg != NULL)
+			dkim_sign_header(c->sg, p, n);
+		else
+			dkim_verify_header(c->vf, p, n);
+	}
+}
+
+/* End of headers: sign, verify, or neither. */
+static void
+msg_eoh(struct mconn *c)
+{
+	const struct milter_mkey	*keys[DKIM_SIGN_SIGS_MAX];
+	struct dkim_sign_opts		 o;
+	const char			*sd = NULL;
+	char				 e[256];
+	size_t				 i, n;
+
+	find_from(c);
+	if (!is_outbound(c)) {
+		if (!c->s->mc->verify || c->hdrs_over)
+			return;
+		c->vf = dkim_verify_new(c->s->kc, time(NULL));
+		feed_headers(c);
+		dkim_verify_eoh(c->vf);
+		return;
+	}
+	c->kr = c->s->kr;
+	milter_keyring_hold(c->kr);
+	n = c->from[0] == '\0' ? 0 : milter_keyring_find(c->kr, c->from,
+	    c->s->mc->subdomains, keys, DKIM_SIGN_SIGS_MAX, &sd);
+	if (n == 0) {
+		log_info("milter: %08x qid=%s from=%s: no key; not signed",
+		    c->id, c->qid, c->from[0] != '\0' ? c->from : "(none)");
+		return;
+	}
+	str_lcpy(c->signdom, sd, sizeof(c->signdom));
+	c->sg = dkim_sign_new();
+	for (i = 0; i < n; i++) {
+		memset(&o, 0, sizeof(o));
+		o.key = keys[i]->key;
+		o.domain = c->signdom;
+		o.selector = keys[i]->selector;
+		o.hcanon = c->s->mc->hcanon;
+		o.bcanon = c->s->mc->bcanon;
+		o.headers = c->s->mc->headers;
+		o.t = -1;
+		if (dkim_sign_add(c->sg, &o, e, sizeof(e)) == -1)
+			log_warnx("milter: %08x key %s %s: %s", c->id,
+			    c->signdom, keys[i]->selector, e);
+		else
+			c->nsig++;
+	}
+	feed_headers(c);
+	dkim_sign_eoh(c->sg);
+}
+
+static void
+msg_body(struct mconn *c, const uint8_t *p, size_t len)
+{
+	if (c->sg != NULL)
+		dkim_sign_body(c->sg, p, len);
+	else if (c->vf != NULL)
+		dkim_verify_body(c->vf, p, len);
+}
+
+/*
+ * Put a whole field ("Name: value\r\n", CRLF folding) in with cmd at idx:
+ * the MTA wants the value alone, its folding as bare LF, and the space
+ * after the colon only when it keeps leading spaces (SMFIP_HDR_LEADSPC).
+ */
+static void
+put_field(struct mconn *c, uint8_t cmd, uint32_t idx, const char *field)
+{
+	const char	*colon = strchr(field, ':');
+	struct sbuf	 name, val;
+	const char	*p;
+
+	if (colon == NULL)
+		return;
+	sbuf_init(&name);
+	sbuf_init(&val);
+	sbuf_add(&name, field, (size_t)(colon - field));
+	p = colon + 1;
+	if (!c->leadspc && *p == ' ')
+		p++;
+	for (; *p != '\0'; p++)
+		if (*p != '\r')
+			sbuf_addc(&val, *p);
+	while (val.len > 0 && val.s[val.len - 1] == '\n')
+		val.s[--val.len] = '\0';
+	milter_put_header(&c->out, cmd, idx, name.s, val.s);
+	sbuf_free(&name);
+	sbuf_free(&val);
+}
+
+static void
+eom_sign(struct mconn *c)
+{
+	const char	*f;
+	char		 e[256];
+	size_t		 i;
+
+	if (dkim_sign_eom(c->sg, e, sizeof(e)) == -1) {
+		log_warnx("milter: %08x qid=%s: not signed: %s", c->id,
+		    c->qid, e);
+		return;
+	}
+	for (i = 0; (f = dkim_sign_field(c->sg, i)) != NULL; i++)
+		put_field(c, SMFIR_INSHEADER, 0, f);
+	log_info("milter: %08x qid=%s signed d=%s signatures=%zu", c->id,
+	    c->qid, c->signdom, i);
+}
+
+static void
+eom_verify_done(struct mconn *c)
+{
+	char	*ar;
+	size_t	 i;
+	int	 pass;
+
+	evtimer_del(c->deadline);
+	c->busy = 0;
+	for (i = c->nar_ours; i > 0; i--)
+		milter_put_header(&c->out, SMFIR_CHGHEADER,
+		    c->ar_ours[i - 1], "Authentication-Results", "");
+	if (c->vf != NULL) {
+		pass = dkim_verify_eom(c->vf);
+		ar = dkim_verify_ar(c->vf, c->s->mc->authserv_id);
+		put_field(c, SMFIR_INSHEADER, 0, ar);
+		log_info("milter: %08x qid=%s client=%s verified "
+		    "signatures=%zu pass=%d", c->id, c->qid, c->addr,
+		    dkim_verify_count(c->vf), pass);
+		free(ar);
+	}
+	reply(c, SMFIR_CONTINUE);
+}
+
+static void
+on_key(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
+    size_t len)
+{
+	struct mquery		*q = arg;
+	struct mconn		*c = q->c;
+	enum dkim_lookup_status	 ls;
+	char			*txt = NULL;
+	size_t			 txtlen = 0, i;
+	uint32_t		 ttl = 0;
+
+	if (c != NULL) {
+		ls = dkim_dns_answer(st, pkt, len, &txt, &txtlen, &ttl);
+		dkim_keycache_put(c->s->kc, q->name, ls, txt, txtlen, ttl,
+		    time(NULL));
+		free(txt);
+		for (i = 0; i < DKIM_VERIFY_SIGS_MAX; i++)
+			if (c->queries[i] == q)
+				c->queries[i] = NULL;
+		if (--c->pending == 0 && c->busy) {
+			eom_verify_done(c);
+			conn_process(c);
+		}
+	}
+	free(q);
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct mconn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	if (!c->busy)
+		return;
+	log_warnx("milter: %08x qid=%s: key lookups past %d ms; %s", c->id,
+	    c->qid, c->s->mc->timeout_ms, c->s->mc->fail_open ==
+	    MILTER_FAIL_TEMPFAIL ? "tempfail" : "accepted unchecked");
+	msg_reset(c);
+	reply_fail_open(c);
+	conn_process(c);
+}
+
+/*
+ * Inbound end of message: look up the keys the signatures need (the
+ * cache answers the ones it has), then verify. Returns 1 while waiting.
+ */
+static int
+eom_verify(struct mconn *c)
+{
+	struct mquery	*q;
+	struct timeval	 tv;
+	const char	*name;
+	size_t		 i;
+
+	c->busy = 1;
+	for (i = 0; c->vf != NULL && i < DKIM_VERIFY_SIGS_MAX &&
+	    (name = dkim_verify_keyname(c->vf, i)) != NULL; i++) {
+		if (c->s->res == NULL || dkim_keycache_has(c->s->kc, name,
+		    time(NULL)))
+			continue;
+		q = xcalloc(1, sizeof(*q));
+		q->c = c;
+		str_lcpy(q->name, name, sizeof(q->name));
+		c->queries[i] = q;
+		c->pending++;
+		dns_evres_query(c->s->res, name, DNS_T_TXT, on_key, q);
+	}
+	if (c->pending == 0) {
+		c->busy = 0;
+		eom_verify_done(c);
+		return 0;
+	}
+	tv.tv_sec = c->s->mc->timeout_ms / 1000;
+	tv.tv_usec = (c->s->mc->timeout_ms % 1000) * 1000;
+	evtimer_add(c->deadline, &tv);
+	return 1;
+}
+
+static void
+msg_eom(struct mconn *c)
+{
+	if (c->sg != NULL) {
+		eom_sign(c);
+		reply(c, SMFIR_CONTINUE);
+		return;
+	}
+	if (!is_outbound(c) && c->s->mc->verify) {
+		(void)eom_verify(c);
+		return;
+	}
+	reply(c, SMFIR_CONTINUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* commands                                                            */
+/* ------------------------------------------------------------------ */
+
+/* One command. Returns 0, or -1 when the connection is to close. */
+static int
+handle(struct mconn *c, const struct milter_pkt *pkt)
+{
+	struct milter_cmd	 m;
+	const char		*err;
+	uint32_t		 proto;
+
+	if (milter_parse(pkt, &m, &err) == -1) {
+		if (warn_ok(c->s))
+			log_warnx("milter: %08x %s: malformed command '%c' "
+			    "(0x%02x): %s; closing", c->id, c->peer,
+			    pkt->cmd >= 0x20 && pkt->cmd < 0x7f ? pkt->cmd :
+			    '?', pkt->cmd, err);
+		return -1;
+	}
+	if (!c->negotiated && m.cmd != SMFIC_OPTNEG) {
+		if (warn_ok(c->s))
+			log_warnx("milter: %08x %s: command '%c' before "
+			    "negotiation; closing", c->id, c->peer, m.cmd);
+		return -1;
+	}
+	switch (m.cmd) {
+	case SMFIC_OPTNEG:
+		if (milter_negotiate(&m, MC_ACTIONS, MC_PROTO, &c->actions,
+		    &proto, &c->data_max, &err) == -1) {
+			if (warn_ok(c->s))
+				log_warnx("milter: %08x %s: %s; closing",
+				    c->id, c->peer, err);
+			return -1;
+		}
+		c->negotiated = 1;
+		c->leadspc = (proto & SMFIP_HDR_LEADSPC) != 0;
+		milter_put_optneg(&c->out, c->actions, proto);
+		break;
+	case SMFIC_MACRO:
+		set_macros(c, &m);
+		break;
+	case SMFIC_CONNECT:
+		session_reset(c);
+		set_addr(c, &m);
+		reply(c, SMFIR_CONTINUE);
+		break;
+	case SMFIC_MAIL:
+		msg_reset(c);
+		reply(c, SMFIR_CONTINUE);
+		break;
+	case SMFIC_HELO:
+	case SMFIC_RCPT:
+	case SMFIC_DATA:
+	case SMFIC_UNKNOWN:
+		reply(c, SMFIR_CONTINUE);
+		break;
+	case SMFIC_HEADER:
+		msg_header(c, &m);
+		reply(c, SMFIR_CONTINUE);
+		break;
+	case SMFIC_EOH:
+		msg_eoh(c);
+		reply(c, SMFIR_CONTINUE);
+		break;
+	case SMFIC_BODY:
+		msg_body(c, m.body, m.body_len);
+		reply(c, SMFIR_CONTINUE);
+		break;
+	case SMFIC_BODYEOB:
+		msg_body(c, m.body, m.body_len);
+		msg_eom(c);
+		break;
+	case SMFIC_ABORT:
+		msg_reset(c);
+		break;
+	case SMFIC_QUIT_NC:
+		session_reset(c);
+		break;
+	case SMFIC_QUIT:
+		return -1;
+	default:
+		/* milter_parse knows no other command. */
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* connections                                                         */
+/* ------------------------------------------------------------------ */
+
+static void
+conn_free(struct mconn *c)
+{
+	msg_reset(c);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	bufferevent_free(c->bev);
+	sbuf_free(&c->out);
+	sbuf_free(&c->hdrs);
+	TAILQ_REMOVE(&c->s->conns, c, entry);
+	c->s->nconns--;
+	free(c);
+}
+
+static void
+conn_flush(struct mconn *c)
+{
+	if (c->out.len == 0)
+		return;
+	bufferevent_write(c->bev, c->out.s, c->out.len);
+	sbuf_reset(&c->out);
+}
+
+/*
+ * Handle every whole packet buffered, unless a stage waits on lookups
+ * (then its callback comes back here). Frees c when it closes.
+ */
+static void
+conn_process(struct mconn *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct milter_pkt	 pkt;
+	const char		*err = NULL;
+	uint8_t			 h[MILTER_LEN_BYTES];
+	const uint8_t		*p;
+	size_t			 len, used, max;
+	uint32_t		 n;
+	int			 r;
+
+	while (!c->busy) {
+		len = evbuffer_get_length(in);
+		if (len < MILTER_LEN_BYTES)
+			break;
+		max = c->negotiated ? c->data_max : MILTER_DATA_64K;
+		evbuffer_copyout(in, h, sizeof(h));
+		if (milter_frame(h, sizeof(h), max, &pkt, &used, &err) == -1) {
+			if (warn_ok(c->s))
+				log_warnx("milter: %08x %s: %s; closing",
+				    c->id, c->peer, err);
+			conn_free(c);
+			return;
+		}
+		n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+		    (uint32_t)h[2] << 8 | h[3];
+		if (len - MILTER_LEN_BYTES < n)
+			break;
+		p = evbuffer_pullup(in, (ssize_t)(MILTER_LEN_BYTES + n));
+		r = milter_frame(p, MILTER_LEN_BYTES + n, max, &pkt, &used,
+		    &err);
+		if (r != 1 || handle(c, &pkt) == -1) {
+			conn_flush(c);
+			conn_free(c);
+			return;
+		}
+		evbuffer_drain(in, used);
+	}
+	conn_flush(c);
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_process(arg);
+}
+
+static void
+conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct mconn	*c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT)
+		log_info("milter: %08x %s: idle for %d s; closing", c->id,
+		    c->peer, c->s->mc->idle_s);
+	else if ((what & BEV_EVENT_ERROR) && warn_ok(c->s))
+		log_warnx("milter: %08x %s: %s; closing", c->id, c->peer,
+		    strerror(EVUTIL_SOCKET_ERROR()));
+	conn_free(c);
+}
+
+static void
+srv_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct mlistener	*l = arg;
+	struct milter_server	*s = l->s;
+	struct sockaddr_storage	 ss;
+	struct mconn		*c;
+	struct timeval		 tv;
+	socklen_t		 sl;
+	int			 fd, i, one = 1;
+
+	(void)what;
+	for (i = 0; i < MC_ACCEPTS; i++) {
+		sl = sizeof(ss);
+		if ((fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED && warn_ok(s))
+				log_warn("milter: accept on %s", l->ls.name);
+			return;
+		}
+		if (s->nconns >= s->mc->clients) {
+			if (warn_ok(s))
+				log_warnx("milter: %d connections (clients); "
+				    "refusing one on %s", s->nconns,
+				    l->ls.name);
+			close(fd);
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->s = s;
+		c->id = ++s->next_id;
+		if (l->ls.is_unix)
+			str_lcpy(c->peer, l->ls.name, sizeof(c->peer));
+		else {
+			sa_format((struct sockaddr *)&ss, c->peer,
+			    sizeof(c->peer));
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+		}
+		sbuf_init(&c->out);
+		sbuf_init(&c->hdrs);
+		c->bev = bufferevent_socket_new(s->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+		c->deadline = evtimer_new(s->base, on_deadline, c);
+		TAILQ_INSERT_TAIL(&s->conns, c, entry);
+		s->nconns++;
+		bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
+		tv.tv_sec = s->mc->idle_s;
+		tv.tv_usec = 0;
+		bufferevent_set_timeouts(c->bev, &tv, &tv);
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+		log_debug("milter: %08x connection from %s", c->id, c->peer);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the server                                                          */
+/* ------------------------------------------------------------------ */
+
+struct milter_server *
+milter_server_new(const struct milter_conf *mc, char *err, size_t errlen)
+{
+	struct milter_server	*s;
+	int			 i;
+
+	if (mc->nlisten <= 0 || mc->nlisten > MILTER_LISTEN_MAX) {
+		snprintf(err, errlen, "milter: need 1 to %d listen addresses",
+		    MILTER_LISTEN_MAX);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->mc = mc;
+	TAILQ_INIT(&s->conns);
+	if ((s->kr = milter_keyring_load(mc, NULL, err, errlen)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < mc->nlisten; i++) {
+		s->l[i].s = s;
+		s->nl = i + 1;
+		if (listen_bind(&s->l[i].ls, mc->listen[i], mc->socket_mode,
+		    "milter", err, errlen) == -1) {
+			milter_server_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+int
+milter_server_start(struct milter_server *s, struct event_base *base,
+    const char *resolver, struct policy_engine *e,
+    const struct policy_index_src *src)
+{
+	char	err[256];
+	int	i;
+
+	(void)e;
+	(void)src;
+	s->base = base;
+	if ((s->res = dns_evres_new(base, resolver, s->mc->timeout_ms, err,
+	    sizeof(err))) == NULL)
+		log_warnx("milter: %s; DKIM keys are not looked up", err);
+	s->kc = dkim_keycache_new(NULL, NULL);
+	for (i = 0; i < s->nl; i++) {
+		s->l[i].ev = event_new(base, s->l[i].ls.fd,
+		    EV_READ | EV_PERSIST, srv_accept, &s->l[i]);
+		if (s->l[i].ev == NULL || event_add(s->l[i].ev, NULL) == -1) {
+			log_warnx("milter: cannot listen on %s",
+			    s->l[i].ls.name);
+			return -1;
+		}
+		log_info("milter: listening on %s", s->l[i].ls.name);
+	}
+	return 0;
+}
+
+int
+milter_server_reconf(struct milter_server *s, const struct milter_conf *mc,
+    struct policy_engine *e)
+{
+	struct milter_keyring	*kr;
+	char			 err[256];
+
+	(void)e;
+	/* With a previous keyring, loading never fails. */
+	kr = milter_keyring_load(mc, s->kr, err, sizeof(err));
+	milter_keyring_drop(s->kr);
+	s->kr = kr;
+	s->mc = mc;
+	return 0;
+}
+
+void
+milter_server_free(struct milter_server *s)
+{
+	int	i;
+
+	if (s == NULL)
+		return;
+	while (!TAILQ_EMPTY(&s->conns))
+		conn_free(TAILQ_FIRST(&s->conns));
+	for (i = 0; i < s->nl; i++) {
+		if (s->l[i].ev != NULL)
+			event_free(s->l[i].ev);
+		listen_close(&s->l[i].ls);
+	}
+	dns_evres_free(s->res);
+	dkim_keycache_free(s->kc);
+	milter_keyring_drop(s->kr);
+	free(s);
+}
