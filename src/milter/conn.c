@@ -54,6 +54,7 @@
 #include "core/sockaddr.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
+#include "dmarc/dmarc.h"
 #include "dns/dns.h"
 #include "dns/evres.h"
 #include "milter/milter_int.h"
@@ -115,7 +116,7 @@ struct mconn {
 	size_t			 nar_ours;
 	struct dkim_sign	*sg;
 	struct dkim_verify	*vf;
-	char			 from[DKIM_DOMAIN_MAX + 1];
+	char			 from[DMARC_DOMAIN_MAX + 1];
 	char			 signdom[DKIM_DOMAIN_MAX + 1];
 	size_t			 nsig;		/* keys the signer uses */
 	int			 busy;		/* waiting on lookups */
@@ -254,20 +255,6 @@ set_macros(struct mconn *c, const struct milter_cmd *m)
 	}
 }
 
-/*
- * The authserv-id of an Authentication-Results value (RFC 8601 section
- * 2.2): the first token before ';', with CFWS around it.
- */
-static int
-ar_is_ours(const char *v, const char *id)
-{
-	size_t	n;
-
-	v += strspn(v, " \t\r\n");
-	n = strcspn(v, "; \t\r\n(");
-	return n == strlen(id) && strncasecmp(v, id, n) == 0;
-}
-
 /* Keep one header field, "Name:" and the value as the MTA gave it. */
 static void
 msg_header(struct mconn *c, const struct milter_cmd *m)
@@ -276,7 +263,8 @@ msg_header(struct mconn *c, const struct milter_cmd *m)
 
 	if (strcasecmp(m->hname, "Authentication-Results") == 0) {
 		c->nar++;
-		if (ar_is_ours(m->hvalue, c->s->mc->authserv_id) &&
+		if (dmarc_ar_is_ours(m->hvalue, m->hvalue_len,
+		    c->s->mc->authserv_id) &&
 		    c->nar_ours < MC_AR_MAX && c->nar <= UINT32_MAX)
 			c->ar_ours[c->nar_ours++] = (uint32_t)c->nar;
 	}
@@ -306,9 +294,10 @@ find_from(struct mconn *c)
 
 	for (p = c->hdrs.s; p != NULL && p < end; p += n + 1) {
 		n = strlen(p);
-		if (n > 5 && strncasecmp(p, "From:", 5) == 0) {
-			if (milter_from_domain(p + 5, n - 5, c->from,
-			    sizeof(c->from)) == -1)
+		if (n >= 7 && strncasecmp(p, "From:", 5) == 0) {
+			/* The value without the CRLF msg_header added. */
+			if (dmarc_from_domain(p + 5, n - 7, c->from,
+			    sizeof(c->from)) != DMARC_FROM_OK)
 				c->from[0] = '\0';
 			return;
 		}
@@ -450,7 +439,7 @@ eom_verify_done(struct mconn *c)
 		    c->ar_ours[i - 1], "Authentication-Results", "");
 	if (c->vf != NULL) {
 		pass = dkim_verify_eom(c->vf);
-		ar = dkim_verify_ar(c->vf, c->s->mc->authserv_id);
+		ar = dmarc_ar_dkim(c->vf, c->s->mc->authserv_id);
 		put_field(c, SMFIR_INSHEADER, 0, ar);
 		log_info("milter: %08x qid=%s client=%s verified "
 		    "signatures=%zu pass=%d", c->id, c->qid, c->addr,

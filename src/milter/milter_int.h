@@ -50,11 +50,4 @@ size_t	milter_keyring_find(const struct milter_keyring *kr,
 	    const char *domain, int subdomains,
 	    const struct milter_mkey **out, size_t max, const char **signdom);
 
-/*
- * The domain of the first address of a From field value (lower case,
- * into OUT:dst of dstsize). Returns 0, or -1 when there is none.
- */
-int	milter_from_domain(const char *value, size_t len, char *dst,
-	    size_t dstsize);
-
 #endif /* FAIRLIST_MILTER_INT_H */
