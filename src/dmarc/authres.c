@@ -28,9 +28,7 @@
 
 #include "core/str.h"
 #include "dmarc/dmarc.h"
-
-#define AR_LINE_MAX		78	/* fold before passing it */
-#define AR_COMMENT_DEPTH_MAX	32
+#include "dmarc/dmarc_int.h"
 
 /* RFC 2045 token: CHAR except SPACE, CTLs and tspecials. */
 static int
@@ -110,7 +108,7 @@ result(struct writer *w, const char *method, const char *res)
 static void
 piece(struct writer *w, const char *text, size_t len)
 {
-	if (w->b->len - w->line + 1 + len > AR_LINE_MAX) {
+	if (w->b->len - w->line + 1 + len > DMARC_AR_LINE_MAX) {
 		sbuf_adds(w->b, "\r\n\t");
 		w->line = w->b->len - 1;
 	} else
@@ -242,37 +240,6 @@ dmarc_ar_dkim(const struct dkim_verify *v, const char *authserv_id)
 
 /* ---- reading ----------------------------------------------------- */
 
-/* CFWS (RFC 5322 section 3.2.2): returns the offset past it, or -1. */
-static long
-skip_cfws(const unsigned char *p, size_t len, size_t off)
-{
-	int	depth;
-
-	while (off < len) {
-		if (p[off] == ' ' || p[off] == '\t' || p[off] == '\r' ||
-		    p[off] == '\n') {
-			off++;
-			continue;
-		}
-		if (p[off] != '(')
-			break;
-		for (depth = 0; off < len; off++) {
-			if (p[off] == '\\') {
-				if (++off == len)
-					return -1;
-			} else if (p[off] == '(') {
-				if (++depth > AR_COMMENT_DEPTH_MAX)
-					return -1;
-			} else if (p[off] == ')' && --depth == 0)
-				break;
-		}
-		if (off == len)
-			return -1;		/* unterminated comment */
-		off++;
-	}
-	return (long)off;
-}
-
 int
 dmarc_ar_authserv_id(const void *value, size_t len, char *id, size_t idlen)
 {
@@ -280,7 +247,7 @@ dmarc_ar_authserv_id(const void *value, size_t len, char *id, size_t idlen)
 	size_t			 n = 0, off;
 	long			 at;
 
-	if (idlen == 0 || (at = skip_cfws(p, len, 0)) == -1)
+	if (idlen == 0 || (at = dmarc_cfws(p, len, 0)) == -1)
 		return -1;
 	off = (size_t)at;
 	if (off < len && p[off] == '"') {

@@ -53,6 +53,8 @@
 #define DMARC_FROM_MAX		(64 * 1024)	/* bytes of a From value */
 #define DMARC_FROM_ADDRS_MAX	64	/* addresses in one From value */
 #define DMARC_AR_VALUE_MAX	256	/* bytes of a peer value in AR */
+#define DMARC_AR_LINE_MAX	78	/* AR lines are folded before this */
+#define DMARC_COMMENT_DEPTH_MAX	32	/* nested comments in From and AR */
 
 /* ---- the record (record.c) ----------------------------------------- */
 

@@ -17,8 +17,7 @@
 #include <string.h>
 
 #include "dmarc/dmarc.h"
-
-#define COMMENT_DEPTH_MAX	32
+#include "dmarc/dmarc_int.h"
 
 /* A bounded cursor; the first error sticks (STYLE section 7). */
 struct cur {
@@ -41,36 +40,48 @@ is_atext(int ch)
 	    (ch > 0 && strchr("!#$%&'*+-/=?^_`{|}~", ch) != NULL);
 }
 
-/* CFWS: spaces, tabs, CR, LF and (nested) comments. */
+long
+dmarc_cfws(const unsigned char *p, size_t len, size_t off)
+{
+	int	depth;
+
+	while (off < len) {
+		if (p[off] == ' ' || p[off] == '\t' || p[off] == '\r' ||
+		    p[off] == '\n') {
+			off++;
+			continue;
+		}
+		if (p[off] != '(')
+			break;
+		for (depth = 0; off < len; off++) {
+			if (p[off] == '\\') {
+				if (++off == len)
+					return -1;
+			} else if (p[off] == '(') {
+				if (++depth > DMARC_COMMENT_DEPTH_MAX)
+					return -1;
+			} else if (p[off] == ')' && --depth == 0)
+				break;
+		}
+		if (off == len)
+			return -1;		/* unterminated comment */
+		off++;
+	}
+	return (long)off;
+}
+
+/* CFWS at the cursor; a bad comment makes the cursor bad. */
 static void
 skip_cfws(struct cur *c)
 {
-	int	depth, ch;
+	long	at;
 
-	for (;;) {
-		ch = peek(c);
-		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
-			c->off++;
-			continue;
-		}
-		if (ch != '(')
-			return;
-		depth = 0;
-		while ((ch = peek(c)) != -1) {
-			c->off++;
-			if (ch == '\\') {
-				if (peek(c) == -1)
-					break;
-				c->off++;
-			} else if (ch == '(') {
-				if (++depth > COMMENT_DEPTH_MAX)
-					break;
-			} else if (ch == ')' && --depth == 0)
-				break;
-		}
-		if (depth != 0)
-			c->bad = 1;
-	}
+	if (c->bad)
+		return;
+	if ((at = dmarc_cfws(c->p, c->len, c->off)) == -1)
+		c->bad = 1;
+	else
+		c->off = (size_t)at;
 }
 
 /* A quoted-string; the cursor is on the opening quote. */
