@@ -195,6 +195,19 @@ dkim_bhash_init(struct dkim_bhash *h, enum dkim_canon c, uint64_t limit)
 }
 
 void
+dkim_bhash_reset(struct dkim_bhash *h, enum dkim_canon c, uint64_t limit)
+{
+	EVP_MD_CTX	*md = h->md;
+
+	memset(h, 0, sizeof(*h));
+	h->canon = c;
+	h->limit = limit;
+	h->md = md;
+	if (EVP_DigestInit_ex(h->md, dkim_sha256(), NULL) != 1)
+		fatalx("dkim: EVP_DigestInit failed");
+}
+
+void
 dkim_bhash_free(struct dkim_bhash *h)
 {
 	EVP_MD_CTX_free(h->md);
@@ -612,6 +625,20 @@ dkim_hdrs_init(struct dkim_hdrs *h)
 {
 	memset(h, 0, sizeof(*h));
 	sbuf_init(&h->buf);
+}
+
+void
+dkim_hdrs_reset(struct dkim_hdrs *h)
+{
+	struct sbuf		 buf = h->buf;
+	struct dkim_hfield	*f = h->f;
+	size_t			 cap = h->cap;
+
+	memset(h, 0, sizeof(*h));
+	h->buf = buf;
+	sbuf_reset(&h->buf);
+	h->f = f;
+	h->cap = cap;
 }
 
 void

@@ -208,6 +208,14 @@ struct dkim_verify;
  */
 struct dkim_verify	*dkim_verify_new(struct dkim_keycache *kc, time_t now);
 void			 dkim_verify_free(struct dkim_verify *v);
+/*
+ * Forget the message and start another at time now, with the same key
+ * cache: as dkim_verify_free and dkim_verify_new, but the buffers, the
+ * signature store and the digest contexts are kept for the next message
+ * (one verifier per milter connection). Results and key names of the
+ * previous message are gone.
+ */
+void			 dkim_verify_reset(struct dkim_verify *v, time_t now);
 
 /*
  * Untrusted input. One header field, "Name: value" with its folding, with
@@ -231,11 +239,11 @@ int	dkim_verify_eom(struct dkim_verify *v);
 /*
  * After eoh: the key names ("sel._domainkey.dom") that eom will need,
  * so an async resolver can put them in the cache first. i counts from 0;
- * NULL past the end. Valid until dkim_verify_free.
+ * NULL past the end. Valid until dkim_verify_free or _reset.
  */
 const char	*dkim_verify_keyname(const struct dkim_verify *v, size_t i);
 
-/* Results, in header order (topmost first). Valid until free. */
+/* Results, in header order (topmost first). Valid until free or reset. */
 size_t				 dkim_verify_count(const struct dkim_verify *v);
 const struct dkim_sig_result	*dkim_verify_result(const struct dkim_verify *v,
 				    size_t i);

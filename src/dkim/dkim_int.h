@@ -146,6 +146,12 @@ void		 dkim_bhash_update(struct dkim_bhash *h, const uint8_t *p,
 		    size_t len);
 /* Finish into OUT:digest (32 bytes). */
 void		 dkim_bhash_final(struct dkim_bhash *h, uint8_t *digest);
+/*
+ * Start again for another body, as dkim_bhash_init but reusing the
+ * digest context of h (initialised before, not freed since).
+ */
+void		 dkim_bhash_reset(struct dkim_bhash *h, enum dkim_canon c,
+		    uint64_t limit);
 void		 dkim_bhash_free(struct dkim_bhash *h);
 
 /*
@@ -169,6 +175,8 @@ struct dkim_hdrs {
 };
 
 void		 dkim_hdrs_init(struct dkim_hdrs *h);
+/* Empty h for another message, keeping its memory. */
+void		 dkim_hdrs_reset(struct dkim_hdrs *h);
 void		 dkim_hdrs_free(struct dkim_hdrs *h);
 void		 dkim_hdrs_add(struct dkim_hdrs *h, const uint8_t *p,
 		    size_t len);

@@ -12,7 +12,9 @@
  * Each distinct body canonicalization (and l=) is hashed once. Digests
  * are compared with CRYPTO_memcmp. Results map to RFC 8601 values; the
  * Authentication-Results field is written by dmarc/authres.c
- * (dmarc_ar_dkim). No logging.
+ * (dmarc_ar_dkim). One verifier serves many messages in turn
+ * (dkim_verify_reset), keeping its buffers and digest contexts. No
+ * logging.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -43,11 +45,14 @@ struct dkim_verify {
 	int			 eom;
 	struct vsig		*sigs;
 	size_t			 nsigs;
+	size_t			 sigs_cap;	/* kept across resets */
 	size_t			 skipped;
 	struct dkim_bhash	 bodies[DKIM_VERIFY_SIGS_MAX];
 	uint8_t			 bdigest[DKIM_VERIFY_SIGS_MAX][32];
 	size_t			 nbodies;
+	size_t			 nmd;		/* bodies with a digest context */
 	struct dkim_sig_result	*res;
+	size_t			 res_cap;
 	struct sbuf		 scratch;
 	struct sbuf		 tmp;
 	EVP_MD_CTX		*md;
@@ -106,13 +111,23 @@ dkim_verify_new(struct dkim_keycache *kc, time_t now)
 }
 
 void
+dkim_verify_reset(struct dkim_verify *v, time_t now)
+{
+	v->now = now;
+	dkim_hdrs_reset(&v->h);
+	v->eoh = v->eom = 0;
+	v->nsigs = v->skipped = v->nbodies = 0;
+	/* sigs, res, the digest contexts and the buffers stay allocated. */
+}
+
+void
 dkim_verify_free(struct dkim_verify *v)
 {
 	size_t	i;
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < v->nbodies; i++)
+	for (i = 0; i < v->nmd; i++)
 		dkim_bhash_free(&v->bodies[i]);
 	dkim_hdrs_free(&v->h);
 	sbuf_free(&v->scratch);
@@ -139,7 +154,13 @@ body_for(struct dkim_verify *v, enum dkim_canon c, uint64_t limit)
 	for (i = 0; i < v->nbodies; i++)
 		if (v->bodies[i].canon == c && v->bodies[i].limit == limit)
 			return i;
-	dkim_bhash_init(&v->bodies[v->nbodies], c, limit);
+	/* A verifier that was reset reuses the digest contexts it has. */
+	if (v->nbodies < v->nmd)
+		dkim_bhash_reset(&v->bodies[v->nbodies], c, limit);
+	else {
+		dkim_bhash_init(&v->bodies[v->nbodies], c, limit);
+		v->nmd++;
+	}
 	return v->nbodies++;
 }
 
@@ -164,8 +185,12 @@ dkim_verify_eoh(struct dkim_verify *v)
 		v->skipped = nsig - DKIM_VERIFY_SIGS_MAX;
 		nsig = DKIM_VERIFY_SIGS_MAX;
 	}
-	if (nsig > 0)	/* not cleared: each member is set below */
+	/* Not cleared: each member is set below. Kept across resets. */
+	if (nsig > v->sigs_cap) {
+		free(v->sigs);
 		v->sigs = xreallocarray(NULL, nsig, sizeof(*v->sigs));
+		v->sigs_cap = nsig;
+	}
 	for (i = 0; i < v->h.n && v->nsigs < nsig; i++) {
 		if (!dkim_hdrs_is(&v->h, i, "DKIM-Signature", 14))
 			continue;
@@ -375,7 +400,12 @@ dkim_verify_eom(struct dkim_verify *v)
 	}
 	for (i = 0; i < v->nbodies; i++)
 		dkim_bhash_final(&v->bodies[i], v->bdigest[i]);
-	v->res = xcalloc(v->nsigs + 1, sizeof(*v->res));
+	if (v->nsigs + 1 > v->res_cap) {
+		free(v->res);
+		v->res_cap = v->nsigs + 1;
+		v->res = xcalloc(v->res_cap, sizeof(*v->res));
+	} else
+		memset(v->res, 0, (v->nsigs + 1) * sizeof(*v->res));
 	for (i = 0; i < v->nsigs; i++) {
 		s = &v->sigs[i];
 		r = &v->res[i];
@@ -403,13 +433,13 @@ dkim_verify_eom(struct dkim_verify *v)
 size_t
 dkim_verify_count(const struct dkim_verify *v)
 {
-	return v->res == NULL ? 0 : v->nsigs;
+	return v->eom ? v->nsigs : 0;
 }
 
 const struct dkim_sig_result *
 dkim_verify_result(const struct dkim_verify *v, size_t i)
 {
-	if (v->res == NULL || i >= v->nsigs)
+	if (!v->eom || i >= v->nsigs)
 		return NULL;
 	return &v->res[i];
 }

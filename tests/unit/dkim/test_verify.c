@@ -546,6 +546,97 @@ test_several(void **state)
 	dkim_keycache_free(kc);
 }
 
+/*
+ * One verifier, reset between messages (dkim_verify_reset), gives each
+ * message the results a new verifier gives: through more and fewer
+ * signatures, bodies (canonicalizations, l=), passes and failures, the
+ * field API and raw writes, in chunks.
+ */
+static void
+test_reset(void **state)
+{
+	struct dkim_sign		*sg = dkim_sign_new();
+	struct dkim_sign_opts		 o;
+	struct dkim_keycache		*kc = cache(NULL, NULL);
+	struct dkim_verify		*v, *fresh;
+	const struct dkim_sig_result	*a, *b;
+	char				 err[256], *m[6];
+	size_t				 i, k, n, round;
+
+	(void)state;
+	opts(&o, 1);
+	m[0] = sign_msg(&o, msg);			/* ed, relaxed */
+	opts(&o, 0);
+	o.bcanon = DKIM_CANON_SIMPLE;
+	o.ltag = 1;
+	m[1] = sign_msg(&o, msg);			/* rsa, simple, l= */
+	m[2] = strdup(m[0]);
+	*strstr(m[2], "game") = 'n';			/* body hash fails */
+	m[3] = strdup(msg);				/* no signature */
+	/* Two signatures, two bodies. */
+	opts(&o, 1);
+	assert_int_equal(dkim_sign_add(sg, &o, err, sizeof(err)), 0);
+	opts(&o, 0);
+	o.bcanon = DKIM_CANON_SIMPLE;
+	assert_int_equal(dkim_sign_add(sg, &o, err, sizeof(err)), 0);
+	dkim_sign_write(sg, msg, strlen(msg));
+	assert_int_equal(dkim_sign_eom(sg, err, sizeof(err)), 0);
+	n = strlen(dkim_sign_field(sg, 0)) + strlen(dkim_sign_field(sg, 1)) +
+	    strlen(msg) + 1;
+	m[4] = malloc(n);
+	snprintf(m[4], n, "%s%s%s", dkim_sign_field(sg, 0),
+	    dkim_sign_field(sg, 1), msg);
+	m[5] = strdup(m[4]);
+	*strstr(m[5], "lunch") = 'p';			/* both fail */
+	v = dkim_verify_new(kc, NOW);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 6; i++) {
+			dkim_verify_reset(v, NOW);
+			assert_int_equal(dkim_verify_count(v), 0);
+			n = strlen(m[i]);
+			for (k = 0; k < n; k += 1 + round * 13)
+				dkim_verify_write(v, m[i] + k, n - k <
+				    1 + round * 13 ? n - k : 1 + round * 13);
+			dkim_verify_eom(v);
+			fresh = verify_msg(kc, m[i], n, NOW, 0);
+			if (dkim_verify_count(v) != dkim_verify_count(fresh))
+				fail_msg("message %zu round %zu: got %zu "
+				    "results, want %zu", i, round,
+				    dkim_verify_count(v),
+				    dkim_verify_count(fresh));
+			for (k = 0; k < dkim_verify_count(v); k++) {
+				a = dkim_verify_result(v, k);
+				b = dkim_verify_result(fresh, k);
+				if (a->result != b->result ||
+				    a->reason != b->reason ||
+				    a->body_len != b->body_len ||
+				    strcmp(a->selector, b->selector) != 0)
+					fail_msg("message %zu round %zu sig "
+					    "%zu: got %s (%s), want %s (%s)",
+					    i, round, k,
+					    dkim_result_name(a->result),
+					    a->reason != NULL ? a->reason :
+					    "-", dkim_result_name(b->result),
+					    b->reason != NULL ? b->reason :
+					    "-");
+			}
+			dkim_verify_free(fresh);
+		}
+	}
+	/* The field API after a reset. */
+	dkim_verify_reset(v, NOW);
+	dkim_verify_header(v, "From: Joe <joe@example.com>\r\n", 29);
+	dkim_verify_eoh(v);
+	dkim_verify_body(v, "x\r\n", 3);
+	assert_int_equal(dkim_verify_eom(v), 0);
+	assert_int_equal(dkim_verify_count(v), 0);
+	dkim_verify_free(v);
+	for (i = 0; i < 6; i++)
+		free(m[i]);
+	dkim_sign_free(sg);
+	dkim_keycache_free(kc);
+}
+
 static void
 test_limits(void **state)
 {
@@ -698,6 +789,7 @@ main(void)
 		cmocka_unit_test(test_body_length),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_several),
+		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_vectors),
