@@ -9,6 +9,8 @@
  */
 #include <ctype.h>
 #include <stddef.h>
+#include <endian.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -196,66 +198,85 @@ static const uint8_t b64tab[256] = {
 	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
 };
 
+/*
+ * b64tab as four tables of whole words, each value already shifted to
+ * its place in a group's 24 bits; anything but the 64 characters has the
+ * top byte set, so one test of four ORed lookups checks a group.
+ */
+#define B64_BAD		0xff000000u
+static uint32_t		b64w[4][256];
+static pthread_once_t	b64w_once = PTHREAD_ONCE_INIT;
+
+static void
+b64w_init(void)
+{
+	unsigned	c, k;
+
+	for (c = 0; c < 256; c++)
+		for (k = 0; k < 4; k++)
+			b64w[k][c] = b64tab[c] < 64 ?
+			    (uint32_t)b64tab[c] << (18 - 6 * k) : B64_BAD;
+}
+
+/* One group of four characters at s: its 24 bits, or B64_BAD set. */
+static inline uint32_t
+b64_group(const unsigned char *s)
+{
+	return b64w[0][s[0]] | b64w[1][s[1]] | b64w[2][s[2]] | b64w[3][s[3]];
+}
+
 long
 dkim_b64_decode(const char *p, size_t len, uint8_t *out, size_t cap)
 {
-	size_t		i = 0, o = 0, nchars = 0, npad = 0;
-	uint32_t	acc = 0;
-	int		nacc = 0;
+	const unsigned char	*u = (const unsigned char *)p;
+	size_t			 i = 0, o = 0, nchars = 0, npad = 0;
+	uint32_t		 acc = 0, x0, x1;
+	uint64_t		 y;
+	int			 nacc = 0;
 
+	pthread_once(&b64w_once, b64w_init);
 	/*
-	 * Four plain characters at a time, resuming after each fold (b=
-	 * values are folded every line); the loop below takes the rest.
+	 * Whole groups straight from the input while no group is split:
+	 * eight characters to one 8-byte store (6 bytes of it kept) while
+	 * out has room, then four to three bytes. A fold (b= values are
+	 * folded every line), padding or a bad byte goes one character at a
+	 * time until the groups line up again; padding ends this loop and
+	 * the loop below checks it.
 	 */
-	while (npad == 0 && i + 4 <= len && cap - o >= 3) {
+	while (i < len) {
 		if (nacc == 0) {
-			/* The same as below, in a loop on locals. */
-			const unsigned char	*s = (const unsigned char *)p + i;
-			uint8_t			*q = out + o;
-			size_t			 g, ng = (len - i) / 4;
-
-			if (ng > (cap - o) / 3)
-				ng = (cap - o) / 3;
-			for (g = 0; g < ng; g++, s += 4, q += 3) {
-				uint32_t	v0 = b64tab[s[0]], v1 = b64tab[s[1]];
-				uint32_t	v2 = b64tab[s[2]], v3 = b64tab[s[3]];
-				uint32_t	v;
-
-				if ((v0 | v1 | v2 | v3) >= 64)
+			while (len - i >= 8 && cap - o >= 8) {
+				x0 = b64_group(u + i);
+				x1 = b64_group(u + i + 4);
+				if ((x0 | x1) & B64_BAD)
 					break;
-				v = v0 << 18 | v1 << 12 | v2 << 6 | v3;
-				q[0] = (uint8_t)(v >> 16);
-				q[1] = (uint8_t)(v >> 8);
-				q[2] = (uint8_t)v;
+				y = htobe64((uint64_t)x0 << 40 |
+				    (uint64_t)x1 << 16);
+				memcpy(out + o, &y, 8);
+				i += 8;
+				o += 6;
 			}
-			i += 4 * g;
-			o += 3 * g;
-			nchars += 4 * g;
-			if (i + 4 > len || cap - o < 3)
-				break;
+			while (len - i >= 4 && cap - o >= 3 &&
+			    !((x0 = b64_group(u + i)) & B64_BAD)) {
+				out[o++] = (uint8_t)(x0 >> 16);
+				out[o++] = (uint8_t)(x0 >> 8);
+				out[o++] = (uint8_t)x0;
+				i += 4;
+			}
 		}
-		uint8_t	a = b64tab[(unsigned char)p[i]];
-		uint8_t	b = b64tab[(unsigned char)p[i + 1]];
-		uint8_t	c = b64tab[(unsigned char)p[i + 2]];
-		uint8_t	d = b64tab[(unsigned char)p[i + 3]];
-
-		if ((a | b | c | d) < 64 && nacc == 0) {
-			out[o++] = (uint8_t)(a << 2 | b >> 4);
-			out[o++] = (uint8_t)(b << 4 | c >> 2);
-			out[o++] = (uint8_t)(c << 6 | d);
-			nchars += 4;
-			i += 4;
-			continue;
-		}
-		/* One character the slow way (FWS, padding, a partial group). */
-		if (a == 66)
+		if (i >= len)
+			break;
+		/* One character the slow way (FWS, padding, a split group). */
+		x0 = b64tab[u[i]];
+		if (x0 == 66)
 			return -1;
-		if (a == 65)
+		if (x0 == 65)
 			break;		/* padding: the loop below checks it */
-		if (a < 64) {
-			nchars++;
-			acc = acc << 6 | a;
+		if (x0 < 64) {
+			acc = acc << 6 | x0;
 			if (++nacc == 4) {
+				if (cap - o < 3)
+					return -1;
 				out[o++] = (uint8_t)(acc >> 16);
 				out[o++] = (uint8_t)(acc >> 8);
 				out[o++] = (uint8_t)acc;
@@ -265,6 +286,8 @@ dkim_b64_decode(const char *p, size_t len, uint8_t *out, size_t cap)
 		}
 		i++;
 	}
+	/* Characters so far: 4 per output group, plus those in acc. */
+	nchars = o / 3 * 4 + (size_t)nacc;
 	for (; i < len; i++) {
 		uint8_t	v = b64tab[(unsigned char)p[i]];
 

@@ -49,6 +49,108 @@ test_b64(void **state)
 	assert_int_equal(dkim_b64_decode("QUJDREVG", 8, out, 5), -1);
 }
 
+/* The decoder's rules, spelt out one character at a time. */
+static long
+ref_b64(const char *p, size_t len, uint8_t *out, size_t cap)
+{
+	static const char	abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t			v[512];
+	size_t			i, n = 0, npad = 0, olen, k;
+	const char		*c;
+	uint32_t		acc;
+
+	for (i = 0; i < len; i++) {
+		if (strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
+			continue;
+		if (p[i] == '=') {
+			npad++;
+			continue;
+		}
+		if (p[i] == '\0' || (c = strchr(abc, p[i])) == NULL ||
+		    npad > 0 || n == sizeof(v))
+			return -1;
+		v[n++] = (uint8_t)(c - abc);
+	}
+	if (npad > 2 || (n + npad) % 4 != 0 || n % 4 == 1 ||
+	    (n % 4 == 2 && npad != 2) || (n % 4 == 3 && npad != 1) ||
+	    (n % 4 == 0 && npad != 0))
+		return -1;
+	olen = n / 4 * 3 + (n % 4 == 2 ? 1 : n % 4 == 3 ? 2 : 0);
+	if (olen > cap)
+		return -1;
+	for (i = 0, k = 0; i < n; i += 4) {
+		acc = (uint32_t)v[i] << 18 | (uint32_t)v[i + 1] << 12 |
+		    (i + 2 < n ? (uint32_t)v[i + 2] << 6 : 0) |
+		    (i + 3 < n ? v[i + 3] : 0);
+		out[k++] = (uint8_t)(acc >> 16);
+		if (i + 2 < n)
+			out[k++] = (uint8_t)(acc >> 8);
+		if (i + 3 < n)
+			out[k++] = (uint8_t)acc;
+	}
+	return (long)olen;
+}
+
+/*
+ * The decoder against ref_b64 on random text: mostly base64, with folds,
+ * padding and the odd bad byte anywhere, and every output capacity near
+ * the length (the fast path stores 8 bytes at a time).
+ */
+static void
+test_b64_random(void **state)
+{
+	static const char	pool[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+	    "klmnopqrstuvwxyz0123456789+/";
+	char			in[400];
+	uint8_t			got[320], want[320];
+	uint32_t		r = 12345;
+	size_t			len, i, cap;
+	long			g, w;
+	int			iter, same = 0;
+
+	(void)state;
+	for (iter = 0; iter < 200000; iter++) {
+		r = r * 1103515245 + 12345;
+		len = (r >> 8) % 360;
+		for (i = 0; i < len; i++) {
+			r = r * 1103515245 + 12345;
+			switch ((r >> 16) % 64) {
+			case 0: in[i] = '\r'; break;
+			case 1: in[i] = '\n'; break;
+			case 2: in[i] = '\t'; break;
+			case 3: in[i] = ' '; break;
+			case 4: in[i] = (iter % 7 == 0) ? '=' : 'A'; break;
+			case 5: in[i] = (iter % 11 == 0) ? '*' : 'z'; break;
+			default: in[i] = pool[(r >> 22) % 64]; break;
+			}
+		}
+		/* Often a well-formed ending: padding to a whole group. */
+		if (iter % 3 == 0)
+			while (len < sizeof(in) - 2 && (len % 4) != 0)
+				in[len++] = '=';
+		r = r * 1103515245 + 12345;
+		cap = len * 3 / 4 + 8 > (r >> 24) % 16 ?
+		    len * 3 / 4 + 8 - (r >> 24) % 16 : 0;
+		if (cap > sizeof(got))
+			cap = sizeof(got);
+		memset(got, 0xaa, sizeof(got));
+		g = dkim_b64_decode(in, len, got, cap);
+		w = ref_b64(in, len, want, cap);
+		if (g != w || (g > 0 && memcmp(got, want, (size_t)g) != 0))
+			fail_msg("iteration %d, '%.*s' cap %zu: got %ld, "
+			    "want %ld", iter, (int)len, in, cap, g, w);
+		/* Nothing written past cap. */
+		for (i = cap; i < sizeof(got); i++)
+			if (got[i] != 0xaa)
+				fail_msg("iteration %d: byte %zu past cap %zu "
+				    "written", iter, i, cap);
+		same += w >= 0;
+	}
+	/* The mix must reach both outcomes often. */
+	assert_true(same > 20000 && same < 180000);
+}
+
 static const struct {
 	const char	*in;
 	int		 want;		/* tag count, -1 for invalid */
@@ -105,6 +207,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_b64_random),
 		cmocka_unit_test(test_taglists),
 	};
 
