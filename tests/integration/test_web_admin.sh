@@ -9,8 +9,6 @@
 need curl curl
 need jq jq
 need dig bind9-dnsutils
-need sqlite3 sqlite3
-need python3 python3
 
 db=$T/fl.db
 fl() { "$FAIRLIST" --db "$db" "$@"; }
@@ -23,20 +21,13 @@ printf 'db %s\ndns {\n\tlisten 127.0.0.1:%s\n\tworkers 1\n}\npolicy {\n\tlisten 
     "$db" "$dport" "$hport" > "$T/fl.conf"
 fl add 192.0.2.50 --reason 'manual' --evidence 'report 1' >/dev/null
 
-# token NAME SCOPE(1 read, 2 write, 3 admin): a token of 43 characters
-# whose SHA-256 the store keeps (store/token.h), printed.
-token() {
-	local s
-	s=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32)[:43])')
-	sqlite3 "$db" "INSERT INTO token (name, scope, hash, created_at) VALUES
-	    ('$1', $2, X'$(printf %s "$s" | sha256sum | cut -d' ' -f1)', 0)"
-	echo "$s"
-}
-R=$(token reader 1)
-W=$(token writer 2)
-X=$(token boss 3)
-V=$(token gone 3)
-sqlite3 "$db" "UPDATE token SET revoked_at = 1 WHERE name = 'gone'"
+# Tokens from the CLI: the secret is printed once, the store keeps its
+# SHA-256; "gone" is revoked before the daemon starts.
+R=$(fl token create --scope read --name reader)
+W=$(fl token create --scope write --name writer)
+X=$(fl token create --scope admin --name boss)
+V=$(fl token create --scope admin --name gone)
+fl token revoke gone >/dev/null
 
 "$FAIRLIST" --config "$T/fl.conf" serve 2>"$T/serve.log" &
 PIDS="$PIDS $!"
@@ -119,4 +110,7 @@ check "audit: limit" "$(js "$X" GET 'audit?limit=2' | jq -r '.audit | length')" 
 check "audit: holds the removal's requester" "$(js "$X" GET audit | jq -r '[.audit[].actor] | map(select(. == "web:127.0.0.1")) | length > 0')" true
 check "unknown admin route" "$(st "$R" GET nope)" 404
 check "stats: method" "$(st "$W" POST stats '{}')" 405
+# Revoked while the daemon runs: refused from the next request.
+fl token revoke boss >/dev/null
+check "a token revoked while serving" "$(st "$X" GET audit)" 401
 finish
