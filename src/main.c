@@ -37,6 +37,7 @@ static const struct command {
 	{ "check",  cmd_check,  "the gatekeeper's verdict for one client, explained" },
 	{ "requests", cmd_requests, "removal requests: list, show, approve, deny" },
 	{ "token",  cmd_token,  "API tokens for the admin routes: create, list, revoke" },
+	{ "status", cmd_status, "the running daemon's services, zones and snapshot" },
 };
 
 static void

@@ -81,6 +81,16 @@ int		 cli_dns_conf(const struct conf *cf, struct dnsbl_conf *dc,
 		    int *snapcache);
 
 /*
+ * The control socket's path (cmd_status.c): control { socket PATH|off }
+ * of cf (NULL: defaults), else "<db>.control". *path (if path is not
+ * NULL) gets a copy the caller frees, or NULL for off; *explicit (if not
+ * NULL) is 1 when the block set it. Strict: returns -1 after printing
+ * "fairlist: FILE:LINE: message" for an unknown key or a bad value.
+ */
+int		 cli_control_path(const struct conf *cf, const char *db,
+		    char **path, int *explicit);
+
+/*
  * The command main() runs ("add", "zone", ...), set before the
  * configuration is read, so that errors found in shared code name it.
  * NULL before the command is known.
@@ -169,5 +179,6 @@ int	cmd_dmarc(struct cli *c, int argc, char **argv);
 int	cmd_check(struct cli *c, int argc, char **argv);
 int	cmd_requests(struct cli *c, int argc, char **argv);
 int	cmd_token(struct cli *c, int argc, char **argv);
+int	cmd_status(struct cli *c, int argc, char **argv);
 
 #endif /* FAIRLIST_CLI_H */

@@ -5,10 +5,10 @@
  * It reads each block with that block's own reader: the top-level keys
  * here, dns { } with cli_dns_conf (which checks the host names of ns and
  * soa-mname) and dnsbl_conf_prepare, policy { } with policy_conf_read,
- * http { } with web_conf_read, milter { } with milter_conf_read, zone
- * NAME { } with cli_sync_zones in its check-only form. spf { } and dkim { }
- * are reserved for the services to come, as serve reserves them: accepted
- * as blocks, not read.
+ * http { } with web_conf_read, milter { } with milter_conf_read,
+ * control { } with cli_control_path, zone NAME { } with cli_sync_zones in
+ * its check-only form. spf { } and dkim { } are reserved for the services
+ * to come, as serve reserves them: accepted as blocks, not read.
  * Nothing is applied: only `serve` writes the configured zones into the
  * store. Every refusal is one line "fairlist: COMMAND: FILE:LINE: message".
  */
@@ -27,11 +27,11 @@
 #include "web/web.h"
 
 const char *const cli_conf_top_keys[] = { "db", "user", "dns", "zone",
-    "policy", "http", "spf", "dkim", "milter", NULL };
+    "policy", "http", "spf", "dkim", "milter", "control", NULL };
 
 /* The top-level keys that are one { } block each. */
 static const char *const blocks[] = { "dns", "policy", "http", "spf",
-    "dkim", "milter", NULL };
+    "dkim", "milter", "control", NULL };
 
 static int
 bad(const struct conf *cf, const struct conf_node *n, const char *what)
@@ -128,6 +128,8 @@ cli_conf_check(struct cli *c)
 		return -1;
 	}
 	milter_conf_free(&mc);
+	if (cli_control_path(cf, c->db, NULL, NULL) == -1)
+		return -1;
 	return cli_sync_zones(c, NULL);
 }
 

@@ -119,6 +119,10 @@ build_conf(struct serve_opts *o, struct conf *cf)
 		if ((v = conf_get(cf->root, "db")) != NULL)
 			dc->file_db = xstrdup(v);
 	}
+	dc->version = FAIRLIST_VERSION;
+	if (cli_control_path(cf, dc->db, &dc->control,
+	    &dc->control_explicit) == -1)
+		goto fail;
 	if (cli_dns_conf(cf, &dc->dc, &dc->sc, &reload_ms,
 	    &dc->snapcache) == -1)
 		goto fail;

@@ -27,6 +27,7 @@ daemon_conf_free(struct daemon_conf *c)
 	free(c->db);
 	free(c->user);
 	free(c->file_db);
+	free(c->control);
 	free(c);
 }
 
@@ -142,6 +143,10 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
 		not_applied("db");
 	keep_str(&nc->file_db, run->file_db);
 	keep_str(&nc->db, run->db);
+	if (!same_str(run->control, nc->control))
+		not_applied("control { socket }");
+	keep_str(&nc->control, run->control);
+	nc->control_explicit = run->control_explicit;
 	if (!same_listen(run->pc.listen, run->pc.nlisten,
 	    run->pc.socket_mode, nc->pc.listen, nc->pc.nlisten,
 	    nc->pc.socket_mode))

@@ -17,26 +17,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "core/log.h"
+#include "core/time.h"
 #include "daemon/daemon_int.h"
 #include "list/list.h"
 #include "store/store.h"
 
 /*
  * Start order; stopped in reverse. The policy server reads the DNS one's
- * snapshot; the milter uses the policy service's engine.
+ * snapshot; the milter uses the policy service's engine; the control
+ * socket reports on every service before it.
  */
-static const struct daemon_service *const services[] = {
+const struct daemon_service *const daemon_services[] = {
 	&daemon_dns_service,
 	&daemon_policy_service,
 	&daemon_web_service,
 	&daemon_milter_service,
+	&daemon_control_service,
 };
-#define NSERVICES	(sizeof(services) / sizeof(services[0]))
+#define NSERVICES	(sizeof(daemon_services) / sizeof(daemon_services[0]))
+const size_t daemon_nservices = NSERVICES;
 
 static const int signos[] = { SIGINT, SIGTERM, SIGHUP };
 #define NSIGNALS	(sizeof(signos) / sizeof(signos[0]))
@@ -69,15 +74,15 @@ reload_conf(struct daemon *d)
 	atomic_init(&nc->refs, 1);
 	daemon_conf_keep_restart(run, nc);
 	for (i = 0; i < NSERVICES; i++)
-		if (services[i]->reload != NULL &&
-		    services[i]->reload(d, nc) == -1)
+		if (daemon_services[i]->reload != NULL &&
+		    daemon_services[i]->reload(d, nc) == -1)
 			break;
 	if (i < NSERVICES) {
 		log_warnx("SIGHUP: %s cannot take the new configuration; the "
-		    "running one stays", services[i]->name);
+		    "running one stays", daemon_services[i]->name);
 		for (j = 0; j < i; j++)
-			if (services[j]->reload != NULL)
-				(void)services[j]->reload(d, run);
+			if (daemon_services[j]->reload != NULL)
+				(void)daemon_services[j]->reload(d, run);
 		/* The DNS readers may have seen it: retired, not freed. */
 		daemon_conf_retire(d, nc);
 		return;
@@ -123,11 +128,13 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 	d.conf = conf;
 	d.ops = ops;
 	pthread_mutex_init(&d.retired_mu, NULL);
+	d.started = (int64_t)time(NULL);
+	d.started_ms = time_mono_ms();
 	if (daemon_first_load(&d) == -1)
 		goto out;
 	for (; nbound < NSERVICES; nbound++)
-		if (services[nbound]->bind != NULL &&
-		    services[nbound]->bind(&d) == -1)
+		if (daemon_services[nbound]->bind != NULL &&
+		    daemon_services[nbound]->bind(&d) == -1)
 			goto out;
 	if (daemon_drop_privileges(conf->user) == -1)
 		goto out;
@@ -145,7 +152,8 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < NSERVICES; i++)
-		if (services[i]->start != NULL && services[i]->start(&d) == -1)
+		if (daemon_services[i]->start != NULL &&
+		    daemon_services[i]->start(&d) == -1)
 			goto out;
 	d.reload_ms = conf->reload_ms;
 	if ((e = pthread_create(&d.reloader, NULL, daemon_reloader,
@@ -161,8 +169,8 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 out:
 	while (nbound > 0) {
 		nbound--;
-		if (services[nbound]->stop != NULL)
-			services[nbound]->stop(&d);
+		if (daemon_services[nbound]->stop != NULL)
+			daemon_services[nbound]->stop(&d);
 	}
 	index_free(d.first);
 	while (nsigs > 0)

@@ -21,6 +21,7 @@
 
 struct conf;
 struct daemon;
+struct json_t;
 struct store;
 
 #define DAEMON_RELOAD_MS	200	/* default store poll interval */
@@ -37,6 +38,10 @@ struct daemon_conf {
 	char			*db;
 	char			*user;		/* NULL: keep the user */
 	char			*file_db;	/* the file's db key, or NULL */
+	char			*control;	/* control socket, NULL: none */
+	int			 control_explicit;	/* configured: failing
+						   to bind it is fatal */
+	const char		*version;	/* for fairlist status */
 	struct conf		*cf;		/* the file, NULL: defaults */
 	struct dnsbl_conf	 dc;
 	struct dnsbl_server_conf sc;		/* sc.dns is &dc */
@@ -73,6 +78,17 @@ struct daemon_service {
 	int		(*reload)(struct daemon *d,
 			    struct daemon_conf *nc);
 	void		(*stop)(struct daemon *d);
+	/*
+	 * fairlist status, on the loop thread: svc is the service's object
+	 * in the answer ("name" set; add "listen", an array of addresses,
+	 * and anything else); root is the whole answer, whose "secondaries"
+	 * array a transfer service appends to, one object per secondary
+	 * and zone: "address", "zone", and what it knows ("last_notify",
+	 * "last_transfer": ISO times or null, "serial", "result", ...),
+	 * printed in that order by `fairlist status`.
+	 */
+	void		(*status)(struct daemon *d, struct json_t *svc,
+			    struct json_t *root);
 };
 
 /*

@@ -14,6 +14,8 @@ struct event_base;
 struct index;
 
 struct policy_drain;
+struct daemon_ctl;
+struct json_t;
 
 struct daemon {
 	struct daemon_conf	*conf;		/* the running one */
@@ -35,6 +37,12 @@ struct daemon {
 	struct policy_drain	*drains;	/* engines replaced by SIGHUP */
 	struct web_server	*wsrv;		/* NULL: no HTTP service */
 	struct milter_server	*msrv;		/* NULL: no milter */
+	struct daemon_ctl	*ctl;		/* NULL: no control socket */
+	int64_t			 started;	/* wall clock, seconds */
+	int64_t			 started_ms;	/* time_mono_ms() */
+	/* The published snapshot: how many so far, and when (wall, s). */
+	atomic_uint_fast64_t	 snap_gen;
+	atomic_int_fast64_t	 snap_at;
 
 	/*
 	 * Configurations replaced by SIGHUP, still read by the DNS readers
@@ -66,11 +74,50 @@ void	daemon_conf_drop_list(struct daemon_conf *list);
 void	daemon_conf_keep_restart(const struct daemon_conf *run,
 	    struct daemon_conf *nc);
 
-/* The services, in start order (services.c). */
+/* The services, in start order (services.c, control.c). */
 extern const struct daemon_service daemon_dns_service;
 extern const struct daemon_service daemon_policy_service;
 extern const struct daemon_service daemon_web_service;
 extern const struct daemon_service daemon_milter_service;
+extern const struct daemon_service daemon_control_service;
+
+/* daemon.c's table, for the control service's status answer. */
+extern const struct daemon_service *const daemon_services[];
+extern const size_t daemon_nservices;
+
+/* A snapshot was just published (any thread): count it, note when. */
+void	daemon_note_publish(struct daemon *d);
+
+/*
+ * control.c: the request reader of the control socket, pure (fuzzed by
+ * tests/fuzz/fuzz_control_req.c). A request is one line, at most
+ * DAEMON_CTL_LINE_MAX bytes before its "\n" (a "\r" before it is
+ * dropped); bytes after the line are ignored. daemon_ctl_feed takes the
+ * next n bytes at p and says whether the line is whole: DAEMON_CTL_MORE
+ * (all n taken), or the command it names (DAEMON_CTL_STATUS for
+ * "status"), or DAEMON_CTL_BAD for any other line or one too long.
+ * Start r zeroed; once it returned anything but MORE, it returns the
+ * same again.
+ */
+#define DAEMON_CTL_LINE_MAX	64
+enum daemon_ctl_cmd {
+	DAEMON_CTL_MORE,
+	DAEMON_CTL_STATUS,
+	DAEMON_CTL_BAD,
+};
+struct daemon_ctl_req {
+	char			line[DAEMON_CTL_LINE_MAX + 1];
+	size_t			len;
+	enum daemon_ctl_cmd	done;
+};
+enum daemon_ctl_cmd daemon_ctl_feed(struct daemon_ctl_req *r,
+	    const void *p, size_t n);
+
+/*
+ * control.c: the status answer (docs/CLI.md, fairlist status), built on
+ * the loop thread. A new object the caller frees.
+ */
+struct json_t	*daemon_ctl_status(struct daemon *d);
 
 /*
  * reload.c: open the store, sync the zones and publish the first snapshot

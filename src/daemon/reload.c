@@ -201,6 +201,7 @@ daemon_reloader(void *arg)
 		log_info("reload: %zu listings compiled in %.1f ms",
 		    index_listings(idx), time_ms_since(t0));
 		dnsbl_server_publish(d->srv, idx);
+		daemon_note_publish(d);
 		daemon_conf_drop_list(retired);
 		/* Without its generation, the new snapshot is not saved. */
 		save = have_gen;

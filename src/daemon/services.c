@@ -20,8 +20,10 @@
 #include <stdlib.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "core/log.h"
+#include "core/sockaddr.h"
 #include "core/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "list/list.h"
@@ -36,6 +38,7 @@ dns_bind(struct daemon *d)
 		return -1;
 	}
 	dnsbl_server_publish(d->srv, d->first);
+	daemon_note_publish(d);
 	d->first = NULL;
 	return 0;
 }
@@ -61,12 +64,29 @@ dns_stop(struct daemon *d)
 	d->srv = NULL;
 }
 
+static void
+dns_status(struct daemon *d, json_t *svc, json_t *root)
+{
+	const struct dnsbl_server_conf	*sc = &d->conf->sc;
+	char				 a[SA_TEXT_MAX];
+	size_t				 i;
+
+	(void)root;
+	for (i = 0; i < sc->nlisten; i++) {
+		sa_format((const struct sockaddr *)&sc->listen[i], a,
+		    sizeof(a));
+		json_array_append_new(json_object_get(svc, "listen"),
+		    json_string(a));
+	}
+}
+
 const struct daemon_service daemon_dns_service = {
 	.name = "dns",
 	.bind = dns_bind,
 	.start = dns_start,
 	.reload = dns_reload,
 	.stop = dns_stop,
+	.status = dns_status,
 };
 
 /* The policy server reads the DNS server's snapshot on the loop thread. */
@@ -217,12 +237,24 @@ policy_stop(struct daemon *d)
 	d->peng_conf = NULL;
 }
 
+static void
+policy_status(struct daemon *d, json_t *svc, json_t *root)
+{
+	int	i;
+
+	(void)root;
+	for (i = 0; d->psrv != NULL && i < d->conf->pc.nlisten; i++)
+		json_array_append_new(json_object_get(svc, "listen"),
+		    json_string(d->conf->pc.listen[i]));
+}
+
 const struct daemon_service daemon_policy_service = {
 	.name = "policy",
 	.bind = policy_bind,
 	.start = policy_start,
 	.reload = policy_reload,
 	.stop = policy_stop,
+	.status = policy_status,
 };
 
 static int
