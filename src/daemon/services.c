@@ -305,10 +305,20 @@ web_stop(struct daemon *d)
 	d->wsrv = NULL;
 }
 
+static void
+web_status(struct daemon *d, json_t *svc, json_t *root)
+{
+	(void)root;
+	if (d->wsrv != NULL && d->conf->wc.listen != NULL)
+		json_array_append_new(json_object_get(svc, "listen"),
+		    json_string(d->conf->wc.listen));
+}
+
 const struct daemon_service daemon_web_service = {
 	.name = "http",
 	.bind = web_bind,
 	.start = web_start,
 	.reload = web_reload,
 	.stop = web_stop,
+	.status = web_status,
 };

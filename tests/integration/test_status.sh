@@ -17,6 +17,7 @@ uid=$(id -u nobody)
 gid=$(id -g nobody)
 port=$(free_port)
 pport=$(free_port)
+hport=$(free_port)
 db=$T/fl.db
 sock=$T/ctl.sock
 cat > "$T/fl.conf" <<CONF
@@ -24,6 +25,7 @@ db $db
 user nobody
 dns { listen 127.0.0.1:$port; reload-interval 100; }
 policy { listen 127.0.0.1:$pport; }
+http { listen 127.0.0.1:$hport; }
 control { socket $sock; }
 CONF
 fl() { "$FAIRLIST" --config "$T/fl.conf" "$@"; }
@@ -46,6 +48,8 @@ check "text: dns service" "$(grep '^service dns:' "$T/st.txt")" \
     "service dns: 127.0.0.1:$port"
 check "text: policy service" "$(grep '^service policy:' "$T/st.txt")" \
     "service policy: 127.0.0.1:$pport"
+check "text: http service" "$(grep '^service http:' "$T/st.txt")" \
+    "service http: 127.0.0.1:$hport"
 check "text: control service" "$(grep '^service control:' "$T/st.txt")" \
     "service control: $sock"
 # One listing and the two RFC 5782 test points.
@@ -58,7 +62,7 @@ check "json: pid" "$(jq .pid "$T/st1.json")" "$pid"
 check "json: uid and user" "$(jq -r '"\(.uid) \(.user)"' "$T/st1.json")" "$uid nobody"
 check "json: version" "$(jq -r .version "$T/st1.json")" "$version"
 check "json: services" "$(jq -r '[.services[].name] | join(",")' "$T/st1.json")" \
-    "dns,policy,control"
+    "dns,policy,http,control"
 check "json: dns listen" "$(jq -r '.services[0].listen[0]' "$T/st1.json")" "127.0.0.1:$port"
 check "json: uptime is a number" "$(jq '.uptime_s | type' "$T/st1.json")" '"number"'
 check "json: started is today's" "$(jq -r '.started[0:10]' "$T/st1.json")" "$(date -u +%F)"
@@ -121,7 +125,7 @@ kill "$silent"
 
 # A second daemon on the same socket refuses to start.
 port2=$(free_port)
-sed "s/127.0.0.1:$port;/127.0.0.1:$port2;/; s/policy { .* }/policy { listen off; }/" \
+sed "s/127.0.0.1:$port;/127.0.0.1:$port2;/; s/policy { .* }/policy { listen off; }/; s/http { .* }/http { listen off; }/" \
     "$T/fl.conf" > "$T/two.conf"
 rc=0; timeout 20 "$FAIRLIST" --config "$T/two.conf" serve 2>"$T/two.log" || rc=$?
 check "a second daemon on the socket fails" "$rc" 1
