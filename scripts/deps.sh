@@ -5,7 +5,7 @@
 #   scripts/deps.sh bench    also the benchmark peers (rbldnsd, dnsperf)
 set -eu
 pkgs="build-essential cmake pkg-config libevent-dev libc-ares-dev
-  libsqlite3-dev libssl-dev libjansson-dev libpsl-dev libidn2-dev
+  libsqlite3-dev libssl-dev libjansson-dev libsystemd-dev libpsl-dev libidn2-dev
   publicsuffix"
 case "${1:-}" in
 test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils

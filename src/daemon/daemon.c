@@ -107,11 +107,15 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
+		daemon_notify_reloading();
 		reload_conf(d);
+		/* The reload thread says READY=1 after this rebuild. */
+		atomic_fetch_add(&d->hup_seq, 1);
 		atomic_store(&d->hup, 1);
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
+	daemon_notify_stopping();
 	event_base_loopbreak(d->base);
 }
 
@@ -162,6 +166,7 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 		log_warn("pthread_create");
 		goto out;
 	}
+	daemon_notify_ready(&d, "serving");
 	event_base_dispatch(d.base);
 	atomic_store(&d.stop, 1);
 	pthread_join(d.reloader, NULL);

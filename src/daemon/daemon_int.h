@@ -26,6 +26,7 @@ struct daemon {
 	struct event_base	*base;
 	atomic_int		 stop;
 	atomic_int		 hup;
+	atomic_uint		 hup_seq;	/* SIGHUPs so far (loop thread) */
 	pthread_t		 reloader;
 	int			 reload_ms;	/* the reload thread's copy */
 	char			*snap;		/* <db>.snap, NULL: no cache */
@@ -84,6 +85,15 @@ extern const struct daemon_service daemon_control_service;
 /* daemon.c's table, for the control service's status answer. */
 extern const struct daemon_service *const daemon_services[];
 extern const size_t daemon_nservices;
+
+/*
+ * notify.c: systemd's sd_notify (nothing without NOTIFY_SOCKET): READY=1
+ * with a STATUS= line naming what (first start, reload) and the current
+ * snapshot; RELOADING=1 at SIGHUP; STOPPING=1.
+ */
+void	daemon_notify_ready(struct daemon *d, const char *what);
+void	daemon_notify_reloading(void);
+void	daemon_notify_stopping(void);
 
 /* A snapshot was just published (any thread): count it, note when. */
 void	daemon_note_publish(struct daemon *d);

@@ -136,6 +136,7 @@ daemon_reloader(void *arg)
 	int		 failing = 0, have_gen, save = d->save_pending;
 	int		 save_failing = 0;
 	int		 reload_ms = d->reload_ms;
+	unsigned	 hup_seq, ready_seq = 0;
 
 	/* Rebuilds yield to the UDP workers when the cores are busy. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
@@ -169,6 +170,8 @@ daemon_reloader(void *arg)
 			continue;
 		}
 		t0 = time_mono_us();
+		/* A compile begun after a SIGHUP ends its RELOADING=1. */
+		hup_seq = atomic_load(&d->hup_seq);
 		/*
 		 * The generation is read before compiling: a change landing
 		 * during the compile makes the saved file stale, not wrong.
@@ -191,6 +194,10 @@ daemon_reloader(void *arg)
 				retired = c->retired_next;
 				daemon_conf_retire(d, c);
 			}
+			if (hup_seq != ready_seq)
+				daemon_notify_ready(d, "serving the last good "
+				    "snapshot (compile failed)");
+			ready_seq = hup_seq;
 			continue;
 		}
 		if (failing)
@@ -202,6 +209,9 @@ daemon_reloader(void *arg)
 		    index_listings(idx), time_ms_since(t0));
 		dnsbl_server_publish(d->srv, idx);
 		daemon_note_publish(d);
+		if (hup_seq != ready_seq)
+			daemon_notify_ready(d, "serving (reloaded)");
+		ready_seq = hup_seq;
 		daemon_conf_drop_list(retired);
 		/* Without its generation, the new snapshot is not saved. */
 		save = have_gen;
