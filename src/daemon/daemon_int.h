@@ -75,6 +75,12 @@ void	daemon_conf_drop_list(struct daemon_conf *list);
 void	daemon_conf_keep_restart(const struct daemon_conf *run,
 	    struct daemon_conf *nc);
 
+/*
+ * services.c: OUT:src reads the DNS server's snapshot on the loop thread,
+ * for the engine's local lists (the policy server's and the milter's).
+ */
+void	daemon_index_src(struct daemon *d, struct policy_index_src *src);
+
 /* The services, in start order (services.c, control.c). */
 extern const struct daemon_service daemon_dns_service;
 extern const struct daemon_service daemon_policy_service;

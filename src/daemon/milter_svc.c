@@ -28,13 +28,17 @@ milter_bind(struct daemon *d)
 	return 0;
 }
 
+/* The policy service's engine judges at RCPT (none: no verdict). */
 static int
 milter_start(struct daemon *d)
 {
+	struct policy_index_src	src;
+
 	if (d->msrv == NULL)
 		return 0;
-	return milter_server_start(d->msrv, d->base, d->conf->pc.resolver,
-	    d->peng, NULL);
+	daemon_index_src(d, &src);
+	return milter_server_start(d->msrv, d->base, &d->conf->pc, d->peng,
+	    &src);
 }
 
 static int
@@ -42,7 +46,7 @@ milter_reload(struct daemon *d, struct daemon_conf *nc)
 {
 	if (d->msrv == NULL)
 		return 0;
-	return milter_server_reconf(d->msrv, &nc->mc, d->peng);
+	return milter_server_reconf(d->msrv, &nc->mc, &nc->pc, d->peng);
 }
 
 static void

@@ -102,6 +102,14 @@ policy_idx_release(void *arg)
 	dnsbl_server_loop_release(arg);
 }
 
+void
+daemon_index_src(struct daemon *d, struct policy_index_src *src)
+{
+	src->acquire = policy_idx_acquire;
+	src->release = policy_idx_release;
+	src->arg = d->srv;
+}
+
 static int
 policy_bind(struct daemon *d)
 {
@@ -142,9 +150,7 @@ policy_start(struct daemon *d)
 	}
 	d->peng_conf = d->conf;
 	daemon_conf_hold(d->peng_conf);
-	src.acquire = policy_idx_acquire;
-	src.release = policy_idx_release;
-	src.arg = d->srv;
+	daemon_index_src(d, &src);
 	return policy_server_start(d->psrv, d->base, d->peng, &src);
 }
 

@@ -59,6 +59,7 @@
 #include "dns/evres.h"
 #include "milter/milter_int.h"
 #include "milter/proto.h"
+#include "policy/policy.h"
 
 #define MC_WARNS	20		/* peer warnings per second */
 #define MC_ACCEPTS	64		/* accepts per wake-up */
@@ -105,6 +106,10 @@ struct mconn {
 	int			 trusted;	/* in sign { networks } */
 	char			 auth[MC_MACRO_MAX];	/* {auth_authen} */
 	char			 qid[MC_MACRO_MAX];	/* i */
+	char			 helo[256];
+	char			 sender[SPF_MAILFROM_MAX + 1];	/* MAIL */
+	struct policy_eval	*pev;		/* the RCPT verdict in flight */
+	int			 in_eval;	/* inside policy_evaluate */
 
 	/* the message */
 	struct milter_keyring	*kr;		/* held from EOH */
@@ -133,6 +138,9 @@ struct milter_server {
 	struct event_base		*base;
 	struct dns_evres		*res;
 	struct dkim_keycache		*kc;
+	const struct policy_conf	*pc;	/* resolver, reject code */
+	struct policy_engine		*e;	/* NULL: no verdict */
+	struct policy_index_src		 src;
 	TAILQ_HEAD(, mconn)		 conns;
 	int				 nconns;
 	uint32_t			 next_id;
@@ -164,6 +172,9 @@ msg_reset(struct mconn *c)
 		}
 	if (c->deadline != NULL)
 		evtimer_del(c->deadline);
+	if (c->pev != NULL)
+		policy_cancel(c->pev);
+	c->pev = NULL;
 	dkim_sign_free(c->sg);
 	c->sg = NULL;
 	dkim_verify_free(c->vf);
@@ -192,6 +203,7 @@ session_reset(struct mconn *c)
 	c->trusted = 0;
 	c->auth[0] = '\0';
 	c->qid[0] = '\0';
+	c->helo[0] = '\0';
 }
 
 static int
@@ -214,7 +226,7 @@ reply_fail_open(struct mconn *c)
 		(void)milter_put_replycode(&c->out, 451, "4.3.0",
 		    MC_FAIL_TEXT);
 	else
-		reply(c, SMFIR_ACCEPT);
+		reply(c, SMFIR_CONTINUE);
 }
 
 static void
@@ -485,10 +497,16 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!c->busy)
 		return;
-	log_warnx("milter: %08x qid=%s: key lookups past %d ms; %s", c->id,
-	    c->qid, c->s->mc->timeout_ms, c->s->mc->fail_open ==
+	log_warnx("milter: %08x qid=%s: %s past %d ms; %s", c->id, c->qid,
+	    c->pev != NULL ? "the verdict" : "key lookups",
+	    c->s->mc->timeout_ms, c->s->mc->fail_open ==
 	    MILTER_FAIL_TEMPFAIL ? "tempfail" : "accepted unchecked");
-	msg_reset(c);
+	if (c->pev != NULL) {
+		policy_cancel(c->pev);
+		c->pev = NULL;
+		c->busy = 0;
+	} else
+		msg_reset(c);
 	reply_fail_open(c);
 	conn_process(c);
 }
@@ -544,6 +562,107 @@ msg_eom(struct mconn *c)
 	reply(c, SMFIR_CONTINUE);
 }
 
+/* "<a@b>" without its brackets, into dst. */
+static void
+unbracket(const char *s, char *dst, size_t size)
+{
+	size_t	n = strlen(s);
+
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		s++;
+		n -= 2;
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/*
+ * The gatekeeper's verdict, as the policy server would give it: reject
+ * and defer become SMFIR_REPLYCODE (so the MTA says our text, and only
+ * this recipient is refused: postmaster@ stays exempt by the engine's
+ * own rules); report is logged; everything else goes on.
+ */
+static void
+rcpt_done(void *arg, const struct policy_facts *f,
+    const struct policy_verdict *v)
+{
+	struct mconn	*c = arg;
+	const char	*text;
+
+	(void)f;
+	c->pev = NULL;
+	c->busy = 0;
+	evtimer_del(c->deadline);
+	text = v->text[0] != '\0' ? v->text : "Mail refused";
+	switch (v->action) {
+	case POLICY_REJECT:
+		(void)milter_put_replycode(&c->out, c->s->pc->reject_code,
+		    "5.7.1", text);
+		break;
+	case POLICY_DEFER:
+		(void)milter_put_replycode(&c->out, 450, "4.7.1", text);
+		break;
+	case POLICY_REPORT:
+		log_info("milter: %08x client=%s rule=%s: %s (report only)",
+		    c->id, c->addr, v->rule, text);
+		reply(c, SMFIR_CONTINUE);
+		break;
+	case POLICY_DUNNO:
+	case POLICY_TAG:
+	default:
+		reply(c, SMFIR_CONTINUE);
+		break;
+	}
+	if (v->action == POLICY_REJECT || v->action == POLICY_DEFER)
+		log_info("milter: %08x client=%s rule=%s: refused at RCPT",
+		    c->id, c->addr, v->rule);
+	if (!c->in_eval)
+		conn_process(c);
+}
+
+/* RCPT: judge inbound clients; a reply now, or busy until rcpt_done. */
+static void
+msg_rcpt(struct mconn *c, const struct milter_cmd *m)
+{
+	struct policy_query	 q;
+	const struct index	*idx;
+	char			 rcpt[SPF_MAILFROM_MAX + 1];
+	struct timeval		 tv;
+
+	if (c->s->e == NULL || is_outbound(c) || !c->has_addr) {
+		reply(c, SMFIR_CONTINUE);
+		return;
+	}
+	unbracket(m->arg, rcpt, sizeof(rcpt));
+	memset(&q, 0, sizeof(q));
+	q.client_address = c->addr;
+	q.helo = c->helo;
+	q.sender = c->sender;
+	q.recipient = rcpt;
+	c->busy = 1;
+	c->in_eval = 1;
+	idx = c->s->src.acquire != NULL ? c->s->src.acquire(c->s->src.arg) :
+	    NULL;
+	c->pev = policy_evaluate(c->s->e, idx, &q, rcpt_done, c);
+	if (c->s->src.release != NULL)
+		c->s->src.release(c->s->src.arg);
+	c->in_eval = 0;
+	if (!c->busy)
+		return;		/* answered from the cache */
+	if (c->pev == NULL) {
+		log_warnx("milter: %08x: the engine refused the request",
+		    c->id);
+		c->busy = 0;
+		reply_fail_open(c);
+		return;
+	}
+	tv.tv_sec = c->s->mc->timeout_ms / 1000;
+	tv.tv_usec = (c->s->mc->timeout_ms % 1000) * 1000;
+	evtimer_add(c->deadline, &tv);
+}
+
 /* ------------------------------------------------------------------ */
 /* commands                                                            */
 /* ------------------------------------------------------------------ */
@@ -593,10 +712,16 @@ handle(struct mconn *c, const struct milter_pkt *pkt)
 		break;
 	case SMFIC_MAIL:
 		msg_reset(c);
+		unbracket(m.arg, c->sender, sizeof(c->sender));
 		reply(c, SMFIR_CONTINUE);
 		break;
 	case SMFIC_HELO:
+		str_lcpy(c->helo, m.arg, sizeof(c->helo));
+		reply(c, SMFIR_CONTINUE);
+		break;
 	case SMFIC_RCPT:
+		msg_rcpt(c, &m);
+		break;
 	case SMFIC_DATA:
 	case SMFIC_UNKNOWN:
 		reply(c, SMFIR_CONTINUE);
@@ -819,16 +944,18 @@ milter_server_new(const struct milter_conf *mc, char *err, size_t errlen)
 
 int
 milter_server_start(struct milter_server *s, struct event_base *base,
-    const char *resolver, struct policy_engine *e,
+    const struct policy_conf *pc, struct policy_engine *e,
     const struct policy_index_src *src)
 {
 	char	err[256];
 	int	i;
 
-	(void)e;
-	(void)src;
+	s->pc = pc;
+	s->e = e;
+	if (src != NULL)
+		s->src = *src;
 	s->base = base;
-	if ((s->res = dns_evres_new(base, resolver, s->mc->timeout_ms, err,
+	if ((s->res = dns_evres_new(base, pc->resolver, s->mc->timeout_ms, err,
 	    sizeof(err))) == NULL)
 		log_warnx("milter: %s; DKIM keys are not looked up", err);
 	s->kc = dkim_keycache_new(NULL, NULL);
@@ -847,12 +974,13 @@ milter_server_start(struct milter_server *s, struct event_base *base,
 
 int
 milter_server_reconf(struct milter_server *s, const struct milter_conf *mc,
-    struct policy_engine *e)
+    const struct policy_conf *pc, struct policy_engine *e)
 {
 	struct milter_keyring	*kr;
 	char			 err[256];
 
-	(void)e;
+	s->pc = pc;
+	s->e = e;
 	/* With a previous keyring, loading never fails. */
 	kr = milter_keyring_load(mc, s->kr, err, sizeof(err));
 	milter_keyring_drop(s->kr);

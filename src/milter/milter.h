@@ -20,6 +20,7 @@ struct conf;
 struct conf_node;
 struct event_base;
 struct index;
+struct policy_conf;
 struct policy_engine;
 struct policy_index_src;
 
@@ -90,23 +91,26 @@ struct milter_server	*milter_server_new(const struct milter_conf *mc,
 			    char *err, size_t errlen);
 
 /*
- * Serve on base. DKIM keys are looked up through resolver (DNS servers
- * in dns_resolver_new's syntax; NULL: the system's). The engine (may be
- * NULL: no verdict at RCPT) judges clients as the policy server does,
- * with the snapshot from src. Returns 0 or -1 after logging why.
+ * Serve on base. pc (the policy { } block, which must outlive the server
+ * or the next reconf) gives the DNS servers DKIM keys are looked up with
+ * (resolver) and the reject code. The engine (may be NULL: no verdict at
+ * RCPT) judges inbound clients at RCPT as the policy server does, with
+ * the snapshot from src (may be NULL: no local lists). Returns 0 or -1
+ * after logging why.
  */
 int	milter_server_start(struct milter_server *s, struct event_base *base,
-	    const char *resolver, struct policy_engine *e,
+	    const struct policy_conf *pc, struct policy_engine *e,
 	    const struct policy_index_src *src);
 
 /*
  * SIGHUP: every setting of mc but the addresses applies to messages
  * started from now on; keys are read again, and a key that cannot be
- * read keeps the one loaded before (logged). e replaces the engine.
- * Returns 0 (nothing fails but allocation).
+ * read keeps the one loaded before (logged). pc and e replace the
+ * running ones. Returns 0 (nothing fails but allocation).
  */
 int	milter_server_reconf(struct milter_server *s,
-	    const struct milter_conf *mc, struct policy_engine *e);
+	    const struct milter_conf *mc, const struct policy_conf *pc,
+	    struct policy_engine *e);
 
 /* Close every connection and listener. NULL is a no-op. */
 void	milter_server_free(struct milter_server *s);

@@ -11,6 +11,8 @@
 #   - a SASL-less client outside networks is not signed;
 #   - a From domain without a key passes unsigned, with the log line;
 #   - SASL-authenticated clients (XCLIENT LOGIN) are signed;
+#   - the gatekeeper's verdict at RCPT (the policy engine, local list
+#     bl.test): a listed client gets 554 5.7.1, postmaster@ is accepted;
 #   - on SIGHUP a key file that cannot be read keeps the loaded key;
 #   - with fairlist dead, mail still flows (default_action=accept).
 . "$FAIRLIST_SRC/tests/lib/common.sh"
@@ -46,8 +48,11 @@ dns {
 	listen 127.0.0.1:$dns_port
 	workers 1
 }
+zone bl.test
 policy {
 	listen 127.0.0.1:$policy_port
+	blocklist bl.test
+	spf { check no }
 }
 milter {
 	listen 127.0.0.1:$milter_port
@@ -61,6 +66,9 @@ milter {
 }
 CONF
 
+fl zone add bl.test >/dev/null
+fl add 192.0.2.66 --zone bl.test --reason "hit spam traps" \
+    --evidence "trap=t1" >/dev/null
 "$FAIRLIST" --config "$T/fl.conf" serve >"$T/serve.log" 2>&1 &
 SERVE=$!
 PIDS="$PIDS $SERVE"
@@ -80,10 +88,10 @@ PF_MAIN_EXTRA="smtpd_milters = { inet:127.0.0.1:$milter_port, default_action=acc
 milter_default_action = accept
 relay_transport = smtp:[127.0.0.1]:$sink_port
 default_transport = smtp:[127.0.0.1]:$sink_port
-smtp_tls_security_level = none"
+smtp_tls_security_level = none
+# The gatekeeper is the milter's: no policy service at RCPT.
+smtpd_recipient_restrictions = reject_unauth_destination"
 PF_MASTER_EXTRA="smtp      unix  -       -       n       -       -       smtp"
-# The policy server is asked at RCPT too (pf_start's restriction), and
-# answers DUNNO for these clients.
 pf_start "$T/postfix" "$smtp_port" "$policy_port" ||
     die "postfix did not start"
 
@@ -169,6 +177,20 @@ PF_XCLIENT_EXTRA="--xclient-login alice" send sasl 192.0.2.11 \
     "alice@example.org"
 check "SASL client: signed" "$(grep -c '^DKIM-Signature:' "$T/sasl.eml" ||
     true)" 2
+
+# 3c. The gatekeeper at RCPT through the milter: a listed client gets the
+# actionable 5.7.1, and postmaster@ is still accepted.
+pf_smtp --xclient-addr 192.0.2.66 --from "x@spam.test" --to rcpt@example.test
+case "$PF_REPLY" in
+"554 5.7.1 Mail from 192.0.2.66 refused: listed on bl.test since "*"(hit spam traps)"*)
+	ok "listed client: 554 5.7.1 at RCPT naming address, zone and reason" ;;
+*)	fail "listed client: got '$PF_REPLY'" ;;
+esac
+pf_smtp --xclient-addr 192.0.2.66 --from "x@spam.test" \
+    --to postmaster@example.test
+check "listed client to postmaster@: accepted" "${PF_REPLY%% *}" 250
+pf_smtp --xclient-addr 192.0.2.67 --from "x@ok.test" --to rcpt@example.test
+check "unlisted client: accepted" "${PF_REPLY%% *}" 250
 
 # 4. A From domain without a key: unsigned, and one log line says so.
 send nokey 10.1.2.3 "carol@example.net"
