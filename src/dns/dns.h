@@ -46,9 +46,13 @@ struct dns_query {
 	uint16_t	flags;			/* as received */
 	uint16_t	qtype;
 	uint16_t	qclass;
-	uint8_t		name[DNS_NAME_MAX];	/* wire form, case kept */
+	/*
+	 * The question name in wire form as the client sent it (case kept):
+	 * it points into the packet given to dns_parse_query and is valid
+	 * as long as that is. Compare it with dns_name_eq_lower.
+	 */
+	const uint8_t	*name;
 	size_t		name_len;		/* including the root label */
-	uint8_t		lname[DNS_NAME_MAX];	/* lower-cased copy */
 	uint8_t		nlabels;		/* not counting the root */
 	uint8_t		label_off[DNS_LABELS_MAX]; /* into name, per label */
 	int		edns;			/* 1 if an OPT RR came */
@@ -171,6 +175,12 @@ size_t	dns_name_to_text(const uint8_t *wire, size_t len, char *dst,
 
 /* Lower-case ASCII letters of n bytes from src into dst (may be equal). */
 void	dns_lower(uint8_t *dst, const uint8_t *src, size_t n);
+
+/*
+ * 1 if the n bytes at a equal those at lower once ASCII letters of a are
+ * folded (RFC 4343); lower must already be lower case. 0 otherwise.
+ */
+int	dns_name_eq_lower(const uint8_t *a, const uint8_t *lower, size_t n);
 
 /*
  * The answer reader (answer.c): the one parser of responses, for every

@@ -101,3 +101,22 @@ dns_name_to_text(const uint8_t *wire, size_t len, char *dst, size_t dstsize)
 	dst[n] = '\0';
 	return n;
 }
+
+int
+dns_name_eq_lower(const uint8_t *a, const uint8_t *lower, size_t n)
+{
+	size_t	i;
+	uint8_t	c;
+
+	/* Queries are mostly lower case already: one memcmp decides. */
+	if (memcmp(a, lower, n) == 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		c = a[i];
+		if ((unsigned)(c - 'A') < 26u)
+			c = (uint8_t)(c + ('a' - 'A'));
+		if (c != lower[i])
+			return 0;
+	}
+	return 1;
+}

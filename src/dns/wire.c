@@ -28,15 +28,15 @@
 
 /*
  * Untrusted input (RFC 1035 section 3.1, 4.1.2): read the uncompressed
- * question name into q->name, q->lname and the label offsets. A query's
- * question is the first name of the packet, so a compression pointer
+ * question name: q->name points at it in the packet, and the label
+ * offsets are filled in. A query's question is the first name of the packet, so a compression pointer
  * there could only point forwards or into the header: refuse it, as well
  * as the 0x40/0x80 label types (RFC 6891 section 5 retired the extended
  * ones), labels over 63 bytes and names over 255.
  *
  * This is the hot path of every query: one bounded walk over the length
- * bytes, then one copy and one case-folding pass over the whole name
- * (length bytes are at most 63, below 'A', so folding leaves them alone).
+ * bytes and nothing else (no copy, no case folding: the answer path
+ * compares and parses the labels in place).
  */
 void
 dns_rd_qname(struct rd *r, struct dns_query *q)
@@ -68,8 +68,7 @@ dns_rd_qname(struct rd *r, struct dns_query *q)
 		n += 1 + (size_t)l;
 	}
 	n++;				/* the root label, inside the packet */
-	memcpy(q->name, p, n);
-	dns_lower(q->lname, p, n);
+	q->name = p;
 	q->nlabels = (uint8_t)k;
 	q->name_len = n;
 	rd_take(r, n);
@@ -159,6 +158,7 @@ dns_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 	uint16_t	qdcount, ancount, nscount, arcount, type = 0, i;
 	int		nopt = 0;
 
+	q->name = NULL;
 	q->name_len = 0;
 	q->nlabels = 0;
 	q->qtype = q->qclass = 0;

@@ -43,7 +43,6 @@
 #include "list/list.h"
 #include "dnsbl/dnsbl.h"
 
-#define TEXT_NAME_MAX	256	/* text form of a wire name, with NUL */
 #define TXT_STRING_MAX	255	/* one <character-string> (RFC 1035 3.3) */
 #define DEFAULT_CODE	0x7f000002u	/* 127.0.0.2 (RFC 5782 section 5) */
 
@@ -60,8 +59,6 @@ struct ans {
 	uint16_t		 zoff;		/* packet offset of the apex */
 	const uint8_t		*zwire;		/* apex, lower case wire */
 	size_t			 zwire_len;
-	char			 text[TEXT_NAME_MAX];	/* lname as text */
-	size_t			 text_len;
 	/* The queried address, when the name is one. */
 	uint8_t			 addr[ADDR_LEN];
 	int			 family;	/* 4, 6, or 0 */
@@ -170,77 +167,50 @@ dnsbl_conf_prepare(struct dnsbl_conf *c, const char **bad)
 
 /*
  * The zone holding the question: the longest suffix of the name, on a
- * label boundary, that is a zone. One pass over the zones (there are at
- * most INDEX_ZONES_MAX, usually a few) rather than index_zone_find once
- * per suffix, which would cost labels x zones for a 36-label IPv6 name.
- * A label holding a '.' byte makes the text form ambiguous, so no suffix
- * that includes one can match.
+ * label boundary, that is a zone, compared in wire form with the zone's
+ * lower-case wire name (index_zone.wire) and the question's case folded
+ * (RFC 4343). One pass over the zones (at most INDEX_ZONES_MAX, usually
+ * a few); for each, the one label boundary where its suffix would start.
+ * A zone's labels hold no '.', so a question label holding one never
+ * matches a zone label: "a\.b.bl.example" has one label "a.b".
  */
 static int
 find_zone(struct ans *a)
 {
 	const struct dns_query	*q = a->q;
 	const struct index_zone	*z;
-	const uint8_t		*l;
-	unsigned		 k, j, first = 0;
-	size_t			 zl, s, best_s = TEXT_NAME_MAX;
+	size_t			 zl, s, best_s = q->name_len;
+	unsigned		 k, best_k = 0;
 	int			 i, nz, best = -1;
 
 	if (q->nlabels == 0)
 		return -1;
-	/*
-	 * Text form: the wire name less its first length byte and the root,
-	 * with a dot over every other length byte. The text position of
-	 * label k is then its wire offset, label_off[k].
-	 */
-	a->text_len = q->name_len - 2;
-	memcpy(a->text, q->lname + 1, a->text_len);
-	a->text[a->text_len] = '\0';
-	/*
-	 * Dots inside labels are rare: look for one label by label only when
-	 * the copy holds a '.' byte at all (or a length byte of 46).
-	 */
-	if (memchr(a->text, '.', a->text_len) != NULL) {
-		for (k = 0; k < q->nlabels; k++) {
-			l = q->lname + q->label_off[k];
-			for (j = 1; j <= l[0]; j++)
-				if (l[j] == '.')
-					first = k + 1;
-		}
-	}
-	for (k = 1; k < q->nlabels; k++)
-		a->text[q->label_off[k] - 1] = '.';
-	if (first >= q->nlabels)
-		return -1;
 	nz = index_zone_count(a->idx);
 	for (i = 0; i < nz; i++) {
 		if ((z = index_zone_get(a->idx, i)) == NULL ||
-		    z->name == NULL)
+		    (zl = z->wire_len) <= 1 || zl > q->name_len)
 			continue;
-		zl = strlen(z->name);
-		if (zl == 0 || zl > a->text_len)
+		s = q->name_len - zl;
+		/* Longest match: the earliest start. */
+		if (s >= best_s)
 			continue;
-		s = a->text_len - zl;
-		/* Longest match: the earliest start, on a boundary. */
-		if (s >= best_s || s < q->label_off[first] ||
-		    (s > 0 && a->text[s - 1] != '.') ||
-		    memcmp(a->text + s, z->name, zl) != 0)
+		/* The label that starts at s, if one does. */
+		for (k = q->nlabels - 1; k > 0 && q->label_off[k] > s; k--)
+			;
+		if (q->label_off[k] != s ||
+		    !dns_name_eq_lower(q->name + s, z->wire, zl))
 			continue;
 		best = i;
 		best_s = s;
+		best_k = k;
 	}
 	if (best < 0)
 		return -1;
-	/*
-	 * The label that starts at best_s. Past label first no label holds
-	 * a dot, so a dot before best_s ends a label: this finds it.
-	 */
-	for (k = q->nlabels - 1; q->label_off[k] > best_s; k--)
-		;
-	a->zlab = k;
+	z = index_zone_get(a->idx, best);
+	a->zlab = best_k;
 	a->zoff = (uint16_t)(DNS_HEADER_LEN + best_s);
-	a->zwire = q->lname + best_s;
-	a->zwire_len = q->name_len - best_s;
+	a->zwire = z->wire;
+	a->zwire_len = z->wire_len;
 	return best;
 }
 
@@ -255,7 +225,7 @@ parse_v4(struct ans *a, unsigned n)
 	unsigned	 i, d0, d1, d2, v;
 
 	for (i = 0; i < n; i++) {
-		l = a->q->lname + a->q->label_off[i];
+		l = a->q->name + a->q->label_off[i];
 		d0 = (unsigned)l[1] - '0';
 		switch (l[0]) {
 		case 1:
@@ -298,9 +268,11 @@ parse_v6(const struct ans *a, unsigned n, uint8_t addr[ADDR_LEN])
 		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
 		['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
 		['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
-		['f'] = 16
+		['f'] = 16,
+		['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+		['F'] = 16
 	};
-	const uint8_t	*w = a->q->lname;
+	const uint8_t	*w = a->q->name;
 	unsigned	 i, j, v;
 
 	if (n > a->q->nlabels || 2 * n != (n < a->q->nlabels ?

@@ -463,8 +463,13 @@ udp_worker(void *arg)
 	/* Wake up now and then to notice a stop request. */
 	setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
+	n = DNSBL_BATCH;
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-		for (i = 0; i < DNSBL_BATCH; i++) {
+		/*
+		 * Set up the entries the last recvmmsg filled (all of them
+		 * the first time): the kernel writes nothing into the rest.
+		 */
+		for (i = 0; i < n; i++) {
 			iin[i].iov_base = ibuf + (size_t)i * DNS_EDNS_MAX;
 			iin[i].iov_len = DNS_EDNS_MAX;
 			memset(&in[i].msg_hdr, 0, sizeof(in[i].msg_hdr));
@@ -481,6 +486,7 @@ udp_worker(void *arg)
 			    errno != EWOULDBLOCK && errno != EINTR &&
 			    !warned++)
 				log_warn("dns: recvmmsg");
+			n = 0;
 			continue;
 		}
 		idx = snap_acquire(s, w->slot);

@@ -41,6 +41,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/xmalloc.h"
+#include "dns/dns.h"
 #include "list/list.h"
 #include "list/list_int.h"
 
@@ -445,6 +446,13 @@ index_builder_free(struct index_builder *b)
 	free(b);
 }
 
+void
+index_zone_wire(struct index_zone *z)
+{
+	z->wire_len = z->name != NULL ? dns_name_from_text(z->name, z->wire,
+	    sizeof(z->wire)) : 0;
+}
+
 int
 index_builder_zone(struct index_builder *b, const struct index_zone *z)
 {
@@ -458,6 +466,7 @@ index_builder_zone(struct index_builder *b, const struct index_zone *z)
 	bz->z.name = intern(b, z->name);
 	bz->z.txt = intern_text(b, z->txt != NULL ? z->txt : "");
 	bz->z.url = intern_text(b, z->url != NULL ? z->url : "");
+	index_zone_wire(&bz->z);
 	lvec_init(&bz->e32, sizeof(struct b32));
 	lvec_init(&bz->nodes, sizeof(struct bnode));
 	lvec_init(&bz->ints, sizeof(struct ikey));

@@ -38,6 +38,8 @@ struct index_value {
 	int64_t		 expires_at;	/* 0 = never */
 };
 
+#define INDEX_WIRE_MAX	255	/* a zone name in wire form (DNS_NAME_MAX) */
+
 /* A zone as the answer path needs it. */
 struct index_zone {
 	const char	*name;		/* lower case, no trailing dot */
@@ -45,6 +47,13 @@ struct index_zone {
 	const char	*txt;		/* TXT template */
 	const char	*url;		/* lookup URL template */
 	int64_t		 serial;
+	/*
+	 * Set by the index, never by callers: the name in DNS wire form
+	 * (lower case), so the answer path matches question names without
+	 * converting either; wire_len is 0 for a name that has none.
+	 */
+	uint8_t		 wire[INDEX_WIRE_MAX];
+	size_t		 wire_len;
 };
 
 /* One listing that covers an address. */

@@ -536,6 +536,7 @@ snap_parse(char *m, size_t size, size_t mapsize, uint64_t gen, char *errbuf,
 		z->z.url = string_at(&r, strs, h.strsize, sz.url, "zone");
 		z->z.serial = sz.serial;
 		z->z.code = sz.code;
+		index_zone_wire(&z->z);
 		if (sz.topbits > 16 || (sz.n32 == 0 && sz.topbits != 0)) {
 			bad(&r, "zone %d: %u top bits", zi, sz.topbits);
 			break;

@@ -30,6 +30,7 @@
 struct xfr_stream {
 	struct xfr_zone		*z;
 	struct dns_query	 q;		/* id, flags, the question */
+	uint8_t			 qname[DNS_NAME_MAX];	/* q.name points here */
 	uint8_t			 apex[DNS_NAME_MAX];
 	size_t			 apex_len;
 	uint8_t			 mname[DNS_NAME_MAX], rname[DNS_NAME_MAX];
@@ -243,7 +244,10 @@ stream_init(struct xfr_stream *s, const struct dnsbl_conf *c,
 	memset(s, 0, sizeof(*s));
 	s->z = z;
 	s->q = r->q;
-	memcpy(s->apex, r->q.lname, r->q.name_len);
+	/* q.name points into the request packet, which is not kept. */
+	memcpy(s->qname, r->q.name, r->q.name_len);
+	s->q.name = s->qname;
+	dns_lower(s->apex, r->q.name, r->q.name_len);
 	s->apex_len = r->q.name_len;
 	stream_conf(s, c);
 	s->serial = serial;
@@ -338,6 +342,7 @@ xfr_handle(const struct dnsbl_conf *c, const struct index *idx,
 	struct xfr_tsig			 t, *tp = NULL;
 	struct xfr_zone			*z;
 	char				 name[DNS_NAME_MAX + 1];
+	uint8_t				 lname[DNS_NAME_MAX];
 	size_t				 nlen;
 	int				 e, zone;
 
@@ -389,7 +394,8 @@ xfr_handle(const struct dnsbl_conf *c, const struct index *idx,
 		res->why = "class not IN";
 	if (res->why != NULL)
 		return reply_bare(r, DNS_R_REFUSED, tp, out, outsize, now);
-	nlen = dns_name_to_text(r->q.lname, r->q.name_len, name, sizeof(name));
+	dns_lower(lname, r->q.name, r->q.name_len);
+	nlen = dns_name_to_text(lname, r->q.name_len, name, sizeof(name));
 	if (idx == NULL || nlen == (size_t)-1 ||
 	    (zone = index_zone_find(idx, name, nlen)) < 0) {
 		res->rcode = XFR_R_NOTAUTH;

@@ -40,8 +40,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(off < q.name_len);
 		}
 		assert(i == q.nlabels && off + 1 == q.name_len);
+		/* The name is the question's bytes, in the packet. */
+		assert(q.name == data + DNS_HEADER_LEN);
 		dns_lower(low, q.name, q.name_len);
-		assert(memcmp(low, q.lname, q.name_len) == 0);
+		assert(dns_name_eq_lower(q.name, low, q.name_len));
 	}
 	if (r == DNS_PARSE_OK && q.edns)
 		assert(q.edns_udp >= DNS_UDP_MIN);

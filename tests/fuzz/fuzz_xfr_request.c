@@ -41,7 +41,8 @@ static void
 setup(void)
 {
 	struct index_builder	*b = index_builder_new();
-	struct index_zone	 z = { "bl.test", 0, "$reason", NULL, 42 };
+	struct index_zone	 z = { .name = "bl.test", .txt = "$reason",
+	    .serial = 42 };
 	struct addr_prefix	 p;
 	const char		*err;
 	size_t			 i;

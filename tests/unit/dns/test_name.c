@@ -121,6 +121,41 @@ test_lower(void **state)
 	assert_memory_equal(in, "mixed.case-name_0123456789", 26);
 }
 
+static void
+test_eq_lower(void **state)
+{
+	static const struct {
+		const char	*name, *a, *lower;
+		size_t		 n;
+		int		 want;
+	} t[] = {
+		{ "same", "\x02" "bl" "\x00", "\x02" "bl" "\x00", 4, 1 },
+		{ "upper folds", "\x02" "Bl" "\x00", "\x02" "bl" "\x00", 4, 1 },
+		{ "all upper", "\x02" "BL", "\x02" "bl", 3, 1 },
+		{ "differs", "\x02" "bk", "\x02" "bl", 3, 0 },
+		{ "'[' is not '{'", "\x01" "[", "\x01" "{", 2, 0 },
+		{ "'@' is not '`'", "\x01" "@", "\x01" "`", 2, 0 },
+		{ "high bytes do not fold", "\x01" "\xc1", "\x01" "\xe1", 2, 0 },
+		{ "lower is not folded", "\x01" "b", "\x01" "B", 2, 0 },
+		{ "length byte 34 vs 2", "\x22", "\x02", 1, 0 },
+		{ "empty", "", "", 0, 1 },
+	};
+	size_t	i;
+	int	got, fails = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		got = dns_name_eq_lower((const uint8_t *)t[i].a,
+		    (const uint8_t *)t[i].lower, t[i].n);
+		if (got != t[i].want) {
+			print_error("%s: got %d, want %d\n", t[i].name, got,
+			    t[i].want);
+			fails++;
+		}
+	}
+	assert_int_equal(fails, 0);
+}
+
 int
 main(void)
 {
@@ -128,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_from_text),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lower),
+		cmocka_unit_test(test_eq_lower),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

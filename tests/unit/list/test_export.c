@@ -44,7 +44,8 @@ struct icase {
 };
 
 static const struct index_zone zone_base = {
-	"bl.test", 0x7f000002u, NULL, "http://x.test/$ip?$url", 7
+	.name = "bl.test", .code = 0x7f000002u, .txt = NULL,
+	.url = "http://x.test/$ip?$url", .serial = 7
 };
 
 static const char *const test_ns[] = { "ns1.bl.test", "ns2.bl.test." };
