@@ -21,6 +21,7 @@ xfr_notify_build(const char *zone, uint32_t serial, uint16_t id,
 {
 	struct dns_writer	w;
 	struct dns_query	q;
+	uint8_t			name[DNS_NAME_MAX];
 	size_t			start, rdl, len;
 
 	memset(&q, 0, sizeof(q));
@@ -28,8 +29,9 @@ xfr_notify_build(const char *zone, uint32_t serial, uint16_t id,
 	q.flags = DNS_OPCODE_NOTIFY << 11;
 	q.qtype = DNS_T_SOA;
 	q.qclass = DNS_C_IN;
-	if ((q.name_len = dns_name_from_text(zone, q.name,
-	    sizeof(q.name))) == 0 || cap < XFR_TSIG_ROOM + DNS_UDP_MIN)
+	q.name = name;
+	if ((q.name_len = dns_name_from_text(zone, name,
+	    sizeof(name))) == 0 || cap < XFR_TSIG_ROOM + DNS_UDP_MIN)
 		return 0;
 	dns_writer_init(&w, out, cap - XFR_TSIG_ROOM, &q, DNS_R_NOERROR);
 	w.flags &= (uint16_t)~DNS_F_QR;		/* a request */
