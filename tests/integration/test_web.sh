@@ -10,7 +10,8 @@
 # route opens a request for a manual one; every error of the route (bad
 # JSON, wrong types, unknown keys, media type, unknown zone, an unlisted
 # address, rate limits with Retry-After); the requester's address is in
-# the audit log, not on public pages; the cooldown of a relisting.
+# the audit log, not on public pages; the cooldown of a relisting;
+# /metrics; a public-url changed by SIGHUP.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 need curl curl
 need jq jq
@@ -61,7 +62,8 @@ else
 fi
 
 "$FAIRLIST" --config "$T/fl.conf" serve 2>"$T/serve.log" &
-PIDS="$PIDS $!"
+SERVE=$!
+PIDS="$PIDS $SERVE"
 wait_for curl -sf "$H/" || die "no HTTP answer: $(cat "$T/serve.log")"
 
 # code URL [CURL ARGS]: the status code of a request.
@@ -268,4 +270,14 @@ check "metrics: removal requests done" "$(m 'fairlist_removal_requests{state="do
 n=$(m 'fairlist_listings{zone="bl.fairlist.test",source="cli"}')
 case $n in [1-9]*) ok "metrics: listings by zone and source ($n)" ;; *) fail "metrics: listings '$n'" ;; esac
 grep -q '^fairlist_policy_verdicts_total' "$T/metrics" && ok "metrics: policy verdicts" || fail "metrics: no policy verdicts"
+# --- SIGHUP: a new public-url applies to TXT, SMTP replies and the API ---
+sed -i 's|public-url https://bl.example.org/|public-url https://lists.example.net|' "$T/fl.conf"
+kill -HUP "$SERVE"
+newurl() { dig +short -p "$dport" @127.0.0.1 TXT 1.2.0.192.$zone | grep -q 'https://lists.example.net/lookup/192.0.2.1'; }
+if wait_for newurl; then ok "SIGHUP: TXT has the new public-url"; else fail "SIGHUP: TXT $(dig +short -p "$dport" @127.0.0.1 TXT 1.2.0.192.$zone)"; fi
+case $(python3 "$FAIRLIST_SRC/tests/lib/policy_ask.py" "$pport" 192.0.2.1) in
+*'https://lists.example.net/lookup/192.0.2.1'*) ok "SIGHUP: SMTP reply has the new public-url" ;;
+*) fail "SIGHUP: SMTP reply" ;; esac
+fl add 203.0.113.9 --reason 'manual' --evidence 'e' >/dev/null
+check "SIGHUP: removal url" "$(curl -s --interface 127.0.0.11 -H 'Content-Type: application/json' -d '{"ip": "203.0.113.9"}' "$H/api/v1/removal" | jq -r .url | cut -d/ -f1-4)" "https://lists.example.net/request"
 finish
