@@ -14,7 +14,8 @@ test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
   chromium-driver python3-selenium nsd" ;;
 bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3 python3-spf
   libspf2-dev python3-yaml python3-dkim libopendkim-dev opendkim-tools
-  openssl valgrind postfix swaks policyd-weight postfwd knot nsd" ;;
+  openssl valgrind postfix swaks policyd-weight postfwd knot nsd wrk
+  nginx-light" ;;
 esac
 missing=""
 for p in $pkgs; do
