@@ -34,6 +34,7 @@ static const struct command {
 	{ "spf",    cmd_spf,    "evaluate SPF (RFC 7208); run conformance suites" },
 	{ "dkim",   cmd_dkim,   "DKIM keys, signing and verification" },
 	{ "dmarc",  cmd_dmarc,  "evaluate DMARC (RFC 7489) for a From domain" },
+	{ "bounce", cmd_bounce, "classify a bounce: blocklist, dead mailbox, ..." },
 	{ "check",  cmd_check,  "the gatekeeper's verdict for one client, explained" },
 	{ "requests", cmd_requests, "removal requests: list, show, approve, deny" },
 	{ "token",  cmd_token,  "API tokens for the admin routes: create, list, revoke" },
