@@ -5,11 +5,12 @@
 #   scripts/deps.sh bench    also the benchmark peers (rbldnsd, dnsperf)
 set -eu
 pkgs="build-essential cmake pkg-config libevent-dev libc-ares-dev
-  libsqlite3-dev libssl-dev libjansson-dev libsystemd-dev libpsl-dev libidn2-dev
+  libsqlite3-dev libssl-dev libjansson-dev libsystemd-dev libpsl-dev libidn2-dev python3
   publicsuffix"
 case "${1:-}" in
 test)  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev bind9-dnsutils
-  bind9-utils knot-dnsutils knot sqlite3 jq python3 procps util-linux iproute2 rbldnsd python3-spf
+  bind9-utils knot-dnsutils knot sqlite3 jq python3 procps util-linux iproute2 dpkg-dev debhelper lintian
+  systemd man-db git rbldnsd python3-spf
   python3-dkim opendkim opendkim-tools openssl postfix swaks curl chromium
   chromium-driver python3-selenium nsd" ;;
 bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3 python3-spf
