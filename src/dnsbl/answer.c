@@ -407,6 +407,25 @@ put_a(struct ans *a, const struct index_value *v)
 	dns_rr_end(&a->w, start, rdl, 0);
 }
 
+/* An octet in decimal, no leading zeros, into dst; returns 1 to 3. */
+static size_t
+fmt_octet(char *dst, unsigned v)
+{
+	if (v >= 100) {
+		dst[0] = (char)('0' + v / 100);
+		dst[1] = (char)('0' + v / 10 % 10);
+		dst[2] = (char)('0' + v % 10);
+		return 3;
+	}
+	if (v >= 10) {
+		dst[0] = (char)('0' + v / 10);
+		dst[1] = (char)('0' + v % 10);
+		return 2;
+	}
+	dst[0] = (char)('0' + v);
+	return 1;
+}
+
 /* RFC 5952 text of the queried address, into dst (ADDR_TEXT_MAX). */
 static size_t
 fmt_ip(const struct ans *a, char *dst)
@@ -420,7 +439,7 @@ fmt_ip(const struct ans *a, char *dst)
 		for (i = 0; i < 4; i++) {
 			if (i > 0)
 				dst[n++] = '.';
-			n += list_txt_uint(dst + n, a->oct[i], 1);
+			n += fmt_octet(dst + n, a->oct[i]);
 		}
 		return n;
 	}

@@ -132,34 +132,35 @@ expand(struct tbuf *t, const char *tpl, int in_url,
 		if (*p == '\0')
 			break;
 		p++;		/* the '$' */
+		/* Dispatch on the first letter: one compare, not a chain. */
 		if (*p == '$') {
 			tb_add(t, "$", 1);
 			p++;
-		} else if (strncmp(p, "ip", 2) == 0) {
+		} else if (*p == 'i' && p[1] == 'p') {
 			tb_add(t, ip, iplen);
 			p += 2;
-		} else if (strncmp(p, "reason", 6) == 0) {
+		} else if (*p == 'r' && strncmp(p, "reason", 6) == 0) {
 			if (v->reason != NULL)
 				tb_add(t, v->reason, v->reason_len);
 			p += 6;
-		} else if (strncmp(p, "listed", 6) == 0) {
+		} else if (*p == 'l' && strncmp(p, "listed", 6) == 0) {
 			/* 0: the RFC 5782 test point, listed by definition. */
 			if (v->listed_at == 0)
 				tb_add(t, "always", 6);
 			else
 				tb_add(t, tmp, list_txt_time(tmp, v->listed_at));
 			p += 6;
-		} else if (strncmp(p, "expires", 7) == 0) {
+		} else if (*p == 'e' && strncmp(p, "expires", 7) == 0) {
 			if (v->expires_at == 0)
 				tb_add(t, "never", 5);
 			else
 				tb_add(t, tmp, list_txt_time(tmp,
 				    v->expires_at));
 			p += 7;
-		} else if (strncmp(p, "zone", 4) == 0) {
+		} else if (*p == 'z' && strncmp(p, "zone", 4) == 0) {
 			tb_add(t, z->name, strlen(z->name));
 			p += 4;
-		} else if (!in_url && strncmp(p, "url", 3) == 0) {
+		} else if (!in_url && *p == 'u' && p[1] == 'r' && p[2] == 'l') {
 			if ((s = list_url_rest(z->url, base)) != NULL) {
 				tb_add(t, base, strlen(base));
 				expand(t, s, 1, z, v, ip, iplen, NULL);
