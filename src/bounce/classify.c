@@ -108,6 +108,7 @@ normalise(const char *p, size_t n, struct sbuf *out)
 	int	space = 1;
 
 	sbuf_reset(out);
+	sbuf_reserve(out, n);	/* out->s is a string even when empty */
 	while (i < n) {
 		unsigned char c = (unsigned char)p[i];
 
