@@ -243,6 +243,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COVER_CLOSED] = COVER_COLS " WHERE k = ?3 AND lo = ?1"
 	    " AND plen = ?2"
 	    " AND removed_at IS NOT NULL ORDER BY l.id DESC",
+	/* Each index scanned alone: listing_active, then listing_closed. */
+	[ST_COVER_PLENS] = "SELECT DISTINCT plen, 0 FROM listing"
+	    " WHERE removed_at IS NULL UNION ALL"
+	    " SELECT DISTINCT plen, 1 FROM listing"
+	    " WHERE removed_at IS NOT NULL",
 	/*
 	 * The add event is the listing row itself (listed_at, actor,
 	 * reason): a bulk import then writes one row per listing, not two,
@@ -1401,6 +1406,40 @@ row_listing(sqlite3_stmt *st, struct store_listing *l)
 	l->removed_why = st_col_text(st, 13);
 }
 
+/*
+ * Fill s->cover_plen unless no connection wrote since it was filled:
+ * one query then serves every lookup until the next change.
+ */
+static int
+cover_plens(struct store *s)
+{
+	sqlite3_stmt	*st;
+	int64_t		 dv, tc = sqlite3_total_changes64(s->db);
+	int		 rc, plen, closed;
+
+	if (store_data_version(s, &dv) == -1)
+		return -1;
+	if (s->cover_ok && dv == s->cover_dv && tc == s->cover_tc)
+		return 0;
+	s->cover_ok = 0;
+	memset(s->cover_plen, 0, sizeof(s->cover_plen));
+	if ((st = st_stmt(s, ST_COVER_PLENS)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		plen = sqlite3_column_int(st, 0);
+		closed = sqlite3_column_int(st, 1) != 0;
+		if (plen >= 0 && plen <= ADDR_LEN * 8)
+			s->cover_plen[closed][plen] = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return st_dberr(s, "covering");
+	s->cover_ok = 1;
+	s->cover_dv = dv;
+	s->cover_tc = tc;
+	return 0;
+}
+
 int
 store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
     int (*cb)(const struct store_listing *, void *), void *arg)
@@ -1408,9 +1447,14 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 	sqlite3_stmt		*st;
 	struct store_listing	 l;
 	uint8_t			 net[ADDR_LEN];
+	uint8_t			 has[2][ADDR_LEN * 8 + 1];
 	int			 plen, minplen, rc, r, pass;
 	int64_t			 now = st_now();
 
+	if (cover_plens(s) == -1)
+		return -1;
+	/* A copy: a callback that writes may refill the cache. */
+	memcpy(has, s->cover_plen, sizeof(has));
 	/*
 	 * An IPv6 prefix (shorter than /96) never covers an IPv4 address,
 	 * and an IPv6 address is never inside ::ffff:0:0/96 with a /96 or
@@ -1418,13 +1462,16 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 	 */
 	minplen = addr_is_v4(a, NULL) ? 96 : 0;
 	/*
-	 * One probe per prefix length, most specific first: open listings
-	 * (by zone), then with all the closed ones (newest first).
+	 * One probe per prefix length that holds any listing, most
+	 * specific first: open listings (by zone), then with all the
+	 * closed ones (newest first).
 	 */
-	for (plen = 128; plen >= minplen; plen--) {
+	for (plen = ADDR_LEN * 8; plen >= minplen; plen--) {
 		memcpy(net, a, ADDR_LEN);
 		addr_mask(net, (unsigned)plen);
 		for (pass = 0; pass < (all ? 2 : 1); pass++) {
+			if (!has[pass][plen])
+				continue;
 			st = st_stmt(s, pass == 0 ? ST_COVER_OPEN :
 			    ST_COVER_CLOSED);
 			if (st == NULL)

@@ -52,6 +52,7 @@ enum stmt {
 	ST_REMOVE_FIND_ZONE,
 	ST_COVER_OPEN,
 	ST_COVER_CLOSED,
+	ST_COVER_PLENS,
 	ST_EVENTS,
 	ST_ACTIVE_ALL,
 	ST_ACTIVE_ZONE,
@@ -103,6 +104,16 @@ struct store {
 		sqlite3_stmt	*st;
 	}		 sqlc[STORE_SQL_CACHE_MAX];	/* st_sql */
 	int		 nsqlc;
+	/*
+	 * The prefix lengths that hold any listing, [0] open and [1]
+	 * closed (store_foreach_covering probes only those), valid while
+	 * data_version (other connections) and total_changes (this one)
+	 * stay at cover_dv and cover_tc.
+	 */
+	uint8_t		 cover_plen[2][ADDR_LEN * 8 + 1];
+	int		 cover_ok;
+	int64_t		 cover_dv;
+	int64_t		 cover_tc;
 	char		 err[STORE_ERR_MAX];
 };
 

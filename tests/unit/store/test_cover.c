@@ -1,0 +1,151 @@
+/*
+ * test_cover.c: unit tests for store_foreach_covering's cache of the
+ * prefix lengths that hold listings (src/store/db.c, cover_plens): a
+ * listing at a length the cache did not hold, added or removed after a
+ * lookup filled it, by this connection or by another one, is found.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "core/addr.h"
+#include "store/store.h"
+#include "fx.h"
+
+static int64_t
+add(struct store *s, const char *prefix, const char *reason)
+{
+	struct store_listing	l;
+
+	memset(&l, 0, sizeof(l));
+	l.zone = STORE_DEFAULT_ZONE;
+	l.prefix = pfx(prefix);
+	l.reason = reason;
+	l.source = "test";
+	return store_add(s, &l, "test:unit");
+}
+
+/* The reasons seen, in order, "open" or "closed" after each. */
+struct seen {
+	char	buf[512];
+};
+
+static int
+collect(const struct store_listing *l, void *arg)
+{
+	struct seen	*sn = arg;
+	size_t		 n = strlen(sn->buf);
+
+	snprintf(sn->buf + n, sizeof(sn->buf) - n, "%s%s %s",
+	    n > 0 ? "; " : "", l->reason,
+	    l->removed_at != 0 ? "closed" : "open");
+	return 0;
+}
+
+static void
+want(struct store *s, const char *ip, int all, const char *expect)
+{
+	struct seen	 sn;
+	struct addr_prefix a = pfx(ip);
+
+	memset(&sn, 0, sizeof(sn));
+	if (store_foreach_covering(s, a.a, all, collect, &sn) != 0)
+		fail_msg("covering %s: %s", ip, store_errmsg(s));
+	if (strcmp(sn.buf, expect) != 0)
+		fail_msg("covering %s (all %d): got \"%s\", want \"%s\"", ip,
+		    all, sn.buf, expect);
+}
+
+static struct store *
+second(const struct fx *f)
+{
+	struct store	*s;
+	char		 err[STORE_ERR_MAX];
+
+	if ((s = store_open(f->path, 0, err)) == NULL)
+		fail_msg("store_open (second): %s", err);
+	return s;
+}
+
+/* This connection adds a /13 after a lookup that knew only /32. */
+static void
+test_own_add_after_fill(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_true(add(f->s, "192.0.2.1", "single") > 0);
+	want(f->s, "10.1.2.3", 1, "");
+	want(f->s, "192.0.2.1", 0, "single open");
+	assert_true(add(f->s, "10.0.0.0/13", "wide") > 0);
+	want(f->s, "10.1.2.3", 0, "wide open");
+	want(f->s, "10.7.255.255", 1, "wide open");
+	want(f->s, "10.8.0.0", 1, "");
+}
+
+/* Another connection adds a /127 and a /13, then removes the /13. */
+static void
+test_other_connection(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*o;
+	struct addr_prefix p = pfx("10.0.0.0/13");
+	int		 n;
+
+	assert_true(add(f->s, "192.0.2.1", "single") > 0);
+	want(f->s, "2001:db8::1", 1, "");
+	want(f->s, "10.1.2.3", 1, "");
+	o = second(f);
+	assert_true(add(o, "2001:db8::/127", "pair") > 0);
+	want(f->s, "2001:db8::1", 0, "pair open");
+	want(f->s, "2001:db8::2", 0, "");
+	assert_true(add(o, "10.0.0.0/13", "wide") > 0);
+	assert_true(add(o, "10.1.2.3", "inner") > 0);
+	want(f->s, "10.1.2.3", 0, "inner open; wide open");
+	assert_int_equal(store_remove(o, NULL, &p, "test:unit", "gone", &n),
+	    0);
+	assert_int_equal(n, 1);
+	want(f->s, "10.1.2.3", 0, "inner open");
+	want(f->s, "10.1.2.3", 1, "inner open; wide closed");
+	want(f->s, "10.6.0.1", 1, "wide closed");
+	store_close(o);
+}
+
+/* A closed listing at a length no open one has is still shown by all. */
+static void
+test_closed_only_length(void **state)
+{
+	struct fx	*f = *state;
+	struct addr_prefix p = pfx("198.51.100.0/27");
+	int		 n;
+
+	assert_true(add(f->s, "198.51.100.0/27", "block") > 0);
+	want(f->s, "198.51.100.9", 1, "block open");
+	assert_int_equal(store_remove(f->s, NULL, &p, "test:unit", "gone",
+	    &n), 0);
+	assert_int_equal(n, 1);
+	want(f->s, "198.51.100.9", 0, "");
+	want(f->s, "198.51.100.9", 1, "block closed");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_own_add_after_fill,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_connection,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_only_length,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
