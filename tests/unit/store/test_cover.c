@@ -23,13 +23,9 @@
 static int64_t
 add(struct store *s, const char *prefix, const char *reason)
 {
-	struct store_listing	l;
+	struct store_listing	l = { .zone = STORE_DEFAULT_ZONE,
+	    .prefix = pfx(prefix), .reason = reason, .source = "test" };
 
-	memset(&l, 0, sizeof(l));
-	l.zone = STORE_DEFAULT_ZONE;
-	l.prefix = pfx(prefix);
-	l.reason = reason;
-	l.source = "test";
 	return store_add(s, &l, "test:unit");
 }
 
