@@ -238,8 +238,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * written as ::ffff:a.b.c.d by an older fairlist is found as the
 	 * IPv4 address it is, as the index finds it.
 	 */
+	/*
+	 * In listing_active's order (zone id): store_foreach_covering
+	 * sorts the rows by zone name, which spares SQLite a sorter per
+	 * probe, most of them empty.
+	 */
 	[ST_COVER_OPEN] = COVER_COLS " WHERE k = ?3 AND lo = ?1 AND plen = ?2"
-	    " AND removed_at IS NULL ORDER BY z.name",
+	    " AND removed_at IS NULL",
 	[ST_COVER_CLOSED] = COVER_COLS " WHERE k = ?3 AND lo = ?1"
 	    " AND plen = ?2"
 	    " AND removed_at IS NOT NULL ORDER BY l.id DESC",
@@ -1440,15 +1445,108 @@ cover_plens(struct store *s)
 	return 0;
 }
 
-int
-store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
+/* Rows of one probe, with their strings, to sort them by zone name. */
+struct cover_row {
+	struct store_listing	 l;	/* its strings point into own */
+	char			*own[5];
+};
+
+struct cover_rows {
+	struct cover_row	*v;
+	size_t			 n;
+};
+
+static const char *
+cover_own(char **own, const char *p)
+{
+	*own = p != NULL ? xstrdup(p) : NULL;
+	return *own;
+}
+
+static void
+cover_rows_push(struct cover_rows *r, const struct store_listing *l)
+{
+	struct cover_row	*d;
+
+	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
+	d = &r->v[r->n++];
+	d->l = *l;
+	d->l.zone = cover_own(&d->own[0], l->zone);
+	d->l.reason = cover_own(&d->own[1], l->reason);
+	d->l.evidence = cover_own(&d->own[2], l->evidence);
+	d->l.source = cover_own(&d->own[3], l->source);
+	d->l.removed_why = cover_own(&d->own[4], l->removed_why);
+}
+
+static void
+cover_rows_clear(struct cover_rows *r)
+{
+	size_t	i, j;
+
+	for (i = 0; i < r->n; i++)
+		for (j = 0; j < sizeof(r->v[i].own) / sizeof(r->v[i].own[0]);
+		    j++)
+			free(r->v[i].own[j]);
+	r->n = 0;
+}
+
+static int
+cmp_zone_name(const void *a, const void *b)
+{
+	const struct cover_row	*x = a, *y = b;
+
+	return strcmp(x->l.zone != NULL ? x->l.zone : "",
+	    y->l.zone != NULL ? y->l.zone : "");
+}
+
+/*
+ * One probe: the listings at exactly net/plen, open (pass 0, by zone
+ * name) or closed (pass 1, newest first), to cb. 0, cb's value, or -1.
+ */
+static int
+cover_probe(struct store *s, const uint8_t net[ADDR_LEN], int plen,
+    int pass, int all, int64_t now, struct cover_rows *rows,
     int (*cb)(const struct store_listing *, void *), void *arg)
 {
 	sqlite3_stmt		*st;
 	struct store_listing	 l;
+	size_t			 i;
+	int			 rc, r = 0;
+
+	if ((st = st_stmt(s, pass == 0 ? ST_COVER_OPEN :
+	    ST_COVER_CLOSED)) == NULL)
+		return -1;
+	sqlite3_bind_blob(st, 1, net, ADDR_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, plen);
+	sqlite3_bind_int64(st, 3, st_addr_key(net));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_listing(st, &l);
+		if (!all && l.expires_at != 0 && l.expires_at <= now)
+			continue;
+		if (pass == 0)
+			cover_rows_push(rows, &l);
+		else if ((r = cb(&l, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = st_dberr(s, "covering");
+	if (rows->n > 1)
+		qsort(rows->v, rows->n, sizeof(*rows->v), cmp_zone_name);
+	for (i = 0; r == 0 && i < rows->n; i++)
+		r = cb(&rows->v[i].l, arg);
+	cover_rows_clear(rows);
+	return r;
+}
+
+int
+store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
+    int (*cb)(const struct store_listing *, void *), void *arg)
+{
+	struct cover_rows	 rows = { NULL, 0 };
 	uint8_t			 net[ADDR_LEN];
 	uint8_t			 has[2][ADDR_LEN * 8 + 1];
-	int			 plen, minplen, rc, r, pass;
+	int			 plen, minplen, r = 0, pass;
 	int64_t			 now = st_now();
 
 	if (cover_plens(s) == -1)
@@ -1466,36 +1564,16 @@ store_foreach_covering(struct store *s, const uint8_t a[ADDR_LEN], int all,
 	 * specific first: open listings (by zone), then with all the
 	 * closed ones (newest first).
 	 */
-	for (plen = ADDR_LEN * 8; plen >= minplen; plen--) {
+	for (plen = ADDR_LEN * 8; r == 0 && plen >= minplen; plen--) {
 		memcpy(net, a, ADDR_LEN);
 		addr_mask(net, (unsigned)plen);
-		for (pass = 0; pass < (all ? 2 : 1); pass++) {
-			if (!has[pass][plen])
-				continue;
-			st = st_stmt(s, pass == 0 ? ST_COVER_OPEN :
-			    ST_COVER_CLOSED);
-			if (st == NULL)
-				return -1;
-			sqlite3_bind_blob(st, 1, net, ADDR_LEN,
-			    SQLITE_TRANSIENT);
-			sqlite3_bind_int(st, 2, plen);
-			sqlite3_bind_int64(st, 3, st_addr_key(net));
-			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-				row_listing(st, &l);
-				if (!all && l.expires_at != 0 &&
-				    l.expires_at <= now)
-					continue;
-				if ((r = cb(&l, arg)) != 0) {
-					sqlite3_reset(st);
-					return r;
-				}
-			}
-			sqlite3_reset(st);
-			if (rc != SQLITE_DONE)
-				return st_dberr(s, "covering");
-		}
+		for (pass = 0; r == 0 && pass < (all ? 2 : 1); pass++)
+			if (has[pass][plen])
+				r = cover_probe(s, net, plen, pass, all, now,
+				    &rows, cb, arg);
 	}
-	return 0;
+	free(rows.v);
+	return r;
 }
 
 int

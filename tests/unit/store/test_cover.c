@@ -21,12 +21,19 @@
 #include "fx.h"
 
 static int64_t
-add(struct store *s, const char *prefix, const char *reason)
+add_in(struct store *s, const char *zone, const char *prefix,
+    const char *reason)
 {
-	struct store_listing	l = { .zone = STORE_DEFAULT_ZONE,
+	struct store_listing	l = { .zone = zone,
 	    .prefix = pfx(prefix), .reason = reason, .source = "test" };
 
 	return store_add(s, &l, "test:unit");
+}
+
+static int64_t
+add(struct store *s, const char *prefix, const char *reason)
+{
+	return add_in(s, STORE_DEFAULT_ZONE, prefix, reason);
 }
 
 /* The reasons seen, in order, "open" or "closed" after each. */
@@ -131,6 +138,38 @@ test_closed_only_length(void **state)
 	want(f->s, "198.51.100.9", 1, "block closed");
 }
 
+/*
+ * Open listings of one prefix come by zone name, whatever the order the
+ * zones were made in (SQLite returns them by zone id), then the wider
+ * prefix, then with all the closed ones, newest first.
+ */
+static void
+test_order(void **state)
+{
+	struct fx	*f = *state;
+	struct addr_prefix p = pfx("203.0.113.7");
+	int		 n;
+
+	assert_int_equal(store_zone_put(f->s, "z.test", 0, NULL, NULL,
+	    "test"), 0);
+	assert_int_equal(store_zone_put(f->s, "m.test", 0, NULL, NULL,
+	    "test"), 0);
+	assert_int_equal(store_zone_put(f->s, "a.test", 0, NULL, NULL,
+	    "test"), 0);
+	assert_true(add_in(f->s, "z.test", "203.0.113.7", "z") > 0);
+	assert_true(add_in(f->s, "a.test", "203.0.113.7", "a") > 0);
+	assert_true(add_in(f->s, "m.test", "203.0.113.0/24", "m24") > 0);
+	assert_true(add_in(f->s, "m.test", "203.0.113.7", "m") > 0);
+	want(f->s, "203.0.113.7", 0, "a open; m open; z open; m24 open");
+	assert_int_equal(store_remove(f->s, "m.test", &p, "test:unit", "gone",
+	    &n), 0);
+	assert_true(add_in(f->s, "m.test", "203.0.113.7", "m2") > 0);
+	assert_int_equal(store_remove(f->s, "m.test", &p, "test:unit", "gone",
+	    &n), 0);
+	want(f->s, "203.0.113.7", 1,
+	    "a open; z open; m2 closed; m closed; m24 open");
+}
+
 int
 main(void)
 {
@@ -141,6 +180,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_only_length,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
