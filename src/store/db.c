@@ -14,7 +14,8 @@
  * Addresses are stored in the 128-bit form of core/addr.h: lo is the
  * network, hi the last address, both 16-byte BLOBs. BLOBs compare with
  * memcmp, so "lo <= a AND hi >= a" is a correct cover test; the covering
- * query below instead does one point lookup per prefix length, which is
+ * query below instead does one point lookup per prefix length that holds
+ * any listing (a set cached per connection, cover_plens), which is at most
  * O(129 log n) whatever the table size. The indexes lead with k, a 64-bit
  * integer folded from lo (st_addr_key): SQLite compares an integer first
  * column on a fast path, which makes the random-order inserts of a bulk
