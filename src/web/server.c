@@ -177,14 +177,27 @@ web_reply(struct evhttp_request *req, int status, const char *ctype,
 void
 web_reply_json(struct evhttp_request *req, int status, json_t *o)
 {
-	char	*s = o != NULL ? json_dumps(o, JSON_INDENT(1)) : NULL;
+	/*
+	 * Compact, one line and a newline: the indented form cost about a
+	 * third of a lookup's instructions (callgrind); jq pretty-prints.
+	 */
+	char	*s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	char	*t = NULL;
+	size_t	 n = 0;
 
-	if (s == NULL)
+	if (s != NULL) {
+		n = strlen(s);
+		if ((t = realloc(s, n + 2)) == NULL)
+			free(s);
+		else
+			memcpy(t + n, "\n", 2);
+	}
+	if (t == NULL)
 		web_reply(req, 500, "application/json",
 		    "{\"error\": \"out of memory\"}\n", 26);
 	else {
-		web_reply(req, status, "application/json", s, strlen(s));
-		free(s);
+		web_reply(req, status, "application/json", t, n + 1);
+		free(t);
 	}
 	json_decref(o);
 }
