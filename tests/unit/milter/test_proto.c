@@ -29,7 +29,8 @@ mk(uint8_t *dst, uint8_t cmd, const void *data, size_t len)
 	dst[2] = (uint8_t)(n >> 8);
 	dst[3] = (uint8_t)n;
 	dst[4] = cmd;
-	memcpy(dst + 5, data, len);
+	if (len > 0)
+		memcpy(dst + 5, data, len);
 	return len + 5;
 }
 
