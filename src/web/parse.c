@@ -141,6 +141,25 @@ web_client_addr(const struct addr_prefix *proxies, int n,
 	return 1;
 }
 
+/*
+ * RFC 6265 section 4.1.1 cookie-octet: printable US-ASCII but for
+ * DQUOTE, comma, semicolon and backslash (so no NUL, control or 8-bit).
+ */
+static int
+cookie_octets(const char *p, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)p[i];
+
+		if (c < 0x21 || c > 0x7e || c == '"' || c == ',' ||
+		    c == ';' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
 const char *
 web_cookie_value(const char *hdr, size_t len, const char *name, char *out,
     size_t cap)
@@ -159,7 +178,8 @@ web_cookie_value(const char *hdr, size_t len, const char *name, char *out,
 			vlen = (size_t)(e - eq - 1);
 			while (vlen > 0 && (eq[vlen] == ' ' || eq[vlen] == '\t'))
 				vlen--;
-			if (vlen == 0 || vlen >= cap)
+			if (vlen == 0 || vlen >= cap ||
+			    !cookie_octets(eq + 1, vlen))
 				return NULL;
 			memcpy(out, eq + 1, vlen);
 			out[vlen] = '\0';

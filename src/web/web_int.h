@@ -69,8 +69,9 @@ int	web_client_addr(const struct addr_prefix *proxies, int n,
 /*
  * Untrusted input (RFC 6265 section 5.4): the value of the cookie called
  * name in one Cookie header value (len bytes of "a=1; b=2") into out (cap
- * bytes, NUL-terminated). Returns out, or NULL when it is absent, empty
- * or does not fit.
+ * bytes, NUL-terminated). Returns out, or NULL when it is absent, empty,
+ * does not fit or holds a byte that is not an RFC 6265 cookie-octet (a
+ * NUL, a control or 8-bit byte, a quote, comma or backslash).
  */
 const char	*web_cookie_value(const char *hdr, size_t len,
 		    const char *name, char *out, size_t cap);

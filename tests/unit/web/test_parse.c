@@ -225,6 +225,9 @@ static const struct {
 	{ ";;;", NULL },
 	{ "fl_csrf=0123456789012345678901234567890123456789", NULL },	/* too long */
 	{ "a=fl_csrf=x; fl_csrf=y", "y" },
+	{ "fl_csrf=a\x01b", NULL },			/* a control byte */
+	{ "fl_csrf=\"abc\"", NULL },			/* not a cookie-octet */
+	{ "fl_csrf=a\xc3\xa9", NULL },			/* 8-bit */
 };
 
 static void
@@ -244,6 +247,15 @@ test_cookie(void **state)
 			    got != NULL ? got : "NULL", cookies[i].want != NULL ?
 			    cookies[i].want : "NULL");
 	}
+	/*
+	 * A value that starts with NUL bytes came out as an empty string
+	 * (found by fuzz_web_form: "; fl_csrf=\0\0\0\0" "3 ;=").
+	 */
+	got = web_cookie_value("; fl_csrf=\0\0\0\0" "3 ;=", 18, "fl_csrf",
+	    out, sizeof(out));
+	if (got != NULL)
+		fail_msg("a value holding NUL bytes: got \"%s\", want NULL",
+		    got);
 }
 
 int
