@@ -39,6 +39,7 @@ static const struct command {
 	{ "requests", cmd_requests, "removal requests: list, show, approve, deny" },
 	{ "token",  cmd_token,  "API tokens for the admin routes: create, list, revoke" },
 	{ "status", cmd_status, "the running daemon's services, zones and snapshot" },
+	{ "watch",  cmd_watch,  "our own addresses on other lists: status, check now" },
 };
 
 static void
@@ -131,7 +132,9 @@ main(int argc, char **argv)
 	}
 	cli_command = cmd->name;
 	/* check exits 1 for refused mail: its configuration errors are 2. */
-	conf_rc = strcmp(cmd->name, "check") == 0 ? 2 : 1;
+	/* check and watch say "listed" with 1: a bad file is 2 there. */
+	conf_rc = strcmp(cmd->name, "check") == 0 ||
+	    strcmp(cmd->name, "watch") == 0 ? 2 : 1;
 	/* The daemon's fatal errors go to its log as they are. */
 	if (strcmp(cmd->name, "serve") != 0)
 		log_fatal_hook = cli_fatal;

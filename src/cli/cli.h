@@ -181,5 +181,6 @@ int	cmd_check(struct cli *c, int argc, char **argv);
 int	cmd_requests(struct cli *c, int argc, char **argv);
 int	cmd_token(struct cli *c, int argc, char **argv);
 int	cmd_status(struct cli *c, int argc, char **argv);
+int	cmd_watch(struct cli *c, int argc, char **argv);
 
 #endif /* FAIRLIST_CLI_H */

@@ -6,6 +6,7 @@
  * here, dns { } with cli_dns_conf (which checks the host names of ns and
  * soa-mname) and dnsbl_conf_prepare, policy { } with policy_conf_read,
  * http { } with web_conf_read, milter { } with milter_conf_read,
+ * watch { } with watch_conf_read,
  * control { } with cli_control_path, zone NAME { } with cli_sync_zones in
  * its check-only form. spf { } and dkim { } are reserved for the services
  * to come, as serve reserves them: accepted as blocks, not read.
@@ -24,14 +25,15 @@
 #include "milter/milter.h"
 #include "policy/policy.h"
 #include "store/store.h"
+#include "watch/watch.h"
 #include "web/web.h"
 
 const char *const cli_conf_top_keys[] = { "db", "user", "dns", "zone",
-    "policy", "http", "spf", "dkim", "milter", "control", NULL };
+    "policy", "http", "spf", "dkim", "milter", "control", "watch", NULL };
 
 /* The top-level keys that are one { } block each. */
 static const char *const blocks[] = { "dns", "policy", "http", "spf",
-    "dkim", "milter", "control", NULL };
+    "dkim", "milter", "control", "watch", NULL };
 
 static int
 bad(const struct conf *cf, const struct conf_node *n, const char *what)
@@ -92,6 +94,7 @@ cli_conf_check(struct cli *c)
 	struct policy_conf	 pc;
 	struct web_conf		 wc;
 	struct milter_conf	 mc;
+	struct watch_conf	 wac;
 	uint32_t		 reload_ms = 0;
 	int			 snapcache = 0;
 	const char		*name;
@@ -128,6 +131,12 @@ cli_conf_check(struct cli *c)
 		return -1;
 	}
 	milter_conf_free(&mc);
+	if (watch_conf_read(cf, conf_find(cf->root, "watch"), &wac, err,
+	    sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
+	watch_conf_free(&wac);
 	if (cli_control_path(cf, c->db, NULL, NULL) == -1)
 		return -1;
 	return cli_sync_zones(c, NULL);

@@ -182,6 +182,32 @@ static const char schema_v2[] =
 	"  revoked_at  INTEGER\n"
 	");\n";
 
+/* Version 3: the watch of our own addresses on other lists (watch.c). */
+static const char schema_v3[] =
+	"CREATE TABLE watch_state (\n"
+	"  target      TEXT NOT NULL,\n"		/* address or domain */
+	"  list        TEXT NOT NULL,\n"		/* zone */
+	"  state       TEXT NOT NULL,\n"		/* watch_state_name */
+	"  code        TEXT,\n"			/* "127.0.0.2" */
+	"  text        TEXT,\n"			/* meaning, TXT */
+	"  since       INTEGER NOT NULL,\n"
+	"  checked_at  INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (target, list)\n"
+	");\n"
+	"CREATE TABLE watch_event (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  at          INTEGER NOT NULL,\n"
+	"  target      TEXT NOT NULL,\n"
+	"  list        TEXT NOT NULL,\n"
+	"  old         TEXT NOT NULL,\n"
+	"  new         TEXT NOT NULL,\n"
+	"  code        TEXT,\n"
+	"  text        TEXT,\n"
+	"  removal_url TEXT,\n"
+	"  notify      INTEGER NOT NULL\n"		/* enum store_watch_notify */
+	");\n"
+	"CREATE INDEX watch_event_notify ON watch_event(notify, id);\n";
+
 /*
  * migrations[v] turns a version v store into version v + 1. Append only;
  * never edit a step that has shipped.
@@ -189,6 +215,7 @@ static const char schema_v2[] =
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -557,6 +557,8 @@ test_migrate_v1(void **state)
 	assert_int_equal(sql_int(f->path, "DROP TABLE request_event"), -1);
 	assert_int_equal(sql_int(f->path, "DROP TABLE self_removal"), -1);
 	assert_int_equal(sql_int(f->path, "DROP TABLE token"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TABLE watch_state"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TABLE watch_event"), -1);
 	assert_int_equal(sql_int(f->path, "ALTER TABLE zone DROP COLUMN"
 	    " removal"), -1);
 	assert_int_equal(sql_int(f->path, "ALTER TABLE zone DROP COLUMN"
@@ -567,7 +569,8 @@ test_migrate_v1(void **state)
 	f->s = store_open(f->path, 0, err);
 	if (f->s == NULL)
 		fail_msg("reopen v1: %s", err);
-	assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
 	assert_true(ask(f->s, "192.0.2.40", NULL, &m) > 0);
 	assert_int_equal(m.state, STORE_REQ_DONE);
 }

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# test_watch.sh: issue 12's watch, end to end. The lists are zones served
+# on loopback by a second fairlist (tests/lib/remote_lists.sh): lists.test
+# lists our address, err.test answers 127.255.255.254 for everything, and
+# dead.test is asked at a port that never answers. `fairlist watch check`
+# stores listed, refused and no-answer apart; the remote list delists and
+# relists the address and the transitions listed -> not-listed -> listed
+# are stored, alerted and shown by `watch status`; an error answer is
+# never reported as a listing.
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+need dig bind9-dnsutils
+need sqlite3 sqlite3
+. "$FAIRLIST_SRC/tests/lib/remote_lists.sh"
+
+db=$T/watch.db
+ME=$REMOTE_LISTED		# on lists.test with a TXT reason
+CLEAN=$REMOTE_UNLISTED		# on no list (err.test answers its error)
+cat > "$T/watch.conf" <<CONF
+db $db
+watch {
+	address $ME $CLEAN
+	dnsbl lists.test { url "http://lists.test/remove?ip=\$ip" }
+	dnsbl err.test
+	dnsbl dead.test { server $DEAD_DNS }
+	resolver $REMOTE_DNS
+	lookup-timeout 1s
+	interval 1s
+}
+CONF
+fl() { "$FAIRLIST" --config "$T/watch.conf" "$@"; }
+remote() { "$FAIRLIST" --config "$T/remote/remote.conf" "$@" >/dev/null; }
+
+# The remote server reads its store within a reload interval: wait until
+# dig sees what the fixture changed.
+remote_answers() {
+	[ "$(dig @127.0.0.1 -p "$REMOTE_PORT" +short +tries=1 +time=1 \
+	    "$1" A 2>/dev/null)" = "$2" ]
+}
+rev=$(echo "$ME" | awk -F. '{print $4"."$3"."$2"."$1}')
+
+# flat FILE: the JSON of watch check/status as lines, one python3 per
+# file ("TARGET LIST KEY=VALUE" per pair, "KEY=VALUE" for the rest, and
+# "event N old>new" per event); pair and top grep them.
+flat() { python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d.get("pairs", []):
+    for k, v in p.items():
+        if k not in ("target", "list"):
+            print(p["target"], p["list"], "%s=%s" % (k, v if isinstance(v,
+                str) else json.dumps(v)))
+for i, e in enumerate(d.get("events", [])):
+    print("event", i, e["old"] + ">" + e["new"])
+for k, v in d.items():
+    if not isinstance(v, list):
+        print("%s=%s" % (k, json.dumps(v)))' "$1" > "$1.flat"; }
+pair() { # pair FILE TARGET LIST FIELD
+	grep -m1 "^$2 $3 $4=" "$1.flat" | sed "s/^[^ ]* [^ ]* $4=//" || true
+}
+top() { grep -m1 "^$2=" "$1.flat" | sed "s/^$2=//" || true; }
+
+# --- check: every answer told apart ----------------------------------
+rc=0
+fl watch check --json > "$T/c1.json" 2>"$T/c1.err" || rc=$?
+flat "$T/c1.json"
+check "check exit: a listing" "$rc" 1
+check "listed on lists.test" "$(pair "$T/c1.json" "$ME" lists.test state)" \
+    listed
+check "listed code" "$(pair "$T/c1.json" "$ME" lists.test code)" 127.0.0.2
+check "listed TXT is the list's reason" \
+    "$(pair "$T/c1.json" "$ME" lists.test txt)" "$REMOTE_REASON"
+check "removal page" "$(pair "$T/c1.json" "$ME" lists.test removal_url)" \
+    "http://lists.test/remove?ip=$ME"
+check "clean address not listed" \
+    "$(pair "$T/c1.json" "$CLEAN" lists.test state)" not-listed
+check "127.255.255.254 is refused, not listed" \
+    "$(pair "$T/c1.json" "$ME" err.test state)" refused
+check "refused for the clean address too" \
+    "$(pair "$T/c1.json" "$CLEAN" err.test state)" refused
+check "refused carries its code" \
+    "$(pair "$T/c1.json" "$CLEAN" err.test code)" 127.255.255.254
+check "a silent server is no-answer" \
+    "$(pair "$T/c1.json" "$ME" dead.test state)" no-answer
+check "listed count: only the real listing" \
+    "$(top "$T/c1.json" listed)" 1
+
+# The store has the state; the first listing is a transition from unknown.
+check "stored state" "$(sqlite3 "$db" "SELECT state FROM watch_state WHERE
+    target = '$ME' AND list = 'lists.test'")" listed
+check "first event: unknown -> listed" "$(sqlite3 "$db" "SELECT old || '>'
+    || new FROM watch_event WHERE target = '$ME' AND list = 'lists.test'
+    ORDER BY id")" "unknown>listed"
+check "a first not-listed is stored quietly" "$(sqlite3 "$db" "SELECT
+    notify FROM watch_event WHERE target = '$CLEAN' AND list =
+    'lists.test'")" 0
+check "an error answer is never stored as a listing" "$(sqlite3 "$db" \
+    "SELECT count(*) FROM watch_state WHERE state = 'listed' AND list !=
+    'lists.test'")" 0
+
+# A second check with nothing changed writes no event.
+n1=$(sqlite3 "$db" "SELECT count(*) FROM watch_event")
+rc=0; fl watch check > "$T/c2.txt" 2>&1 || rc=$?
+check "second check exit" "$rc" 1
+check "no change, no event" "$(sqlite3 "$db" "SELECT count(*) FROM
+    watch_event")" "$n1"
+grep -q "^$ME lists.test listed: listed on lists.test (127.0.0.2) -- $REMOTE_REASON; removal: http://lists.test/remove?ip=$ME$" \
+    "$T/c2.txt" && ok "check's text line" || fail "check's text line: $(cat "$T/c2.txt")"
+
+# --- delisted, then listed again ---------------------------------------
+remote remove "$ME" --zone lists.test --why "delisted by the test"
+wait_for remote_answers "$rev.lists.test" "" || die "remote did not delist"
+rc=0; fl watch check --json > "$T/c3.json" 2>&1 || rc=$?
+flat "$T/c3.json"
+check "delisted: exit 3 (err.test and dead.test give no usable answer)" \
+    "$rc" 3
+check "delisted state" "$(pair "$T/c3.json" "$ME" lists.test state)" \
+    not-listed
+check "delisted is a transition" \
+    "$(pair "$T/c3.json" "$ME" lists.test transition)" true
+remote add "$ME" --zone lists.test --reason "again" --evidence test
+wait_for remote_answers "$rev.lists.test" 127.0.0.2 || die "remote did not relist"
+rc=0; fl watch check --json > "$T/c4.json" 2>&1 || rc=$?
+flat "$T/c4.json"
+check "relisted: exit 1" "$rc" 1
+check "relisted state" "$(pair "$T/c4.json" "$ME" lists.test state)" listed
+check "transitions stored in order" "$(sqlite3 "$db" "SELECT
+    group_concat(old || '>' || new, ' ') FROM (SELECT old, new FROM
+    watch_event WHERE target = '$ME' AND list = 'lists.test' ORDER BY
+    id)")" "unknown>listed listed>not-listed not-listed>listed"
+check "without a webhook the alerts are log-only" "$(sqlite3 "$db" "SELECT
+    group_concat(notify) FROM (SELECT notify FROM watch_event WHERE target
+    = '$ME' AND list = 'lists.test' ORDER BY id)")" "4,4,4"
+
+# --- status ------------------------------------------------------------
+rc=0; fl watch status --json > "$T/s.json" 2>&1 || rc=$?
+flat "$T/s.json"
+check "status exit: listed" "$rc" 1
+check "status state" "$(pair "$T/s.json" "$ME" lists.test state)" listed
+check "status removal page" \
+    "$(pair "$T/s.json" "$ME" lists.test removal_url)" \
+    "http://lists.test/remove?ip=$ME"
+check "status newest event first" \
+    "$(grep -m1 '^event 0 ' "$T/s.json.flat")" "event 0 not-listed>listed"
+check "status counts only listings" "$(top "$T/s.json" listed)" 1
+rc=0; fl watch status --events 0 > "$T/s.txt" 2>&1 || rc=$?
+grep -q "^$CLEAN err.test refused since " "$T/s.txt" &&
+    ok "status text: refused" || fail "status text: $(cat "$T/s.txt")"
+
+# --- errors ------------------------------------------------------------
+rc=0; "$FAIRLIST" --db "$db" watch check 2>"$T/e1" || rc=$?
+check "check without a watch block: exit 2" "$rc" 2
+grep -q "no watch { } block" "$T/e1" && ok "says why" || fail "e1: $(cat "$T/e1")"
+printf 'db %s\nwatch {\n\taddress 192.0.2.1\n\tdnsbl x.test\n\twebhook https://h.test/x\n}\n' \
+    "$db" > "$T/bad.conf"
+rc=0; "$FAIRLIST" --config "$T/bad.conf" watch status 2>"$T/e2" || rc=$?
+check "https webhook refused" "$rc" 2
+grep -q "bad.conf:5: webhook 'https://h.test/x': https is not supported" "$T/e2" &&
+    ok "https refusal names the line" || fail "e2: $(cat "$T/e2")"
+
+finish
