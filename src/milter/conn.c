@@ -16,12 +16,17 @@
  * SMFIR_INSHEADER at the top. Mail that matches no key goes on unsigned,
  * with one log line.
  *
- * Inbound (everyone else, with verify yes): every DKIM signature is
- * verified as the body streams through; the keys are looked up on the
- * loop (c-ares) at the end of the message, with the stage deadline
- * `timeout`; one Authentication-Results field is inserted at the top and
- * every one that claims our authserv-id is deleted (SMFIR_CHGHEADER with
- * an empty value), since only we may write those.
+ * Inbound (everyone else, with verify yes): SPF starts at MAIL (check.c)
+ * and DMARC policy discovery at the end of the headers, both on the
+ * loop's resolver (c-ares); every DKIM signature is verified as the body
+ * streams through, its keys looked up at the end of the message. The end
+ * of the message waits for all of them within the stage deadline
+ * `timeout`, evaluates DMARC (alignment, p/sp/np, pct), and either
+ * refuses the message (550 5.7.1, with dmarc { reject yes } and a reject
+ * disposition) or inserts one Authentication-Results field at the top
+ * (spf, dkim, dmarc: dmarc_ar_write) after deleting every one that
+ * claims our authserv-id (SMFIR_CHGHEADER with an empty value), since
+ * only we may write those.
  *
  * Errors: a packet that does not frame or parse closes the connection
  * with a log line naming the peer (rate-limited); the MTA then applies
@@ -121,11 +126,16 @@ struct mconn {
 	size_t			 nar_ours;
 	struct dkim_sign	*sg;
 	struct dkim_verify	*vf;
+	struct milter_check	*spf;		/* from MAIL */
+	struct milter_check	*dm;		/* DMARC, from EOH */
+	enum dmarc_from_status	 from_st;
 	char			 from[DMARC_DOMAIN_MAX + 1];
 	char			 signdom[DKIM_DOMAIN_MAX + 1];
 	size_t			 nsig;		/* keys the signer uses */
 	int			 busy;		/* waiting on lookups */
-	int			 pending;	/* lookups out */
+	int			 at_eom;	/* the end of message waits */
+	int			 in_eom;	/* inside eom_verify */
+	int			 pending;	/* key lookups out */
 	struct mquery		*queries[DKIM_VERIFY_SIGS_MAX];
 	struct event		*deadline;
 };
@@ -138,6 +148,7 @@ struct milter_server {
 	struct event_base		*base;
 	struct dns_evres		*res;
 	struct dkim_keycache		*kc;
+	struct dmarc_psl		*psl;	/* NULL: no DMARC */
 	const struct policy_conf	*pc;	/* resolver, reject code */
 	struct policy_engine		*e;	/* NULL: no verdict */
 	struct policy_index_src		 src;
@@ -179,6 +190,11 @@ msg_reset(struct mconn *c)
 	c->sg = NULL;
 	dkim_verify_free(c->vf);
 	c->vf = NULL;
+	milter_check_free(c->spf);
+	c->spf = NULL;
+	milter_check_free(c->dm);
+	c->dm = NULL;
+	c->from_st = DMARC_FROM_NODOMAIN;
 	milter_keyring_drop(c->kr);
 	c->kr = NULL;
 	sbuf_reset(&c->hdrs);
@@ -190,6 +206,7 @@ msg_reset(struct mconn *c)
 	c->signdom[0] = '\0';
 	c->nsig = 0;
 	c->busy = 0;
+	c->at_eom = 0;
 	c->pending = 0;
 }
 
@@ -297,24 +314,37 @@ msg_header(struct mconn *c, const struct milter_cmd *m)
 	c->nhdrs++;
 }
 
-/* The From domain, from the kept fields. */
+/*
+ * The From domain, from the kept fields, and OUT:c->from_st: a message
+ * with no From or with more than one has no usable author domain (RFC
+ * 7489 section 6.6.1), nor does one whose From names several domains.
+ */
 static void
 find_from(struct mconn *c)
 {
 	const char	*p, *end = c->hdrs.s + c->hdrs.len;
-	size_t		 n;
+	size_t		 n, nfrom = 0;
 
+	c->from[0] = '\0';
+	c->from_st = DMARC_FROM_NODOMAIN;
 	for (p = c->hdrs.s; p != NULL && p < end; p += n + 1) {
 		n = strlen(p);
 		if (n >= 7 && strncasecmp(p, "From:", 5) == 0) {
-			/* The value without the CRLF msg_header added. */
-			if (dmarc_from_domain(p + 5, n - 7, c->from,
-			    sizeof(c->from)) != DMARC_FROM_OK)
+			if (nfrom++ > 0) {
 				c->from[0] = '\0';
-			return;
+				c->from_st = DMARC_FROM_MULTIPLE;
+				return;
+			}
+			/* The value without the CRLF msg_header added. */
+			c->from_st = dmarc_from_domain(p + 5, n - 7, c->from,
+			    sizeof(c->from));
+			if (c->from_st != DMARC_FROM_OK)
+				c->from[0] = '\0';
 		}
 	}
 }
+
+static void	check_done(void *);
 
 static void
 feed_headers(struct mconn *c)
@@ -343,7 +373,14 @@ msg_eoh(struct mconn *c)
 
 	find_from(c);
 	if (!is_outbound(c)) {
-		if (!c->s->mc->verify || c->hdrs_over)
+		if (!c->s->mc->verify)
+			return;
+		/* Discovery needs only the From domain: it runs with the body. */
+		if (c->s->psl != NULL && c->s->res != NULL)
+			c->dm = milter_dmarc_start(c->s->res, c->s->psl,
+			    c->from_st == DMARC_FROM_OK ? c->from : NULL,
+			    check_done, c);
+		if (c->hdrs_over)
 			return;
 		c->vf = dkim_verify_new(c->s->kc, time(NULL));
 		feed_headers(c);
@@ -437,28 +474,127 @@ eom_sign(struct mconn *c)
 	    c->qid, c->signdom, i);
 }
 
+/*
+ * DMARC (RFC 7489 section 6.6.2) from the SPF and DKIM results, into
+ * OUT:v. Returns 1 when the message is to be refused: a reject
+ * disposition (after pct, sp, np) with dmarc { reject yes }.
+ */
+static int
+eom_dmarc(struct mconn *c, const struct spf *sp, const struct dmarc_dkim *dk,
+    size_t ndk, struct dmarc_verdict *v)
+{
+	struct dmarc_auth	auth;
+
+	memset(&auth, 0, sizeof(auth));
+	if (sp != NULL) {
+		/* MAIL FROM's domain, or the HELO name (section 3.1.2). */
+		auth.spf_domain = spf_domain(sp);
+		auth.spf = spf_result(sp);
+	}
+	auth.dkim = dk;
+	auth.ndkim = ndk;
+	auth.roll = dmarc_roll();
+	dmarc_eval(milter_check_dmarc(c->dm), &auth, v);
+	if (c->from_st != DMARC_FROM_OK)
+		v->reason = dmarc_from_why(c->from_st);
+	return v->disposition == DMARC_DISP_REJECT && c->s->mc->dmarc_reject;
+}
+
+/*
+ * Everything the end of the message waited for is in: evaluate DMARC,
+ * then either refuse the message (550 5.7.1 naming the domain and the
+ * policy, dmarc_reply: printable ASCII only, from normalised domain
+ * names) or delete the Authentication-Results fields that claim our
+ * authserv-id and insert ours, with spf, one dkim per signature and
+ * dmarc (dmarc_ar_write, the one writer).
+ */
 static void
 eom_verify_done(struct mconn *c)
 {
-	char	*ar;
-	size_t	 i;
-	int	 pass;
+	struct dmarc_dkim	 dk[DKIM_VERIFY_SIGS_MAX];
+	struct dmarc_verdict	 v;
+	struct dmarc_ar		 ar;
+	const struct spf	*sp = NULL;
+	struct sbuf		 b;
+	char			 text[MILTER_REPLY_MAX + 1];
+	const char		*t;
+	size_t			 i, ndk = 0;
+	int			 pass = 0;
 
 	evtimer_del(c->deadline);
 	c->busy = 0;
+	c->at_eom = 0;
+	memset(&ar, 0, sizeof(ar));
+	ar.authserv_id = c->s->mc->authserv_id;
+	if (c->spf != NULL) {
+		sp = milter_check_spf(c->spf);
+		ar.has_spf = 1;
+		ar.spf = spf_result(sp);
+		/* Empty MAIL FROM: the HELO identity (RFC 8601 2.7.2). */
+		ar.spf_mailfrom = c->sender;
+		ar.spf_helo = c->helo;
+	}
+	if (c->vf != NULL) {
+		pass = dkim_verify_eom(c->vf);
+		ndk = dmarc_dkim_from_verify(c->vf, dk, DKIM_VERIFY_SIGS_MAX);
+		ar.has_dkim = 1;
+		ar.dkim = dk;
+		ar.ndkim = ndk;
+	}
+	if (c->dm != NULL) {
+		ar.dmarc = &v;
+		if (eom_dmarc(c, sp, dk, ndk, &v)) {
+			t = dmarc_reply(&v, text, sizeof(text));
+			if (strncmp(t, "5.7.1 ", 6) == 0)
+				t += 6;
+			(void)milter_put_replycode(&c->out, 550, "5.7.1", t);
+			log_info("milter: %08x qid=%s client=%s from=%s "
+			    "dmarc=fail policy=%s=%s: refused", c->id, c->qid,
+			    c->addr, v.from, v.policy_tag != NULL ?
+			    v.policy_tag : "p", dmarc_policy_name(v.policy));
+			return;
+		}
+	}
 	for (i = c->nar_ours; i > 0; i--)
 		milter_put_header(&c->out, SMFIR_CHGHEADER,
 		    c->ar_ours[i - 1], "Authentication-Results", "");
-	if (c->vf != NULL) {
-		pass = dkim_verify_eom(c->vf);
-		ar = dmarc_ar_dkim(c->vf, c->s->mc->authserv_id);
-		put_field(c, SMFIR_INSHEADER, 0, ar);
-		log_info("milter: %08x qid=%s client=%s verified "
-		    "signatures=%zu pass=%d", c->id, c->qid, c->addr,
-		    dkim_verify_count(c->vf), pass);
-		free(ar);
+	if (ar.has_spf || ar.has_dkim || ar.dmarc != NULL) {
+		sbuf_init(&b);
+		dmarc_ar_write(&ar, &b);
+		put_field(c, SMFIR_INSHEADER, 0, b.s);
+		sbuf_free(&b);
 	}
+	log_info("milter: %08x qid=%s client=%s verified spf=%s "
+	    "signatures=%zu pass=%d dmarc=%s", c->id, c->qid, c->addr,
+	    sp != NULL ? spf_result_str(spf_result(sp)) : "-", ndk, pass,
+	    ar.dmarc != NULL ? dmarc_result_name(v.result) : "-");
 	reply(c, SMFIR_CONTINUE);
+}
+
+/* 1 when the checks and key lookups the end of message waits for are in. */
+static int
+eom_ready(const struct mconn *c)
+{
+	return c->pending == 0 &&
+	    (c->spf == NULL || milter_check_done(c->spf)) &&
+	    (c->dm == NULL || milter_check_done(c->dm));
+}
+
+/* An answer came in: finish a message that waits for it, and go on. */
+static void
+eom_wake(struct mconn *c)
+{
+	if (!c->at_eom || c->in_eom || !eom_ready(c))
+		return;
+	eom_verify_done(c);
+	conn_process(c);
+}
+
+/* An SPF or DMARC check is over (check.c). */
+static void
+check_done(void *arg)
+{
+	eom_wake(arg);
 }
 
 static void
@@ -480,10 +616,8 @@ on_key(void *arg, enum dns_resolver_status st, const uint8_t *pkt,
 		for (i = 0; i < DKIM_VERIFY_SIGS_MAX; i++)
 			if (c->queries[i] == q)
 				c->queries[i] = NULL;
-		if (--c->pending == 0 && c->busy) {
-			eom_verify_done(c);
-			conn_process(c);
-		}
+		c->pending--;
+		eom_wake(c);
 	}
 	free(q);
 }
@@ -498,7 +632,8 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	if (!c->busy)
 		return;
 	log_warnx("milter: %08x qid=%s: %s past %d ms; %s", c->id, c->qid,
-	    c->pev != NULL ? "the verdict" : "key lookups",
+	    c->pev != NULL ? "the verdict" : "the checks (SPF, DKIM keys, "
+	    "DMARC)",
 	    c->s->mc->timeout_ms, c->s->mc->fail_open ==
 	    MILTER_FAIL_TEMPFAIL ? "tempfail" : "accepted unchecked");
 	if (c->pev != NULL) {
@@ -513,7 +648,9 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Inbound end of message: look up the keys the signatures need (the
- * cache answers the ones it has), then verify. Returns 1 while waiting.
+ * cache answers the ones it has), wait for them and for the SPF and
+ * DMARC checks, within the stage deadline, then verify and write the
+ * result. Returns 1 while waiting.
  */
 static int
 eom_verify(struct mconn *c)
@@ -524,6 +661,8 @@ eom_verify(struct mconn *c)
 	size_t		 i;
 
 	c->busy = 1;
+	c->at_eom = 1;
+	c->in_eom = 1;
 	for (i = 0; c->vf != NULL && i < DKIM_VERIFY_SIGS_MAX &&
 	    (name = dkim_verify_keyname(c->vf, i)) != NULL; i++) {
 		if (c->s->res == NULL || dkim_keycache_has(c->s->kc, name,
@@ -536,8 +675,8 @@ eom_verify(struct mconn *c)
 		c->pending++;
 		dns_evres_query(c->s->res, name, DNS_T_TXT, on_key, q);
 	}
-	if (c->pending == 0) {
-		c->busy = 0;
+	c->in_eom = 0;
+	if (eom_ready(c)) {
 		eom_verify_done(c);
 		return 0;
 	}
@@ -560,6 +699,33 @@ msg_eom(struct mconn *c)
 		return;
 	}
 	reply(c, SMFIR_CONTINUE);
+}
+
+/*
+ * MAIL: start SPF for inbound mail (RFC 7208 section 2.4: MAIL FROM, or
+ * postmaster@ the HELO name when it is empty); it runs while the MTA
+ * goes on, and the end of the message waits for its result.
+ */
+static void
+msg_spf(struct mconn *c)
+{
+	struct spf_request	 req;
+	char			 err[256];
+
+	if (is_outbound(c) || !c->s->mc->verify || !c->has_addr ||
+	    c->s->res == NULL)
+		return;
+	memset(&req, 0, sizeof(req));
+	req.ip = c->addr;
+	req.mail_from = c->sender;
+	req.helo = c->helo[0] != '\0' ? c->helo : NULL;
+	req.identity = SPF_ID_MAILFROM;
+	req.receiver = c->s->mc->authserv_id;
+	c->spf = milter_spf_start(c->s->res, &req, check_done, c, err,
+	    sizeof(err));
+	if (c->spf == NULL)
+		log_info("milter: %08x client=%s: no SPF check: %s", c->id,
+		    c->addr, err);
 }
 
 /* "<a@b>" without its brackets, into dst. */
@@ -713,6 +879,7 @@ handle(struct mconn *c, const struct milter_pkt *pkt)
 	case SMFIC_MAIL:
 		msg_reset(c);
 		unbracket(m.arg, c->sender, sizeof(c->sender));
+		msg_spf(c);
 		reply(c, SMFIR_CONTINUE);
 		break;
 	case SMFIC_HELO:
@@ -930,6 +1097,12 @@ milter_server_new(const struct milter_conf *mc, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
+	/*
+	 * The public suffix list for DMARC's organizational domains, read
+	 * once. Without it DMARC is not evaluated (never fail closed).
+	 */
+	if ((s->psl = dmarc_psl_load(NULL, err, errlen)) == NULL)
+		log_warnx("milter: %s; DMARC is not evaluated", err);
 	for (i = 0; i < mc->nlisten; i++) {
 		s->l[i].s = s;
 		s->nl = i + 1;
@@ -957,7 +1130,8 @@ milter_server_start(struct milter_server *s, struct event_base *base,
 	s->base = base;
 	if ((s->res = dns_evres_new(base, pc->resolver, s->mc->timeout_ms, err,
 	    sizeof(err))) == NULL)
-		log_warnx("milter: %s; DKIM keys are not looked up", err);
+		log_warnx("milter: %s; no SPF, DKIM keys or DMARC are "
+		    "looked up", err);
 	s->kc = dkim_keycache_new(NULL, NULL);
 	for (i = 0; i < s->nl; i++) {
 		s->l[i].ev = event_new(base, s->l[i].ls.fd,
@@ -1005,6 +1179,7 @@ milter_server_free(struct milter_server *s)
 	}
 	dns_evres_free(s->res);
 	dkim_keycache_free(s->kc);
+	dmarc_psl_free(s->psl);
 	milter_keyring_drop(s->kr);
 	free(s);
 }

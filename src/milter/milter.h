@@ -1,8 +1,8 @@
 /*
  * milter.h: the milter service (Sendmail and Postfix milter protocol v6)
  * on the daemon's libevent loop: DKIM signing of outbound mail and, for
- * everyone else, the gatekeeper's verdict at RCPT, SPF, DKIM verification
- * and one Authentication-Results header (docs/MILTER.md).
+ * everyone else, the gatekeeper's verdict at RCPT, SPF, DKIM verification,
+ * DMARC and one Authentication-Results header (docs/MILTER.md).
  *
  * The packet codec is milter/proto.h; this header is the configuration
  * (the milter { } block) and the server.

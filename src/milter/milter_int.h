@@ -1,5 +1,6 @@
 /*
- * milter_int.h: what the files of src/milter/ share: the signing keys.
+ * milter_int.h: what the files of src/milter/ share: the signing keys
+ * (keys.c) and the asynchronous SPF and DMARC checks (check.c).
  */
 #ifndef FAIRLIST_MILTER_INT_H
 #define FAIRLIST_MILTER_INT_H
@@ -49,5 +50,41 @@ void			 milter_keyring_drop(struct milter_keyring *kr);
 size_t	milter_keyring_find(const struct milter_keyring *kr,
 	    const char *domain, int subdomains,
 	    const struct milter_mkey **out, size_t max, const char **signdom);
+
+struct dmarc;
+struct dmarc_psl;
+struct dns_evres;
+struct spf;
+struct spf_request;
+
+/* One SPF or DMARC check in flight on the loop's resolver (check.c). */
+struct milter_check;
+
+/*
+ * Start check_host() for req (copied) on res. done(arg) runs once when
+ * the result is final, possibly before this returns. Returns NULL with
+ * OUT:err when spf_new refuses req.
+ */
+struct milter_check	*milter_spf_start(struct dns_evres *res,
+			    const struct spf_request *req,
+			    void (*done)(void *arg), void *arg, char *err,
+			    size_t errlen);
+/*
+ * Start DMARC policy discovery for domain (NULL: no usable From, done at
+ * once) on res; psl must outlive the check. done(arg) as above.
+ */
+struct milter_check	*milter_dmarc_start(struct dns_evres *res,
+			    const struct dmarc_psl *psl, const char *domain,
+			    void (*done)(void *arg), void *arg);
+/* 1 once done has run. */
+int			 milter_check_done(const struct milter_check *k);
+/* The machine, owned by k: results once done (NULL for the other kind). */
+const struct spf	*milter_check_spf(const struct milter_check *k);
+struct dmarc		*milter_check_dmarc(const struct milter_check *k);
+/*
+ * Free k; with a query out it is detached instead (done never runs) and
+ * the answer frees it. NULL is a no-op.
+ */
+void			 milter_check_free(struct milter_check *k);
 
 #endif /* FAIRLIST_MILTER_INT_H */
