@@ -18,14 +18,32 @@ bench) pkgs="$pkgs bind9-dnsutils rbldnsd dnsperf procps python3 python3-spf
   openssl valgrind postfix swaks policyd-weight postfwd knot nsd wrk
   nginx-light" ;;
 esac
+# test_milter_sendmail.sh: what sendmail-bin needs beside the libraries
+# already here (the package itself is only downloaded, below).
+[ "${1:-}" != test ] || pkgs="$pkgs m4 liblockfile1 libwrap0"
+[ "${1:-}" != bench ] || pkgs="$pkgs libmilter-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
+# Sendmail conflicts with postfix as a package: test_milter_sendmail.sh
+# unpacks these two with dpkg-deb -x into its own folder instead.
+if [ "${1:-}" = test ]; then
+	debs=${FAIRLIST_DEBS:-/var/cache/fairlist-test/debs}
+	if ! ls "$debs"/sendmail-bin_*.deb >/dev/null 2>&1 ||
+	    ! ls "$debs"/sendmail-cf_*.deb >/dev/null 2>&1; then
+		echo "deps.sh: downloading sendmail-bin sendmail-cf to $debs" >&2
+		$SUDO mkdir -p "$debs"
+		(cd "$debs" && $SUDO apt-get download -qq sendmail-bin \
+		    sendmail-cf 2>/dev/null) ||
+		    { $SUDO apt-get update -qq && (cd "$debs" &&
+		    $SUDO apt-get download -qq sendmail-bin sendmail-cf); }
+	fi
+fi
+[ -z "$missing" ] && exit 0
 echo "deps.sh: installing$missing" >&2
 $SUDO apt-get update -qq
 # postfix: install without a system instance; tests start private ones.
