@@ -116,6 +116,7 @@ struct dnsbl_server {
 	struct timeval			 tcp_msg_tv;
 	uint8_t				*tcp_out;	/* 2 + DNS_TCP_MAX */
 	struct dnsbl_notify		*notify;
+	struct xfr_history		*xhist;		/* TCP loop only */
 };
 
 static struct index *
@@ -383,8 +384,8 @@ xfr_log(const struct xfr_req *r, const struct xfr_result *res,
 		log_info("xfr: %s from %s: %s (rcode %d)", type, peer,
 		    res->why, res->rcode);
 	else if (r->q.qtype == DNS_T_IXFR && res->why != NULL)
-		log_debug("xfr: IXFR zone=%s from %s: serial %u is current",
-		    res->zone, peer, res->serial);
+		log_debug("xfr: IXFR zone=%s serial %u from %s: %s",
+		    res->zone, r->serial, peer, res->why);
 }
 
 /*
@@ -396,7 +397,7 @@ static size_t
 answer_one(const struct dnsbl_conf *dc, const struct index *idx,
     const uint8_t *pkt, size_t len, const struct sockaddr *peer,
     uint8_t *out, size_t outsize, int tcp, int64_t now,
-    struct xfr_stream **xs, struct xfr_result *res)
+    struct xfr_history *h, struct xfr_stream **xs, struct xfr_result *res)
 {
 	struct xfr_req	r;
 	uint8_t		a[ADDR_LEN];
@@ -412,8 +413,8 @@ answer_one(const struct dnsbl_conf *dc, const struct index *idx,
 		switch (xfr_request_parse(pkt, len, &r)) {
 		case XFR_PARSE_OK:
 			peer_addr(peer, a);
-			n = xfr_handle(dc, idx, pkt, len, &r, a, tcp, now, out,
-			    outsize, xs, res);
+			n = xfr_handle(dc, idx, pkt, len, &r, a, tcp, now, h,
+			    out, outsize, xs, res);
 			if (res->why != NULL) {
 				sa_format(peer, p, sizeof(p));
 				xfr_log(&r, res, p);
@@ -513,7 +514,7 @@ udp_worker(void *arg)
 			else
 				len = answer_one(dc, idx, iin[i].iov_base,
 				    in[i].msg_len, (struct sockaddr *)&peers[i],
-				    o, DNS_EDNS_MAX, 0, now, &xs, &xres);
+				    o, DNS_EDNS_MAX, 0, now, NULL, &xs, &xres);
 			if (len > 0 && act == RRL_PASS && w->rrl != NULL) {
 				act = rrl_response(w->rrl,
 				    (struct sockaddr *)&peers[i], o, len,
@@ -670,7 +671,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 		idx = snap_acquire(s, &s->slots[0]);
 		len = idx == NULL ? 0 : answer_one(dc, idx, pkt, qlen,
 		    (struct sockaddr *)&t->sa, s->tcp_out + 2, DNS_TCP_MAX, 1,
-		    (int64_t)time(NULL), &xs, &xres);
+		    (int64_t)time(NULL), s->xhist, &xs, &xres);
 		snap_release(&s->slots[0]);
 		evbuffer_drain(inb, qlen);
 		if (xs != NULL) {
@@ -681,10 +682,20 @@ tcp_read(struct bufferevent *bev, void *arg)
 			 */
 			t->xs = xs;
 			str_lcpy(t->xzone, xres.zone, sizeof(t->xzone));
-			log_info("xfr: zone %s serial %u to %s: %zu names, "
-			    "%zu wildcards, %zu expanded", t->xzone,
-			    xres.serial, t->peer, xres.st.names,
-			    xres.st.wildcards, xres.st.expanded);
+			if (xres.ixfr)
+				log_info("xfr: zone %s IXFR serial %u -> %u "
+				    "to %s: %zu records deleted, %zu added",
+				    t->xzone, xres.from, xres.serial, t->peer,
+				    xres.deleted, xres.added);
+			else
+				log_info("xfr: zone %s %s serial %u to %s: "
+				    "%zu names, %zu wildcards, %zu expanded%s%s",
+				    t->xzone, xres.whole != NULL ?
+				    "IXFR as the whole zone" : "AXFR",
+				    xres.serial, t->peer, xres.st.names,
+				    xres.st.wildcards, xres.st.expanded,
+				    xres.whole != NULL ? ": " : "",
+				    xres.whole != NULL ? xres.whole : "");
 			if (xres.st.left_out > 0)
 				log_warnx("xfr: zone %s: %zu ranges left out "
 				    "of the transfer (past dns { transfer { "
@@ -831,6 +842,7 @@ dnsbl_server_start(struct dnsbl_server *s, struct event_base *base)
 		s->tcp_fd[i] = -1;	/* the listener owns it now */
 	}
 	s->notify = dnsbl_notify_new(s, base);
+	s->xhist = xfr_history_new();
 	for (i = 0; i < s->nworkers; i++) {
 		rc = pthread_create(&s->workers[i].tid, NULL, udp_worker,
 		    &s->workers[i]);
@@ -873,6 +885,7 @@ dnsbl_server_free(struct dnsbl_server *s)
 			close(s->tcp_fd[i]);
 	}
 	dnsbl_notify_free(s->notify);
+	xfr_history_free(s->xhist);
 	index_free(atomic_load(&s->cur));
 	free(s->workers);
 	free(s->slots);

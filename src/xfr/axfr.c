@@ -6,11 +6,14 @@
  * allow, tsig } }), TSIG errors (NOTAUTH with BADKEY, BADSIG, BADTRUNC
  * unsigned, BADTIME signed), a signed plain query (answered by
  * dnsbl_answer, then signed), IXFR answered by our SOA alone when the
- * client is current (RFC 1995 section 2) or over UDP, else by the whole
- * zone (section 4: a server without the history answers as AXFR). A
- * transfer builds the zone as records (zone.c) once, from the snapshot
- * the caller holds, and then needs nothing of it: the stream writes one
- * message at a time as the caller's output drains. Each message is at
+ * client is current (RFC 1995 section 2), by TC over UDP otherwise, and
+ * over TCP by the difference from the client's version (ixfr.c) when
+ * the caller's history keeps it and the difference is the smaller
+ * answer, else by the whole zone (section 4). A transfer builds the zone
+ * as records (zone.c) once per serial, from the snapshot the caller
+ * holds (or takes the one the history kept), and then needs nothing of
+ * it: the stream writes one message at a time as the caller's output
+ * drains. Each message is at
  * most XFR_MSG_MAX bytes, names below the apex compressed against it,
  * the question in the first message only (RFC 5936 section 2.2.1), each
  * message signed when the request was. No I/O, no logging: the caller
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/xmalloc.h"
 #include "dns/dns.h"
 #include "list/list.h"
@@ -45,6 +49,11 @@ struct xfr_stream {
 	size_t			 pos, total;	/* records: SOA, NS, names, SOA */
 	size_t			 msgs;
 	uint16_t		 apex_off;	/* in the current message */
+	/* An IXFR difference: SOA, old SOA, del, SOA, add, SOA. */
+	int			 ixfr;
+	struct xfr_zone		*oz;		/* the client's version */
+	uint32_t		 oserial;
+	struct xfr_diff		 d;
 };
 
 /* RFC 1982 serial arithmetic: 1 if a is b or after it. */
@@ -123,14 +132,14 @@ rr_head(struct xfr_stream *s, struct dns_writer *w, const uint8_t *lab,
 }
 
 static void
-put_soa(struct xfr_stream *s, struct dns_writer *w)
+put_soa(struct xfr_stream *s, struct dns_writer *w, uint32_t serial)
 {
 	size_t	start = dns_rr_begin(w), rdl;
 
 	rdl = rr_head(s, w, NULL, 0, DNS_T_SOA, s->ns_ttl);
 	dns_put_name(w, s->mname, s->mname_len);
 	dns_put_name(w, s->rname, s->rname_len);
-	dns_put_u32(w, s->serial);
+	dns_put_u32(w, serial);
 	dns_put_u32(w, s->refresh);
 	dns_put_u32(w, s->retry);
 	dns_put_u32(w, s->expire);
@@ -148,20 +157,23 @@ put_ns(struct xfr_stream *s, struct dns_writer *w, size_t i)
 	dns_rr_end(w, start, rdl, 0);
 }
 
-/* A name's A and TXT, the TXT as dnsbl_answer writes it. */
+/* Name n of zone z: its A, or its TXT as dnsbl_answer writes it. */
 static void
-put_name(struct xfr_stream *s, struct dns_writer *w, const struct xfr_name *n)
+put_rr(struct xfr_stream *s, struct dns_writer *w, const struct xfr_zone *z,
+    const struct xfr_name *n, uint16_t type)
 {
 	uint8_t	lab[2 * 32 + 2], l;
 	char	txt[DNSBL_TXT_MAX];
 	size_t	llen = xfr_name_labels(n, lab), start, rdl, len, off, k;
 
 	start = dns_rr_begin(w);
-	rdl = rr_head(s, w, lab, llen, DNS_T_A, s->ttl);
-	dns_put_u32(w, xfr_name_code(s->z, n));
-	dns_rr_end(w, start, rdl, 0);
-	len = xfr_name_txt(s->z, n, txt, sizeof(txt));
-	start = dns_rr_begin(w);
+	if (type == DNS_T_A) {
+		rdl = rr_head(s, w, lab, llen, DNS_T_A, s->ttl);
+		dns_put_u32(w, xfr_name_code(z, n));
+		dns_rr_end(w, start, rdl, 0);
+		return;
+	}
+	len = xfr_name_txt(z, n, txt, sizeof(txt));
 	rdl = rr_head(s, w, lab, llen, DNS_T_TXT, s->ttl);
 	off = 0;
 	do {
@@ -174,16 +186,46 @@ put_name(struct xfr_stream *s, struct dns_writer *w, const struct xfr_name *n)
 	dns_rr_end(w, start, rdl, 0);
 }
 
+/*
+ * Record number pos of an IXFR difference (RFC 1995 section 4): our
+ * SOA, the client's SOA, the deletions, our SOA, the additions, our SOA.
+ */
+static void
+put_ixfr_record(struct xfr_stream *s, struct dns_writer *w, size_t pos)
+{
+	const struct xfr_change	*c;
+	size_t			 nd = s->d.ndel;
+
+	if (pos == 0 || pos == 2 + nd || pos == s->total - 1)
+		put_soa(s, w, s->serial);
+	else if (pos == 1)
+		put_soa(s, w, s->oserial);
+	else if (pos < 2 + nd) {
+		c = &s->d.del[pos - 2];
+		put_rr(s, w, s->oz, xfr_zone_get(s->oz, c->i), c->type);
+	} else {
+		c = &s->d.add[pos - 3 - nd];
+		put_rr(s, w, s->z, xfr_zone_get(s->z, c->i), c->type);
+	}
+}
+
 /* Record number pos of the transfer into w. */
 static void
 put_record(struct xfr_stream *s, struct dns_writer *w, size_t pos)
 {
-	if (pos == 0 || pos == s->total - 1)
-		put_soa(s, w);
+	const struct xfr_name	*n;
+
+	if (s->ixfr)
+		put_ixfr_record(s, w, pos);
+	else if (pos == 0 || pos == s->total - 1)
+		put_soa(s, w, s->serial);
 	else if (pos <= s->nns)
 		put_ns(s, w, pos - 1);
-	else
-		put_name(s, w, xfr_zone_get(s->z, pos - 1 - s->nns));
+	else {
+		n = xfr_zone_get(s->z, pos - 1 - s->nns);
+		put_rr(s, w, s->z, n, DNS_T_A);
+		put_rr(s, w, s->z, n, DNS_T_TXT);
+	}
 }
 
 size_t
@@ -232,6 +274,8 @@ xfr_stream_free(struct xfr_stream *s)
 	if (s == NULL)
 		return;
 	xfr_zone_free(s->z);
+	xfr_zone_free(s->oz);
+	xfr_diff_free(&s->d);
 	explicit_bzero(&s->key, sizeof(s->key));
 	free(s);
 }
@@ -291,11 +335,126 @@ reply_soa(const struct dnsbl_conf *c, const struct xfr_req *r,
 	dns_writer_init(&w, out, outsize - XFR_TSIG_ROOM, &r->q,
 	    DNS_R_NOERROR);
 	s.apex_off = DNS_HEADER_LEN;
-	put_soa(&s, &w);
+	put_soa(&s, &w, serial);
 	len = dns_writer_finish(&w, DNS_R_NOERROR);
 	if (t != NULL)
 		len = xfr_tsig_sign(t, out, len, outsize, now);
 	return len;
+}
+
+/* Over UDP, an IXFR the SOA alone does not answer: retry over TCP. */
+static size_t
+reply_tc(const struct xfr_req *r, struct xfr_tsig *t, uint8_t *out,
+    size_t outsize, int64_t now)
+{
+	struct dns_writer	w;
+	size_t			len;
+
+	dns_writer_init(&w, out, outsize - XFR_TSIG_ROOM, &r->q,
+	    DNS_R_NOERROR);
+	w.flags |= DNS_F_TC;
+	len = dns_writer_finish(&w, DNS_R_NOERROR);
+	if (t != NULL)
+		len = xfr_tsig_sign(t, out, len, outsize, now);
+	return len;
+}
+
+/*
+ * A hash of the apex records a stream writes (SOA fields but the serial,
+ * NS names): a kept version is only diffed under the same apex.
+ */
+static uint64_t
+apex_hash(const struct xfr_stream *s)
+{
+	uint32_t	v[8];
+	uint64_t	h;
+	size_t		i;
+
+	v[0] = s->refresh;
+	v[1] = s->retry;
+	v[2] = s->expire;
+	v[3] = s->minimum;
+	v[4] = s->ttl;
+	v[5] = s->ns_ttl;
+	v[6] = (uint32_t)s->nns;
+	v[7] = 0;
+	h = hash_bytes(v, sizeof(v), HASH_SEED_FIXED);
+	h = hash_bytes(s->mname, s->mname_len, h);
+	h = hash_bytes(s->rname, s->rname_len, h);
+	for (i = 0; i < s->nns; i++)
+		h = hash_bytes(s->ns[i], s->ns_len[i], h);
+	return h;
+}
+
+/*
+ * Start the transfer of zone (of idx, at serial) on s: the whole zone,
+ * or for an IXFR whose client version h keeps, the difference. The zone
+ * comes from h when it has this serial's, else it is built and kept.
+ */
+static void
+stream_start(struct xfr_stream *s, const struct dnsbl_conf *c,
+    const struct index *idx, int zone, const struct xfr_req *r,
+    struct xfr_history *h, int64_t now, struct xfr_result *res)
+{
+	const struct xfr_conf	*xc = &c->xfr;
+	uint64_t		 apex = apex_hash(s);
+	struct xfr_zone		*z, *oz;
+	size_t			 records, max;
+
+	if ((z = xfr_history_get(h, res->zone, s->serial, apex)) == NULL) {
+		z = xfr_zone_build(idx, zone, now, xc->expand_max != 0 ?
+		    xc->expand_max : XFR_EXPAND_MAX, &res->st);
+		xfr_history_put(h, z, s->serial, apex);
+	} else
+		res->st = *xfr_zone_stats(z);
+	s->z = z;
+	records = 1 + s->nns + 2 * xfr_zone_count(z) + 1;
+	s->total = 1 + s->nns + xfr_zone_count(z) + 1;
+	if (r->q.qtype != DNS_T_IXFR)
+		return;
+	res->from = r->serial;
+	if ((oz = xfr_history_get(h, res->zone, r->serial, apex)) == NULL) {
+		res->whole = h == NULL ? "no history" :
+		    "the client's serial is not kept";
+		return;
+	}
+	/* Section 4: the difference only when it is the smaller answer. */
+	max = records > 4 ? records - 4 : 0;
+	if (xfr_zone_diff(oz, z, max, &s->d) == -1) {
+		xfr_zone_free(oz);
+		res->whole = "the difference is not smaller than the zone";
+		return;
+	}
+	s->ixfr = 1;
+	s->oz = oz;
+	s->oserial = r->serial;
+	s->total = 4 + s->d.ndel + s->d.nadd;
+	res->ixfr = 1;
+	res->deleted = s->d.ndel;
+	res->added = s->d.nadd;
+}
+
+int
+xfr_history_keep(struct xfr_history *h, const struct dnsbl_conf *c,
+    const struct index *idx, const char *zone, int64_t now)
+{
+	const struct xfr_conf	*xc = &c->xfr;
+	struct xfr_stream	*s;
+	struct xfr_zone_stats	 st;
+	struct xfr_zone		*z;
+	int			 i;
+
+	if (idx == NULL || (i = index_zone_find(idx, zone,
+	    strlen(zone))) < 0)
+		return -1;
+	z = xfr_zone_build(idx, i, now, xc->expand_max != 0 ?
+	    xc->expand_max : XFR_EXPAND_MAX, &st);
+	s = xcalloc(1, sizeof(*s));
+	stream_conf(s, c);
+	xfr_history_put(h, z, xfr_zone_serial(z), apex_hash(s));
+	free(s);
+	xfr_zone_free(z);
+	return 0;
 }
 
 /* 1 if peer is in allow. */
@@ -334,13 +493,13 @@ signed_query(const struct dnsbl_conf *c, const struct index *idx,
 size_t
 xfr_handle(const struct dnsbl_conf *c, const struct index *idx,
     const uint8_t *pkt, size_t len, const struct xfr_req *r,
-    const uint8_t peer[ADDR_LEN], int tcp, int64_t now, uint8_t *out,
-    size_t outsize, struct xfr_stream **stream, struct xfr_result *res)
+    const uint8_t peer[ADDR_LEN], int tcp, int64_t now,
+    struct xfr_history *h, uint8_t *out, size_t outsize,
+    struct xfr_stream **stream, struct xfr_result *res)
 {
 	const struct xfr_conf		*xc = &c->xfr;
 	const struct index_zone		*iz;
 	struct xfr_tsig			 t, *tp = NULL;
-	struct xfr_zone			*z;
 	char				 name[DNS_NAME_MAX + 1];
 	uint8_t				 lname[DNS_NAME_MAX];
 	size_t				 nlen;
@@ -413,16 +572,20 @@ xfr_handle(const struct dnsbl_conf *c, const struct index *idx,
 			return reply_bare(r, DNS_R_FORMERR, tp, out, outsize,
 			    now);
 		}
-		if (!tcp || serial_ge(r->serial, res->serial)) {
+		/* Section 2: the same serial or a newer one. */
+		if (serial_ge(r->serial, res->serial)) {
 			res->why = "IXFR: current";
 			return reply_soa(c, r, res->serial, tp, out, outsize,
 			    now);
 		}
+		if (!tcp) {
+			res->why = "IXFR over UDP: TC";
+			return reply_tc(r, tp, out, outsize, now);
+		}
 	}
-	z = xfr_zone_build(idx, zone, now, xc->expand_max != 0 ?
-	    xc->expand_max : XFR_EXPAND_MAX, &res->st);
 	*stream = xmalloc(sizeof(**stream));
-	stream_init(*stream, c, r, z, res->serial, tp);
+	stream_init(*stream, c, r, NULL, res->serial, tp);
+	stream_start(*stream, c, idx, zone, r, h, now, res);
 	return 0;
 }
 

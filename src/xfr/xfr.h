@@ -107,12 +107,20 @@ struct xfr_zone;
  */
 struct xfr_zone	*xfr_zone_build(const struct index *idx, int zone,
 		    int64_t now, size_t expand_max, struct xfr_zone_stats *st);
+/*
+ * A zone is counted: xfr_zone_ref takes one more reference (returns z),
+ * xfr_zone_free drops one and frees the zone with the last. Not
+ * thread-safe: one thread (the TCP loop) shares zones.
+ */
+struct xfr_zone	*xfr_zone_ref(struct xfr_zone *z);
 void		 xfr_zone_free(struct xfr_zone *z);	/* NULL is a no-op */
 
 /* The zone's name (lower case, no trailing dot) and SOA serial. */
 const char	*xfr_zone_name(const struct xfr_zone *z);
 uint32_t	 xfr_zone_serial(const struct xfr_zone *z);
 size_t		 xfr_zone_count(const struct xfr_zone *z);
+/* What xfr_zone_build said of z (its OUT:st). */
+const struct xfr_zone_stats *xfr_zone_stats(const struct xfr_zone *z);
 /* Name i (< xfr_zone_count), valid as long as z. */
 const struct xfr_name *xfr_zone_get(const struct xfr_zone *z, size_t i);
 
@@ -130,6 +138,74 @@ uint32_t xfr_name_code(const struct xfr_zone *z, const struct xfr_name *n);
  */
 size_t	xfr_name_txt(const struct xfr_zone *z, const struct xfr_name *n,
 	    char *dst, size_t cap);
+
+/* --- IXFR: differences and the zones kept for them (ixfr.c) --- */
+
+#define XFR_HISTORY_MAX		4	/* versions kept per zone */
+
+/* One record of a difference: name i of its zone, its A or its TXT. */
+struct xfr_change {
+	uint32_t	i;
+	uint16_t	type;		/* DNS_T_A or DNS_T_TXT */
+};
+
+/* The records to delete from old and to add from new (RFC 1995 4). */
+struct xfr_diff {
+	struct xfr_change	*del;		/* names of old */
+	struct xfr_change	*add;		/* names of new */
+	size_t			 ndel, nadd;
+};
+
+/*
+ * Order of two names as a zone holds them: IPv4 first, then by address,
+ * then the shorter prefix (a wildcard before the names below it).
+ * Returns <0, 0 or >0.
+ */
+int	xfr_name_cmp(const struct xfr_name *a, const struct xfr_name *b);
+
+/*
+ * The difference from zone old to zone new (both built by
+ * xfr_zone_build) into OUT:d: every A and TXT record that old has and
+ * new has not, and the reverse; a name whose code or text changed has
+ * its old record deleted and its new one added. Returns 0, or -1 (d
+ * empty) when the difference would exceed max records (send the whole
+ * zone instead) or a zone's names are out of order. xfr_diff_free
+ * frees d.
+ */
+int	xfr_zone_diff(const struct xfr_zone *old, const struct xfr_zone *new,
+	    size_t max, struct xfr_diff *d);
+void	xfr_diff_free(struct xfr_diff *d);
+
+/*
+ * The zones as they were transferred, by zone name, serial and a hash
+ * of the apex records (SOA fields and NS), at most XFR_HISTORY_MAX per
+ * zone name (the least recently used go first). A secondary asking IXFR
+ * from a serial gets the difference from the kept zone of that serial.
+ * Kept in memory only: after a restart every IXFR is answered with the
+ * whole zone once. Not thread-safe: the TCP loop owns it.
+ */
+struct xfr_history;
+
+struct xfr_history	*xfr_history_new(void);
+void			 xfr_history_free(struct xfr_history *h);
+/*
+ * The kept zone of (zone, serial, apex), with a reference the caller
+ * drops with xfr_zone_free, or NULL.
+ */
+struct xfr_zone		*xfr_history_get(struct xfr_history *h,
+			    const char *zone, uint32_t serial, uint64_t apex);
+/* Keep z (the history takes its own reference) as (serial, apex). */
+void			 xfr_history_put(struct xfr_history *h,
+			    struct xfr_zone *z, uint32_t serial, uint64_t apex);
+size_t			 xfr_history_count(const struct xfr_history *h);
+/*
+ * Build zone (its name) of idx at now with c's settings and keep it in
+ * h, as a transfer of it would (axfr.c). Returns 0, -1 if idx has no
+ * such zone.
+ */
+int			 xfr_history_keep(struct xfr_history *h,
+			    const struct dnsbl_conf *c, const struct index *idx,
+			    const char *zone, int64_t now);
 
 /* --- the request (request.c) --- */
 
@@ -238,6 +314,10 @@ struct xfr_result {
 	const char		*zone;	/* borrowed from the snapshot, or NULL */
 	uint32_t		 serial;
 	struct xfr_zone_stats	 st;
+	int			 ixfr;	/* 1: a difference, not the zone */
+	uint32_t		 from;	/* IXFR: the client's serial */
+	size_t			 deleted, added;	/* IXFR: records */
+	const char		*whole;	/* IXFR as the whole zone: why */
 };
 
 /*
@@ -249,16 +329,21 @@ struct xfr_result {
  * it) and 0 returned. A signed query that is no transfer is answered by
  * dnsbl_answer and the answer signed. Transfers need the peer in allow
  * and, when a key is set, the key; else REFUSED. AXFR over UDP is
- * REFUSED; IXFR over UDP, or from a serial at or past ours (RFC 1995
- * section 2), gets our SOA alone. IXFR of an older serial is answered
- * with the whole zone (section 4). The stream copies what it needs: idx
- * and c may go once this returns. OUT:res says what happened.
+ * REFUSED. IXFR from a serial at or past ours gets our SOA alone (RFC
+ * 1995 section 2); over UDP an older serial gets an empty answer with TC
+ * (retry over TCP). Over TCP, h (NULL over UDP) gives the zone as it was
+ * at the client's serial: the answer is the difference (one condensed
+ * sequence: our SOA, the old SOA, deletions, our SOA, additions, our
+ * SOA), or the whole zone (section 4) when that serial is not kept, or
+ * the difference is not smaller than the zone. The zone transferred is
+ * kept in h. The stream copies what it needs: idx and c may go once this
+ * returns. OUT:res says what happened.
  */
 size_t	xfr_handle(const struct dnsbl_conf *c, const struct index *idx,
 	    const uint8_t *pkt, size_t len, const struct xfr_req *r,
-	    const uint8_t peer[ADDR_LEN], int tcp, int64_t now, uint8_t *out,
-	    size_t outsize, struct xfr_stream **stream,
-	    struct xfr_result *res);
+	    const uint8_t peer[ADDR_LEN], int tcp, int64_t now,
+	    struct xfr_history *h, uint8_t *out, size_t outsize,
+	    struct xfr_stream **stream, struct xfr_result *res);
 
 /*
  * FORMERR for a request xfr_request_parse refused (its question parsed),
@@ -270,7 +355,8 @@ size_t	xfr_formerr(const struct xfr_req *r, uint8_t *out, size_t outsize);
  * The next message of a transfer into out (cap >= XFR_MSG_MAX +
  * XFR_TSIG_ROOM), each signed when the request was: the SOA first, the
  * NS records, every name's A and TXT, the SOA last (RFC 5936 section
- * 2.2). Returns its length, 0 when the transfer is complete.
+ * 2.2), or for an IXFR difference the records xfr_handle says. Returns
+ * its length, 0 when the transfer is complete.
  */
 size_t	xfr_stream_next(struct xfr_stream *s, uint8_t *out, size_t cap,
 	    int64_t now);

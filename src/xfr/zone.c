@@ -47,17 +47,9 @@
 #include "core/xmalloc.h"
 #include "list/list.h"
 #include "xfr/xfr.h"
+#include "xfr/xfr_int.h"
 
 #define DEFAULT_CODE	0x7f000002u	/* 127.0.0.2 (RFC 5782 section 5) */
-
-struct xfr_zone {
-	struct index_zone	 z;		/* strings owned */
-	struct index_value	*values;	/* reasons owned */
-	size_t			 nvalues;
-	struct xfr_name		*names;
-	size_t			 n, cap;
-	int			 ip_free;	/* TXT does not use $ip */
-};
 
 /* A listing on a label boundary; ans is value + 1, 0 not listed. */
 struct nent {
@@ -430,6 +422,7 @@ xfr_zone_build(const struct index *idx, int zone, int64_t now,
 	if (idx == NULL || (iz = index_zone_get(idx, zone)) == NULL)
 		return NULL;
 	z = xcalloc(1, sizeof(*z));
+	z->refs = 1;
 	z->z = *iz;
 	z->z.name = xstrdup(iz->name);
 	z->z.txt = iz->txt != NULL ? xstrdup(iz->txt) : NULL;
@@ -453,6 +446,7 @@ xfr_zone_build(const struct index *idx, int zone, int64_t now,
 		free(b.e);
 	}
 	free(vmap);
+	z->st = *st;
 	return z;
 }
 
@@ -461,7 +455,7 @@ xfr_zone_free(struct xfr_zone *z)
 {
 	size_t	i;
 
-	if (z == NULL)
+	if (z == NULL || --z->refs > 0)
 		return;
 	for (i = 0; i < z->nvalues; i++)
 		free((char *)(uintptr_t)z->values[i].reason);
@@ -471,6 +465,13 @@ xfr_zone_free(struct xfr_zone *z)
 	free((char *)(uintptr_t)z->z.txt);
 	free((char *)(uintptr_t)z->z.url);
 	free(z);
+}
+
+struct xfr_zone *
+xfr_zone_ref(struct xfr_zone *z)
+{
+	z->refs++;
+	return z;
 }
 
 const char *
@@ -483,6 +484,12 @@ uint32_t
 xfr_zone_serial(const struct xfr_zone *z)
 {
 	return (uint32_t)z->z.serial;
+}
+
+const struct xfr_zone_stats *
+xfr_zone_stats(const struct xfr_zone *z)
+{
+	return &z->st;
 }
 
 size_t

@@ -27,6 +27,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dnsbl_conf	 conf;
 static struct index		*idx;
+static struct xfr_history	*hist;	/* the zone at serial 7 */
 
 /* The zone: a range, an exclusion in it, an IPv6 range. */
 static const struct {
@@ -37,29 +38,51 @@ static const struct {
 	{ "2001:db8::/126", "six" },
 };
 
-static void
-setup(void)
+/*
+ * The zone at serial (42 now, 7 as kept for IXFR): serial 7 lacks the
+ * first listing and holds one the current zone does not.
+ */
+static struct index *
+zone_at(int64_t serial)
 {
 	struct index_builder	*b = index_builder_new();
 	struct index_zone	 z = { .name = "bl.test", .txt = "$reason",
-	    .serial = 42 };
+	    .serial = serial };
 	struct addr_prefix	 p;
 	const char		*err;
 	size_t			 i;
 
 	index_builder_zone(b, &z);
-	for (i = 0; i < sizeof(listings) / sizeof(listings[0]); i++) {
+	for (i = serial == 42 ? 0 : 1; i < sizeof(listings) /
+	    sizeof(listings[0]); i++) {
 		addr_parse(listings[i].pfx, &p, &err);
 		index_builder_add(b, 0, &p, listings[i].reason == NULL, 0,
 		    listings[i].reason, 1, 0);
 	}
-	idx = index_builder_finish(b);
+	if (serial != 42) {
+		addr_parse("198.51.100.7", &p, &err);
+		index_builder_add(b, 0, &p, 0, 0, "old", 1, 0);
+	}
+	return index_builder_finish(b);
+}
+
+static void
+setup(void)
+{
+	struct index	*old;
+	const char	*err;
+
+	idx = zone_at(42);
 	dnsbl_conf_defaults(&conf);
 	dnsbl_conf_prepare(&conf, NULL);
 	addr_parse("127.0.0.1", &conf.xfr.allow[0], &err);
 	conf.xfr.nallow = 1;
 	xfr_key_set(&conf.xfr.key, "xfr-key", SECRET, &err);
 	conf.xfr.tsig = 1;
+	hist = xfr_history_new();
+	old = zone_at(7);
+	xfr_history_keep(hist, &conf, old, "bl.test", NOW);
+	index_free(old);
 }
 
 static void
@@ -109,7 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t	cap = tcp ? sizeof(out) : DNS_EDNS_MAX;
 
 		n = xfr_handle(&conf, idx, data, size, &r, peer, tcp, NOW,
-		    out, cap, &s, &res);
+		    tcp ? hist : NULL, out, cap, &s, &res);
 		if (s == NULL) {
 			check_reply(data, size, out, n, cap);
 			continue;

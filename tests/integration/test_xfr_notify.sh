@@ -4,7 +4,11 @@
 # and 'fairlist remove' each secondary is told, transfers the zone and
 # serves the change. Their SOA refresh is an hour, so only the NOTIFY can
 # make them transfer within the test. Eventually within 30 s; the time
-# is printed, not asserted. A NOTIFY to a target that never answers is
+# is printed, not asserted. The change goes by IXFR (RFC 1995): fairlist
+# logs an IXFR difference for each secondary and serial (never the whole
+# zone), Knot logs an incoming IXFR, and each secondary's zone after it
+# equals a fresh AXFR from fairlist (dig AXFR of both, sorted, diffed).
+# A NOTIFY to a target that never answers is
 # sent XFR_NOTIFY_TRIES (5) times and then given up, with a log line.
 # Fails, naming the Debian package, when knotd or nsd is missing.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
@@ -37,6 +41,15 @@ fl() { "$FAIRLIST" --config "$T/fl.conf" "$@"; }
 z=bl.fairlist.test
 fl zone add "$z" >/dev/null || die "zone add"
 fl add 192.0.2.1 --reason "first" --evidence "e" >/dev/null || die "add"
+# A zone larger than one change, so that the difference is the smaller
+# answer: hosts, a range (a wildcard) and an exclusion in it.
+for i in 2 3 4 5 6 7 8 9; do
+	fl add 192.0.2.$i --reason "host $i" --evidence "e" >/dev/null ||
+	    die "add"
+done
+fl add 203.0.113.0/24 --reason "net" --evidence "e" >/dev/null || die "add"
+fl add 203.0.113.9 --exclude --reason "ours" --evidence "e" >/dev/null ||
+    die "exclude"
 
 start_knot "$kport" "$port" "$z"
 start_nsd "$nport" "$port" "$z"
@@ -86,6 +99,47 @@ done
 s2=$(soa_serial "$port" "$z")
 check "knot at fairlist's serial" "$(soa_serial "$kport" "$z")" "$s2"
 check "nsd at fairlist's serial" "$(soa_serial "$nport" "$z")" "$s2"
+
+# By IXFR: one difference per secondary for each change, no whole zone.
+ixfrs=$(grep -c "xfr: zone $z IXFR serial [0-9]* -> $s2 to 127.0.0.1" \
+    "$T/serve.log")
+check "fairlist sent the removal by IXFR to both" "$ixfrs" 2
+ixfrs=$(grep -c "xfr: zone $z IXFR serial $s0 -> [0-9]* to 127.0.0.1" \
+    "$T/serve.log")
+check "fairlist sent the addition by IXFR to both" "$ixfrs" 2
+grep -q "IXFR serial [0-9]* -> $s2 to .*: 2 records deleted, 0 added" \
+    "$T/serve.log" && ok "the removal is 2 records deleted" ||
+    fail "the removal is not 2 records deleted"
+whole=$(grep -c "xfr: zone $z IXFR as the whole zone" "$T/serve.log" || :)
+check "no IXFR was answered with the whole zone" "$whole" 0
+# Knot logs the transfer, then the refresh it made: an IXFR to $s2, and
+# no "AXFR-style IXFR" (the whole zone in an IXFR answer).
+grep -B1 "zone updated.*serial [0-9]* -> $s2," "$T/knot/knot.log" |
+    grep -q "IXFR, incoming, .*finished" &&
+    ok "knot logs an incoming IXFR to $s2" ||
+    fail "knot logs no incoming IXFR to $s2"
+grep -qi "AXFR-style" "$T/knot/knot.log" &&
+    fail "knot received an AXFR-style IXFR" ||
+    ok "knot received no AXFR-style IXFR"
+
+# records PORT [KEY]: the zone by AXFR, one record a line, sorted.
+records() {
+	dig @127.0.0.1 -p "$1" ${2:+-y "$2"} +nocmd +noall +answer +norrcomments \
+	    "$z" AXFR | awk '{ $1 = tolower($1); print }' | sort -u
+}
+records "$port" "hmac-sha256:xfr-key:$SECRET" > "$T/fairlist.axfr"
+[ "$(grep -c " IN TXT " "$T/fairlist.axfr")" -ge 10 ] ||
+    fail "fairlist's AXFR is short: $(wc -l < "$T/fairlist.axfr") lines"
+for sec in "knot $kport" "nsd $nport"; do
+	set -- $sec
+	records "$2" > "$T/$1.axfr"
+	if diff "$T/fairlist.axfr" "$T/$1.axfr" > "$T/$1.diff"; then
+		ok "$1's zone after IXFR equals a fresh AXFR from fairlist"
+	else
+		fail "$1's zone differs from fairlist's AXFR"
+		cat "$T/$1.diff"
+	fi
+done
 
 grep -q "NOTIFY zone $z serial $s2 to 127.0.0.1:$kport" "$T/serve.log" &&
     ok "fairlist logs the NOTIFY" || fail "no NOTIFY in fairlist's log"

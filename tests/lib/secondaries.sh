@@ -2,7 +2,8 @@
 # the zone transfer tests (sourced after common.sh). Each runs as a
 # foreground process with its config and folders under $T, pulling with
 # TSIG key xfr-key ($SECRET) from 127.0.0.1:PRIMARY and accepting NOTIFY
-# from 127.0.0.1 with that key.
+# from 127.0.0.1 with that key. Both let 127.0.0.1 transfer the zone
+# from them without a key, so a test can compare what they hold.
 #
 #   start_knot PORT PRIMARY ZONE...   knotd on 127.0.0.1:PORT, log $T/knot/knot.log
 #   start_nsd PORT PRIMARY ZONE...    nsd on 127.0.0.1:PORT, log $T/nsd/nsd.log
@@ -33,11 +34,14 @@ acl:
     address: 127.0.0.1
     key: xfr-key
     action: notify
+  - id: to_tests
+    address: 127.0.0.1
+    action: transfer
 template:
   - id: default
     storage: $T/knot
     master: fairlist
-    acl: from_fairlist
+    acl: [from_fairlist, to_tests]
     zonefile-sync: -1
     zonefile-load: none
     journal-content: none
@@ -80,6 +84,7 @@ pattern:
     name: fromfairlist
     request-xfr: 127.0.0.1@$primary xfr-key
     allow-notify: 127.0.0.1 xfr-key
+    provide-xfr: 127.0.0.1 NOKEY
 CONF
 	for z in "$@"; do
 		printf 'zone:\n    name: %s\n    include-pattern: fromfairlist\n' \

@@ -69,8 +69,10 @@ static const struct tcase cases[] = {
 	    1042, SIGNED, 1, "127.0.0.1", DNS_R_NOERROR, 0, 1, 1 },
 	{ "IXFR of the current serial: our SOA alone", "bl.test", DNS_T_IXFR,
 	    42, SIGNED, 1, "127.0.0.1", DNS_R_NOERROR, 0, 1, 1 },
-	{ "IXFR over UDP: our SOA alone", "bl.test", DNS_T_IXFR, 7, SIGNED, 0,
-	    "127.0.0.1", DNS_R_NOERROR, 0, 1, 1 },
+	{ "IXFR of an older serial over UDP: TC, no answer", "bl.test",
+	    DNS_T_IXFR, 7, SIGNED, 0, "127.0.0.1", DNS_R_NOERROR, 0, 1, 0 },
+	{ "IXFR of the current serial over UDP: our SOA alone", "bl.test",
+	    DNS_T_IXFR, 42, SIGNED, 0, "127.0.0.1", DNS_R_NOERROR, 0, 1, 1 },
 	{ "IXFR of an older serial: the whole zone", "bl.test", DNS_T_IXFR,
 	    7, SIGNED, 1, "127.0.0.1", -1, 0, 1, 0 },
 	{ "a signed SOA query is answered and signed", "bl.test", DNS_T_SOA,
@@ -338,7 +340,7 @@ test_cases(void **state)
 			if (pr != XFR_PARSE_OK)
 				fail_msg("%s: parse %d, want OK", t->name, pr);
 			n = xfr_handle(&conf, idx, pkt, len, &r, peer.a,
-			    t->tcp, NOW, out, t->tcp ? sizeof(out) :
+			    t->tcp, NOW, NULL, out, t->tcp ? sizeof(out) :
 			    DNS_EDNS_MAX, &s, &res);
 		}
 		if (t->want_rcode == -1) {
@@ -360,6 +362,10 @@ test_cases(void **state)
 			    terr, ml, an, t->want_rcode, t->want_tsig_err,
 			    t->want_signed ? "signed" : "unsigned",
 			    t->want_answers);
+		/* RFC 1995 section 2: TC asks for TCP, nothing else does. */
+		if (((out[2] & 0x02) != 0) != (t->qtype == DNS_T_IXFR &&
+		    !t->tcp && t->want_answers == 0))
+			fail_msg("%s: TC %d", t->name, (out[2] & 0x02) != 0);
 		if (t->want_answers == 1 && t->qtype == DNS_T_IXFR) {
 			/* Our serial, not the client's. */
 			struct dns_answer	a;
