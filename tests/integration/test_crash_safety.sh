@@ -106,8 +106,11 @@ wal_size() { stat -c %s "$DB-wal" 2>/dev/null || echo 0; }
 killed=0
 for attempt in 1 2 3 4 5; do
 	w0=$(wal_size)
-	fl import "$T/bulk.txt" --format plain --zone bulk.test \
-	    --reason "bulk crash test" >/dev/null 2>&1 &
+	# The binary itself in the background, not the fl function: $! of a
+	# function is the subshell running it, and SIGKILL to that leaves the
+	# import running, still holding the write lock.
+	"$FAIRLIST" --db "$DB" import "$T/bulk.txt" --format plain \
+	    --zone bulk.test --reason "bulk crash test" >/dev/null 2>&1 &
 	pid=$!
 	# Kill once the import has written 4 MB of its transaction to the WAL
 	# (the whole file takes about 15 MB): well inside the transaction.
