@@ -24,6 +24,7 @@
 
 #include "core/log.h"
 #include "core/sockaddr.h"
+#include "core/str.h"
 #include "core/xmalloc.h"
 #include "daemon/daemon_int.h"
 #include "list/list.h"
@@ -64,20 +65,68 @@ dns_stop(struct daemon *d)
 	d->srv = NULL;
 }
 
+static json_t *
+time_or_null(int64_t t)
+{
+	char	buf[32];
+
+	return t == 0 ? json_null() : json_string(str_isotime(buf, sizeof(buf),
+	    t));
+}
+
+/* One secondary and zone of the DNS server's table (docs/CLI.md). */
+static json_t *
+secondary_json(const struct dnsbl_secondary *e)
+{
+	static const char *const	 res[] = {
+		[DNSBL_NOTIFY_NONE] = "none",
+		[DNSBL_NOTIFY_WAITING] = "waiting",
+		[DNSBL_NOTIFY_ANSWERED] = "answered",
+		[DNSBL_NOTIFY_NO_ANSWER] = "no answer",
+		[DNSBL_NOTIFY_BAD_TSIG] = "bad signature",
+	};
+	json_t				*o = json_object();
+	int				 sent = e->notify_at != 0;
+	int				 xfr = e->xfr_at != 0;
+
+	json_object_set_new(o, "address", json_string(e->address));
+	json_object_set_new(o, "zone", json_string(e->zone));
+	json_object_set_new(o, "last_notify", time_or_null(e->notify_at));
+	json_object_set_new(o, "notify_serial", sent ?
+	    json_integer(e->notify_serial) : json_null());
+	json_object_set_new(o, "notify_result",
+	    json_string(res[e->notify_result]));
+	json_object_set_new(o, "notify_rcode",
+	    e->notify_result == DNSBL_NOTIFY_ANSWERED ?
+	    json_integer(e->notify_rcode) : json_null());
+	json_object_set_new(o, "last_transfer", time_or_null(e->xfr_at));
+	json_object_set_new(o, "transfer", xfr ?
+	    json_string(e->xfr_ixfr ? "IXFR" : "AXFR") : json_null());
+	json_object_set_new(o, "transfer_serial", xfr ?
+	    json_integer(e->xfr_serial) : json_null());
+	json_object_set_new(o, "transfer_bytes", xfr ?
+	    json_integer((json_int_t)e->xfr_bytes) : json_null());
+	return o;
+}
+
 static void
 dns_status(struct daemon *d, json_t *svc, json_t *root)
 {
 	const struct dnsbl_server_conf	*sc = &d->conf->sc;
+	const struct dnsbl_secondary	*v;
 	char				 a[SA_TEXT_MAX];
-	size_t				 i;
+	size_t				 i, n;
 
-	(void)root;
 	for (i = 0; i < sc->nlisten; i++) {
 		sa_format((const struct sockaddr *)&sc->listen[i], a,
 		    sizeof(a));
 		json_array_append_new(json_object_get(svc, "listen"),
 		    json_string(a));
 	}
+	n = d->srv != NULL ? dnsbl_server_secondaries(d->srv, &v) : 0;
+	for (i = 0; i < n; i++)
+		json_array_append_new(json_object_get(root, "secondaries"),
+		    secondary_json(&v[i]));
 }
 
 const struct daemon_service daemon_dns_service = {

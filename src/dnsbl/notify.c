@@ -10,11 +10,18 @@
  * 7, 11 s), until an answer with its id comes from its target, at most
  * XFR_NOTIFY_TRIES times (section 3.6), and given up 4 s after the last
  * send; a newer
- * serial of the same zone replaces a pending one. The messages and the
- * answer check are xfr/notify.c's.
+ * serial of the same zone replaces a pending one. When the NOTIFY is
+ * signed, an answer counts only if it is signed with the key over our
+ * request's MAC (RFC 8945 section 5.3; any of the sends': an answer to
+ * an earlier one may come late); an unsigned or badly signed answer is
+ * logged once and the NOTIFY is sent again as if none had come. Each
+ * target's last NOTIFY and answer go to the server's secondaries table
+ * for fairlist status. The messages and the answer check are
+ * xfr/notify.c's.
  *
  * Logs: each NOTIFY sent first (info), its answer (debug; an error
- * rcode as a warning), and a target that never answered (warning).
+ * rcode as a warning), a bad signature (warning, once per NOTIFY), and a
+ * target that never answered (warning).
  */
 #include <sys/types.h>
 #include <sys/random.h>
@@ -51,6 +58,9 @@ struct pending {
 	uint16_t		id;
 	int			tries;
 	int64_t			next_ms;
+	uint8_t			mac[XFR_NOTIFY_TRIES][XFR_MAC_LEN];	/* sent */
+	int			bad;		/* a badly signed answer came */
+	struct dnsbl_secondary	*sec;		/* NULL: table full */
 };
 
 struct dnsbl_notify {
@@ -115,6 +125,7 @@ queue(struct dnsbl_notify *n, const char *zone, uint32_t serial,
 	    (ssize_t)sizeof(p->id))
 		p->id = (uint16_t)random();
 	p->next_ms = now;
+	p->sec = dnsbl_server_secondary(n->s, to, 1, zone);
 }
 
 /* Zones whose serial changed since the last look: queue their NOTIFYs. */
@@ -167,14 +178,18 @@ send_due(struct dnsbl_notify *n, const struct xfr_conf *xc, int64_t now)
 		sa_format((struct sockaddr *)&p->to, to, sizeof(to));
 		if (p->tries >= XFR_NOTIFY_TRIES) {
 			log_warnx("xfr: NOTIFY of zone %s serial %u to %s: "
-			    "no answer after %d tries", p->zone, p->serial,
-			    to, p->tries);
+			    "no %sanswer after %d tries", p->zone, p->serial,
+			    to, p->bad ? "well-signed " : "", p->tries);
+			if (p->sec != NULL)
+				p->sec->notify_result = p->bad ?
+				    DNSBL_NOTIFY_BAD_TSIG :
+				    DNSBL_NOTIFY_NO_ANSWER;
 			p->used = 0;
 			continue;
 		}
 		len = xfr_notify_build(p->zone, p->serial, p->id,
 		    xc->tsig ? &xc->key : NULL, buf, sizeof(buf),
-		    (int64_t)time(NULL));
+		    (int64_t)time(NULL), p->mac[p->tries]);
 		fd = n->fd[p->to.ss_family == AF_INET6];
 		if (len == 0 || fd == -1) {
 			p->used = 0;
@@ -183,6 +198,12 @@ send_due(struct dnsbl_notify *n, const struct xfr_conf *xc, int64_t now)
 		if (p->tries == 0)
 			log_info("xfr: NOTIFY zone %s serial %u to %s", p->zone,
 			    p->serial, to);
+		if (p->sec != NULL) {
+			p->sec->notify_at = (int64_t)time(NULL);
+			p->sec->notify_serial = p->serial;
+			if (p->tries == 0)
+				p->sec->notify_result = DNSBL_NOTIFY_WAITING;
+		}
 		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&p->to,
 		    p->tolen);
 		p->next_ms = now + ((int64_t)XFR_NOTIFY_RETRY_MS << p->tries);
@@ -213,6 +234,7 @@ static void
 on_reply(evutil_socket_t fd, short what, void *arg)
 {
 	struct dnsbl_notify	*n = arg;
+	const struct dnsbl_conf	*dc = dnsbl_server_dns(n->s);
 	struct sockaddr_storage	 from;
 	socklen_t		 flen = sizeof(from);
 	uint8_t			 buf[DNS_EDNS_MAX];
@@ -220,7 +242,7 @@ on_reply(evutil_socket_t fd, short what, void *arg)
 	ssize_t			 r;
 	uint16_t		 id;
 	size_t			 i;
-	int			 rcode;
+	int			 rcode, v, k;
 
 	(void)what;
 	r = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
@@ -232,6 +254,32 @@ on_reply(evutil_socket_t fd, short what, void *arg)
 		if (!p->used || p->id != id || !same_addr(&p->to, &from))
 			continue;
 		sa_format((struct sockaddr *)&from, who, sizeof(who));
+		if (dc != NULL && dc->xfr.tsig) {
+			/* RFC 8945 5.3: signed over one of our requests. */
+			v = XFR_NOTIFY_UNSIGNED;
+			for (k = 0; k < p->tries && v != 0; k++)
+				v = xfr_notify_verify(&dc->xfr.key, p->mac[k],
+				    buf, (size_t)r, (int64_t)time(NULL));
+			if (v != 0) {
+				if (!p->bad)
+					log_warnx("xfr: NOTIFY of zone %s "
+					    "serial %u to %s: answer %s, "
+					    "counted as none", p->zone,
+					    p->serial, who,
+					    v == XFR_NOTIFY_UNSIGNED ?
+					    "unsigned" : v == XFR_TSIG_BADKEY ?
+					    "signed with another key" :
+					    v == XFR_TSIG_BADTIME ?
+					    "signed at a bad time" :
+					    "badly signed");
+				p->bad = 1;
+				continue;
+			}
+		}
+		if (p->sec != NULL) {
+			p->sec->notify_result = DNSBL_NOTIFY_ANSWERED;
+			p->sec->notify_rcode = rcode;
+		}
 		if (rcode != DNS_R_NOERROR)
 			log_warnx("xfr: NOTIFY of zone %s serial %u to %s: "
 			    "rcode %d", p->zone, p->serial, who, rcode);

@@ -97,6 +97,9 @@ struct tcp_conn {
 	struct sockaddr_storage	 sa;		/* the peer */
 	struct xfr_stream	*xs;		/* a zone transfer going out */
 	char			 xzone[256];	/* its zone, for the log */
+	int			 xixfr;		/* a difference */
+	uint32_t		 xserial;
+	uint64_t		 xbytes;	/* queued so far */
 };
 
 struct dnsbl_server {
@@ -117,6 +120,8 @@ struct dnsbl_server {
 	uint8_t				*tcp_out;	/* 2 + DNS_TCP_MAX */
 	struct dnsbl_notify		*notify;
 	struct xfr_history		*xhist;		/* TCP loop only */
+	struct dnsbl_secondary		*sec;		/* TCP loop only */
+	size_t				 nsec;
 };
 
 static struct index *
@@ -598,6 +603,109 @@ tcp_close(struct tcp_conn *t)
 
 static void	tcp_read(struct bufferevent *, void *);
 
+static unsigned
+port_of(const struct sockaddr_storage *sa)
+{
+	if (sa->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_port);
+	if (sa->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_port);
+	return 0;
+}
+
+/* 1 if a and b are the same address (the ports aside). */
+static int
+same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	uint8_t	x[ADDR_LEN], y[ADDR_LEN];
+
+	peer_addr((const struct sockaddr *)a, x);
+	peer_addr((const struct sockaddr *)b, y);
+	return memcmp(x, y, ADDR_LEN) == 0;
+}
+
+/*
+ * A transfer that ended: to the one notify target of its zone at the
+ * peer's address, or to an entry of the address itself when none or
+ * several targets share it (the source port says nothing of which).
+ */
+static void
+xfr_done(struct tcp_conn *t)
+{
+	struct dnsbl_server	*s = t->s;
+	struct dnsbl_secondary	*e = NULL;
+	struct sockaddr_storage	 host;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < s->nsec; i++)
+		if (s->sec[i].target && strcmp(s->sec[i].zone, t->xzone) == 0 &&
+		    same_host(&s->sec[i].sa, &t->sa)) {
+			e = &s->sec[i];
+			n++;
+		}
+	if (n != 1) {
+		host = t->sa;
+		if (host.ss_family == AF_INET)
+			((struct sockaddr_in *)(void *)&host)->sin_port = 0;
+		else if (host.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)(void *)&host)->sin6_port = 0;
+		e = dnsbl_server_secondary(s, &host, 0, t->xzone);
+	}
+	if (e == NULL)
+		return;
+	e->xfr_at = (int64_t)time(NULL);
+	e->xfr_ixfr = t->xixfr;
+	e->xfr_serial = t->xserial;
+	e->xfr_bytes = t->xbytes;
+}
+
+struct dnsbl_secondary *
+dnsbl_server_secondary(struct dnsbl_server *s,
+    const struct sockaddr_storage *sa, int target, const char *zone)
+{
+	struct dnsbl_secondary	*e;
+	size_t			 i;
+
+	for (i = 0; i < s->nsec; i++) {
+		e = &s->sec[i];
+		if (e->target == target && strcmp(e->zone, zone) == 0 &&
+		    same_host(&e->sa, sa) && (!target ||
+		    port_of(&e->sa) == port_of(sa)))
+			return e;
+	}
+	if (s->nsec == DNSBL_SECONDARIES_MAX)
+		return NULL;
+	if (s->sec == NULL)
+		s->sec = xcalloc(DNSBL_SECONDARIES_MAX, sizeof(*s->sec));
+	e = &s->sec[s->nsec++];
+	memset(e, 0, sizeof(*e));
+	e->sa = *sa;
+	e->target = target;
+	str_lcpy(e->zone, zone, sizeof(e->zone));
+	if (target)
+		sa_format((const struct sockaddr *)sa, e->address,
+		    sizeof(e->address));
+	else {
+		uint8_t	a[ADDR_LEN];
+		uint32_t v4;
+
+		peer_addr((const struct sockaddr *)sa, a);
+		addr_ntop(a, addr_is_v4(a, &v4) ? 4 : 6, e->address,
+		    sizeof(e->address));
+	}
+	return e;
+}
+
+size_t
+dnsbl_server_secondaries(struct dnsbl_server *s,
+    const struct dnsbl_secondary **v)
+{
+	*v = s->sec;
+	return s->nsec;
+}
+
 /*
  * Queue the next messages of t's transfer while the output holds less
  * than DNSBL_TCP_OUTBUF; the write callback calls again as it drains.
@@ -614,8 +722,11 @@ tcp_pump(struct tcp_conn *t)
 		n = xfr_stream_next(t->xs, buf + 2, DNS_TCP_MAX,
 		    (int64_t)time(NULL));
 		if (n == 0) {
-			log_info("xfr: zone %s to %s: sent, %zu messages",
-			    t->xzone, t->peer, xfr_stream_messages(t->xs));
+			log_info("xfr: zone %s to %s: sent, %zu messages, "
+			    "%llu bytes", t->xzone, t->peer,
+			    xfr_stream_messages(t->xs),
+			    (unsigned long long)t->xbytes);
+			xfr_done(t);
 			xfr_stream_free(t->xs);
 			t->xs = NULL;
 			bufferevent_enable(t->bev, EV_READ);
@@ -625,6 +736,7 @@ tcp_pump(struct tcp_conn *t)
 		buf[0] = (uint8_t)(n >> 8);
 		buf[1] = (uint8_t)n;
 		evbuffer_add(outb, buf, n + 2);
+		t->xbytes += n + 2;
 	}
 }
 
@@ -682,6 +794,9 @@ tcp_read(struct bufferevent *bev, void *arg)
 			 */
 			t->xs = xs;
 			str_lcpy(t->xzone, xres.zone, sizeof(t->xzone));
+			t->xixfr = xres.ixfr;
+			t->xserial = xres.serial;
+			t->xbytes = 0;
 			if (xres.ixfr)
 				log_info("xfr: zone %s IXFR serial %u -> %u "
 				    "to %s: %zu records deleted, %zu added",
@@ -886,6 +1001,7 @@ dnsbl_server_free(struct dnsbl_server *s)
 	}
 	dnsbl_notify_free(s->notify);
 	xfr_history_free(s->xhist);
+	free(s->sec);
 	index_free(atomic_load(&s->cur));
 	free(s->workers);
 	free(s->slots);

@@ -23,6 +23,7 @@ struct dnsbl_conf;
 #define DNSBL_TCP_IDLE		10	/* seconds before an idle TCP close */
 #define DNSBL_TCP_MESSAGE	5	/* seconds to receive one whole message */
 #define DNSBL_TCP_OUTBUF	(256 * 1024)	/* stop reading past this */
+#define DNSBL_SECONDARIES_MAX	256	/* secondaries x zones in status */
 
 struct dnsbl_server_conf {
 	struct sockaddr_storage	 listen[DNSBL_LISTEN_MAX];
@@ -91,6 +92,48 @@ struct dnsbl_notify;
 struct dnsbl_notify	*dnsbl_notify_new(struct dnsbl_server *s,
 			    struct event_base *base);
 void			 dnsbl_notify_free(struct dnsbl_notify *n);
+
+/* The NOTIFY answer of a secondary, for fairlist status. */
+enum dnsbl_notify_result {
+	DNSBL_NOTIFY_NONE,	/* none sent */
+	DNSBL_NOTIFY_WAITING,	/* sent, no answer yet */
+	DNSBL_NOTIFY_ANSWERED,	/* rcode says how */
+	DNSBL_NOTIFY_NO_ANSWER,	/* given up after XFR_NOTIFY_TRIES */
+	DNSBL_NOTIFY_BAD_TSIG	/* answers came unsigned or badly signed */
+};
+
+/*
+ * What fairlist status says of one secondary and zone: a NOTIFY target
+ * (address with port), or an address that transferred the zone and is
+ * no single target's (its own, or shared by several targets). Times are
+ * wall-clock seconds, 0 for never.
+ */
+struct dnsbl_secondary {
+	char				 address[64];
+	char				 zone[256];
+	struct sockaddr_storage		 sa;	/* port 0 for a transfer peer */
+	int				 target;	/* a notify target */
+	int64_t				 notify_at;	/* last sent */
+	uint32_t			 notify_serial;
+	enum dnsbl_notify_result	 notify_result;
+	int				 notify_rcode;
+	int64_t				 xfr_at;	/* last transfer's end */
+	int				 xfr_ixfr;	/* a difference */
+	uint32_t			 xfr_serial;
+	uint64_t			 xfr_bytes;	/* with TCP lengths */
+};
+
+/*
+ * The entry of (sa, zone), made if new (with address as sa's text, the
+ * port only for a target), or NULL when DNSBL_SECONDARIES_MAX are known.
+ * Loop thread only; valid until the server is freed.
+ */
+struct dnsbl_secondary	*dnsbl_server_secondary(struct dnsbl_server *s,
+			    const struct sockaddr_storage *sa, int target,
+			    const char *zone);
+/* Every entry: the count, and the array in *OUT:v. Loop thread only. */
+size_t			 dnsbl_server_secondaries(struct dnsbl_server *s,
+			    const struct dnsbl_secondary **v);
 
 /* Start the UDP workers and the TCP listeners on base. Returns 0 or -1. */
 int	dnsbl_server_start(struct dnsbl_server *s, struct event_base *base);

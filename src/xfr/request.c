@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "dns/dns.h"
 #include "xfr/xfr.h"
+#include "xfr/xfr_int.h"
 
 #define RR_FIXED	10	/* type, class, ttl, rdlength */
 
@@ -22,8 +23,8 @@
  * OUT:dst (lower case), for the TSIG owner and algorithm: the MAC covers
  * them in canonical form, so a pointer is refused.
  */
-static size_t
-rd_plain_name(struct rd *r, uint8_t *dst)
+size_t
+xfr_rd_plain_name(struct rd *r, uint8_t *dst)
 {
 	size_t	n = 0;
 	uint8_t	l;
@@ -49,9 +50,8 @@ rd_plain_name(struct rd *r, uint8_t *dst)
 	}
 }
 
-/* Untrusted input (RFC 8945 section 4.2): the TSIG RR after its owner. */
-static void
-read_tsig(struct rd *r, struct xfr_req *q)
+void
+xfr_rd_tsig(struct rd *r, struct xfr_req *q)
 {
 	size_t		rdstart;
 	uint16_t	rdlen, other;
@@ -60,7 +60,7 @@ read_tsig(struct rd *r, struct xfr_req *q)
 		rd_fail(r, "TSIG class or TTL");
 	rdlen = rd_u16(r);
 	rdstart = r->off;
-	q->alg_len = rd_plain_name(r, q->alg);
+	q->alg_len = xfr_rd_plain_name(r, q->alg);
 	q->time = (uint64_t)rd_u16(r) << 32;
 	q->time |= rd_u32(r);
 	q->fudge = rd_u16(r);
@@ -71,7 +71,8 @@ read_tsig(struct rd *r, struct xfr_req *q)
 	q->orig_id = rd_u16(r);
 	q->error = rd_u16(r);
 	other = rd_u16(r);
-	rd_take(r, other);
+	q->other = rd_take(r, other);
+	q->other_len = q->other != NULL ? other : 0;
 	if (r->err == NULL && r->off - rdstart != rdlen)
 		rd_fail(r, "TSIG RDLENGTH");
 }
@@ -164,7 +165,7 @@ xfr_request_parse(const uint8_t *pkt, size_t len, struct xfr_req *q)
 		/* A TSIG owner is read whole; any other name is skipped. */
 		if (rd_left(&r) > 0 && r.p[r.off] < 0xc0) {
 			struct rd	peek = r;
-			size_t		n = rd_plain_name(&peek, owner);
+			size_t		n = xfr_rd_plain_name(&peek, owner);
 
 			if (peek.err == NULL && rd_left(&peek) >= 2 &&
 			    (peek.p[peek.off] << 8 | peek.p[peek.off + 1]) ==
@@ -180,7 +181,7 @@ xfr_request_parse(const uint8_t *pkt, size_t len, struct xfr_req *q)
 				q->key_len = n;
 				q->tsig = 1;
 				q->tsig_off = at;
-				read_tsig(&r, q);
+				xfr_rd_tsig(&r, q);
 				continue;
 			}
 		}

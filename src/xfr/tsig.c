@@ -20,6 +20,7 @@
 
 #include "dns/dns.h"
 #include "xfr/xfr.h"
+#include "xfr/xfr_int.h"
 
 /* "hmac-sha256." in wire form (RFC 8945 section 6). */
 static const uint8_t	alg_sha256[] = "\013hmac-sha256";
@@ -263,7 +264,7 @@ xfr_tsig_sign(struct xfr_tsig *t, uint8_t *buf, size_t len, size_t cap,
 
 size_t
 xfr_tsig_sign_request(const struct xfr_key *k, uint8_t *buf, size_t len,
-    size_t cap, int64_t now)
+    size_t cap, int64_t now, uint8_t *mac_out)
 {
 	struct mac	m;
 	uint8_t		mac[XFR_MAC_LEN];
@@ -277,8 +278,45 @@ xfr_tsig_sign_request(const struct xfr_key *k, uint8_t *buf, size_t len,
 	    0, 0);
 	if (mac_final(&m, mac) == -1)
 		return 0;
+	if (mac_out != NULL)
+		memcpy(mac_out, mac, XFR_MAC_LEN);
 	return put_tsig(buf, len, cap, k->name, k->name_len, (uint64_t)now,
 	    XFR_FUDGE, mac, XFR_MAC_LEN, id, 0, 0);
+}
+
+int
+xfr_tsig_verify_reply(const struct xfr_key *k,
+    const uint8_t req_mac[XFR_MAC_LEN], const uint8_t *pkt,
+    const struct xfr_req *r, int64_t now)
+{
+	struct mac	m;
+	uint8_t		mac[XFR_MAC_LEN];
+	int64_t		d;
+
+	if (r->key_len != k->name_len ||
+	    memcmp(r->key, k->name, k->name_len) != 0 ||
+	    r->alg_len != ALG_LEN || memcmp(r->alg, alg_sha256, ALG_LEN) != 0)
+		return XFR_TSIG_BADKEY;
+	/* Section 5.3.2: the peer's own verdict on our request. */
+	if (r->error != 0)
+		return r->error;
+	if (r->mac_len != XFR_MAC_LEN || r->tsig_off < DNS_HEADER_LEN)
+		return XFR_TSIG_BADSIG;
+	if (mac_init(&m, k) == -1)
+		return XFR_TSIG_BADSIG;
+	/* Section 4.3.1: the request MAC, the answer, all variables. */
+	mac_u16(&m, XFR_MAC_LEN);
+	mac_add(&m, req_mac, XFR_MAC_LEN);
+	mac_message(&m, pkt, r->tsig_off, r->orig_id, 1);
+	mac_vars(&m, r->key, r->key_len, r->time, r->fudge, r->error,
+	    r->other, r->other_len, 0);
+	if (mac_final(&m, mac) == -1 ||
+	    CRYPTO_memcmp(mac, r->mac, XFR_MAC_LEN) != 0)
+		return XFR_TSIG_BADSIG;
+	d = now - (int64_t)r->time;
+	if (d > (int64_t)r->fudge || -d > (int64_t)r->fudge)
+		return XFR_TSIG_BADTIME;
+	return 0;
 }
 
 size_t

@@ -226,6 +226,8 @@ struct xfr_req {
 	const uint8_t		*mac;		/* into the packet */
 	uint16_t		 orig_id;
 	uint16_t		 error;
+	const uint8_t		*other;		/* other data, into the packet */
+	uint16_t		 other_len;
 };
 
 enum xfr_parse {
@@ -290,10 +292,11 @@ size_t	xfr_tsig_sign(struct xfr_tsig *t, uint8_t *buf, size_t len,
 /*
  * Sign a request we send (a NOTIFY) in buf (len bytes, room for cap)
  * with key k at now (RFC 8945 section 4.3.3: the message and all the
- * variables). Returns the new length, or 0 if it does not fit.
+ * variables), its MAC into OUT:mac unless that is NULL (the answer's
+ * MAC covers it). Returns the new length, or 0 if it does not fit.
  */
 size_t	xfr_tsig_sign_request(const struct xfr_key *k, uint8_t *buf,
-	    size_t len, size_t cap, int64_t now);
+	    size_t len, size_t cap, int64_t now, uint8_t *mac);
 
 /*
  * Append an unsigned TSIG RR (no MAC) with error to buf, naming r's key
@@ -369,11 +372,13 @@ void	xfr_stream_free(struct xfr_stream *s);	/* NULL is a no-op */
  * A NOTIFY for zone (text, no trailing dot) at serial, with id, into out
  * (cap bytes): opcode NOTIFY, AA, the question (zone, SOA, IN) and our
  * SOA serial as a hint in the answer section (RFC 1996 sections 3.7,
- * 4.7), signed with key unless it is NULL. Returns the length, or 0 if
+ * 4.7), signed with key unless it is NULL, its MAC into OUT:mac
+ * (XFR_MAC_LEN bytes) unless that is NULL. Returns the length, or 0 if
  * the name is bad or it does not fit.
  */
 size_t	xfr_notify_build(const char *zone, uint32_t serial, uint16_t id,
-	    const struct xfr_key *key, uint8_t *out, size_t cap, int64_t now);
+	    const struct xfr_key *key, uint8_t *out, size_t cap, int64_t now,
+	    uint8_t *mac);
 
 /*
  * Untrusted input (RFC 1996 section 4.7): 0 if pkt (len bytes) is a
@@ -382,5 +387,20 @@ size_t	xfr_notify_build(const char *zone, uint32_t serial, uint16_t id,
  */
 int	xfr_notify_reply(const uint8_t *pkt, size_t len, uint16_t *id,
 	    int *rcode);
+
+#define XFR_NOTIFY_UNSIGNED	(-1)	/* xfr_notify_verify: no TSIG */
+
+/*
+ * Untrusted input (RFC 1035 section 4.1, RFC 8945 sections 4.2, 5.3):
+ * the TSIG of a NOTIFY answer (pkt, len bytes) to our NOTIFY signed with
+ * key k whose MAC was req_mac, at now. Returns 0 when it is signed with
+ * k, its MAC covers our request's and the time is within its fudge;
+ * XFR_NOTIFY_UNSIGNED when it carries no TSIG as its last record or is
+ * malformed; else XFR_TSIG_BADKEY, XFR_TSIG_BADSIG, XFR_TSIG_BADTIME, or
+ * the TSIG error the answer carries. Reads only inside pkt.
+ */
+int	xfr_notify_verify(const struct xfr_key *k,
+	    const uint8_t req_mac[XFR_MAC_LEN], const uint8_t *pkt,
+	    size_t len, int64_t now);
 
 #endif /* FAIRLIST_XFR_H */

@@ -8,7 +8,9 @@
 # logs an IXFR difference for each secondary and serial (never the whole
 # zone), Knot logs an incoming IXFR, and each secondary's zone after it
 # equals a fresh AXFR from fairlist (dig AXFR of both, sorted, diffed).
-# A NOTIFY to a target that never answers is
+# fairlist status --json shows each target's last NOTIFY (answered,
+# rcode 0; the answers' TSIG is verified) and the last transfer (IXFR,
+# serial, bytes). A NOTIFY to a target that never answers is
 # sent XFR_NOTIFY_TRIES (5) times and then given up, with a log line.
 # Fails, naming the Debian package, when knotd or nsd is missing.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
@@ -122,6 +124,42 @@ grep -qi "AXFR-style" "$T/knot/knot.log" &&
     fail "knot received an AXFR-style IXFR" ||
     ok "knot received no AXFR-style IXFR"
 
+# fairlist status: each target's last NOTIFY was answered (its TSIG
+# verified: the answers are signed), and the one address all three share
+# holds the last transfer, the IXFR to $s2.
+# secondary JSON ADDRESS KEY: the KEY of ADDRESS's entry for the zone.
+secondary() {
+	python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+e = [o for o in j["secondaries"] if o["address"] == sys.argv[2] and
+     o["zone"] == sys.argv[3]]
+print(json.dumps(e[0][sys.argv[4]]) if len(e) == 1 else "missing")' \
+	    "$1" "$2" "$z" "$3"
+}
+fl status --json > "$T/status.json" || fail "fairlist status --json"
+for sec in "knot $kport" "nsd $nport"; do
+	set -- $sec
+	check "status: $1's NOTIFY serial" \
+	    "$(secondary "$T/status.json" "127.0.0.1:$2" notify_serial)" "$s2"
+	check "status: $1's NOTIFY answered" \
+	    "$(secondary "$T/status.json" "127.0.0.1:$2" notify_result)" \
+	    '"answered"'
+	check "status: $1's NOTIFY rcode" \
+	    "$(secondary "$T/status.json" "127.0.0.1:$2" notify_rcode)" 0
+	check "status: $1 has a NOTIFY time" "$(secondary "$T/status.json" \
+	    "127.0.0.1:$2" last_notify | grep -c '^"20..-..-..T')" 1
+done
+check "status: the last transfer to 127.0.0.1" \
+    "$(secondary "$T/status.json" 127.0.0.1 transfer)" '"IXFR"'
+check "status: its serial" \
+    "$(secondary "$T/status.json" 127.0.0.1 transfer_serial)" "$s2"
+bytes=$(secondary "$T/status.json" 127.0.0.1 transfer_bytes)
+[ "$bytes" -gt 0 ] 2>/dev/null && ok "status: its bytes ($bytes)" ||
+    fail "status: transfer bytes $bytes"
+grep -q "counted as none" "$T/serve.log" &&
+    fail "a NOTIFY answer was not well signed" ||
+    ok "every NOTIFY answer was well signed"
+
 # records PORT [KEY]: the zone by AXFR, one record a line, sorted.
 records() {
 	dig @127.0.0.1 -p "$1" ${2:+-y "$2"} +nocmd +noall +answer +norrcomments \
@@ -157,5 +195,15 @@ done
 grep -q "to 127.0.0.1:$dead: no answer after 5 tries" "$T/serve.log" &&
     ok "an unanswered NOTIFY is given up after 5 tries" ||
     fail "no give-up line for the dead target"
+fl status --json > "$T/status.json" || fail "fairlist status --json"
+check "status: the dead target's NOTIFY" \
+    "$(secondary "$T/status.json" "127.0.0.1:$dead" notify_result)" \
+    '"no answer"'
+check "status: the dead target's rcode" \
+    "$(secondary "$T/status.json" "127.0.0.1:$dead" notify_rcode)" null
+fl status > "$T/status.txt" || fail "fairlist status"
+grep -q "^secondary 127.0.0.1:$kport zone $z: .*notify_result=answered" \
+    "$T/status.txt" && ok "status prints knot's line" ||
+    { fail "status prints no line for knot"; cat "$T/status.txt"; }
 [ "$FAILS" -eq 0 ] || cat "$T/serve.log" "$T/knot/knot.log" "$T/nsd/nsd.log"
 finish

@@ -428,7 +428,7 @@ test_notify(void **state)
 	(void)state;
 	assert_int_equal(xfr_key_set(&k, "xfr-key", SECRET, &err), 0);
 	plain = xfr_notify_build("bl.test", 77, 0xabcd, NULL, b, sizeof(b),
-	    NOW);
+	    NOW, NULL);
 	assert_true(plain > DNS_HEADER_LEN);
 	assert_int_equal(b[0] << 8 | b[1], 0xabcd);
 	assert_int_equal((b[2] >> 3) & 0x0f, DNS_OPCODE_NOTIFY);
@@ -438,11 +438,12 @@ test_notify(void **state)
 	assert_int_equal(b[7], 1);			/* the SOA hint */
 	assert_int_equal(b[plain - 17], 77);		/* its serial */
 	assert_int_equal(b[11], 0);
-	n = xfr_notify_build("bl.test", 77, 0xabcd, &k, b, sizeof(b), NOW);
+	n = xfr_notify_build("bl.test", 77, 0xabcd, &k, b, sizeof(b), NOW,
+	    NULL);
 	assert_true(n > plain);
 	assert_int_equal(b[11], 1);			/* the TSIG */
 	assert_int_equal(xfr_notify_build("bad..name", 1, 1, NULL, b,
-	    sizeof(b), NOW), 0);
+	    sizeof(b), NOW, NULL), 0);
 	/* Its answer: QR set, same opcode. */
 	assert_int_equal(xfr_notify_reply(b, n, &id, &rcode), -1);
 	b[2] |= 0x80;
@@ -453,12 +454,115 @@ test_notify(void **state)
 	assert_int_equal(xfr_notify_reply(b, 11, &id, &rcode), -1);
 }
 
+/*
+ * The answer a secondary gives our signed NOTIFY (RFC 8945 5.3): the
+ * request less its TSIG, QR set, signed with key over req_mac at t.
+ */
+static size_t
+notify_answer(const struct xfr_key *key, const uint8_t *req, size_t plain,
+    const uint8_t *req_mac, int64_t t, uint8_t *out, size_t cap)
+{
+	struct xfr_tsig	ts;
+
+	memcpy(out, req, plain);
+	out[2] |= 0x80;
+	out[10] = out[11] = 0;		/* the request's TSIG is not copied */
+	if (key == NULL)
+		return plain;
+	memset(&ts, 0, sizeof(ts));
+	ts.key = key;
+	memcpy(ts.mac, req_mac, XFR_MAC_LEN);
+	ts.mac_len = XFR_MAC_LEN;
+	ts.time = (uint64_t)t;
+	ts.fudge = XFR_FUDGE;
+	ts.id = (uint16_t)(req[0] << 8 | req[1]);
+	ts.first = 1;
+	return xfr_tsig_sign(&ts, out, plain, cap, t);
+}
+
+/* A NOTIFY answer's TSIG: good, unsigned, tampered, other key, late. */
+static void
+test_notify_verify(void **state)
+{
+	struct xfr_key	k, other;
+	uint8_t		req[DNS_UDP_MIN + XFR_TSIG_ROOM];
+	uint8_t		ans[DNS_UDP_MIN + XFR_TSIG_ROOM];
+	uint8_t		mac[XFR_MAC_LEN], bad[XFR_MAC_LEN];
+	const char	*err;
+	size_t		plain, n, len;
+	int		v;
+
+	(void)state;
+	assert_int_equal(xfr_key_set(&k, "xfr-key", SECRET, &err), 0);
+	assert_int_equal(xfr_key_set(&other, "other-key", SECRET, &err), 0);
+	plain = xfr_notify_build("bl.test", 77, 0xabcd, NULL, req,
+	    sizeof(req), NOW, NULL);
+	n = xfr_notify_build("bl.test", 77, 0xabcd, &k, req, sizeof(req),
+	    NOW, mac);
+	assert_true(n > plain);
+	/* The MAC given back is the one in the request. */
+	assert_memory_equal(req + n - 6 - XFR_MAC_LEN, mac, XFR_MAC_LEN);
+
+	len = notify_answer(&k, req, plain, mac, NOW, ans, sizeof(ans));
+	assert_true(len > plain);
+	assert_int_equal(xfr_notify_verify(&k, mac, ans, len, NOW), 0);
+	/* Within the fudge, and past it. */
+	assert_int_equal(xfr_notify_verify(&k, mac, ans, len,
+	    NOW + XFR_FUDGE), 0);
+	assert_int_equal(xfr_notify_verify(&k, mac, ans, len,
+	    NOW + XFR_FUDGE + 1), XFR_TSIG_BADTIME);
+	/* Over another request's MAC. */
+	memcpy(bad, mac, sizeof(bad));
+	bad[0] ^= 1;
+	assert_int_equal(xfr_notify_verify(&k, bad, ans, len, NOW),
+	    XFR_TSIG_BADSIG);
+	/* A byte of the answer changed. */
+	ans[plain - 1] ^= 1;
+	assert_int_equal(xfr_notify_verify(&k, mac, ans, len, NOW),
+	    XFR_TSIG_BADSIG);
+	ans[plain - 1] ^= 1;
+	/* Every truncation is malformed: no TSIG to check. */
+	for (n = 0; n < len; n++) {
+		v = xfr_notify_verify(&k, mac, ans, n, NOW);
+		if (v != XFR_NOTIFY_UNSIGNED)
+			fail_msg("truncated at %zu: got %d, want %d", n, v,
+			    XFR_NOTIFY_UNSIGNED);
+	}
+	/* Unsigned. */
+	len = notify_answer(NULL, req, plain, mac, NOW, ans, sizeof(ans));
+	assert_int_equal(xfr_notify_verify(&k, mac, ans, len, NOW),
+	    XFR_NOTIFY_UNSIGNED);
+	/* Signed with another key. */
+	len = notify_answer(&other, req, plain, mac, NOW, ans, sizeof(ans));
+	assert_int_equal(xfr_notify_verify(&k, mac, ans, len, NOW),
+	    XFR_TSIG_BADKEY);
+	/* The secondary's own verdict: BADSIG, no MAC. */
+	{
+		struct xfr_req	r;
+
+		memset(&r, 0, sizeof(r));
+		memcpy(r.key, k.name, k.name_len);
+		r.key_len = k.name_len;
+		r.time = NOW;
+		r.fudge = XFR_FUDGE;
+		r.orig_id = 0xabcd;
+		len = notify_answer(NULL, req, plain, mac, NOW, ans,
+		    sizeof(ans));
+		len = xfr_tsig_unsigned(&r, XFR_TSIG_BADSIG, ans, len,
+		    sizeof(ans));
+		assert_true(len > plain);
+		assert_int_equal(xfr_notify_verify(&k, mac, ans, len, NOW),
+		    XFR_TSIG_BADSIG);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_notify),
+		cmocka_unit_test(test_notify_verify),
 		cmocka_unit_test(test_pass),
 		cmocka_unit_test(test_key),
 	};
