@@ -458,27 +458,11 @@ metrics_render(struct sbuf *out)
 		metrics_render_family(f[i], out);
 }
 
-int
-metrics_zone_slot(struct metrics_family *f, int label,
-    struct metrics_zones *c, const void *key, int i,
-    const char *(*name)(const void *key, int i))
+_Atomic uint64_t *
+metrics_cell(struct metrics_family *f, int series)
 {
-	const char	*nm;
-
-	if (i < 0 || i >= METRICS_VALUES_MAX)
-		return -1;
-	nm = name(key, i);
-	if (c->key == key && i < c->n && c->name[i] == nm)
-		return c->slot[i];
-	if (c->key != key) {
-		c->key = key;
-		c->n = 0;
-	}
-	while (c->n <= i) {
-		c->name[c->n] = NULL;
-		c->slot[c->n++] = -1;
-	}
-	c->name[i] = nm;
-	c->slot[i] = (int16_t)metrics_slot(f, label, nm != NULL ? nm : "?");
-	return c->slot[i];
+	if (f == NULL || series < 0 || series >= f->nseries ||
+	    f->type != M_COUNTER)
+		return NULL;
+	return &row(f)[series];
 }

@@ -107,20 +107,13 @@ void	metrics_write_sample(struct sbuf *out, const char *name,
 	    double v);
 
 /*
- * A per-thread cache from a snapshot's zone numbers to the slots of a
- * dynamic label: key is the snapshot, name(key, i) the name of its zone
- * i. metrics_zone_slot returns the slot of zone i of key, refilling the
- * cache (mutex) only when key or the zone's name pointer changed, so the
- * hot path pays a compare and a load.
+ * This thread's copy of the counter cell of series of counter f, for a
+ * hot path that keeps it per thread and pays one relaxed
+ * atomic_fetch_add_explicit per event; NULL if f is not a counter or the
+ * series is bad. The cell lives as long as the process (families are
+ * never freed); it belongs to the calling thread's shard, so another
+ * thread must ask for its own.
  */
-struct metrics_zones {
-	const void	*key;
-	int		 n;
-	const char	*name[METRICS_VALUES_MAX];
-	int16_t		 slot[METRICS_VALUES_MAX];
-};
-int	metrics_zone_slot(struct metrics_family *f, int label,
-	    struct metrics_zones *c, const void *key, int i,
-	    const char *(*name)(const void *key, int i));
+_Atomic uint64_t *metrics_cell(struct metrics_family *f, int series);
 
 #endif /* FAIRLIST_METRICS_H */

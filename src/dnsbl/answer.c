@@ -35,6 +35,7 @@
  *
  * Peer bytes are never logged here; the caller counts and logs results.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/addr.h"
@@ -68,15 +69,25 @@ struct ans {
 
 /*
  * fairlist_dns_queries_total{zone, answer}: "none" for a query outside
- * every zone; the zone's slot comes from a per-thread cache of the
- * snapshot's zones, so a query costs one relaxed atomic add.
+ * every zone. Each thread keeps its own counter cells (metrics_cell) per
+ * zone number, keyed on the zone's id (index_zone.id, unique in the
+ * process), and fills a zone's row on its first query in a snapshot, so
+ * a query costs a compare and one relaxed atomic add.
  */
-enum { ANS_LISTED, ANS_NXDOMAIN, ANS_NODATA, ANS_REFUSED, ANS_ERROR };
+enum { ANS_LISTED, ANS_NXDOMAIN, ANS_NODATA, ANS_REFUSED, ANS_ERROR,
+	ANS_N };
 static const char *const ans_names[] = { "listed", "nxdomain", "nodata",
 	"refused", "error", NULL };
 static struct metrics_family		*m_queries;
 static int				 m_none;
-static _Thread_local struct metrics_zones m_zones;
+
+struct ans_cells {
+	uint64_t		 id[INDEX_ZONES_MAX];	/* 0: not filled */
+	_Atomic uint64_t	*zone[INDEX_ZONES_MAX][ANS_N];
+	_Atomic uint64_t	*none[ANS_N];
+	_Atomic uint64_t	 spare;		/* for a series that failed */
+};
+static _Thread_local struct ans_cells	 m_cells;
 
 __attribute__((constructor)) static void
 answer_metrics(void)
@@ -92,25 +103,46 @@ answer_metrics(void)
 	m_none = metrics_slot(m_queries, 0, "none");
 }
 
-static const char *
-zone_name(const void *idx, int i)
+/* This thread's cells of zone slot zslot, into OUT:cells[ANS_N]. */
+static void
+fill_cells(_Atomic uint64_t **cells, int zslot)
 {
-	const struct index_zone	*z = index_zone_get(idx, i);
+	int	slots[2], k;
 
-	return z != NULL ? z->name : NULL;
+	for (k = 0; k < ANS_N; k++) {
+		slots[0] = zslot;
+		slots[1] = k;
+		cells[k] = metrics_cell(m_queries,
+		    metrics_series_of(m_queries, slots));
+		if (cells[k] == NULL)
+			cells[k] = &m_cells.spare;
+	}
 }
 
 static void
 count(const struct ans *a, int rcode)
 {
-	int	slots[2];
+	struct ans_cells	*m = &m_cells;
+	_Atomic uint64_t	**cells;
+	int			 k;
 
-	slots[0] = a->zone >= 0 ? metrics_zone_slot(m_queries, 0, &m_zones,
-	    a->idx, a->zone, zone_name) : m_none;
-	slots[1] = rcode == DNS_R_NOERROR ? (a->listed ? ANS_LISTED :
-	    ANS_NODATA) : rcode == DNS_R_NXDOMAIN ? ANS_NXDOMAIN :
+	k = rcode == DNS_R_NOERROR ? (a->listed ? ANS_LISTED : ANS_NODATA) :
+	    rcode == DNS_R_NXDOMAIN ? ANS_NXDOMAIN :
 	    rcode == DNS_R_REFUSED ? ANS_REFUSED : ANS_ERROR;
-	metrics_inc(m_queries, metrics_series_of(m_queries, slots));
+	if (a->zone >= 0 && a->zone < INDEX_ZONES_MAX) {
+		cells = m->zone[a->zone];
+		if (m->id[a->zone] != a->z->id) {
+			/* New snapshot: the slot follows the zone's name. */
+			fill_cells(cells, metrics_slot(m_queries, 0,
+			    a->z->name));
+			m->id[a->zone] = a->z->id;
+		}
+	} else {
+		cells = m->none;
+		if (cells[0] == NULL)
+			fill_cells(cells, m_none);
+	}
+	atomic_fetch_add_explicit(cells[k], 1, memory_order_relaxed);
 }
 
 void
@@ -206,7 +238,7 @@ find_zone(struct ans *a)
 	}
 	if (best < 0)
 		return -1;
-	z = index_zone_get(a->idx, best);
+	a->z = z = index_zone_get(a->idx, best);
 	a->zlab = best_k;
 	a->zoff = (uint16_t)(DNS_HEADER_LEN + best_s);
 	a->zwire = z->wire;
@@ -674,7 +706,6 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 		a.w.flags &= (uint16_t)~DNS_F_AA;
 		rcode = DNS_R_REFUSED;
 	} else {
-		a.z = index_zone_get(idx, a.zone);
 		if (a.zlab == 0)
 			rcode = answer_apex(&a);
 		else

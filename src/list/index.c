@@ -32,6 +32,7 @@
  * is never written after index_builder_finish, so any number of threads
  * may read it without locks. Nothing here logs or does I/O.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -44,6 +45,12 @@
 #include "dns/dns.h"
 #include "list/list.h"
 #include "list/list_int.h"
+
+/*
+ * The last zone id handed out (index_zone.id): the one piece of process
+ * state here, an identity that caches keyed on a zone can trust.
+ */
+static _Atomic uint64_t	zone_ids;
 
 #define STRCHUNK	65536		/* bytes per string arena chunk */
 #define TOPBITS_MAX	16
@@ -451,6 +458,8 @@ index_zone_wire(struct index_zone *z)
 {
 	z->wire_len = z->name != NULL ? dns_name_from_text(z->name, z->wire,
 	    sizeof(z->wire)) : 0;
+	z->id = atomic_fetch_add_explicit(&zone_ids, 1,
+	    memory_order_relaxed) + 1;
 }
 
 int

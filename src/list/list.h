@@ -54,6 +54,13 @@ struct index_zone {
 	 */
 	uint8_t		 wire[INDEX_WIRE_MAX];
 	size_t		 wire_len;
+	/*
+	 * Set by the index: a number (never 0) that no other zone of any
+	 * snapshot of this process had, so a per-thread cache keyed on it
+	 * (the DNS query counters) cannot take a new snapshot's zone for
+	 * the freed one it replaced at the same address.
+	 */
+	uint64_t	 id;
 };
 
 /* One listing that covers an address. */

@@ -87,7 +87,10 @@ struct index {
  * Checksum of a saved snapshot (snap.c): a 64-bit hash over 8-byte words
  * in four lanes, for corruption, not for adversaries.
  */
-/* Fill z->wire and z->wire_len from z->name (builder and snap.c). */
+/*
+ * Fill z->wire and z->wire_len from z->name, and give z a new id (builder
+ * and snap.c).
+ */
 void		 index_zone_wire(struct index_zone *z);
 uint64_t	 index_snap_sum(const void *p, size_t len);
 /*

@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -165,34 +166,33 @@ test_threads(void **state)
 	assert_int_equal(metrics_value(f, 0), (uint64_t)THREADS * INCS);
 }
 
-static const char *
-zone_name(const void *key, int i)
-{
-	const char *const	*v = key;
-
-	return v[i];
-}
-
+/* metrics_cell: the calling thread's cell, the one metrics_value sums. */
 static void
-test_zone_cache(void **state)
+test_cell(void **state)
 {
 	static const struct metrics_label label = { "zone", NULL, 8 };
-	static const char	*snap1[] = { "x.test", "y.test" };
-	static const char	*snap2[] = { "y.test", "z.test" };
-	struct metrics_family	*f;
-	struct metrics_zones	 c;
+	static const uint64_t	 bounds[] = { 10 };
+	struct metrics_family	*f, *h;
+	_Atomic uint64_t	*c;
+	int			 s;
 
 	(void)state;
-	memset(&c, 0, sizeof(c));
-	f = metrics_counter("t_zones_total", "Zones.", &label, 1);
-	assert_int_equal(metrics_zone_slot(f, 0, &c, snap1, 1, zone_name), 0);
-	assert_int_equal(metrics_zone_slot(f, 0, &c, snap1, 0, zone_name), 1);
-	assert_int_equal(metrics_zone_slot(f, 0, &c, snap1, 1, zone_name), 0);
-	/* A new snapshot: zone numbers move, slots follow the names. */
-	assert_int_equal(metrics_zone_slot(f, 0, &c, snap2, 0, zone_name), 0);
-	assert_int_equal(metrics_zone_slot(f, 0, &c, snap2, 1, zone_name), 2);
-	assert_int_equal(metrics_zone_slot(f, 0, &c, snap2, -1, zone_name),
-	    -1);
+	f = metrics_counter("t_cells_total", "Cells.", &label, 1);
+	s = metrics_series(f, (const char *const[]){ "x.test" });
+	assert_true(s >= 0);
+	assert_non_null(c = metrics_cell(f, s));
+	assert_ptr_equal(metrics_cell(f, s), c);
+	atomic_fetch_add_explicit(c, 3, memory_order_relaxed);
+	metrics_inc(f, s);
+	if (metrics_value(f, s) != 4)
+		fail_msg("got %llu, want 4",
+		    (unsigned long long)metrics_value(f, s));
+	assert_null(metrics_cell(f, -1));
+	assert_null(metrics_cell(f, 1 << 20));
+	assert_null(metrics_cell(NULL, 0));
+	h = metrics_histogram("t_cells_hist", "Hist.", NULL, 0, bounds, 1,
+	    1);
+	assert_null(metrics_cell(h, 0));
 }
 
 int
@@ -204,7 +204,7 @@ main(void)
 		cmocka_unit_test(test_histogram_text),
 		cmocka_unit_test(test_unlabelled_and_gauge),
 		cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_zone_cache),
+		cmocka_unit_test(test_cell),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

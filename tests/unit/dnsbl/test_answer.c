@@ -959,6 +959,57 @@ test_metrics(void **state)
 	assert_int_equal(queries("none", "error"), before + 1);
 }
 
+/* A snapshot of zones names[0..n-1], in that order, nothing listed. */
+static struct index *
+zones_snapshot(const char *const *names, int n)
+{
+	struct index_builder	*b = index_builder_new();
+	struct index_zone	 z;
+	int			 i;
+
+	for (i = 0; i < n; i++) {
+		memset(&z, 0, sizeof(z));
+		z.name = names[i];
+		z.serial = 1;
+		assert_int_equal(index_builder_zone(b, &z), i);
+	}
+	return index_builder_finish(b);
+}
+
+/*
+ * The per-thread counter cells follow the zone's name, not its number:
+ * a new snapshot that puts another zone first (freed and built again,
+ * perhaps at the old address) counts each query under its own zone.
+ */
+static void
+test_metrics_renumbered(void **state)
+{
+	static const char *const one[] = { "m1.test", "m2.test" };
+	static const char *const two[] = { "m2.test", "m1.test" };
+	struct index	*s;
+	uint8_t		 pkt[600], out[4096];
+	uint64_t	 b1, b2;
+	size_t		 n;
+	int		 round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		s = zones_snapshot(round == 0 ? one : two, 2);
+		b1 = queries("m1.test", "nodata");
+		b2 = queries("m2.test", "nodata");
+		n = mkquery(pkt, "m1.test", DNS_T_TXT, 1, 0);
+		assert_true(dnsbl_answer(&conf, s, pkt, n, out, sizeof(out),
+		    0, NOW) > 0);
+		if (queries("m1.test", "nodata") != b1 + 1 ||
+		    queries("m2.test", "nodata") != b2)
+			fail_msg("round %d: got m1 +%llu m2 +%llu, want +1 +0",
+			    round, (unsigned long long)(queries("m1.test",
+			    "nodata") - b1), (unsigned long long)(queries(
+			    "m2.test", "nodata") - b2));
+		index_free(s);
+	}
+}
+
 int
 main(void)
 {
@@ -970,6 +1021,7 @@ main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_compression),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_metrics_renumbered),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
