@@ -32,6 +32,9 @@ dns {
 }
 policy {
 	listen 127.0.0.1:$policy_port
+	# SPF and DMARC of the inbound session ask our own DNS server
+	# (REFUSED for every other zone), never the machine's resolver.
+	resolver 127.0.0.1:$dns_port
 }
 milter {
 	listen 127.0.0.1:$milter_port
