@@ -112,7 +112,8 @@ make_resolvers(struct cstate *x)
 		if (k == x->nres) {
 			x->res[k].servers = srv;
 			if ((x->res[k].r = dns_resolver_new(srv,
-			    x->wc->timeout_ms, err, sizeof(err))) == NULL) {
+			    x->wc->timeout_ms / 3 > 0 ? x->wc->timeout_ms / 3 :
+			    1, err, sizeof(err))) == NULL) {
 				cli_err("watch", "list %s: resolver: %s",
 				    x->wc->lists[i].zone, err);
 				return -1;

@@ -23,6 +23,7 @@ daemon_conf_free(struct daemon_conf *c)
 	policy_conf_free(&c->pc);
 	web_conf_free(&c->wc);
 	milter_conf_free(&c->mc);
+	watch_conf_free(&c->wac);
 	conf_free(c->cf);
 	free(c->db);
 	free(c->user);

@@ -2,7 +2,7 @@
  * daemon.h: `fairlist serve` as a module: the daemon context, the services
  * it runs, the reload thread, signals, privilege drop and descriptor limits.
  *
- * Each service (DNS, policy, HTTP, milter) is a struct daemon_service registered in
+ * Each service (DNS, policy, HTTP, milter, watch) is a struct daemon_service registered in
  * daemon.c's table. daemon_run calls, in table order, every service's bind
  * hook before privileges are dropped, then every start hook on the event
  * loop; reload, with the configuration read again, on SIGHUP; stop, in
@@ -17,6 +17,7 @@
 #include "dnsbl/server.h"
 #include "milter/milter.h"
 #include "policy/policy.h"
+#include "watch/watch.h"
 #include "web/web.h"
 
 struct conf;
@@ -54,6 +55,7 @@ struct daemon_conf {
 	int			 snapcache;	/* use <db>.snap */
 	struct web_conf		 wc;		/* http { }; dc and pc borrow
 						   its public_url */
+	struct watch_conf	 wac;		/* watch { }; on 0: none */
 
 	/* the daemon's own */
 	atomic_int		 refs;

@@ -38,6 +38,7 @@ struct daemon {
 	struct policy_drain	*drains;	/* engines replaced by SIGHUP */
 	struct web_server	*wsrv;		/* NULL: no HTTP service */
 	struct milter_server	*msrv;		/* NULL: no milter */
+	struct watch_svc	*watch;		/* NULL: no watch (watch_svc.c) */
 	struct daemon_ctl	*ctl;		/* NULL: no control socket */
 	int64_t			 started;	/* wall clock, seconds */
 	int64_t			 started_ms;	/* time_mono_ms() */
@@ -86,6 +87,7 @@ extern const struct daemon_service daemon_dns_service;
 extern const struct daemon_service daemon_policy_service;
 extern const struct daemon_service daemon_web_service;
 extern const struct daemon_service daemon_milter_service;
+extern const struct daemon_service daemon_watch_service;
 extern const struct daemon_service daemon_control_service;
 
 /* daemon.c's table, for the control service's status answer. */

@@ -10,7 +10,7 @@
  *		rhsbl dbl.example.net			# domain lists
  *		interval 15m
  *		resolver 127.0.0.1:53
- *		lookup-timeout 3s
+ *		lookup-timeout 3000
  *		webhook http://hooks.example.org/fairlist
  *		webhook-tries 6; webhook-backoff 10s; webhook-timeout 10s
  *	}
@@ -421,11 +421,16 @@ one_key(struct wctx *x, const struct conf_node *k)
 	if (strcmp(n, "resolver") == 0)
 		return get_servers(x, k, &wc->resolver);
 	if (strcmp(n, "lookup-timeout") == 0) {
-		int	s;
-
-		if (get_secs(x, k, 1, 60, &s) == -1)
+		/* Milliseconds, as the policy block's key. */
+		if (plain(x, k) == -1)
 			return -1;
-		wc->timeout_ms = s * 1000;
+		v = str_tonum(k->args[0], WATCH_TIMEOUT_MIN_MS,
+		    WATCH_TIMEOUT_MAX_MS, &e);
+		if (e != NULL)
+			return bad(x, k, "lookup-timeout: want milliseconds, "
+			    "%d..%d", WATCH_TIMEOUT_MIN_MS,
+			    WATCH_TIMEOUT_MAX_MS);
+		wc->timeout_ms = (int)v;
 		return 0;
 	}
 	if (strcmp(n, "webhook") == 0)

@@ -42,7 +42,9 @@ struct json_t;
 #define WATCH_INTERVAL_S	900	/* 15m between rounds */
 #define WATCH_INTERVAL_MIN_S	1
 #define WATCH_INTERVAL_MAX_S	(7 * 86400)
-#define WATCH_TIMEOUT_MS	3000	/* per DNS try (two tries) */
+#define WATCH_TIMEOUT_MS	3000	/* one query's budget, both tries */
+#define WATCH_TIMEOUT_MIN_MS	10
+#define WATCH_TIMEOUT_MAX_MS	60000
 #define WATCH_HOOK_TRIES	6	/* webhook attempts in all */
 #define WATCH_HOOK_TRIES_MAX	20
 #define WATCH_HOOK_BACKOFF_S	10	/* first retry; doubles */
@@ -81,7 +83,9 @@ struct watch_conf {
 	int			 nlists;
 	int			 interval_s;
 	char			*resolver;	/* NULL: /etc/resolv.conf */
-	int			 timeout_ms;	/* one DNS try */
+	int			 timeout_ms;	/* one query, both tries: the
+						   resolver's try is a third
+						   (c-ares doubles the second) */
 	char			*webhook;	/* http:// URL, or NULL */
 	int			 hook_tries;
 	int			 hook_backoff_s;

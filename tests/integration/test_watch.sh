@@ -6,10 +6,14 @@
 # stores listed, refused and no-answer apart; the remote list delists and
 # relists the address and the transitions listed -> not-listed -> listed
 # are stored, alerted and shown by `watch status`; an error answer is
-# never reported as a listing.
+# never reported as a listing. Then `fairlist serve` does the same on its
+# schedule (interval 1s): every alerted transition is logged, counted in
+# /metrics and posted to a webhook sink in python3, which answers the
+# first POST with a 500: the same event comes again and is marked sent.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 need dig bind9-dnsutils
 need sqlite3 sqlite3
+need curl curl
 . "$FAIRLIST_SRC/tests/lib/remote_lists.sh"
 
 db=$T/watch.db
@@ -23,7 +27,7 @@ watch {
 	dnsbl err.test
 	dnsbl dead.test { server $DEAD_DNS }
 	resolver $REMOTE_DNS
-	lookup-timeout 1s
+	lookup-timeout 600
 	interval 1s
 }
 CONF
@@ -155,5 +159,133 @@ rc=0; "$FAIRLIST" --config "$T/bad.conf" watch status 2>"$T/e2" || rc=$?
 check "https webhook refused" "$rc" 2
 grep -q "bad.conf:5: webhook 'https://h.test/x': https is not supported" "$T/e2" &&
     ok "https refusal names the line" || fail "e2: $(cat "$T/e2")"
+
+# --- the daemon: schedule, webhook with a retry, metrics ---------------
+# The webhook sink: answers 500 to the very first POST, 200 after; every
+# POST is one JSON line in sink.log: {"status": ..., "body": ...}.
+SINK_PORT=$(free_port)
+python3 -c 'import http.server, json, sys
+log = open(sys.argv[2], "a", buffering=1)
+n = [0]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        n[0] += 1
+        status = 500 if n[0] == 1 else 200
+        log.write(json.dumps({"status": status, "type":
+            self.headers.get("Content-Type"), "body": json.loads(body)}) + "\n")
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' \
+    "$SINK_PORT" "$T/sink.log" 2>"$T/sink.err" &
+PIDS="$PIDS $!"
+
+ddb=$T/daemon.db
+HTTP_PORT=$(free_port)
+cat > "$T/daemon.conf" <<CONF
+db $ddb
+dns { listen 127.0.0.1:$(free_port); workers 1; snapshot-cache no }
+policy { listen off }
+http { listen 127.0.0.1:$HTTP_PORT }
+watch {
+	address $ME
+	dnsbl lists.test { url "http://lists.test/remove?ip=\$ip" }
+	dnsbl err.test
+	dnsbl dead.test { server $DEAD_DNS }
+	resolver $REMOTE_DNS
+	lookup-timeout 600
+	interval 1s
+	webhook http://127.0.0.1:$SINK_PORT/hook
+	webhook-backoff 1s
+}
+CONF
+wait_for curl -s -o /dev/null "http://127.0.0.1:$SINK_PORT/" ||
+    die "the webhook sink did not start: $(cat "$T/sink.err")"
+"$FAIRLIST" --config "$T/daemon.conf" serve 2>"$T/serve.log" &
+SERVE=$!
+PIDS="$PIDS $SERVE"
+
+dstate() { sqlite3 "$ddb" "SELECT state FROM watch_state WHERE target =
+    '$ME' AND list = '$1'" 2>/dev/null; }
+# until STATE: the daemon's rounds write it (a guard of 60 s, no timing).
+until_state() {
+	local i
+	for i in $(seq 1 600); do
+		[ "$(dstate lists.test)" = "$1" ] && return 0
+		kill -0 "$SERVE" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+# until_posts N: the sink got N POSTs answered 200.
+until_posts() {
+	local i
+	for i in $(seq 1 600); do
+		[ "$(grep -c '"status": 200' "$T/sink.log" 2>/dev/null)" -ge "$1" ] &&
+		    return 0
+		sleep 0.1
+	done
+	return 1
+}
+hooks() { python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l); b = r["body"]
+    print(r["status"], b["id"], b["target"], b["list"], b["old"] + ">" +
+        b["new"], b["listed"], b["code"], b["removal_url"])' "$T/sink.log"; }
+
+until_state listed || die "the daemon never stored the listing: $(cat "$T/serve.log")"
+ok "daemon round: listed"
+# lists.test, err.test and dead.test each alert once: three events, the
+# first answered 500 and retried.
+until_posts 3 || die "webhook: $(cat "$T/sink.log" "$T/serve.log")"
+hooks > "$T/h1"
+first_id=$(sed -n 1p "$T/h1" | cut -d' ' -f2)
+check "first POST answered 500" "$(sed -n 1p "$T/h1" | cut -d' ' -f1)" 500
+check "the same event retried, answered 200" \
+    "$(grep -c "^200 $first_id " "$T/h1")" 1
+grep -q "^200 [0-9]* $ME lists.test unknown>listed True 127.0.0.2 http://lists.test/remove?ip=$ME$" "$T/h1" &&
+    ok "webhook body: the listing" || fail "webhook body: $(cat "$T/h1")"
+grep -q "^200 [0-9]* $ME err.test unknown>refused False 127.255.255.254 None$" "$T/h1" &&
+    ok "webhook body: refused is not a listing" || fail "refused: $(cat "$T/h1")"
+grep -q "^200 [0-9]* $ME dead.test unknown>no-answer False None None$" "$T/h1" &&
+    ok "webhook body: no-answer is not a listing" || fail "no-answer: $(cat "$T/h1")"
+check "no error answer posted as a listing" \
+    "$(grep -v ' lists.test ' "$T/h1" | grep -c ' True ')" 0
+check "content type" "$(python3 -c 'import json, sys
+print(json.loads(open(sys.argv[1]).readline())["type"])' "$T/sink.log")" \
+    application/json
+
+remote remove "$ME" --zone lists.test --why "delisted again"
+until_state not-listed || die "the daemon never stored the delisting"
+ok "daemon round: not-listed"
+until_posts 4 || die "webhook for the delisting: $(cat "$T/sink.log")"
+remote add "$ME" --zone lists.test --reason "third time" --evidence test
+until_state listed || die "the daemon never stored the relisting"
+ok "daemon round: listed again"
+until_posts 5 || die "webhook for the relisting: $(cat "$T/sink.log")"
+hooks | grep " lists.test " | grep "^200" | cut -d' ' -f5 > "$T/h2"
+check "webhook: listed -> not-listed -> listed" "$(tr '\n' ' ' < "$T/h2")" \
+    "unknown>listed listed>not-listed not-listed>listed "
+check "stored transitions" "$(sqlite3 "$ddb" "SELECT group_concat(old ||
+    '>' || new || '/' || notify, ' ') FROM (SELECT old, new, notify FROM
+    watch_event WHERE list = 'lists.test' ORDER BY id)")" \
+    "unknown>listed/2 listed>not-listed/2 not-listed>listed/2"
+check "the error answers stay one transition each" "$(sqlite3 "$ddb" \
+    "SELECT count(*) FROM watch_event WHERE list != 'lists.test'")" 2
+grep -q "watch: $ME lists.test: not-listed -> listed: listed on lists.test (127.0.0.2) -- third time; removal: http://lists.test/remove?ip=$ME" \
+    "$T/serve.log" && ok "log line of the relisting" ||
+    fail "log: $(grep watch: "$T/serve.log")"
+curl -s "http://127.0.0.1:$HTTP_PORT/metrics" > "$T/metrics"
+m() { grep "^$1 " "$T/metrics" | awk '{print $2}'; }
+check "metrics: transitions to listed" \
+    "$(m 'fairlist_watch_transitions_total{state="listed"}')" 2
+check "metrics: webhook retry" \
+    "$(m 'fairlist_watch_webhook_total{result="retry"}')" 1
+check "metrics: webhook sent" \
+    "$(m 'fairlist_watch_webhook_total{result="sent"}')" 5
+kill "$SERVE"; wait "$SERVE" 2>/dev/null || true
 
 finish

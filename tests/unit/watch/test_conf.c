@@ -46,7 +46,7 @@ test_full(void **state)
 	    "\trhsbl dbl.example.net\n"
 	    "\tinterval 15m\n"
 	    "\tresolver 127.0.0.1:53 [::1]:53\n"
-	    "\tlookup-timeout 2s\n"
+	    "\tlookup-timeout 2000\n"
 	    "\twebhook http://hooks.example.org:8080/fairlist?k=1\n"
 	    "\twebhook-tries 3; webhook-backoff 1s; webhook-timeout 5s\n"
 	    "}\n", &wc, err, sizeof(err)) == -1)
@@ -129,6 +129,10 @@ test_bad(void **state)
 		  "webhook \"http://h.test/a b\" }", "space" },
 		{ "watch { address 192.0.2.1; dnsbl x.test; "
 		  "webhook-tries 0 }", "webhook-tries" },
+		{ "watch { address 192.0.2.1; dnsbl x.test; "
+		  "lookup-timeout 3s }", "want milliseconds, 10..60000" },
+		{ "watch { address 192.0.2.1; dnsbl x.test; "
+		  "lookup-timeout 9 }", "want milliseconds" },
 		{ "watch { address 192.0.2.1; dnsbl x.test; "
 		  "resolver \"1.2.3.4; rm\" }", "is not IP" },
 		{ "watch { address 192.0.2.1; dnsbl x.test { port 5 } }",
