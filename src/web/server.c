@@ -486,11 +486,13 @@ too_many_headers(struct evhttp_request *req)
 /* The route label of the metrics (web_route_names order). */
 enum route {
 	R_INDEX, R_SEARCH, R_LOOKUP, R_API_LOOKUP, R_REMOVAL, R_REQUEST,
-	R_API_REQUEST, R_ADMIN, R_METRICS, R_STATIC, R_OTHER, R_N
+	R_API_REQUEST, R_ADMIN, R_METRICS, R_STATIC, R_WATCH, R_API_WATCH,
+	R_OTHER, R_N
 };
 static const char *const route_names[R_N + 1] = {
 	"index", "search", "lookup", "api_lookup", "removal", "request",
-	"api_request", "admin", "metrics", "static", "other", NULL
+	"api_request", "admin", "metrics", "static", "watch", "api_watch",
+	"other", NULL
 };
 
 /* Answer req; returns its route. */
@@ -560,6 +562,14 @@ dispatch(struct web_server *ws, struct evhttp_request *req)
 	if (strncmp(path, "/api/v1/request/", 16) == 0) {
 		web_route_request(ws, req, path + 16, 1);
 		return R_API_REQUEST;
+	}
+	if (strcmp(path, "/watch") == 0) {
+		web_route_watch(ws, req, 0);
+		return R_WATCH;
+	}
+	if (strcmp(path, "/api/v1/watch") == 0) {
+		web_route_watch(ws, req, 1);
+		return R_API_WATCH;
 	}
 	if (strcmp(path, "/metrics") == 0) {
 		route_metrics(ws, req);

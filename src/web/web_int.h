@@ -181,6 +181,9 @@ json_t	*web_request_json(struct web_server *ws, const char *ref,
 	    int *found);
 
 /* The admin API (admin.c): the request for /api/v1/admin/REST. */
+/* watch.c: GET /watch (page) and /api/v1/watch (api != 0). */
+void	web_route_watch(struct web_server *ws, struct evhttp_request *req,
+	    int api);
 void	web_route_admin(struct web_server *ws, struct evhttp_request *req,
 	    const char *rest);
 

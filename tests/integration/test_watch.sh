@@ -19,6 +19,7 @@ need curl curl
 db=$T/watch.db
 ME=$REMOTE_LISTED		# on lists.test with a TXT reason
 CLEAN=$REMOTE_UNLISTED		# on no list (err.test answers its error)
+D=$REMOTE_LISTED_BOTH		# the daemon's, on lists.test and other.test
 cat > "$T/watch.conf" <<CONF
 db $db
 watch {
@@ -61,6 +62,94 @@ pair() { # pair FILE TARGET LIST FIELD
 	grep -m1 "^$2 $3 $4=" "$1.flat" | sed "s/^[^ ]* [^ ]* $4=//" || true
 }
 top() { grep -m1 "^$2=" "$1.flat" | sed "s/^$2=//" || true; }
+
+# --- the daemon: started now, checked after the CLI's part ---------------
+# It watches D, which the CLI's part leaves alone, so both run at once.
+# The webhook sink: answers 500 to the very first POST, 200 after; every
+# POST is one JSON line in sink.log: {"status": ..., "body": ...}.
+# Three free loopback ports from one python3 (each start costs seconds on
+# a loaded machine): the sink, the daemon's DNS and HTTP listeners.
+read -r SINK_PORT DNS_PORT HTTP_PORT < <(python3 -c 'import socket
+ss = []
+while len(ss) < 3:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p)); ss.append((s, u))
+    except OSError:
+        pass
+print(*[s.getsockname()[1] for s, u in ss])')
+python3 -c 'import http.server, json, sys
+log = open(sys.argv[2], "a", buffering=1)
+n = [0]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        n[0] += 1
+        status = 500 if n[0] == 1 else 200
+        log.write(json.dumps({"status": status, "type":
+            self.headers.get("Content-Type"), "body": json.loads(body)}) + "\n")
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' \
+    "$SINK_PORT" "$T/sink.log" 2>"$T/sink.err" &
+PIDS="$PIDS $!"
+
+ddb=$T/daemon.db
+cat > "$T/daemon.conf" <<CONF
+db $ddb
+dns { listen 127.0.0.1:$DNS_PORT; workers 1; snapshot-cache no }
+policy { listen off }
+http { listen 127.0.0.1:$HTTP_PORT }
+watch {
+	address $D
+	dnsbl lists.test { url "http://lists.test/remove?ip=\$ip" }
+	dnsbl err.test
+	dnsbl dead.test { server $DEAD_DNS }
+	resolver $REMOTE_DNS
+	lookup-timeout 600
+	interval 1s
+	webhook http://127.0.0.1:$SINK_PORT/hook
+	webhook-backoff 1s
+}
+CONF
+wait_for curl -s -o /dev/null "http://127.0.0.1:$SINK_PORT/" ||
+    die "the webhook sink did not start: $(cat "$T/sink.err")"
+"$FAIRLIST" --config "$T/daemon.conf" serve 2>"$T/serve.log" &
+SERVE=$!
+PIDS="$PIDS $SERVE"
+
+dstate() { sqlite3 "$ddb" "SELECT state FROM watch_state WHERE target =
+    '$D' AND list = '$1'" 2>/dev/null; }
+# until STATE: the daemon's rounds write it (a guard of 60 s, no timing).
+until_state() {
+	local i
+	for i in $(seq 1 600); do
+		[ "$(dstate lists.test)" = "$1" ] && return 0
+		kill -0 "$SERVE" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+# until_posts N: the sink got N POSTs answered 200.
+until_posts() {
+	local i
+	for i in $(seq 1 600); do
+		[ "$(grep -c '"status": 200' "$T/sink.log" 2>/dev/null)" -ge "$1" ] &&
+		    return 0
+		sleep 0.1
+	done
+	return 1
+}
+hooks() { python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l); b = r["body"]
+    print(r["status"], b["id"], b["target"], b["list"], b["old"] + ">" +
+        b["new"], b["listed"], b["code"], b["removal_url"])' "$T/sink.log"; }
+
 
 # --- check: every answer told apart ----------------------------------
 rc=0
@@ -161,81 +250,6 @@ grep -q "bad.conf:5: webhook 'https://h.test/x': https is not supported" "$T/e2"
     ok "https refusal names the line" || fail "e2: $(cat "$T/e2")"
 
 # --- the daemon: schedule, webhook with a retry, metrics ---------------
-# The webhook sink: answers 500 to the very first POST, 200 after; every
-# POST is one JSON line in sink.log: {"status": ..., "body": ...}.
-SINK_PORT=$(free_port)
-python3 -c 'import http.server, json, sys
-log = open(sys.argv[2], "a", buffering=1)
-n = [0]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        n[0] += 1
-        status = 500 if n[0] == 1 else 200
-        log.write(json.dumps({"status": status, "type":
-            self.headers.get("Content-Type"), "body": json.loads(body)}) + "\n")
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' \
-    "$SINK_PORT" "$T/sink.log" 2>"$T/sink.err" &
-PIDS="$PIDS $!"
-
-ddb=$T/daemon.db
-HTTP_PORT=$(free_port)
-cat > "$T/daemon.conf" <<CONF
-db $ddb
-dns { listen 127.0.0.1:$(free_port); workers 1; snapshot-cache no }
-policy { listen off }
-http { listen 127.0.0.1:$HTTP_PORT }
-watch {
-	address $ME
-	dnsbl lists.test { url "http://lists.test/remove?ip=\$ip" }
-	dnsbl err.test
-	dnsbl dead.test { server $DEAD_DNS }
-	resolver $REMOTE_DNS
-	lookup-timeout 600
-	interval 1s
-	webhook http://127.0.0.1:$SINK_PORT/hook
-	webhook-backoff 1s
-}
-CONF
-wait_for curl -s -o /dev/null "http://127.0.0.1:$SINK_PORT/" ||
-    die "the webhook sink did not start: $(cat "$T/sink.err")"
-"$FAIRLIST" --config "$T/daemon.conf" serve 2>"$T/serve.log" &
-SERVE=$!
-PIDS="$PIDS $SERVE"
-
-dstate() { sqlite3 "$ddb" "SELECT state FROM watch_state WHERE target =
-    '$ME' AND list = '$1'" 2>/dev/null; }
-# until STATE: the daemon's rounds write it (a guard of 60 s, no timing).
-until_state() {
-	local i
-	for i in $(seq 1 600); do
-		[ "$(dstate lists.test)" = "$1" ] && return 0
-		kill -0 "$SERVE" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-# until_posts N: the sink got N POSTs answered 200.
-until_posts() {
-	local i
-	for i in $(seq 1 600); do
-		[ "$(grep -c '"status": 200' "$T/sink.log" 2>/dev/null)" -ge "$1" ] &&
-		    return 0
-		sleep 0.1
-	done
-	return 1
-}
-hooks() { python3 -c 'import json, sys
-for l in open(sys.argv[1]):
-    r = json.loads(l); b = r["body"]
-    print(r["status"], b["id"], b["target"], b["list"], b["old"] + ">" +
-        b["new"], b["listed"], b["code"], b["removal_url"])' "$T/sink.log"; }
-
 until_state listed || die "the daemon never stored the listing: $(cat "$T/serve.log")"
 ok "daemon round: listed"
 # lists.test, err.test and dead.test each alert once: three events, the
@@ -246,11 +260,11 @@ first_id=$(sed -n 1p "$T/h1" | cut -d' ' -f2)
 check "first POST answered 500" "$(sed -n 1p "$T/h1" | cut -d' ' -f1)" 500
 check "the same event retried, answered 200" \
     "$(grep -c "^200 $first_id " "$T/h1")" 1
-grep -q "^200 [0-9]* $ME lists.test unknown>listed True 127.0.0.2 http://lists.test/remove?ip=$ME$" "$T/h1" &&
+grep -q "^200 [0-9]* $D lists.test unknown>listed True 127.0.0.2 http://lists.test/remove?ip=$D$" "$T/h1" &&
     ok "webhook body: the listing" || fail "webhook body: $(cat "$T/h1")"
-grep -q "^200 [0-9]* $ME err.test unknown>refused False 127.255.255.254 None$" "$T/h1" &&
+grep -q "^200 [0-9]* $D err.test unknown>refused False 127.255.255.254 None$" "$T/h1" &&
     ok "webhook body: refused is not a listing" || fail "refused: $(cat "$T/h1")"
-grep -q "^200 [0-9]* $ME dead.test unknown>no-answer False None None$" "$T/h1" &&
+grep -q "^200 [0-9]* $D dead.test unknown>no-answer False None None$" "$T/h1" &&
     ok "webhook body: no-answer is not a listing" || fail "no-answer: $(cat "$T/h1")"
 check "no error answer posted as a listing" \
     "$(grep -v ' lists.test ' "$T/h1" | grep -c ' True ')" 0
@@ -258,11 +272,11 @@ check "content type" "$(python3 -c 'import json, sys
 print(json.loads(open(sys.argv[1]).readline())["type"])' "$T/sink.log")" \
     application/json
 
-remote remove "$ME" --zone lists.test --why "delisted again"
+remote remove "$D" --zone lists.test --why "delisted again"
 until_state not-listed || die "the daemon never stored the delisting"
 ok "daemon round: not-listed"
 until_posts 4 || die "webhook for the delisting: $(cat "$T/sink.log")"
-remote add "$ME" --zone lists.test --reason "third time" --evidence test
+remote add "$D" --zone lists.test --reason "third <b>time</b>" --evidence test
 until_state listed || die "the daemon never stored the relisting"
 ok "daemon round: listed again"
 until_posts 5 || die "webhook for the relisting: $(cat "$T/sink.log")"
@@ -275,7 +289,7 @@ check "stored transitions" "$(sqlite3 "$ddb" "SELECT group_concat(old ||
     "unknown>listed/2 listed>not-listed/2 not-listed>listed/2"
 check "the error answers stay one transition each" "$(sqlite3 "$ddb" \
     "SELECT count(*) FROM watch_event WHERE list != 'lists.test'")" 2
-grep -q "watch: $ME lists.test: not-listed -> listed: listed on lists.test (127.0.0.2) -- third time; removal: http://lists.test/remove?ip=$ME" \
+grep -q "watch: $D lists.test: not-listed -> listed: listed on lists.test (127.0.0.2) -- third <b>time</b>; removal: http://lists.test/remove?ip=$D" \
     "$T/serve.log" && ok "log line of the relisting" ||
     fail "log: $(grep watch: "$T/serve.log")"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" > "$T/metrics"
@@ -286,6 +300,22 @@ check "metrics: webhook retry" \
     "$(m 'fairlist_watch_webhook_total{result="retry"}')" 1
 check "metrics: webhook sent" \
     "$(m 'fairlist_watch_webhook_total{result="sent"}')" 5
+# The web page and its JSON, from the daemon's store.
+curl -s "http://127.0.0.1:$HTTP_PORT/api/v1/watch" > "$T/w.json"
+flat "$T/w.json"
+check "web api: listed" "$(pair "$T/w.json" "$D" lists.test state)" listed
+check "web api: refused is not a listing" \
+    "$(pair "$T/w.json" "$D" err.test listed)" false
+check "web api: one listing" "$(top "$T/w.json" listed)" 1
+check "web api: newest change first" "$(grep -m1 '^event 0 ' \
+    "$T/w.json.flat")" "event 0 not-listed>listed"
+curl -s "http://127.0.0.1:$HTTP_PORT/watch" > "$T/w.html"
+grep -q "third &lt;b&gt;time&lt;/b&gt;" "$T/w.html" &&
+    ok "web page: the list's TXT HTML-escaped" || fail "web page: $(grep -c . "$T/w.html") lines"
+grep -q "<b>time" "$T/w.html" && fail "web page: raw HTML from a TXT" ||
+    ok "web page: no raw HTML from a TXT"
+grep -q 'href="http://lists.test/remove?ip='"$D"'"' "$T/w.html" &&
+    ok "web page: removal link" || fail "web page: no removal link"
 kill "$SERVE"; wait "$SERVE" 2>/dev/null || true
 
 finish
