@@ -292,6 +292,9 @@ key_preset(struct wctx *x, const struct conf_node *k)
 		sbuf_free(&names);
 		return -1;
 	}
+	for (i = 0; i < x->wc->nlists; i++)
+		if (x->wc->lists[i].preset == p)
+			return bad(x, k, "preset %s is given twice", p->name);
 	for (i = 0; p->sites[i] != NULL; i++) {
 		eq = strpbrk(p->sites[i], "=*");
 		snprintf(zone, sizeof(zone), "%.*s", eq != NULL ?

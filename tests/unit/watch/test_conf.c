@@ -111,6 +111,8 @@ test_bad(void **state)
 		{ "watch { address 192.0.2.1; dnsbl bad_zone! }", "zone" },
 		{ "watch { address 192.0.2.1; preset nope }",
 		  "unknown preset 'nope' (known: spamhaus-zen" },
+		{ "watch { address 192.0.2.1; preset spamcop; "
+		  "preset spamcop }", "preset spamcop is given twice" },
 		{ "watch { address 192.0.2.1; preset uceprotect; "
 		  "preset uceprotect-1 }", "given twice" },
 		{ "watch { address 192.0.2.1; dnsbl x.test; interval 0 }",
