@@ -127,6 +127,14 @@ store_watch_put(struct store *s, const char *target, const char *list,
 		return -1;
 	if ((r = store_watch_get(s, target, list, &old)) == -1)
 		goto out;
+	/*
+	 * Another writer (the CLI's check, the daemon's round) may have
+	 * stored this very change since the caller read the row: then it
+	 * has its event already, and this is no transition.
+	 */
+	if (event && r == 1 && strcmp(old.state, state) == 0 &&
+	    strcmp(old.code, code != NULL ? code : "") == 0)
+		event = 0;
 	if ((st = st_sql(s, sql_watch_put)) == NULL)
 		goto out;
 	st_bind_text(st, 1, target);

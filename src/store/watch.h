@@ -56,7 +56,9 @@ int	store_watch_get(struct store *s, const char *target, const char *list,
  * "") and text. With event != 0 (a transition, as watch_transition
  * said) also an event row from the stored state (or "unknown") to this
  * one, with notify and removal_url, and since = now; otherwise only
- * checked_at (and code, text) move. One IMMEDIATE transaction. Returns
+ * checked_at (and code, text) move. The event is left out when the
+ * stored row already has this state and code (another writer stored the
+ * same change first). One IMMEDIATE transaction. Returns
  * the event's id (> 0), 0 when none was written, -1 on a db error.
  */
 int64_t	store_watch_put(struct store *s, const char *target, const char *list,

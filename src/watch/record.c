@@ -58,5 +58,10 @@ watch_record(struct store *st, const struct watch_check *c, int hook,
 	    watch_state_name(c->r.state), out->code, text,
 	    c->r.state == WATCH_LISTED ? out->removal_url : NULL,
 	    out->transition > 0, n, now);
-	return out->event_id == -1 ? -1 : 0;
+	if (out->event_id == -1)
+		return -1;
+	/* Another process stored this change first: not ours to alert. */
+	if (out->transition > 0 && out->event_id == 0)
+		out->transition = 0;
+	return 0;
 }

@@ -281,7 +281,8 @@ struct watch_recorded {
  * event whose notify is pending (webhook configured: hook != 0),
  * no-webhook, or quiet for a first check that is not listed (store/watch.h).
  * The stored text is the meaning, then the TXT after " -- ". Fills
- * OUT:out. Returns 0, or -1 with store_errmsg(st).
+ * OUT:out; out->transition is 0 when another process stored the same
+ * change first. Returns 0, or -1 with store_errmsg(st).
  */
 int	watch_record(struct store *st, const struct watch_check *c, int hook,
 	    int64_t now, struct watch_recorded *out);

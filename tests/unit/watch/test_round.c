@@ -352,6 +352,18 @@ test_record(void **state)
 	assert_int_equal(store_watch_get(f->st, "192.0.2.9", "a.test", &w),
 	    0);
 
+	/* A second writer that read the row before this change: no event. */
+	n = 0;
+	assert_int_equal(store_watch_events(f->st, 0, 0, count_events, &n),
+	    0);
+	assert_int_equal(store_watch_put(f->st, "192.0.2.1", "a.test",
+	    "listed", "127.0.0.2", "x", NULL, 1, STORE_WATCH_NOHOOK, f->now),
+	    0);
+	i = 0;
+	assert_int_equal(store_watch_events(f->st, 0, 0, count_events, &i),
+	    0);
+	assert_int_equal(i, n);
+
 	/* Same answers later: no transition, since stays. */
 	f->now += 60;
 	run(f);
