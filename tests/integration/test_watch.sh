@@ -316,6 +316,9 @@ grep -q "<b>time" "$T/w.html" && fail "web page: raw HTML from a TXT" ||
     ok "web page: no raw HTML from a TXT"
 grep -q 'href="http://lists.test/remove?ip='"$D"'"' "$T/w.html" &&
     ok "web page: removal link" || fail "web page: no removal link"
-kill "$SERVE"; wait "$SERVE" 2>/dev/null || true
+kill "$SERVE"
+src=0; wait "$SERVE" 2>/dev/null || src=$?
+check "the daemon stops cleanly (round, resolvers, webhook freed)" "$src" 0
+check "no sanitizer report" "$(grep -c Sanitizer "$T/serve.log")" 0
 
 finish
