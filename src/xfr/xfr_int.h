@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+
 #include "list/list.h"
 #include "xfr/xfr.h"
 
