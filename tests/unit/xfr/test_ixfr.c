@@ -365,6 +365,40 @@ test_handle(void **state)
 	assert_int_equal(stream_soas(s, soa, &nsoa), 1 + 1 + 4 + 1);
 	xfr_stream_free(s);
 
+	/*
+	 * Odd serials against ours (8), RFC 1982 arithmetic: newer ones
+	 * (9, 8 + 2^31 - 1) get our SOA alone; one behind across the wrap
+	 * (0xffffffff) and one 2^31 away (undefined: taken as older) are
+	 * not kept, so the whole zone.
+	 */
+	{
+		static const struct {
+			uint32_t	serial;
+			int		want_stream;
+		} odd[] = { { 9, 0 }, { 8u + 0x7fffffffu, 0 },
+		    { 0xffffffffu, 1 }, { 8u + 0x80000000u, 1 }, { 0, 1 } };
+		size_t	k;
+
+		for (k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
+			len = ixfr_query(odd[k].serial, q);
+			assert_int_equal(xfr_request_parse(q, len, &r),
+			    XFR_PARSE_OK);
+			n = xfr_handle(&conf, ni, q, len, &r, peer.a, 1, NOW,
+			    h, out, sizeof(out), &s, &res);
+			if ((s != NULL) != odd[k].want_stream)
+				fail_msg("serial %u: got %s, want %s",
+				    odd[k].serial, s != NULL ? "the zone" :
+				    "our SOA", odd[k].want_stream ?
+				    "the zone" : "our SOA");
+			if (s != NULL) {
+				assert_int_equal(res.ixfr, 0);
+				assert_non_null(res.whole);
+			} else
+				assert_int_equal(out[7], 1);
+			xfr_stream_free(s);
+		}
+	}
+
 	/* The current serial: our SOA alone. */
 	len = ixfr_query(8, q);
 	assert_int_equal(xfr_request_parse(q, len, &r), XFR_PARSE_OK);
