@@ -16,7 +16,9 @@
  * an earlier one may come late); an unsigned or badly signed answer is
  * logged once and the NOTIFY is sent again as if none had come. Each
  * target's last NOTIFY and answer go to the server's secondaries table
- * for fairlist status. The messages and the answer check are
+ * for fairlist status. Before the NOTIFYs of a new serial go out, the
+ * zone is built as records for the transfers they will bring
+ * (dnsbl_server_xfr_keep). The messages and the answer check are
  * xfr/notify.c's.
  *
  * Logs: each NOTIFY sent first (info), its answer (debug; an error
@@ -154,6 +156,7 @@ look(struct dnsbl_notify *n, const struct xfr_conf *xc, int64_t now)
 			n->nseen++;
 		}
 		n->seen[j].serial = (uint32_t)z->serial;
+		dnsbl_server_xfr_keep(n->s, idx, z->name);
 		for (t = 0; t < xc->nnotify; t++)
 			queue(n, z->name, (uint32_t)z->serial, &xc->notify[t],
 			    xc->notify_len[t], now);
@@ -263,9 +266,9 @@ on_reply(evutil_socket_t fd, short what, void *arg)
 			if (v != 0) {
 				if (!p->bad)
 					log_warnx("xfr: NOTIFY of zone %s "
-					    "serial %u to %s: answer %s, "
-					    "counted as none", p->zone,
-					    p->serial, who,
+					    "serial %u to %s: answer (rcode "
+					    "%d) %s, counted as none", p->zone,
+					    p->serial, who, rcode,
 					    v == XFR_NOTIFY_UNSIGNED ?
 					    "unsigned" : v == XFR_TSIG_BADKEY ?
 					    "signed with another key" :

@@ -698,6 +698,21 @@ dnsbl_server_secondary(struct dnsbl_server *s,
 	return e;
 }
 
+void
+dnsbl_server_xfr_keep(struct dnsbl_server *s, const struct index *idx,
+    const char *zone)
+{
+	const struct dnsbl_conf	*dc = atomic_load(&s->dns);
+	int64_t			 t0 = time_mono_ms();
+
+	if (s->xhist == NULL || dc == NULL || dc->xfr.nallow == 0 ||
+	    xfr_history_keep(s->xhist, dc, idx, zone, (int64_t)time(NULL)) ==
+	    -1)
+		return;
+	log_debug("xfr: zone %s built for transfers in %lld ms", zone,
+	    (long long)(time_mono_ms() - t0));
+}
+
 size_t
 dnsbl_server_secondaries(struct dnsbl_server *s,
     const struct dnsbl_secondary **v)

@@ -93,6 +93,16 @@ struct dnsbl_notify	*dnsbl_notify_new(struct dnsbl_server *s,
 			    struct event_base *base);
 void			 dnsbl_notify_free(struct dnsbl_notify *n);
 
+/*
+ * Build zone (its name) of idx as records for transfers and keep it in
+ * the IXFR history, when transfers are allowed at all: the notifier
+ * calls this on each new serial before it sends the NOTIFYs, so that the
+ * transfers they bring find the zone ready (one build per change, not
+ * one per secondary, and no secondary waits for it). Loop thread only.
+ */
+void	dnsbl_server_xfr_keep(struct dnsbl_server *s, const struct index *idx,
+	    const char *zone);
+
 /* The NOTIFY answer of a secondary, for fairlist status. */
 enum dnsbl_notify_result {
 	DNSBL_NOTIFY_NONE,	/* none sent */
