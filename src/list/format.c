@@ -13,11 +13,10 @@
  * TXT templates are expanded at import time, since a listing stores a
  * reason, not a template: "$$" becomes a dollar sign, "$n" the variable
  * n, a "$=" base template wraps the entry's text, and "$" (rbldnsd: the
- * address queried) becomes the entry itself (its address, or its CIDR)
- * when the text is written on the entry's own line. A "$" in the file's
- * default value is kept as is: expanding it would give each of a million
- * listings its own reason (about 100 MB of index instead of one shared
- * value); the zone's TXT template has $ip for the address queried.
+ * address queried) becomes "$ip", which the answer path replaces with
+ * the queried address (list_txt_expand), on an entry's line and in the
+ * file's default value alike: one shared reason, and the answer rbldnsd
+ * gave.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -444,16 +443,64 @@ out_add(char *dst, size_t *o, const char *s, size_t n, int *overflow)
 	out_cap(dst, LIST_TXT_MAX, o, s, n, overflow);
 }
 
-/* Expand template t for entry e into dst (LIST_TXT_MAX bytes). */
-static int
-expand(const struct list_parser *p, const char *t, size_t tlen,
-    const struct list_entry *e, char *dst, int keep_dollar)
+/* A literal '$' in a reason: "$$" for now, see unescape. */
+static void
+out_dollars(char *dst, size_t *o, const char *s, size_t n, int *overflow)
 {
-	char	ip[ADDR_TEXT_MAX];
+	size_t	i, k;
+
+	for (i = 0; i < n; i = k) {
+		for (k = i; k < n && s[k] != '$'; k++)
+			;
+		out_add(dst, o, s + i, k - i, overflow);
+		if (k < n) {
+			out_add(dst, o, "$$", 2, overflow);
+			k++;
+		}
+	}
+}
+
+/*
+ * In place: every "$$" (a literal '$') that is not followed by "ip" or
+ * '$' becomes '$' again, so a reason keeps its plain dollar signs and
+ * "$$" stays only where it must (list_txt_expand's reason rules).
+ */
+static void
+unescape(char *t)
+{
+	size_t	i = 0, o = 0;
+
+	while (t[i] != '\0') {
+		if (t[i] == '$' && t[i + 1] == '$') {
+			t[o++] = '$';
+			i += 2;
+			if (t[i] == '$' || (t[i] == 'i' && t[i + 1] == 'p'))
+				t[o++] = '$';
+		} else if (t[i] == '$') {	/* "$ip" */
+			t[o++] = t[i++];
+			t[o++] = t[i++];
+			t[o++] = t[i++];
+		} else
+			t[o++] = t[i++];
+	}
+	t[o] = '\0';
+}
+
+/*
+ * Expand template t into the reason dst (LIST_TXT_MAX bytes), as rbldnsd
+ * expands it at answer time (rbldnsd(8), "Resulting A values and TXT
+ * templates"): "$$" is a '$', "$n" the substitution variable n (as is
+ * when not defined), and any other '$' the queried address, stored as
+ * "$ip" for the answer path to splice (list_txt_expand). The same on an
+ * entry's line and in the default value, so one shared reason serves a
+ * million entries.
+ */
+static int
+expand(const struct list_parser *p, const char *t, size_t tlen, char *dst)
+{
 	size_t	i, o = 0;
 	int	overflow = 0;
 
-	ip[0] = '\0';
 	if (memchr(t, '$', tlen) == NULL) {
 		/* The common case: nothing to expand. */
 		if (tlen >= LIST_TXT_MAX)
@@ -468,25 +515,25 @@ expand(const struct list_parser *p, const char *t, size_t tlen,
 			continue;
 		}
 		if (i + 1 < tlen && t[i + 1] == '$') {
-			out_add(dst, &o, "$", 1, &overflow);
+			out_add(dst, &o, "$$", 2, &overflow);
 			i++;
 		} else if (i + 1 < tlen && isdigit((unsigned char)t[i + 1])) {
 			const char	*v = p->vars[t[i + 1] - '0'];
 
 			/* Variables are not templates themselves. */
 			if (v != NULL)
-				out_add(dst, &o, v, strlen(v), &overflow);
+				out_dollars(dst, &o, v, strlen(v), &overflow);
+			else
+				out_dollars(dst, &o, t + i, 2, &overflow);
 			i++;
-		} else if (keep_dollar)
-			out_add(dst, &o, "$", 1, &overflow);
-		else {
-			if (ip[0] == '\0')
-				list_format_prefix(&e->prefix, ip, sizeof(ip));
-			out_add(dst, &o, ip, strlen(ip), &overflow);
-		}
+		} else
+			out_add(dst, &o, "$ip", 3, &overflow);
 	}
 	dst[o] = '\0';
-	return overflow ? -1 : 0;
+	if (overflow)
+		return -1;
+	unescape(dst);
+	return 0;
 }
 
 /* Apply the "$=" base template: "$=" inside it is the entry's text. */
@@ -756,7 +803,7 @@ list_parse_line(struct list_parser *p, const char *line, size_t len,
 		out[k].txt = NULL;
 		if (exclude || txt == NULL)
 			continue;
-		if (expand(p, txt, txtlen, &out[k], p->txt[k], shared) == -1) {
+		if (expand(p, txt, txtlen, p->txt[k]) == -1) {
 			*msg = "text too long after expansion";
 			return -1;
 		}
@@ -784,11 +831,21 @@ list_escape_rbldnsd(const char *text, char *dst, size_t dstsize)
 		/* UTF-8 passes: rbldnsd serves the bytes as they are. */
 		if (c < 0x20 || c == 0x7f)
 			continue;
+		if (c == '$' && text[1] == 'i' && text[2] == 'p') {
+			/* The queried address: rbldnsd's own "$". */
+			if (o + 1 >= dstsize)
+				break;
+			dst[o++] = '$';
+			text += 2;
+			continue;
+		}
 		if (o + (c == '$' ? 2 : 1) >= dstsize)
 			break;
 		if (c == '$')
 			dst[o++] = '$';
 		dst[o++] = (char)c;
+		if (c == '$' && text[1] == '$')
+			text++;		/* "$$" is one '$', written "$$" */
 	}
 	dst[o] = '\0';
 	return dst;

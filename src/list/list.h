@@ -240,8 +240,10 @@ char	*list_format_prefix(const struct addr_prefix *p, char *dst,
 	    size_t dstsize);
 
 /*
- * Escape text for an rbldnsd value: "$" becomes "$$" and bytes outside
- * printable ASCII are dropped. Returns dst (always NUL-terminated).
+ * A reason as an rbldnsd value: "$ip" (the queried address, see
+ * list_txt_expand) becomes rbldnsd's "$", "$$" stays, any other '$'
+ * becomes "$$"; control bytes are dropped, UTF-8 passes. Cut at dstsize
+ * on a whole character; returns dst (always NUL-terminated).
  */
 char	*list_escape_rbldnsd(const char *text, char *dst, size_t dstsize);
 
@@ -367,7 +369,8 @@ int	list_read_line(struct list_reader *r, const char **line, size_t *len,
  * a listing of value v, queried as address ip (iplen bytes of text), into
  * dst, cutting it at cap bytes; returns the length (no NUL). A zone
  * without a template (NULL or "") answers "$reason". The variables: $ip,
- * $reason, $listed and $expires (ISO 8601 UTC; $listed is "always" for 0,
+ * $reason (the listing's reason, where "$ip" is ip, as an imported
+ * rbldnsd "$" is, and "$$" is '$'), $listed and $expires (ISO 8601 UTC; $listed is "always" for 0,
  * the RFC 5782 test point, $expires "never" for 0), $zone, $url (z->url,
  * itself expanded, where $url stays as is) and $$; anything else after $
  * is copied as is. No allocation, lock or stdio: the DNS workers call it.

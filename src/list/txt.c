@@ -113,6 +113,33 @@ list_url_rebase(char *dst, size_t cap, const char *tpl, const char *base)
 }
 
 /*
+ * A reason, spliced: "$ip" in it is the queried address (an rbldnsd "$",
+ * format.c) and "$$" a '$'; any other '$' is itself. A reason without
+ * '$' is one copy.
+ */
+static void
+splice_reason(struct tbuf *t, const char *r, size_t len, const char *ip,
+    size_t iplen)
+{
+	const char	*end = r + len, *s;
+
+	while (r < end) {
+		if ((s = memchr(r, '$', (size_t)(end - r))) == NULL)
+			s = end;
+		tb_add(t, r, (size_t)(s - r));
+		if (s == end)
+			break;
+		if (end - s >= 3 && s[1] == 'i' && s[2] == 'p') {
+			tb_add(t, ip, iplen);
+			r = s + 3;
+		} else {
+			tb_add(t, "$", 1);
+			r = s + (end - s >= 2 && s[1] == '$' ? 2 : 1);
+		}
+	}
+}
+
+/*
  * $url expands z->url the same way, except that $url in it stays as is;
  * base (NULL: none) replaces its default base (list_url_rest).
  */
@@ -141,7 +168,8 @@ expand(struct tbuf *t, const char *tpl, int in_url,
 			p += 2;
 		} else if (*p == 'r' && strncmp(p, "reason", 6) == 0) {
 			if (v->reason != NULL)
-				tb_add(t, v->reason, v->reason_len);
+				splice_reason(t, v->reason, v->reason_len, ip,
+				    iplen);
 			p += 6;
 		} else if (*p == 'l' && strncmp(p, "listed", 6) == 0) {
 			/* 0: the RFC 5782 test point, listed by definition. */

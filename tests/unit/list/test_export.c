@@ -204,6 +204,18 @@ test_txt_expand(void **state)
 	n = list_txt_expand(buf, sizeof(buf), &z, &v, "", 0);
 	assert_int_equal(n, 1);
 	assert_memory_equal(buf, "$", 1);
+	/* A reason's "$ip" is the address, "$$" a '$' (rbldnsd's "$"). */
+	z.txt = "[$reason]";
+	v.reason = "at $ip: $$ip $5 $$ $";
+	v.reason_len = (uint32_t)strlen(v.reason);
+	n = list_txt_expand(buf, sizeof(buf), &z, &v, "192.0.2.1", 9);
+	buf[n] = '\0';
+	assert_string_equal(buf, "[at 192.0.2.1: $ip $5 $ $]");
+	v.reason = "cut $i";
+	v.reason_len = 5;		/* "cut $": "ip" lies past the end */
+	n = list_txt_expand(buf, sizeof(buf), &z, &v, "192.0.2.1", 9);
+	buf[n] = '\0';
+	assert_string_equal(buf, "[cut $]");
 	n = list_txt_time(buf, 0);
 	assert_int_equal(n, LIST_TXT_TIME_LEN);
 	assert_memory_equal(buf, "1970-01-01T00:00:00Z", n);

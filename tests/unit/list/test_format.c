@@ -110,23 +110,32 @@ test_parse_table(void **state)
 	      { ":127.0.0.4:default text", "192.0.2.1 :6:" },
 	      "192.0.2.1 127.0.0.6 -" },
 	    { "bad default line", LIST_FMT_IP4SET, { ":nope:x" }, "ERR" },
+	    /* rbldnsd's "$" is the queried address: "$ip" in the reason. */
 	    { "dollar on the entry's line", LIST_FMT_IP4SET,
 	      { "192.0.2.0/24 see http://x/?$ for $$5" },
-	      "192.0.2.0/24 0.0.0.0 see http://x/?192.0.2.0/24 for $5" },
-	    { "dollar of a default line is kept", LIST_FMT_IP4SET,
+	      "192.0.2.0/24 0.0.0.0 see http://x/?$ip for $5" },
+	    { "dollar of a default line", LIST_FMT_IP4SET,
 	      { ":2:see http://x/?$ $$", "192.0.2.1" },
-	      "192.0.2.1 127.0.0.2 see http://x/?$ $" },
+	      "192.0.2.1 127.0.0.2 see http://x/?$ip $" },
+	    { "a literal dollar before ip stays escaped", LIST_FMT_IP4SET,
+	      { "192.0.2.1 $$ip $$$$ $$$ $$" },
+	      "192.0.2.1 0.0.0.0 $$ip $$$ $$$ip $" },
+	    { "an undefined variable stays as is", LIST_FMT_IP4SET,
+	      { "192.0.2.1 a $7 b" }, "192.0.2.1 0.0.0.0 a $7 b" },
+	    { "a variable's dollar is literal", LIST_FMT_IP4SET,
+	      { "$1 cost $ip", "192.0.2.1 $1 $" },
+	      "192.0.2.1 0.0.0.0 cost $$ip $ip" },
 	    { "variables", LIST_FMT_IP4SET,
 	      { "$1 See http://bl.example", "$2 for details",
 		"192.0.2.3 $1/relay/$ $2" },
-	      "192.0.2.3 0.0.0.0 See http://bl.example/relay/192.0.2.3 "
+	      "192.0.2.3 0.0.0.0 See http://bl.example/relay/$ip "
 	      "for details" },
 	    { "base template", LIST_FMT_IP4SET,
 	      { "$= See http://x/?$= ($)", "192.0.2.2 r123" },
-	      "192.0.2.2 0.0.0.0 See http://x/?r123 (192.0.2.2)" },
+	      "192.0.2.2 0.0.0.0 See http://x/?r123 ($ip)" },
 	    { "base template opt-out", LIST_FMT_IP4SET,
 	      { "$= See http://x/?$= ($)", "192.0.2.4 =Other $" },
-	      "192.0.2.4 0.0.0.0 Other 192.0.2.4" },
+	      "192.0.2.4 0.0.0.0 Other $ip" },
 	    /* exclusions, comments, specials */
 	    { "exclusion", LIST_FMT_IP4SET, { "!192.0.2.5" },
 	      "!192.0.2.5 0.0.0.0 -" },
@@ -254,8 +263,8 @@ test_limits(void **state)
 	/* The widest range yields at most 62 CIDRs, each with its text. */
 	n = list_parse_line(p, "0.0.0.1-255.255.255.254 at $", 28, e, &msg);
 	assert_int_equal(n, 62);
-	assert_string_equal(e[0].txt, "at 0.0.0.1");
-	assert_string_equal(e[61].txt, "at 255.255.255.254");
+	assert_string_equal(e[0].txt, "at $ip");
+	assert_string_equal(e[61].txt, "at $ip");
 	assert_null(list_parser_new(LIST_FMT_BIND));
 	list_parser_free(NULL);
 	list_parser_free(p);
@@ -276,6 +285,9 @@ test_names_and_text(void **state)
 	assert_string_equal(list_escape_rbldnsd("a $5 \x01z", buf,
 	    sizeof(buf)), "a $$5 z");
 	assert_string_equal(list_escape_rbldnsd("$$$$", buf, 5), "$$$$");
+	/* The reason's "$ip" is rbldnsd's "$"; "$$" stays one '$'. */
+	assert_string_equal(list_escape_rbldnsd("at $ip, $$ip $$", buf,
+	    sizeof(buf)), "at $, $$ip $$");
 
 	sbuf_init(&b);
 	list_bind_txt(&b, "say \"hi\" \\ \x7f", 12);
