@@ -368,6 +368,11 @@ hook_send(struct watch_svc *w)
 	}
 	s = json_dumps(p.body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(p.body);
+	if (s == NULL) {
+		log_warnx("watch: webhook: event %lld: out of memory",
+		    (long long)p.e.id);
+		return;
+	}
 	req = evhttp_request_new(on_hook_done, w);
 	h = evhttp_request_get_output_headers(req);
 	snprintf(hosthdr, sizeof(hosthdr), port == 80 ? "%s" : strchr(host,
