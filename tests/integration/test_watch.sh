@@ -316,6 +316,18 @@ grep -q "<b>time" "$T/w.html" && fail "web page: raw HTML from a TXT" ||
     ok "web page: no raw HTML from a TXT"
 grep -q 'href="http://lists.test/remove?ip='"$D"'"' "$T/w.html" &&
     ok "web page: removal link" || fail "web page: no removal link"
+# SIGHUP: the new block's next round starts at once and asks about the
+# address it adds.
+sed -i "s/^\taddress $D\$/\taddress $D $CLEAN/" "$T/daemon.conf"
+kill -HUP "$SERVE"
+for i in $(seq 1 600); do
+	[ -n "$(sqlite3 "$ddb" "SELECT state FROM watch_state WHERE target =
+	    '$CLEAN' AND list = 'lists.test'" 2>/dev/null)" ] && break
+	sleep 0.1
+done
+check "SIGHUP: the added address is checked" "$(sqlite3 "$ddb" "SELECT
+    state FROM watch_state WHERE target = '$CLEAN' AND list =
+    'lists.test'")" not-listed
 kill "$SERVE"
 src=0; wait "$SERVE" 2>/dev/null || src=$?
 check "the daemon stops cleanly (round, resolvers, webhook freed)" "$src" 0
