@@ -35,6 +35,7 @@ static const struct command {
 	{ "dkim",   cmd_dkim,   "DKIM keys, signing and verification" },
 	{ "dmarc",  cmd_dmarc,  "evaluate DMARC (RFC 7489) for a From domain" },
 	{ "bounce", cmd_bounce, "classify a bounce: blocklist, dead mailbox, ..." },
+	{ "confirm-check", cmd_confirm, "may a confirmation be sent? SPF and rate limits" },
 	{ "check",  cmd_check,  "the gatekeeper's verdict for one client, explained" },
 	{ "requests", cmd_requests, "removal requests: list, show, approve, deny" },
 	{ "token",  cmd_token,  "API tokens for the admin routes: create, list, revoke" },
@@ -131,10 +132,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	cli_command = cmd->name;
-	/* check exits 1 for refused mail: its configuration errors are 2. */
-	/* check and watch say "listed" with 1: a bad file is 2 there. */
+	/*
+	 * check exits 1 for refused mail, watch for "listed", confirm-check
+	 * for "do not send": their configuration errors are 2.
+	 */
 	conf_rc = strcmp(cmd->name, "check") == 0 ||
-	    strcmp(cmd->name, "watch") == 0 ? 2 : 1;
+	    strcmp(cmd->name, "watch") == 0 ||
+	    strcmp(cmd->name, "confirm-check") == 0 ? 2 : 1;
 	/* The daemon's fatal errors go to its log as they are. */
 	if (strcmp(cmd->name, "serve") != 0)
 		log_fatal_hook = cli_fatal;

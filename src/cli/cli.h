@@ -177,6 +177,7 @@ int	cmd_spf(struct cli *c, int argc, char **argv);
 int	cmd_dkim(struct cli *c, int argc, char **argv);
 int	cmd_dmarc(struct cli *c, int argc, char **argv);
 int	cmd_bounce(struct cli *c, int argc, char **argv);
+int	cmd_confirm(struct cli *c, int argc, char **argv);
 int	cmd_check(struct cli *c, int argc, char **argv);
 int	cmd_requests(struct cli *c, int argc, char **argv);
 int	cmd_token(struct cli *c, int argc, char **argv);

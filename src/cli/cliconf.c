@@ -6,7 +6,7 @@
  * here, dns { } with cli_dns_conf (which checks the host names of ns and
  * soa-mname) and dnsbl_conf_prepare, policy { } with policy_conf_read,
  * http { } with web_conf_read, milter { } with milter_conf_read,
- * watch { } with watch_conf_read,
+ * watch { } with watch_conf_read, confirm { } with confirm_conf_read,
  * control { } with cli_control_path, zone NAME { } with cli_sync_zones in
  * its check-only form. spf { } and dkim { } are reserved for the services
  * to come, as serve reserves them: accepted as blocks, not read.
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "confirm/confirm.h"
 #include "core/conf.h"
 #include "core/str.h"
 #include "dnsbl/dnsbl.h"
@@ -29,11 +30,12 @@
 #include "web/web.h"
 
 const char *const cli_conf_top_keys[] = { "db", "user", "dns", "zone",
-    "policy", "http", "spf", "dkim", "milter", "control", "watch", NULL };
+    "policy", "http", "spf", "dkim", "milter", "control", "watch", "confirm",
+    NULL };
 
 /* The top-level keys that are one { } block each. */
 static const char *const blocks[] = { "dns", "policy", "http", "spf",
-    "dkim", "milter", "control", "watch", NULL };
+    "dkim", "milter", "control", "watch", "confirm", NULL };
 
 static int
 bad(const struct conf *cf, const struct conf_node *n, const char *what)
@@ -95,6 +97,7 @@ cli_conf_check(struct cli *c)
 	struct web_conf		 wc;
 	struct milter_conf	 mc;
 	struct watch_conf	 wac;
+	struct confirm_conf	 cc;
 	uint32_t		 reload_ms = 0;
 	int			 snapcache = 0;
 	const char		*name;
@@ -139,6 +142,11 @@ cli_conf_check(struct cli *c)
 	watch_conf_free(&wac);
 	if (cli_control_path(cf, c->db, NULL, NULL) == -1)
 		return -1;
+	if (confirm_conf_read(cf, conf_find(cf->root, "confirm"), &cc, err,
+	    sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
 	return cli_sync_zones(c, NULL);
 }
 

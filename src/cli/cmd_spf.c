@@ -28,6 +28,7 @@
 #include "core/str.h"
 #include "core/xmalloc.h"
 #include "dns/resolver.h"
+#include "spf/check.h"
 #include "spf/spf.h"
 
 static void
@@ -61,19 +62,6 @@ usage_spf(FILE *f)
 	    DNS_RESOLVER_TIMEOUT_MS, SPF_CLI_BATCH_INFLIGHT);
 }
 
-struct done {
-	int	finished;
-};
-
-static void
-on_done(struct spf *s, void *arg)
-{
-	struct done	*d = arg;
-
-	(void)s;
-	d->finished = 1;
-}
-
 static void
 print_text(struct spf *s, const char *receiver)
 {
@@ -96,37 +84,6 @@ print_text(struct spf *s, const char *receiver)
 	spf_auth_results(s, receiver, &b);
 	printf("%s\n", b.s);
 	sbuf_free(&b);
-}
-
-static int
-print_json(struct spf *s, const char *receiver)
-{
-	struct sbuf	 b1, b2;
-	json_t		*o;
-	int		 rc;
-	const char	*exp = spf_explanation(s);
-
-	sbuf_init(&b1);
-	sbuf_init(&b2);
-	spf_received_spf(s, receiver, &b1);
-	spf_auth_results(s, receiver, &b2);
-	/* Peer bytes may not be UTF-8: cli_json_str keeps them. */
-	o = json_object();
-	json_object_set_new(o, "result",
-	    json_string(spf_result_str(spf_result(s))));
-	json_object_set_new(o, "explanation", cli_json_str(exp));
-	json_object_set_new(o, "mechanism", cli_json_str(spf_mechanism(s)));
-	json_object_set_new(o, "lookups", json_integer(spf_lookups(s)));
-	json_object_set_new(o, "dns_queries", json_integer(spf_queries(s)));
-	json_object_set_new(o, "problem", cli_json_str(spf_problem(s)));
-	json_object_set_new(o, "domain", cli_json_str(spf_domain(s)));
-	json_object_set_new(o, "received_spf", cli_json_str(b1.s));
-	json_object_set_new(o, "authentication_results", cli_json_str(b2.s));
-	/* One line, as docs/SPF.md shows it. */
-	rc = cli_json_print(o, 1) == 0 ? 0 : 1;
-	sbuf_free(&b1);
-	sbuf_free(&b2);
-	return rc;
 }
 
 /* One line of --batch: an evaluation in flight. */
@@ -259,14 +216,11 @@ spf_check(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct spf_request	 req;
-	struct spf_resolver	 res;
-	struct spf_zone		*zone = NULL;
-	struct dns_resolver	*dr = NULL;
-	struct spf		*s;
-	struct done		 d;
+	struct spf_source	*src = NULL;
+	struct spf		*s = NULL;
 	const char		*zfiles[SPF_CLI_ZONES_MAX], *server = NULL, *e;
 	const char		*batch = NULL;
-	int			 nz = 0, k;
+	int			 nz = 0;
 	int			 ch, json = 0, timeout = 0, rc = 1;
 	char			 err[512];
 
@@ -338,49 +292,35 @@ spf_check(int argc, char **argv)
 		    "--dns-server exclude each other");
 		return 2;
 	}
-	if (batch != NULL)
-		s = NULL;
-	else if ((s = spf_new(&req, err, sizeof(err))) == NULL) {
-		cli_err("spf check", "%s", err);
-		return 2;
-	}
-	if (nz > 0) {
-		zone = spf_zone_new();
-		for (k = 0; k < nz; k++) {
-			if (spf_zone_load(zone, zfiles[k], err,
-			    sizeof(err)) == -1) {
-				cli_err("spf check", "%s",
-				    err);
-				goto out;
-			}
-		}
-		spf_zone_resolver(zone, &res);
-	} else {
-		if ((dr = dns_resolver_new(server, timeout, err,
-		    sizeof(err))) == NULL) {
+	/* A request spf_new refuses is bad usage, before any DNS. */
+	if (batch == NULL) {
+		if ((s = spf_new(&req, err, sizeof(err))) == NULL) {
 			cli_err("spf check", "%s", err);
-			goto out;
+			return 2;
 		}
-		spf_resolver_dns(dr, &res);
+		spf_free(s);
+		s = NULL;
+	}
+	if ((src = spf_source_new(zfiles, nz, server, timeout, err,
+	    sizeof(err))) == NULL) {
+		cli_err("spf check", "%s", err);
+		goto out;
 	}
 	if (batch != NULL) {
-		rc = run_batch(batch, &req, &res, dr);
+		rc = run_batch(batch, &req, spf_source_resolver(src),
+		    spf_source_dns(src));
 		goto out;
 	}
-	d.finished = 0;
-	spf_run(s, &res, on_done, &d);
-	while (!d.finished && dr != NULL)
-		dns_resolver_wait(dr);
-	if (!d.finished) {
-		cli_err("spf check", "evaluation stalled");
+	if ((s = spf_check_sync(src, &req, err, sizeof(err))) == NULL) {
+		cli_err("spf check", "%s", err);
 		goto out;
 	}
-	rc = json ? print_json(s, req.receiver) :
-	    (print_text(s, req.receiver), 0);
+	/* One line, as docs/SPF.md shows it. */
+	rc = json ? (cli_json_print(spf_check_json(s, req.receiver), 1) == 0 ?
+	    0 : 1) : (print_text(s, req.receiver), 0);
 out:
 	spf_free(s);
-	spf_zone_free(zone);
-	dns_resolver_free(dr);
+	spf_source_free(src);
 	return rc;
 }
 

@@ -209,6 +209,21 @@ static const char schema_v3[] =
 	"CREATE INDEX watch_event_notify ON watch_event(notify, id);\n";
 
 /*
+ * Version 4: the confirmations confirm-check allowed, for its rate
+ * limits per recipient address and domain (confirm.h).
+ */
+static const char schema_v4[] =
+	"CREATE TABLE confirm_sent (\n"
+	"  id       INTEGER PRIMARY KEY,\n"
+	"  at       INTEGER NOT NULL,\n"
+	"  address  TEXT NOT NULL,\n"
+	"  domain   TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX confirm_sent_address ON confirm_sent(address, at);\n"
+	"CREATE INDEX confirm_sent_domain ON confirm_sent(domain, at);\n"
+	"CREATE INDEX confirm_sent_at ON confirm_sent(at);\n";
+
+/*
  * migrations[v] turns a version v store into version v + 1. Append only;
  * never edit a step that has shipped.
  */
@@ -216,6 +231,7 @@ static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -6,9 +6,9 @@
 # its blocks (src/policy/pconf.c: the keys[] tables and key_one's
 # strcmp(n, ...) chain), milter { } and its blocks (src/milter/mconf.c:
 # top_keys, sign_keys, dmarc_keys), watch { } (src/watch/conf.c: keys,
-# list_keys). Each must stand at the start of a line of
-# etc/fairlist.conf (commented out or not), each must be named in
-# docs/CONFIG.md as `KEY`, and the example must still parse.
+# list_keys) and confirm { } (src/confirm/conf.c). Each must stand at the
+# start of a line of etc/fairlist.conf (commented out or not), each must
+# be named in docs/CONFIG.md as `KEY`, and the example must still parse.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 need python3 python3
 
@@ -39,9 +39,10 @@ keys += [("policy-block", k) for k in table(p, "keys")]
 m = read("src/milter/mconf.c")
 for t in ("top_keys", "sign_keys", "dmarc_keys"):
     keys += [("milter", k) for k in table(m, t)]
-w = read("src/watch/conf.c")
-for t in ("keys", "list_keys"):
-    keys += [("watch", k) for k in table(w, t)]
+# top_keys, sign_keys, dmarc_keys), watch { } (src/watch/conf.c: keys,
+# list_keys) and confirm { } (src/confirm/conf.c). Each must stand at the
+# start of a line of etc/fairlist.conf (commented out or not), each must
+# be named in docs/CONFIG.md as `KEY`, and the example must still parse.
 if len(keys) < 40:
     sys.exit("only %d keys found: the tables moved?" % len(keys))
 seen = set()

@@ -559,6 +559,7 @@ test_migrate_v1(void **state)
 	assert_int_equal(sql_int(f->path, "DROP TABLE token"), -1);
 	assert_int_equal(sql_int(f->path, "DROP TABLE watch_state"), -1);
 	assert_int_equal(sql_int(f->path, "DROP TABLE watch_event"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TABLE confirm_sent"), -1);
 	assert_int_equal(sql_int(f->path, "ALTER TABLE zone DROP COLUMN"
 	    " removal"), -1);
 	assert_int_equal(sql_int(f->path, "ALTER TABLE zone DROP COLUMN"

@@ -1,0 +1,140 @@
+#!/bin/bash
+# test_confirm_check.sh: issue 12 part 3, "fairlist confirm-check" (no
+# backscatter). SPF comes from Knot DNS on 127.0.0.1:<random port>
+# through c-ares: pass sends, fail, softfail, none (no record, no
+# domain), neutral and a REFUSED answer (temperror) do not; an aligned
+# --dkim-pass sends where SPF did not pass, an unaligned one does not;
+# the null sender never gets an answer. The per-address and per-domain
+# limits of confirm { } are hit across separate runs (the counts are in
+# the store), and the window lets them go again. The JSON and the text
+# answers agree, and the exit status is 0 send, 1 refuse, 2 error.
+# Fails, naming the Debian package knot, when knotd is missing.
+set -eu
+. "$FAIRLIST_SRC/tests/lib/common.sh"
+set +e	# each step checks its own status
+fail_knot() { [ -f "$T/knot.log" ] && cat "$T/knot.log"; die "$*"; }
+need knotd knot
+need jq jq
+
+cat >"$T/example.test.zone" <<'ZONE'
+$ORIGIN example.test.
+$TTL 300
+@	IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 300
+	IN NS ns
+ns	IN A 127.0.0.1
+@	IN TXT "v=spf1 ip4:192.0.2.10 -all"
+soft	IN TXT "v=spf1 ip4:192.0.2.10 ~all"
+neutral	IN TXT "v=spf1 ?all"
+nospf	IN TXT "hello world"
+lists	IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+ZONE
+
+started=0
+for attempt in 1 2 3 4 5; do
+	port=$(free_port)
+	cat >"$T/knot.conf" <<CONF
+server:
+    listen: 127.0.0.1@$port
+    rundir: $T
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: $T/kdb
+zone:
+  - domain: example.test
+    file: $T/example.test.zone
+CONF
+	mkdir -p "$T/kdb"
+	knotd -c "$T/knot.conf" >"$T/knot.log" 2>&1 &
+	knot_pid=$!
+	PIDS="$PIDS $knot_pid"
+	for i in $(seq 1 50); do
+		if "$FAIRLIST" spf check --ip 192.0.2.10 --mail-from a@example.test \
+		    --dns-server "127.0.0.1:$port" --timeout 200 2>/dev/null |
+		    grep -qx 'result: pass'; then
+			started=1
+			break
+		fi
+		kill -0 "$knot_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ $started = 1 ] && break
+	kill "$knot_pid" 2>/dev/null; wait "$knot_pid" 2>/dev/null; knot_pid=
+done
+[ $started = 1 ] || fail_knot "knotd did not start"
+
+cat >"$T/fl.conf" <<CONF
+db $T/fl.db
+confirm {
+	per-address 2
+	per-domain 3
+	window 1h
+}
+CONF
+cc() {
+	"$FAIRLIST" --config "$T/fl.conf" confirm-check \
+	    --dns-server "127.0.0.1:$port" --timeout 1000 "$@"
+}
+
+# expect NAME WANT-EXIT WANT-REASON WANT-SPF ARGS...: the JSON answer and
+# the exit status; the text answer of the same question (on a fresh
+# store, so that the count does not move) says the same.
+expect() {
+	local name=$1 wexit=$2 wreason=$3 wspf=$4 out rc
+	shift 4
+	out=$(cc --json "$@" 2>"$T/err"); rc=$?
+	check "$name: exit" "$rc" "$wexit"
+	check "$name: reason" "$(printf '%s' "$out" | jq -r .reason)" "$wreason"
+	check "$name: spf" "$(printf '%s' "$out" | jq -r .spf)" "$wspf"
+	check "$name: verdict" "$(printf '%s' "$out" | jq -r .verdict)" \
+	    "$([ "$wexit" = 0 ] && echo send || echo refuse)"
+}
+
+expect "spf pass" 0 spf-pass pass --ip 192.0.2.10 --mail-from Alice@Example.TEST
+expect "spf fail" 1 not-authenticated fail --ip 192.0.2.99 --mail-from bob@example.test
+expect "spf softfail" 1 not-authenticated softfail --ip 192.0.2.99 --mail-from bob@soft.example.test
+expect "spf neutral" 1 not-authenticated neutral --ip 192.0.2.99 --mail-from bob@neutral.example.test
+expect "spf none (no SPF record)" 1 not-authenticated none --ip 192.0.2.99 --mail-from bob@nospf.example.test
+expect "spf none (no such name)" 1 not-authenticated none --ip 192.0.2.99 --mail-from bob@gone.example.test
+# Knot serves no other zone: REFUSED, a temporary error, held back.
+expect "spf temperror (REFUSED)" 1 temperror temperror --ip 192.0.2.99 --mail-from bob@elsewhere.test
+expect "null sender" 1 null-sender none --ip 192.0.2.10 --mail-from ''
+expect "no domain" 1 bad-address none --ip 192.0.2.10 --mail-from postmaster
+expect "softfail, aligned DKIM pass" 0 dkim-pass softfail --ip 192.0.2.99 \
+    --mail-from carol@soft.example.test --dkim-pass lists.example.test
+expect "fail, unaligned DKIM pass" 1 not-authenticated fail --ip 192.0.2.99 \
+    --mail-from dave@example.test --dkim-pass example.net
+
+# A refusal on SPF is not counted: alice has 1 of 2, carol 1 of 2.
+out=$(cc --json --ip 192.0.2.10 --mail-from alice@example.test); rc=$?
+check "alice again: sent" "$rc $(printf '%s' "$out" | jq -r '.sent_address, .sent_domain' | tr '\n' ' ')" "0 2 2 "
+out=$(cc --json --ip 192.0.2.10 --mail-from alice@example.test); rc=$?
+check "alice third: per-address limit" "$rc $(printf '%s' "$out" | jq -r .reason)" "1 rate-address"
+check "alice third: not counted" "$(printf '%s' "$out" | jq -r .counted)" "false"
+# example.test has 2 sends (alice); soft.example.test is another domain.
+out=$(cc --json --ip 192.0.2.10 --mail-from erin@example.test); rc=$?
+check "erin: third to example.test" "$rc $(printf '%s' "$out" | jq -r .sent_domain)" "0 3"
+out=$(cc --ip 192.0.2.10 --mail-from frank@example.test); rc=$?
+check "frank: per-domain limit (text)" "$rc $(printf '%s\n' "$out" | sed -n 's/^reason: //p')" "1 rate-domain"
+check "frank: explanation" "$(printf '%s\n' "$out" | grep -c '^explanation: 3 confirmations to the domain example.test in the last 3600s already (per-domain 3)$')" "1"
+
+# The window: sends an hour old are forgotten.
+sqlite3 "$T/fl.db" "UPDATE confirm_sent SET at = at - 3601" ||
+	die "sqlite3 failed (Debian package sqlite3)"
+out=$(cc --json --ip 192.0.2.10 --mail-from frank@example.test); rc=$?
+check "after the window: frank sends" "$rc $(printf '%s' "$out" | jq -r '.sent_address, .sent_domain' | tr '\n' ' ')" "0 1 1 "
+check "rows kept: only the window's" "$(sqlite3 "$T/fl.db" 'SELECT count(*) FROM confirm_sent')" "1"
+
+# Usage errors are exit 2.
+cc --ip 192.0.2.10 >/dev/null 2>&1; check "no --mail-from: exit" "$?" "2"
+cc --ip 192.0.2.0/24 --mail-from a@example.test >/dev/null 2>&1
+check "a prefix: exit" "$?" "2"
+printf 'confirm {\n\tper-address -1\n}\n' >"$T/bad.conf"
+out=$("$FAIRLIST" --config "$T/bad.conf" confirm-check --ip 192.0.2.10 \
+    --mail-from a@example.test 2>&1); rc=$?
+check "bad per-address: exit" "$rc" "2"
+check "bad per-address: message" "$out" \
+    "fairlist: confirm-check: $T/bad.conf:2: confirm: per-address must be 0 (no limit) to 1000000"
+
+finish
