@@ -163,6 +163,9 @@ cmd_confirm(struct cli *c, int argc, char **argv)
 		cli_err(CMD, "%s", err);
 		return 2;
 	}
+	/* confirm { resolver } unless the command line says otherwise. */
+	if (server == NULL && nz == 0 && cc.resolver[0] != '\0')
+		server = cc.resolver;
 	/* A bad IP is bad usage, before any DNS. */
 	e = NULL;
 	if (addr_parse(req.ip, &ip, &e) == -1 || ip.plen != 128) {

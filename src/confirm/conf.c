@@ -1,12 +1,14 @@
 /*
  * conf.c: the confirm { } block (docs/CONFIG.md): per-address,
- * per-domain and window, the limits of confirm-check.
+ * per-domain and window, the limits of confirm-check, and resolver, the
+ * DNS servers its SPF checks ask.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "confirm/confirm.h"
 #include "core/conf.h"
+#include "core/sockaddr.h"
 #include "core/str.h"
 
 static int
@@ -23,7 +25,7 @@ confirm_conf_read(const struct conf *cf, const struct conf_node *node,
     struct confirm_conf *cc, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "per-address", "per-domain",
-	    "window", NULL };
+	    "window", "resolver", NULL };
 	const struct conf_node	*n;
 	const char		*e;
 	char			 why[96];
@@ -33,6 +35,7 @@ confirm_conf_read(const struct conf *cf, const struct conf_node *node,
 	cc->per_address = CONFIRM_PER_ADDRESS_DEFAULT;
 	cc->per_domain = CONFIRM_PER_DOMAIN_DEFAULT;
 	cc->window = CONFIRM_WINDOW_DEFAULT;
+	cc->resolver[0] = '\0';
 	if (node == NULL)
 		return 0;
 	if (conf_check_keys(cf, node, keys, err, errlen) == -1)
@@ -42,6 +45,16 @@ confirm_conf_read(const struct conf *cf, const struct conf_node *node,
 			return bad(err, errlen, cf, n, "takes no { } block");
 		if (n->nargs != 1)
 			return bad(err, errlen, cf, n, "takes one value");
+		if (strcmp(n->name, "resolver") == 0) {
+			if (strlen(n->args[0]) >= sizeof(cc->resolver) ||
+			    sa_servers_check(n->args[0], 53, why,
+			    sizeof(why)) == -1)
+				return bad(err, errlen, cf, n, "takes "
+				    "IP[:PORT],... (at most 511 bytes)");
+			str_lcpy(cc->resolver, n->args[0],
+			    sizeof(cc->resolver));
+			continue;
+		}
 		if (strcmp(n->name, "window") == 0) {
 			if (str_duration(n->args[0], &secs) == -1 ||
 			    secs < 1 || secs > CONFIRM_WINDOW_MAX)

@@ -37,11 +37,15 @@ struct store;
 #define CONFIRM_ADDR_MAX		320	/* bytes of MAIL FROM kept */
 #define CONFIRM_REASON_MAX		1024	/* bytes of the reason text */
 
+#define CONFIRM_RESOLVER_MAX		512	/* bytes of resolver */
+
 /* The confirm { } block (docs/CONFIG.md). */
 struct confirm_conf {
 	int	per_address;	/* 0: no limit */
 	int	per_domain;	/* 0: no limit */
 	int64_t	window;		/* seconds */
+	char	resolver[CONFIRM_RESOLVER_MAX];	/* SPF's DNS servers,
+						   "": the system's */
 };
 
 /*

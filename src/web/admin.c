@@ -42,9 +42,9 @@
  * Check the bearer token of req for scope want: 1 with the actor
  * ("token:NAME") in OUT:actor, or 0 after answering 401, 403 or 500.
  */
-static int
-authorize(struct web_server *ws, struct evhttp_request *req,
-    enum store_scope want, char *actor, size_t size)
+int
+web_authorize(struct web_server *ws, struct evhttp_request *req, int want,
+    char *actor, size_t size)
 {
 	const char		*h = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Authorization");
@@ -72,11 +72,11 @@ authorize(struct web_server *ws, struct evhttp_request *req,
 		web_reply_error(req, 1, 401, "unknown or revoked token");
 		return 0;
 	}
-	if (sc < want) {
+	if ((int)sc < want) {
 		char	msg[96];
 
 		snprintf(msg, sizeof(msg), "this route needs a token of scope "
-		    "%s (this one is %s)", store_scope_name(want),
+		    "%s (this one is %s)", store_scope_name((enum store_scope)want),
 		    store_scope_name(sc));
 		web_reply_error(req, 1, 403, msg);
 		return 0;
@@ -541,7 +541,7 @@ web_route_admin(struct web_server *ws, struct evhttp_request *req,
 	/* Authentication first: an unknown route says nothing unsigned. */
 	want = strcmp(rest, "audit") == 0 ? STORE_SCOPE_ADMIN : get ?
 	    STORE_SCOPE_READ : STORE_SCOPE_WRITE;
-	if (!authorize(ws, req, want, actor, sizeof(actor)))
+	if (!web_authorize(ws, req, want, actor, sizeof(actor)))
 		return;
 	if (strcmp(rest, "listings") == 0) {
 		if (get)

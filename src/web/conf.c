@@ -1,7 +1,8 @@
 /*
  * conf.c: the http { } block (docs/CONFIG.md): listen, public-url,
  * trusted-proxies, max-body, timeout, clients. Without a block the
- * service listens on WEB_LISTEN_DEFAULT, best effort.
+ * service listens on WEB_LISTEN_DEFAULT, best effort. The confirm { }
+ * block too, for POST /api/v1/confirm-check.
  */
 #include <sys/socket.h>
 
@@ -140,6 +141,11 @@ web_conf_read(const struct conf *cf, const struct conf_node *node,
 	wc->explicit = node != NULL;
 	if (node != NULL && (conf_check_keys(cf, node, keys, err,
 	    errlen) == -1 || read_block(cf, node, wc, err, errlen) == -1)) {
+		web_conf_free(wc);
+		return -1;
+	}
+	if (confirm_conf_read(cf, cf != NULL ? conf_find(cf->root,
+	    "confirm") : NULL, &wc->confirm, err, errlen) == -1) {
 		web_conf_free(wc);
 		return -1;
 	}

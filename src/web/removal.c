@@ -77,9 +77,8 @@ static const struct web_jkey rm_keys[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-/* The media type of req's Content-Type, lower case, without parameters. */
-static int
-ctype_is(struct evhttp_request *req, const char *want)
+int
+web_ctype_is(struct evhttp_request *req, const char *want)
 {
 	const char	*ct = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Content-Type");
@@ -102,7 +101,7 @@ read_body(struct evhttp_request *req, struct rm_in *in)
 	memset(in, 0, sizeof(*in));
 	if (body == NULL)
 		body = "";
-	if (ctype_is(req, "application/x-www-form-urlencoded")) {
+	if (web_ctype_is(req, "application/x-www-form-urlencoded")) {
 		in->form = 1;
 		if (web_form_each(body, len, form_field, in, &why) != 0) {
 			web_reply_error(req, 0, 400, in->bad != NULL ?
@@ -115,7 +114,7 @@ read_body(struct evhttp_request *req, struct rm_in *in)
 		}
 		return 0;
 	}
-	if (!ctype_is(req, "application/json")) {
+	if (!web_ctype_is(req, "application/json")) {
 		web_reply_error(req, 1, 415, "send application/json (or the "
 		    "page's form)");
 		return -1;
@@ -139,9 +138,8 @@ read_body(struct evhttp_request *req, struct rm_in *in)
 	return 0;
 }
 
-/* The value of cookie name in req's Cookie headers, or NULL. */
-static const char *
-cookie_value(struct evhttp_request *req, const char *name, char *out,
+const char *
+web_req_cookie(struct evhttp_request *req, const char *name, char *out,
     size_t cap)
 {
 	struct evkeyval	*kv;
@@ -195,7 +193,7 @@ web_route_removal(struct web_server *ws, struct evhttp_request *req)
 		return;
 	api = !in.form;
 	if (in.form) {
-		cookie = cookie_value(req, WEB_CSRF_COOKIE, csrf,
+		cookie = web_req_cookie(req, WEB_CSRF_COOKIE, csrf,
 		    sizeof(csrf));
 		if (!web_csrf_check(in.csrf, cookie, now)) {
 			web_reply_error(req, 0, 403, "the form is too old or "

@@ -7,8 +7,10 @@
  * Routes: GET / (the search form), GET /lookup?ip= (a redirect to
  * /lookup/IP), GET /lookup/IP (the page), GET /api/v1/lookup/IP (JSON),
  * GET /metrics, GET /static/style.css; removal.c has POST
- * /api/v1/removal and GET /request/REF, /api/v1/request/REF; admin.c
- * /api/v1/admin/. Every answer is counted by route and status and timed
+ * /api/v1/removal and GET /request/REF, /api/v1/request/REF; bounce.c
+ * POST /api/v1/bounce, GET and POST /bounce; confirm.c POST
+ * /api/v1/confirm-check; admin.c /api/v1/admin/. Every answer is counted
+ * by route and status and timed
  * (fairlist_http_requests_total, fairlist_http_request_duration_seconds). A bad address is a 400, an unknown path a 404,
  * another method a 405, too many header lines a 431; evhttp answers 413
  * for a body over max-body and closes a request not whole within
@@ -102,6 +104,7 @@ conn_gone(struct evhttp_connection *c, void *arg)
 	struct web_server	*ws = arg;
 	size_t			 i = conn_slot(ws, c), j, k;
 
+	web_confirm_conn_gone(ws, c);
 	while (ws->conns[i] != c) {
 		if (ws->conns[i] == NULL)
 			return;
@@ -487,12 +490,12 @@ too_many_headers(struct evhttp_request *req)
 enum route {
 	R_INDEX, R_SEARCH, R_LOOKUP, R_API_LOOKUP, R_REMOVAL, R_REQUEST,
 	R_API_REQUEST, R_ADMIN, R_METRICS, R_STATIC, R_WATCH, R_API_WATCH,
-	R_OTHER, R_N
+	R_BOUNCE, R_BOUNCE_PAGE, R_CONFIRM, R_OTHER, R_N
 };
 static const char *const route_names[R_N + 1] = {
 	"index", "search", "lookup", "api_lookup", "removal", "request",
 	"api_request", "admin", "metrics", "static", "watch", "api_watch",
-	"other", NULL
+	"bounce", "bounce_page", "confirm_check", "other", NULL
 };
 
 /* Answer req; returns its route. */
@@ -533,6 +536,30 @@ dispatch(struct web_server *ws, struct evhttp_request *req)
 		}
 		return R_REMOVAL;
 	}
+	if (strcmp(path, "/api/v1/confirm-check") == 0) {
+		if (m == EVHTTP_REQ_POST)
+			web_route_confirm(ws, req);
+		else {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Allow", "POST");
+			web_reply_error(req, 1, 405, "this route answers POST");
+		}
+		return R_CONFIRM;
+	}
+	if (strcmp(path, "/api/v1/bounce") == 0) {
+		if (m == EVHTTP_REQ_POST)
+			web_route_bounce(ws, req);
+		else {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Allow", "POST");
+			web_reply_error(req, 1, 405, "this route answers POST");
+		}
+		return R_BOUNCE;
+	}
+	if (strcmp(path, "/bounce") == 0 && m == EVHTTP_REQ_POST) {
+		web_route_bounce_page(ws, req, 1);
+		return R_BOUNCE_PAGE;
+	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
@@ -570,6 +597,10 @@ dispatch(struct web_server *ws, struct evhttp_request *req)
 	if (strcmp(path, "/api/v1/watch") == 0) {
 		web_route_watch(ws, req, 1);
 		return R_API_WATCH;
+	}
+	if (strcmp(path, "/bounce") == 0) {
+		web_route_bounce_page(ws, req, 0);
+		return R_BOUNCE_PAGE;
 	}
 	if (strcmp(path, "/metrics") == 0) {
 		route_metrics(ws, req);
@@ -683,6 +714,7 @@ web_server_free(struct web_server *ws)
 {
 	if (ws == NULL)
 		return;
+	web_confirm_free(ws);
 	if (ws->http != NULL)
 		evhttp_free(ws->http);
 	if (ws->fd != -1)

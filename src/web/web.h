@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "confirm/confirm.h"
 #include "core/addr.h"
 
 struct conf;
@@ -38,6 +39,8 @@ struct web_conf {
 	int			 body_max;	/* bytes */
 	int			 timeout_s;
 	int			 clients;
+	struct confirm_conf	 confirm;	/* the confirm { } block, for
+						   /api/v1/confirm-check */
 	int			 explicit;	/* an http block: failing to
 						   bind is fatal, else a
 						   warning */

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "core/addr.h"
+#include "spf/spf.h"
 
 struct evhttp;
 struct metrics_family;
@@ -22,6 +23,9 @@ struct sbuf;
 struct store;
 struct web_conf;
 struct web_rl;
+struct web_cc_job;
+struct dmarc_psl;
+struct dns_evres;
 
 #define WEB_FIELD_MAX		4096	/* bytes of one decoded field */
 #define WEB_FIELDS_MAX		16	/* fields of a query or form */
@@ -180,6 +184,51 @@ void	web_route_request(struct web_server *ws, struct evhttp_request *req,
 json_t	*web_request_json(struct web_server *ws, const char *ref,
 	    int *found);
 
+/*
+ * Shared by the POST routes (removal.c): web_ctype_is is 1 when req's
+ * Content-Type is the media type want (lower case), parameters aside;
+ * web_req_cookie the value of cookie name in req's Cookie headers into
+ * out (cap bytes), or NULL.
+ */
+int		 web_ctype_is(struct evhttp_request *req, const char *want);
+const char	*web_req_cookie(struct evhttp_request *req, const char *name,
+		    char *out, size_t cap);
+
+/*
+ * The bounce routes (bounce.c): POST /api/v1/bounce, the JSON answer of
+ * `bounce classify --json` with what it means here (web_route_bounce);
+ * GET /bounce, the "paste the rejection you got" form, and POST /bounce,
+ * its verdict page (web_route_bounce_page, post 0 or 1).
+ * web_bounce_json is the answer for a classification r (the store says
+ * whether a list it names is ours and lists the address it names).
+ */
+#define WEB_BOUNCE_COOKIE	"fl_csrf_bounce"
+struct bounce_result;
+void	web_route_bounce(struct web_server *ws, struct evhttp_request *req);
+void	web_route_bounce_page(struct web_server *ws,
+	    struct evhttp_request *req, int post);
+json_t	*web_bounce_json(struct web_server *ws,
+	    const struct bounce_result *r);
+
+/*
+ * POST /api/v1/confirm-check (confirm.c). web_confirm_conn_gone forgets
+ * the requests of connection c (closed) still waiting for SPF;
+ * web_confirm_free ends every job and frees the resolver and the PSL.
+ */
+struct evhttp_connection;
+void	web_route_confirm(struct web_server *ws, struct evhttp_request *req);
+void	web_confirm_conn_gone(struct web_server *ws,
+	    struct evhttp_connection *c);
+void	web_confirm_free(struct web_server *ws);
+
+/*
+ * Check the bearer token of req for scope want (admin.c): 1 with the
+ * actor ("token:NAME") in OUT:actor, or 0 after answering 401, 403 or
+ * 500.
+ */
+int	web_authorize(struct web_server *ws, struct evhttp_request *req,
+	    int want, char *actor, size_t size);
+
 /* The admin API (admin.c): the request for /api/v1/admin/REST. */
 /* watch.c: GET /watch (page) and /api/v1/watch (api != 0). */
 void	web_route_watch(struct web_server *ws, struct evhttp_request *req,
@@ -217,6 +266,13 @@ struct web_server {
 	struct evhttp_bound_socket	*bound;
 	struct store			*st;
 	struct web_rl			*rl;		/* removal rate limits */
+	struct dns_evres		*evres;		/* confirm-check's SPF,
+							   NULL until used */
+	struct spf_raw			 cc_raw;
+	struct spf_resolver		 cc_res;
+	struct web_cc_job		*cc_jobs;	/* waiting for SPF */
+	struct dmarc_psl		*psl;		/* DKIM alignment */
+	int				 psl_tried;
 	struct metrics_family		*m_requests;	/* by route, status */
 	struct metrics_family		*m_latency;	/* by route */
 	const void			**conns;	/* open-addressing set */

@@ -8,6 +8,9 @@
 # limits of confirm { } are hit across separate runs (the counts are in
 # the store), and the window lets them go again. The JSON and the text
 # answers agree, and the exit status is 0 send, 1 refuse, 2 error.
+# POST /api/v1/confirm-check on a running `fairlist serve` gives the CLI's
+# answer, byte for byte, for every refusal, and shares its counts; it
+# needs a write token; its errors; a client that leaves early.
 # Fails, naming the Debian package knot, when knotd is missing.
 set -eu
 . "$FAIRLIST_SRC/tests/lib/common.sh"
@@ -136,5 +139,86 @@ out=$("$FAIRLIST" --config "$T/bad.conf" confirm-check --ip 192.0.2.10 \
 check "bad per-address: exit" "$rc" "2"
 check "bad per-address: message" "$out" \
     "fairlist: confirm-check: $T/bad.conf:2: confirm: per-address must be 0 (no limit) to 1000000"
+
+# --- the daemon: POST /api/v1/confirm-check answers as the CLI does,
+# over the same counts in the store ---
+need curl curl
+dport=$(free_port)
+hport=$(free_port)
+H=http://127.0.0.1:$hport
+cat >"$T/srv.conf" <<CONF
+db $T/srv.db
+dns {
+	listen 127.0.0.1:$dport
+	workers 1
+}
+http {
+	listen 127.0.0.1:$hport
+}
+policy {
+	listen 127.0.0.1:$(free_port)
+}
+confirm {
+	per-address 2
+	per-domain 10
+	window 1h
+	resolver 127.0.0.1:$port
+}
+CONF
+srv() { "$FAIRLIST" --config "$T/srv.conf" "$@"; }
+W=$(srv token create --scope write --name lists) || die "token create failed"
+R=$(srv token create --scope read --name reader) || die "token create failed"
+# Started directly (not through srv), so that $! is the daemon itself.
+"$FAIRLIST" --config "$T/srv.conf" serve 2>"$T/serve.log" &
+PIDS="$PIDS $!"
+wait_for curl -sf "$H/" || die "no HTTP answer: $(cat "$T/serve.log")"
+post() { curl -s -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data-binary "$2" "$H/api/v1/confirm-check"; }
+code() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data-binary "$2" "$H/api/v1/confirm-check"; }
+
+# Refusals count nothing: the HTTP answer is the CLI's, byte for byte.
+same() {
+	local name=$1 json=$2 want got
+	shift 2
+	want=$(srv confirm-check --json "$@")
+	got=$(post "$W" "$json")
+	check "HTTP = CLI: $name" "$got" "$want"
+}
+same "spf fail" '{"ip":"192.0.2.99","mail_from":"bob@example.test"}' --ip 192.0.2.99 --mail-from bob@example.test
+same "spf softfail" '{"ip":"192.0.2.99","mail_from":"bob@soft.example.test","helo":"h.example.test"}' --ip 192.0.2.99 --mail-from bob@soft.example.test --helo h.example.test
+same "spf none" '{"ip":"192.0.2.99","mail_from":"bob@nospf.example.test"}' --ip 192.0.2.99 --mail-from bob@nospf.example.test
+same "spf temperror" '{"ip":"192.0.2.99","mail_from":"bob@elsewhere.test"}' --ip 192.0.2.99 --mail-from bob@elsewhere.test
+same "null sender" '{"ip":"192.0.2.99","mail_from":""}' --ip 192.0.2.99 --mail-from ''
+same "unaligned DKIM" '{"ip":"192.0.2.99","mail_from":"bob@example.test","dkim_pass":"example.net"}' --ip 192.0.2.99 --mail-from bob@example.test --dkim-pass example.net
+# Sends: the CLI's, then the API's, then the CLI's again share one count.
+o=$(srv confirm-check --json --ip 192.0.2.10 --mail-from gina@example.test)
+check "CLI send 1" "$(printf '%s' "$o" | jq -r '[.verdict, .reason, .sent_address] | join(" ")')" "send spf-pass 1"
+o=$(post "$W" '{"ip":"192.0.2.10","mail_from":"Gina@example.test"}')
+check "HTTP send 2" "$(printf '%s' "$o" | jq -r '[.verdict, .reason, .sent_address, .spf] | join(" ")')" "send spf-pass 2 pass"
+o=$(post "$W" '{"ip":"192.0.2.99","mail_from":"gina@soft.example.test","dkim_pass":"lists.example.test"}')
+check "HTTP aligned DKIM" "$(printf '%s' "$o" | jq -r '[.verdict, .reason, .spf, .dkim_aligned] | join(" ")')" "send dkim-pass softfail true"
+o=$(srv confirm-check --json --ip 192.0.2.10 --mail-from gina@example.test); rc=$?
+check "CLI after HTTP: per-address limit" "$rc $(printf '%s' "$o" | jq -r .reason)" "1 rate-address"
+o=$(post "$W" '{"ip":"192.0.2.10","mail_from":"gina@example.test"}')
+check "HTTP after CLI: per-address limit" "$(printf '%s' "$o" | jq -r .reason)" "rate-address"
+# The route's errors.
+check "HTTP: no token" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary '{"ip":"192.0.2.10","mail_from":"a@example.test"}' "$H/api/v1/confirm-check")" 401
+check "HTTP: a read token" "$(code "$R" '{"ip":"192.0.2.10","mail_from":"a@example.test"}')" 403
+check "HTTP: bad JSON" "$(code "$W" '{"ip":')" 400
+check "HTTP: no mail_from" "$(code "$W" '{"ip":"192.0.2.10"}')" 400
+check "HTTP: unknown key" "$(code "$W" '{"ip":"192.0.2.10","mail_from":"a@example.test","x":1}')" 400
+check "HTTP: a prefix" "$(code "$W" '{"ip":"192.0.2.0/24","mail_from":"a@example.test"}')" 400
+check "HTTP: GET" "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/confirm-check")" 405
+check "HTTP: media type" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $W" -H 'Content-Type: text/plain' --data-binary 'x' "$H/api/v1/confirm-check")" 415
+# A client that leaves before SPF ends does not take the daemon down.
+python3 - "$hport" "$W" <<'PY'
+import socket, sys
+body = b'{"ip":"192.0.2.10","mail_from":"hal@example.test"}'
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /api/v1/confirm-check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+          sys.argv[2].encode() + b"\r\nContent-Type: application/json\r\nContent-Length: " +
+          str(len(body)).encode() + b"\r\n\r\n" + body)
+s.close()
+PY
+check "HTTP: still answering after a client left" "$(post "$W" '{"ip":"192.0.2.99","mail_from":"ivy@example.test"}' | jq -r .reason)" "not-authenticated"
 
 finish

@@ -75,6 +75,33 @@ try:
     check("range", "198.51.100.0/24" in drv.find_element(By.CSS_SELECTOR,
           "dd.range").text, True)
     drv.save_screenshot(shots + "/web-range.png")
+    # The "paste the rejection you got" form (issue 12).
+    drv.get(base + "/bounce")
+    drv.find_element(By.ID, "text").send_keys(
+        "554 5.7.1 Service unavailable; Client host [198.51.100.7] "
+        "blocked using bl.fairlist.test")
+    drv.find_element(By.CSS_SELECTOR, "form.bounce button").click()
+    check("bounce: the verdict", drv.find_element(By.CSS_SELECTOR,
+          "p.verdict").text.startswith("Yes: the address is listed on our "
+          "list."), True)
+    check("bounce: our list", drv.find_element(By.CSS_SELECTOR,
+          "dd.list").text, "bl.fairlist.test (our list)")
+    check("bounce: no script element", len(drv.find_elements(By.TAG_NAME,
+          "script")), 0)
+    drv.find_element(By.CSS_SELECTOR, "a.lookup-link").click()
+    check("bounce: the link leads to the lookup page",
+          drv.current_url.endswith("/lookup/198.51.100.7"), True)
+    drv.get(base + "/bounce")
+    drv.find_element(By.ID, "text").send_keys(
+        "554 5.7.1 Client host [203.0.113.5] blocked using zen.spamhaus.org;"
+        " Error: open resolver; "
+        "https://www.spamhaus.org/returnc/pub/203.0.113.1")
+    drv.find_element(By.CSS_SELECTOR, "form.bounce button").click()
+    check("bounce: the resolver at fault", drv.find_element(
+          By.CSS_SELECTOR, "dd.resolver").text,
+          "yes: the receiver must fix its DNS")
+    check("bounce: not listed", drv.find_element(By.CSS_SELECTOR,
+          "p.verdict").text.startswith("You are not listed"), True)
 finally:
     drv.quit()
 sys.exit(1 if fails else 0)

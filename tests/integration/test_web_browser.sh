@@ -5,7 +5,9 @@
 # through the form, reads the reason (which holds <script>: shown as text,
 # never run), the evidence and the expiry, submits the removal form and
 # reads the request's state (done: a trap listing goes by self-service),
-# then dig shows the listing gone. Screenshots of the page for a listed
+# then dig shows the listing gone; pastes a rejection into the bounce
+# form (issue 12) and reads the verdict, the list and the resolver's
+# fault, and follows its link to the lookup page. Screenshots of the page for a listed
 # address, an unlisted one and a range, and of the request page. With
 # FAIRLIST_WEB_SHOTS=DIR the screenshots are copied there (docs/ holds
 # the ones docs/WEB.md shows).

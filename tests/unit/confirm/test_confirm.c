@@ -86,7 +86,8 @@ test_decide(void **state)
 		    CONFIRM_SEND, CONFIRM_R_SPF_PASS,
 		    "\"a@b\"@example.test" },
 	};
-	struct confirm_conf	 cc = { 3, 100, 86400 };
+	struct confirm_conf	 cc = { .per_address = 3, .per_domain = 100,
+	    .window = 86400 };
 	struct confirm_result	 r;
 	struct dmarc_psl	*psl;
 	char			 err[256];
@@ -126,7 +127,8 @@ test_decide(void **state)
 static void
 test_limits_json(void **state)
 {
-	struct confirm_conf	 cc = { 1, 0, 3600 };
+	struct confirm_conf	 cc = { .per_address = 1, .per_domain = 0,
+	    .window = 3600 };
 	struct confirm_result	 r;
 	struct store		*st;
 	char			 dir[] = "/tmp/fairlist-confirm-XXXXXX";
