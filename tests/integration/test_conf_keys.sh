@@ -39,10 +39,10 @@ keys += [("policy-block", k) for k in table(p, "keys")]
 m = read("src/milter/mconf.c")
 for t in ("top_keys", "sign_keys", "dmarc_keys"):
     keys += [("milter", k) for k in table(m, t)]
-# top_keys, sign_keys, dmarc_keys), watch { } (src/watch/conf.c: keys,
-# list_keys) and confirm { } (src/confirm/conf.c). Each must stand at the
-# start of a line of etc/fairlist.conf (commented out or not), each must
-# be named in docs/CONFIG.md as `KEY`, and the example must still parse.
+w = read("src/watch/conf.c")
+for t in ("keys", "list_keys"):
+    keys += [("watch", k) for k in table(w, t)]
+keys += [("confirm", k) for k in table(read("src/confirm/conf.c"), "keys")]
 if len(keys) < 40:
     sys.exit("only %d keys found: the tables moved?" % len(keys))
 seen = set()
