@@ -53,6 +53,7 @@ enum stmt {
 	ST_COVER_OPEN,
 	ST_COVER_CLOSED,
 	ST_COVER_PLENS,
+	ST_PLEN_ADD,
 	ST_EVENTS,
 	ST_ACTIVE_ALL,
 	ST_ACTIVE_ZONE,
@@ -99,6 +100,9 @@ struct store {
 	int64_t		 nbulk;		/* adds in this bulk transaction */
 	int64_t		 open0;		/* open rows when it began */
 	struct keyset	*keys;		/* non-NULL: listing_active dropped */
+	int64_t		 bulk_plen[ADDR_LEN * 8 + 1];	/* adds per prefix
+					   length while keys is set (and
+					   plen_count_add dropped) */
 	struct st_cached {
 		const char	*sql;	/* the key: its address */
 		sqlite3_stmt	*st;

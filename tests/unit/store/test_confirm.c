@@ -95,6 +95,12 @@ test_migrate_v3(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(sql_int(f->path, "DROP TABLE confirm_sent"), -1);
+	/* Schema 5's plen_count and triggers: a version 3 file had none. */
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER plen_count_add"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER plen_count_del"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER plen_count_move"),
+	    -1);
+	assert_int_equal(sql_int(f->path, "DROP TABLE plen_count"), -1);
 	assert_int_equal(sql_int(f->path, "PRAGMA user_version = 3"), -1);
 	if ((f->s = store_open(f->path, 0, err)) == NULL)
 		fail_msg("reopen v3: %s", err);

@@ -2,7 +2,9 @@
  * test_cover.c: unit tests for store_foreach_covering's cache of the
  * prefix lengths that hold listings (src/store/db.c, cover_plens): a
  * listing at a length the cache did not hold, added or removed after a
- * lookup filled it, by this connection or by another one, is found.
+ * lookup filled it, by this connection or by another one, is found; the
+ * per-length counts the triggers keep (plen_count, schema 5) match the
+ * listings after single, bulk and rolled back writes and a migration.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,6 +172,111 @@ test_order(void **state)
 	    "a open; z open; m2 closed; m closed; m24 open");
 }
 
+/*
+ * plen_count (schema 5) against the listings themselves: the rows whose
+ * count differs from a GROUP BY over listing. 0 when the triggers kept
+ * every count.
+ */
+static int64_t
+counts_off(const struct fx *f)
+{
+	return sql_int(f->path, "SELECT count(*) FROM plen_count c"
+	    " LEFT JOIN (SELECT removed_at IS NOT NULL AS closed, plen,"
+	    " count(*) AS n FROM listing GROUP BY 1, 2) g"
+	    " ON g.closed = c.closed AND g.plen = c.plen"
+	    " WHERE c.n != coalesce(g.n, 0)");
+}
+
+/*
+ * Single adds, removals, a bulk batch large enough to drop the unique
+ * index, and a removal of many at once: every count stays that of the
+ * listing table, and the lookups find what the counts say.
+ */
+static void
+test_counts(void **state)
+{
+	struct fx	*f = *state;
+	struct addr_prefix p = pfx("10.0.0.0/13");
+	char		 ip[32];
+	int		 i, n;
+
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM plen_count"),
+	    2 * 129);
+	assert_true(add(f->s, "10.0.0.0/13", "wide") > 0);
+	assert_true(add(f->s, "2001:db8::/64", "net6") > 0);
+	assert_int_equal(counts_off(f), 0);
+	assert_int_equal(sql_int(f->path, "SELECT n FROM plen_count"
+	    " WHERE closed = 0 AND plen = 109"), 1);
+	assert_int_equal(store_remove(f->s, NULL, &p, "test:unit", "gone",
+	    &n), 0);
+	assert_int_equal(counts_off(f), 0);
+	assert_int_equal(sql_int(f->path, "SELECT n FROM plen_count"
+	    " WHERE closed = 1 AND plen = 109"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT n FROM plen_count"
+	    " WHERE closed = 0 AND plen = 109"), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	/* Past STORE_REINDEX_MIN: the batch drops listing_active. */
+	for (i = 0; i < 3 * 6834; i++) {
+		snprintf(ip, sizeof(ip), "198.%d.%d.0/%d", 18 + i / 256,
+		    i % 256, 24 + i % 3);
+		assert_true(add(f->s, ip, "bulk") > 0);
+	}
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(counts_off(f), 0);
+	assert_int_equal(sql_int(f->path, "SELECT n FROM plen_count"
+	    " WHERE closed = 0 AND plen = 120"), 6834);
+	want(f->s, "198.18.0.9", 0, "bulk open");
+	want(f->s, "198.18.1.9", 0, "bulk open");
+	want(f->s, "10.1.2.3", 1, "wide closed");
+	p = pfx("198.18.2.0/26");
+	assert_int_equal(store_remove(f->s, NULL, &p, "test:unit", "gone",
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(counts_off(f), 0);
+	/* A rolled back batch leaves the counts as they were. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_true(add(f->s, "192.0.2.0/25", "rolled back") > 0);
+	assert_int_equal(store_rollback(f->s), 0);
+	assert_int_equal(counts_off(f), 0);
+	want(f->s, "192.0.2.1", 1, "");
+}
+
+/*
+ * A schema 4 store (no plen_count) with open and closed listings is
+ * migrated: the counts come from its rows, and lookups find them.
+ */
+static void
+test_migrate_v4(void **state)
+{
+	struct fx	*f = *state;
+	struct addr_prefix p = pfx("203.0.113.0/24");
+	char		 err[STORE_ERR_MAX];
+	int		 n;
+
+	assert_true(add(f->s, "203.0.113.0/24", "net") > 0);
+	assert_true(add(f->s, "203.0.113.7", "host") > 0);
+	assert_int_equal(store_remove(f->s, NULL, &p, "test:unit", "gone",
+	    &n), 0);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER plen_count_add"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER plen_count_del"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER plen_count_move"),
+	    -1);
+	assert_int_equal(sql_int(f->path, "DROP TABLE plen_count"), -1);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version = 4"), -1);
+	if ((f->s = store_open(f->path, 0, err)) == NULL)
+		fail_msg("reopen v4: %s", err);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
+	assert_int_equal(counts_off(f), 0);
+	assert_int_equal(sql_int(f->path, "SELECT sum(n) FROM plen_count"), 2);
+	want(f->s, "203.0.113.7", 1, "host open; net closed");
+	assert_true(add(f->s, "203.0.113.8/31", "pair") > 0);
+	assert_int_equal(counts_off(f), 0);
+	want(f->s, "203.0.113.9", 0, "pair open");
+}
+
 int
 main(void)
 {
@@ -181,6 +288,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_closed_only_length,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v4, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
