@@ -254,6 +254,14 @@ json_t		*web_public_why(const char *why, const char *actor);
 struct store_listing;
 json_t	*web_listing_json(const struct store_listing *l, int64_t now);
 
+/*
+ * Append v to b as json_dumps(v, JSON_COMPACT) would write it (no
+ * newline). Returns 0, or -1 (b as it was) for a NULL value, nesting
+ * deeper than WEB_JSON_DEPTH or a real jansson cannot write.
+ */
+#define WEB_JSON_DEPTH	32
+int	web_json_write(struct sbuf *b, json_t *v);
+
 /* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
 json_t	*web_json_time(int64_t t);
 
@@ -279,6 +287,12 @@ struct web_server {
 	size_t				 cap;		/* a power of 2 > clients */
 	uint64_t			 seed;
 	int				 nconn;
+	/*
+	 * The removal form's CSRF token of second csrf_at: it depends on
+	 * the second alone, and its HMAC was a seventh of a page.
+	 */
+	int64_t				 csrf_at;
+	char				 csrf[WEB_CSRF_LEN];
 };
 
 /*
