@@ -50,8 +50,6 @@ enum stmt {
 	ST_AUDIT,
 	ST_REMOVE_FIND,
 	ST_REMOVE_FIND_ZONE,
-	ST_COVER_OPEN,
-	ST_COVER_CLOSED,
 	ST_COVER_PLENS,
 	ST_PLEN_ADD,
 	ST_EVENTS,
@@ -118,6 +116,8 @@ struct store {
 	int		 cover_ok;
 	int64_t		 cover_dv;
 	int64_t		 cover_tc;
+	sqlite3_stmt	*cover_st[2];	/* open, closed: n keys */
+	int		 cover_stn[2];
 	char		 err[STORE_ERR_MAX];
 };
 
