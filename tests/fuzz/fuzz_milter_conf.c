@@ -1,10 +1,11 @@
 /*
  * fuzz_milter_conf.c: the milter { } reader (milter/mconf.c) on
  * arbitrary configuration text. Whatever it accepts must satisfy its own
- * limits: 1 to MILTER_LISTEN_MAX listen addresses, keys with a lower-case
- * domain without a trailing dot, at most MILTER_NETWORKS_MAX networks, an
- * h= list naming From within MILTER_HEADERS_MAX bytes, a host name as
- * authserv-id, every number in its range. A refusal always says why.
+ * limits: no listen address without a block, else 1 to
+ * MILTER_LISTEN_MAX; keys with a lower-case domain without a trailing
+ * dot, at most MILTER_NETWORKS_MAX networks, an h= list naming From
+ * within MILTER_HEADERS_MAX bytes, a host name as authserv-id, every
+ * number in its range. A refusal always says why.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,12 +20,14 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check(const struct milter_conf *mc)
+check(const struct milter_conf *mc, int block)
 {
 	size_t	n;
 	int	i;
 
-	if (mc->nlisten < 1 || mc->nlisten > MILTER_LISTEN_MAX ||
+	/* No block: the milter is off; a block listens somewhere. */
+	if ((block ? mc->nlisten < 1 : mc->nlisten != 0) ||
+	    mc->nlisten > MILTER_LISTEN_MAX ||
 	    mc->nkeys < 0 || mc->nkeys > MILTER_KEYS_MAX ||
 	    mc->nnetworks < 0 || mc->nnetworks > MILTER_NETWORKS_MAX ||
 	    mc->socket_mode < 0 || mc->socket_mode > 0777 ||
@@ -66,15 +69,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char			 err[256];
 	struct conf		*c;
+	const struct conf_node	*node;
 	struct milter_conf	 mc;
 
 	c = conf_parse((const char *)data, size, "fuzz", err, sizeof(err));
 	if (c == NULL)
 		return 0;
 	err[0] = '\0';
-	if (milter_conf_read(c, conf_find(c->root, "milter"), &mc, err,
-	    sizeof(err)) == 0) {
-		check(&mc);
+	node = conf_find(c->root, "milter");
+	if (milter_conf_read(c, node, &mc, err, sizeof(err)) == 0) {
+		check(&mc, node != NULL);
 		milter_conf_free(&mc);
 	} else if (err[0] == '\0')
 		abort();	/* a refusal always says why */
