@@ -7,6 +7,7 @@
  * soa-mname) and dnsbl_conf_prepare, policy { } with policy_conf_read,
  * http { } with web_conf_read, milter { } with milter_conf_read,
  * watch { } with watch_conf_read, confirm { } with confirm_conf_read,
+ * traps { } with traps_conf_read,
  * control { } with cli_control_path, zone NAME { } with cli_sync_zones in
  * its check-only form. spf { } and dkim { } are reserved for the services
  * to come, as serve reserves them: accepted as blocks, not read.
@@ -26,16 +27,17 @@
 #include "milter/milter.h"
 #include "policy/policy.h"
 #include "store/store.h"
+#include "traps/traps.h"
 #include "watch/watch.h"
 #include "web/web.h"
 
 const char *const cli_conf_top_keys[] = { "db", "user", "dns", "zone",
     "policy", "http", "spf", "dkim", "milter", "control", "watch", "confirm",
-    NULL };
+    "traps", NULL };
 
 /* The top-level keys that are one { } block each. */
 static const char *const blocks[] = { "dns", "policy", "http", "spf",
-    "dkim", "milter", "control", "watch", "confirm", NULL };
+    "dkim", "milter", "control", "watch", "confirm", "traps", NULL };
 
 static int
 bad(const struct conf *cf, const struct conf_node *n, const char *what)
@@ -98,6 +100,7 @@ cli_conf_check(struct cli *c)
 	struct milter_conf	 mc;
 	struct watch_conf	 wac;
 	struct confirm_conf	 cc;
+	struct traps_conf	 tc;
 	uint32_t		 reload_ms = 0;
 	int			 snapcache = 0;
 	const char		*name;
@@ -140,6 +143,12 @@ cli_conf_check(struct cli *c)
 		return -1;
 	}
 	watch_conf_free(&wac);
+	if (traps_conf_read(cf, conf_find(cf->root, "traps"), &tc, err,
+	    sizeof(err)) == -1) {
+		cli_err(NULL, "%s", err);
+		return -1;
+	}
+	traps_conf_free(&tc);
 	if (cli_control_path(cf, c->db, NULL, NULL) == -1)
 		return -1;
 	if (confirm_conf_read(cf, conf_find(cf->root, "confirm"), &cc, err,

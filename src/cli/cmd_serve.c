@@ -154,6 +154,11 @@ build_conf(struct serve_opts *o, struct conf *cf)
 		cli_err("serve", "%s", err);
 		goto fail;
 	}
+	if (traps_conf_read(cf, cf != NULL ? conf_find(cf->root, "traps") :
+	    NULL, &dc->tc, err, sizeof(err)) == -1) {
+		cli_err("serve", "%s", err);
+		goto fail;
+	}
 	if (o->sc.nlisten > 0) {
 		memcpy(dc->sc.listen, o->sc.listen, sizeof(dc->sc.listen));
 		memcpy(dc->sc.listen_len, o->sc.listen_len,

@@ -24,6 +24,7 @@ daemon_conf_free(struct daemon_conf *c)
 	web_conf_free(&c->wc);
 	milter_conf_free(&c->mc);
 	watch_conf_free(&c->wac);
+	traps_conf_free(&c->tc);
 	conf_free(c->cf);
 	free(c->db);
 	free(c->user);
@@ -124,6 +125,7 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
     struct daemon_conf *nc)
 {
 	struct dnsbl_server_conf	a = run->sc, b = nc->sc;
+	int				mode;	/* traps: no unix sockets */
 
 	/* Both were built from zeroed memory: padding compares equal. */
 	a.dns = b.dns = NULL;
@@ -160,6 +162,11 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
 		not_applied("milter { listen, socket-mode }");
 	keep_listen(nc->mc.listen, &nc->mc.nlisten, &nc->mc.socket_mode,
 	    run->mc.listen, run->mc.nlisten, run->mc.socket_mode);
+	if (!same_listen(run->tc.listen, run->tc.nlisten, 0, nc->tc.listen,
+	    nc->tc.nlisten, 0))
+		not_applied("traps { listen }");
+	keep_listen(nc->tc.listen, &nc->tc.nlisten, &mode, run->tc.listen,
+	    run->tc.nlisten, 0);
 	nc->policy_explicit = run->policy_explicit;
 	if (!same_str(run->wc.listen, nc->wc.listen) ||
 	    run->wc.clients != nc->wc.clients)

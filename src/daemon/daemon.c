@@ -39,6 +39,7 @@ const struct daemon_service *const daemon_services[] = {
 	&daemon_web_service,
 	&daemon_milter_service,
 	&daemon_watch_service,
+	&daemon_traps_service,
 	&daemon_control_service,
 };
 #define NSERVICES	(sizeof(daemon_services) / sizeof(daemon_services[0]))

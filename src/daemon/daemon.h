@@ -17,6 +17,7 @@
 #include "dnsbl/server.h"
 #include "milter/milter.h"
 #include "policy/policy.h"
+#include "traps/traps.h"
 #include "watch/watch.h"
 #include "web/web.h"
 
@@ -51,6 +52,7 @@ struct daemon_conf {
 						   failing to start it is
 						   fatal, else a warning */
 	struct milter_conf	 mc;		/* mc.nlisten 0: no milter */
+	struct traps_conf	 tc;		/* tc.nlisten 0: no traps */
 	int			 reload_ms;
 	int			 snapcache;	/* use <db>.snap */
 	struct web_conf		 wc;		/* http { }; dc and pc borrow

@@ -14,6 +14,7 @@ struct event_base;
 struct index;
 
 struct policy_drain;
+struct traps_srv;
 struct daemon_ctl;
 struct json_t;
 
@@ -39,6 +40,7 @@ struct daemon {
 	struct web_server	*wsrv;		/* NULL: no HTTP service */
 	struct milter_server	*msrv;		/* NULL: no milter */
 	struct watch_svc	*watch;		/* NULL: no watch (watch_svc.c) */
+	struct traps_srv	*tsrv;		/* NULL: no trap receiver */
 	struct daemon_ctl	*ctl;		/* NULL: no control socket */
 	int64_t			 started;	/* wall clock, seconds */
 	int64_t			 started_ms;	/* time_mono_ms() */
@@ -88,6 +90,7 @@ extern const struct daemon_service daemon_policy_service;
 extern const struct daemon_service daemon_web_service;
 extern const struct daemon_service daemon_milter_service;
 extern const struct daemon_service daemon_watch_service;
+extern const struct daemon_service daemon_traps_service;
 extern const struct daemon_service daemon_control_service;
 
 /* daemon.c's table, for the control service's status answer. */

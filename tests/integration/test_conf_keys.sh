@@ -6,7 +6,8 @@
 # its blocks (src/policy/pconf.c: the keys[] tables and key_one's
 # strcmp(n, ...) chain), milter { } and its blocks (src/milter/mconf.c:
 # top_keys, sign_keys, dmarc_keys), watch { } (src/watch/conf.c: keys,
-# list_keys) and confirm { } (src/confirm/conf.c). Each must stand at the
+# list_keys), confirm { } (src/confirm/conf.c) and traps { }
+# (src/traps/tconf.c: keys). Each must stand at the
 # start of a line of etc/fairlist.conf (commented out or not), each must
 # be named in docs/CONFIG.md as `KEY`, and the example must still parse.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
@@ -43,6 +44,7 @@ w = read("src/watch/conf.c")
 for t in ("keys", "list_keys"):
     keys += [("watch", k) for k in table(w, t)]
 keys += [("confirm", k) for k in table(read("src/confirm/conf.c"), "keys")]
+keys += [("traps", k) for k in table(read("src/traps/tconf.c"), "keys")]
 if len(keys) < 40:
     sys.exit("only %d keys found: the tables moved?" % len(keys))
 seen = set()
