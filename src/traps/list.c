@@ -27,6 +27,7 @@
 
 #include "core/str.h"
 #include "store/store.h"
+#include "store/trap.h"
 #include "traps/traps.h"
 
 /* How store/removal.c words a self-service removal's why. */
@@ -94,32 +95,6 @@ count_since(const struct store_listing *l, void *arg)
 	return 0;
 }
 
-/* Distinct single addresses inside a range, trap-listed since since. */
-struct range_scan {
-	const struct addr_prefix *range;
-	int64_t			 since;
-	int			 max;		/* stop collecting at */
-	int			 n;
-	uint8_t			 (*a)[ADDR_LEN];
-};
-
-static int
-range_cb(const struct store_listing *l, void *arg)
-{
-	struct range_scan	*r = arg;
-	int			 i;
-
-	if (l->listed_at < r->since || l->exclude ||
-	    l->prefix.family != r->range->family || l->prefix.plen != 128 ||
-	    !addr_contains(r->range, l->prefix.a))
-		return 0;
-	for (i = 0; i < r->n; i++)
-		if (memcmp(r->a[i], l->prefix.a, ADDR_LEN) == 0)
-			return 0;
-	memcpy(r->a[r->n++], l->prefix.a, ADDR_LEN);
-	return r->n >= r->max;	/* enough evidence: stop */
-}
-
 /* Listings in force in zone for exactly p: -1 on error. */
 static int
 in_force(struct store *st, const char *zone, const struct addr_prefix *p,
@@ -181,13 +156,11 @@ list_range(struct store *st, const struct traps_conf *tc,
     size_t errlen)
 {
 	struct addr_prefix	 range = h->peer;
-	struct store_filter	 f;
 	struct store_listing	 l;
-	struct range_scan	 r;
 	uint8_t			 found[TRAPS_RANGE_MIN_MAX][ADDR_LEN];
 	char			 reason[STORE_REASON_MAX], ev[STORE_EVIDENCE_MAX];
 	char			 txt[ADDR_TEXT_MAX], win[32], exp[32];
-	int			 n, i;
+	int			 n, i, nf;
 	size_t			 off;
 	int64_t			 id, life;
 
@@ -199,20 +172,11 @@ list_range(struct store *st, const struct traps_conf *tc,
 		return store_fail(st, err, errlen);
 	if (n > 0)
 		return 0;
-	memset(&f, 0, sizeof(f));
-	f.zone = tc->zone;
-	f.source = TRAPS_SOURCE;
-	f.all = 1;
-	f.now = h->at;
-	memset(&r, 0, sizeof(r));
-	r.range = &range;
-	r.since = h->at - tc->range_window;
-	r.max = tc->range_min;
-	r.a = found;
-	if (store_foreach_listing(st, &f, range_cb, &r) < 0)
+	if ((nf = store_trap_addresses(st, tc->zone, TRAPS_SOURCE, &range,
+	    h->at - tc->range_window, found, tc->range_min)) < 0)
 		return store_fail(st, err, errlen);
-	o->range_count = r.n;
-	if (r.n < tc->range_min)
+	o->range_count = nf;
+	if (nf < tc->range_min)
 		return 0;
 	if ((n = earlier(st, tc->range_zone, &range, h->at,
 	    h->at - tc->forget)) < 0)
@@ -222,11 +186,11 @@ list_range(struct store *st, const struct traps_conf *tc,
 	duration_text(life, exp, sizeof(exp));
 	snprintf(reason, sizeof(reason), "range listing: spam trap hits from "
 	    "%d addresses of %s within %s (the range, not one address)",
-	    r.n, o->range, win);
+	    nf, o->range, win);
 	off = (size_t)snprintf(ev, sizeof(ev), "range %s: %d distinct "
 	    "addresses trap-listed in %s within %s; listing %d of the range, "
-	    "expiry %s; addresses:", o->range, r.n, tc->zone, win, n + 1, exp);
-	for (i = 0; i < r.n && off < sizeof(ev) - ADDR_TEXT_MAX - 8; i++) {
+	    "expiry %s; addresses:", o->range, nf, tc->zone, win, n + 1, exp);
+	for (i = 0; i < nf && off < sizeof(ev) - ADDR_TEXT_MAX - 8; i++) {
 		addr_ntop(found[i], range.family, txt, sizeof(txt));
 		off += (size_t)snprintf(ev + off, sizeof(ev) - off, " %s",
 		    txt);
