@@ -16,6 +16,9 @@
 #     127.0.0.0/24: none at 2, the /24 in range-zone at 3 (its TXT says
 #     "range listing"), never in zone; backscatter never counts;
 #   - a recipient outside the trap domains is refused (550, no relay);
+#   - malformed SMTP on the socket: an overlong line, NUL, DATA without
+#     RCPT and pipelined junk get 500/554 and, at the tenth error, 421 and
+#     a close; no reply echoes the client;
 #   - a store error (the zone removed under the daemon) answers 451 and
 #     logs, and SIGHUP creates the zone again;
 #   - fairlist status counts the messages by class.
@@ -230,6 +233,32 @@ swaks --server "127.0.0.1:$sport" --to someone@example.org \
     --from a@spam.test >"$T/relay" 2>&1 || true
 grep -q "^<\*\* 550 5.7.1 relay access denied" "$T/relay" &&
     ok "relay refused (550)" || fail "relay: $(grep '<' "$T/relay" | tail -3)"
+
+# --- malformed SMTP on the socket -----------------------------------------
+# An overlong line (500), NUL in a command (500), DATA without RCPT (554),
+# pipelined junk after it until the tenth error (421, closed); nothing the
+# client sent comes back in a reply.
+got=$(python3 - "$sport" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.settimeout(10)
+f = s.makefile("rb")
+out = [f.readline()]
+s.sendall(b"EHLO evil\r\n" + b"A" * 600 + b"\r\nNO\0OP\r\n"
+          b"MAIL FROM:<a@b.test>\r\nDATA\r\n" + b"X-Junk: injected\r\n" * 20)
+while True:
+    line = f.readline()
+    if not line:
+        break
+    out.append(line)
+codes = [l[:4].decode() for l in out if l[3:4] == b" "]
+print(" ".join(c.strip() for c in codes))
+print("echo" if any(b"evil" in l or b"injected" in l for l in out) else "clean")
+PY
+)
+check "malformed SMTP: replies" "$(echo "$got" | head -1)" \
+    "220 250 500 500 250 554 500 500 500 500 500 500 421"
+check "malformed SMTP: nothing echoed" "$(echo "$got" | tail -1)" clean
 
 # --- a store error answers 451 -------------------------------------------
 fl zone remove $Z --force >/dev/null || die "zone remove"
