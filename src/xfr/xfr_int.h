@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "core/buf.h"
-
 #include "list/list.h"
 #include "xfr/xfr.h"
 

@@ -11,7 +11,6 @@
 # fairlist status --json shows each target's last NOTIFY (answered,
 # rcode 0; the answers' TSIG is verified) and the last transfer (IXFR,
 # serial, bytes). A NOTIFY to a target that never answers is
-# A NOTIFY to a target that never answers is
 # sent XFR_NOTIFY_TRIES (5) times and then given up, with a log line.
 # Fails, naming the Debian package, when knotd or nsd is missing.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
