@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 jobs=$(nproc)
-FUZZ_SECONDS=${FUZZ_SECONDS:-15}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 
 echo "== release build (-Werror)"
 cmake -S . -B build -DWERROR=ON >/dev/null
