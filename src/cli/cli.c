@@ -86,25 +86,6 @@ cli_esc(char *dst, size_t dstsize, const char *s)
 }
 
 json_t *
-cli_json_str(const char *s)
-{
-	json_t	*j;
-	char	*e;
-	size_t	 n;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	/* Not UTF-8 (a peer's bytes, an old row): the \xHH form, whole. */
-	n = 4 * strlen(s) + 1;
-	e = xmalloc(n);
-	j = json_string(str_escape(e, n, s, strlen(s)));
-	free(e);
-	return j;
-}
-
-json_t *
 cli_json_time(int64_t t)
 {
 	char	buf[32];

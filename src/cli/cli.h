@@ -144,15 +144,14 @@ struct json_t	*cli_listing_json(const struct store_listing *l,
 		    const char *status, uint32_t code);
 /*
  * The one JSON path of every --json output (cli.c), through jansson.
- * cli_json_time: null for 0, else the ISO time. cli_json_str: null for
- * NULL, else the string; text that is not UTF-8 (peer bytes, rows from
- * before the store refused it) comes as its cli_esc form instead of
- * making jansson drop the key. cli_json_print: print root, keys in
+ * cli_json_time: null for 0, else the ISO time (strings go through
+ * core's str_json: text that is not UTF-8, peer bytes or rows from before
+ * the store refused it, comes \xHH-escaped instead of dropping the key).
+ * cli_json_print: print root, keys in
  * order, indented (oneline: compact and ASCII-only, \uXXXX), and a
  * newline; frees root. 0, or -1 if it could not be printed.
  */
 struct json_t	*cli_json_time(int64_t t);
-struct json_t	*cli_json_str(const char *s);
 int		 cli_json_print(struct json_t *root, int oneline);
 
 /*

@@ -22,6 +22,7 @@
 #include "bounce/bounce.h"
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/str.h"
 
 static void
 usage_bounce(FILE *f)
@@ -62,7 +63,7 @@ read_input(FILE *f, struct sbuf *b)
 static void
 set_opt(json_t *o, const char *key, const char *v)
 {
-	json_object_set_new(o, key, v[0] != '\0' ? cli_json_str(v) :
+	json_object_set_new(o, key, v[0] != '\0' ? str_json(v) :
 	    json_null());
 }
 
@@ -78,8 +79,8 @@ print_json(const struct bounce_result *r)
 	set_opt(o, "ip", r->ip);
 	set_opt(o, "reply", r->reply);
 	set_opt(o, "status", r->status);
-	json_object_set_new(o, "rule", cli_json_str(r->rule));
-	json_object_set_new(o, "explanation", cli_json_str(r->explain));
+	json_object_set_new(o, "rule", str_json(r->rule));
+	json_object_set_new(o, "explanation", str_json(r->explain));
 	json_object_set_new(o, "dsn", json_boolean(r->dsn));
 	set_opt(o, "recipient", r->recipient);
 	set_opt(o, "remote_mta", r->remote_mta);

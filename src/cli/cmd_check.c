@@ -322,13 +322,13 @@ hit_json(const struct policy_local_hit *h)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "zone", cli_json_str(h->zone));
-	json_object_set_new(o, "prefix", cli_json_str(h->prefix));
-	json_object_set_new(o, "reason", cli_json_str(h->reason));
+	json_object_set_new(o, "zone", str_json(h->zone));
+	json_object_set_new(o, "prefix", str_json(h->prefix));
+	json_object_set_new(o, "reason", str_json(h->reason));
 	json_object_set_new(o, "code", jcode(h->code));
 	json_object_set_new(o, "listed_at", jtime(h->listed_at));
 	json_object_set_new(o, "expires_at", jtime(h->expires_at));
-	json_object_set_new(o, "url", h->url[0] != '\0' ? cli_json_str(h->url) :
+	json_object_set_new(o, "url", h->url[0] != '\0' ? str_json(h->url) :
 	    json_null());
 	if (h->local != NULL)
 		json_object_set_new(o, "action",
@@ -346,24 +346,24 @@ print_json(struct check *ck, const struct policy_query *q,
 	json_t				*o = json_object(), *a, *l, *c, *s;
 	int				 i, k;
 
-	json_object_set_new(o, "address", cli_json_str(f->ip));
+	json_object_set_new(o, "address", str_json(f->ip));
 	json_object_set_new(o, "action",
 	    json_string(policy_action_name(v->action)));
-	json_object_set_new(o, "rule", cli_json_str(v->rule != NULL ?
+	json_object_set_new(o, "rule", str_json(v->rule != NULL ?
 	    v->rule : "?"));
-	json_object_set_new(o, "reply", cli_json_str(reply_line(ck)));
-	json_object_set_new(o, "text", cli_json_str(v->text));
+	json_object_set_new(o, "reply", str_json(reply_line(ck)));
+	json_object_set_new(o, "text", str_json(v->text));
 	json_object_set_new(o, "header", v->header[0] != '\0' ?
-	    cli_json_str(v->header) : json_null());
+	    str_json(v->header) : json_null());
 	json_object_set_new(o, "accepted", json_boolean(!refused(v->action)));
 	json_object_set_new(o, "score", json_integer(v->score));
 	json_object_set_new(o, "threshold", json_integer(v->threshold));
 
-	json_object_set_new(o, "helo", cli_json_str(q->helo));
-	json_object_set_new(o, "mail_from", cli_json_str(q->sender));
-	json_object_set_new(o, "rcpt", cli_json_str(q->recipient));
-	json_object_set_new(o, "sasl", cli_json_str(sasl_user));
-	json_object_set_new(o, "exempt", cli_json_str(f->exempt));
+	json_object_set_new(o, "helo", str_json(q->helo));
+	json_object_set_new(o, "mail_from", str_json(q->sender));
+	json_object_set_new(o, "rcpt", str_json(q->recipient));
+	json_object_set_new(o, "sasl", str_json(sasl_user));
+	json_object_set_new(o, "exempt", str_json(f->exempt));
 	json_object_set_new(o, "allowlist", f->has_allow ?
 	    hit_json(&f->allow) : json_null());
 	json_object_set_new(o, "blocklist", f->has_block ?
@@ -374,9 +374,9 @@ print_json(struct check *ck, const struct policy_query *q,
 		r = &f->lists[i];
 		l = json_object();
 		json_object_set_new(l, "zone", r->site != NULL ?
-		    cli_json_str(r->site->zone) : json_null());
+		    str_json(r->site->zone) : json_null());
 		json_object_set_new(l, "label", r->site != NULL ?
-		    cli_json_str(r->site->label) : json_null());
+		    str_json(r->site->label) : json_null());
 		json_object_set_new(l, "state",
 		    json_string(state_name(r->state)));
 		c = json_array();
@@ -397,11 +397,11 @@ print_json(struct check *ck, const struct policy_query *q,
 	json_object_set_new(s, "result", f->spf_done ?
 	    json_string(spf_result_str(f->spf_result)) : json_null());
 	json_object_set_new(s, "explanation", f->spf_explanation[0] != '\0' ?
-	    cli_json_str(f->spf_explanation) : json_null());
+	    str_json(f->spf_explanation) : json_null());
 	json_object_set_new(s, "helo_result", f->helo_done ?
 	    json_string(spf_result_str(f->helo_result)) : json_null());
 	json_object_set_new(s, "header", f->spf_header[0] != '\0' ?
-	    cli_json_str(f->spf_header) : json_null());
+	    str_json(f->spf_header) : json_null());
 	json_object_set_new(o, "spf", s);
 
 	json_object_set_new(o, "timed_out", json_boolean(f->timed_out));

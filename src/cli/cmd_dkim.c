@@ -408,13 +408,13 @@ result_json(const struct dkim_sig_result *r)
 
 	json_object_set_new(o, "result", json_string(dkim_result_name(
 	    r->result)));
-	json_object_set_new(o, "reason", cli_json_str(r->reason));
-	json_object_set_new(o, "domain", cli_json_str(r->domain));
-	json_object_set_new(o, "selector", cli_json_str(r->selector));
-	json_object_set_new(o, "identity", cli_json_str(r->identity));
+	json_object_set_new(o, "reason", str_json(r->reason));
+	json_object_set_new(o, "domain", str_json(r->domain));
+	json_object_set_new(o, "selector", str_json(r->selector));
+	json_object_set_new(o, "identity", str_json(r->identity));
 	json_object_set_new(o, "algorithm", json_string(dkim_alg_name(
 	    r->alg)));
-	json_object_set_new(o, "b", cli_json_str(r->bprefix));
+	json_object_set_new(o, "b", str_json(r->bprefix));
 	json_object_set_new(o, "key_bits", json_integer(r->key_bits));
 	json_object_set_new(o, "testing", json_boolean(r->testing));
 	json_object_set_new(o, "l", r->has_l ? json_integer((json_int_t)
@@ -544,7 +544,7 @@ dkim_verifycmd(int argc, char **argv)
 		json_object_set_new(o, "not_checked", json_integer(
 		    (json_int_t)dkim_verify_skipped(v)));
 		json_object_set_new(o, "authentication_results",
-		    cli_json_str(ar));
+		    str_json(ar));
 		if (cli_json_print(o, 0) == -1)
 			npass = 0;
 	} else {

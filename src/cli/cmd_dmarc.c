@@ -114,14 +114,14 @@ print_json(const struct dmarc_verdict *v, const char *reply, const char *ar)
 
 	json_object_set_new(o, "result", json_string(
 	    dmarc_result_name(v->result)));
-	json_object_set_new(o, "reason", cli_json_str(v->reason));
-	json_object_set_new(o, "from_domain", cli_json_str(v->from));
-	json_object_set_new(o, "org_domain", cli_json_str(v->org));
-	json_object_set_new(o, "record_domain", cli_json_str(rec ?
+	json_object_set_new(o, "reason", str_json(v->reason));
+	json_object_set_new(o, "from_domain", str_json(v->from));
+	json_object_set_new(o, "org_domain", str_json(v->org));
+	json_object_set_new(o, "record_domain", str_json(rec ?
 	    v->record_at : NULL));
 	json_object_set_new(o, "policy", rec ? json_string(
 	    dmarc_policy_name(v->policy)) : json_null());
-	json_object_set_new(o, "policy_tag", cli_json_str(rec ?
+	json_object_set_new(o, "policy_tag", str_json(rec ?
 	    v->policy_tag : NULL));
 	if (rec) {
 		json_object_set_new(o, "p", json_string(
@@ -135,17 +135,17 @@ print_json(const struct dmarc_verdict *v, const char *reply, const char *ar)
 		json_object_set_new(o, "aspf", json_string(
 		    align_name(v->rec.aspf)));
 		json_object_set_new(o, "pct", json_integer(v->rec.pct));
-		json_object_set_new(o, "rua", cli_json_str(v->rec.rua));
-		json_object_set_new(o, "ruf", cli_json_str(v->rec.ruf));
+		json_object_set_new(o, "rua", str_json(v->rec.rua));
+		json_object_set_new(o, "ruf", str_json(v->rec.ruf));
 	}
 	json_object_set_new(o, "spf_aligned", json_boolean(v->spf_aligned));
 	json_object_set_new(o, "dkim_aligned", json_boolean(v->dkim_aligned));
-	json_object_set_new(o, "dkim_domain", cli_json_str(v->dkim_domain));
+	json_object_set_new(o, "dkim_domain", str_json(v->dkim_domain));
 	json_object_set_new(o, "disposition", json_string(
 	    dmarc_disposition_name(v->disposition)));
 	json_object_set_new(o, "sampled_out", json_boolean(v->sampled_out));
-	json_object_set_new(o, "reply", cli_json_str(reply));
-	json_object_set_new(o, "authentication_results", cli_json_str(ar));
+	json_object_set_new(o, "reply", str_json(reply));
+	json_object_set_new(o, "authentication_results", str_json(ar));
 	return cli_json_print(o, 0) == 0 ? 0 : 1;
 }
 

@@ -799,7 +799,7 @@ show_json(const struct show *sh, const char *addr, const char **zones,
 			    json_string(it->ev[j].actor));
 			json_object_set_new(e, "action",
 			    json_string(it->ev[j].action));
-			json_object_set_new(e, "why", cli_json_str(it->ev[j].why));
+			json_object_set_new(e, "why", str_json(it->ev[j].why));
 			json_array_append_new(h, e);
 		}
 		json_object_set_new(o, "history", h);
@@ -824,13 +824,13 @@ cli_listing_json(const struct store_listing *l, const char *status,
 	json_object_set_new(o, "exclude", json_boolean(l->exclude));
 	json_object_set_new(o, "code", code != 0 ? json_string(addr_v4_text(
 	    code, ctext, sizeof(ctext))) : json_null());
-	json_object_set_new(o, "reason", cli_json_str(l->reason));
-	json_object_set_new(o, "evidence", cli_json_str(l->evidence));
-	json_object_set_new(o, "source", cli_json_str(l->source));
+	json_object_set_new(o, "reason", str_json(l->reason));
+	json_object_set_new(o, "evidence", str_json(l->evidence));
+	json_object_set_new(o, "source", str_json(l->source));
 	json_object_set_new(o, "listed_at", cli_json_time(l->listed_at));
 	json_object_set_new(o, "expires_at", cli_json_time(l->expires_at));
 	json_object_set_new(o, "removed_at", cli_json_time(l->removed_at));
-	json_object_set_new(o, "removed_why", cli_json_str(l->removed_why));
+	json_object_set_new(o, "removed_why", str_json(l->removed_why));
 	return o;
 }
 

@@ -242,7 +242,7 @@ audit_row(const struct store_audit_row *a, void *arg)
 		json_object_set_new(o, "at", cli_json_time(a->at));
 		json_object_set_new(o, "actor", json_string(a->actor));
 		json_object_set_new(o, "action", json_string(a->action));
-		json_object_set_new(o, "detail", cli_json_str(a->detail));
+		json_object_set_new(o, "detail", str_json(a->detail));
 		json_array_append_new(arr, o);
 		return 0;
 	}

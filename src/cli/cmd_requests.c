@@ -137,18 +137,18 @@ request_json(const struct store_request *r)
 	char	 ip[ADDR_TEXT_MAX];
 
 	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "ref", cli_json_str(r->ref));
+	json_object_set_new(o, "ref", str_json(r->ref));
 	json_object_set_new(o, "state", json_string(
 	    store_req_state_name(r->state)));
 	json_object_set_new(o, "ip", json_string(addr_format(&r->addr, ip,
 	    sizeof(ip))));
-	json_object_set_new(o, "zone", cli_json_str(r->zone));
-	json_object_set_new(o, "requester", cli_json_str(r->requester));
-	json_object_set_new(o, "note", cli_json_str(r->note));
+	json_object_set_new(o, "zone", str_json(r->zone));
+	json_object_set_new(o, "requester", str_json(r->requester));
+	json_object_set_new(o, "note", str_json(r->note));
 	json_object_set_new(o, "created_at", cli_json_time(r->created_at));
 	json_object_set_new(o, "decided_at", cli_json_time(r->decided_at));
-	json_object_set_new(o, "actor", cli_json_str(r->actor));
-	json_object_set_new(o, "why", cli_json_str(r->why));
+	json_object_set_new(o, "actor", str_json(r->actor));
+	json_object_set_new(o, "why", str_json(r->why));
 	return o;
 }
 
@@ -280,9 +280,9 @@ show_ev(const struct store_request_event *e, void *arg)
 	if (sh->o != NULL) {
 		o = json_object();
 		json_object_set_new(o, "at", cli_json_time(e->at));
-		json_object_set_new(o, "actor", cli_json_str(e->actor));
-		json_object_set_new(o, "action", cli_json_str(e->action));
-		json_object_set_new(o, "why", cli_json_str(e->why));
+		json_object_set_new(o, "actor", str_json(e->actor));
+		json_object_set_new(o, "action", str_json(e->action));
+		json_object_set_new(o, "why", str_json(e->why));
 		json_array_append_new(sh->hist, o);
 		return 0;
 	}
@@ -591,7 +591,7 @@ token_row(const struct store_token *t, void *arg)
 	if (arg != NULL) {
 		o = json_object();
 		json_object_set_new(o, "id", json_integer(t->id));
-		json_object_set_new(o, "name", cli_json_str(t->name));
+		json_object_set_new(o, "name", str_json(t->name));
 		json_object_set_new(o, "scope",
 		    json_string(store_scope_name(t->scope)));
 		json_object_set_new(o, "created_at",

@@ -154,19 +154,19 @@ each(void *arg, const struct watch_check *c)
 		x->unusable++;
 	if (x->pairs != NULL) {
 		o = json_object();
-		json_object_set_new(o, "target", cli_json_str(c->t->text));
-		json_object_set_new(o, "list", cli_json_str(c->l->zone));
+		json_object_set_new(o, "target", str_json(c->t->text));
+		json_object_set_new(o, "list", str_json(c->l->zone));
 		json_object_set_new(o, "state",
 		    json_string(watch_state_name(c->r.state)));
 		json_object_set_new(o, "code", rec.code[0] != '\0' ?
 		    json_string(rec.code) : json_null());
 		json_object_set_new(o, "meaning", c->r.meaning[0] != '\0' ?
-		    cli_json_str(c->r.meaning) : json_null());
+		    str_json(c->r.meaning) : json_null());
 		json_object_set_new(o, "txt", c->txt[0] != '\0' ?
-		    cli_json_str(c->txt) : json_null());
+		    str_json(c->txt) : json_null());
 		json_object_set_new(o, "removal_url",
 		    c->r.state == WATCH_LISTED && rec.removal_url[0] != '\0' ?
-		    cli_json_str(rec.removal_url) : json_null());
+		    str_json(rec.removal_url) : json_null());
 		json_object_set_new(o, "was", json_string(rec.old));
 		json_object_set_new(o, "transition",
 		    json_boolean(rec.transition > 0));
@@ -286,18 +286,18 @@ status_row(const struct store_watch *w, void *arg)
 		watch_removal_url(l, w->target, url, sizeof(url));
 	if (x->arr != NULL) {
 		o = json_object();
-		json_object_set_new(o, "target", cli_json_str(w->target));
-		json_object_set_new(o, "list", cli_json_str(w->list));
-		json_object_set_new(o, "state", cli_json_str(w->state));
+		json_object_set_new(o, "target", str_json(w->target));
+		json_object_set_new(o, "list", str_json(w->list));
+		json_object_set_new(o, "state", str_json(w->state));
 		json_object_set_new(o, "code", w->code[0] != '\0' ?
-		    cli_json_str(w->code) : json_null());
+		    str_json(w->code) : json_null());
 		json_object_set_new(o, "text", w->text[0] != '\0' ?
-		    cli_json_str(w->text) : json_null());
+		    str_json(w->text) : json_null());
 		json_object_set_new(o, "since", cli_json_time(w->since));
 		json_object_set_new(o, "checked_at",
 		    cli_json_time(w->checked_at));
 		json_object_set_new(o, "removal_url", url[0] != '\0' ?
-		    cli_json_str(url) : json_null());
+		    str_json(url) : json_null());
 		json_object_set_new(o, "configured", json_boolean(l != NULL));
 		json_array_append_new(x->arr, o);
 		return 0;
@@ -324,14 +324,14 @@ event_row(const struct store_watch_event *e, void *arg)
 		o = json_object();
 		json_object_set_new(o, "id", json_integer(e->id));
 		json_object_set_new(o, "at", cli_json_time(e->at));
-		json_object_set_new(o, "target", cli_json_str(e->target));
-		json_object_set_new(o, "list", cli_json_str(e->list));
-		json_object_set_new(o, "old", cli_json_str(e->old));
-		json_object_set_new(o, "new", cli_json_str(e->new));
-		json_object_set_new(o, "code", cli_json_str(e->code));
-		json_object_set_new(o, "text", cli_json_str(e->text));
+		json_object_set_new(o, "target", str_json(e->target));
+		json_object_set_new(o, "list", str_json(e->list));
+		json_object_set_new(o, "old", str_json(e->old));
+		json_object_set_new(o, "new", str_json(e->new));
+		json_object_set_new(o, "code", str_json(e->code));
+		json_object_set_new(o, "text", str_json(e->text));
 		json_object_set_new(o, "removal_url",
-		    cli_json_str(e->removal_url));
+		    str_json(e->removal_url));
 		json_object_set_new(o, "notify",
 		    json_string(store_watch_notify_name(e->notify)));
 		json_array_append_new(arr, o);

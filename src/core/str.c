@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+
 #include "core/str.h"
+#include "core/xmalloc.h"
 
 size_t
 str_lcpy(char *dst, const char *src, size_t dstsize)
@@ -359,4 +363,22 @@ str_hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+json_t *
+str_json(const char *s)
+{
+	json_t	*j;
+	char	*e;
+	size_t	 n;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	n = 4 * strlen(s) + 1;
+	e = xmalloc(n);
+	j = json_string(str_escape(e, n, s, strlen(s)));
+	free(e);
+	return j;
 }

@@ -49,6 +49,13 @@ int		str_has_nonascii(const char *s, size_t len);
 char		*str_escape(char *dst, size_t dstsize, const void *s, size_t len);
 
 /*
+ * A peer's or a row's text as a new jansson string: s as it is when it
+ * is UTF-8, else its whole str_escape form (\xHH) instead of letting
+ * jansson refuse it and drop the key. NULL gives JSON null.
+ */
+struct json_t	*str_json(const char *s);
+
+/*
  * Parse a duration: a number with an optional unit s, m, h, d or w
  * ("90", "15m", "7d"). Returns 0 and sets *OUT:secs, or -1.
  */

@@ -99,25 +99,6 @@ spf_check_sync(struct spf_source *src, const struct spf_request *req,
 	return s;
 }
 
-/* A peer's string: as it is when UTF-8, else \xHH-escaped; NULL null. */
-static json_t *
-jstr(const char *s)
-{
-	json_t	*j;
-	char	*e;
-	size_t	 n;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	n = 4 * strlen(s) + 1;
-	e = xmalloc(n);
-	j = json_string(str_escape(e, n, s, strlen(s)));
-	free(e);
-	return j;
-}
-
 json_t *
 spf_check_json(const struct spf *s, const char *receiver)
 {
@@ -131,14 +112,14 @@ spf_check_json(const struct spf *s, const char *receiver)
 	o = json_object();
 	json_object_set_new(o, "result",
 	    json_string(spf_result_str(spf_result(s))));
-	json_object_set_new(o, "explanation", jstr(spf_explanation(s)));
-	json_object_set_new(o, "mechanism", jstr(spf_mechanism(s)));
+	json_object_set_new(o, "explanation", str_json(spf_explanation(s)));
+	json_object_set_new(o, "mechanism", str_json(spf_mechanism(s)));
 	json_object_set_new(o, "lookups", json_integer(spf_lookups(s)));
 	json_object_set_new(o, "dns_queries", json_integer(spf_queries(s)));
-	json_object_set_new(o, "problem", jstr(spf_problem(s)));
-	json_object_set_new(o, "domain", jstr(spf_domain(s)));
-	json_object_set_new(o, "received_spf", jstr(b1.s));
-	json_object_set_new(o, "authentication_results", jstr(b2.s));
+	json_object_set_new(o, "problem", str_json(spf_problem(s)));
+	json_object_set_new(o, "domain", str_json(spf_domain(s)));
+	json_object_set_new(o, "received_spf", str_json(b1.s));
+	json_object_set_new(o, "authentication_results", str_json(b2.s));
 	sbuf_free(&b1);
 	sbuf_free(&b2);
 	return o;

@@ -36,19 +36,7 @@
 static json_t *
 jstr(const char *s)
 {
-	json_t	*j;
-	char	*e;
-	size_t	 n;
-
-	if (s == NULL || s[0] == '\0')
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	n = 4 * strlen(s) + 1;
-	e = xmalloc(n);
-	j = json_string(str_escape(e, n, s, strlen(s)));
-	free(e);
-	return j;
+	return s == NULL || s[0] == '\0' ? json_null() : str_json(s);
 }
 
 /*

@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_json_text.sh: --json output goes through one JSON path (jansson,
-# cli_json_str): a reason with quotes, a backslash, UTF-8 and text that
+# str_json): a reason with quotes, a backslash, UTF-8 and text that
 # looks like an escape comes back byte for byte from show --json and list
 # --json as parsed by python3's json; a reason that is not UTF-8 (written
 # by SQL, as by an old version) keeps its key, in the \xHH form the text
