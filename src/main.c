@@ -46,12 +46,16 @@ static const struct command {
 static void
 usage(FILE *f)
 {
-	size_t	i;
+	size_t	i, w = 0;
 
+	/* The summaries line up after the longest command name. */
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strlen(commands[i].name) > w)
+			w = strlen(commands[i].name);
 	fprintf(f, "usage: fairlist [--db PATH] [--config FILE] [-v] "
 	    "COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name,
+		fprintf(f, "  %-*s %s\n", (int)w, commands[i].name,
 		    commands[i].summary);
 	fprintf(f, "\n'fairlist COMMAND --help' describes each command.\n"
 	    "--db PATH     the store (default %s)\n"
