@@ -162,6 +162,8 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 		    daemon_services[i]->start(&d) == -1)
 			goto out;
 	d.reload_ms = conf->reload_ms;
+	/* The reload thread releases it once older versions are read. */
+	dnsbl_server_xfr_hold(d.srv, 1);
 	if ((e = pthread_create(&d.reloader, NULL, daemon_reloader,
 	    &d)) != 0) {
 		errno = e;

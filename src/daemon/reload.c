@@ -26,6 +26,8 @@
 #include "daemon/daemon_int.h"
 #include "list/list.h"
 #include "store/store.h"
+#include "store/version.h"
+#include "xfr/xfr.h"
 
 static size_t
 index_listings(const struct index *idx)
@@ -121,6 +123,51 @@ daemon_first_load(struct daemon *d)
 }
 
 /*
+ * The IXFR history after a start: for each zone of the current snapshot,
+ * the XFR_HISTORY_MAX - 1 serials before its own that the store can read
+ * back (store/version.h) are compiled as they were and kept as older
+ * versions, so a secondary that held one of them gets a difference, not
+ * the whole zone. Runs on the reload thread (off the DNS loop), while
+ * the notifier is held: the NOTIFYs of the start go out after it.
+ */
+static void
+seed_history(struct daemon *d)
+{
+	const struct index	*cur = dnsbl_server_current(d->srv);
+	const struct index_zone	*iz;
+	struct index		*idx;
+	int64_t			 v[XFR_HISTORY_MAX], at, t0;
+	size_t			 n, j, kept;
+	int			 i;
+
+	if (cur == NULL || !dnsbl_server_xfr_on(d->srv))
+		return;
+	for (i = 0; i < index_zone_count(cur); i++) {
+		if ((iz = index_zone_get(cur, i)) == NULL)
+			continue;
+		t0 = time_mono_us();
+		if (store_zone_versions(d->st, iz->name, iz->serial, v,
+		    XFR_HISTORY_MAX - 1, &n) == -1) {
+			log_warnx("xfr: zone %s: cannot read its versions: %s",
+			    iz->name, store_errmsg(d->st));
+			continue;
+		}
+		for (j = kept = 0; j < n; j++) {
+			if ((idx = index_load_version(d->st, iz->name, v[j],
+			    &at)) == NULL)
+				continue;
+			dnsbl_server_xfr_keep_old(d->srv, idx, iz->name, at);
+			index_free(idx);
+			kept++;
+		}
+		if (n > 0)
+			log_info("xfr: zone %s: %zu of %zu older versions "
+			    "read back from the store for IXFR in %.1f ms",
+			    iz->name, kept, n, time_ms_since(t0));
+	}
+}
+
+/*
  * The reload thread: owns d->st after startup. Reads data_version before
  * compiling, so a commit that lands during a compile triggers another.
  */
@@ -140,6 +187,8 @@ daemon_reloader(void *arg)
 
 	/* Rebuilds yield to the UDP workers when the cores are busy. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	seed_history(d);
+	dnsbl_server_xfr_hold(d->srv, 0);
 	if (store_data_version(d->st, &seen) == -1)
 		seen = -1;
 	next_exp = index_next_expiry(dnsbl_server_current(d->srv),

@@ -226,7 +226,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (dc != NULL && dc->xfr.nnotify > 0) {
+	/* Held while the daemon reads older versions back (server.h). */
+	if (dc != NULL && dc->xfr.nnotify > 0 &&
+	    !dnsbl_server_xfr_held(n->s)) {
 		look(n, &dc->xfr, now);
 		send_due(n, &dc->xfr, now);
 	}

@@ -119,7 +119,8 @@ struct dnsbl_server {
 	struct timeval			 tcp_msg_tv;
 	uint8_t				*tcp_out;	/* 2 + DNS_TCP_MAX */
 	struct dnsbl_notify		*notify;
-	struct xfr_history		*xhist;		/* TCP loop only */
+	struct xfr_history		*xhist;		/* locks itself */
+	atomic_int			 xhold;		/* dnsbl_server_xfr_hold */
 	struct dnsbl_secondary		*sec;		/* TCP loop only */
 	size_t				 nsec;
 };
@@ -711,6 +712,36 @@ dnsbl_server_xfr_keep(struct dnsbl_server *s, const struct index *idx,
 		return;
 	log_debug("xfr: zone %s built for transfers in %lld ms", zone,
 	    (long long)(time_mono_ms() - t0));
+}
+
+void
+dnsbl_server_xfr_keep_old(struct dnsbl_server *s, const struct index *idx,
+    const char *zone, int64_t at)
+{
+	const struct dnsbl_conf	*dc = atomic_load(&s->dns);
+
+	if (s->xhist != NULL && dc != NULL && dc->xfr.nallow > 0)
+		xfr_history_keep_old(s->xhist, dc, idx, zone, at);
+}
+
+int
+dnsbl_server_xfr_on(struct dnsbl_server *s)
+{
+	const struct dnsbl_conf	*dc = atomic_load(&s->dns);
+
+	return s->xhist != NULL && dc != NULL && dc->xfr.nallow > 0;
+}
+
+void
+dnsbl_server_xfr_hold(struct dnsbl_server *s, int hold)
+{
+	atomic_store(&s->xhold, hold);
+}
+
+int
+dnsbl_server_xfr_held(struct dnsbl_server *s)
+{
+	return atomic_load(&s->xhold);
 }
 
 size_t

@@ -102,6 +102,24 @@ void			 dnsbl_notify_free(struct dnsbl_notify *n);
  */
 void	dnsbl_server_xfr_keep(struct dnsbl_server *s, const struct index *idx,
 	    const char *zone);
+/*
+ * Keep idx's zone (its name), a version before the current one read
+ * back from the store at its time at (index_load_version), in the IXFR
+ * history as an older version (xfr_history_keep_old), when transfers
+ * are allowed. Any thread (the history locks itself); idx may go after.
+ */
+void	dnsbl_server_xfr_keep_old(struct dnsbl_server *s,
+	    const struct index *idx, const char *zone, int64_t at);
+/* 1 when transfers are allowed (dns { transfer { allow } }). */
+int	dnsbl_server_xfr_on(struct dnsbl_server *s);
+/*
+ * Hold (1) or release (0) the notifier: while held, new serials are
+ * neither built for transfers nor NOTIFYed, so that the NOTIFYs after a
+ * start wait until the older versions are in the history (the daemon's
+ * reload thread reads them back). Released after dnsbl_server_new.
+ */
+void	dnsbl_server_xfr_hold(struct dnsbl_server *s, int hold);
+int	dnsbl_server_xfr_held(struct dnsbl_server *s);
 
 /* The NOTIFY answer of a secondary, for fairlist status. */
 enum dnsbl_notify_result {

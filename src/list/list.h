@@ -147,6 +147,14 @@ int	index_any_within(const struct index *idx, int zone,
  * caller to keep its previous snapshot.
  */
 struct index	*index_load(struct store *s, int64_t now);
+/*
+ * Zone (its name) of the store as it was at serial (store/version.h),
+ * alone in an index with the test points, as index_load compiled it at
+ * that serial's time, which goes to *OUT:at. NULL when the store cannot
+ * give that serial (logged only on a store error).
+ */
+struct index	*index_load_version(struct store *s, const char *zone,
+		    int64_t serial, int64_t *at);
 
 /*
  * Snapshot cache (snap.c): a compiled snapshot saved to a file, so that

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "store/store.h"
+#include "store/version.h"
 #include "list/list.h"
 
 struct load_ctx {
@@ -89,12 +90,53 @@ load_ctx_free(struct load_ctx *c)
 		free(c->names[i]);
 }
 
+/* RFC 5782 section 5: the test points, in every zone of c. */
+static void
+load_test_points(struct load_ctx *c)
+{
+	struct addr_prefix	p;
+	int			i;
+
+	memset(&p, 0, sizeof(p));
+	p.plen = 128;
+	p.family = 4;
+	for (i = 0; i < c->nzones; i++) {
+		addr_from_v4(p.a, 0x7f000002u);
+		index_builder_add(c->b, i, &p, 0, 0, LIST_TEST_REASON, 0, 0);
+		addr_from_v4(p.a, 0x7f000001u);
+		index_builder_add(c->b, i, &p, 1, 0, NULL, 0, 0);
+	}
+}
+
+struct index *
+index_load_version(struct store *s, const char *zone, int64_t serial,
+    int64_t *at)
+{
+	struct load_ctx	c;
+	int		r;
+
+	memset(&c, 0, sizeof(c));
+	c.last = -1;
+	c.b = index_builder_new();
+	r = store_foreach_version(s, zone, serial, load_zone, load_listing,
+	    &c, at);
+	if (r != 0 || c.nzones != 1 || c.skipped > 0) {
+		if (r == -1)
+			log_warnx("index: zone %s at serial %lld: %s", zone,
+			    (long long)serial, store_errmsg(s));
+		index_builder_free(c.b);
+		load_ctx_free(&c);
+		return NULL;
+	}
+	load_test_points(&c);
+	load_ctx_free(&c);
+	return index_builder_finish(c.b);
+}
+
 struct index *
 index_load(struct store *s, int64_t now)
 {
 	struct load_ctx		c;
-	struct addr_prefix	p;
-	int			i;
 
 	memset(&c, 0, sizeof(c));
 	c.last = -1;
@@ -114,16 +156,7 @@ index_load(struct store *s, int64_t now)
 	if (c.skipped > 0)
 		log_warnx("index: %zu of %zu listings left out (zone not "
 		    "loaded)", c.skipped, c.rows);
-	/* RFC 5782 section 5: the test points, in every zone. */
-	memset(&p, 0, sizeof(p));
-	p.plen = 128;
-	p.family = 4;
-	for (i = 0; i < c.nzones; i++) {
-		addr_from_v4(p.a, 0x7f000002u);
-		index_builder_add(c.b, i, &p, 0, 0, LIST_TEST_REASON, 0, 0);
-		addr_from_v4(p.a, 0x7f000001u);
-		index_builder_add(c.b, i, &p, 1, 0, NULL, 0, 0);
-	}
+	load_test_points(&c);
 	log_debug("index: %zu listings in %d zones", c.rows, c.nzones);
 	load_ctx_free(&c);
 	return index_builder_finish(c.b);

@@ -271,6 +271,43 @@ static const char schema_v5[] =
 	"END;\n";
 
 /*
+ * Version 6: the zone's versions (zone_version, one row per serial): a
+ * trigger on every change of a zone's serial records where the listing
+ * and history tables stood (their largest ids), the time and the zone's
+ * code and templates. Listings are never deleted and every close writes
+ * a "remove" or "expire" history row, so the listings in force at a
+ * serial can be read back (store/version.h): the IXFR of a secondary
+ * holding that serial is built from them, across restarts. A store
+ * migrated from version 5 starts its versions at its current serials.
+ */
+#define ZONE_VERSION_ROW "INSERT OR REPLACE INTO zone_version VALUES" \
+	" (NEW.id, NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)," \
+	" (SELECT coalesce(max(id), 0) FROM listing)," \
+	" (SELECT coalesce(max(id), 0) FROM history)," \
+	" NEW.code, NEW.txt, NEW.url);"
+static const char schema_v6[] =
+	"CREATE TABLE zone_version (\n"
+	"  zone         INTEGER NOT NULL,\n"	/* zone.id */
+	"  serial       INTEGER NOT NULL,\n"
+	"  at           INTEGER NOT NULL,\n"
+	"  listing_max  INTEGER NOT NULL,\n"	/* max(listing.id) then */
+	"  history_max  INTEGER NOT NULL,\n"	/* max(history.id) then */
+	"  code         INTEGER NOT NULL,\n"
+	"  txt          TEXT NOT NULL,\n"
+	"  url          TEXT NOT NULL,\n"
+	"  PRIMARY KEY (zone, serial)\n"
+	") WITHOUT ROWID;\n"
+	"INSERT INTO zone_version SELECT id, serial,"
+	"  CAST(strftime('%s', 'now') AS INTEGER),"
+	"  (SELECT coalesce(max(id), 0) FROM listing),"
+	"  (SELECT coalesce(max(id), 0) FROM history), code, txt, url"
+	"  FROM zone;\n"
+	"CREATE TRIGGER zone_version_new AFTER INSERT ON zone BEGIN "
+	ZONE_VERSION_ROW " END;\n"
+	"CREATE TRIGGER zone_version_bump AFTER UPDATE OF serial ON zone"
+	"  WHEN NEW.serial != OLD.serial BEGIN " ZONE_VERSION_ROW " END;\n";
+
+/*
  * migrations[v] turns a version v store into version v + 1. Append only;
  * never edit a step that has shipped.
  */
@@ -280,6 +317,7 @@ static const char *const migrations[] = {
 	schema_v3,
 	schema_v4,
 	schema_v5,
+	schema_v6,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -11,7 +11,7 @@
 
 #include "core/addr.h"
 
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 #define STORE_ZONE_MAX		253	/* DNS name, no trailing dot */
 #define STORE_REASON_MAX	512	/* bytes of a listing reason */
 #define STORE_EVIDENCE_MAX	4096	/* bytes of a listing's evidence */

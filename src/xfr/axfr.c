@@ -434,9 +434,9 @@ stream_start(struct xfr_stream *s, const struct dnsbl_conf *c,
 	res->added = s->d.nadd;
 }
 
-int
-xfr_history_keep(struct xfr_history *h, const struct dnsbl_conf *c,
-    const struct index *idx, const char *zone, int64_t now)
+static int
+history_keep(struct xfr_history *h, const struct dnsbl_conf *c,
+    const struct index *idx, const char *zone, int64_t now, int old)
 {
 	const struct xfr_conf	*xc = &c->xfr;
 	struct xfr_stream	*s;
@@ -451,10 +451,27 @@ xfr_history_keep(struct xfr_history *h, const struct dnsbl_conf *c,
 	    xc->expand_max : XFR_EXPAND_MAX, &st);
 	s = xcalloc(1, sizeof(*s));
 	stream_conf(s, c);
-	xfr_history_put(h, z, xfr_zone_serial(z), apex_hash(s));
+	if (old)
+		xfr_history_put_old(h, z, xfr_zone_serial(z), apex_hash(s));
+	else
+		xfr_history_put(h, z, xfr_zone_serial(z), apex_hash(s));
 	free(s);
 	xfr_zone_free(z);
 	return 0;
+}
+
+int
+xfr_history_keep(struct xfr_history *h, const struct dnsbl_conf *c,
+    const struct index *idx, const char *zone, int64_t now)
+{
+	return history_keep(h, c, idx, zone, now, 0);
+}
+
+int
+xfr_history_keep_old(struct xfr_history *h, const struct dnsbl_conf *c,
+    const struct index *idx, const char *zone, int64_t now)
+{
+	return history_keep(h, c, idx, zone, now, 1);
 }
 
 /* 1 if peer is in allow. */

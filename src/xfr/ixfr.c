@@ -17,10 +17,15 @@
  * The history keeps, per zone name, the XFR_HISTORY_MAX versions used
  * last, each under its serial and a hash of the apex records: an IXFR
  * across a change of SOA timers or NS names finds no version and gets
- * the whole zone. It lives in memory only.
+ * the whole zone. It lives in memory; at startup the daemon puts in the
+ * versions before the current one read back from the store's history
+ * (xfr_history_put_old, store/version.h), so the first IXFR after a
+ * restart is a difference too. A mutex guards it: the TCP loop and the
+ * daemon's reload thread use it; zones are counted atomically.
  *
  * No I/O, no logging.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +46,7 @@ struct hent {
 };
 
 struct xfr_history {
+	pthread_mutex_t	 mu;		/* the TCP loop and the reload thread */
 	struct hent	*e;
 	size_t		 n, cap;
 	uint64_t	 tick;
@@ -163,7 +169,10 @@ xfr_diff_free(struct xfr_diff *d)
 struct xfr_history *
 xfr_history_new(void)
 {
-	return xcalloc(1, sizeof(struct xfr_history));
+	struct xfr_history	*h = xcalloc(1, sizeof(*h));
+
+	pthread_mutex_init(&h->mu, NULL);
+	return h;
 }
 
 void
@@ -176,6 +185,7 @@ xfr_history_free(struct xfr_history *h)
 	for (i = 0; i < h->n; i++)
 		xfr_zone_free(h->e[i].z);
 	free(h->e);
+	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
 
@@ -185,35 +195,44 @@ xfr_history_get(struct xfr_history *h, const char *zone, uint32_t serial,
 {
 	size_t	i;
 
+	struct xfr_zone	*z = NULL;
+
 	if (h == NULL)
 		return NULL;
+	pthread_mutex_lock(&h->mu);
 	for (i = 0; i < h->n; i++)
 		if (h->e[i].serial == serial && h->e[i].apex == apex &&
 		    strcmp(h->e[i].zone, zone) == 0) {
 			h->e[i].used = ++h->tick;
-			return xfr_zone_ref(h->e[i].z);
+			z = xfr_zone_ref(h->e[i].z);
+			break;
 		}
-	return NULL;
+	pthread_mutex_unlock(&h->mu);
+	return z;
 }
 
-void
-xfr_history_put(struct xfr_history *h, struct xfr_zone *z, uint32_t serial,
-    uint64_t apex)
+static void
+history_put(struct xfr_history *h, struct xfr_zone *z, uint32_t serial,
+    uint64_t apex, int older)
 {
 	const char	*zone = xfr_zone_name(z);
 	size_t		 i, same = 0, lru = 0;
 	int		 have = 0;
 
-	if (h == NULL)
-		return;
 	for (i = 0; i < h->n; i++) {
 		if (strcmp(h->e[i].zone, zone) != 0)
 			continue;
 		if (h->e[i].serial == serial && h->e[i].apex == apex) {
-			/* Already kept: the newer build replaces it. */
+			/*
+			 * Already kept: the newer build replaces it, but
+			 * not by one read back from the store.
+			 */
+			if (older)
+				return;
 			xfr_zone_free(h->e[i].z);
 			h->e[i].z = xfr_zone_ref(z);
-			h->e[i].used = ++h->tick;
+			if (!older)
+				h->e[i].used = ++h->tick;
 			return;
 		}
 		if (!have || h->e[i].used < h->e[lru].used)
@@ -221,6 +240,8 @@ xfr_history_put(struct xfr_history *h, struct xfr_zone *z, uint32_t serial,
 		have = 1;
 		same++;
 	}
+	if (same >= XFR_HISTORY_MAX && older)
+		return;		/* the kept ones are all newer */
 	if (same >= XFR_HISTORY_MAX) {
 		/* The zone's least recently used version makes room. */
 		xfr_zone_free(h->e[lru].z);
@@ -234,13 +255,43 @@ xfr_history_put(struct xfr_history *h, struct xfr_zone *z, uint32_t serial,
 	str_lcpy(h->e[h->n].zone, zone, sizeof(h->e[h->n].zone));
 	h->e[h->n].serial = serial;
 	h->e[h->n].apex = apex;
-	h->e[h->n].used = ++h->tick;
+	/* An older version read back from the store is used least. */
+	h->e[h->n].used = older ? 0 : ++h->tick;
 	h->e[h->n].z = xfr_zone_ref(z);
 	h->n++;
 }
 
-size_t
-xfr_history_count(const struct xfr_history *h)
+void
+xfr_history_put(struct xfr_history *h, struct xfr_zone *z, uint32_t serial,
+    uint64_t apex)
 {
-	return h != NULL ? h->n : 0;
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->mu);
+	history_put(h, z, serial, apex, 0);
+	pthread_mutex_unlock(&h->mu);
+}
+
+void
+xfr_history_put_old(struct xfr_history *h, struct xfr_zone *z,
+    uint32_t serial, uint64_t apex)
+{
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->mu);
+	history_put(h, z, serial, apex, 1);
+	pthread_mutex_unlock(&h->mu);
+}
+
+size_t
+xfr_history_count(struct xfr_history *h)
+{
+	size_t	n;
+
+	if (h == NULL)
+		return 0;
+	pthread_mutex_lock(&h->mu);
+	n = h->n;
+	pthread_mutex_unlock(&h->mu);
+	return n;
 }

@@ -181,8 +181,9 @@ void	xfr_diff_free(struct xfr_diff *d);
  * of the apex records (SOA fields and NS), at most XFR_HISTORY_MAX per
  * zone name (the least recently used go first). A secondary asking IXFR
  * from a serial gets the difference from the kept zone of that serial.
- * Kept in memory only: after a restart every IXFR is answered with the
- * whole zone once. Not thread-safe: the TCP loop owns it.
+ * Kept in memory; after a restart the daemon puts in the zone's older
+ * versions read back from the store (xfr_history_keep_old). Thread-safe
+ * (a mutex): the TCP loop and the reload thread share it.
  */
 struct xfr_history;
 
@@ -197,13 +198,28 @@ struct xfr_zone		*xfr_history_get(struct xfr_history *h,
 /* Keep z (the history takes its own reference) as (serial, apex). */
 void			 xfr_history_put(struct xfr_history *h,
 			    struct xfr_zone *z, uint32_t serial, uint64_t apex);
-size_t			 xfr_history_count(const struct xfr_history *h);
+size_t			 xfr_history_count(struct xfr_history *h);
 /*
  * Build zone (its name) of idx at now with c's settings and keep it in
  * h, as a transfer of it would (axfr.c). Returns 0, -1 if idx has no
  * such zone.
  */
 int			 xfr_history_keep(struct xfr_history *h,
+			    const struct dnsbl_conf *c, const struct index *idx,
+			    const char *zone, int64_t now);
+/*
+ * Keep z as (serial, apex) as an older version, read back from the
+ * store: used least (the first to go), never replacing a kept version of
+ * that serial, and not kept when XFR_HISTORY_MAX versions of the zone
+ * are.
+ */
+void			 xfr_history_put_old(struct xfr_history *h,
+			    struct xfr_zone *z, uint32_t serial, uint64_t apex);
+/*
+ * xfr_history_keep for idx, a version read back from the store
+ * (index_load_version) at its time now: kept by xfr_history_put_old.
+ */
+int			 xfr_history_keep_old(struct xfr_history *h,
 			    const struct dnsbl_conf *c, const struct index *idx,
 			    const char *zone, int64_t now);
 

@@ -5,6 +5,7 @@
 #ifndef FAIRLIST_XFR_INT_H
 #define FAIRLIST_XFR_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,7 @@
  * wildcard's block before the names below it.
  */
 struct xfr_zone {
-	int			 refs;		/* xfr_zone_ref, xfr_zone_free */
+	atomic_int		 refs;		/* xfr_zone_ref, xfr_zone_free */
 	struct index_zone	 z;		/* strings owned */
 	struct index_value	*values;	/* reasons owned */
 	size_t			 nvalues;

@@ -422,7 +422,7 @@ xfr_zone_build(const struct index *idx, int zone, int64_t now,
 	if (idx == NULL || (iz = index_zone_get(idx, zone)) == NULL)
 		return NULL;
 	z = xcalloc(1, sizeof(*z));
-	z->refs = 1;
+	atomic_init(&z->refs, 1);
 	z->z = *iz;
 	z->z.name = xstrdup(iz->name);
 	z->z.txt = iz->txt != NULL ? xstrdup(iz->txt) : NULL;
@@ -455,7 +455,7 @@ xfr_zone_free(struct xfr_zone *z)
 {
 	size_t	i;
 
-	if (z == NULL || --z->refs > 0)
+	if (z == NULL || atomic_fetch_sub(&z->refs, 1) > 1)
 		return;
 	for (i = 0; i < z->nvalues; i++)
 		free((char *)(uintptr_t)z->values[i].reason);
@@ -470,7 +470,7 @@ xfr_zone_free(struct xfr_zone *z)
 struct xfr_zone *
 xfr_zone_ref(struct xfr_zone *z)
 {
-	z->refs++;
+	atomic_fetch_add(&z->refs, 1);
 	return z;
 }
 

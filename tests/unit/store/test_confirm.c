@@ -94,6 +94,11 @@ test_migrate_v3(void **state)
 
 	store_close(f->s);
 	f->s = NULL;
+	/* Schema 6's zone_version and its triggers: older files had none. */
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER zone_version_new"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER zone_version_bump"),
+	    -1);
+	assert_int_equal(sql_int(f->path, "DROP TABLE zone_version"), -1);
 	assert_int_equal(sql_int(f->path, "DROP TABLE confirm_sent"), -1);
 	/* Schema 5's plen_count and triggers: a version 3 file had none. */
 	assert_int_equal(sql_int(f->path, "DROP TRIGGER plen_count_add"), -1);

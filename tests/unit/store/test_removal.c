@@ -559,6 +559,11 @@ test_migrate_v1(void **state)
 	assert_int_equal(sql_int(f->path, "DROP TABLE token"), -1);
 	assert_int_equal(sql_int(f->path, "DROP TABLE watch_state"), -1);
 	assert_int_equal(sql_int(f->path, "DROP TABLE watch_event"), -1);
+	/* Schema 6's zone_version and its triggers: older files had none. */
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER zone_version_new"), -1);
+	assert_int_equal(sql_int(f->path, "DROP TRIGGER zone_version_bump"),
+	    -1);
+	assert_int_equal(sql_int(f->path, "DROP TABLE zone_version"), -1);
 	assert_int_equal(sql_int(f->path, "DROP TABLE confirm_sent"), -1);
 	assert_int_equal(sql_int(f->path, "ALTER TABLE zone DROP COLUMN"
 	    " removal"), -1);

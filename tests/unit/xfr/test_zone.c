@@ -165,7 +165,9 @@ find_rec(const char *name)
 {
 	struct rec	key;
 
-	snprintf(key.name, sizeof(key.name), "%s", name);
+	if (snprintf(key.name, sizeof(key.name), "%s", name) >=
+	    (int)sizeof(key.name))
+		return NULL;
 	return bsearch(&key, recs, nrecs, sizeof(*recs), rec_cmp);
 }
 
