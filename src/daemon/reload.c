@@ -168,6 +168,26 @@ seed_history(struct daemon *d)
 }
 
 /*
+ * Build each zone of idx (the snapshot just published) whose serial has
+ * no transfer version yet, as records for transfers, here on the reload
+ * thread: a 1M-entry zone takes seconds, which on the DNS loop (where
+ * the notifier would build it) stalled TCP, policy and HTTP. The caller
+ * holds the notifier meanwhile, so the NOTIFYs go out once it is ready.
+ */
+static void
+build_for_transfers(struct daemon *d, const struct index *idx)
+{
+	const struct index_zone	*iz;
+	int			 i;
+
+	if (idx == NULL || !dnsbl_server_xfr_on(d->srv))
+		return;
+	for (i = 0; i < index_zone_count(idx); i++)
+		if ((iz = index_zone_get(idx, i)) != NULL)
+			dnsbl_server_xfr_keep(d->srv, idx, iz->name);
+}
+
+/*
  * The reload thread: owns d->st after startup. Reads data_version before
  * compiling, so a commit that lands during a compile triggers another.
  */
@@ -188,6 +208,7 @@ daemon_reloader(void *arg)
 	/* Rebuilds yield to the UDP workers when the cores are busy. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	seed_history(d);
+	build_for_transfers(d, dnsbl_server_current(d->srv));
 	dnsbl_server_xfr_hold(d->srv, 0);
 	if (store_data_version(d->st, &seen) == -1)
 		seen = -1;
@@ -256,8 +277,12 @@ daemon_reloader(void *arg)
 		next_exp = index_next_expiry(idx, now);
 		log_info("reload: %zu listings compiled in %.1f ms",
 		    index_listings(idx), time_ms_since(t0));
+		/* The notifier waits for the transfer build (above). */
+		dnsbl_server_xfr_hold(d->srv, 1);
 		dnsbl_server_publish(d->srv, idx);
 		daemon_note_publish(d);
+		build_for_transfers(d, idx);
+		dnsbl_server_xfr_hold(d->srv, 0);
 		if (hup_seq != ready_seq)
 			daemon_notify_ready(d, "serving (reloaded)");
 		ready_seq = hup_seq;

@@ -98,7 +98,9 @@ void			 dnsbl_notify_free(struct dnsbl_notify *n);
  * the IXFR history, when transfers are allowed at all: the notifier
  * calls this on each new serial before it sends the NOTIFYs, so that the
  * transfers they bring find the zone ready (one build per change, not
- * one per secondary, and no secondary waits for it). Loop thread only.
+ * one per secondary, and no secondary waits for it). Any thread (the
+ * history locks itself): the daemon's reload thread builds each new
+ * serial while it holds the notifier, whose call then finds it kept.
  */
 void	dnsbl_server_xfr_keep(struct dnsbl_server *s, const struct index *idx,
 	    const char *zone);

@@ -447,10 +447,17 @@ history_keep(struct xfr_history *h, const struct dnsbl_conf *c,
 	if (idx == NULL || (i = index_zone_find(idx, zone,
 	    strlen(zone))) < 0)
 		return -1;
-	z = xfr_zone_build(idx, i, now, xc->expand_max != 0 ?
-	    xc->expand_max : XFR_EXPAND_MAX, &st);
 	s = xcalloc(1, sizeof(*s));
 	stream_conf(s, c);
+	/* Kept already (built by another thread): nothing to build. */
+	if ((z = xfr_history_get(h, zone,
+	    (uint32_t)index_zone_get(idx, i)->serial, apex_hash(s))) != NULL) {
+		xfr_zone_free(z);
+		free(s);
+		return 0;
+	}
+	z = xfr_zone_build(idx, i, now, xc->expand_max != 0 ?
+	    xc->expand_max : XFR_EXPAND_MAX, &st);
 	if (old)
 		xfr_history_put_old(h, z, xfr_zone_serial(z), apex_hash(s));
 	else

@@ -86,6 +86,17 @@ bits_set(uint8_t a[ADDR_LEN], unsigned pos, unsigned n, unsigned v)
 {
 	unsigned	i, b;
 
+	/* Labels: a whole octet (IPv4) or an aligned nibble (IPv6). */
+	if (n == 8 && pos % 8 == 0) {
+		a[pos / 8] = (uint8_t)v;
+		return;
+	}
+	if (n == 4 && pos % 4 == 0) {
+		b = pos % 8 == 0 ? 4 : 0;
+		a[pos / 8] = (uint8_t)((a[pos / 8] & ~(0xfu << b)) |
+		    ((v & 0xfu) << b));
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		b = pos + i;
 		if ((v >> (n - 1 - i)) & 1)
@@ -249,14 +260,26 @@ block(struct build *b, const uint8_t *a, unsigned level, uint32_t base,
 		push_name(b, a, level, 1, base);
 		w = base;
 	}
-	for (c = 0, g = 0; c < nchild; c++) {
-		memcpy(ca, a, ADDR_LEN);
-		bits_set(ca, level, b->step, c);
-		if (g < ng && gc[g] == c) {
+	/*
+	 * Every child when the ones without entries need names (base
+	 * listed, no wildcard here), else only those with entries: a /24
+	 * of a sparse zone holds a few of its 256.
+	 */
+	memcpy(ca, a, ADDR_LEN);
+	if (w == -1 && base != 0) {
+		for (c = 0, g = 0; c < nchild; c++) {
+			bits_set(ca, level, b->step, c);
+			if (g < ng && gc[g] == c) {
+				block(b, ca, cl, gb[g], gs[g], ge[g], w,
+				    gown[g]);
+				g++;
+			} else
+				block(b, ca, cl, base, 0, 0, -1, 0);
+		}
+	} else {
+		for (g = 0; g < ng; g++) {
+			bits_set(ca, level, b->step, gc[g]);
 			block(b, ca, cl, gb[g], gs[g], ge[g], w, gown[g]);
-			g++;
-		} else if (w == -1 && base != 0) {
-			block(b, ca, cl, base, 0, 0, -1, 0);
 		}
 	}
 	free(gs);
