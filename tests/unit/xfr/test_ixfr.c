@@ -452,6 +452,59 @@ test_history(void **state)
 	xfr_history_free(h);
 }
 
+/*
+ * Versions read back from the store (xfr_history_put_old): never replace
+ * a kept version of their serial, go first when room is needed, and are
+ * not kept into a full history.
+ */
+static void
+test_history_old(void **state)
+{
+	struct xfr_history	*h = xfr_history_new();
+	struct xfr_zone_stats	 st;
+	struct xfr_zone		*z[XFR_HISTORY_MAX + 2], *g, *g2;
+	struct index		*ix;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < XFR_HISTORY_MAX + 2; i++) {
+		ix = build_index("$reason", v_old, (int64_t)(20 + i));
+		z[i] = xfr_zone_build(ix, 0, NOW, 1000, &st);
+		index_free(ix);
+	}
+	/* 20 transferred; 20 read back does not replace it. */
+	xfr_history_put(h, z[0], 20, 99);
+	xfr_history_put_old(h, z[1], 20, 99);
+	g = xfr_history_get(h, "bl.test", 20, 99);
+	assert_ptr_equal(g, z[0]);
+	xfr_zone_free(g);
+	/* 21 and 22 read back, 23 transferred: full. */
+	xfr_history_put_old(h, z[1], 21, 99);
+	xfr_history_put_old(h, z[2], 22, 99);
+	xfr_history_put(h, z[3], 23, 99);
+	assert_int_equal(xfr_history_count(h), XFR_HISTORY_MAX);
+	/* Full: one more read back is not kept. */
+	xfr_history_put_old(h, z[4], 19, 99);
+	assert_null(xfr_history_get(h, "bl.test", 19, 99));
+	/* A new transferred version evicts a read-back one, not 20 or 23. */
+	xfr_history_put(h, z[5], 25, 99);
+	assert_int_equal(xfr_history_count(h), XFR_HISTORY_MAX);
+	g = xfr_history_get(h, "bl.test", 20, 99);
+	assert_ptr_equal(g, z[0]);
+	xfr_zone_free(g);
+	g = xfr_history_get(h, "bl.test", 23, 99);
+	assert_ptr_equal(g, z[3]);
+	xfr_zone_free(g);
+	g = xfr_history_get(h, "bl.test", 21, 99);
+	g2 = xfr_history_get(h, "bl.test", 22, 99);
+	assert_true((g == NULL) != (g2 == NULL));
+	xfr_zone_free(g);
+	xfr_zone_free(g2);
+	for (i = 0; i < XFR_HISTORY_MAX + 2; i++)
+		xfr_zone_free(z[i]);
+	xfr_history_free(h);
+}
+
 int
 main(void)
 {
@@ -459,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_handle),
 		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_history_old),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
