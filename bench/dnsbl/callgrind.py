@@ -131,7 +131,7 @@ def measure(name, pid, port, queries, env, prefix, user, log):
 
 def valgrind(prefix, outdir):
     return ["valgrind", "--tool=callgrind", "--vgdb=yes",
-            "--vgdb-prefix=" + prefix,
+            "--vgdb-prefix=" + prefix, "--dump-instr=no",
             "--callgrind-out-file=" + os.path.join(outdir, "callgrind.out.%p")]
 
 
@@ -215,10 +215,30 @@ def run_fairlist(a, data, m, queries):
                      p) is None:
         raise RuntimeError("fairlist under callgrind did not answer")
     env = dict(os.environ)
+    if getattr(a, "profile", False):
+        control(p.pid, env, prefix, "-z")
     R = measure("fairlist", p.pid, port, queries, env, prefix, None, log)
     R["cmd"] = " ".join(cmd)
+    if getattr(a, "profile", False):
+        # The counts since the zeroing (both halves and the idle
+        # stretches), per function: callgrind_annotate reads the file.
+        control(p.pid, env, prefix, "-d")
+        dumps = sorted(f for f in os.listdir(d)
+                       if f.startswith("callgrind.out."))
+        for f in dumps:
+            shutil.copyfile(os.path.join(d, f),
+                            os.path.join(a.out, "profile-" + f))
+        log("profile: %s" % ", ".join(
+            os.path.join(a.out, "profile-" + f) for f in dumps))
     m.stop(p)
     return R
+
+
+def control(pid, env, prefix, opt):
+    subprocess.run(["callgrind_control", "--vgdb-prefix=" + prefix, opt,
+                    str(pid)], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.STDOUT, timeout=120, env=env,
+                   check=True)
 
 
 def report(R, a, head):

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct sbuf;
 
@@ -114,17 +115,83 @@ void	dns_writer_init(struct dns_writer *w, uint8_t *buf, size_t cap,
 	    const struct dns_query *q, int rcode);
 
 /*
+ * The writers below are inline: the answer path calls them a dozen times
+ * per query. dns_room says whether n more bytes fit, and records the
+ * overflow (truncated, and overflow for the current RR) when they do not.
+ */
+static inline int
+dns_room(struct dns_writer *w, size_t n)
+{
+	if (w->overflow)
+		return 0;
+	if (w->cap - w->len < n) {
+		w->overflow = 1;
+		w->truncated = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static inline void
+dns_put_bytes(struct dns_writer *w, const void *p, size_t n)
+{
+	if (!dns_room(w, n))
+		return;
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static inline void
+dns_put_u16(struct dns_writer *w, uint16_t v)
+{
+	if (!dns_room(w, 2))
+		return;
+	w->buf[w->len] = (uint8_t)(v >> 8);
+	w->buf[w->len + 1] = (uint8_t)v;
+	w->len += 2;
+}
+
+static inline void
+dns_put_u32(struct dns_writer *w, uint32_t v)
+{
+	uint8_t	*p;
+
+	if (!dns_room(w, 4))
+		return;
+	p = w->buf + w->len;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	w->len += 4;
+}
+
+/* Write a full uncompressed wire name. */
+static inline void
+dns_put_name(struct dns_writer *w, const uint8_t *name, size_t len)
+{
+	dns_put_bytes(w, name, len);
+}
+
+/*
  * Write a name as a compression pointer to offset off of an earlier name
  * in the packet (12 is the question name), optionally preceded by labels
  * (prefix, prefix_len wire bytes, not root-terminated).
  */
-void	dns_put_name_ptr(struct dns_writer *w, const uint8_t *prefix,
-	    size_t prefix_len, uint16_t off);
-/* Write a full uncompressed wire name. */
-void	dns_put_name(struct dns_writer *w, const uint8_t *name, size_t len);
-void	dns_put_u16(struct dns_writer *w, uint16_t v);
-void	dns_put_u32(struct dns_writer *w, uint32_t v);
-void	dns_put_bytes(struct dns_writer *w, const void *p, size_t n);
+static inline void
+dns_put_name_ptr(struct dns_writer *w, const uint8_t *prefix,
+    size_t prefix_len, uint16_t off)
+{
+	/* RFC 1035 section 4.1.4: 14 bits of offset, to an earlier name. */
+	if (!dns_room(w, prefix_len + 2))
+		return;
+	if (prefix_len > 0)
+		memcpy(w->buf + w->len, prefix, prefix_len);
+	w->len += prefix_len;
+	w->buf[w->len] = (uint8_t)(0xc0 | ((off >> 8) & 0x3f));
+	w->buf[w->len + 1] = (uint8_t)off;
+	w->len += 2;
+}
 
 /*
  * Record bookkeeping: dns_rr_begin remembers the start of an RR (call
@@ -132,7 +199,12 @@ void	dns_put_bytes(struct dns_writer *w, const void *p, size_t n);
  * counts it in section 0 (answer), 1 (authority) or 2 (additional), or
  * rolls the RR back and sets truncated if it did not fit.
  */
-size_t	dns_rr_begin(const struct dns_writer *w);
+static inline size_t
+dns_rr_begin(const struct dns_writer *w)
+{
+	return w->len;
+}
+
 void	dns_rr_end(struct dns_writer *w, size_t start, size_t rdlen_off,
 	    int section);
 

@@ -235,20 +235,6 @@ dns_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 	return DNS_PARSE_OK;
 }
 
-/* Room for n more bytes; records the overflow otherwise. */
-static int
-room(struct dns_writer *w, size_t n)
-{
-	if (w->overflow)
-		return 0;
-	if (w->cap - w->len < n) {
-		w->overflow = 1;
-		w->truncated = 1;
-		return 0;
-	}
-	return 1;
-}
-
 static void
 set_u16(uint8_t *p, uint16_t v)
 {
@@ -268,7 +254,7 @@ dns_writer_init(struct dns_writer *w, uint8_t *buf, size_t cap,
 	w->qdcount = w->ancount = w->nscount = w->arcount = 0;
 	/* RFC 1035 section 4.1.1: copy the opcode and RD; we never recurse. */
 	w->flags = DNS_F_QR | DNS_F_AA | (q->flags & (0x7800 | DNS_F_RD));
-	if (!room(w, DNS_HEADER_LEN)) {
+	if (!dns_room(w, DNS_HEADER_LEN)) {
 		w->qend = 0;
 		return;
 	}
@@ -276,7 +262,7 @@ dns_writer_init(struct dns_writer *w, uint8_t *buf, size_t cap,
 	set_u16(buf + HDR_ID, q->id);
 	set_u16(buf + HDR_FLAGS, (uint16_t)(w->flags | (rcode & 0x0f)));
 	w->len = DNS_HEADER_LEN;
-	if (q->name_len > 0 && room(w, q->name_len + 4)) {
+	if (q->name_len > 0 && dns_room(w, q->name_len + 4)) {
 		memcpy(buf + w->len, q->name, q->name_len);
 		w->len += q->name_len;
 		set_u16(buf + w->len, q->qtype);
@@ -286,65 +272,6 @@ dns_writer_init(struct dns_writer *w, uint8_t *buf, size_t cap,
 	}
 	w->overflow = 0;
 	w->qend = w->len;
-}
-
-void
-dns_put_bytes(struct dns_writer *w, const void *p, size_t n)
-{
-	if (!room(w, n))
-		return;
-	memcpy(w->buf + w->len, p, n);
-	w->len += n;
-}
-
-void
-dns_put_u16(struct dns_writer *w, uint16_t v)
-{
-	if (!room(w, 2))
-		return;
-	set_u16(w->buf + w->len, v);
-	w->len += 2;
-}
-
-void
-dns_put_u32(struct dns_writer *w, uint32_t v)
-{
-	uint8_t	*p;
-
-	if (!room(w, 4))
-		return;
-	p = w->buf + w->len;
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	w->len += 4;
-}
-
-void
-dns_put_name(struct dns_writer *w, const uint8_t *name, size_t len)
-{
-	dns_put_bytes(w, name, len);
-}
-
-void
-dns_put_name_ptr(struct dns_writer *w, const uint8_t *prefix,
-    size_t prefix_len, uint16_t off)
-{
-	/* RFC 1035 section 4.1.4: 14 bits of offset, to an earlier name. */
-	if (!room(w, prefix_len + 2))
-		return;
-	if (prefix_len > 0)
-		memcpy(w->buf + w->len, prefix, prefix_len);
-	w->len += prefix_len;
-	set_u16(w->buf + w->len, (uint16_t)(0xc000 | (off & 0x3fff)));
-	w->len += 2;
-}
-
-size_t
-dns_rr_begin(const struct dns_writer *w)
-{
-	return w->len;
 }
 
 void

@@ -177,6 +177,9 @@ prep_name(const char *text, uint8_t *w, uint8_t *len, const char **bad)
 	return 1;
 }
 
+/* dnsbl_conf.gen: the answer path's per-thread caches key on it. */
+static _Atomic uint64_t	conf_gens;
+
 int
 dnsbl_conf_prepare(struct dnsbl_conf *c, const char **bad)
 {
@@ -194,6 +197,7 @@ dnsbl_conf_prepare(struct dnsbl_conf *c, const char **bad)
 	    !prep_name(c->soa_rname, c->w_rname, &c->w_rname_len, bad))
 		return -1;
 	c->prepared = 1;
+	c->gen = atomic_fetch_add(&conf_gens, 1) + 1;
 	return 0;
 }
 
@@ -373,26 +377,144 @@ conf_name(const char *text, const uint8_t *w, size_t wlen, int prepared,
 	return n;
 }
 
+/*
+ * The zone's SOA record in wire form, built once per thread for each zone
+ * of a snapshot and dnsbl_conf (keyed on the zone's process-unique id and
+ * the conf's address, as the query counters are) rather than name by name
+ * on every negative answer. Its owner and every name that ends in the
+ * zone apex are compression pointers to the apex in the question, whose
+ * offset depends on the query: the blob holds 0xc000 there and ptr[]
+ * says where to add the offset. The TTL sits at SOA_TTL_OFF and is
+ * written per answer. A conf that is not prepared (names converted per
+ * query) gets a blob built for the one answer.
+ */
+#define SOA_BLOB_MAX	(2 + 10 + 2 * DNS_NAME_MAX + 20)
+#define SOA_TTL_OFF	6		/* after owner (2), type, class */
+
+struct soa_blob {
+	uint64_t		 id;		/* zone id, 0: empty */
+	const struct dnsbl_conf	*c;
+	uint64_t		 gen;		/* c->gen */
+	uint32_t		 t[4];		/* refresh, retry, expire, min */
+	uint16_t		 len;
+	uint8_t			 nptr;
+	uint16_t		 ptr[3];	/* offsets of pointers */
+	uint8_t			 b[SOA_BLOB_MAX];
+};
+static _Thread_local struct soa_blob	 soa_cache[INDEX_ZONES_MAX];
+
+static void
+blob_u16(struct soa_blob *sb, uint16_t v)
+{
+	sb->b[sb->len] = (uint8_t)(v >> 8);
+	sb->b[sb->len + 1] = (uint8_t)v;
+	sb->len += 2;
+}
+
+static void
+blob_u32(struct soa_blob *sb, uint32_t v)
+{
+	blob_u16(sb, (uint16_t)(v >> 16));
+	blob_u16(sb, (uint16_t)v);
+}
+
+/* As put_name_z: a pointer to the apex where the name ends in it. */
+static void
+blob_name(struct soa_blob *sb, const struct ans *a, const uint8_t *name,
+    size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len && name[i] != 0; i += 1 + (size_t)name[i]) {
+		if (len - i == a->zwire_len &&
+		    memcmp(name + i, a->zwire, len - i) == 0) {
+			memcpy(sb->b + sb->len, name, i);
+			sb->len += (uint16_t)i;
+			sb->ptr[sb->nptr++] = sb->len;
+			blob_u16(sb, 0xc000);
+			return;
+		}
+	}
+	memcpy(sb->b + sb->len, name, len);
+	sb->len += (uint16_t)len;
+}
+
+static const struct soa_blob *
+soa_blob(struct ans *a)
+{
+	const struct dnsbl_conf	*c = a->c;
+	struct soa_blob		*sb;
+	uint8_t			 name[DNS_NAME_MAX];
+	size_t			 n;
+
+	if (a->zone < 0 || a->zone >= INDEX_ZONES_MAX)
+		return NULL;
+	sb = &soa_cache[a->zone];
+	if (sb->id == a->z->id && sb->c == c && c->prepared &&
+	    sb->gen == c->gen && sb->t[0] == c->soa_refresh &&
+	    sb->t[1] == c->soa_retry && sb->t[2] == c->soa_expire &&
+	    sb->t[3] == c->soa_minimum)
+		return sb;
+	sb->len = 0;
+	sb->nptr = 0;
+	sb->ptr[sb->nptr++] = 0;
+	blob_u16(sb, 0xc000);
+	blob_u16(sb, DNS_T_SOA);
+	blob_u16(sb, DNS_C_IN);
+	blob_u32(sb, c->ns_ttl);
+	blob_u16(sb, 0);		/* RDLENGTH, below */
+	n = conf_name(c->soa_mname, c->w_mname, c->w_mname_len, c->prepared,
+	    name);
+	blob_name(sb, a, name, n);
+	n = conf_name(c->soa_rname, c->w_rname, c->w_rname_len, c->prepared,
+	    name);
+	blob_name(sb, a, name, n);
+	blob_u32(sb, (uint32_t)a->z->serial);
+	blob_u32(sb, c->soa_refresh);
+	blob_u32(sb, c->soa_retry);
+	blob_u32(sb, c->soa_expire);
+	blob_u32(sb, c->soa_minimum);
+	sb->b[10] = (uint8_t)((sb->len - 12) >> 8);
+	sb->b[11] = (uint8_t)(sb->len - 12);
+	sb->id = a->z->id;
+	sb->c = c;
+	sb->gen = c->gen;
+	sb->t[0] = c->soa_refresh;
+	sb->t[1] = c->soa_retry;
+	sb->t[2] = c->soa_expire;
+	sb->t[3] = c->soa_minimum;
+	return sb;
+}
+
 static void
 put_soa(struct ans *a, int section, uint32_t ttl)
 {
-	const struct dnsbl_conf	*c = a->c;
-	uint8_t			 name[DNS_NAME_MAX];
-	size_t			 start = dns_rr_begin(&a->w), rdl, n;
+	const struct soa_blob	*sb = soa_blob(a);
+	struct dns_writer	*w = &a->w;
+	uint8_t			*p;
+	unsigned		 i;
 
-	rdl = rr_head(a, a->zoff, DNS_T_SOA, ttl);
-	n = conf_name(c->soa_mname, c->w_mname, c->w_mname_len, c->prepared,
-	    name);
-	put_name_z(a, name, n);
-	n = conf_name(c->soa_rname, c->w_rname, c->w_rname_len, c->prepared,
-	    name);
-	put_name_z(a, name, n);
-	dns_put_u32(&a->w, (uint32_t)a->z->serial);
-	dns_put_u32(&a->w, c->soa_refresh);
-	dns_put_u32(&a->w, c->soa_retry);
-	dns_put_u32(&a->w, c->soa_expire);
-	dns_put_u32(&a->w, c->soa_minimum);
-	dns_rr_end(&a->w, start, rdl, section);
+	if (sb == NULL)
+		return;		/* no zone: never reached */
+	if (w->cap - w->len < sb->len) {
+		w->truncated = 1;	/* as dns_rr_end's roll-back */
+		return;
+	}
+	p = w->buf + w->len;
+	memcpy(p, sb->b, sb->len);
+	for (i = 0; i < sb->nptr; i++) {
+		p[sb->ptr[i]] = (uint8_t)(0xc0 | ((a->zoff >> 8) & 0x3f));
+		p[sb->ptr[i] + 1] = (uint8_t)a->zoff;
+	}
+	p[SOA_TTL_OFF] = (uint8_t)(ttl >> 24);
+	p[SOA_TTL_OFF + 1] = (uint8_t)(ttl >> 16);
+	p[SOA_TTL_OFF + 2] = (uint8_t)(ttl >> 8);
+	p[SOA_TTL_OFF + 3] = (uint8_t)ttl;
+	w->len += sb->len;
+	if (section == 0)
+		w->ancount++;
+	else
+		w->nscount++;
 }
 
 static void
@@ -426,17 +548,39 @@ put_negative_soa(struct ans *a)
 	put_soa(a, 1, ttl);
 }
 
+/* The A record, owner the question name: 16 bytes written at once. */
 static void
 put_a(struct ans *a, const struct index_value *v)
 {
-	uint32_t	code = v->code;
-	size_t		start = dns_rr_begin(&a->w), rdl;
+	struct dns_writer	*w = &a->w;
+	uint32_t		 code = v->code, ttl = a->c->ttl;
+	uint8_t			*p;
 
 	if (code == 0)
 		code = a->z->code != 0 ? a->z->code : DEFAULT_CODE;
-	rdl = rr_head(a, DNS_HEADER_LEN, DNS_T_A, a->c->ttl);
-	dns_put_u32(&a->w, code);
-	dns_rr_end(&a->w, start, rdl, 0);
+	if (w->cap - w->len < 16) {
+		w->truncated = 1;
+		return;
+	}
+	p = w->buf + w->len;
+	p[0] = 0xc0;
+	p[1] = DNS_HEADER_LEN;
+	p[2] = 0;
+	p[3] = DNS_T_A;
+	p[4] = 0;
+	p[5] = DNS_C_IN;
+	p[6] = (uint8_t)(ttl >> 24);
+	p[7] = (uint8_t)(ttl >> 16);
+	p[8] = (uint8_t)(ttl >> 8);
+	p[9] = (uint8_t)ttl;
+	p[10] = 0;
+	p[11] = 4;
+	p[12] = (uint8_t)(code >> 24);
+	p[13] = (uint8_t)(code >> 16);
+	p[14] = (uint8_t)(code >> 8);
+	p[15] = (uint8_t)code;
+	w->len += 16;
+	w->ancount++;
 }
 
 /* An octet in decimal, no leading zeros, into dst; returns 1 to 3. */

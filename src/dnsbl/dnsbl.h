@@ -43,6 +43,7 @@ struct dnsbl_conf {
 	 * prepared is set, dnsbl_answer converts the text names itself.
 	 */
 	int		 prepared;
+	uint64_t	 gen;		/* new on each prepare (caches) */
 	uint8_t		 w_mname[DNSBL_WIRE_MAX], w_rname[DNSBL_WIRE_MAX];
 	uint8_t		 w_ns[DNSBL_NS_MAX][DNSBL_WIRE_MAX];
 	uint8_t		 w_mname_len, w_rname_len, w_ns_len[DNSBL_NS_MAX];
