@@ -759,10 +759,9 @@ answer_below(struct ans *a)
 
 	if (n == 4 && parse_v4(a, 4)) {
 		a->family = 4;
-		addr_from_v4(a->addr, (uint32_t)a->oct[0] << 24 |
-		    (uint32_t)a->oct[1] << 16 | (uint32_t)a->oct[2] << 8 |
-		    a->oct[3]);
-		listed = index_match(a->idx, a->zone, a->addr, a->now, &hit);
+		listed = index_match_v4(a->idx, a->zone,
+		    (uint32_t)a->oct[0] << 24 | (uint32_t)a->oct[1] << 16 |
+		    (uint32_t)a->oct[2] << 8 | a->oct[3], a->now, &hit);
 	}
 	if (!listed && n == 32 && parse_v6(a, 32, a->addr)) {
 		a->family = 6;

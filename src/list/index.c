@@ -781,6 +781,7 @@ index_builder_finish(struct index_builder *b)
 		iz->inode = (int32_t *)(m + off);
 		memcpy(m + off, z->intn.p, z->intn.n * sizeof(int32_t));
 		off += align_up(z->intn.n * sizeof(int32_t));
+		index_zone_itop(iz);
 		bzone_free(z);
 	}
 	idx->nzones = b->nzones;
@@ -798,11 +799,50 @@ index_builder_finish(struct index_builder *b)
 	return idx;
 }
 
+#define V4MAPPED_LO	0x0000ffff00000000ull	/* ::ffff:0.0.0.0, low half */
+
+static size_t
+itop_size(const struct izone *z)
+{
+	return z->itop == NULL ? 0 :
+	    (((size_t)1 << z->itopbits) + 1) * sizeof(uint32_t);
+}
+
+void
+index_zone_itop(struct izone *z)
+{
+	size_t		slots, s, j = 0;
+	unsigned	sh;
+
+	z->itop = NULL;
+	z->itopbits = 0;
+	/* A few intervals: the binary search is short anyway. */
+	if (z->nint < 8)
+		return;
+	z->itopbits = top_bits(z->nint);
+	slots = (size_t)1 << z->itopbits;
+	sh = 32 - z->itopbits;
+	z->itop = list_map((slots + 1) * sizeof(uint32_t));
+	for (s = 0; s <= slots; s++) {
+		uint64_t	lo = V4MAPPED_LO + ((uint64_t)s << sh);
+
+		/* The last interval starting at or before (0, lo). */
+		while (j + 1 < z->nint && z->istart[j + 1].hi == 0 &&
+		    z->istart[j + 1].lo <= lo)
+			j++;
+		z->itop[s] = (uint32_t)j;
+	}
+}
+
 void
 index_free(struct index *idx)
 {
+	int	zi;
+
 	if (idx == NULL)
 		return;
+	for (zi = 0; zi < idx->nzones; zi++)
+		list_unmap(idx->zones[zi].itop, itop_size(&idx->zones[zi]));
 	list_unmap(idx->map, idx->mapsize);
 	str_free_all(idx->strings);
 	free(idx);
@@ -926,6 +966,38 @@ family_cut(const struct izone *z, int32_t n, int v4)
 	return n != NONE && v4 && z->nodes[n].plen < 96 ? NONE : n;
 }
 
+/*
+ * cover_node for IPv4 address v4: its slot of z->itop bounds the search
+ * to the intervals that slot spans (usually one or two).
+ */
+static int32_t
+cover_node_v4(const struct izone *z, uint32_t v4)
+{
+	const struct ikey	*base;
+	uint64_t		 lo = V4MAPPED_LO | v4;
+	size_t			 slot, n;
+
+	if (z->nnodes == 0)
+		return NONE;
+	if (z->itop == NULL) {
+		struct ikey	k = { 0, lo };
+
+		return family_cut(z, z->inode[find_interval(z, &k)], 1);
+	}
+	slot = (size_t)(v4 >> (32 - z->itopbits));
+	base = z->istart + z->itop[slot];
+	n = z->itop[slot + 1] - z->itop[slot] + 1;
+	/* Last start <= (0, lo); base[0] is one (the slot's first). */
+	while (n > 1) {
+		size_t			 half = n / 2;
+		const struct ikey	*m = base + half;
+
+		base = (m->hi == 0 && m->lo <= lo) ? m : base;
+		n -= half;
+	}
+	return family_cut(z, z->inode[base - z->istart], 1);
+}
+
 /* The most specific node covering a (of a's family), or NONE. */
 static int32_t
 cover_node(const struct izone *z, const uint8_t a[ADDR_LEN])
@@ -957,20 +1029,43 @@ index_match(const struct index *idx, int zone, const uint8_t a[ADDR_LEN],
 {
 	const struct izone	*z;
 	uint32_t		 v4;
+	int32_t			 n;
+
+	if (idx == NULL || zone < 0 || zone >= idx->nzones)
+		return 0;
+	if (addr_is_v4(a, &v4))
+		return index_match_v4(idx, zone, v4, now, hit);
+	z = &idx->zones[zone];
+	n = cover_node(z, a);
+	while (n != NONE && !z->nodes[n].exclude &&
+	    expired(&idx->values[z->nodes[n].value], now))
+		n = family_cut(z, z->nodes[n].parent, 0);
+	if (n == NONE || z->nodes[n].exclude)
+		return 0;
+	if (hit != NULL)
+		hit_node(idx, z, n, hit);
+	return 1;
+}
+
+int
+index_match_v4(const struct index *idx, int zone, uint32_t v4, int64_t now,
+    struct index_hit *hit)
+{
+	const struct izone	*z;
 	ssize_t			 i;
 	int32_t			 n;
 
 	if (idx == NULL || zone < 0 || zone >= idx->nzones)
 		return 0;
 	z = &idx->zones[zone];
-	if (z->n32 > 0 && addr_is_v4(a, &v4) && (i = find32(z, v4)) >= 0) {
+	if (z->n32 > 0 && (i = find32(z, v4)) >= 0) {
 		uint32_t	val = z->v32[i];
 
 		if (val & EXCL32)
 			return 0;
 		if (!expired(&idx->values[val], now)) {
 			if (hit != NULL) {
-				memcpy(hit->a, a, ADDR_LEN);
+				addr_from_v4(hit->a, v4);
 				hit->plen = 128;
 				hit->exclude = 0;
 				hit->v = &idx->values[val];
@@ -978,10 +1073,10 @@ index_match(const struct index *idx, int zone, const uint8_t a[ADDR_LEN],
 			return 1;
 		}
 	}
-	n = cover_node(z, a);
+	n = cover_node_v4(z, v4);
 	while (n != NONE && !z->nodes[n].exclude &&
 	    expired(&idx->values[z->nodes[n].value], now))
-		n = family_cut(z, z->nodes[n].parent, addr_is_v4(a, NULL));
+		n = family_cut(z, z->nodes[n].parent, 1);
 	if (n == NONE || z->nodes[n].exclude)
 		return 0;
 	if (hit != NULL)

@@ -123,6 +123,9 @@ int64_t			 index_next_expiry(const struct index *idx,
  */
 int	index_match(const struct index *idx, int zone,
 	    const uint8_t a[ADDR_LEN], int64_t now, struct index_hit *hit);
+/* index_match for the IPv4 address v4 (host order), as ::ffff:v4. */
+int	index_match_v4(const struct index *idx, int zone, uint32_t v4,
+	    int64_t now, struct index_hit *hit);
 
 /*
  * Every listing (and exclusion) of zone covering a, most specific first,

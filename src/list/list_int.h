@@ -65,6 +65,15 @@ struct izone {
 	const struct ikey	*istart;	/* interval starts, ascending */
 	const int32_t		*inode;		/* node per interval, or NONE */
 	size_t			 nint;
+	/*
+	 * IPv4 lookups in the intervals: slot s of the top itopbits bits
+	 * of an IPv4 address holds the interval of its first address, so
+	 * an address of slot s lies in intervals itop[s]..itop[s + 1].
+	 * Built in memory by index_zone_itop (compile and snapshot load),
+	 * not saved; NULL when the zone has no IPv4 interval to speak of.
+	 */
+	uint32_t		*itop;
+	unsigned		 itopbits;
 };
 
 struct strchunk {
@@ -93,6 +102,11 @@ struct index {
  */
 void		 index_zone_wire(struct index_zone *z);
 uint64_t	 index_snap_sum(const void *p, size_t len);
+/*
+ * Build z->itop from z->istart (verified: istart[0] is 0 and starts
+ * rise). index_free frees it.
+ */
+void		 index_zone_itop(struct izone *z);
 /*
  * Recompute the checksum of the saved snapshot in buf (len bytes) in
  * place, so tests and the fuzzer can reach the checks behind it. Does

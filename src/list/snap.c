@@ -622,6 +622,8 @@ snap_parse(char *m, size_t size, size_t mapsize, uint64_t gen, char *errbuf,
 		free(idx);
 		goto fail;
 	}
+	for (zi = 0; zi < (int)h.nzones; zi++)
+		index_zone_itop(&idx->zones[zi]);
 	/* Verified: fix the reason offsets up into pointers, in place. */
 	for (i = 0; i < h.nvalues; i++) {
 		struct index_value	*v = (struct index_value *)&sv[i];

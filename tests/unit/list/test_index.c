@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/addr.h"
@@ -627,6 +628,98 @@ test_random_vs_linear(void **state)
 	    within < 2700);
 }
 
+/*
+ * IPv4 lookups through the zone's slot table (index_zone_itop): nested
+ * ranges spread over the whole IPv4 space, queried at random and at the
+ * edges of every range (first, last, one past each), in the compiled
+ * snapshot and in the same one saved and loaded again.
+ */
+static void
+test_v4_slots(void **state)
+{
+	enum { N = 4000, Q = 20000 };
+	struct rent		*e = calloc(N, sizeof(*e));
+	struct index_builder	*b = index_builder_new();
+	struct index		*idx[2];
+	char			 path[] = "/tmp/fl-test-index-XXXXXX", err[256];
+	size_t			 i, j, listed = 0;
+	int			 fails = 0, k, fd;
+
+	(void)state;
+	zone_new(b, "bl.test");
+	for (i = 0; i < N; i++) {
+		uint32_t	v = rnd() << 16 ^ rnd();
+
+		if (i % 8 == 0)
+			v = 0xffffff00u | (rnd() & 0xff);	/* the top */
+		else if (i % 8 == 1)
+			v = rnd() & 0xffff;			/* the bottom */
+		addr_from_v4(e[i].p.a, v);
+		e[i].p.family = 4;
+		e[i].p.plen = (uint8_t)(i % 3 == 0 ? 128 : 96 + 8 + rnd() % 25);
+		addr_mask(e[i].p.a, e[i].p.plen);
+		e[i].excl = rnd() % 6 == 0;
+		e[i].expires = rnd() % 7 == 0 ? (int64_t)(rnd() % (2 * NOW)) :
+		    0;
+		snprintf(e[i].reason, sizeof(e[i].reason), "s%zu", i % 5);
+		for (j = 0; j < i; j++)
+			if (!e[j].dead && e[j].p.plen == e[i].p.plen &&
+			    memcmp(e[j].p.a, e[i].p.a, ADDR_LEN) == 0)
+				e[j].dead = 1;
+		index_builder_add(b, 0, &e[i].p, e[i].excl, 0, e[i].reason, 0,
+		    e[i].expires);
+	}
+	idx[0] = index_builder_finish(b);
+	assert_true((fd = mkstemp(path)) != -1);
+	close(fd);
+	assert_int_equal(index_save(idx[0], 7, path), 0);
+	idx[1] = index_open_saved(path, 7, err, sizeof(err));
+	unlink(path);
+	assert_non_null(idx[1]);
+	for (i = 0; i < Q + 3 * N && fails < 10; i++) {
+		uint8_t			 a[ADDR_LEN];
+		const struct rent	*want[130];
+		struct index_hit	 h;
+		size_t			 nw;
+		uint32_t		 v;
+		int			 r, wr;
+
+		if (i < Q)
+			v = rnd() << 16 ^ rnd();
+		else {
+			const struct rent	*p = &e[(i - Q) / 3];
+			uint32_t		 lo;
+
+			(void)addr_is_v4(p->p.a, &lo);
+			v = lo + (uint32_t)((i - Q) % 3 == 0 ? 0 :
+			    (i - Q) % 3 == 1 ? (1ull << (128 - p->p.plen)) - 1 :
+			    (1ull << (128 - p->p.plen)));
+		}
+		addr_from_v4(a, v);
+		nw = brute(e, N, a, want, 130);
+		wr = nw > 0 && !want[0]->excl;
+		for (k = 0; k < 2; k++) {
+			r = index_match(idx[k], 0, a, NOW, &h);
+			if (r != index_match_v4(idx[k], 0, v, NOW, NULL) ||
+			    r != wr || (r && h.plen != want[0]->p.plen) ||
+			    (r && strcmp(h.v->reason, want[0]->reason) != 0)) {
+				print_error("v4 query %zu (%08x) snapshot %d: "
+				    "got %d/%u, want %d/%u\n", i, v, k, r,
+				    r ? h.plen : 0, wr,
+				    nw > 0 ? want[0]->p.plen : 0);
+				fails++;
+			}
+		}
+		listed += wr;
+	}
+	index_free(idx[0]);
+	index_free(idx[1]);
+	free(e);
+	assert_int_equal(fails, 0);
+	print_message("v4 slots: %zu listed of %d\n", listed, Q + 3 * N);
+	assert_true(listed > (Q + 3 * N) / 10);
+}
+
 int
 main(void)
 {
@@ -640,6 +733,7 @@ main(void)
 		cmocka_unit_test(test_sanitised_text),
 		cmocka_unit_test(test_value_sharing),
 		cmocka_unit_test(test_random_vs_linear),
+		cmocka_unit_test(test_v4_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
