@@ -662,16 +662,132 @@ fmt_ip(const struct ans *a, char *dst)
 	return n;
 }
 
+/*
+ * TXT answers: the template expanded once per listing value (with the
+ * listed and expiry times formatted, the reason and the URL in), with
+ * only the queried address spliced in per answer (list_txt_compile). Each
+ * thread keeps TXT_CACHE of them, direct-mapped on the value's address
+ * and keyed on it, the zone's process-unique id and the prepared conf
+ * (its address, prepare generation and public_url), so a new snapshot or
+ * conf misses. Texts
+ * longer than TXT_CACHE_TEXT, with more than TXT_CACHE_IPS addresses, or
+ * that could reach DNSBL_TXT_MAX with an address in (where the expansion
+ * would be cut) are expanded per answer as before.
+ */
+#define TXT_CACHE	64
+#define TXT_CACHE_TEXT	1024
+#define TXT_CACHE_IPS	4
+
+struct txt_entry {
+	const struct index_value	*v;		/* NULL: empty */
+	uint64_t			 zid;
+	const struct dnsbl_conf		*c;
+	uint64_t			 gen;
+	const char			*base;		/* c->public_url */
+	uint16_t			 len;		/* without addresses */
+	uint8_t				 nip;
+	uint8_t				 ok;		/* cacheable */
+	uint16_t			 ipat[TXT_CACHE_IPS];
+	char				 text[TXT_CACHE_TEXT];
+};
+static _Thread_local struct txt_entry	txt_cache[TXT_CACHE];
+
+static const struct txt_entry *
+txt_entry(const struct ans *a, const struct index_value *v)
+{
+	const struct dnsbl_conf	*c = a->c;
+	struct txt_entry	*e;
+	size_t			 len, nip;
+
+	if (!c->prepared)
+		return NULL;
+	e = &txt_cache[((uintptr_t)v / sizeof(*v) ^ a->z->id) % TXT_CACHE];
+	if (e->v == v && e->zid == a->z->id && e->c == c &&
+	    e->gen == c->gen && e->base == c->public_url)
+		return e->ok ? e : NULL;
+	len = list_txt_compile(e->text, sizeof(e->text), a->z, v,
+	    c->public_url, e->ipat, TXT_CACHE_IPS, &nip);
+	e->ok = len < sizeof(e->text) && nip <= TXT_CACHE_IPS &&
+	    len + nip * (ADDR_TEXT_MAX + 32) < DNSBL_TXT_MAX;
+	e->len = (uint16_t)len;
+	e->nip = (uint8_t)nip;
+	e->v = v;
+	e->zid = a->z->id;
+	e->c = c;
+	e->gen = c->gen;
+	e->base = c->public_url;
+	return e->ok ? e : NULL;
+}
+
+/* The TXT record's head: owner the question, RDLENGTH rdlen. */
+static void
+txt_head(uint8_t *p, uint32_t ttl, size_t rdlen)
+{
+	p[0] = 0xc0;
+	p[1] = DNS_HEADER_LEN;
+	p[2] = 0;
+	p[3] = DNS_T_TXT;
+	p[4] = 0;
+	p[5] = DNS_C_IN;
+	p[6] = (uint8_t)(ttl >> 24);
+	p[7] = (uint8_t)(ttl >> 16);
+	p[8] = (uint8_t)(ttl >> 8);
+	p[9] = (uint8_t)ttl;
+	p[10] = (uint8_t)(rdlen >> 8);
+	p[11] = (uint8_t)rdlen;
+}
+
 static void
 put_txt(struct ans *a, const struct index_value *v)
 {
-	char		buf[DNSBL_TXT_MAX], ip[ADDR_TEXT_MAX + 32];
-	size_t		start = dns_rr_begin(&a->w), rdl, off, n, len;
-	uint8_t		l;
+	char			 buf[DNSBL_TXT_MAX], ip[ADDR_TEXT_MAX + 32];
+	const struct txt_entry	*e = txt_entry(a, v);
+	struct dns_writer	*w = &a->w;
+	size_t			 start = dns_rr_begin(&a->w), rdl, off, n, len;
+	size_t			 iplen, i, at;
+	uint8_t			 l, *p;
 
-	/* The template as list/txt.c expands it, for the BIND export too. */
-	len = list_txt_expand_url(buf, sizeof(buf), a->z, v, ip, fmt_ip(a, ip),
-	    a->c->public_url);
+	iplen = fmt_ip(a, ip);
+	if (e != NULL && (len = e->len + e->nip * iplen) <= TXT_STRING_MAX) {
+		/* One <character-string>, written in place. */
+		if (w->cap - w->len < 12 + 1 + len) {
+			w->truncated = 1;
+			return;
+		}
+		p = w->buf + w->len;
+		txt_head(p, a->c->ttl, 1 + len);
+		p[12] = (uint8_t)len;
+		p += 13;
+		for (i = 0, at = 0; i < e->nip; i++) {
+			memcpy(p, e->text + at, e->ipat[i] - at);
+			p += e->ipat[i] - at;
+			memcpy(p, ip, iplen);
+			p += iplen;
+			at = e->ipat[i];
+		}
+		memcpy(p, e->text + at, e->len - at);
+		w->len += 13 + len;
+		w->ancount++;
+		return;
+	}
+	if (e != NULL) {
+		/* Longer: spliced into buf, then cut in strings below. */
+		char	*d = buf;
+
+		for (i = 0, at = 0; i < e->nip; i++) {
+			memcpy(d, e->text + at, e->ipat[i] - at);
+			d += e->ipat[i] - at;
+			memcpy(d, ip, iplen);
+			d += iplen;
+			at = e->ipat[i];
+		}
+		memcpy(d, e->text + at, e->len - at);
+		len = (size_t)(d - buf) + e->len - at;
+	} else {
+		/* The template as list/txt.c expands it (the BIND export's). */
+		len = list_txt_expand_url(buf, sizeof(buf), a->z, v, ip, iplen,
+		    a->c->public_url);
+	}
 	rdl = rr_head(a, DNS_HEADER_LEN, DNS_T_TXT, a->c->ttl);
 	/* RFC 1035 section 3.3.14: one or more <character-string>s. */
 	off = 0;

@@ -400,6 +400,19 @@ size_t	list_txt_expand_url(char *dst, size_t cap, const struct index_zone *z,
 	    const struct index_value *v, const char *ip, size_t iplen,
 	    const char *base);
 /*
+ * list_txt_expand_url without the address: the text of every other
+ * variable, as for any address, into dst (cut at cap bytes), with the
+ * offsets where the address goes into ipat (at most maxip; OUT:nip says
+ * how many there are, which may be more). The expansion for an address
+ * of iplen bytes is this text with the address inserted at each offset,
+ * as long as the length plus nip * iplen stays below the cap it is
+ * expanded with (no cut). Returns the length. The DNS answer path keeps
+ * it per listing value (dnsbl/answer.c).
+ */
+size_t	list_txt_compile(char *dst, size_t cap, const struct index_zone *z,
+	    const struct index_value *v, const char *base, uint16_t *ipat,
+	    size_t maxip, size_t *nip);
+/*
  * The rule of list_txt_expand_url for one template: what follows
  * STORE_DEFAULT_BASE in tpl when base is not NULL and tpl starts with it,
  * else NULL (tpl stays as is).

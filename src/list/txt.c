@@ -14,11 +14,32 @@
 #include "list/list.h"
 #include "store/store.h"
 
-/* A bounded text buffer: bytes past cap are dropped. */
+/*
+ * A bounded text buffer: bytes past cap are dropped. With ipat set
+ * (list_txt_compile), the address is not written: its offsets go into
+ * ipat, at most maxip of them (nip counts them all).
+ */
 struct tbuf {
-	char	*p;
-	size_t	 len, cap;
+	char		*p;
+	size_t		 len, cap;
+	uint16_t	*ipat;
+	size_t		 nip, maxip;
 };
+
+static void tb_add(struct tbuf *, const char *, size_t);
+
+/* The queried address, or where it goes. */
+static void
+tb_ip(struct tbuf *t, const char *ip, size_t iplen)
+{
+	if (t->ipat == NULL) {
+		tb_add(t, ip, iplen);
+		return;
+	}
+	if (t->nip < t->maxip)
+		t->ipat[t->nip] = (uint16_t)t->len;
+	t->nip++;
+}
 
 static void
 tb_add(struct tbuf *t, const char *s, size_t n)
@@ -130,7 +151,7 @@ splice_reason(struct tbuf *t, const char *r, size_t len, const char *ip,
 		if (s == end)
 			break;
 		if (end - s >= 3 && s[1] == 'i' && s[2] == 'p') {
-			tb_add(t, ip, iplen);
+			tb_ip(t, ip, iplen);
 			r = s + 3;
 		} else {
 			tb_add(t, "$", 1);
@@ -164,7 +185,7 @@ expand(struct tbuf *t, const char *tpl, int in_url,
 			tb_add(t, "$", 1);
 			p++;
 		} else if (*p == 'i' && p[1] == 'p') {
-			tb_add(t, ip, iplen);
+			tb_ip(t, ip, iplen);
 			p += 2;
 		} else if (*p == 'r' && strncmp(p, "reason", 6) == 0) {
 			if (v->reason != NULL)
@@ -206,7 +227,7 @@ list_txt_expand_url(char *dst, size_t cap, const struct index_zone *z,
     const struct index_value *v, const char *ip, size_t iplen,
     const char *base)
 {
-	struct tbuf	t = { dst, 0, cap };
+	struct tbuf	t = { dst, 0, cap, NULL, 0, 0 };
 
 	/* A zone without a template still says why (its reason). */
 	expand(&t, z->txt != NULL && z->txt[0] != '\0' ? z->txt : "$reason",
@@ -219,4 +240,17 @@ list_txt_expand(char *dst, size_t cap, const struct index_zone *z,
     const struct index_value *v, const char *ip, size_t iplen)
 {
 	return list_txt_expand_url(dst, cap, z, v, ip, iplen, NULL);
+}
+
+size_t
+list_txt_compile(char *dst, size_t cap, const struct index_zone *z,
+    const struct index_value *v, const char *base, uint16_t *ipat,
+    size_t maxip, size_t *nip)
+{
+	struct tbuf	t = { dst, 0, cap, ipat, 0, maxip };
+
+	expand(&t, z->txt != NULL && z->txt[0] != '\0' ? z->txt : "$reason",
+	    0, z, v, "", 0, base);
+	*nip = t.nip;
+	return t.len;
 }

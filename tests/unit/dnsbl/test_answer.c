@@ -1010,6 +1010,120 @@ test_metrics_renumbered(void **state)
 	}
 }
 
+/*
+ * The per-thread TXT cache (answer.c txt_entry): for listings whose text
+ * is short, long (several character-strings), with $ip in the reason, or
+ * with more addresses than the cache splices, each TXT answer's RDATA is
+ * what list_txt_expand_url gives, on the first query (a miss), the second
+ * (a hit), and after the conf's public-url changes (a new prepare).
+ */
+static size_t
+txt_rdata_want(uint8_t *d, const char *text, size_t len)
+{
+	size_t	off = 0, n, k = 0;
+
+	do {
+		n = len - off > 255 ? 255 : len - off;
+		d[k++] = (uint8_t)n;
+		memcpy(d + k, text + off, n);
+		k += n;
+		off += n;
+	} while (off < len);
+	return k;
+}
+
+static void
+test_txt_cache(void **state)
+{
+	struct index_builder	*b = index_builder_new();
+	struct index		*ti;
+	struct index_zone	 z;
+	struct dnsbl_conf	 c;
+	const struct index_zone	*zp;
+	static char		 reason[600], text[DNSBL_TXT_MAX];
+	static uint8_t		 out[DNS_TCP_MAX], want[DNS_TCP_MAX];
+	uint8_t			 pkt[600];
+	char			 name[64], ip[32], cidr[32];
+	const char		*bad, *bases[] = { "https://a.example",
+				    "https://bee.example/x" };
+	struct index_hit	 hit;
+	size_t			 i, n, wl, tl, qend;
+	int			 round, fails = 0, hits = 0, k;
+	uint8_t			 a[ADDR_LEN];
+
+	(void)state;
+	memset(&z, 0, sizeof(z));
+	z.name = "c.test";
+	z.code = 0x7f000002;
+	z.txt = "$reason ($ip, listed $listed, expires $expires) $url";
+	z.url = "http://127.0.0.1:8080/lookup/$ip";
+	z.serial = 9;
+	assert_int_equal(index_builder_zone(b, &z), 0);
+	for (i = 0; i < 200; i++) {
+		size_t	rl = i % 4 == 0 ? 20 : i % 4 == 1 ? 300 : i % 4 == 2 ?
+			    590 : 8;
+
+		memset(reason, 'a' + (int)(i % 26), rl);
+		reason[rl] = '\0';
+		if (i % 4 == 3)		/* five addresses: not cached */
+			memcpy(reason, "$ip$ip", 6);
+		else if (i % 3 == 0)
+			memcpy(reason, "r $ip", 5);	/* rbldnsd's $ */
+		snprintf(cidr, sizeof(cidr), "10.1.%zu.%zu", i / 100, i % 100);
+		add(b, 0, cidr, 0, 0, reason, LISTED + (int64_t)i,
+		    i % 2 ? 0 : LISTED + WEEK);
+	}
+	ti = index_builder_finish(b);
+	zp = index_zone_get(ti, 0);
+	dnsbl_conf_defaults(&c);
+	for (round = 0; round < 6; round++) {
+		c.public_url = round < 4 ? NULL : bases[round % 2];
+		if (round % 2 == 0)
+			assert_int_equal(dnsbl_conf_prepare(&c, &bad), 0);
+		for (i = 0; i < 200; i++) {
+			snprintf(name, sizeof(name), "%zu.%zu.1.10.c.test",
+			    i % 100, i / 100);
+			snprintf(ip, sizeof(ip), "10.1.%zu.%zu", i / 100,
+			    i % 100);
+			addr_from_v4(a, 0x0a010000u | (uint32_t)(i / 100) << 8 |
+			    (uint32_t)(i % 100));
+			assert_int_equal(index_match(ti, 0, a, NOW, &hit), 1);
+			tl = list_txt_expand_url(text, sizeof(text), zp, hit.v,
+			    ip, strlen(ip), c.public_url);
+			wl = txt_rdata_want(want, text, tl);
+			qend = DNS_HEADER_LEN + strlen(name) + 2 + 4;
+			if (round == 5) {
+				/* Fill its entry with the other base first. */
+				c.public_url = bases[0];
+				n = mkquery(pkt, name, DNS_T_TXT, 1, QF_TCP);
+				(void)dnsbl_answer(&c, ti, pkt, n, out,
+				    sizeof(out), 1, NOW);
+				c.public_url = bases[1];
+			}
+			/* Twice: a miss (or a stale entry), then a hit. */
+			for (k = 0; k < 2; k++) {
+				n = mkquery(pkt, name, DNS_T_TXT, 1, QF_TCP);
+				n = dnsbl_answer(&c, ti, pkt, n, out,
+				    sizeof(out), 1, NOW);
+				if (n != qend + 12 + wl || out[7] != 1 ||
+				    (size_t)(out[qend + 10] << 8 |
+				    out[qend + 11]) != wl ||
+				    memcmp(out + qend + 12, want, wl) != 0) {
+					print_error("round %d, %s, query %d: "
+					    "%zu bytes, want %zu\n", round,
+					    name, k, n, qend + 12 + wl);
+					fails++;
+				}
+			}
+			hits += strstr(text, "bee.example/x/lookup/10.1.") !=
+			    NULL;
+		}
+	}
+	index_free(ti);
+	assert_int_equal(fails, 0);
+	assert_int_equal(hits, 200);	/* round 5 used its base */
+}
+
 int
 main(void)
 {
@@ -1021,6 +1135,7 @@ main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_compression),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_txt_cache),
 		cmocka_unit_test(test_metrics_renumbered),
 	};
 
