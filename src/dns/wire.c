@@ -38,40 +38,46 @@
  * bytes and nothing else (no copy, no case folding: the answer path
  * compares and parses the labels in place).
  */
-void
-dns_rd_qname(struct rd *r, struct dns_query *q)
+static const char *
+walk_qname(const uint8_t *p, size_t left, struct dns_query *q)
 {
-	const uint8_t	*p = r->p + r->off;
-	size_t		 left = r->len - r->off, n = 0;
+	size_t		 n = 0, limit = left < DNS_NAME_MAX ? left : DNS_NAME_MAX;
 	unsigned	 k = 0;
 	uint8_t		 l;
 
-	if (r->err != NULL)
-		return;
+	/*
+	 * One bound per label: the next length byte must lie in the packet
+	 * and, with the root byte after it, within 255 bytes (so a name has
+	 * at most 127 labels: label_off cannot overflow).
+	 */
 	for (;;) {
-		if (n >= left) {
-			rd_fail(r, "truncated name");
-			return;
-		}
+		if (n >= limit)
+			return n >= left ? "truncated name" : "name too long";
 		if ((l = p[n]) == 0)
 			break;
-		if (l > DNS_LABEL_MAX) {	/* pointer or label type */
-			rd_fail(r, "compressed or bad label");
-			return;
-		}
-		/* The label, its length byte and the final root byte. */
-		if (n + 1 + l + 1 > DNS_NAME_MAX) {
-			rd_fail(r, "name too long");
-			return;
-		}
+		if (l > DNS_LABEL_MAX)		/* pointer or label type */
+			return "compressed or bad label";
 		q->label_off[k++] = (uint8_t)n;
 		n += 1 + (size_t)l;
 	}
-	n++;				/* the root label, inside the packet */
 	q->name = p;
 	q->nlabels = (uint8_t)k;
-	q->name_len = n;
-	rd_take(r, n);
+	q->name_len = n + 1;		/* the root label, inside the packet */
+	return NULL;
+}
+
+void
+dns_rd_qname(struct rd *r, struct dns_query *q)
+{
+	const char	*err;
+
+	if (r->err != NULL)
+		return;
+	if ((err = walk_qname(r->p + r->off, r->len - r->off, q)) != NULL) {
+		rd_fail(r, err);
+		return;
+	}
+	rd_take(r, q->name_len);
 }
 
 /*
@@ -155,7 +161,8 @@ enum dns_parse_result
 dns_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 {
 	struct rd	r;
-	uint16_t	qdcount, ancount, nscount, arcount, type = 0, i;
+	uint16_t	qdcount, ancount, nscount, arcount, type, i;
+	size_t		off;
 	int		nopt = 0;
 
 	q->name = NULL;
@@ -184,26 +191,27 @@ dns_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 	if (qdcount != 1)
 		return DNS_PARSE_FORMERR;
 
-	rd_init(&r, pkt, len);
-	r.off = DNS_HEADER_LEN;
-	dns_rd_qname(&r, q);
-	if (r.err == NULL && rd_left(&r) >= 4) {
-		type = get_u16(r.p + r.off);
-		q->qclass = get_u16(r.p + r.off + 2);
-		r.off += 4;
-	} else
-		rd_fail(&r, "truncated question");
-	if (r.err != NULL) {
+	/* The question, without the cursor: the hot path of every query. */
+	if (walk_qname(pkt + DNS_HEADER_LEN, len - DNS_HEADER_LEN, q) !=
+	    NULL || len - DNS_HEADER_LEN - q->name_len < 4) {
+		q->name = NULL;
 		q->name_len = 0;	/* the question is not echoed */
 		q->nlabels = 0;
 		return DNS_PARSE_FORMERR;
 	}
-	q->qtype = type;
+	off = DNS_HEADER_LEN + q->name_len;
+	q->qtype = get_u16(pkt + off);
+	q->qclass = get_u16(pkt + off + 2);
+	off += 4;
 
 	/* A query carries no answer or authority (RFC 1035 section 4.1). */
 	if (ancount != 0 || nscount != 0)
 		return DNS_PARSE_FORMERR;
+	if (arcount == 0)
+		return off == len ? DNS_PARSE_OK : DNS_PARSE_FORMERR;
 
+	rd_init(&r, pkt, len);
+	r.off = off;
 	for (i = 0; i < arcount; i++) {
 		/*
 		 * Each RR takes at least 11 bytes, so a huge count fails on

@@ -214,7 +214,7 @@ static int
 find_zone(struct ans *a)
 {
 	const struct dns_query	*q = a->q;
-	const struct index_zone	*z;
+	const struct index_zone	*z, *bz = NULL;
 	size_t			 zl, s, best_s = q->name_len;
 	unsigned		 k, best_k = 0;
 	int			 i, nz, best = -1;
@@ -224,29 +224,33 @@ find_zone(struct ans *a)
 	nz = index_zone_count(a->idx);
 	for (i = 0; i < nz; i++) {
 		if ((z = index_zone_get(a->idx, i)) == NULL ||
-		    (zl = z->wire_len) <= 1 || zl > q->name_len)
+		    (zl = z->wire_len) <= 1 || zl > q->name_len ||
+		    z->wire_labels > q->nlabels)
 			continue;
 		s = q->name_len - zl;
 		/* Longest match: the earliest start. */
 		if (s >= best_s)
 			continue;
-		/* The label that starts at s, if one does. */
-		for (k = q->nlabels - 1; k > 0 && q->label_off[k] > s; k--)
-			;
+		/*
+		 * The label that starts at s, if one does: the zone's labels
+		 * are the question's last wire_labels, if it is in the zone.
+		 */
+		k = q->nlabels - z->wire_labels;
 		if (q->label_off[k] != s ||
 		    !dns_name_eq_lower(q->name + s, z->wire, zl))
 			continue;
 		best = i;
+		bz = z;
 		best_s = s;
 		best_k = k;
 	}
 	if (best < 0)
 		return -1;
-	a->z = z = index_zone_get(a->idx, best);
+	a->z = bz;
 	a->zlab = best_k;
 	a->zoff = (uint16_t)(DNS_HEADER_LEN + best_s);
-	a->zwire = z->wire;
-	a->zwire_len = z->wire_len;
+	a->zwire = bz->wire;
+	a->zwire_len = bz->wire_len;
 	return best;
 }
 

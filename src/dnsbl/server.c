@@ -395,6 +395,18 @@ xfr_log(const struct xfr_req *r, const struct xfr_result *res,
 }
 
 /*
+ * Cheap first: only counts past the question (or, over TCP, any query)
+ * can make a packet xfr_handle's; the rest go to dnsbl_answer at once.
+ */
+static inline int
+maybe_xfr(const uint8_t *pkt, size_t len, int tcp)
+{
+	return len >= DNS_HEADER_LEN && (pkt[4] << 8 | pkt[5]) == 1 &&
+	    (pkt[8] | pkt[9] | pkt[10] | pkt[11] ||
+	    (tcp && len > DNS_HEADER_LEN));
+}
+
+/*
  * One query packet to its answer: zone transfers and signed queries to
  * xfr_handle (over TCP a transfer sets *OUT:xs), the rest to
  * dnsbl_answer. Returns the length, 0 to send nothing.
@@ -412,10 +424,7 @@ answer_one(const struct dnsbl_conf *dc, const struct index *idx,
 
 	*xs = NULL;
 	res->zone = NULL;
-	/* Cheap first: only counts past the question make it ours. */
-	if (len >= DNS_HEADER_LEN && (pkt[4] << 8 | pkt[5]) == 1 &&
-	    (pkt[8] | pkt[9] | pkt[10] | pkt[11] ||
-	    (tcp && len > DNS_HEADER_LEN))) {
+	if (maybe_xfr(pkt, len, tcp)) {
 		switch (xfr_request_parse(pkt, len, &r)) {
 		case XFR_PARSE_OK:
 			peer_addr(peer, a);
@@ -470,22 +479,27 @@ udp_worker(void *arg)
 	/* Wake up now and then to notice a stop request. */
 	setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
+	/*
+	 * The receive entries once: the kernel writes only msg_namelen,
+	 * msg_controllen, msg_flags and msg_len, so those alone are reset
+	 * for the entries the last recvmmsg filled.
+	 */
+	for (i = 0; i < DNSBL_BATCH; i++) {
+		iin[i].iov_base = ibuf + (size_t)i * DNS_EDNS_MAX;
+		iin[i].iov_len = DNS_EDNS_MAX;
+		in[i].msg_hdr.msg_name = &peers[i];
+		in[i].msg_hdr.msg_iov = &iin[i];
+		in[i].msg_hdr.msg_iovlen = 1;
+		in[i].msg_hdr.msg_control = ctl + i * CMSG_SPACE_MAX;
+		out[i].msg_hdr.msg_iov = &iout[i];
+		out[i].msg_hdr.msg_iovlen = 1;
+	}
 	n = DNSBL_BATCH;
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-		/*
-		 * Set up the entries the last recvmmsg filled (all of them
-		 * the first time): the kernel writes nothing into the rest.
-		 */
 		for (i = 0; i < n; i++) {
-			iin[i].iov_base = ibuf + (size_t)i * DNS_EDNS_MAX;
-			iin[i].iov_len = DNS_EDNS_MAX;
-			memset(&in[i].msg_hdr, 0, sizeof(in[i].msg_hdr));
-			in[i].msg_hdr.msg_name = &peers[i];
 			in[i].msg_hdr.msg_namelen = sizeof(peers[i]);
-			in[i].msg_hdr.msg_iov = &iin[i];
-			in[i].msg_hdr.msg_iovlen = 1;
-			in[i].msg_hdr.msg_control = ctl + i * CMSG_SPACE_MAX;
 			in[i].msg_hdr.msg_controllen = CMSG_SPACE_MAX;
+			in[i].msg_hdr.msg_flags = 0;
 		}
 		n = recvmmsg(w->fd, in, DNSBL_BATCH, MSG_WAITFORONE, NULL);
 		if (n <= 0) {
@@ -517,6 +531,9 @@ udp_worker(void *arg)
 				len = rrl_slip(o, in[i].msg_len);
 			} else if (act == RRL_DROP || idx == NULL)
 				len = 0;
+			else if (!maybe_xfr(iin[i].iov_base, in[i].msg_len, 0))
+				len = dnsbl_answer(dc, idx, iin[i].iov_base,
+				    in[i].msg_len, o, DNS_EDNS_MAX, 0, now);
 			else
 				len = answer_one(dc, idx, iin[i].iov_base,
 				    in[i].msg_len, (struct sockaddr *)&peers[i],
@@ -534,11 +551,12 @@ udp_worker(void *arg)
 				continue;
 			iout[m].iov_base = obuf + (size_t)m * DNS_EDNS_MAX;
 			iout[m].iov_len = len;
-			memset(&out[m].msg_hdr, 0, sizeof(out[m].msg_hdr));
+			/* msg_iov and msg_iovlen are set once, above. */
 			out[m].msg_hdr.msg_name = &peers[i];
 			out[m].msg_hdr.msg_namelen = in[i].msg_hdr.msg_namelen;
-			out[m].msg_hdr.msg_iov = &iout[m];
-			out[m].msg_hdr.msg_iovlen = 1;
+			out[m].msg_hdr.msg_control = NULL;
+			out[m].msg_hdr.msg_controllen = 0;
+			out[m].msg_hdr.msg_flags = 0;
 			if (in[i].msg_hdr.msg_controllen > 0) {
 				/* Echo the destination address (pktinfo). */
 				struct cmsghdr	*cm;

@@ -456,8 +456,13 @@ index_builder_free(struct index_builder *b)
 void
 index_zone_wire(struct index_zone *z)
 {
+	size_t	i;
+
 	z->wire_len = z->name != NULL ? dns_name_from_text(z->name, z->wire,
 	    sizeof(z->wire)) : 0;
+	z->wire_labels = 0;
+	for (i = 0; i < z->wire_len && z->wire[i] != 0; i += 1 + z->wire[i])
+		z->wire_labels++;
 	z->id = atomic_fetch_add_explicit(&zone_ids, 1,
 	    memory_order_relaxed) + 1;
 }

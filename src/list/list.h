@@ -54,6 +54,7 @@ struct index_zone {
 	 */
 	uint8_t		 wire[INDEX_WIRE_MAX];
 	size_t		 wire_len;
+	unsigned	 wire_labels;	/* labels of wire, root not counted */
 	/*
 	 * Set by the index: a number (never 0) that no other zone of any
 	 * snapshot of this process had, so a per-thread cache keyed on it

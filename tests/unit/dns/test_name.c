@@ -156,6 +156,61 @@ test_eq_lower(void **state)
 	assert_int_equal(fails, 0);
 }
 
+/*
+ * The word-at-a-time compare against a byte loop: random names of 0-40
+ * bytes over letters and their neighbours ('@', '[', '`', '{'), bytes
+ * with the top bit set whose low bits are letters, and digits; half the
+ * pairs equal once folded, the rest differing in one byte.
+ */
+static void
+test_eq_lower_random(void **state)
+{
+	static const uint8_t	alpha[] = "AZaz@[`{09-\xc1\xda\xe1\xfa\x01";
+	uint64_t		rng = 0x243f6a8885a308d3ULL;
+	uint8_t			a[40], l[40];
+	size_t			n, i, k;
+	int			want, got, fails = 0, eq = 0;
+	uint8_t			c;
+
+	(void)state;
+	for (k = 0; k < 200000 && fails < 5; k++) {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		n = (size_t)(rng >> 58) % 41;
+		for (i = 0; i < n; i++) {
+			a[i] = alpha[(rng >> (i % 50)) % (sizeof(alpha) - 1)];
+			c = a[i];
+			l[i] = (uint8_t)((unsigned)(c - 'A') < 26u ?
+			    c + ('a' - 'A') : c);
+		}
+		if (n > 0 && (rng & 1)) {
+			i = (rng >> 8) % n;
+			l[i] ^= (uint8_t)(1 << ((rng >> 16) % 8));
+			/* The contract: lower is lower case. */
+			if ((unsigned)(l[i] - 'A') < 26u)
+				l[i] = (uint8_t)(l[i] + ('a' - 'A'));
+		}
+		want = 1;
+		for (i = 0; i < n; i++) {
+			c = a[i];
+			if ((unsigned)(c - 'A') < 26u)
+				c = (uint8_t)(c + ('a' - 'A'));
+			if (c != l[i])
+				want = 0;
+		}
+		got = dns_name_eq_lower(a, l, n);
+		eq += want;
+		if (got != want) {
+			print_error("length %zu: got %d, want %d\n", n, got,
+			    want);
+			fails++;
+		}
+	}
+	assert_int_equal(fails, 0);
+	assert_true(eq > 50000 && eq < 150000);
+}
+
 int
 main(void)
 {
@@ -164,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lower),
 		cmocka_unit_test(test_eq_lower),
+		cmocka_unit_test(test_eq_lower_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
