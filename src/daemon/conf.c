@@ -169,9 +169,11 @@ daemon_conf_keep_restart(const struct daemon_conf *run,
 	    run->tc.nlisten, 0);
 	nc->policy_explicit = run->policy_explicit;
 	if (!same_str(run->wc.listen, nc->wc.listen) ||
-	    run->wc.clients != nc->wc.clients)
-		not_applied("http { listen, clients }");
+	    run->wc.clients != nc->wc.clients ||
+	    run->wc.workers != nc->wc.workers)
+		not_applied("http { listen, clients, workers }");
 	keep_str(&nc->wc.listen, run->wc.listen);
 	nc->wc.clients = run->wc.clients;
+	nc->wc.workers = run->wc.workers;
 	nc->wc.explicit = run->wc.explicit;
 }

@@ -1,7 +1,7 @@
 /*
  * conf.c: the http { } block (docs/CONFIG.md): listen, public-url,
- * trusted-proxies, max-body, timeout, clients. Without a block the
- * service listens on WEB_LISTEN_DEFAULT, best effort. The confirm { }
+ * trusted-proxies, max-body, timeout, clients, workers. Without a block
+ * the service listens on WEB_LISTEN_DEFAULT, best effort. The confirm { }
  * block too, for POST /api/v1/confirm-check.
  */
 #include <sys/socket.h>
@@ -115,6 +115,10 @@ read_block(const struct conf *cf, const struct conf_node *node,
 			if (read_int(cf, n, 1, 3600, &wc->timeout_s, err,
 			    errlen) == -1)
 				return -1;
+		} else if (strcmp(n->name, "workers") == 0) {
+			if (read_int(cf, n, 1, WEB_WORKERS_MAX, &wc->workers,
+			    err, errlen) == -1)
+				return -1;
 		} else if (read_int(cf, n, 1, 100000, &wc->clients, err,
 		    errlen) == -1)
 			return -1;
@@ -132,12 +136,14 @@ web_conf_read(const struct conf *cf, const struct conf_node *node,
     struct web_conf *wc, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "listen", "public-url",
-	    "trusted-proxies", "max-body", "timeout", "clients", NULL };
+	    "trusted-proxies", "max-body", "timeout", "clients", "workers",
+	    NULL };
 
 	memset(wc, 0, sizeof(*wc));
 	wc->body_max = WEB_BODY_MAX;
 	wc->timeout_s = WEB_TIMEOUT_S;
 	wc->clients = WEB_CLIENTS;
+	wc->workers = WEB_WORKERS;
 	wc->explicit = node != NULL;
 	if (node != NULL && (conf_check_keys(cf, node, keys, err,
 	    errlen) == -1 || read_block(cf, node, wc, err, errlen) == -1)) {

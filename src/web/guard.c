@@ -17,6 +17,7 @@
  */
 #include <sys/random.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +32,27 @@
 #include "core/xmalloc.h"
 #include "web/web_int.h"
 
-static uint8_t	secret[32];
-static int	have_secret;
+static uint8_t		secret[32];
+static pthread_once_t	secret_once = PTHREAD_ONCE_INIT;
 
 static void
-csrf_secret(void)
+csrf_secret_make(void)
 {
 	size_t	got = 0;
 	ssize_t	n;
 
-	while (!have_secret && got < sizeof(secret)) {
+	while (got < sizeof(secret)) {
 		if ((n = getrandom(secret + got, sizeof(secret) - got, 0)) < 0)
 			fatal("getrandom");
 		got += (size_t)n;
 	}
-	have_secret = 1;
+}
+
+/* Once per process, whichever HTTP worker thread asks first. */
+static void
+csrf_secret(void)
+{
+	pthread_once(&secret_once, csrf_secret_make);
 }
 
 /* The MAC of the decimal time t (len bytes) in hex into out (33 bytes). */
@@ -103,7 +110,9 @@ struct rl_slot {
 	int		count;
 };
 
+/* Shared by the HTTP worker threads: mu guards slot. */
 struct web_rl {
+	pthread_mutex_t	mu;
 	struct rl_slot	slot[WEB_RL_SLOTS];
 	uint64_t	seed;
 };
@@ -114,18 +123,22 @@ web_rl_new(void)
 	struct web_rl	*rl = xcalloc(1, sizeof(*rl));
 
 	rl->seed = hash_seed();
+	pthread_mutex_init(&rl->mu, NULL);
 	return rl;
 }
 
 void
 web_rl_free(struct web_rl *rl)
 {
+	if (rl == NULL)
+		return;
+	pthread_mutex_destroy(&rl->mu);
 	free(rl);
 }
 
-int64_t
-web_rl_hit(struct web_rl *rl, int kind, const uint8_t a[ADDR_LEN],
-    int max, int64_t window, int64_t now)
+static int64_t
+rl_hit(struct web_rl *rl, int kind, const uint8_t a[ADDR_LEN], int max,
+    int64_t window, int64_t now)
 {
 	uint8_t		 k[ADDR_LEN + 1];
 	uint64_t	 key;
@@ -162,4 +175,16 @@ web_rl_hit(struct web_rl *rl, int kind, const uint8_t a[ADDR_LEN],
 		return s->start + window - now;
 	s->count++;
 	return 0;
+}
+
+int64_t
+web_rl_hit(struct web_rl *rl, int kind, const uint8_t a[ADDR_LEN],
+    int max, int64_t window, int64_t now)
+{
+	int64_t	wait;
+
+	pthread_mutex_lock(&rl->mu);
+	wait = rl_hit(rl, kind, a, max, window, now);
+	pthread_mutex_unlock(&rl->mu);
+	return wait;
 }

@@ -24,6 +24,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
 
 #include "core/buf.h"
 #include "core/hash.h"
@@ -84,6 +87,8 @@ web_server_new(const struct web_conf *wc, char *err, size_t errlen)
 	ws->conns = xcalloc(ws->cap, sizeof(*ws->conns));
 	ws->seed = hash_seed();
 	ws->rl = web_rl_new();
+	atomic_init(&ws->total0, 0);
+	ws->total = &ws->total0;
 	return ws;
 }
 
@@ -112,6 +117,7 @@ conn_gone(struct evhttp_connection *c, void *arg)
 	}
 	ws->conns[i] = NULL;
 	ws->nconn--;
+	atomic_fetch_sub(ws->total, 1);
 	/* Backward-shift deletion keeps every probe chain whole. */
 	for (j = (i + 1) & (ws->cap - 1); ws->conns[j] != NULL;
 	    j = (j + 1) & (ws->cap - 1)) {
@@ -141,8 +147,11 @@ conn_seen(struct web_server *ws, struct evhttp_request *req)
 	    i = (i + 1) & (ws->cap - 1))
 		if (ws->conns[i] == c)
 			return 0;
-	if (ws->nconn >= ws->wc->clients)	/* a restart setting */
+	/* Every worker's connections count; clients is a restart setting. */
+	if (atomic_fetch_add(ws->total, 1) >= ws->wc->clients) {
+		atomic_fetch_sub(ws->total, 1);
 		return -1;
+	}
 	ws->conns[i] = c;
 	ws->nconn++;
 	evhttp_connection_set_closecb(c, conn_gone, ws);
@@ -151,8 +160,8 @@ conn_seen(struct web_server *ws, struct evhttp_request *req)
 
 /* --- answers --- */
 
-/* The status of the last answer, for the metrics (the loop thread's). */
-static int	last_status;
+/* The status of the last answer, for the metrics (each worker's). */
+static _Thread_local int	last_status;
 
 void
 web_reply(struct evhttp_request *req, int status, const char *ctype,
@@ -672,57 +681,227 @@ apply_limits(struct web_server *ws)
 	evhttp_set_timeout(ws->http, ws->wc->timeout_s);
 }
 
+/* A worker's loop, until web_server_free asks it to exit. */
+static void *
+worker_main(void *arg)
+{
+	struct web_server	*w = arg;
+
+	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+/*
+ * Worker w's base, evhttp, store connection and listener on fd (taken).
+ * Returns 0, or -1 after logging why.
+ */
+static int
+worker_init(struct web_server *w, const char *db, int fd)
+{
+	char	err[STORE_ERR_MAX];
+
+	w->fd = fd;
+	if ((w->base = event_base_new()) == NULL) {
+		log_warnx("http: event_base_new failed");
+		return -1;
+	}
+	if ((w->st = store_open(db, STORE_LEAN, err)) == NULL) {
+		log_warnx("http: %s", err);
+		return -1;
+	}
+	if ((w->http = evhttp_new(w->base)) == NULL) {
+		log_warnx("http: evhttp_new failed");
+		return -1;
+	}
+	apply_limits(w);
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(w->http, on_request, w);
+	if ((w->bound = evhttp_accept_socket_with_handle(w->http,
+	    w->fd)) == NULL) {
+		log_warnx("http: cannot listen on %s", w->wc->listen);
+		return -1;
+	}
+	w->fd = -1;		/* the listener's now */
+	return 0;
+}
+
+/*
+ * The workers: each on a thread of its own, off the daemon's loop (the
+ * policy and milter services stay on it), every signal blocked there
+ * (the loop's thread takes them). The listening socket is dup'ed for
+ * each: the kernel hands each connection to one accept, and a
+ * connection's requests stay on the worker that accepted it.
+ */
 int
 web_server_start(struct web_server *ws, struct event_base *base,
     const char *db)
 {
-	char	err[STORE_ERR_MAX];
+	struct web_server	*w;
+	sigset_t		 all, old;
+	char			 tok[WEB_CSRF_LEN];
+	int			 i, fd, e;
 
-	if ((ws->st = store_open(db, STORE_LEAN, err)) == NULL) {
-		log_warnx("http: %s", err);
+	(void)base;
+	/* Cross-thread loopexit and event_base_once (reconf, free). */
+	if (evthread_use_pthreads() == -1) {
+		log_warnx("http: evthread_use_pthreads failed");
 		return -1;
 	}
-	ws->base = base;
+	web_csrf_make(0, tok);		/* the secret, before the threads */
 	register_metrics(ws);
-	if ((ws->http = evhttp_new(base)) == NULL) {
-		log_warnx("http: evhttp_new failed");
-		return -1;
+	ws->nworkers = ws->wc->workers > 0 ? ws->wc->workers : 1;
+	ws->workers = xcalloc((size_t)ws->nworkers, sizeof(*ws->workers));
+	ws->workers[0] = ws;
+	for (i = 1; i < ws->nworkers; i++) {
+		w = xcalloc(1, sizeof(*w));
+		w->wc = ws->wc;
+		w->id = i;
+		w->fd = -1;
+		w->cap = ws->cap;
+		w->conns = xcalloc(w->cap, sizeof(*w->conns));
+		w->seed = ws->seed;
+		w->rl = ws->rl;
+		w->total = ws->total;
+		w->m_requests = ws->m_requests;
+		w->m_latency = ws->m_latency;
+		ws->workers[i] = w;
 	}
-	apply_limits(ws);
-	evhttp_set_allowed_methods(ws->http, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_gencb(ws->http, on_request, ws);
-	if ((ws->bound = evhttp_accept_socket_with_handle(ws->http,
-	    ws->fd)) == NULL) {
-		log_warnx("http: cannot listen on %s", ws->wc->listen);
-		return -1;
+	for (i = 0; i < ws->nworkers; i++) {
+		w = ws->workers[i];
+		if (i == 0)
+			fd = ws->fd;
+		else if ((fd = fcntl(ws->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+			log_warn("http: dup");
+			return -1;
+		}
+		if (i == 0)
+			ws->fd = -1;
+		if (worker_init(w, db, fd) == -1) {
+			if (w->fd != -1)
+				close(w->fd);
+			w->fd = -1;
+			return -1;
+		}
 	}
-	ws->fd = -1;		/* the listener's now */
-	log_info("http: listening on %s", ws->wc->listen);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < ws->nworkers; i++) {
+		w = ws->workers[i];
+		if ((e = pthread_create(&w->thr, NULL, worker_main, w)) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			errno = e;
+			log_warn("http: pthread_create");
+			return -1;
+		}
+		w->running = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	log_info("http: listening on %s, %d worker thread%s", ws->wc->listen,
+	    ws->nworkers, ws->nworkers == 1 ? "" : "s");
 	return 0;
 }
 
+/* A new configuration for one worker, applied on its thread. */
+struct reconf_job {
+	struct web_server	*w;
+	const struct web_conf	*wc;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 done;
+};
+
+static void
+reconf_apply(evutil_socket_t fd, short what, void *arg)
+{
+	struct reconf_job	*j = arg;
+
+	(void)fd;
+	(void)what;
+	j->w->wc = j->wc;
+	apply_limits(j->w);
+	pthread_mutex_lock(&j->mu);
+	j->done = 1;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+}
+
+/*
+ * Each worker switches to wc between two of its callbacks, and this
+ * returns once all have: the caller may then free the old configuration.
+ * workers is a restart setting (the daemon keeps the running count).
+ */
 void
 web_server_reconf(struct web_server *ws, const struct web_conf *wc)
 {
-	ws->wc = wc;
-	if (ws->http != NULL)
-		apply_limits(ws);
+	struct reconf_job	 j;
+	struct web_server	*w;
+	int			 i;
+
+	if (ws->workers == NULL) {
+		ws->wc = wc;
+		return;
+	}
+	for (i = 0; i < ws->nworkers; i++) {
+		w = ws->workers[i];
+		if (!w->running || w->http == NULL) {
+			w->wc = wc;
+			continue;
+		}
+		memset(&j, 0, sizeof(j));
+		j.w = w;
+		j.wc = wc;
+		pthread_mutex_init(&j.mu, NULL);
+		pthread_cond_init(&j.cv, NULL);
+		if (event_base_once(w->base, -1, EV_TIMEOUT, reconf_apply, &j,
+		    NULL) == -1) {
+			log_warnx("http: worker %d: reconfiguration not "
+			    "applied", i);
+			j.done = 1;
+		}
+		pthread_mutex_lock(&j.mu);
+		while (!j.done)
+			pthread_cond_wait(&j.cv, &j.mu);
+		pthread_mutex_unlock(&j.mu);
+		pthread_mutex_destroy(&j.mu);
+		pthread_cond_destroy(&j.cv);
+	}
+}
+
+static void
+worker_free(struct web_server *w)
+{
+	web_confirm_free(w);
+	if (w->http != NULL)
+		evhttp_free(w->http);
+	if (w->fd != -1)
+		close(w->fd);
+	store_close(w->st);
+	if (w->base != NULL)
+		event_base_free(w->base);
+	free(w->conns);
 }
 
 void
 web_server_free(struct web_server *ws)
 {
+	int	i;
+
 	if (ws == NULL)
 		return;
-	web_confirm_free(ws);
-	if (ws->http != NULL)
-		evhttp_free(ws->http);
-	if (ws->fd != -1)
-		close(ws->fd);
-	store_close(ws->st);
-	free(ws->conns);
+	for (i = 0; ws->workers != NULL && i < ws->nworkers; i++)
+		if (ws->workers[i]->running)
+			event_base_loopexit(ws->workers[i]->base, NULL);
+	for (i = 0; ws->workers != NULL && i < ws->nworkers; i++)
+		if (ws->workers[i]->running)
+			pthread_join(ws->workers[i]->thr, NULL);
+	for (i = 1; ws->workers != NULL && i < ws->nworkers; i++) {
+		worker_free(ws->workers[i]);
+		free(ws->workers[i]);
+	}
+	free(ws->workers);
+	worker_free(ws);
 	web_rl_free(ws->rl);
 	free(ws);
 }

@@ -29,6 +29,8 @@ struct event_base;
 #define WEB_HEADERS_MAX		64	/* header lines of a request */
 #define WEB_TIMEOUT_S		10	/* a request must be whole within */
 #define WEB_CLIENTS		256	/* open connections at most */
+#define WEB_WORKERS		1	/* default HTTP threads (WEB.md) */
+#define WEB_WORKERS_MAX		64
 
 struct web_conf {
 	char			*listen;	/* "ADDR:PORT", NULL: off */
@@ -39,6 +41,8 @@ struct web_conf {
 	int			 body_max;	/* bytes */
 	int			 timeout_s;
 	int			 clients;
+	int			 workers;	/* threads, each with its own
+						   loop and store connection */
 	struct confirm_conf	 confirm;	/* the confirm { } block, for
 						   /api/v1/confirm-check */
 	int			 explicit;	/* an http block: failing to

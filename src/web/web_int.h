@@ -7,6 +7,8 @@
 #ifndef FAIRLIST_WEB_INT_H
 #define FAIRLIST_WEB_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -265,7 +267,16 @@ int	web_json_write(struct sbuf *b, json_t *v);
 /* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
 json_t	*web_json_time(int64_t t);
 
-/* The service (server.c), shared with the routes of removal.c. */
+/*
+ * The service (server.c), shared with the routes of removal.c: one per
+ * HTTP worker thread (http { workers N }), each with its own event base,
+ * evhttp, listener (a dup of the one socket), store connection, CSRF
+ * token, confirm-check resolver and connection set; the routes of a
+ * worker run on its thread alone. Shared by all: rl (locked inside),
+ * the metrics families (core/metrics.h is thread-safe) and the count of
+ * open connections. Worker 0 is the one web_server_new returns and holds
+ * the others in workers[].
+ */
 struct web_server {
 	const struct web_conf		*wc;
 	int				 fd;
@@ -273,7 +284,16 @@ struct web_server {
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bound;
 	struct store			*st;
-	struct web_rl			*rl;		/* removal rate limits */
+	struct web_rl			*rl;		/* removal rate limits,
+							   worker 0's */
+	struct web_server		**workers;	/* worker 0: nworkers */
+	int				 nworkers;
+	int				 id;		/* 0 .. nworkers - 1 */
+	pthread_t			 thr;
+	int				 running;	/* thr was started */
+	atomic_int			*total;		/* open connections of
+							   every worker (0's) */
+	atomic_int			 total0;
 	struct dns_evres		*evres;		/* confirm-check's SPF,
 							   NULL until used */
 	struct spf_raw			 cc_raw;

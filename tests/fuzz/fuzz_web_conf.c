@@ -46,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    wc.nproxies < 0 || wc.nproxies > WEB_PROXIES_MAX ||
 		    wc.body_max < 256 || wc.body_max > WEB_BODY_CAP ||
 		    wc.timeout_s < 1 || wc.timeout_s > 3600 ||
-		    wc.clients < 1 || wc.clients > 100000)
+		    wc.clients < 1 || wc.clients > 100000 ||
+		    wc.workers < 1 || wc.workers > WEB_WORKERS_MAX)
 			abort();
 		if (wc.public_url != NULL)
 			check_url(wc.public_url);
