@@ -768,16 +768,16 @@ web_server_start(struct web_server *ws, struct event_base *base,
 		w->m_latency = ws->m_latency;
 		ws->workers[i] = w;
 	}
-	for (i = 0; i < ws->nworkers; i++) {
+	/* Worker 0 takes the socket itself, last: the others dup it. */
+	for (i = ws->nworkers - 1; i >= 0; i--) {
 		w = ws->workers[i];
-		if (i == 0)
+		if (i == 0) {
 			fd = ws->fd;
-		else if ((fd = fcntl(ws->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+			ws->fd = -1;
+		} else if ((fd = fcntl(ws->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 			log_warn("http: dup");
 			return -1;
 		}
-		if (i == 0)
-			ws->fd = -1;
 		if (worker_init(w, db, fd) == -1) {
 			if (w->fd != -1)
 				close(w->fd);
