@@ -37,6 +37,18 @@ struct lk {
 	int		 truncated;
 };
 
+/*
+ * The answer is built with json_object_set_new_nocheck (keys are ours,
+ * ASCII), not json_pack: parsing the format strings was a fifth of an API
+ * lookup's instructions (callgrind). The keys go in json_pack's order,
+ * so the bytes written are the same.
+ */
+static void
+oset(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new_nocheck(o, key, v);
+}
+
 json_t *
 web_json_time(int64_t t)
 {
@@ -72,10 +84,15 @@ static int
 on_zone(const struct store_zone *z, void *arg)
 {
 	struct lk	*k = arg;
+	json_t		*o = json_object();
 
-	json_object_set_new(k->zones, z->name, json_pack("{s:s, s:b, s:b, "
-	    "s:[], s:[], s:o}", "name", z->name, "listed", 0, "excluded", 0,
-	    "listings", "past", "code", jcode(z->code)));
+	oset(o, "name", json_string(z->name));
+	oset(o, "listed", json_false());
+	oset(o, "excluded", json_false());
+	oset(o, "listings", json_array());
+	oset(o, "past", json_array());
+	oset(o, "code", jcode(z->code));
+	json_object_set_new(k->zones, z->name, o);
 	return 0;
 }
 
@@ -131,15 +148,17 @@ on_event(const struct store_event *ev, void *arg)
 	struct lk	*k = arg;
 	json_t		*e;
 
-	e = json_pack("{s:O, s:O, s:O, s:o, s:I, s:s, s:o, s:o}",
-	    "listing_id", json_object_get(k->cur, "id"),
-	    "zone", json_object_get(k->cur, "zone"),
-	    "prefix", json_object_get(k->cur, "prefix"),
-	    "at", web_json_time(ev->at), "t", (json_int_t)ev->at,
-	    "actor", web_public_actor(ev->actor), "action", jstr(ev->action),
-	    "why", web_public_why(ev->why, ev->actor));
-	if (e == NULL)
-		return 0;
+	e = json_object();
+	json_object_set_nocheck(e, "listing_id", json_object_get(k->cur,
+	    "id"));
+	json_object_set_nocheck(e, "zone", json_object_get(k->cur, "zone"));
+	json_object_set_nocheck(e, "prefix", json_object_get(k->cur,
+	    "prefix"));
+	oset(e, "at", web_json_time(ev->at));
+	oset(e, "t", json_integer((json_int_t)ev->at));
+	oset(e, "actor", jstr(web_public_actor(ev->actor)));
+	oset(e, "action", jstr(ev->action));
+	oset(e, "why", web_public_why(ev->why, ev->actor));
 	/* The listing's removed_why, public too (store_remove's why). */
 	if (ev->action != NULL && strcmp(ev->action, "remove") == 0 &&
 	    json_object_get(k->cur, "removed_why") != NULL)
@@ -170,6 +189,7 @@ removal(struct lk *k, const struct store_listing *l, json_t *o)
 {
 	enum store_removal	p;
 	struct store_cooldown	c;
+	json_t			*cd;
 
 	if (store_removal_policy(k->st, l->zone, l->source, &p) == -1 ||
 	    store_cooldown(k->st, l->zone, &l->prefix, k->now, &c) == -1)
@@ -177,11 +197,13 @@ removal(struct lk *k, const struct store_listing *l, json_t *o)
 	if (p == STORE_REMOVAL_SELF && l->prefix.plen != 128)
 		p = STORE_REMOVAL_REVIEW;
 	json_object_set_new(o, "removal", json_string(store_removal_name(p)));
-	json_object_set_new(o, "cooldown", json_pack("{s:I, s:o, s:I, s:I, "
-	    "s:I}", "count", (json_int_t)c.count, "since",
-	    web_json_time(c.since), "window_days", (json_int_t)(c.window /
-	    86400), "multiplier", (json_int_t)c.multiplier, "max",
-	    (json_int_t)c.max));
+	cd = json_object();
+	oset(cd, "count", json_integer((json_int_t)c.count));
+	oset(cd, "since", web_json_time(c.since));
+	oset(cd, "window_days", json_integer((json_int_t)(c.window / 86400)));
+	oset(cd, "multiplier", json_integer((json_int_t)c.multiplier));
+	oset(cd, "max", json_integer((json_int_t)c.max));
+	json_object_set_new(o, "cooldown", cd);
 	return 0;
 }
 
@@ -210,16 +232,21 @@ web_listing_json(const struct store_listing *l, int64_t now)
 		snprintf(count, sizeof(count), "%lld", 1LL << bits);
 	else
 		snprintf(count, sizeof(count), "2^%u", bits);
-	o = json_pack("{s:I, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:o, s:o, "
-	    "s:s, s:n, s:o}",
-	    "id", (json_int_t)l->id, "zone", l->zone,
-	    "prefix", addr_format(&l->prefix, pfx, sizeof(pfx)),
-	    "range", bits > 0, "addresses", count,
-	    "reason", jstr(l->reason), "evidence", jstr(l->evidence),
-	    "source", jstr(l->source), "listed_at", web_json_time(l->listed_at),
-	    "expires_at", web_json_time(l->expires_at), "state",
-	    state(l, now), "removal", "code", l->code != 0 ? jcode(l->code) :
-	    json_null());
+	o = json_object();
+	oset(o, "id", json_integer((json_int_t)l->id));
+	oset(o, "zone", json_string(l->zone));
+	oset(o, "prefix", json_string(addr_format(&l->prefix, pfx,
+	    sizeof(pfx))));
+	oset(o, "range", json_boolean(bits > 0));
+	oset(o, "addresses", json_string(count));
+	oset(o, "reason", jstr(l->reason));
+	oset(o, "evidence", jstr(l->evidence));
+	oset(o, "source", jstr(l->source));
+	oset(o, "listed_at", web_json_time(l->listed_at));
+	oset(o, "expires_at", web_json_time(l->expires_at));
+	oset(o, "state", json_string(state(l, now)));
+	oset(o, "removal", json_null());
+	oset(o, "code", l->code != 0 ? jcode(l->code) : json_null());
 	if (o != NULL && l->removed_at != 0) {
 		json_object_set_new(o, "removed_at",
 		    web_json_time(l->removed_at));
@@ -319,12 +346,16 @@ web_lookup(struct store *st, const struct addr_prefix *ip, int64_t now,
 	json_decref(k.zones);
 	json_array_foreach(k.history, i, e)
 		json_object_del(e, "t");
-	out = json_pack("{s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:o, s:b}", "ip",
-	    addr_format(ip, text, sizeof(text)), "listed",
-	    json_array_size(k.listings) > 0, "listings", k.listings,
-	    "has_history", json_array_size(k.history) > 0,
-	    "has_requests", json_array_size(k.requests) > 0,
-	    "history", k.history, "requests", k.requests, "zones", zl,
-	    "truncated", k.truncated);
+	out = json_object();
+	oset(out, "ip", json_string(addr_format(ip, text, sizeof(text))));
+	oset(out, "listed", json_boolean(json_array_size(k.listings) > 0));
+	oset(out, "listings", k.listings);
+	oset(out, "has_history", json_boolean(json_array_size(k.history) > 0));
+	oset(out, "has_requests", json_boolean(json_array_size(k.requests) >
+	    0));
+	oset(out, "history", k.history);
+	oset(out, "requests", k.requests);
+	oset(out, "zones", zl);
+	oset(out, "truncated", json_boolean(k.truncated));
 	return out;
 }
