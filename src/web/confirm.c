@@ -7,7 +7,7 @@
  * It needs a bearer token of scope write (admin.c's check): a "send"
  * answer records a send, so a public route would let anyone spend an
  * address's allowance, and it makes the daemon ask DNS for any domain.
- * SPF is evaluated on the daemon's loop (spf_run over a c-ares resolver
+ * SPF is evaluated on the HTTP worker's loop (spf_run over a c-ares resolver
  * on the event base, confirm { resolver } or the system's, made at the
  * first request); the answer is sent when it ends. A client that goes
  * away meanwhile leaves its job running without a request to answer

@@ -1,7 +1,9 @@
 /*
- * server.c: the HTTP service's glue: its socket, libevent's evhttp on the
- * daemon's loop, the limits (request size, header count, time, open
- * connections that sent a request), the security headers of every answer, and the routes
+ * server.c: the HTTP service's glue: its socket, libevent's evhttp on
+ * http { workers } threads (worker_main, each with its own event base,
+ * listener and store connection; web_int.h says what they share), the
+ * limits (request size, header count, time, open connections that sent a
+ * request), the security headers of every answer, and the routes
  * (docs/WEB.md).
  *
  * Routes: GET / (the search form), GET /lookup?ip= (a redirect to

@@ -1,12 +1,13 @@
 /*
  * web.h: the HTTP service of `fairlist serve`: the public lookup page and
- * its JSON API (docs/WEB.md), on libevent's evhttp on the daemon's loop.
+ * its JSON API (docs/WEB.md), on libevent's evhttp on worker threads of
+ * its own (http { workers N }).
  *
  * web_conf_read reads the http { } block; web_server_new binds its
- * socket (before the privilege drop), web_server_start serves it on the
- * daemon's event base with a store connection of its own, web_server_free
- * stops it. The pages and API read the store, not the index snapshot: a
- * lookup says what the store holds, history included.
+ * socket (before the privilege drop), web_server_start serves it on
+ * workers threads, each with its own event base and store connection,
+ * web_server_free stops them. The pages and API read the store, not the
+ * index snapshot: a lookup says what the store holds, history included.
  */
 #ifndef FAIRLIST_WEB_H
 #define FAIRLIST_WEB_H
@@ -69,13 +70,17 @@ struct web_server	*web_server_new(const struct web_conf *wc, char *err,
 			    size_t errlen);
 
 /*
- * Serve on base, reading the store at db through a connection of the
- * service's own. Returns 0, or -1 after logging why.
+ * Serve on wc->workers threads of the service's own (base, the daemon's,
+ * is not used), each reading the store at db through a connection of its
+ * own. Returns 0, or -1 after logging why (web_server_free cleans up).
  */
 int	web_server_start(struct web_server *ws, struct event_base *base,
 	    const char *db);
 
-/* SIGHUP: every setting but the listen address, from wc (borrowed). */
+/*
+ * SIGHUP: every setting but the listen address, clients and workers, from
+ * wc (borrowed); returns once every worker uses wc.
+ */
 void	web_server_reconf(struct web_server *ws, const struct web_conf *wc);
 
 /* Close every connection and the socket; NULL is a no-op. */
