@@ -798,6 +798,8 @@ web_server_start(struct web_server *ws, struct event_base *base,
 			return -1;
 		}
 		w->running = 1;
+		/* For top -H and bench/web/run's CPU shares. */
+		pthread_setname_np(w->thr, "fl-http");
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	log_info("http: listening on %s, %d worker thread%s", ws->wc->listen,
