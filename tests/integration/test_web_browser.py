@@ -9,7 +9,9 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 base, shots = sys.argv[1], sys.argv[2]
 fails = 0
@@ -22,6 +24,14 @@ def check(name, got, want):
     else:
         print("FAIL %s: got %r, want %r" % (name, got, want))
         fails += 1
+
+
+def settle(cond):
+    """Wait up to 20 s for cond(driver); the check after it says what came."""
+    try:
+        WebDriverWait(drv, 20).until(cond)
+    except TimeoutException:
+        pass
 
 
 opts = Options()
@@ -40,6 +50,8 @@ try:
     field.clear()
     field.send_keys("192.0.2.1")
     drv.find_element(By.CSS_SELECTOR, "form.search button").click()
+    # click() returns before the navigation ends (seen under ASan).
+    settle(lambda d: d.current_url != base + "/")
     check("the form leads to the lookup page", drv.current_url,
           base + "/lookup/192.0.2.1")
     check("verdict", "listed" in drv.find_element(By.ID, "verdict")
@@ -61,6 +73,7 @@ try:
     drv.find_element(By.CSS_SELECTOR, "form.removal textarea").send_keys(
         "fixed: the trap hits were a compromised account")
     drv.find_element(By.CSS_SELECTOR, "form.removal button").click()
+    settle(lambda d: "/lookup/" not in d.current_url)
     check("the form leads to the request page",
           "/request/" in drv.current_url, True)
     check("the request's state", drv.find_element(By.ID, "state").text,
