@@ -200,6 +200,8 @@ policy_start(struct daemon *d)
 	d->peng_conf = d->conf;
 	daemon_conf_hold(d->peng_conf);
 	daemon_index_src(d, &src);
+	/* confirm_check counts its sends in the store (its own connection). */
+	policy_server_store(d->psrv, d->conf->db);
 	return policy_server_start(d->psrv, d->base, d->peng, &src);
 }
 

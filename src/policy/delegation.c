@@ -32,6 +32,16 @@
  * not read its replies), the server stops reading from it until the reply
  * is written.
  *
+ * A request=confirm_check (policy { confirm-check yes }; docs/POLICY.md)
+ * is not judged by the engine's rules: its SPF runs on the engine
+ * (confirm.c), and then confirm_decide counts the send in the store,
+ * through a store connection of the server's own on the loop thread,
+ * with a short busy timeout (POLICY_CONFIRM_BUSY_MS). Its reply is the
+ * decision's lines; a store error, no store, or the deadline (the
+ * per-request timer) answers action=DEFER with verdict=error, logged.
+ * With confirm-check off, or without client_address or sender, it is a
+ * malformed request.
+ *
  * Errors: a malformed request (a reader limit, a parse error, no
  * client_address where one is judged) is logged once with the peer and
  * the connection is closed without a reply, as SMTPD_POLICY_README
@@ -61,12 +71,16 @@
 
 #include <event2/event.h>
 
+#include "confirm/confirm.h"
 #include "core/listen.h"
 #include "core/log.h"
 #include "core/sockaddr.h"
 #include "core/str.h"
+#include "core/time.h"
 #include "core/xmalloc.h"
+#include "dmarc/dmarc.h"
 #include "policy/policy.h"
+#include "store/store.h"
 
 #define PD_CHUNK	16384		/* bytes asked of one read() */
 #define PD_INBUF	(POLICY_REQUEST_MAX + PD_CHUNK)
@@ -109,6 +123,12 @@ struct pd_conn {
 	size_t			 outoff;
 
 	struct policy_eval	*ev;		/* evaluation in flight */
+	struct policy_confirm	*cf;		/* confirm_check's SPF, in
+						   flight */
+	const struct policy_conf *cf_pc;	/* the conf it started with */
+	const char		*cf_sender;	/* into in, while busy */
+	const char		*cf_dkim;	/* into in, or NULL */
+	int64_t			 cf_t0;		/* time_mono_us() */
 	int			 busy;		/* a request is judged */
 	int			 in_eval;	/* inside policy_evaluate */
 	int			 done_ran;
@@ -130,6 +150,13 @@ struct policy_server {
 	uint32_t			 next_id;
 	time_t				 limit_warned;
 	struct log_limit		 warn_limit;
+
+	/* confirm_check: the store its sends are counted in */
+	char				*db;		/* NULL: none */
+	struct store			*st;		/* the server's own */
+	time_t				 st_warned;	/* last open failure */
+	struct dmarc_psl		*psl;		/* DKIM alignment */
+	int				 psl_tried;
 };
 
 static void	conn_advance(struct pd_conn *);
@@ -188,6 +215,7 @@ conn_close(struct pd_conn *c)
 
 	if (c->ev != NULL)
 		policy_cancel(c->ev);
+	policy_confirm_cancel(c->cf);
 	event_free(c->rev);
 	event_free(c->wev);
 	event_free(c->timer);
@@ -219,6 +247,8 @@ conn_consume(struct pd_conn *c)
 	c->inlen -= c->reqlen;
 	c->reqlen = 0;
 	c->client = c->instance = NULL;
+	c->cf_sender = c->cf_dkim = NULL;
+	c->cf_pc = NULL;
 	c->busy = 0;
 	policy_reader_init(&c->rd);
 }
@@ -273,6 +303,8 @@ conn_done(void *arg, const struct policy_facts *f,
 	conn_advance(c);
 }
 
+static void	confirm_timeout(struct pd_conn *);
+
 static void
 conn_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -281,6 +313,10 @@ conn_deadline(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->cf != NULL) {
+		confirm_timeout(c);
+		return;
+	}
 	if (c->ev == NULL)
 		return;
 	policy_cancel(c->ev);
@@ -321,6 +357,182 @@ state_matches(enum policy_state st, const char *ps)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* confirm_check                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The server's store connection, opened at the first need. A failure is
+ * logged at most once a minute and retried at the next request.
+ */
+static struct store *
+confirm_store(struct policy_server *s)
+{
+	char	err[STORE_ERR_MAX];
+	time_t	now;
+
+	if (s->st != NULL || s->db == NULL)
+		return s->st;
+	if ((s->st = store_open(s->db, STORE_LEAN, err)) == NULL) {
+		now = time(NULL);
+		if (now - s->st_warned >= 60) {
+			s->st_warned = now;
+			log_warnx("policy: confirm-check: %s", err);
+		}
+		return NULL;
+	}
+	/* A writer holding the store must not stall the loop long. */
+	store_busy_timeout(s->st, POLICY_CONFIRM_BUSY_MS);
+	return s->st;
+}
+
+/* The public suffix list for DKIM alignment, at the first need. */
+static const struct dmarc_psl *
+confirm_psl(struct policy_server *s)
+{
+	char	err[256];
+
+	if (!s->psl_tried) {
+		s->psl_tried = 1;
+		if ((s->psl = dmarc_psl_load(NULL, err, sizeof(err))) == NULL)
+			log_warnx("policy: confirm-check: %s: DKIM alignment "
+			    "is strict (the same domain only)", err);
+	}
+	return s->psl;
+}
+
+/* The reply is in c->out: send it, then go on with the connection. */
+static void
+confirm_sent(struct pd_conn *c)
+{
+	c->outoff = 0;
+	conn_consume(c);
+}
+
+/* Decide with SPF result spf and reply (the request's bytes still held). */
+static void
+confirm_answer(struct pd_conn *c, enum spf_result spf)
+{
+	struct policy_server	*s = c->s;
+	struct confirm_result	 r;
+	struct store		*st;
+	char			 err[STORE_ERR_MAX], from[96], client[64];
+
+	str_escape(from, sizeof(from), c->cf_sender, strlen(c->cf_sender));
+	str_escape(client, sizeof(client), c->client, strlen(c->client));
+	if ((st = confirm_store(s)) == NULL) {
+		log_warnx("policy: %08x peer=%s confirm-check client=%s "
+		    "sender=%s: no store; answered defer (store-error)",
+		    c->id, c->peer, client, from);
+		policy_confirm_format_error(POLICY_CONFIRM_STORE, &c->out);
+		confirm_sent(c);
+		return;
+	}
+	if (confirm_decide(&c->cf_pc->confirm, st, c->cf_dkim != NULL ?
+	    confirm_psl(s) : NULL, c->cf_sender, spf, c->cf_dkim,
+	    (int64_t)time(NULL), &r, err, sizeof(err)) == -1) {
+		log_warnx("policy: %08x peer=%s confirm-check client=%s "
+		    "sender=%s: store: %s; answered defer (store-error)",
+		    c->id, c->peer, client, from, err);
+		policy_confirm_format_error(POLICY_CONFIRM_STORE, &c->out);
+		confirm_sent(c);
+		return;
+	}
+	/* The address as counted (lower case), when it is one. */
+	log_info("policy: %08x confirm-check client=%s sender=%s verdict=%s "
+	    "reason=%s spf=%s sent=%lld/%lld ms=%.1f", c->id, client,
+	    r.address[0] != '\0' ? r.address : from,
+	    confirm_verdict_name(r.verdict), confirm_reason_name(r.reason),
+	    spf_result_str(r.spf), (long long)r.sent_address,
+	    (long long)r.sent_domain, time_ms_since(c->cf_t0));
+	policy_confirm_format(&r, &c->out);
+	confirm_sent(c);
+}
+
+static void
+confirm_spf_done(void *arg, enum spf_result spf)
+{
+	struct pd_conn	*c = arg;
+
+	c->cf = NULL;
+	evtimer_del(c->timer);
+	confirm_answer(c, spf);
+	conn_advance(c);
+}
+
+/* The server's deadline passed before the engine's cut-off answered. */
+static void
+confirm_timeout(struct pd_conn *c)
+{
+	char	client[64];
+
+	policy_confirm_cancel(c->cf);
+	c->cf = NULL;
+	if (warn_ok(c->s))
+		log_warnx("policy: %08x peer=%s confirm-check client=%s: no "
+		    "decision within %d ms; answered defer (timeout)", c->id,
+		    c->peer, str_escape(client, sizeof(client), c->client,
+		    strlen(c->client)), c->s->pc->deadline_ms);
+	policy_confirm_format_error(POLICY_CONFIRM_TIMEOUT, &c->out);
+	confirm_sent(c);
+	conn_advance(c);
+}
+
+/*
+ * Start a confirm_check request (r, parsed in c->in). Returns 1 (taken:
+ * answered, or busy) or -1 (the connection was closed).
+ */
+static int
+confirm_next(struct pd_conn *c, const struct policy_request *r)
+{
+	struct policy_server	*s = c->s;
+	struct confirm_result	 probe;
+	struct addr_prefix	 p;
+	const char		*why;
+	char			 err[256];
+
+	if (!s->pc->confirm_check) {
+		conn_malformed(c, "request=confirm_check, but confirm-check "
+		    "is off (policy { confirm-check yes })");
+		return -1;
+	}
+	if (r->client_address[0] == '\0') {
+		conn_malformed(c, "confirm_check: client_address missing");
+		return -1;
+	}
+	if (addr_parse(r->client_address, &p, &why) == -1 || p.plen != 128) {
+		conn_malformed(c, "confirm_check: client_address is not one "
+		    "address");
+		return -1;
+	}
+	if (!r->has_sender) {
+		conn_malformed(c, "confirm_check: sender missing (sender= "
+		    "is the null sender)");
+		return -1;
+	}
+	c->busy = 1;
+	c->client = r->client_address;
+	c->instance = r->instance;
+	c->cf_sender = r->sender;
+	c->cf_dkim = r->dkim_pass[0] != '\0' ? r->dkim_pass : NULL;
+	c->cf_pc = s->pc;
+	c->cf_t0 = time_mono_us();
+	/* A null sender or a bad address is refused without any DNS. */
+	if (confirm_address(r->sender, &probe) == -1) {
+		confirm_answer(c, SPF_NONE);
+		return 1;
+	}
+	if ((c->cf = policy_confirm_spf(s->e, r->client_address, r->sender,
+	    r->helo_name, confirm_spf_done, c, err, sizeof(err))) == NULL) {
+		log_warnx("policy: %08x peer=%s confirm-check: %s; closing",
+		    c->id, c->peer, err);
+		conn_close(c);
+		return -1;
+	}
+	evtimer_add(c->timer, s->deadline_tv);
+	return 1;
+}
+
 /*
  * Take the next complete request off the input and start judging it.
  * Returns 1 if a request was taken (answered, or busy), 0 if more bytes
@@ -344,6 +556,8 @@ conn_next(struct pd_conn *c)
 		return -1;
 	}
 	c->reqlen = (size_t)n;
+	if (r.kind == POLICY_REQ_CONFIRM)
+		return confirm_next(c, &r);
 	if (!state_matches(s->pc->state, r.protocol_state)) {
 		conn_reply(c, "action=DUNNO\n\n", 14);
 		return 1;
@@ -702,6 +916,13 @@ init_timeouts(struct policy_server *s)
 	return 0;
 }
 
+void
+policy_server_store(struct policy_server *s, const char *db)
+{
+	free(s->db);
+	s->db = db != NULL ? xstrdup(db) : NULL;
+}
+
 int
 policy_server_start(struct policy_server *s, struct event_base *base,
     struct policy_engine *e, const struct policy_index_src *src)
@@ -728,6 +949,11 @@ policy_server_start(struct policy_server *s, struct event_base *base,
 	for (i = 0; i < s->nl; i++)
 		log_info("policy: serving the Postfix policy protocol on %s",
 		    s->l[i].name);
+	if (s->pc->confirm_check) {
+		/* Opened now so that a bad store shows at startup. */
+		(void)confirm_store(s);
+		log_info("policy: confirm-check on (request=confirm_check)");
+	}
 	return 0;
 }
 
@@ -744,6 +970,9 @@ policy_server_reconf(struct policy_server *s, const struct policy_conf *pc,
 		return -1;
 	}
 	s->e = e;
+	if (pc->confirm_check != old->confirm_check)
+		log_info("policy: confirm-check %s", pc->confirm_check ?
+		    "on (request=confirm_check)" : "off");
 	return 0;
 }
 
@@ -769,5 +998,8 @@ policy_server_free(struct policy_server *s)
 	}
 	if (s->resume != NULL)
 		event_free(s->resume);
+	store_close(s->st);
+	dmarc_psl_free(s->psl);
+	free(s->db);
 	free(s);
 }

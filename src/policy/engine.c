@@ -99,8 +99,8 @@ policy_engine_dns_hook(const struct policy_dns *d)
 		memset(&dns_hook, 0, sizeof(dns_hook));
 }
 
-static struct resolver *
-resolver_get(struct policy_engine *e, const char *servers, char *err,
+struct resolver *
+policy_resolver_get(struct policy_engine *e, const char *servers, char *err,
     size_t errlen)
 {
 	struct resolver	*r;
@@ -1147,8 +1147,9 @@ policy_engine_new(const struct policy_conf *pc, struct event_base *base,
 	e->buckets = xcalloc(CACHE_BUCKETS, sizeof(*e->buckets));
 	TAILQ_INIT(&e->aged);
 	TAILQ_INIT(&e->evals);
-	if (pc->spf && (e->spf_res = resolver_get(e, pc->resolver, err,
-	    errlen)) == NULL)
+	TAILQ_INIT(&e->confirms);
+	if (pc->spf && (e->spf_res = policy_resolver_get(e, pc->resolver,
+	    err, errlen)) == NULL)
 		goto fail;
 	if (e->spf_res != NULL) {
 		e->spf_raw.ctx = e->spf_res;
@@ -1159,7 +1160,8 @@ policy_engine_new(const struct policy_conf *pc, struct event_base *base,
 		const struct policy_site	*s = &pc->sites[i];
 
 		servers = s->server != NULL ? s->server : pc->resolver;
-		if ((r = resolver_get(e, servers, err, errlen)) == NULL)
+		if ((r = policy_resolver_get(e, servers, err,
+		    errlen)) == NULL)
 			goto fail;
 		for (k = 0; k < e->nzl; k++)
 			if (e->zl[k].r == r &&
@@ -1180,6 +1182,8 @@ policy_engine_new(const struct policy_conf *pc, struct event_base *base,
 		}
 		e->site_zl[i] = k;
 	}
+	if (policy_confirm_init(e, err, errlen) == -1)
+		goto fail;
 	e->sweep_timer = event_new(base, -1, EV_PERSIST, sweep, e);
 	if (e->sweep_timer == NULL) {
 		snprintf(err, errlen, "event_new failed");
@@ -1215,6 +1219,7 @@ policy_engine_free(struct policy_engine *e)
 		return;
 	while ((ev = TAILQ_FIRST(&e->evals)) != NULL)
 		policy_cancel(ev);
+	policy_confirm_detach_all(e);
 	e->closing = 1;
 	if (e->probe_timer != NULL)
 		event_free(e->probe_timer);
@@ -1225,6 +1230,7 @@ policy_engine_free(struct policy_engine *e)
 		e->dns.cancel(e->dns.ctx);
 	for (i = 0; i < e->nres; i++)
 		dns_evres_free(e->res[i].dr);
+	policy_confirm_free_all(e);
 	policy_cache_clear(e);
 	free(e->buckets);
 	free(e);

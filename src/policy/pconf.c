@@ -13,6 +13,10 @@
  * defaults without local_store: only its own allowlist and blocklist
  * lines are local lists.
  *
+ * `confirm-check yes` (default no) answers request=confirm_check on the
+ * policy socket (confirm.c), with the limits of the configuration's
+ * confirm { } block, read here then (confirm_conf_read, strict too).
+ *
  * Keys are handled in file order, so `dnsbl` and `preset` lines add their
  * sites in the order written. Strings in the result are owned by it and
  * freed by policy_conf_free(). No I/O except gethostname().
@@ -771,6 +775,8 @@ set_defaults(struct policy_conf *pc)
 		str_lcpy(host, "localhost", sizeof(host));
 	pc->authserv_id = xstrdup(host);
 	pc->tag_header = xstrdup("X-Fairlist");
+	/* The defaults alone cannot fail. */
+	(void)confirm_conf_read(NULL, NULL, &pc->confirm, host, sizeof(host));
 }
 
 /* The keys that may appear once; the others are repeatable. */
@@ -779,7 +785,7 @@ static const char *const single_keys[] = {
 	"request-timeout", "clients", "exempt-sasl", "removal-address",
 	"threshold", "action", "reply", "resolver", "lookup-timeout",
 	"cache-min-ttl", "cache-max-ttl", "probe-interval", "spf",
-	"tag-header", "reject-code", NULL
+	"tag-header", "reject-code", "confirm-check", NULL
 };
 
 static int
@@ -857,6 +863,8 @@ key_one(struct pctx *x, const struct conf_node *k)
 		return key_tag_header(x, k);
 	if (strcmp(n, "reject-code") == 0)
 		return get_int(x, k, 500, 599, &pc->reject_code);
+	if (strcmp(n, "confirm-check") == 0)
+		return get_bool(x, k, &pc->confirm_check);
 	return bad(x, k, "unknown key '%s'", n);
 }
 
@@ -903,6 +911,10 @@ policy_conf_read(const struct conf *cf, const struct conf_node *node,
 		    "exceeds cache-max-ttl %d", pc->ttl_min, pc->ttl_max);
 		goto fail;
 	}
+	/* The limits confirm_check requests share with the CLI and HTTP. */
+	if (pc->confirm_check && cf != NULL && confirm_conf_read(cf,
+	    conf_find(cf->root, "confirm"), &pc->confirm, err, errlen) == -1)
+		goto fail;
 	return 0;
 fail:
 	policy_conf_free(pc);

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "confirm/confirm.h"
 #include "core/addr.h"
 #include "core/buf.h"
 #include "spf/spf.h"
@@ -90,9 +91,18 @@ void	policy_reader_init(struct policy_reader *rd);
 long	policy_reader_scan(struct policy_reader *rd, const char *buf,
 	    size_t len, const char **err);
 
+/* What a request asks (its `request` attribute). */
+enum policy_request_kind {
+	POLICY_REQ_ACCESS,	/* "smtpd_access_policy": Postfix's question */
+	POLICY_REQ_CONFIRM	/* "confirm_check": may a confirmation be
+				   sent (docs/POLICY.md, policy.h below) */
+};
+
 /* The attributes fairlist uses; "" when absent. Borrowed from the buffer. */
 struct policy_request {
-	const char	*request;		/* must be "smtpd_access_policy" */
+	const char	*request;		/* "smtpd_access_policy" or
+						   "confirm_check" */
+	enum policy_request_kind kind;		/* which of the two */
 	const char	*protocol_state;	/* CONNECT, EHLO, HELO, MAIL,
 						   RCPT, DATA, END-OF-MESSAGE,
 						   VRFY, ETRN */
@@ -106,6 +116,9 @@ struct policy_request {
 	const char	*instance;
 	const char	*sasl_username;
 	const char	*queue_id;
+	const char	*dkim_pass;		/* confirm_check: the d= of a
+						   DKIM signature that passed */
+	int		 has_sender;		/* a sender line was there */
 	int		 nattrs;		/* attributes seen, known or not */
 };
 
@@ -113,8 +126,9 @@ struct policy_request {
  * Untrusted input: parse one complete request (len bytes as returned by
  * policy_reader_scan) in place: '=' and '\n' become NULs. Unknown
  * attributes are ignored; a repeated attribute keeps its last value.
- * Returns 0, or -1 with a static message in *OUT:err for a line without
- * '=', an empty name, or a missing/unknown `request` value.
+ * Returns 0 with OUT:r->kind set, or -1 with a static message in *OUT:err
+ * for a line without '=', an empty name, or a missing/unknown `request`
+ * value (only "smtpd_access_policy" and "confirm_check" are known).
  */
 int	policy_request_parse(char *buf, size_t len, struct policy_request *r,
 	    const char **err);
@@ -301,6 +315,13 @@ struct policy_conf {
 	/* the reject code (554 5.7.1); a defer is Postfix's DEFER_IF_PERMIT,
 	   whose code is Postfix's own access_map_defer_code (450 4.7.1) */
 	int			 reject_code;	/* 5xx */
+
+	/* request=confirm_check (confirm.c, docs/POLICY.md) */
+	int			 confirm_check;	/* 0 (default): such a request
+						   is closed unanswered */
+	struct confirm_conf	 confirm;	/* the confirm { } block when
+						   confirm_check, else its
+						   defaults */
 };
 
 /*
@@ -496,6 +517,81 @@ void	policy_engine_stats(const struct policy_engine *e,
 int	policy_engine_list_dead(const struct policy_engine *e, int i);
 
 /* ------------------------------------------------------------------ */
+/* confirm.c: confirm-check over the policy protocol                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * List software that asks per message sends, on the policy socket,
+ *
+ *	request=confirm_check
+ *	client_address=IP	(the requester's address)
+ *	sender=ADDR		(who would get the confirmation; "": a bounce)
+ *	helo_name=NAME		(optional)
+ *	dkim_pass=DOMAIN	(optional: a DKIM d= that passed on the request)
+ *
+ * and gets confirm-check's decision (confirm/confirm.h), over the counts
+ * in the store that the CLI and POST /api/v1/confirm-check share. The
+ * reply is attribute lines, action first, as a Postfix policy reply:
+ *
+ *	action=OK | action=REJECT TEXT | action=DEFER TEXT
+ *	verdict=send|refuse|error
+ *	reason=spf-pass|...|store-error|timeout
+ *	spf=RESULT  dkim_aligned=yes|no  sent_address=N  sent_domain=N
+ *	counted=yes|no  explanation=TEXT
+ *
+ * DEFER is a temporary refusal: an SPF temperror (the requester cannot
+ * be told from a forger now), or no decision (verdict=error: the store
+ * could not count the send, or the deadline passed): hold the
+ * confirmation and ask again. It is off unless policy { confirm-check
+ * yes }: a send spends the address's allowance and makes the daemon ask
+ * DNS for the sender's domain, and the policy socket has no token.
+ */
+#define POLICY_CONFIRM_BUSY_MS	200	/* the store's busy timeout for the
+					   server's confirm connection: less
+					   than POLICY_MARGIN_MS, so a locked
+					   store still answers in time */
+
+struct policy_confirm;
+
+/*
+ * SPF for one confirm_check request: RFC 7208 check_host() for the MAIL
+ * FROM identity of sender at ip (helo may be NULL or ""), as `fairlist
+ * confirm-check` evaluates it, on e's confirm resolver (pc->confirm's
+ * resolver servers, else the system's; policy_engine_new makes it when
+ * pc->confirm_check is set). Not cached: every request is evaluated
+ * afresh, as the CLI does. done(arg, result) runs exactly once, later
+ * from e's base (never inside this call), unless the check is cancelled
+ * or e is freed first; at pc->deadline_ms - POLICY_MARGIN_MS it runs with
+ * SPF_TEMPERROR (RFC 7208 section 2.6.6: no answer in time). Returns
+ * NULL with OUT:err when e has no confirm resolver or spf_new refuses.
+ */
+struct policy_confirm	*policy_confirm_spf(struct policy_engine *e,
+			    const char *ip, const char *sender,
+			    const char *helo, void (*done)(void *arg,
+			    enum spf_result r), void *arg, char *err,
+			    size_t errlen);
+/* Stop a check: done will not run. NULL is a no-op. */
+void	policy_confirm_cancel(struct policy_confirm *c);
+
+/* Why a confirm_check request got no decision. */
+enum policy_confirm_error {
+	POLICY_CONFIRM_STORE,	/* "store-error": no store, or a store error */
+	POLICY_CONFIRM_TIMEOUT	/* "timeout": the server's deadline passed */
+};
+
+/*
+ * The reply to a confirm_check request for the decision r (reason and
+ * text from confirm_decide) into OUT:b, reset first: action=OK for a
+ * send, action=DEFER TEXT for an SPF temperror, action=REJECT TEXT for
+ * any other refusal, then the lines above and the empty line. TEXT is
+ * r->text with every byte outside printable ASCII written as '?'. Pure.
+ */
+void	policy_confirm_format(const struct confirm_result *r, struct sbuf *b);
+/* The reply without a decision: action=DEFER, verdict=error, reason. */
+void	policy_confirm_format_error(enum policy_confirm_error why,
+	    struct sbuf *b);
+
+/* ------------------------------------------------------------------ */
 /* delegation.c: the policy server                                     */
 /* ------------------------------------------------------------------ */
 
@@ -517,6 +613,15 @@ struct policy_index_src {
  */
 struct policy_server	*policy_server_new(const struct policy_conf *pc,
 			    char *err, size_t errlen);
+/*
+ * The store in which confirm_check requests count their sends (path db,
+ * copied; call before policy_server_start). The server opens a
+ * connection of its own to it on the loop thread (STORE_LEAN, busy
+ * timeout POLICY_CONFIRM_BUSY_MS): at start when pc->confirm_check is
+ * set, else at the first such request. Without a store a confirm_check
+ * request is answered store-error.
+ */
+void	policy_server_store(struct policy_server *s, const char *db);
 /* Start accepting on base, judging with e. Returns 0 or -1 (logged). */
 int	policy_server_start(struct policy_server *s, struct event_base *base,
 	    struct policy_engine *e, const struct policy_index_src *src);

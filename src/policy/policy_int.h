@@ -1,7 +1,8 @@
 /*
  * policy_int.h: the engine's private parts, shared by engine.c (the
- * evaluations), cache.c (the answer cache) and probe.c (the list health
- * probes). Not for use outside src/policy/ and its unit tests.
+ * evaluations), cache.c (the answer cache), probe.c (the list health
+ * probes) and confirm.c (confirm_check's SPF). Not for use outside
+ * src/policy/ and its unit tests.
  */
 #ifndef FAIRLIST_POLICY_INT_H
 #define FAIRLIST_POLICY_INT_H
@@ -146,11 +147,18 @@ struct policy_eval {
 struct policy_engine {
 	const struct policy_conf *pc;
 	struct event_base	*base;
-	struct resolver		 res[POLICY_SITES_MAX + 1];
+	struct resolver		 res[POLICY_SITES_MAX + 2];	/* the sites',
+						   SPF's, confirm-check's */
 	int			 nres;
 	struct resolver		*spf_res;
 	struct spf_resolver	 spf_dq;	/* spf's view of spf_res */
 	struct spf_raw		 spf_raw;
+	struct resolver		*confirm_res;	/* confirm_check's SPF, or
+						   NULL (off) */
+	struct spf_resolver	 confirm_dq;	/* spf's view of it */
+	struct spf_raw		 confirm_raw;
+	TAILQ_HEAD(, policy_confirm) confirms;	/* its checks, detached
+						   ones included */
 	struct zlist		 zl[POLICY_SITES_MAX];
 	int			 nzl;
 	int			 site_zl[POLICY_SITES_MAX];
@@ -172,6 +180,9 @@ struct policy_engine {
 
 
 /* engine.c */
+/* The resolver for servers (NULL: the system's), made at the first need. */
+struct resolver	*policy_resolver_get(struct policy_engine *e,
+		    const char *servers, char *err, size_t errlen);
 void	policy_res_query(struct resolver *r, const char *name, uint16_t type,
 	    void (*cb)(void *arg, enum dns_resolver_status st,
 	    const uint8_t *pkt, size_t len), void *arg);
@@ -210,5 +221,16 @@ void		 policy_cache_clear(struct policy_engine *e);
 
 /* probe.c: a round of RFC 5782 section 5 probes on every resolver idle. */
 void	policy_probe_all(struct policy_engine *e);
+
+/*
+ * confirm.c: the confirm resolver of a new engine (pc->confirm_check; 0
+ * or -1 with OUT:err), and, from policy_engine_free before its
+ * resolvers go, the detaching of every check still out.
+ */
+int	policy_confirm_init(struct policy_engine *e, char *err,
+	    size_t errlen);
+void	policy_confirm_detach_all(struct policy_engine *e);
+/* After the resolvers are gone: free what no callback freed. */
+void	policy_confirm_free_all(struct policy_engine *e);
 
 #endif /* FAIRLIST_POLICY_INT_H */

@@ -27,7 +27,9 @@
  *
  * The parser then splits a complete request in place. It does no I/O and
  * no allocation; the server logs and disconnects on -1 (a policy client
- * gets no reply to a malformed request).
+ * gets no reply to a malformed request). Two request types are known:
+ * Postfix's smtpd_access_policy, and fairlist's own confirm_check
+ * (policy.h, docs/POLICY.md), which adds the dkim_pass attribute.
  */
 #include <stddef.h>
 #include <string.h>
@@ -131,6 +133,7 @@ static const struct {
 	A(instance),
 	A(sasl_username),
 	A(queue_id),
+	A(dkim_pass),
 #undef A
 };
 
@@ -148,6 +151,8 @@ policy_request_parse(char *buf, size_t len, struct policy_request *r,
 
 	for (k = 0; k < sizeof(attrs) / sizeof(attrs[0]); k++)
 		*(const char **)(void *)((char *)r + attrs[k].off) = "";
+	r->kind = POLICY_REQ_ACCESS;
+	r->has_sender = 0;
 	r->nattrs = 0;
 
 	for (off = 0; off < len; off = (size_t)(nl - buf) + 1) {
@@ -177,6 +182,9 @@ policy_request_parse(char *buf, size_t len, struct policy_request *r,
 				/* A repeated attribute keeps its last value. */
 				*(const char **)(void *)((char *)r +
 				    attrs[k].off) = eq + 1;
+				if (attrs[k].off == offsetof(struct
+				    policy_request, sender))
+					r->has_sender = 1;
 				break;
 			}
 		}
@@ -189,7 +197,11 @@ policy_request_parse(char *buf, size_t len, struct policy_request *r,
 		*err = "request attribute missing";
 		return -1;
 	}
-	if (strcmp(r->request, "smtpd_access_policy") != 0) {
+	if (strcmp(r->request, "smtpd_access_policy") == 0)
+		r->kind = POLICY_REQ_ACCESS;
+	else if (strcmp(r->request, "confirm_check") == 0)
+		r->kind = POLICY_REQ_CONFIRM;
+	else {
 		*err = "unknown request type";
 		return -1;
 	}

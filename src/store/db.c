@@ -707,6 +707,12 @@ open_rdonly(struct store *s, const char *path)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+void
+store_busy_timeout(struct store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+}
+
 struct store *
 store_open(const char *path, int flags, char *err)
 {

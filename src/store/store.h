@@ -101,6 +101,14 @@ struct store_event {
 struct store	*store_open(const char *path, int flags, char *err);
 void		 store_close(struct store *s);	/* NULL is a no-op */
 
+/*
+ * How long a call on s waits for another connection's lock before it
+ * fails as busy (store_open sets 5,000 ms). A connection on the daemon's
+ * event loop may set less, so that a writer holding the store cannot
+ * stall the loop for long.
+ */
+void		 store_busy_timeout(struct store *s, int ms);
+
 /* The message of the last failed call on s. Valid until the next call. */
 const char	*store_errmsg(const struct store *s);
 

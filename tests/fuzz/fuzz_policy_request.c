@@ -5,9 +5,10 @@
  * (split points taken from the input), then parsed from an exact-size
  * copy. Invariants, checked with abort(): the pieces give the same answer
  * as the whole; a complete request ends with its empty line and is within
- * POLICY_REQUEST_MAX; a parsed request has the right type, at most
- * POLICY_ATTRS_MAX attributes, and every field points into the copy or is
- * "".
+ * POLICY_REQUEST_MAX; a parsed request has the right type
+ * (smtpd_access_policy or confirm_check, and the kind that names it), at
+ * most POLICY_ATTRS_MAX attributes, every field pointing into the copy or
+ * "", and has_sender set whenever sender is not "".
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -40,8 +41,13 @@ parse_one(const char *in, size_t len)
 		abort();
 	memcpy(b, in, len);
 	if (policy_request_parse(b, len, &r, &err) == 0) {
-		if (strcmp(r.request, "smtpd_access_policy") != 0 ||
-		    r.nattrs < 1 || r.nattrs > POLICY_ATTRS_MAX)
+		if (!(strcmp(r.request, "smtpd_access_policy") == 0 &&
+		    r.kind == POLICY_REQ_ACCESS) &&
+		    !(strcmp(r.request, "confirm_check") == 0 &&
+		    r.kind == POLICY_REQ_CONFIRM))
+			abort();
+		if (r.nattrs < 1 || r.nattrs > POLICY_ATTRS_MAX ||
+		    (r.sender[0] != '\0' && !r.has_sender))
 			abort();
 		check_field(r.protocol_state, b, len);
 		check_field(r.protocol_name, b, len);
@@ -54,6 +60,7 @@ parse_one(const char *in, size_t len)
 		check_field(r.instance, b, len);
 		check_field(r.sasl_username, b, len);
 		check_field(r.queue_id, b, len);
+		check_field(r.dkim_pass, b, len);
 	} else if (err == NULL)
 		abort();
 	free(b);

@@ -11,6 +11,15 @@
 # POST /api/v1/confirm-check on a running `fairlist serve` gives the CLI's
 # answer, byte for byte, for every refusal, and shares its counts; it
 # needs a write token; its errors; a client that leaves early.
+# The policy server (policy { confirm-check yes }) answers
+# request=confirm_check with the CLI's decision, reason, SPF result and
+# explanation for the same Knot cases, shares the counts (the per-address
+# limit is reached across the CLI, HTTP and the policy socket), keeps
+# answering Postfix's requests on the same connection, closes malformed
+# confirm_check requests without a reply (logged), answers
+# DEFER/store-error while another writer holds the store and
+# DEFER/temperror when the resolver never answers (both logged), and
+# closes confirm_check once SIGHUP turns it off.
 # Fails, naming the Debian package knot, when knotd is missing.
 set -eu
 . "$FAIRLIST_SRC/tests/lib/common.sh"
@@ -145,8 +154,11 @@ check "bad per-address: message" "$out" \
 need curl curl
 dport=$(free_port)
 hport=$(free_port)
+pport=$(free_port)
 H=http://127.0.0.1:$hport
-cat >"$T/srv.conf" <<CONF
+# srv_conf CONFIRM-CHECK RESOLVER-PORT [DEADLINE]: the daemon's file.
+srv_conf() {
+	cat >"$T/srv.conf" <<CONF
 db $T/srv.db
 dns {
 	listen 127.0.0.1:$dport
@@ -156,21 +168,26 @@ http {
 	listen 127.0.0.1:$hport
 }
 policy {
-	listen 127.0.0.1:$(free_port)
+	listen 127.0.0.1:$pport
+	confirm-check $1
+	deadline ${3:-5000}
 }
 confirm {
 	per-address 2
 	per-domain 10
 	window 1h
-	resolver 127.0.0.1:$port
+	resolver 127.0.0.1:$2
 }
 CONF
+}
+srv_conf yes "$port"
 srv() { "$FAIRLIST" --config "$T/srv.conf" "$@"; }
 W=$(srv token create --scope write --name lists) || die "token create failed"
 R=$(srv token create --scope read --name reader) || die "token create failed"
 # Started directly (not through srv), so that $! is the daemon itself.
 "$FAIRLIST" --config "$T/srv.conf" serve 2>"$T/serve.log" &
-PIDS="$PIDS $!"
+serve_pid=$!
+PIDS="$PIDS $serve_pid"
 wait_for curl -sf "$H/" || die "no HTTP answer: $(cat "$T/serve.log")"
 post() { curl -s -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data-binary "$2" "$H/api/v1/confirm-check"; }
 code() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data-binary "$2" "$H/api/v1/confirm-check"; }
@@ -220,5 +237,152 @@ s.sendall(b"POST /api/v1/confirm-check HTTP/1.1\r\nHost: x\r\nAuthorization: Bea
 s.close()
 PY
 check "HTTP: still answering after a client left" "$(post "$W" '{"ip":"192.0.2.99","mail_from":"ivy@example.test"}' | jq -r .reason)" "not-authenticated"
+
+# --- the policy server: request=confirm_check answers as the CLI does ---
+# ask.py PORT [NAME=VALUE...]: one request of these lines (stdin's bytes
+# as they are with no NAME=VALUE); prints the reply's lines, or "closed"
+# when the server closed the connection without one.
+cat >"$T/ask.py" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(30)
+if len(sys.argv) > 2:
+    req = "".join(a + "\n" for a in sys.argv[2:]).encode() + b"\n"
+else:
+    req = sys.stdin.buffer.read()
+s.sendall(req)
+want = max(req.count(b"\n\n"), 1)
+buf = b""
+while buf.count(b"\n\n") < want:
+    try:
+        b = s.recv(4096)
+    except ConnectionResetError:
+        b = b""
+    if not b:
+        break
+    buf += b
+out = buf.decode()
+print(out[:-1] if buf.count(b"\n\n") >= want else out + "closed", end="")
+PY
+pol() { python3 "$T/ask.py" "$pport" request=confirm_check "$@"; }
+pget() { printf '%s\n' "$1" | sed -n "s/^$2=//p" | head -n 1; }
+# The facts both answers give, in one line: verdict|reason|spf|dkim|text.
+pfields() { echo "$(pget "$1" verdict)|$(pget "$1" reason)|$(pget "$1" spf)|$(pget "$1" dkim_aligned)|$(pget "$1" explanation)"; }
+cfields() { printf '%s' "$1" | jq -r '[.verdict, .reason, .spf, (if .dkim_aligned then "yes" else "no" end), .explanation] | join("|")'; }
+# The action line the CLI's answer maps to (docs/POLICY.md).
+caction() {
+	case "$(printf '%s' "$1" | jq -r '.verdict + " " + .reason')" in
+	"send "*) echo "action=OK" ;;
+	"refuse temperror") echo "action=DEFER $(printf '%s' "$1" | jq -r .explanation)" ;;
+	*) echo "action=REJECT $(printf '%s' "$1" | jq -r .explanation)" ;;
+	esac
+}
+# psame NAME "ATTR=V ..." CLI-ARGS...: a refusal, the same both ways.
+psame() {
+	local name=$1 attrs=$2 want got
+	shift 2
+	want=$(srv confirm-check --json "$@")
+	# shellcheck disable=SC2086
+	got=$(pol $attrs)
+	check "policy = CLI: $name" "$(pfields "$got")" "$(cfields "$want")"
+	check "policy = CLI: $name: action" "$(printf '%s\n' "$got" | head -n 1)" "$(caction "$want")"
+	check "policy = CLI: $name: not counted" "$(pget "$got" counted)" "no"
+}
+wait_for python3 "$T/ask.py" "$pport" request=smtpd_access_policy protocol_state=CONNECT </dev/null ||
+	die "no policy server: $(cat "$T/serve.log")"
+psame "spf fail" "client_address=192.0.2.99 sender=bob@example.test" --ip 192.0.2.99 --mail-from bob@example.test
+psame "spf softfail" "client_address=192.0.2.99 sender=bob@soft.example.test helo_name=h.example.test" --ip 192.0.2.99 --mail-from bob@soft.example.test --helo h.example.test
+psame "spf neutral" "client_address=192.0.2.99 sender=bob@neutral.example.test" --ip 192.0.2.99 --mail-from bob@neutral.example.test
+psame "spf none (no SPF record)" "client_address=192.0.2.99 sender=bob@nospf.example.test" --ip 192.0.2.99 --mail-from bob@nospf.example.test
+psame "spf none (no such name)" "client_address=192.0.2.99 sender=bob@gone.example.test" --ip 192.0.2.99 --mail-from bob@gone.example.test
+psame "spf temperror (REFUSED)" "client_address=192.0.2.99 sender=bob@elsewhere.test" --ip 192.0.2.99 --mail-from bob@elsewhere.test
+psame "null sender" "client_address=192.0.2.99 sender=" --ip 192.0.2.99 --mail-from ''
+psame "no domain" "client_address=192.0.2.99 sender=postmaster" --ip 192.0.2.99 --mail-from postmaster
+psame "unaligned DKIM" "client_address=192.0.2.99 sender=bob@example.test dkim_pass=example.net" --ip 192.0.2.99 --mail-from bob@example.test --dkim-pass example.net
+psame "IPv6 client, spf fail" "client_address=2001:db8::1 sender=bob@example.test" --ip 2001:db8::1 --mail-from bob@example.test
+# Sends share one count with the CLI and HTTP: policy 1, CLI 2, then the
+# per-address limit everywhere.
+o=$(pol client_address=192.0.2.10 sender=Judy@Example.TEST helo_name=mx.example.test)
+check "policy send 1" "$(printf '%s\n' "$o" | head -n 1) $(pget "$o" verdict) $(pget "$o" reason) $(pget "$o" spf) $(pget "$o" sent_address) $(pget "$o" counted)" \
+    "action=OK send spf-pass pass 1 yes"
+check "policy send 1: explanation" "$(pget "$o" explanation)" \
+    "judy@example.test: send (SPF passed for example.test; 1 of 2 to the address and $(pget "$o" sent_domain) of 10 to the domain in 3600s)"
+o=$(srv confirm-check --json --ip 192.0.2.10 --mail-from judy@example.test)
+check "CLI send 2 after the policy's" "$(printf '%s' "$o" | jq -r '[.verdict, .sent_address] | join(" ")')" "send 2"
+psame "per-address limit" "client_address=192.0.2.10 sender=judy@example.test" --ip 192.0.2.10 --mail-from judy@example.test
+check "HTTP after the policy: per-address limit" "$(post "$W" '{"ip":"192.0.2.10","mail_from":"judy@example.test"}' | jq -r .reason)" "rate-address"
+o=$(pol client_address=192.0.2.99 sender=kim@soft.example.test dkim_pass=lists.example.test)
+check "policy aligned DKIM" "$(printf '%s\n' "$o" | head -n 1) $(pget "$o" reason) $(pget "$o" spf) $(pget "$o" dkim_aligned) $(pget "$o" sent_address)" \
+    "action=OK dkim-pass softfail yes 1"
+# Postfix's requests are answered as before, on the same connection too:
+# a confirm_check pipelined with a smtpd_access_policy request.
+check "Postfix request: unchanged" "$(python3 "$FAIRLIST_SRC/tests/lib/policy_ask.py" "$pport" 192.0.2.99)" "action=DUNNO"
+o=$(printf 'request=confirm_check\nclient_address=192.0.2.99\nsender=lee@example.test\n\nrequest=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.99\nsender=\nhelo_name=\nrecipient=u@example.test\n\n' |
+    python3 "$T/ask.py" "$pport")
+check "pipelined: both answered, in order" "$(printf '%s\n' "$o" | grep '^action=' | cut -d' ' -f1 | tr '\n' ' ')" "action=REJECT action=DUNNO "
+# Malformed confirm_check requests: no reply, a close, a log line.
+check "no client_address: closed" "$(pol sender=a@example.test)" "closed"
+check "a prefix: closed" "$(pol client_address=192.0.2.0/24 sender=a@example.test)" "closed"
+check "no sender: closed" "$(pol client_address=192.0.2.10)" "closed"
+check "no client_address: logged" "$(grep -c 'malformed request: confirm_check: client_address missing; closing' "$T/serve.log")" "1"
+check "no sender: logged" "$(grep -c 'malformed request: confirm_check: sender missing' "$T/serve.log")" "1"
+check "every answer logged" "$(grep -c 'policy: [0-9a-f]* confirm-check client=192.0.2.10 sender=judy@example.test verdict=send reason=spf-pass spf=pass sent=1/' "$T/serve.log")" "1"
+
+# Another writer holds the store: DEFER, reason store-error, logged; then
+# the same request sends.
+python3 - "$T/srv.db" "$T/locked" "$T/unlock" <<'PY' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+c.execute("ROLLBACK")
+PY
+locker=$!
+PIDS="$PIDS $locker"
+wait_for test -f "$T/locked" || die "the store was not locked"
+o=$(pol client_address=192.0.2.10 sender=mia@example.test)
+touch "$T/unlock"
+wait "$locker"
+check "store locked: defer" "$(printf '%s\n' "$o" | head -n 1 | cut -d' ' -f1) $(pget "$o" verdict) $(pget "$o" reason)" "action=DEFER error store-error"
+check "store locked: logged" "$(grep -c 'confirm-check client=192.0.2.10 sender=mia@example.test: store: .*; answered defer (store-error)' "$T/serve.log")" "1"
+o=$(pol client_address=192.0.2.10 sender=mia@example.test)
+check "store free again: send" "$(pget "$o" verdict) $(pget "$o" sent_address)" "send 1"
+
+# A resolver that never answers (SIGHUP to it, deadline 1000 ms): SPF is a
+# temperror at the engine's cut-off, so DEFER, as the CLI says.
+python3 - "$T/silent.port" <<'PY' &
+import socket, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", 0))
+t = socket.socket()
+t.bind(("127.0.0.1", u.getsockname()[1]))
+t.listen(8)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(u.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    u.recvfrom(4096)
+PY
+PIDS="$PIDS $!"
+wait_for test -s "$T/silent.port" || die "no silent resolver"
+sport=$(cat "$T/silent.port")
+srv_conf yes "$sport" 1000
+kill -HUP "$serve_pid"
+wait_for grep -q 'SIGHUP: reading the configuration again' "$T/serve.log" || die "no SIGHUP: $(cat "$T/serve.log")"
+o=$(pol client_address=192.0.2.10 sender=ned@example.test)
+want=$("$FAIRLIST" --config "$T/srv.conf" confirm-check --json --timeout 200 --ip 192.0.2.10 --mail-from ned@example.test)
+check "silent resolver: policy = CLI" "$(pfields "$o")" "$(cfields "$want")"
+check "silent resolver: defer" "$(printf '%s\n' "$o" | head -n 1)" "$(caction "$want")"
+check "silent resolver: logged" "$(grep -c 'confirm-check client=192.0.2.10 sender=ned@example.test verdict=refuse reason=temperror spf=temperror' "$T/serve.log")" "1"
+# SIGHUP with confirm-check no: the request is closed unanswered, logged.
+srv_conf no "$port"
+kill -HUP "$serve_pid"
+wait_for grep -q 'policy: confirm-check off' "$T/serve.log" || die "confirm-check stayed on: $(cat "$T/serve.log")"
+check "confirm-check off: closed" "$(pol client_address=192.0.2.10 sender=ora@example.test)" "closed"
+check "confirm-check off: logged" "$(grep -c 'malformed request: request=confirm_check, but confirm-check is off' "$T/serve.log")" "1"
+check "confirm-check off: Postfix still answered" "$(python3 "$FAIRLIST_SRC/tests/lib/policy_ask.py" "$pport" 192.0.2.99)" "action=DUNNO"
 
 finish

@@ -1,8 +1,8 @@
 /*
  * test_pconf.c: the `policy { }` block (policy/pconf.c): the defaults,
  * every key read from a real configuration text, presets expanded in file
- * order with their block, and malformed blocks rejected with
- * "file:line: message".
+ * order with their block, confirm-check and the confirm { } block it
+ * reads, and malformed blocks rejected with "file:line: message".
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +101,12 @@ test_defaults(void **state)
 	assert_true(strlen(pc.authserv_id) > 0);
 	assert_string_equal(pc.tag_header, "X-Fairlist");
 	assert_int_equal(pc.reject_code, 554);
+	/* confirm_check requests are off; the limits are confirm's own. */
+	assert_int_equal(pc.confirm_check, 0);
+	assert_int_equal(pc.confirm.per_address, CONFIRM_PER_ADDRESS_DEFAULT);
+	assert_int_equal(pc.confirm.per_domain, CONFIRM_PER_DOMAIN_DEFAULT);
+	assert_int_equal(pc.confirm.window, CONFIRM_WINDOW_DEFAULT);
+	assert_string_equal(pc.confirm.resolver, "");
 	policy_conf_free(&pc);
 	assert_int_equal(pc.nlisten, 0);
 	assert_null(pc.authserv_id);
@@ -431,6 +437,15 @@ static const struct {
 	{ "tag-header space", "policy { tag-header \"X A\" }\n",
 	    "not a header field name" },
 	{ "reject-code", "policy { reject-code 450 }\n", "too small" },
+	{ "confirm-check value", "policy { confirm-check on }\n",
+	    "confirm-check takes yes or no" },
+	{ "confirm-check twice", "policy {\n confirm-check yes\n "
+	    "confirm-check no\n}\n", "test.conf:3: confirm-check given twice" },
+	{ "confirm-check, bad confirm", "policy { confirm-check yes }\n"
+	    "confirm {\n per-address -1\n}\n",
+	    "test.conf:3: confirm: per-address must be 0 (no limit)" },
+	{ "confirm-check, confirm key", "policy { confirm-check yes }\n"
+	    "confirm { per-adress 1 }\n", "per-adress" },
 	{ "defer-code", "policy { defer-code 450 }\n", "unknown key" },
 	{ "too many sites", "policy {\n preset spamhaus-zen\n preset "
 	    "spamhaus-zen\n preset spamhaus-zen\n preset spamhaus-zen\n "
@@ -469,6 +484,39 @@ test_bad(void **state)
 	}
 }
 
+/* confirm-check yes reads the confirm { } block; no leaves it alone. */
+static void
+test_confirm_check(void **state)
+{
+	struct policy_conf	pc;
+	char			err[256];
+
+	(void)state;
+	assert_int_equal(read_text("policy {\n confirm-check yes\n}\n"
+	    "confirm {\n per-address 5\n per-domain 0\n window 1h\n"
+	    " resolver 127.0.0.1:5353\n}\n", &pc, err, sizeof(err)), 0);
+	assert_int_equal(pc.confirm_check, 1);
+	assert_int_equal(pc.confirm.per_address, 5);
+	assert_int_equal(pc.confirm.per_domain, 0);
+	assert_int_equal(pc.confirm.window, 3600);
+	assert_string_equal(pc.confirm.resolver, "127.0.0.1:5353");
+	policy_conf_free(&pc);
+
+	/* Without confirm { }: confirm's defaults. */
+	assert_int_equal(read_text("policy { confirm-check yes }\n", &pc, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pc.confirm_check, 1);
+	assert_int_equal(pc.confirm.per_address, CONFIRM_PER_ADDRESS_DEFAULT);
+	policy_conf_free(&pc);
+
+	/* Off: the block is not the policy's business (the CLI reads it). */
+	assert_int_equal(read_text("policy { confirm-check no }\n"
+	    "confirm { per-address -1 }\n", &pc, err, sizeof(err)), 0);
+	assert_int_equal(pc.confirm_check, 0);
+	assert_int_equal(pc.confirm.per_address, CONFIRM_PER_ADDRESS_DEFAULT);
+	policy_conf_free(&pc);
+}
+
 static void
 test_action_name(void **state)
 {
@@ -490,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_special),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_confirm_check),
 		cmocka_unit_test(test_action_name),
 	};
 

@@ -481,6 +481,85 @@ test_parse_table(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* request=confirm_check: its kind, sender presence and dkim_pass. */
+static const struct {
+	const char			*name;
+	const char			*in;
+	int				 rc;
+	enum policy_request_kind	 kind;
+	int				 has_sender;
+	const char			*sender, *dkim, *client;
+} confirms[] = {
+	{ "access", REQ "sender=a@b\n\n", 0, POLICY_REQ_ACCESS, 1, "a@b", "",
+	    "" },
+	{ "confirm", "request=confirm_check\nclient_address=192.0.2.1\n"
+	    "sender=a@b\nhelo_name=h\n\n", 0, POLICY_REQ_CONFIRM, 1, "a@b", "",
+	    "192.0.2.1" },
+	{ "confirm dkim", "request=confirm_check\nsender=a@b\n"
+	    "dkim_pass=b.example\n\n", 0, POLICY_REQ_CONFIRM, 1, "a@b",
+	    "b.example", "" },
+	{ "confirm null sender", "request=confirm_check\nsender=\n\n", 0,
+	    POLICY_REQ_CONFIRM, 1, "", "", "" },
+	{ "confirm no sender", "request=confirm_check\nclient_address=::1\n"
+	    "\n", 0, POLICY_REQ_CONFIRM, 0, "", "", "::1" },
+	{ "confirm last wins", REQ "request=confirm_check\n\n", 0,
+	    POLICY_REQ_CONFIRM, 0, "", "", "" },
+	{ "access last wins", "request=confirm_check\n" REQ "\n", 0,
+	    POLICY_REQ_ACCESS, 0, "", "", "" },
+	{ "confirm case", "request=Confirm_Check\n\n", -1, POLICY_REQ_ACCESS,
+	    0, "", "", "" },
+	{ "confirm space", "request=confirm_check \n\n", -1,
+	    POLICY_REQ_ACCESS, 0, "", "", "" },
+};
+
+static void
+test_parse_confirm(void **state)
+{
+	struct policy_request	 r;
+	const char		*err;
+	char			*b;
+	size_t			 i, len;
+	int			 rc, failed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(confirms) / sizeof(confirms[0]); i++) {
+		len = strlen(confirms[i].in);
+		if ((b = malloc(len + 1)) == NULL)
+			abort();
+		memcpy(b, confirms[i].in, len);
+		err = NULL;
+		rc = policy_request_parse(b, len, &r, &err);
+		if (rc != confirms[i].rc) {
+			print_error("%s: got %d (%s), want %d\n",
+			    confirms[i].name, rc, err ? err : "",
+			    confirms[i].rc);
+			failed++;
+		} else if (rc == -1) {
+			if (err == NULL || strstr(err, "unknown request") ==
+			    NULL) {
+				print_error("%s: got error '%s'\n",
+				    confirms[i].name, err ? err : "(null)");
+				failed++;
+			}
+		} else if (r.kind != confirms[i].kind ||
+		    r.has_sender != confirms[i].has_sender ||
+		    strcmp(r.sender, confirms[i].sender) != 0 ||
+		    strcmp(r.dkim_pass, confirms[i].dkim) != 0 ||
+		    strcmp(r.client_address, confirms[i].client) != 0) {
+			print_error("%s: got kind %d has_sender %d sender '%s' "
+			    "dkim '%s' client '%s', want %d %d '%s' '%s' "
+			    "'%s'\n", confirms[i].name, (int)r.kind,
+			    r.has_sender, r.sender, r.dkim_pass,
+			    r.client_address, (int)confirms[i].kind,
+			    confirms[i].has_sender, confirms[i].sender,
+			    confirms[i].dkim, confirms[i].client);
+			failed++;
+		}
+		free(b);
+	}
+	assert_int_equal(failed, 0);
+}
+
 /* Every attribute fairlist uses, from the Postfix request. */
 static void
 test_parse_full(void **state)
@@ -524,6 +603,7 @@ main(void)
 		cmocka_unit_test(test_scan_pipelined),
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_parse_full),
+		cmocka_unit_test(test_parse_confirm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
