@@ -1,6 +1,7 @@
 /*
  * fuzz_policy_conf.c: the policy { } reader (pconf.c) on arbitrary
- * configuration text. Whatever it accepts must satisfy its own limits.
+ * configuration text. Whatever it accepts must satisfy its own limits,
+ * and those of the confirm { } block that confirm-check yes reads.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    pc.nexempt < 0 || pc.nexempt > POLICY_EXEMPT_MAX ||
 		    pc.nexempt_rcpt < 0 || pc.nexempt_rcpt > POLICY_RCPT_MAX ||
 		    pc.deadline_ms <= POLICY_MARGIN_MS)
+			abort();
+		/* confirm { } limits, read with confirm-check yes. */
+		if (pc.confirm.per_address < 0 ||
+		    pc.confirm.per_address > CONFIRM_LIMIT_MAX ||
+		    pc.confirm.per_domain < 0 ||
+		    pc.confirm.per_domain > CONFIRM_LIMIT_MAX ||
+		    pc.confirm.window < 1 ||
+		    pc.confirm.window > CONFIRM_WINDOW_MAX ||
+		    memchr(pc.confirm.resolver, '\0',
+		    sizeof(pc.confirm.resolver)) == NULL)
 			abort();
 		for (i = 0; i < pc.nsites; i++)
 			if (strlen(pc.sites[i].zone) >= POLICY_ZONE_MAX)
