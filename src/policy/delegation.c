@@ -74,6 +74,7 @@
 #include "confirm/confirm.h"
 #include "core/listen.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/sockaddr.h"
 #include "core/str.h"
 #include "core/time.h"
@@ -361,6 +362,31 @@ state_matches(enum policy_state st, const char *ps)
 /* confirm_check                                                       */
 /* ------------------------------------------------------------------ */
 
+/* fairlist_policy_confirm_total{reason}: every confirm_check answered. */
+static struct metrics_family	*m_confirm;
+
+__attribute__((constructor)) static void
+confirm_metrics(void)
+{
+	static const char *const reasons[] = { "spf-pass", "dkim-pass",
+		"null-sender", "bad-address", "not-authenticated", "temperror",
+		"rate-address", "rate-domain", "store-error", "timeout", NULL };
+	static const struct metrics_label labels[] = {
+		{ "reason", reasons, 0 },
+	};
+
+	m_confirm = metrics_counter("fairlist_policy_confirm_total",
+	    "confirm_check requests answered on the policy socket, by "
+	    "reason.", labels, 1);
+}
+
+static void
+confirm_count(const char *reason)
+{
+	metrics_inc(m_confirm, metrics_series(m_confirm,
+	    (const char *const[]){ reason }));
+}
+
 /*
  * The server's store connection, opened at the first need. A failure is
  * logged at most once a minute and retried at the next request.
@@ -424,6 +450,7 @@ confirm_answer(struct pd_conn *c, enum spf_result spf)
 		log_warnx("policy: %08x peer=%s confirm-check client=%s "
 		    "sender=%s: no store; answered defer (store-error)",
 		    c->id, c->peer, client, from);
+		confirm_count("store-error");
 		policy_confirm_format_error(POLICY_CONFIRM_STORE, &c->out);
 		confirm_sent(c);
 		return;
@@ -434,6 +461,7 @@ confirm_answer(struct pd_conn *c, enum spf_result spf)
 		log_warnx("policy: %08x peer=%s confirm-check client=%s "
 		    "sender=%s: store: %s; answered defer (store-error)",
 		    c->id, c->peer, client, from, err);
+		confirm_count("store-error");
 		policy_confirm_format_error(POLICY_CONFIRM_STORE, &c->out);
 		confirm_sent(c);
 		return;
@@ -445,6 +473,7 @@ confirm_answer(struct pd_conn *c, enum spf_result spf)
 	    confirm_verdict_name(r.verdict), confirm_reason_name(r.reason),
 	    spf_result_str(r.spf), (long long)r.sent_address,
 	    (long long)r.sent_domain, time_ms_since(c->cf_t0));
+	confirm_count(confirm_reason_name(r.reason));
 	policy_confirm_format(&r, &c->out);
 	confirm_sent(c);
 }
@@ -473,6 +502,7 @@ confirm_timeout(struct pd_conn *c)
 		    "decision within %d ms; answered defer (timeout)", c->id,
 		    c->peer, str_escape(client, sizeof(client), c->client,
 		    strlen(c->client)), c->s->pc->deadline_ms);
+	confirm_count("timeout");
 	policy_confirm_format_error(POLICY_CONFIRM_TIMEOUT, &c->out);
 	confirm_sent(c);
 	conn_advance(c);

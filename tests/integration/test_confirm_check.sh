@@ -349,6 +349,11 @@ check "store locked: defer" "$(printf '%s\n' "$o" | head -n 1 | cut -d' ' -f1) $
 check "store locked: logged" "$(grep -c 'confirm-check client=192.0.2.10 sender=mia@example.test: store: .*; answered defer (store-error)' "$T/serve.log")" "1"
 o=$(pol client_address=192.0.2.10 sender=mia@example.test)
 check "store free again: send" "$(pget "$o" verdict) $(pget "$o" sent_address)" "send 1"
+# Every answer is counted by reason in the metrics.
+m=$(curl -s "$H/metrics")
+for r in spf-pass:2 dkim-pass:1 temperror:1 rate-address:1 store-error:1 not-authenticated:8; do
+	check "metrics: policy confirm answers, ${r%%:*}" "$(printf '%s\n' "$m" | sed -n "s/^fairlist_policy_confirm_total{reason=\"${r%%:*}\"} //p")" "${r#*:}"
+done
 
 # A resolver that never answers (SIGHUP to it, deadline 1000 ms): SPF is a
 # temperror at the engine's cut-off, so DEFER, as the CLI says.
