@@ -349,9 +349,26 @@ check "store locked: defer" "$(printf '%s\n' "$o" | head -n 1 | cut -d' ' -f1) $
 check "store locked: logged" "$(grep -c 'confirm-check client=192.0.2.10 sender=mia@example.test: store: .*; answered defer (store-error)' "$T/serve.log")" "1"
 o=$(pol client_address=192.0.2.10 sender=mia@example.test)
 check "store free again: send" "$(pget "$o" verdict) $(pget "$o" sent_address)" "send 1"
+# The per-domain limit (10): new addresses of example.test through the
+# policy socket until its tenth send (each one counted once; how many the
+# HTTP client that left had spent does not matter), then the policy and
+# the CLI both refuse the next address of the domain.
+o=$(pol client_address=192.0.2.10 sender=pa@example.test)
+n=$(pget "$o" sent_domain)
+check "policy send to the domain: first" "$(pget "$o" verdict)" "send"
+sends=1
+for u in pb pc pd pe pf pg ph pi pj; do
+	[ "$n" -ge 10 ] && break
+	o=$(pol client_address=192.0.2.10 sender=$u@example.test)
+	n=$((n + 1))
+	sends=$((sends + 1))
+	check "policy send to the domain: $u" "$(pget "$o" verdict) $(pget "$o" sent_domain)" "send $n"
+done
+check "policy sends to the domain: up to 10" "$n" "10"
+psame "per-domain limit" "client_address=192.0.2.10 sender=quinn@example.test" --ip 192.0.2.10 --mail-from quinn@example.test
 # Every answer is counted by reason in the metrics.
 m=$(curl -s "$H/metrics")
-for r in spf-pass:2 dkim-pass:1 temperror:1 rate-address:1 store-error:1 not-authenticated:8; do
+for r in spf-pass:$((2 + sends)) dkim-pass:1 temperror:1 rate-address:1 rate-domain:1 store-error:1 not-authenticated:8; do
 	check "metrics: policy confirm answers, ${r%%:*}" "$(printf '%s\n' "$m" | sed -n "s/^fairlist_policy_confirm_total{reason=\"${r%%:*}\"} //p")" "${r#*:}"
 done
 
