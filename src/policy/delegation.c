@@ -92,6 +92,8 @@
 #define PD_INSTANCE_MAX	128		/* longer: header every time */
 #define PD_BURST	8		/* requests per connection per turn */
 #define PD_SNDBUF	16384		/* kernel send buffer (Linux doubles) */
+#define PD_STORE_WARN_S	60		/* a store that will not open: one
+					   warning per this many seconds */
 
 struct pd_listener {
 	struct policy_server	*s;
@@ -401,7 +403,7 @@ confirm_store(struct policy_server *s)
 		return s->st;
 	if ((s->st = store_open(s->db, STORE_LEAN, err)) == NULL) {
 		now = time(NULL);
-		if (now - s->st_warned >= 60) {
+		if (now - s->st_warned >= PD_STORE_WARN_S) {
 			s->st_warned = now;
 			log_warnx("policy: confirm-check: %s", err);
 		}

@@ -575,8 +575,8 @@ void	policy_confirm_cancel(struct policy_confirm *c);
 
 /* Why a confirm_check request got no decision. */
 enum policy_confirm_error {
-	POLICY_CONFIRM_STORE,	/* "store-error": no store, or a store error */
-	POLICY_CONFIRM_TIMEOUT	/* "timeout": the server's deadline passed */
+	POLICY_CONFIRM_STORE,	/* "store-error": no store, or its error */
+	POLICY_CONFIRM_TIMEOUT	/* "timeout": the server's deadline */
 };
 
 /*
@@ -586,7 +586,8 @@ enum policy_confirm_error {
  * any other refusal, then the lines above and the empty line. TEXT is
  * r->text with every byte outside printable ASCII written as '?'. Pure.
  */
-void	policy_confirm_format(const struct confirm_result *r, struct sbuf *b);
+void	policy_confirm_format(const struct confirm_result *r,
+	    struct sbuf *b);
 /* The reply without a decision: action=DEFER, verdict=error, reason. */
 void	policy_confirm_format_error(enum policy_confirm_error why,
 	    struct sbuf *b);

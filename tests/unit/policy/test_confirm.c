@@ -396,7 +396,8 @@ test_format(void **state)
 		    "action=REJECT SPF for example.test is fail\n"
 		    "verdict=refuse\nreason=not-authenticated\nspf=fail\n"
 		    "dkim_aligned=no\nsent_address=0\nsent_domain=0\n"
-		    "counted=no\nexplanation=SPF for example.test is fail\n\n" },
+		    "counted=no\nexplanation=SPF for example.test is "
+		    "fail\n\n" },
 		{ "rate", CONFIRM_REFUSE, CONFIRM_R_RATE_ADDRESS, SPF_PASS, 0,
 		    0, 3, 9, "3 confirmations",
 		    "action=REJECT 3 confirmations\nverdict=refuse\n"
