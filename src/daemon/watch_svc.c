@@ -15,14 +15,20 @@
  *
  * The webhook is an outbox in the store: an alerted transition is
  * written as pending (by this service or by `fairlist watch check`), and
- * the sender posts the oldest pending one, one at a time, in order. A
- * 2xx answer marks it sent; anything else (no connection, a timeout, a
- * 5xx) is retried after webhook-backoff, doubling, until webhook-tries
- * POSTs failed: then it is marked failed and the next one goes. Events
- * left pending at a stop are posted after the next start.
+ * the sender posts the oldest pending one, one at a time, in order,
+ * through watch/post.c (the host's name on c-ares on the loop, TCP, TLS
+ * for https with the certificate verified). A 2xx answer marks it sent;
+ * anything else (no address, no connection, a refused certificate, a
+ * timeout, a 5xx, a CA file that cannot be read) is retried after
+ * webhook-backoff, doubling, until webhook-tries POSTs failed: then it
+ * is marked failed and the next one goes. Events left pending at a stop
+ * are posted after the next start. The TLS context (webhook-ca or the
+ * system's CA store) is made at start and again after each SIGHUP, so a
+ * renewed CA file is read.
  *
  * Logs one line per alerted transition (a listing as a warning), one per
- * webhook outcome, and every failure with its reason. Metrics:
+ * webhook outcome, and every failure with its reason (a refused
+ * certificate as a warning on every try). Metrics:
  * fairlist_watch_checks_total{state}, fairlist_watch_transitions_total
  * {state} (the new state), fairlist_watch_webhook_total{result}.
  */
@@ -31,11 +37,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <openssl/ssl.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -64,11 +68,12 @@ struct watch_svc {
 	int			 rounds;
 	/* the webhook sender */
 	struct event		*hook_ev;	/* retry timer, or "go now" */
-	struct evhttp_connection *conn;
-	char			*conn_url;	/* the URL conn was made for */
+	struct watch_post	*post;		/* the POST in flight */
+	SSL_CTX			*tls;		/* for https, made at the first
+						   POST after a (re)load */
+	char			*tls_ca;	/* the webhook-ca it holds */
 	int64_t			 hook_id;	/* event in flight or waiting */
 	int			 hook_tries;	/* POSTs of it so far */
-	int			 inflight;
 	int			 stopping;
 };
 
@@ -275,19 +280,18 @@ hook_mark(struct watch_svc *w, enum store_watch_notify n)
 
 static void	hook_send(struct watch_svc *w);
 
+/*
+ * One try's end: code is the HTTP status (0: none, why says what failed;
+ * a refused certificate, tls_verify, is a warning every time).
+ */
 static void
-on_hook_done(struct evhttp_request *req, void *arg)
+hook_result(struct watch_svc *w, int code, int tls_verify, const char *why)
 {
-	struct watch_svc	*w = arg;
 	const struct watch_conf	*wc = &w->d->conf->wac;
-	int			 code = req != NULL ?
-				    evhttp_request_get_response_code(req) : 0;
+	char			 last[600];
 	int64_t			 wait;
 	struct timeval		 tv;
 
-	w->inflight = 0;
-	if (w->stopping)
-		return;
 	if (code >= 200 && code < 300) {
 		metrics_inc(m_hook, metrics_series(m_hook,
 		    (const char *const[]){ "sent" }));
@@ -297,12 +301,15 @@ on_hook_done(struct evhttp_request *req, void *arg)
 		event_active(w->hook_ev, EV_TIMEOUT, 1);
 		return;
 	}
+	if (code != 0)
+		snprintf(last, sizeof(last), "HTTP %d", code);
+	else
+		snprintf(last, sizeof(last), "%s", why);
 	if (w->hook_tries >= wc->hook_tries) {
 		metrics_inc(m_hook, metrics_series(m_hook,
 		    (const char *const[]){ "failed" }));
 		log_warnx("watch: webhook: event %lld failed after %d tries "
-		    "(last: %s %d)", (long long)w->hook_id, w->hook_tries,
-		    code == 0 ? "no answer" : "HTTP", code);
+		    "(last: %s)", (long long)w->hook_id, w->hook_tries, last);
 		hook_mark(w, STORE_WATCH_FAILED);
 		event_active(w->hook_ev, EV_TIMEOUT, 1);
 		return;
@@ -313,12 +320,39 @@ on_hook_done(struct evhttp_request *req, void *arg)
 	    w->hook_tries - 1 : 20);
 	if (wait > WATCH_HOOK_BACKOFF_MAX_S)
 		wait = WATCH_HOOK_BACKOFF_MAX_S;
-	log_info("watch: webhook: event %lld: %s %d on try %d; again in "
-	    "%llds", (long long)w->hook_id, code == 0 ? "no answer" : "HTTP",
-	    code, w->hook_tries, (long long)wait);
+	(tls_verify ? log_warnx : log_info)("watch: webhook: event %lld: %s "
+	    "on try %d; again in %llds", (long long)w->hook_id, last,
+	    w->hook_tries, (long long)wait);
 	tv.tv_sec = (time_t)wait;
 	tv.tv_usec = 0;
 	evtimer_add(w->hook_ev, &tv);
+}
+
+static void
+on_post_done(void *arg, const struct watch_post_result *res)
+{
+	struct watch_svc	*w = arg;
+
+	w->post = NULL;
+	hook_result(w, res->code, res->tls_verify, res->why);
+}
+
+/*
+ * The TLS context for the configured CA (webhook-ca, or the system's
+ * store), made again after a reload or when the CA key changed. NULL
+ * with the reason in OUT:err.
+ */
+static SSL_CTX *
+hook_tls(struct watch_svc *w, const char *ca, char *err, size_t errlen)
+{
+	if (w->tls != NULL && (ca == NULL ? w->tls_ca == NULL :
+	    w->tls_ca != NULL && strcmp(ca, w->tls_ca) == 0))
+		return w->tls;
+	SSL_CTX_free(w->tls);
+	free(w->tls_ca);
+	w->tls_ca = ca != NULL ? xstrdup(ca) : NULL;
+	w->tls = watch_tls_ctx(ca, err, errlen);
+	return w->tls;
 }
 
 /* POST the event in w->hook_id (read again: the store is the outbox). */
@@ -326,15 +360,15 @@ static void
 hook_send(struct watch_svc *w)
 {
 	const struct watch_conf	*wc = &w->d->conf->wac;
+	struct watch_post_req	 rq;
 	struct hook_pick	 p;
-	struct evhttp_request	*req;
-	struct evkeyvalq	*h;
-	char			 host[256], hosthdr[300], *s;
-	const char		*path, *why;
-	int			 port;
+	struct watch_url	 u;
+	SSL_CTX			*ctx = NULL;
+	char			 err[600], *s;
+	const char		*why;
 
-	if (wc->webhook == NULL || watch_url_split(wc->webhook, host,
-	    sizeof(host), &port, &path, &why) == -1)
+	if (wc->webhook == NULL || watch_url_split(wc->webhook, &u,
+	    &why) == -1)
 		return;
 	memset(&p, 0, sizeof(p));
 	if (store_watch_events(w->st, 1, 1, pick_one, &p) == -1) {
@@ -347,25 +381,6 @@ hook_send(struct watch_svc *w)
 		w->hook_id = p.e.id;
 		w->hook_tries = 0;
 	}
-	if (w->conn != NULL && strcmp(w->conn_url, wc->webhook) != 0) {
-		evhttp_connection_free(w->conn);
-		w->conn = NULL;
-		free(w->conn_url);
-	}
-	if (w->conn == NULL) {
-		/* A name is resolved by getaddrinfo: use an address. */
-		w->conn = evhttp_connection_base_new(w->d->base, NULL, host,
-		    (unsigned short)port);
-		if (w->conn == NULL) {
-			log_warnx("watch: webhook: cannot make a connection "
-			    "to %s", host);
-			json_decref(p.body);
-			return;
-		}
-		w->conn_url = xstrdup(wc->webhook);
-		evhttp_connection_set_timeout(w->conn, wc->hook_timeout_s);
-		evhttp_connection_set_retries(w->conn, 0);
-	}
 	s = json_dumps(p.body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(p.body);
 	if (s == NULL) {
@@ -373,23 +388,26 @@ hook_send(struct watch_svc *w)
 		    (long long)p.e.id);
 		return;
 	}
-	req = evhttp_request_new(on_hook_done, w);
-	h = evhttp_request_get_output_headers(req);
-	snprintf(hosthdr, sizeof(hosthdr), port == 80 ? "%s" : strchr(host,
-	    ':') != NULL ? "[%s]:%d" : "%s:%d", host, port);
-	evhttp_add_header(h, "Host", hosthdr);
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_add_header(h, "User-Agent", "fairlist/" FAIRLIST_VERSION);
-	evhttp_add_header(h, "Connection", "close");
-	evbuffer_add(evhttp_request_get_output_buffer(req), s, strlen(s));
-	free(s);
 	w->hook_tries++;
-	w->inflight = 1;
-	if (evhttp_make_request(w->conn, req, EVHTTP_REQ_POST, path) == -1) {
-		/* libevent freed req and did not call back. */
-		w->inflight = 0;
-		log_warnx("watch: webhook: cannot send to %s", wc->webhook);
+	if (u.tls && (ctx = hook_tls(w, wc->webhook_ca, err,
+	    sizeof(err))) == NULL) {
+		/* A CA file that cannot be read: a failed try, retried. */
+		free(s);
+		hook_result(w, 0, 0, err);
+		return;
 	}
+	memset(&rq, 0, sizeof(rq));
+	rq.url = wc->webhook;
+	rq.resolver = wc->resolver;
+	rq.lookup_ms = wc->timeout_ms / 3 > 0 ? wc->timeout_ms / 3 : 1;
+	rq.timeout_s = wc->hook_timeout_s;
+	rq.body = s;
+	rq.len = strlen(s);
+	w->post = watch_post_start(w->d->base, ctx, &rq, on_post_done, w,
+	    err, sizeof(err));
+	free(s);
+	if (w->post == NULL)
+		hook_result(w, 0, 0, err);
 }
 
 static void
@@ -399,7 +417,7 @@ on_hook_ev(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!w->inflight && !w->stopping)
+	if (w->post == NULL && !w->stopping)
 		hook_send(w);
 }
 
@@ -407,12 +425,33 @@ on_hook_ev(evutil_socket_t fd, short what, void *arg)
 static void
 hook_kick(struct watch_svc *w)
 {
-	if (w->inflight || evtimer_pending(w->hook_ev, NULL))
+	if (w->post != NULL || evtimer_pending(w->hook_ev, NULL))
 		return;
 	hook_send(w);
 }
 
 /* --- the service ----------------------------------------------------- */
+
+/*
+ * Drop the TLS context (a SIGHUP may bring a new CA file) and, for an
+ * https webhook, make it now, so a CA file that cannot be read is a
+ * warning at once rather than at the first alert.
+ */
+static void
+tls_check(struct watch_svc *w, const struct watch_conf *wc)
+{
+	char	err[600];
+
+	SSL_CTX_free(w->tls);
+	w->tls = NULL;
+	free(w->tls_ca);
+	w->tls_ca = NULL;
+	if (wc->webhook == NULL || strncmp(wc->webhook, "https://", 8) != 0)
+		return;
+	if (hook_tls(w, wc->webhook_ca, err, sizeof(err)) == NULL)
+		log_warnx("watch: webhook: %s; every POST fails until it is "
+		    "fixed", err);
+}
 
 static int
 watch_start(struct daemon *d)
@@ -438,6 +477,7 @@ watch_start(struct daemon *d)
 	    d->conf->wac.ntargets, d->conf->wac.nlists,
 	    d->conf->wac.interval_s, d->conf->wac.webhook != NULL ?
 	    ", webhook on" : "");
+	tls_check(w, &d->conf->wac);
 	schedule(w, 0);
 	return 0;
 }
@@ -464,6 +504,7 @@ watch_reload(struct daemon *d, struct daemon_conf *nc)
 		evtimer_del(w->tick);
 		schedule(w, 0);
 	}
+	tls_check(w, &nc->wac);
 	return 0;
 }
 
@@ -476,9 +517,9 @@ watch_stop(struct daemon *d)
 		return;
 	w->stopping = 1;
 	round_end(w);
-	if (w->conn != NULL)
-		evhttp_connection_free(w->conn);
-	free(w->conn_url);
+	watch_post_cancel(w->post);
+	SSL_CTX_free(w->tls);
+	free(w->tls_ca);
 	event_free(w->tick);
 	event_free(w->reap);
 	event_free(w->hook_ev);

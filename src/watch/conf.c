@@ -11,7 +11,8 @@
  *		interval 15m
  *		resolver 127.0.0.1:53
  *		lookup-timeout 3000
- *		webhook http://hooks.example.org/fairlist
+ *		webhook https://hooks.example.org/fairlist
+ *		webhook-ca /etc/fairlist/hooks-ca.pem	# else the system's
  *		webhook-tries 6; webhook-backoff 10s; webhook-timeout 10s
  *	}
  *
@@ -39,12 +40,12 @@ struct wctx {
 
 static const char *const keys[] = {
 	"address", "domain", "preset", "dnsbl", "rhsbl", "interval",
-	"resolver", "lookup-timeout", "webhook", "webhook-tries",
-	"webhook-backoff", "webhook-timeout", NULL
+	"resolver", "lookup-timeout", "webhook", "webhook-ca",
+	"webhook-tries", "webhook-backoff", "webhook-timeout", NULL
 };
 static const char *const single_keys[] = {
-	"interval", "resolver", "lookup-timeout", "webhook", "webhook-tries",
-	"webhook-backoff", "webhook-timeout", NULL
+	"interval", "resolver", "lookup-timeout", "webhook", "webhook-ca",
+	"webhook-tries", "webhook-backoff", "webhook-timeout", NULL
 };
 static const char *const list_keys[] = { "server", "url", NULL };
 
@@ -306,98 +307,42 @@ key_preset(struct wctx *x, const struct conf_node *k)
 	return list_block(x, k, first);
 }
 
-/*
- * RFC 3986 section 3: "http://" host [":" port] [path-abempty and
- * query]. No user info (it would go into a log line), no fragment
- * handling: the path is sent as written.
- */
-int
-watch_url_split(const char *url, char *host, size_t hostlen, int *port,
-    const char **path, const char **why)
-{
-	const char	*h, *end, *colon, *e;
-	size_t		 n;
-	long long	 v;
-	char		 num[8];
-
-	*port = 80;
-	if (str_has_ctl(url, strlen(url)) || strchr(url, ' ') != NULL) {
-		*why = "a control byte or a space in the URL";
-		return -1;
-	}
-	if (strncmp(url, "https://", 8) == 0) {
-		*why = "https is not supported: fairlist's webhook client has "
-		    "no TLS; post to an http:// relay on the loopback";
-		return -1;
-	}
-	if (strncmp(url, "http://", 7) != 0) {
-		*why = "want an http:// URL";
-		return -1;
-	}
-	h = url + 7;
-	end = h + strcspn(h, "/?#");
-	*path = *end == '\0' ? "/" : end;
-	if (memchr(h, '@', (size_t)(end - h)) != NULL) {
-		*why = "user info in the URL";
-		return -1;
-	}
-	if (*h == '[') {
-		if ((e = memchr(h, ']', (size_t)(end - h))) == NULL) {
-			*why = "unclosed [ in the host";
-			return -1;
-		}
-		colon = e + 1 < end && e[1] == ':' ? e + 1 : NULL;
-		if (e + 1 < end && colon == NULL) {
-			*why = "text after ] in the host";
-			return -1;
-		}
-		h++;
-		n = (size_t)(e - h);
-	} else {
-		colon = memchr(h, ':', (size_t)(end - h));
-		n = (size_t)((colon != NULL ? colon : end) - h);
-	}
-	if (n == 0 || n >= hostlen || n > 255) {
-		*why = "no host, or a host longer than 255 bytes";
-		return -1;
-	}
-	memcpy(host, h, n);
-	host[n] = '\0';
-	if (colon != NULL) {
-		n = (size_t)(end - colon - 1);
-		if (n == 0 || n >= sizeof(num)) {
-			*why = "bad port";
-			return -1;
-		}
-		memcpy(num, colon + 1, n);
-		num[n] = '\0';
-		v = str_tonum(num, 1, 65535, &e);
-		if (e != NULL) {
-			*why = "bad port";
-			return -1;
-		}
-		*port = (int)v;
-	}
-	return 0;
-}
-
 static int
 key_webhook(struct wctx *x, const struct conf_node *k)
 {
-	char		 host[256];
-	const char	*path, *why;
-	int		 port;
+	struct watch_url	 u;
+	const char		*why;
 
 	if (plain(x, k) == -1)
 		return -1;
 	if (strlen(k->args[0]) > WATCH_URL_MAX)
 		return bad(x, k, "webhook: URL longer than %d bytes",
 		    WATCH_URL_MAX);
-	if (watch_url_split(k->args[0], host, sizeof(host), &port, &path,
-	    &why) == -1)
+	if (watch_url_split(k->args[0], &u, &why) == -1)
 		return bad(x, k, "webhook '%.80s': %s", k->args[0], why);
 	free(x->wc->webhook);
 	x->wc->webhook = xstrdup(k->args[0]);
+	return 0;
+}
+
+/*
+ * An absolute file name (the daemon's working directory is not the
+ * configuration's): not read here, the daemon reads it as its user.
+ */
+static int
+key_webhook_ca(struct wctx *x, const struct conf_node *k)
+{
+	const char	*v, *why;
+
+	if (plain(x, k) == -1)
+		return -1;
+	v = k->args[0];
+	if (v[0] != '/' || strlen(v) >= WATCH_PATH_MAX ||
+	    str_text_check(v, strlen(v), &why) == -1)
+		return bad(x, k, "webhook-ca: want an absolute file name of "
+		    "at most %d bytes", WATCH_PATH_MAX - 1);
+	free(x->wc->webhook_ca);
+	x->wc->webhook_ca = xstrdup(v);
 	return 0;
 }
 
@@ -438,6 +383,8 @@ one_key(struct wctx *x, const struct conf_node *k)
 	}
 	if (strcmp(n, "webhook") == 0)
 		return key_webhook(x, k);
+	if (strcmp(n, "webhook-ca") == 0)
+		return key_webhook_ca(x, k);
 	if (strcmp(n, "webhook-backoff") == 0)
 		return get_secs(x, k, 1, WATCH_HOOK_BACKOFF_MAX_S,
 		    &wc->hook_backoff_s);
@@ -500,6 +447,12 @@ watch_conf_read(const struct conf *cf, const struct conf_node *node,
 			    "a domain");
 			goto fail;
 		}
+	if (wc->webhook_ca != NULL && (wc->webhook == NULL ||
+	    strncmp(wc->webhook, "https://", 8) != 0)) {
+		bad(&x, conf_find(node, "webhook-ca"), "webhook-ca is for an "
+		    "https:// webhook");
+		goto fail;
+	}
 	if (wc->ntargets == 0 || wc->nlists == 0) {
 		bad(&x, node, "watch needs an address or domain and a list "
 		    "(preset, dnsbl or rhsbl)");
@@ -523,6 +476,7 @@ watch_conf_free(struct watch_conf *wc)
 	}
 	free(wc->resolver);
 	free(wc->webhook);
+	free(wc->webhook_ca);
 	memset(wc, 0, sizeof(*wc));
 }
 

@@ -8,9 +8,13 @@
  *               no answer / not listed, and the transitions between them
  *   event.c     a transition as the webhook's JSON body, and the URL of
  *               a list's removal page for a target
+ *   hook.c      the webhook's URL, request, answer status line and host
+ *               addresses, as bytes
+ *   post.c      the glue: one webhook POST on a libevent loop (name on
+ *               the daemon's c-ares, TCP, TLS with OpenSSL, the answer)
  *
- * Pure code: no I/O. The daemon's service (daemon/watch_svc.c) and
- * `fairlist watch check` (cli/cmd_watch.c) ask the questions through
+ * Pure code but post.c: no I/O. The daemon's service (daemon/watch_svc.c)
+ * and `fairlist watch check` (cli/cmd_watch.c) ask the questions through
  * c-ares and keep the state in the store (store/watch.h). An error
  * answer (a list refusing the resolver, a wildcard, a timeout) is never
  * a listing.
@@ -27,7 +31,10 @@
 
 struct conf;
 struct conf_node;
+struct event_base;
 struct json_t;
+struct sbuf;
+struct ssl_ctx_st;
 
 /* Limits. */
 #define WATCH_TARGETS_MAX	64	/* addresses and domains */
@@ -49,7 +56,11 @@ struct json_t;
 #define WATCH_HOOK_TRIES_MAX	20
 #define WATCH_HOOK_BACKOFF_S	10	/* first retry; doubles */
 #define WATCH_HOOK_BACKOFF_MAX_S 3600	/* a retry waits at most this */
-#define WATCH_HOOK_TIMEOUT_S	10	/* one POST */
+#define WATCH_HOOK_TIMEOUT_S	10	/* each of connect, TLS handshake,
+					   answer */
+#define WATCH_HOOK_ANSWER_MAX	8192	/* bytes read for the status line */
+#define WATCH_HOOK_ADDRS_MAX	4	/* addresses tried per POST */
+#define WATCH_PATH_MAX		4096	/* bytes of the webhook-ca path */
 
 /* What a list is asked about. */
 enum watch_kind {
@@ -86,7 +97,10 @@ struct watch_conf {
 	int			 timeout_ms;	/* one query, both tries: the
 						   resolver's try is a third
 						   (c-ares doubles the second) */
-	char			*webhook;	/* http:// URL, or NULL */
+	char			*webhook;	/* http:// or https:// URL, or
+						   NULL */
+	char			*webhook_ca;	/* CA file for https, NULL: the
+						   system's store */
 	int			 hook_tries;
 	int			 hook_backoff_s;
 	int			 hook_timeout_s;
@@ -97,22 +111,15 @@ struct watch_conf {
  * strictly: an unknown key, a bad value, a repeated single key or a list
  * given twice is "file:line: why" in OUT:err and -1 (wc is then empty).
  * A block needs at least one target and one list for its kind. The
- * webhook must be an http:// URL: https needs TLS in the client, which
- * fairlist does not build (docs/SENDER-CARE.md). Strings are owned by
- * wc; free with watch_conf_free.
+ * webhook is an http:// or https:// URL (watch_url_split); webhook-ca
+ * needs an https:// one. The CA file is not read here (no I/O): the
+ * daemon reads it before its first https POST. Strings are owned by wc;
+ * free with watch_conf_free.
  */
 int	watch_conf_read(const struct conf *cf, const struct conf_node *node,
 	    struct watch_conf *wc, char *err, size_t errlen);
 void	watch_conf_free(struct watch_conf *wc);
 
-/*
- * The webhook URL split for a client: host (at most 255 bytes), port
- * (default 80), path with query ("/" when none). Returns 0, or -1 with a
- * static message in *OUT:why (not http, no host, a bad port, a control
- * byte or a space, user info).
- */
-int	watch_url_split(const char *url, char *host, size_t hostlen,
-	    int *port, const char **path, const char **why);
 
 /*
  * The query name of target t on list l into OUT:dst (WATCH_QNAME_MAX):
@@ -260,6 +267,119 @@ void	watch_round_free(struct watch_round *r);
 
 /* 1 once every query of the round has called back. */
 int	watch_round_over(const struct watch_round *r);
+
+/* ------------------------------------------------------------------ */
+/* hook.c: the webhook's exchange as bytes                             */
+/* ------------------------------------------------------------------ */
+
+/* A webhook URL split for the client. */
+struct watch_url {
+	char		 host[256];	/* a DNS name (lower case, no final
+					   dot) or an address, no brackets */
+	int		 port;		/* default 80, or 443 for https */
+	int		 tls;		/* https:// */
+	int		 literal;	/* 4 or 6: host is an address */
+	const char	*path;		/* path and query, "/" when none;
+					   into the URL */
+};
+
+/*
+ * Split url (RFC 3986 section 3) into OUT:u, whose path points into url.
+ * Returns 0, or -1 with a static message in *OUT:why: not http:// or
+ * https://, no host, a host that is neither a DNS name nor an address
+ * (IPv6 in brackets), a bad port, a control byte or a space, user info.
+ */
+int	watch_url_split(const char *url, struct watch_url *u, const char **why);
+
+/*
+ * Append to b the POST of body (len bytes, JSON) to u: HTTP/1.1, Host
+ * (with the port unless the scheme's default), Content-Type
+ * application/json, Content-Length, User-Agent, Connection: close.
+ */
+void	watch_hook_request(struct sbuf *b, const struct watch_url *u,
+	    const char *body, size_t len);
+
+/*
+ * Untrusted input (RFC 9112 section 4, RFC 9110 section 15.2): the final
+ * status code of an answer whose first len bytes are p, interim 1xx
+ * answers skipped. Returns 1 with OUT:code (200..599), 0 when more bytes
+ * are needed (no complete final status line yet, fewer than
+ * WATCH_HOOK_ANSWER_MAX bytes), or -1 with a static message in *OUT:why.
+ * Only the first WATCH_HOOK_ANSWER_MAX bytes are looked at.
+ */
+int	watch_hook_status(const uint8_t *p, size_t len, int *code,
+	    const char **why);
+
+/*
+ * Untrusted input: the addresses of the type (DNS_T_A or DNS_T_AAAA)
+ * records on the question's chain of the answer pkt (len bytes), at most
+ * max, into OUT:a (IPv4 mapped, core/addr.h). Returns their count; 0 for
+ * a packet the answer reader refuses or a question of another type.
+ */
+int	watch_hook_addrs(const uint8_t *pkt, size_t len, uint16_t type,
+	    uint8_t (*a)[ADDR_LEN], int max);
+
+/* ------------------------------------------------------------------ */
+/* post.c: one webhook POST on a libevent loop (glue)                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The TLS client context for https webhooks: TLS 1.2 or later, the peer's
+ * chain verified against cafile (PEM, one or more CA certificates) or,
+ * when NULL, OpenSSL's default store (Debian: /etc/ssl/certs, package
+ * ca-certificates; SSL_CERT_FILE and SSL_CERT_DIR override it). Returns
+ * a new context (SSL_CTX_free), or NULL with the reason in OUT:err.
+ */
+struct ssl_ctx_st	*watch_tls_ctx(const char *cafile, char *err,
+			    size_t errlen);
+
+/* What one POST is asked to do. */
+struct watch_post_req {
+	const char	*url;		/* copied */
+	const char	*resolver;	/* servers for the host's name
+					   (resolver syntax), NULL: the
+					   system's; copied */
+	int		 lookup_ms;	/* one DNS try */
+	int		 timeout_s;	/* each of connect, TLS handshake and
+					   the answer */
+	const char	*body;		/* copied */
+	size_t		 len;
+};
+
+/* How a POST ended. */
+struct watch_post_result {
+	int		 code;		/* the HTTP status, 0: none */
+	int		 tls_verify;	/* 1: the certificate was refused */
+	const char	*why;		/* the failure, "" for an answer */
+};
+
+struct watch_post;
+
+/*
+ * POST rq on base: the host's name asked on a c-ares resolver of its own
+ * (A and AAAA; an address literal is not asked), each address tried in
+ * turn (IPv6 first) until one connects, TLS over it for https with ctx
+ * (watch_tls_ctx, referenced for the POST's life; NULL for http), the
+ * certificate's chain and host name (or address) verified and SNI sent
+ * for a name, then the request, then the status line of the answer.
+ * Nothing is ever sent unless the handshake and verification passed.
+ * done(arg, res) runs exactly once, never before this returns, from the
+ * loop; res is valid during the call; the POST frees itself after done
+ * returns. Returns the POST (for watch_post_cancel) or NULL with the
+ * reason in OUT:err (bad URL; done never runs).
+ */
+struct watch_post	*watch_post_start(struct event_base *base,
+			    struct ssl_ctx_st *ctx,
+			    const struct watch_post_req *rq,
+			    void (*done)(void *arg,
+			    const struct watch_post_result *res), void *arg,
+			    char *err, size_t errlen);
+
+/*
+ * Stop a POST whose done has not run, and free it: done does not run.
+ * Not from inside done. watch_post_cancel(NULL) is a no-op.
+ */
+void	watch_post_cancel(struct watch_post *p);
 
 /* ------------------------------------------------------------------ */
 /* record.c: a check into the store                                    */

@@ -17,11 +17,12 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char			 err[256], q[WATCH_QNAME_MAX], host[256];
-	const char		*path, *why;
+	char			 err[256], q[WATCH_QNAME_MAX];
+	struct watch_url	 u;
+	const char		*why;
 	struct conf		*c;
 	struct watch_conf	 wc;
-	int			 i, k, port;
+	int			 i, k;
 
 	c = conf_parse((const char *)data, size, "fuzz", err, sizeof(err));
 	if (c == NULL)
@@ -37,8 +38,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (wc.on && (wc.ntargets == 0 || wc.nlists == 0))
 			abort();
-		if (wc.webhook != NULL && watch_url_split(wc.webhook, host,
-		    sizeof(host), &port, &path, &why) == -1)
+		if (wc.webhook != NULL && watch_url_split(wc.webhook, &u,
+		    &why) == -1)
+			abort();
+		if (wc.webhook_ca != NULL && (wc.webhook == NULL || !u.tls ||
+		    wc.webhook_ca[0] != '/'))
 			abort();
 		for (i = 0; i < wc.nlists; i++) {
 			if (!str_dnsname_ok(wc.lists[i].zone,

@@ -242,12 +242,18 @@ grep -q "^$CLEAN err.test refused since " "$T/s.txt" &&
 rc=0; "$FAIRLIST" --db "$db" watch check 2>"$T/e1" || rc=$?
 check "check without a watch block: exit 2" "$rc" 2
 grep -q "no watch { } block" "$T/e1" && ok "says why" || fail "e1: $(cat "$T/e1")"
-printf 'db %s\nwatch {\n\taddress 192.0.2.1\n\tdnsbl x.test\n\twebhook https://h.test/x\n}\n' \
+printf 'db %s\nwatch {\n\taddress 192.0.2.1\n\tdnsbl x.test\n\twebhook http://h.test/x\n\twebhook-ca /etc/ssl/x.pem\n}\n' \
     "$db" > "$T/bad.conf"
 rc=0; "$FAIRLIST" --config "$T/bad.conf" watch status 2>"$T/e2" || rc=$?
-check "https webhook refused" "$rc" 2
-grep -q "bad.conf:5: webhook 'https://h.test/x': https is not supported" "$T/e2" &&
-    ok "https refusal names the line" || fail "e2: $(cat "$T/e2")"
+check "webhook-ca with an http webhook refused" "$rc" 2
+grep -q "bad.conf:6: webhook-ca is for an https:// webhook" "$T/e2" &&
+    ok "the refusal names the line" || fail "e2: $(cat "$T/e2")"
+printf 'db %s\nwatch {\n\taddress 192.0.2.1\n\tdnsbl x.test\n\twebhook ftp://h.test/x\n}\n' \
+    "$db" > "$T/bad2.conf"
+rc=0; "$FAIRLIST" --config "$T/bad2.conf" watch status 2>"$T/e3" || rc=$?
+check "an ftp webhook refused" "$rc" 2
+grep -q "bad2.conf:5: webhook 'ftp://h.test/x': want an http:// or https:// URL" "$T/e3" &&
+    ok "ftp refusal names the line" || fail "e3: $(cat "$T/e3")"
 
 # --- the daemon: schedule, webhook with a retry, metrics ---------------
 until_state listed || die "the daemon never stored the listing: $(cat "$T/serve.log")"

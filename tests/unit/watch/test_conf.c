@@ -76,6 +76,16 @@ test_full(void **state)
 	assert_int_equal(wc.hook_timeout_s, 5);
 	watch_conf_free(&wc);
 
+	/* An https webhook with a CA file of its own. */
+	if (rd("watch { address 192.0.2.1; dnsbl x.test\n"
+	    "webhook https://hooks.example.org/fairlist\n"
+	    "webhook-ca /etc/fairlist/hooks-ca.pem }", &wc, err,
+	    sizeof(err)) == -1)
+		fail_msg("https block refused: %s", err);
+	assert_string_equal(wc.webhook, "https://hooks.example.org/fairlist");
+	assert_string_equal(wc.webhook_ca, "/etc/fairlist/hooks-ca.pem");
+	watch_conf_free(&wc);
+
 	/* No block: off, defaults. */
 	assert_int_equal(rd("db x\n", &wc, err, sizeof(err)), 0);
 	assert_int_equal(wc.on, 0);
@@ -120,9 +130,25 @@ test_bad(void **state)
 		{ "watch { address 192.0.2.1; dnsbl x.test; interval 1s; "
 		  "interval 2s }", "interval given twice" },
 		{ "watch { address 192.0.2.1; dnsbl x.test; "
-		  "webhook https://h.test/ }", "https is not supported" },
+		  "webhook ftp://h.test/ }", "want an http:// or https:// URL" },
 		{ "watch { address 192.0.2.1; dnsbl x.test; "
-		  "webhook ftp://h.test/ }", "want an http:// URL" },
+		  "webhook http://h_x!.test/ }", "not a DNS name" },
+		{ "watch { address 192.0.2.1; dnsbl x.test; "
+		  "webhook http://[h.test]/ }", "not an IPv6 address" },
+		{ "watch { address 192.0.2.1; dnsbl x.test; "
+		  "webhook http://1.2.3.400/ }", "not an IPv4 address" },
+		{ "watch { address 192.0.2.1; dnsbl x.test; "
+		  "webhook http://h.test/; webhook-ca /etc/ca.pem }",
+		  "webhook-ca is for an https:// webhook" },
+		{ "watch { address 192.0.2.1; dnsbl x.test; "
+		  "webhook-ca /etc/ca.pem }",
+		  "webhook-ca is for an https:// webhook" },
+		{ "watch { address 192.0.2.1; dnsbl x.test; "
+		  "webhook https://h.test/; webhook-ca ca.pem }",
+		  "webhook-ca: want an absolute file name" },
+		{ "watch { address 192.0.2.1; dnsbl x.test; "
+		  "webhook https://h.test/; webhook-ca /a; webhook-ca /b }",
+		  "webhook-ca given twice" },
 		{ "watch { address 192.0.2.1; dnsbl x.test; "
 		  "webhook http://u:p@h.test/ }", "user info" },
 		{ "watch { address 192.0.2.1; dnsbl x.test; "
@@ -172,39 +198,54 @@ struct ucase {
 	const char	*host;		/* NULL: refused */
 	int		 port;
 	const char	*path;
+	int		 tls, literal;
 };
 
 static void
 test_url(void **state)
 {
 	static const struct ucase u[] = {
-		{ "http://h.test", "h.test", 80, "/" },
-		{ "http://h.test/", "h.test", 80, "/" },
-		{ "http://h.test:8080/a/b?c=d", "h.test", 8080, "/a/b?c=d" },
-		{ "http://127.0.0.1:1/x", "127.0.0.1", 1, "/x" },
-		{ "http://[::1]:9/x", "::1", 9, "/x" },
-		{ "http://[::1]/x", "::1", 80, "/x" },
-		{ "http://h.test?q", "h.test", 80, "?q" },
-		{ "http://[::1/x", NULL, 0, NULL },
-		{ "http://[::1]x/", NULL, 0, NULL },
-		{ "http://:80/", NULL, 0, NULL },
-		{ "http:///", NULL, 0, NULL },
-		{ "http://h.test:/", NULL, 0, NULL },
-		{ "http://h.test:0/", NULL, 0, NULL },
-		{ "http://h.test:12x/", NULL, 0, NULL },
-		{ "http://h.test/\r\n", NULL, 0, NULL },
-		{ "HTTP://h.test/", NULL, 0, NULL },
-		{ "https://h.test/", NULL, 0, NULL },
+		{ "http://h.test", "h.test", 80, "/", 0, 0 },
+		{ "http://h.test/", "h.test", 80, "/", 0, 0 },
+		{ "http://H.Test./x", "h.test", 80, "/x", 0, 0 },
+		{ "http://h.test:8080/a/b?c=d", "h.test", 8080, "/a/b?c=d", 0,
+		  0 },
+		{ "http://127.0.0.1:1/x", "127.0.0.1", 1, "/x", 0, 4 },
+		{ "http://[::1]:9/x", "::1", 9, "/x", 0, 6 },
+		{ "http://[::1]/x", "::1", 80, "/x", 0, 6 },
+		{ "http://h.test?q", "h.test", 80, "?q", 0, 0 },
+		{ "https://h.test/", "h.test", 443, "/", 1, 0 },
+		{ "https://hooks.example.org/fairlist", "hooks.example.org",
+		  443, "/fairlist", 1, 0 },
+		{ "https://h.test:8443", "h.test", 8443, "/", 1, 0 },
+		{ "https://127.0.0.1:8443/h", "127.0.0.1", 8443, "/h", 1, 4 },
+		{ "https://[2001:db8::1]/h", "2001:db8::1", 443, "/h", 1, 6 },
+		{ "http://[::1/x", NULL, 0, NULL, 0, 0 },
+		{ "http://[::1]x/", NULL, 0, NULL, 0, 0 },
+		{ "http://[1.2.3.4]/", NULL, 0, NULL, 0, 0 },
+		{ "http://[]/", NULL, 0, NULL, 0, 0 },
+		{ "http://:80/", NULL, 0, NULL, 0, 0 },
+		{ "http:///", NULL, 0, NULL, 0, 0 },
+		{ "http://./", NULL, 0, NULL, 0, 0 },
+		{ "http://a..b/", NULL, 0, NULL, 0, 0 },
+		{ "http://h.test:/", NULL, 0, NULL, 0, 0 },
+		{ "http://h.test:0/", NULL, 0, NULL, 0, 0 },
+		{ "http://h.test:12x/", NULL, 0, NULL, 0, 0 },
+		{ "http://h.test/\r\n", NULL, 0, NULL, 0, 0 },
+		{ "http://1.2.3/", NULL, 0, NULL, 0, 0 },
+		{ "http://300.1.1.1/", NULL, 0, NULL, 0, 0 },
+		{ "HTTP://h.test/", NULL, 0, NULL, 0, 0 },
+		{ "https:/h.test/", NULL, 0, NULL, 0, 0 },
+		{ "https://u@h.test/", NULL, 0, NULL, 0, 0 },
 	};
-	char		 host[256];
-	const char	*path, *why;
-	int		 port, rc;
+	struct watch_url u1;
+	const char	*why;
+	int		 rc;
 	size_t		 i;
 
 	(void)state;
 	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
-		rc = watch_url_split(u[i].url, host, sizeof(host), &port,
-		    &path, &why);
+		rc = watch_url_split(u[i].url, &u1, &why);
 		if (u[i].host == NULL) {
 			if (rc != -1)
 				fail_msg("%s: split, want refused", u[i].url);
@@ -212,11 +253,13 @@ test_url(void **state)
 		}
 		if (rc == -1)
 			fail_msg("%s: refused (%s)", u[i].url, why);
-		if (strcmp(host, u[i].host) != 0 || port != u[i].port ||
-		    strcmp(path, u[i].path) != 0)
-			fail_msg("%s: got %s %d %s, want %s %d %s", u[i].url,
-			    host, port, path, u[i].host, u[i].port,
-			    u[i].path);
+		if (strcmp(u1.host, u[i].host) != 0 || u1.port != u[i].port ||
+		    strcmp(u1.path, u[i].path) != 0 || u1.tls != u[i].tls ||
+		    u1.literal != u[i].literal)
+			fail_msg("%s: got %s %d %s tls %d literal %d, want %s "
+			    "%d %s tls %d literal %d", u[i].url, u1.host,
+			    u1.port, u1.path, u1.tls, u1.literal, u[i].host,
+			    u[i].port, u[i].path, u[i].tls, u[i].literal);
 	}
 }
 
