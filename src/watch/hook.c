@@ -23,8 +23,8 @@
 
 /*
  * RFC 3986 section 3: scheme "://" host [":" port] [path-abempty and
- * query]. No user info (it would go into a log line), no fragment
- * handling: the path is sent as written. The host is a DNS name (it is
+ * query]. No user info (it would go into a log line), no fragment (it
+ * would not be sent): the path and query are sent as written. The host is a DNS name (it is
  * resolved on the daemon's resolver), an IPv4 address or an IPv6 one in
  * brackets (RFC 3986 section 3.2.2), which needs no lookup.
  */
@@ -43,6 +43,11 @@ watch_url_split(const char *url, struct watch_url *u, const char **why)
 		*why = "a control byte or a space in the URL";
 		return -1;
 	}
+	/* RFC 3986 section 3.5: a fragment is never sent to the server. */
+	if (strchr(url, '#') != NULL) {
+		*why = "a fragment (#) in the URL";
+		return -1;
+	}
 	if (strncmp(url, "https://", 8) == 0) {
 		u->tls = 1;
 		u->port = 443;
@@ -54,7 +59,7 @@ watch_url_split(const char *url, struct watch_url *u, const char **why)
 		*why = "want an http:// or https:// URL";
 		return -1;
 	}
-	end = h + strcspn(h, "/?#");
+	end = h + strcspn(h, "/?");
 	u->path = *end == '\0' ? "/" : end;
 	if (memchr(h, '@', (size_t)(end - h)) != NULL) {
 		*why = "user info in the URL";

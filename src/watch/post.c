@@ -99,6 +99,8 @@ ssl_reason(unsigned long e, char *buf, size_t len)
 
 	if (e == 0)
 		return "no detail from OpenSSL";
+	if (ERR_SYSTEM_ERROR(e))
+		return strerror(ERR_GET_REASON(e));
 	if ((r = ERR_reason_error_string(e)) != NULL)
 		return r;
 	ERR_error_string_n(e, buf, len);

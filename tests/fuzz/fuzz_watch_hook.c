@@ -75,7 +75,8 @@ url(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	if (watch_url_split(s, &u, &why) == 0) {
 		if (u.host[0] == '\0' || u.port < 1 || u.port > 65535 ||
-		    (u.path[0] != '/' && u.path[0] != '?'))
+		    (u.path[0] != '/' && u.path[0] != '?') ||
+		    strchr(u.path, '#') != NULL)
 			abort();
 		sbuf_init(&b);
 		watch_hook_request(&b, &u, "{}", 2);

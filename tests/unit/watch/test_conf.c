@@ -237,6 +237,8 @@ test_url(void **state)
 		{ "HTTP://h.test/", NULL, 0, NULL, 0, 0 },
 		{ "https:/h.test/", NULL, 0, NULL, 0, 0 },
 		{ "https://u@h.test/", NULL, 0, NULL, 0, 0 },
+		{ "https://h.test/a#frag", NULL, 0, NULL, 0, 0 },
+		{ "https://h.test#1", NULL, 0, NULL, 0, 0 },
 	};
 	struct watch_url u1;
 	const char	*why;
