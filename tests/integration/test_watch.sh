@@ -10,6 +10,8 @@
 # schedule (interval 1s): every alerted transition is logged, counted in
 # /metrics and posted to a webhook sink in python3, which answers the
 # first POST with a 500: the same event comes again and is marked sent.
+set -eu
+: "${FAIRLIST_SRC:?set FAIRLIST_SRC to the source folder}"
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 need dig bind9-dnsutils
 need sqlite3 sqlite3

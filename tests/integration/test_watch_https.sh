@@ -22,8 +22,14 @@
 #   d  https://sink.hooks.test/  webhook-ca CA2   untrusted CA
 #   g  https://sink.hooks.test:SILENT/            handshake timeout
 #   h  https://nope.hooks.test/                   no address (NXDOMAIN)
-# b, c, d, g and h never reach HTTP: nothing is posted, each try is
+#   i  https://sink.hooks.test/  webhook-ca MISSING  no CA: a warning at
+#                                                 start, then every try
+#   j  https://sink.hooks.test/j webhook-ca CA    the sink answers junk:
+#                                                 a malformed answer
+# b, c, d, g, h and i never reach HTTP: nothing is posted, each try is
 # logged with the reason, and the event ends failed after webhook-tries.
+set -eu
+: "${FAIRLIST_SRC:?set FAIRLIST_SRC to the source folder}"
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 need openssl openssl
 need knotd knot
@@ -62,9 +68,9 @@ openssl verify -CAfile "$T/pki/ca.pem" "$T/pki/srv.pem" >/dev/null ||
 # The sink's three, Knot's and one DNS listener per daemon, from one
 # python3 (each start costs time on a loaded machine).
 read -r TLS_PORT PLAIN_PORT SILENT_PORT KNOT_PORT P_A P_B P_C P_D P_E P_F \
-    P_G P_H < <(python3 -c 'import socket
+    P_G P_H P_I P_J < <(python3 -c 'import socket
 ss = []
-while len(ss) < 12:
+while len(ss) < 14:
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -145,12 +151,18 @@ class H(http.server.BaseHTTPRequestHandler):
         with lock:
             n = seen[self.path] = seen.get(self.path, 0) + 1
         status = 500 if n == 1 else 200
+        if self.path == "/j":
+            status = "junk"
         log.write(json.dumps({"path": self.path, "status": status,
             "tls": isinstance(self.connection, ssl.SSLSocket),
             "sni": sni.get(self.client_address),
             "host": self.headers.get("Host"),
             "type": self.headers.get("Content-Type"),
             "body": json.loads(body)}) + "\n")
+        if status == "junk":
+            self.wfile.write(b"SSH-2.0-junk\r\n\r\n")
+            self.close_connection = True
+            return
         self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -236,6 +248,10 @@ daemon g "$P_G" "https://sink.hooks.test:$SILENT_PORT/g" \
     webhook-ca "$T/pki/ca.pem" webhook-tries 2 webhook-timeout 1s
 daemon h "$P_H" "https://nope.hooks.test:$TLS_PORT/h" \
     webhook-ca "$T/pki/ca.pem" webhook-tries 1
+daemon i "$P_I" "https://sink.hooks.test:$TLS_PORT/i" \
+    webhook-ca "$T/pki/missing.pem" webhook-tries 1
+daemon j "$P_J" "https://sink.hooks.test:$TLS_PORT/j" \
+    webhook-ca "$T/pki/ca.pem" webhook-tries 2
 
 # notify N: what became of daemon N's alert (store/watch.h: 1 pending,
 # 2 sent, 3 failed), "" before its round wrote it.
@@ -245,13 +261,13 @@ notify() { sqlite3 "$T/$1.db" "SELECT group_concat(notify) FROM
 # timing threshold: each case ends by itself).
 for i in $(seq 1 1200); do
 	left=0
-	for n in a b c d e f g h; do
+	for n in a b c d e f g h i j; do
 		case $(notify $n) in 2|3) ;; *) left=1 ;; esac
 	done
 	[ $left = 0 ] && break
 	sleep 0.1
 done
-for n in a b c d e f g h; do
+for n in a b c d e f g h i j; do
 	eval "pid=\$PID_$n"
 	kill -0 "$pid" 2>/dev/null || fail "daemon $n exited: $(cat "$T/$n.log")"
 done
@@ -308,7 +324,7 @@ check "f: plain http still works, the name from the daemon's resolver" \
 check "f: body" "$(body /f target) $(body /f new)" "\"$ME\" \"listed\""
 
 # --- b, c, d: the certificate refused: nothing sent ----------------------
-for n in b c d g h; do
+for n in b c d g h i; do
 	check "$n: failed, never delivered" "$(notify $n)" 3
 	check "$n: nothing reached HTTP" "$(posts /$n | wc -l)" 0
 done
@@ -329,6 +345,15 @@ logged g "failed after 2 tries (last: TLS handshake with 127.0.0.1:$SILENT_PORT:
     "g: the handshake timeout"
 logged h "failed after 1 tries (last: no address for nope.hooks.test (A: NXDOMAIN, AAAA: NXDOMAIN))" \
     "h: a name that does not exist"
+logged i "warning: watch: webhook: webhook-ca $T/pki/missing.pem: cannot load the CA certificates: " \
+    "i: a CA file that cannot be read is a warning at start"
+logged i "failed after 1 tries (last: webhook-ca $T/pki/missing.pem: cannot load" \
+    "i: and a failed try"
+check "j: a malformed answer is a failed try" "$(notify j)" 3
+check "j: posted over TLS, twice" "$(posts /j | tr '\n' ';')" \
+    "junk True sink.hooks.test sink.hooks.test:$TLS_PORT;junk True sink.hooks.test sink.hooks.test:$TLS_PORT;"
+logged j "failed after 2 tries (last: bad answer from 127.0.0.1:$TLS_PORT: not an HTTP/1.x status line)" \
+    "j: the malformed answer is logged"
 # The sink saw b, c and d abort the handshake (2 tries each), and never
 # a plain-text request on its TLS port.
 check "the clients aborted 6 handshakes" "$(grep -c 'alert' \
@@ -337,7 +362,7 @@ check "no request in clear on the TLS port" "$(grep -ci 'http request' \
     "$T/handshake.log")" 0
 
 # --- stop --------------------------------------------------------------
-for n in a b c d e f g h; do
+for n in a b c d e f g h i j; do
 	eval "pid=\$PID_$n"
 	kill "$pid" 2>/dev/null || true
 	rc=0; wait "$pid" 2>/dev/null || rc=$?
