@@ -26,6 +26,7 @@
 #                                                 start, then every try
 #   j  https://sink.hooks.test/j webhook-ca CA    the sink answers junk:
 #                                                 a malformed answer
+#   l  https://127.0.0.1:CLOSED/                  connection refused
 #   k  https://sink.hooks.test/  webhook-ca FILE  FILE holds CA2: refused;
 #                                                 then FILE gets CA and a
 #                                                 SIGHUP: delivered
@@ -71,9 +72,9 @@ openssl verify -CAfile "$T/pki/ca.pem" "$T/pki/srv.pem" >/dev/null ||
 # The sink's three, Knot's and one DNS listener per daemon, from one
 # python3 (each start costs time on a loaded machine).
 read -r TLS_PORT PLAIN_PORT SILENT_PORT KNOT_PORT P_A P_B P_C P_D P_E P_F \
-    P_G P_H P_I P_J P_K < <(python3 -c 'import socket
+    P_G P_H P_I P_J P_K P_L CLOSED_PORT < <(python3 -c 'import socket
 ss = []
-while len(ss) < 15:
+while len(ss) < 17:
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -255,6 +256,8 @@ daemon i "$P_I" "https://sink.hooks.test:$TLS_PORT/i" \
     webhook-ca "$T/pki/missing.pem" webhook-tries 1
 daemon j "$P_J" "https://sink.hooks.test:$TLS_PORT/j" \
     webhook-ca "$T/pki/ca.pem" webhook-tries 2
+daemon l "$P_L" "https://127.0.0.1:$CLOSED_PORT/l" \
+    webhook-ca "$T/pki/ca.pem" webhook-tries 1
 cp "$T/pki/ca2.pem" "$T/pki/k-ca.pem"
 daemon k "$P_K" "https://sink.hooks.test:$TLS_PORT/k" \
     webhook-ca "$T/pki/k-ca.pem" webhook-tries 20
@@ -279,13 +282,13 @@ notify() { sqlite3 "$T/$1.db" "SELECT group_concat(notify) FROM
 # timing threshold: each case ends by itself).
 for i in $(seq 1 1200); do
 	left=0
-	for n in a b c d e f g h i j k; do
+	for n in a b c d e f g h i j k l; do
 		case $(notify $n) in 2|3) ;; *) left=1 ;; esac
 	done
 	[ $left = 0 ] && break
 	sleep 0.1
 done
-for n in a b c d e f g h i j k; do
+for n in a b c d e f g h i j k l; do
 	eval "pid=\$PID_$n"
 	kill -0 "$pid" 2>/dev/null || fail "daemon $n exited: $(cat "$T/$n.log")"
 done
@@ -342,7 +345,7 @@ check "f: plain http still works, the name from the daemon's resolver" \
 check "f: body" "$(body /f target) $(body /f new)" "\"$ME\" \"listed\""
 
 # --- b, c, d: the certificate refused: nothing sent ----------------------
-for n in b c d g h i; do
+for n in b c d g h i l; do
 	check "$n: failed, never delivered" "$(notify $n)" 3
 	check "$n: nothing reached HTTP" "$(posts /$n | wc -l)" 0
 done
@@ -371,6 +374,8 @@ check "k: delivered with the CA file read again after SIGHUP" \
     "$(notify k)" 2
 check "k: over TLS after the reload" "$(posts /k | tr '\n' ';')" \
     "500 True sink.hooks.test sink.hooks.test:$TLS_PORT;200 True sink.hooks.test sink.hooks.test:$TLS_PORT;"
+logged l "failed after 1 tries (last: connect 127.0.0.1:$CLOSED_PORT: Connection refused)" \
+    "l: a closed port"
 check "j: a malformed answer is a failed try" "$(notify j)" 3
 check "j: posted over TLS, twice" "$(posts /j | tr '\n' ';')" \
     "junk True sink.hooks.test sink.hooks.test:$TLS_PORT;junk True sink.hooks.test sink.hooks.test:$TLS_PORT;"
@@ -386,7 +391,7 @@ check "no request in clear on the TLS port" "$(grep -ci 'http request' \
     "$T/handshake.log")" 0
 
 # --- stop --------------------------------------------------------------
-for n in a b c d e f g h i j k; do
+for n in a b c d e f g h i j k l; do
 	eval "pid=\$PID_$n"
 	kill "$pid" 2>/dev/null || true
 	rc=0; wait "$pid" 2>/dev/null || rc=$?
