@@ -1,6 +1,8 @@
 /*
  * conn.c: the milter server on the daemon's libevent loop: listeners,
- * one bufferevent per MTA connection, and each connection's session.
+ * one non-blocking socket per MTA connection (our own read buffer and
+ * direct writes: a bufferevent read 4 KiB per wake-up and cost two
+ * epoll_ctl calls per reply), and each connection's session.
  *
  * Per connection: option negotiation (version 6; we ask to add and change
  * headers, and for the header values' leading space), then commands until
@@ -49,8 +51,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "core/buf.h"
@@ -71,10 +71,23 @@
 #define MC_AR_MAX	16		/* AR fields of ours deleted */
 #define MC_MACRO_MAX	256		/* bytes kept of a macro value */
 #define MC_FAIL_TEXT	"Service temporarily unavailable; try again later"
+#define MC_READ_MIN	(16 * 1024)	/* free input space per read */
+#define MC_IN_KEEP	(128 * 1024)	/* input buffer kept when empty */
+/* The longest packet (1 MiB of data, its command and length) and a read. */
+#define MC_IN_MAX	(MILTER_LEN_BYTES + 1 + MILTER_DATA_1M + MC_READ_MIN)
 
 /* Actions and protocol flags we ask of the MTA. */
 #define MC_ACTIONS	(SMFIF_ADDHDRS | SMFIF_CHGHDRS)
 #define MC_PROTO	(SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+/*
+ * The commands whose answer is always "continue": asked to get no reply
+ * (milter v6 SMFIP_NR_*, Postfix 2.6+ and Sendmail 8.14+ honour them),
+ * so the MTA streams CONNECT to the end of the body without waiting
+ * for a round trip per command. RCPT too when there is no verdict to
+ * give (no policy engine).
+ */
+#define MC_NOREPLY	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
+			 SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
 
 struct mconn;
 
@@ -94,14 +107,21 @@ struct mconn {
 	struct milter_server	*s;
 	TAILQ_ENTRY(mconn)	 entry;
 	uint32_t		 id;
-	struct bufferevent	*bev;
+	int			 fd;
+	struct event		*rev;		/* EV_PERSIST, idle timeout */
+	struct event		*wev;		/* added while out is pending */
+	int			 rpaused;	/* input full while busy */
+	uint8_t			*in;		/* bytes read, not handled */
+	size_t			 inoff, inlen, incap;
 	char			 peer[LISTEN_NAME_MAX];
-	struct sbuf		 out;
+	struct sbuf		 out;		/* replies not yet written */
+	size_t			 outoff;	/* of out, written */
 
 	/* negotiated */
 	int			 negotiated;
 	size_t			 data_max;
 	uint32_t		 actions;
+	uint32_t		 proto;		/* SMFIP_* agreed */
 	int			 leadspc;
 
 	/* the SMTP session */
@@ -156,6 +176,7 @@ struct milter_server {
 	int				 nconns;
 	uint32_t			 next_id;
 	struct log_limit		 warn_limit;
+	const struct timeval		*idle_tv;	/* a common timeout */
 };
 
 static void	conn_process(struct mconn *);
@@ -233,6 +254,14 @@ static void
 reply(struct mconn *c, uint8_t cmd)
 {
 	milter_put(&c->out, cmd);
+}
+
+/* "Continue", unless the MTA agreed to get no reply here (nr). */
+static void
+reply_cont(struct mconn *c, uint32_t nr)
+{
+	if ((c->proto & nr) == 0)
+		reply(c, SMFIR_CONTINUE);
 }
 
 /* Our own trouble: the configured fail-open answer. */
@@ -797,8 +826,9 @@ msg_rcpt(struct mconn *c, const struct milter_cmd *m)
 	char			 rcpt[SPF_MAILFROM_MAX + 1];
 	struct timeval		 tv;
 
-	if (c->s->e == NULL || is_outbound(c) || !c->has_addr) {
-		reply(c, SMFIR_CONTINUE);
+	if (c->s->e == NULL || (c->proto & SMFIP_NR_RCPT) ||
+	    is_outbound(c) || !c->has_addr) {
+		reply_cont(c, SMFIP_NR_RCPT);
 		return;
 	}
 	unbracket(m->arg, rcpt, sizeof(rcpt));
@@ -839,7 +869,7 @@ handle(struct mconn *c, const struct milter_pkt *pkt)
 {
 	struct milter_cmd	 m;
 	const char		*err;
-	uint32_t		 proto;
+	uint32_t		 want;
 
 	if (milter_parse(pkt, &m, &err) == -1) {
 		if (warn_ok(c->s))
@@ -857,16 +887,19 @@ handle(struct mconn *c, const struct milter_pkt *pkt)
 	}
 	switch (m.cmd) {
 	case SMFIC_OPTNEG:
-		if (milter_negotiate(&m, MC_ACTIONS, MC_PROTO, &c->actions,
-		    &proto, &c->data_max, &err) == -1) {
+		want = MC_PROTO | MC_NOREPLY;
+		if (c->s->e == NULL)
+			want |= SMFIP_NR_RCPT;	/* no verdict to give */
+		if (milter_negotiate(&m, MC_ACTIONS, want, &c->actions,
+		    &c->proto, &c->data_max, &err) == -1) {
 			if (warn_ok(c->s))
 				log_warnx("milter: %08x %s: %s; closing",
 				    c->id, c->peer, err);
 			return -1;
 		}
 		c->negotiated = 1;
-		c->leadspc = (proto & SMFIP_HDR_LEADSPC) != 0;
-		milter_put_optneg(&c->out, c->actions, proto);
+		c->leadspc = (c->proto & SMFIP_HDR_LEADSPC) != 0;
+		milter_put_optneg(&c->out, c->actions, c->proto);
 		break;
 	case SMFIC_MACRO:
 		set_macros(c, &m);
@@ -874,17 +907,17 @@ handle(struct mconn *c, const struct milter_pkt *pkt)
 	case SMFIC_CONNECT:
 		session_reset(c);
 		set_addr(c, &m);
-		reply(c, SMFIR_CONTINUE);
+		reply_cont(c, SMFIP_NR_CONN);
 		break;
 	case SMFIC_MAIL:
 		msg_reset(c);
 		unbracket(m.arg, c->sender, sizeof(c->sender));
 		msg_spf(c);
-		reply(c, SMFIR_CONTINUE);
+		reply_cont(c, SMFIP_NR_MAIL);
 		break;
 	case SMFIC_HELO:
 		str_lcpy(c->helo, m.arg, sizeof(c->helo));
-		reply(c, SMFIR_CONTINUE);
+		reply_cont(c, SMFIP_NR_HELO);
 		break;
 	case SMFIC_RCPT:
 		msg_rcpt(c, &m);
@@ -895,15 +928,15 @@ handle(struct mconn *c, const struct milter_pkt *pkt)
 		break;
 	case SMFIC_HEADER:
 		msg_header(c, &m);
-		reply(c, SMFIR_CONTINUE);
+		reply_cont(c, SMFIP_NR_HDR);
 		break;
 	case SMFIC_EOH:
 		msg_eoh(c);
-		reply(c, SMFIR_CONTINUE);
+		reply_cont(c, SMFIP_NR_EOH);
 		break;
 	case SMFIC_BODY:
 		msg_body(c, m.body, m.body_len);
-		reply(c, SMFIR_CONTINUE);
+		reply_cont(c, SMFIP_NR_BODY);
 		break;
 	case SMFIC_BODYEOB:
 		msg_body(c, m.body, m.body_len);
@@ -934,7 +967,10 @@ conn_free(struct mconn *c)
 	msg_reset(c);
 	if (c->deadline != NULL)
 		event_free(c->deadline);
-	bufferevent_free(c->bev);
+	event_free(c->rev);
+	event_free(c->wev);
+	close(c->fd);
+	free(c->in);
 	sbuf_free(&c->out);
 	sbuf_free(&c->hdrs);
 	TAILQ_REMOVE(&c->s->conns, c, entry);
@@ -942,81 +978,177 @@ conn_free(struct mconn *c)
 	free(c);
 }
 
-static void
+/*
+ * Write the replies now, straight from c->out: the MTA waits for them,
+ * and a write event per reply would cost two epoll_ctl calls and a loop
+ * turn. Only what the socket does not take waits for EV_WRITE. Returns
+ * 0, or -1 when the connection is broken (logged).
+ */
+static int
 conn_flush(struct mconn *c)
 {
-	if (c->out.len == 0)
-		return;
-	bufferevent_write(c->bev, c->out.s, c->out.len);
+	ssize_t	n;
+
+	while (c->outoff < c->out.len) {
+		n = send(c->fd, c->out.s + c->outoff, c->out.len - c->outoff,
+		    MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!event_pending(c->wev, EV_WRITE, NULL))
+				event_add(c->wev, c->s->idle_tv);
+			return 0;
+		}
+		if (n == -1) {
+			if (warn_ok(c->s))
+				log_warnx("milter: %08x %s: %s; closing",
+				    c->id, c->peer, strerror(errno));
+			return -1;
+		}
+		c->outoff += (size_t)n;
+	}
 	sbuf_reset(&c->out);
+	c->outoff = 0;
+	return 0;
 }
 
 /*
- * Handle every whole packet buffered, unless a stage waits on lookups
- * (then its callback comes back here). Frees c when it closes.
+ * Handle every whole packet read, unless a stage waits on lookups or a
+ * worker (then its callback comes back here), and write the replies
+ * once for all of them. Frees c when it closes.
  */
 static void
 conn_process(struct mconn *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
 	struct milter_pkt	 pkt;
 	const char		*err = NULL;
-	uint8_t			 h[MILTER_LEN_BYTES];
-	const uint8_t		*p;
 	size_t			 len, used, max;
-	uint32_t		 n;
 	int			 r;
 
 	while (!c->busy) {
-		len = evbuffer_get_length(in);
+		len = c->inlen - c->inoff;
 		if (len < MILTER_LEN_BYTES)
 			break;
 		max = c->negotiated ? c->data_max : MILTER_DATA_64K;
-		evbuffer_copyout(in, h, sizeof(h));
-		if (milter_frame(h, sizeof(h), max, &pkt, &used, &err) == -1) {
+		r = milter_frame(c->in + c->inoff, len, max, &pkt, &used, &err);
+		if (r == 0)
+			break;
+		if (r == -1) {
 			if (warn_ok(c->s))
 				log_warnx("milter: %08x %s: %s; closing",
 				    c->id, c->peer, err);
 			conn_free(c);
 			return;
 		}
-		n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
-		    (uint32_t)h[2] << 8 | h[3];
-		if (len - MILTER_LEN_BYTES < n)
-			break;
-		p = evbuffer_pullup(in, (ssize_t)(MILTER_LEN_BYTES + n));
-		r = milter_frame(p, MILTER_LEN_BYTES + n, max, &pkt, &used,
-		    &err);
-		if (r != 1 || handle(c, &pkt) == -1) {
-			conn_flush(c);
+		if (handle(c, &pkt) == -1) {
+			(void)conn_flush(c);
 			conn_free(c);
 			return;
 		}
-		evbuffer_drain(in, used);
+		c->inoff += used;
 	}
-	conn_flush(c);
+	if (c->inoff == c->inlen) {
+		c->inoff = c->inlen = 0;
+		if (c->incap > MC_IN_KEEP) {
+			free(c->in);
+			c->in = NULL;
+			c->incap = 0;
+		}
+	}
+	if (conn_flush(c) == -1) {
+		conn_free(c);
+		return;
+	}
+	if (c->rpaused && !c->busy) {
+		c->rpaused = 0;
+		event_add(c->rev, c->s->idle_tv);
+	}
 }
 
-static void
-conn_read(struct bufferevent *bev, void *arg)
+/*
+ * Make room for a read: handled bytes dropped, the buffer grown (up to
+ * one longest packet and a read) while less than MC_READ_MIN is free.
+ * Returns the free space; 0 only while a stage waits with a whole
+ * longest packet unhandled.
+ */
+static size_t
+conn_room(struct mconn *c)
 {
-	(void)bev;
-	conn_process(arg);
+	size_t	ncap;
+
+	if (c->inoff > 0) {
+		memmove(c->in, c->in + c->inoff, c->inlen - c->inoff);
+		c->inlen -= c->inoff;
+		c->inoff = 0;
+	}
+	if (c->incap - c->inlen < MC_READ_MIN && c->incap < MC_IN_MAX) {
+		ncap = c->incap == 0 ? 2 * MC_READ_MIN : c->incap * 2;
+		if (ncap < c->inlen + MC_READ_MIN)
+			ncap = c->inlen + MC_READ_MIN;
+		if (ncap > MC_IN_MAX)
+			ncap = MC_IN_MAX;
+		c->in = xreallocarray(c->in, ncap, 1);
+		c->incap = ncap;
+	}
+	return c->incap - c->inlen;
 }
 
+/*
+ * Readable, or idle past idle-timeout: one read of all that fits (one
+ * per wake-up, so connections take turns), then every whole packet.
+ */
 static void
-conn_event(struct bufferevent *bev, short what, void *arg)
+conn_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct mconn	*c = arg;
+	size_t		 room;
+	ssize_t		 n;
+
+	if (what & EV_TIMEOUT) {
+		log_info("milter: %08x %s: idle for %d s; closing", c->id,
+		    c->peer, c->s->mc->idle_s);
+		conn_free(c);
+		return;
+	}
+	if ((room = conn_room(c)) == 0) {
+		/* Busy with a full buffer: wait until it is handled. */
+		event_del(c->rev);
+		c->rpaused = 1;
+		return;
+	}
+	n = recv(fd, c->in + c->inlen, room, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (n == -1 && warn_ok(c->s))
+			log_warnx("milter: %08x %s: %s; closing", c->id,
+			    c->peer, strerror(errno));
+		else
+			log_debug("milter: %08x %s: closed", c->id, c->peer);
+		conn_free(c);
+		return;
+	}
+	c->inlen += (size_t)n;
+	conn_process(c);
+}
+
+/* The socket takes more of the replies, or none came out in idle-timeout. */
+static void
+conn_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct mconn	*c = arg;
 
-	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		log_info("milter: %08x %s: idle for %d s; closing", c->id,
-		    c->peer, c->s->mc->idle_s);
-	else if ((what & BEV_EVENT_ERROR) && warn_ok(c->s))
-		log_warnx("milter: %08x %s: %s; closing", c->id, c->peer,
-		    strerror(EVUTIL_SOCKET_ERROR()));
-	conn_free(c);
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		if (warn_ok(c->s))
+			log_warnx("milter: %08x %s: replies not taken in %d s; "
+			    "closing", c->id, c->peer, c->s->mc->idle_s);
+		conn_free(c);
+		return;
+	}
+	if (conn_flush(c) == -1)
+		conn_free(c);
 }
 
 static void
@@ -1026,7 +1158,6 @@ srv_accept(evutil_socket_t lfd, short what, void *arg)
 	struct milter_server	*s = l->s;
 	struct sockaddr_storage	 ss;
 	struct mconn		*c;
-	struct timeval		 tv;
 	socklen_t		 sl;
 	int			 fd, i, one = 1;
 
@@ -1051,26 +1182,28 @@ srv_accept(evutil_socket_t lfd, short what, void *arg)
 		c = xcalloc(1, sizeof(*c));
 		c->s = s;
 		c->id = ++s->next_id;
+		c->fd = fd;
 		if (l->ls.is_unix)
 			str_lcpy(c->peer, l->ls.name, sizeof(c->peer));
 		else {
 			sa_format((struct sockaddr *)&ss, c->peer,
 			    sizeof(c->peer));
+			/* Replies are whole packets, written at once. */
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			    sizeof(one));
 		}
 		sbuf_init(&c->out);
 		sbuf_init(&c->hdrs);
-		c->bev = bufferevent_socket_new(s->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
+		c->rev = event_new(s->base, fd, EV_READ | EV_PERSIST,
+		    conn_read, c);
+		c->wev = event_new(s->base, fd, EV_WRITE, conn_write, c);
 		c->deadline = evtimer_new(s->base, on_deadline, c);
+		if (c->rev == NULL || c->wev == NULL || c->deadline == NULL)
+			fatalx("milter: event_new");
 		TAILQ_INSERT_TAIL(&s->conns, c, entry);
 		s->nconns++;
-		bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
-		tv.tv_sec = s->mc->idle_s;
-		tv.tv_usec = 0;
-		bufferevent_set_timeouts(c->bev, &tv, &tv);
-		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+		/* Persistent with a timeout: re-armed by every read. */
+		event_add(c->rev, s->idle_tv);
 		log_debug("milter: %08x connection from %s", c->id, c->peer);
 	}
 }
@@ -1115,6 +1248,24 @@ milter_server_new(const struct milter_conf *mc, char *err, size_t errlen)
 	return s;
 }
 
+/*
+ * idle-timeout as one of the loop's common timeouts: every connection
+ * has the same one, so re-arming it at each read is O(1), not a heap
+ * update.
+ */
+static const struct timeval *
+idle_timeout(struct milter_server *s)
+{
+	struct timeval		 tv;
+	const struct timeval	*ct;
+
+	tv.tv_sec = s->mc->idle_s;
+	tv.tv_usec = 0;
+	if ((ct = event_base_init_common_timeout(s->base, &tv)) == NULL)
+		fatalx("milter: event_base_init_common_timeout");
+	return ct;
+}
+
 int
 milter_server_start(struct milter_server *s, struct event_base *base,
     const struct policy_conf *pc, struct policy_engine *e,
@@ -1128,6 +1279,7 @@ milter_server_start(struct milter_server *s, struct event_base *base,
 	if (src != NULL)
 		s->src = *src;
 	s->base = base;
+	s->idle_tv = idle_timeout(s);
 	if ((s->res = dns_evres_new(base, pc->resolver, s->mc->timeout_ms, err,
 	    sizeof(err))) == NULL)
 		log_warnx("milter: %s; no SPF, DKIM keys or DMARC are "
@@ -1160,6 +1312,8 @@ milter_server_reconf(struct milter_server *s, const struct milter_conf *mc,
 	milter_keyring_drop(s->kr);
 	s->kr = kr;
 	s->mc = mc;
+	if (s->base != NULL)
+		s->idle_tv = idle_timeout(s);	/* for events added from now */
 	return 0;
 }
 

@@ -61,9 +61,19 @@ struct sbuf;
 #define SMFIF_ADDHDRS	0x01
 #define SMFIF_CHGHDRS	0x10
 
-/* Protocol flags (SMFIP_*). */
+/*
+ * Protocol flags (SMFIP_*). SMFIP_NR_*: the filter gives no reply to
+ * that command, so the MTA sends the next one at once (milter v6).
+ */
+#define SMFIP_NR_HDR	0x00000080
 #define SMFIP_NOUNKNOWN	0x00000100
 #define SMFIP_NODATA	0x00000200
+#define SMFIP_NR_CONN	0x00001000
+#define SMFIP_NR_HELO	0x00002000
+#define SMFIP_NR_MAIL	0x00004000
+#define SMFIP_NR_RCPT	0x00008000
+#define SMFIP_NR_EOH	0x00040000
+#define SMFIP_NR_BODY	0x00080000
 #define SMFIP_HDR_LEADSPC 0x00100000
 #define SMFIP_MDS_256K	0x10000000
 #define SMFIP_MDS_1M	0x20000000

@@ -10,6 +10,9 @@
 #     outside networks: not signed, one Authentication-Results inserted,
 #     a forged one claiming our authserv-id deleted (SMFIR_CHGHEADER);
 #   - SMFIP_MDS_1M offered: taken, and a 512 KiB body chunk accepted;
+#   - SMFIP_NR_* (no reply to CONNECT, HELO, MAIL, headers, EOH, body)
+#     taken when offered, RCPT kept (the policy engine judges there); an
+#     MTA that offers none gets a reply to every command;
 #   - malformed packets (zero length, a length over the limit, a truncated
 #     macro, a truncated header, an unknown command, a command before
 #     negotiation) each close their connection with a log line, and the
@@ -54,7 +57,7 @@ cat >"$T/edge.py" <<'PY'
 import struct, sys, time
 sys.path.insert(0, sys.argv[1] + '/tests/lib')
 import dkim
-from milter_client import Milter, signed_message, MDS_1M, SMFIP_ALL
+from milter_client import Milter, signed_message, MDS_1M, SMFIP_ALL, NR, NR_ALL
 
 port = int(sys.argv[2])
 keys = {}
@@ -88,7 +91,10 @@ def verifies(mods, headers, body):
 
 # 1. Chunked, empty and 8-bit headers, a body over 1 MiB.
 m = Milter('127.0.0.1', port)
-m.negotiate()
+ver, act, pro = m.negotiate()
+say(pro & NR_ALL == NR_ALL & ~(NR[b'R'] | NR[b'T'] | NR[b'U']),
+    'no reply asked for CONNECT, HELO, MAIL, headers, EOH, body; RCPT '
+    'answered (the engine judges there): 0x%x' % pro)
 m.connect('10.1.2.3')
 m.step(b'H', b'client.test\0')
 hdrs = [('From', b'Alice <a@example.org>'), ('To', b'b@example.net'),
@@ -140,7 +146,24 @@ m.connect('192.0.2.2')
 m.step(b'M', b'<a@example.org>\0')
 m.header('From', b'a@example.org')
 m.step(b'N')
-say(m.step(b'B', b'x' * (512 * 1024))[0] == b'c', '512 KiB body chunk accepted')
+m.step(b'B', b'x' * (512 * 1024))
+cmd, _, mods = m.eom()
+say(cmd == b'c', '512 KiB body chunk accepted: %r' % cmd)
+m.close()
+
+# 4b. An MTA that offers no SMFIP_NR_*: a reply to every command.
+m = Milter('127.0.0.1', port)
+ver, act, pro = m.negotiate(SMFIP_ALL & ~NR_ALL)
+say(pro & NR_ALL == 0, 'no SMFIP_NR_* offered, none taken: 0x%x' % pro)
+got = [m.connect('10.1.2.3')[0], m.step(b'H', b'client.test\0')[0],
+       m.step(b'M', b'<a@example.org>\0')[0],
+       m.step(b'R', b'<b@example.net>\0')[0],
+       m.header('From', b'a@example.org')[0], m.step(b'N')[0],
+       m.step(b'B', b'body\r\n')[0]]
+cmd, _, mods = m.eom()
+say(got == [b'c'] * 7 and cmd == b'c' and
+    [x for x in mods if x[2] == 'DKIM-Signature'],
+    'without SMFIP_NR_*: continue to each command, signed at EOM: %r' % got)
 m.close()
 
 # 5. Malformed packets: each closes its connection.
@@ -161,7 +184,7 @@ m = Milter('127.0.0.1', port)
 m.send(b'C', b'h\0' + b'4' + struct.pack('>H', 25) + b'192.0.2.3\0')
 say(m.closed(), 'a command before negotiation: connection closed')
 m = Milter('127.0.0.1', port)
-m.negotiate()
+m.negotiate(SMFIP_ALL & ~NR_ALL)
 say(m.connect('10.1.2.3')[0] == b'c', 'the daemon still serves')
 m.close()
 PY
@@ -170,7 +193,7 @@ PY
 cat "$T/edge.out"
 n_ok=$(grep -c '^ok ' "$T/edge.out" || true)
 n_fail=$(grep -c '^FAIL ' "$T/edge.out" || true)
-check "edge cases: every check of edge.py ran and passed" "$n_ok/$n_fail" "16/0"
+check "edge cases: every check of edge.py ran and passed" "$n_ok/$n_fail" "19/0"
 for why in "zero packet length" "packet longer than the negotiated limit" \
     "macro name without a value" "string without its NUL" "unknown command" \
     "before negotiation"; do

@@ -215,6 +215,12 @@ send() {
 		fail "$name: accepted but nothing delivered"
 		return 0
 	fi
+	# smtp-sink makes the file at DATA and writes it as the bytes come:
+	# read it once the message's last line (msg below) is in.
+	for i in $(seq 1 400); do
+		grep -q 'A second line' "$T/sink/$f" && break
+		sleep 0.05
+	done
 	sed 's/$/\r/' "$T/sink/$f" >"$T/$name.eml"
 	rm -f "$T/sink/$f"
 }

@@ -9,12 +9,18 @@ SMFIF_ALL = 0x1ff
 SMFIP_ALL = 0x1fffff
 MDS_256K = 0x10000000
 MDS_1M = 0x20000000
+# SMFIP_NR_*: the filter gives no reply to the command (mfdef.h).
+NR = {b'C': 0x1000, b'H': 0x2000, b'M': 0x4000, b'R': 0x8000,
+      b'T': 0x10000, b'U': 0x20000, b'N': 0x40000, b'B': 0x80000,
+      b'L': 0x80}
+NR_ALL = sum(NR.values())
 
 
 class Milter:
     def __init__(self, host, port, timeout=20):
         self.s = socket.create_connection((host, port), timeout=timeout)
         self.leadspc = False
+        self.proto = 0
 
     def close(self):
         self.s.close()
@@ -61,12 +67,20 @@ class Milter:
         assert cmd == b'O', cmd
         ver, act, pro = struct.unpack('>III', data[:12])
         self.leadspc = bool(pro & 0x100000)
+        self.proto = pro
         return ver, act, pro
+
+    def answer(self, cmd):
+        """The reply to cmd, or (b'c', None) when the filter agreed to
+        give none (SMFIP_NR_*): the MTA goes on as if it continued."""
+        if self.proto & NR.get(cmd, 0):
+            return b'c', None
+        return self.reply()
 
     def connect(self, addr, host='client.test', family=b'4', port=4567):
         self.send(b'C', host.encode() + b'\0' + family +
                   struct.pack('>H', port) + addr.encode() + b'\0')
-        return self.reply()
+        return self.answer(b'C')
 
     def macro(self, cmd, pairs):
         data = cmd
@@ -76,13 +90,13 @@ class Milter:
 
     def step(self, cmd, data=b''):
         self.send(cmd, data)
-        return self.reply()
+        return self.answer(cmd)
 
     def header(self, name, value, chunk=None):
         """value as bytes, without the space after the colon."""
         v = (b' ' + value) if self.leadspc else value
         self.send(b'L', name.encode() + b'\0' + v + b'\0', chunk)
-        return self.reply()
+        return self.answer(b'L')
 
     def eom(self):
         """End of message: every modification, then the final reply."""
