@@ -15,8 +15,12 @@
  * Bare LF line ends are taken as CRLF everywhere.
  *
  * Protocol code only: no I/O except through the key lookup callback.
- * Objects are not thread-safe; a struct dkim_key or dkim_keycache is used
- * by one thread at a time (the daemon runs DKIM on its event-loop thread).
+ * Objects are not thread-safe: a signer, a verifier or a key cache is
+ * used by one thread at a time. Two exceptions, for the milter's workers:
+ * a struct dkim_key is only read when signing, so signers on several
+ * threads may share one; and a verifier whose keys were taken with
+ * dkim_verify_pin may finish (dkim_verify_eom) on another thread than
+ * the cache's.
  */
 #ifndef FAIRLIST_DKIM_H
 #define FAIRLIST_DKIM_H
@@ -235,6 +239,16 @@ void	dkim_verify_write(struct dkim_verify *v, const void *p, size_t len);
  * results are available. Returns the number of signatures that pass.
  */
 int	dkim_verify_eom(struct dkim_verify *v);
+
+/*
+ * Before a dkim_verify_eom that runs on another thread: take from the key
+ * cache, on the thread that owns it, what every signature needs (a
+ * reference to its parsed key, with a verification context of its own),
+ * so that eom then reads nothing shared: neither the cache nor its keys,
+ * which a later answer may replace. The keys are dropped by eom, reset
+ * or free. A miss is a temperror at eom, as it would be then.
+ */
+void	dkim_verify_pin(struct dkim_verify *v);
 
 /*
  * After eoh: the key names ("sel._domainkey.dom") that eom will need,

@@ -214,8 +214,16 @@ const EVP_MD	*dkim_sha256(void);
  * Ed25519 over the digest for RFC 8463. Appends the signature to OUT:sig.
  * Returns 0 or -1.
  */
-int		 dkim_key_sign(struct dkim_key *k, const uint8_t *digest,
-		    uint8_t *sig, size_t *siglen);
+int		 dkim_key_sign(const struct dkim_key *k,
+		    const uint8_t *digest, uint8_t *sig, size_t *siglen);
+/*
+ * OUT:dst, a copy of src that shares nothing written to: a reference to
+ * its key and a verification context of its own, so that another thread
+ * can verify with dst while src stays in the cache. Free with
+ * dkim_pubkey_clear. src may get its own context made (once).
+ */
+void		 dkim_pubkey_copy(struct dkim_pubkey *src,
+		    struct dkim_pubkey *dst);
 /* 1 if sig is a valid signature of digest under k, else 0. */
 int		 dkim_pubkey_verify(struct dkim_pubkey *k,
 		    const uint8_t *digest, const uint8_t *sig, size_t siglen);

@@ -4,7 +4,9 @@
  *
  * A private key is read once (PEM PKCS#1/PKCS#8, or a bare base64
  * Ed25519 seed as dkimpy writes it) and keeps its OpenSSL signing context,
- * so a signature costs only the RSA or Ed25519 operation. Public key
+ * which each signature duplicates (0.1 us, against 6 us for a new one and
+ * 500 us for an RSA-2048 signature), so that threads may sign with one
+ * key at once (the milter's workers). Public key
  * records are parsed once per TTL (RFC 6376 section 3.6.1, RFC 8463
  * section 4) and kept with their verification context. Key file bytes
  * are wiped after parsing. No logging: errors go to the caller's buffer.
@@ -36,8 +38,8 @@ struct dkim_key {
 	enum dkim_alg	 alg;
 	EVP_PKEY	*pkey;
 	int		 bits;
-	EVP_PKEY_CTX	*sctx;		/* RSA: sign context, made once */
-	EVP_MD_CTX	*smd;		/* Ed25519: reused context */
+	EVP_PKEY_CTX	*sctx;		/* RSA: sign context, made once,
+					   never used but to be copied */
 };
 
 /* Read a whole file (at most max bytes) into a malloc'ed buffer. */
@@ -131,9 +133,6 @@ key_wrap(EVP_PKEY *pkey, char *err, size_t errlen)
 			dkim_key_free(k);
 			return NULL;
 		}
-	} else if ((k->smd = EVP_MD_CTX_new()) == NULL) {
-		dkim_key_free(k);
-		return NULL;
 	}
 	return k;
 }
@@ -226,7 +225,6 @@ dkim_key_free(struct dkim_key *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_CTX_free(k->sctx);
-	EVP_MD_CTX_free(k->smd);
 	EVP_PKEY_free(k->pkey);	/* OpenSSL clears private key memory */
 	free(k);
 }
@@ -299,24 +297,37 @@ dkim_key_record(const struct dkim_key *k)
 }
 
 int
-dkim_key_sign(struct dkim_key *k, const uint8_t *digest, uint8_t *sig,
+dkim_key_sign(const struct dkim_key *k, const uint8_t *digest, uint8_t *sig,
     size_t *siglen)
 {
+	EVP_PKEY_CTX	*ctx;
+	EVP_MD_CTX	*md;
+	int		 ok;
+
 	if (k->alg == DKIM_ALG_RSA_SHA256) {
-		/* The context was initialised once in key_wrap. */
-		if (EVP_PKEY_sign(k->sctx, sig, siglen, digest, 32) != 1) {
+		/*
+		 * A copy of the context initialised once in key_wrap: k is
+		 * only read, so threads can sign with it at once.
+		 */
+		if ((ctx = EVP_PKEY_CTX_dup(k->sctx)) == NULL) {
 			ERR_clear_error();
 			return -1;
 		}
-		return 0;
+		ok = EVP_PKEY_sign(ctx, sig, siglen, digest, 32) == 1;
+		EVP_PKEY_CTX_free(ctx);
+		if (!ok)
+			ERR_clear_error();
+		return ok ? 0 : -1;
 	}
 	/* RFC 8463 section 3: pure Ed25519 over the SHA-256 digest. */
-	if (EVP_DigestSignInit(k->smd, NULL, NULL, NULL, k->pkey) != 1 ||
-	    EVP_DigestSign(k->smd, sig, siglen, digest, 32) != 1) {
-		ERR_clear_error();
+	if ((md = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	}
-	return 0;
+	ok = EVP_DigestSignInit(md, NULL, NULL, NULL, k->pkey) == 1 &&
+	    EVP_DigestSign(md, sig, siglen, digest, 32) == 1;
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		ERR_clear_error();
+	return ok ? 0 : -1;
 }
 
 void
@@ -330,6 +341,39 @@ dkim_pubkey_clear(struct dkim_pubkey *k)
 	k->pkey = NULL;
 }
 
+/* RSA: the verification context, made once per key. Returns 0 or -1. */
+static int
+pubkey_vctx(struct dkim_pubkey *k)
+{
+	if (k->vctx != NULL)
+		return 0;
+	if ((k->vctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey,
+	    NULL)) == NULL || EVP_PKEY_verify_init(k->vctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(k->vctx, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(k->vctx, dkim_sha256()) != 1) {
+		EVP_PKEY_CTX_free(k->vctx);
+		k->vctx = NULL;
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+void
+dkim_pubkey_copy(struct dkim_pubkey *src, struct dkim_pubkey *dst)
+{
+	*dst = *src;
+	dst->vctx = NULL;
+	dst->vmd = NULL;
+	if (src->pkey == NULL)
+		return;
+	if (EVP_PKEY_up_ref(src->pkey) != 1)
+		fatalx("dkim: EVP_PKEY_up_ref");
+	if (src->ktype == DKIM_ALG_RSA_SHA256 && pubkey_vctx(src) == 0 &&
+	    (dst->vctx = EVP_PKEY_CTX_dup(src->vctx)) == NULL)
+		ERR_clear_error();	/* made again by dkim_pubkey_verify */
+}
+
 int
 dkim_pubkey_verify(struct dkim_pubkey *k, const uint8_t *digest,
     const uint8_t *sig, size_t siglen)
@@ -339,20 +383,8 @@ dkim_pubkey_verify(struct dkim_pubkey *k, const uint8_t *digest,
 	if (k->pkey == NULL)
 		return 0;
 	if (k->ktype == DKIM_ALG_RSA_SHA256) {
-		if (k->vctx == NULL) {
-			if ((k->vctx = EVP_PKEY_CTX_new_from_pkey(NULL,
-			    k->pkey, NULL)) == NULL ||
-			    EVP_PKEY_verify_init(k->vctx) != 1 ||
-			    EVP_PKEY_CTX_set_rsa_padding(k->vctx,
-			    RSA_PKCS1_PADDING) != 1 ||
-			    EVP_PKEY_CTX_set_signature_md(k->vctx,
-			    dkim_sha256()) != 1) {
-				EVP_PKEY_CTX_free(k->vctx);
-				k->vctx = NULL;
-				ERR_clear_error();
-				return 0;
-			}
-		}
+		if (pubkey_vctx(k) == -1)
+			return 0;
 		ok = EVP_PKEY_verify(k->vctx, sig, siglen, digest, 32) == 1;
 	} else {
 		if (k->vmd == NULL && (k->vmd = EVP_MD_CTX_new()) == NULL)

@@ -35,6 +35,8 @@ struct vsig {
 	size_t		 field;		/* index in the header store */
 	size_t		 body;		/* index in bodies */
 	char		 keyname[DKIM_DOMAIN_MAX + 1];
+	struct dkim_keyans pin;		/* dkim_verify_pin's answer */
+	struct dkim_pubkey pinkey;	/* its key, when pin.key */
 };
 
 struct dkim_verify {
@@ -43,6 +45,7 @@ struct dkim_verify {
 	struct dkim_hdrs	 h;
 	int			 eoh;
 	int			 eom;
+	int			 pinned;	/* keys taken: kc not used */
 	struct vsig		*sigs;
 	size_t			 nsigs;
 	size_t			 sigs_cap;	/* kept across resets */
@@ -110,9 +113,26 @@ dkim_verify_new(struct dkim_keycache *kc, time_t now)
 	return v;
 }
 
+/* Drop the keys dkim_verify_pin took. */
+static void
+unpin(struct dkim_verify *v)
+{
+	size_t	i;
+
+	if (!v->pinned)
+		return;
+	for (i = 0; i < v->nsigs; i++)
+		if (v->sigs[i].pin.key != NULL) {
+			dkim_pubkey_clear(&v->sigs[i].pinkey);
+			v->sigs[i].pin.key = NULL;
+		}
+	v->pinned = 0;
+}
+
 void
 dkim_verify_reset(struct dkim_verify *v, time_t now)
 {
+	unpin(v);
 	v->now = now;
 	dkim_hdrs_reset(&v->h);
 	v->eoh = v->eom = 0;
@@ -127,6 +147,7 @@ dkim_verify_free(struct dkim_verify *v)
 
 	if (v == NULL)
 		return;
+	unpin(v);
 	for (i = 0; i < v->nmd; i++)
 		dkim_bhash_free(&v->bodies[i]);
 	dkim_hdrs_free(&v->h);
@@ -199,6 +220,7 @@ dkim_verify_eoh(struct dkim_verify *v)
 		s->body = 0;
 		s->why = NULL;
 		s->keyname[0] = '\0';
+		s->pin.key = NULL;
 		f = &v->h.f[i];
 		colon = memchr(v->h.buf.s + f->off, ':', f->len);
 		voff = (size_t)(colon - (v->h.buf.s + f->off)) + 1;
@@ -315,7 +337,10 @@ check_sig(struct dkim_verify *v, struct vsig *s, struct dkim_sig_result *r)
 	struct dkim_bhash	*b = &v->bodies[s->body];
 	uint8_t			 hh[32];
 
-	dkim_keycache_get(v->kc, s->keyname, v->now, &ans);
+	if (v->pinned)
+		ans = s->pin;
+	else
+		dkim_keycache_get(v->kc, s->keyname, v->now, &ans);
 	if (ans.status == DKIM_LOOKUP_TEMPFAIL) {
 		s->res = DKIM_RES_TEMPERROR;
 		s->why = "key lookup failed";
@@ -427,7 +452,34 @@ dkim_verify_eom(struct dkim_verify *v)
 		if (r->result == DKIM_RES_PASS)
 			npass++;
 	}
+	unpin(v);
 	return npass;
+}
+
+void
+dkim_verify_pin(struct dkim_verify *v)
+{
+	struct vsig	*s;
+	size_t		 i;
+
+	if (v->pinned || v->eom)
+		return;
+	if (!v->eoh) {
+		dkim_hdrs_flush(&v->h);
+		dkim_verify_eoh(v);
+	}
+	for (i = 0; i < v->nsigs; i++) {
+		s = &v->sigs[i];
+		memset(&s->pin, 0, sizeof(s->pin));
+		if (s->res != DKIM_RES_NONE)
+			continue;
+		dkim_keycache_get(v->kc, s->keyname, v->now, &s->pin);
+		if (s->pin.key != NULL) {
+			dkim_pubkey_copy(s->pin.key, &s->pinkey);
+			s->pin.key = &s->pinkey;
+		}
+	}
+	v->pinned = 1;
 }
 
 size_t

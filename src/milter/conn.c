@@ -91,6 +91,22 @@
 
 struct mconn;
 
+/*
+ * The end of a message on the worker pool: the signer or the verifier
+ * (and the keyring its keys are borrowed from) belong to the task from
+ * submit to done, whatever happens to the connection meanwhile.
+ */
+struct mtask {
+	struct milter_job	 job;		/* first: the pool's handle */
+	struct mconn		*c;		/* NULL: detached, freed in done */
+	struct dkim_sign	*sg;
+	struct dkim_verify	*vf;
+	struct milter_keyring	*kr;
+	int			 rc;		/* dkim_sign_eom's */
+	int			 npass;		/* dkim_verify_eom's */
+	char			 err[256];
+};
+
 struct mlistener {
 	struct milter_server	*s;
 	struct listen_sock	 ls;
@@ -158,6 +174,8 @@ struct mconn {
 	int			 pending;	/* key lookups out */
 	struct mquery		*queries[DKIM_VERIFY_SIGS_MAX];
 	struct event		*deadline;
+	struct mtask		*task;		/* on the workers */
+	int			 vpass;		/* its verification's passes */
 };
 
 struct milter_server {
@@ -177,6 +195,7 @@ struct milter_server {
 	uint32_t			 next_id;
 	struct log_limit		 warn_limit;
 	const struct timeval		*idle_tv;	/* a common timeout */
+	struct milter_pool		*pool;
 };
 
 static void	conn_process(struct mconn *);
@@ -204,6 +223,11 @@ msg_reset(struct mconn *c)
 		}
 	if (c->deadline != NULL)
 		evtimer_del(c->deadline);
+	if (c->task != NULL) {
+		/* Its result is not wanted: done() frees it. */
+		c->task->c = NULL;
+		c->task = NULL;
+	}
 	if (c->pev != NULL)
 		policy_cancel(c->pev);
 	c->pev = NULL;
@@ -486,21 +510,75 @@ put_field(struct mconn *c, uint8_t cmd, uint32_t idx, const char *field)
 }
 
 static void
+task_free(struct mtask *t)
+{
+	dkim_sign_free(t->sg);
+	dkim_verify_free(t->vf);
+	milter_keyring_drop(t->kr);
+	free(t);
+}
+
+/* On a worker: the signatures, or a verification's hashes and checks. */
+static void
+task_run(struct milter_job *j)
+{
+	struct mtask	*t = (struct mtask *)j;
+
+	if (t->sg != NULL)
+		t->rc = dkim_sign_eom(t->sg, t->err, sizeof(t->err));
+	else
+		t->npass = dkim_verify_eom(t->vf);
+}
+
+static void	task_done(struct milter_job *);
+
+/* Hand the end of the message to the pool; c is busy until task_done. */
+static void
+task_submit(struct mconn *c, struct mtask *t)
+{
+	t->job.run = task_run;
+	t->job.done = task_done;
+	t->c = c;
+	c->task = t;
+	c->busy = 1;
+	milter_pool_submit(c->s->pool, &t->job);
+}
+
+/* Outbound end of message: sign on the pool, within the stage deadline. */
+static void
 eom_sign(struct mconn *c)
 {
+	struct mtask	*t = xcalloc(1, sizeof(*t));
+	struct timeval	 tv;
+
+	t->sg = c->sg;
+	t->kr = c->kr;		/* the signer borrows its keys */
+	c->sg = NULL;
+	c->kr = NULL;
+	tv.tv_sec = c->s->mc->timeout_ms / 1000;
+	tv.tv_usec = (c->s->mc->timeout_ms % 1000) * 1000;
+	evtimer_add(c->deadline, &tv);
+	task_submit(c, t);
+}
+
+static void
+eom_sign_done(struct mconn *c, struct mtask *t)
+{
 	const char	*f;
-	char		 e[256];
 	size_t		 i;
 
-	if (dkim_sign_eom(c->sg, e, sizeof(e)) == -1) {
+	evtimer_del(c->deadline);
+	c->busy = 0;
+	if (t->rc == -1)
 		log_warnx("milter: %08x qid=%s: not signed: %s", c->id,
-		    c->qid, e);
-		return;
+		    c->qid, t->err);
+	else {
+		for (i = 0; (f = dkim_sign_field(t->sg, i)) != NULL; i++)
+			put_field(c, SMFIR_INSHEADER, 0, f);
+		log_info("milter: %08x qid=%s signed d=%s signatures=%zu",
+		    c->id, c->qid, c->signdom, i);
 	}
-	for (i = 0; (f = dkim_sign_field(c->sg, i)) != NULL; i++)
-		put_field(c, SMFIR_INSHEADER, 0, f);
-	log_info("milter: %08x qid=%s signed d=%s signatures=%zu", c->id,
-	    c->qid, c->signdom, i);
+	reply(c, SMFIR_CONTINUE);
 }
 
 /*
@@ -564,7 +642,7 @@ eom_verify_done(struct mconn *c)
 		ar.spf_helo = c->helo;
 	}
 	if (c->vf != NULL) {
-		pass = dkim_verify_eom(c->vf);
+		pass = c->vpass;	/* dkim_verify_eom ran on the pool */
 		ndk = dmarc_dkim_from_verify(c->vf, dk, DKIM_VERIFY_SIGS_MAX);
 		ar.has_dkim = 1;
 		ar.dkim = dk;
@@ -609,13 +687,59 @@ eom_ready(const struct mconn *c)
 	    (c->dm == NULL || milter_check_done(c->dm));
 }
 
+/*
+ * Every answer is in: the signatures are checked on the pool with the
+ * keys taken from the cache here (dkim_verify_pin), and task_done
+ * finishes; without a verifier (header block over the limits) at once.
+ */
+static void
+eom_verify_keys(struct mconn *c)
+{
+	struct mtask	*t;
+
+	if (c->vf == NULL) {
+		eom_verify_done(c);
+		return;
+	}
+	dkim_verify_pin(c->vf);
+	t = xcalloc(1, sizeof(*t));
+	t->vf = c->vf;
+	c->vf = NULL;
+	task_submit(c, t);
+}
+
 /* An answer came in: finish a message that waits for it, and go on. */
 static void
 eom_wake(struct mconn *c)
 {
-	if (!c->at_eom || c->in_eom || !eom_ready(c))
+	if (!c->at_eom || c->in_eom || c->task != NULL || !eom_ready(c))
 		return;
-	eom_verify_done(c);
+	eom_verify_keys(c);
+	conn_process(c);
+}
+
+/* On the loop: a task is back. */
+static void
+task_done(struct milter_job *j)
+{
+	struct mtask	*t = (struct mtask *)j;
+	struct mconn	*c = t->c;
+
+	if (c == NULL) {
+		/* Past its deadline, or its connection gone: dropped. */
+		task_free(t);
+		return;
+	}
+	c->task = NULL;
+	if (t->sg != NULL)
+		eom_sign_done(c, t);
+	else {
+		c->vf = t->vf;		/* back to the message */
+		t->vf = NULL;
+		c->vpass = t->npass;
+		eom_verify_done(c);
+	}
+	task_free(t);
 	conn_process(c);
 }
 
@@ -661,8 +785,9 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	if (!c->busy)
 		return;
 	log_warnx("milter: %08x qid=%s: %s past %d ms; %s", c->id, c->qid,
-	    c->pev != NULL ? "the verdict" : "the checks (SPF, DKIM keys, "
-	    "DMARC)",
+	    c->pev != NULL ? "the verdict" : c->task != NULL &&
+	    c->task->sg != NULL ? "the signatures" : c->task != NULL ?
+	    "the DKIM checks" : "the checks (SPF, DKIM keys, DMARC)",
 	    c->s->mc->timeout_ms, c->s->mc->fail_open ==
 	    MILTER_FAIL_TEMPFAIL ? "tempfail" : "accepted unchecked");
 	if (c->pev != NULL) {
@@ -705,13 +830,11 @@ eom_verify(struct mconn *c)
 		dns_evres_query(c->s->res, name, DNS_T_TXT, on_key, q);
 	}
 	c->in_eom = 0;
-	if (eom_ready(c)) {
-		eom_verify_done(c);
-		return 0;
-	}
 	tv.tv_sec = c->s->mc->timeout_ms / 1000;
 	tv.tv_usec = (c->s->mc->timeout_ms % 1000) * 1000;
 	evtimer_add(c->deadline, &tv);
+	if (eom_ready(c))
+		eom_verify_keys(c);
 	return 1;
 }
 
@@ -720,7 +843,6 @@ msg_eom(struct mconn *c)
 {
 	if (c->sg != NULL) {
 		eom_sign(c);
-		reply(c, SMFIR_CONTINUE);
 		return;
 	}
 	if (!is_outbound(c) && c->s->mc->verify) {
@@ -1272,7 +1394,7 @@ milter_server_start(struct milter_server *s, struct event_base *base,
     const struct policy_index_src *src)
 {
 	char	err[256];
-	int	i;
+	int	i, nw;
 
 	s->pc = pc;
 	s->e = e;
@@ -1285,6 +1407,14 @@ milter_server_start(struct milter_server *s, struct event_base *base,
 		log_warnx("milter: %s; no SPF, DKIM keys or DMARC are "
 		    "looked up", err);
 	s->kc = dkim_keycache_new(NULL, NULL);
+	/* workers: one per CPU unless set (0: the loop signs itself). */
+	if ((nw = s->mc->workers) == MILTER_WORKERS_CPUS &&
+	    (nw = (int)sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		nw = 1;
+	if (nw > MILTER_WORKERS_MAX)
+		nw = MILTER_WORKERS_MAX;
+	s->pool = milter_pool_new(base, nw);
+	log_info("milter: %d workers for DKIM", milter_pool_workers(s->pool));
 	for (i = 0; i < s->nl; i++) {
 		s->l[i].ev = event_new(base, s->l[i].ls.fd,
 		    EV_READ | EV_PERSIST, srv_accept, &s->l[i]);
@@ -1314,6 +1444,12 @@ milter_server_reconf(struct milter_server *s, const struct milter_conf *mc,
 	s->mc = mc;
 	if (s->base != NULL)
 		s->idle_tv = idle_timeout(s);	/* for events added from now */
+	if (s->pool != NULL && mc->workers != MILTER_WORKERS_CPUS &&
+	    mc->workers != milter_pool_workers(s->pool))
+		log_warnx("milter: workers %d needs a restart; %d go on",
+		    mc->workers, milter_pool_workers(s->pool));
+	log_info("milter: the new configuration applies to new messages "
+	    "(%d keys)", kr->n);
 	return 0;
 }
 
@@ -1326,6 +1462,8 @@ milter_server_free(struct milter_server *s)
 		return;
 	while (!TAILQ_EMPTY(&s->conns))
 		conn_free(TAILQ_FIRST(&s->conns));
+	/* The tasks are detached now: the pool frees them as they end. */
+	milter_pool_free(s->pool);
 	for (i = 0; i < s->nl; i++) {
 		if (s->l[i].ev != NULL)
 			event_free(s->l[i].ev);

@@ -19,6 +19,7 @@
  *		fail-open accept		# or tempfail
  *		idle-timeout 1h
  *		clients 1024
+ *		workers 4			# default: one per CPU
  *	}
  *
  * Strict, like the policy block: an unknown key, a bad value or a
@@ -49,7 +50,7 @@ struct mctx {
 
 static const char *const top_keys[] = {
 	"listen", "socket-mode", "sign", "verify", "dmarc", "authserv-id",
-	"timeout", "fail-open", "idle-timeout", "clients", NULL
+	"timeout", "fail-open", "idle-timeout", "clients", "workers", NULL
 };
 static const char *const sign_keys[] = {
 	"key", "networks", "headers", "canon", "subdomains", NULL
@@ -59,7 +60,7 @@ static const char *const dmarc_keys[] = { "reject", NULL };
 /* Single-valued keys: each may appear once in its block. */
 static const char *const single_keys[] = {
 	"socket-mode", "sign", "verify", "dmarc", "authserv-id", "timeout",
-	"fail-open", "idle-timeout", "clients", "headers", "canon",
+	"fail-open", "idle-timeout", "clients", "workers", "headers", "canon",
 	"subdomains", "reject", NULL
 };
 
@@ -341,6 +342,15 @@ read_other(struct mctx *x, const struct conf_node *k)
 		mc->socket_mode = (int)v;
 		return 0;
 	}
+	if (strcmp(k->name, "workers") == 0) {
+		v = str_tonum(k->args[0], 0, MILTER_WORKERS_MAX, &e);
+		if (e != NULL)
+			return conf_err(x->cf, k, x->err, x->errlen,
+			    "workers: '%s' is %s (want 0..%d)", k->args[0],
+			    e, MILTER_WORKERS_MAX);
+		mc->workers = (int)v;
+		return 0;
+	}
 	/* clients */
 	v = str_tonum(k->args[0], 1, MILTER_CLIENTS_MAX, &e);
 	if (e != NULL)
@@ -367,6 +377,7 @@ milter_conf_read(const struct conf *cf, const struct conf_node *node,
 	mc->fail_open = MILTER_FAIL_ACCEPT;
 	mc->idle_s = MILTER_IDLE_S;
 	mc->clients = MILTER_CLIENTS;
+	mc->workers = MILTER_WORKERS_CPUS;
 	if (gethostname(mc->authserv_id, sizeof(mc->authserv_id)) == -1 ||
 	    !str_dnsname_ok(mc->authserv_id, strlen(mc->authserv_id)))
 		str_lcpy(mc->authserv_id, "localhost", sizeof(mc->authserv_id));

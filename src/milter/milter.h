@@ -34,6 +34,8 @@ struct policy_index_src;
 #define MILTER_IDLE_S		3600	/* MTA connection without a command */
 #define MILTER_CLIENTS		1024	/* connections kept at once */
 #define MILTER_CLIENTS_MAX	100000
+#define MILTER_WORKERS_MAX	256	/* milter { workers N } */
+#define MILTER_WORKERS_CPUS	(-1)	/* the default: one per CPU */
 
 /* One sign { key DOMAIN SELECTOR KEYFILE }; the key is loaded apart. */
 struct milter_key_conf {
@@ -66,6 +68,9 @@ struct milter_conf {
 	enum milter_fail_open	 fail_open;
 	int			 idle_s;
 	int			 clients;
+	int			 workers;	/* threads for DKIM's crypto;
+						   0: on the loop; a restart
+						   applies a change */
 };
 
 /*

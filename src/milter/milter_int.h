@@ -1,6 +1,7 @@
 /*
  * milter_int.h: what the files of src/milter/ share: the signing keys
- * (keys.c) and the asynchronous SPF and DMARC checks (check.c).
+ * (keys.c), the asynchronous SPF and DMARC checks (check.c) and the
+ * worker pool (work.c).
  */
 #ifndef FAIRLIST_MILTER_INT_H
 #define FAIRLIST_MILTER_INT_H
@@ -86,5 +87,33 @@ struct dmarc		*milter_check_dmarc(const struct milter_check *k);
  * the answer frees it. NULL is a no-op.
  */
 void			 milter_check_free(struct milter_check *k);
+
+/*
+ * The worker pool (work.c). A job is embedded in its owner's object;
+ * run(job) runs on a worker thread (or at submit time with no workers),
+ * then done(job) on the loop thread, once, never from within submit.
+ * What run() touches belongs to the job until done(): an owner that no
+ * longer wants the result detaches it and frees it in done().
+ */
+struct milter_job {
+	void			(*run)(struct milter_job *);
+	void			(*done)(struct milter_job *);
+	struct milter_job	*next;		/* the pool's */
+};
+
+struct milter_pool;
+struct event_base;
+
+/* nworkers threads (0: jobs run on the loop); fatal if they cannot start. */
+struct milter_pool	*milter_pool_new(struct event_base *base,
+			    int nworkers);
+void			 milter_pool_submit(struct milter_pool *p,
+			    struct milter_job *j);
+int			 milter_pool_workers(const struct milter_pool *p);
+/*
+ * Run what is queued, stop the threads and call done() for every job
+ * not yet done (on the calling thread, the loop's). NULL is a no-op.
+ */
+void			 milter_pool_free(struct milter_pool *p);
 
 #endif /* FAIRLIST_MILTER_INT_H */

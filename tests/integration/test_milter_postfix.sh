@@ -117,6 +117,12 @@ and a final line."
 		printf '%s\n' "$PF_TRANSCRIPT" | tail -5
 		return 0
 	}
+	# smtp-sink makes the file at DATA and writes it as the bytes come:
+	# read it once the body's last line is in.
+	for i in $(seq 1 400); do
+		grep -q 'and a final line' "$T/sink/$f" && break
+		sleep 0.05
+	done
 	sed 's/$/\r/' "$T/sink/$f" >"$T/$name.eml"
 	rm -f "$T/sink/$f"
 }
