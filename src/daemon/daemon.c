@@ -162,6 +162,12 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 		    daemon_services[i]->start(&d) == -1)
 			goto out;
 	d.reload_ms = conf->reload_ms;
+	/*
+	 * READY=1 before the reload thread exists: it reads the published
+	 * snapshot without a reader slot, and only that thread publishes
+	 * (and frees the one it replaces) after this point.
+	 */
+	daemon_notify_ready(&d, "serving");
 	/* The reload thread releases it once older versions are read. */
 	dnsbl_server_xfr_hold(d.srv, 1);
 	if ((e = pthread_create(&d.reloader, NULL, daemon_reloader,
@@ -170,7 +176,6 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 		log_warn("pthread_create");
 		goto out;
 	}
-	daemon_notify_ready(&d, "serving");
 	event_base_dispatch(d.base);
 	atomic_store(&d.stop, 1);
 	pthread_join(d.reloader, NULL);

@@ -8,6 +8,7 @@
  * callback as DNS_RES_TEMPFAIL (RFC 7208 temperror territory).
  */
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,15 @@ struct query {
 	void			*arg;
 };
 
-static int	library_ready;
+/* c-ares' one-time global init; resolvers are made on several threads. */
+static pthread_once_t	library_once = PTHREAD_ONCE_INIT;
+static int		library_rc;
+
+static void
+library_init(void)
+{
+	library_rc = ares_library_init(ARES_LIB_INIT_ALL);
+}
 
 static void
 sock_state(void *arg, ares_socket_t fd, int readable, int writable)
@@ -78,13 +87,10 @@ dns_resolver_new(const char *servers, int timeout_ms, char *err,
 	struct ares_options	 o;
 	int			 rc, mask;
 
-	if (!library_ready) {
-		rc = ares_library_init(ARES_LIB_INIT_ALL);
-		if (rc != ARES_SUCCESS) {
-			snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
-			return NULL;
-		}
-		library_ready = 1;
+	(void)pthread_once(&library_once, library_init);
+	if (library_rc != ARES_SUCCESS) {
+		snprintf(err, errlen, "c-ares: %s", ares_strerror(library_rc));
+		return NULL;
 	}
 	if (servers != NULL && check_servers(servers, err, errlen) == -1)
 		return NULL;
