@@ -56,7 +56,9 @@ check "empty zone bind export exit" "$RC" "0"
 # The test point's TXT says what the DNS server says ('listed always').
 check "bind test point TXT" \
     "$(grep -c $'^\tIN\tTXT\t"RFC 5782 test point (listed always); ' "$T/empty.bind")" "1"
-check "bind test point: no 1970" "$(grep -c 1970 "$T/empty.bind")" "0"
+# No epoch date in its text (the SOA serial is a number that may hold 1970).
+check "bind test point: no 1970" \
+    "$(grep $'\tTXT\t' "$T/empty.bind" | grep -c 1970)" "0"
 
 # 2. Reasons of 512 bytes, "$" and UTF-8, IPv4 and IPv6: every format
 # round-trips into a fresh store.
