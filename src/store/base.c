@@ -162,6 +162,24 @@ st_col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+int
+st_row_listing(sqlite3_stmt *st, struct store_listing *l)
+{
+	const void	*lo = sqlite3_column_blob(st, 0);
+
+	if (lo == NULL || sqlite3_column_bytes(st, 0) != ADDR_LEN)
+		return -1;
+	memcpy(l->prefix.a, lo, ADDR_LEN);
+	l->prefix.plen = (uint8_t)sqlite3_column_int(st, 1);
+	l->prefix.family = st_row_family(l->prefix.a, l->prefix.plen);
+	l->exclude = sqlite3_column_int(st, 2);
+	l->code = (uint32_t)sqlite3_column_int64(st, 3);
+	l->listed_at = sqlite3_column_int64(st, 4);
+	l->expires_at = sqlite3_column_int64(st, 5);
+	l->reason = st_col_text(st, 6);
+	return 0;
+}
+
 /*
  * Open a write transaction unless a bulk one is running. *own says
  * whether the caller must end it.

@@ -1845,7 +1845,6 @@ active_rows(struct store *s, enum stmt id, int64_t now,
 {
 	sqlite3_stmt		*st;
 	struct store_listing	 l;
-	const void		*lo;
 	int			 rc, r = 0;
 
 	if ((st = st_stmt(s, id)) == NULL)
@@ -1856,17 +1855,8 @@ active_rows(struct store *s, enum stmt id, int64_t now,
 	memset(&l, 0, sizeof(l));
 	l.zone = zn->v[zi];
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		lo = sqlite3_column_blob(st, 0);
-		if (lo == NULL || sqlite3_column_bytes(st, 0) != ADDR_LEN)
+		if (st_row_listing(st, &l) == -1)
 			continue;
-		memcpy(l.prefix.a, lo, ADDR_LEN);
-		l.prefix.plen = (uint8_t)sqlite3_column_int(st, 1);
-		l.prefix.family = st_row_family(l.prefix.a, l.prefix.plen);
-		l.exclude = sqlite3_column_int(st, 2);
-		l.code = (uint32_t)sqlite3_column_int64(st, 3);
-		l.listed_at = sqlite3_column_int64(st, 4);
-		l.expires_at = sqlite3_column_int64(st, 5);
-		l.reason = st_col_text(st, 6);
 		if (id != ST_ACTIVE_ZONE &&
 		    sqlite3_column_int64(st, 7) != zn->id[zi]) {
 			/*

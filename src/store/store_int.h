@@ -160,6 +160,13 @@ int64_t	st_addr_key(const uint8_t a[ADDR_LEN]);
 uint8_t	st_row_family(const uint8_t lo[ADDR_LEN], unsigned plen);
 
 /*
+ * A listing row's columns 0-6 (lo, plen, exclude, code, listed_at,
+ * expires_at, reason) into l; -1, l untouched, when lo is not an address.
+ * The reason is valid until the next step or reset.
+ */
+int	st_row_listing(sqlite3_stmt *st, struct store_listing *l);
+
+/*
  * Inside store_begin: 0, or -1 once SQLite has rolled the batch back by
  * itself (a full disk), with the error that lost it, at every call until
  * store_rollback.

@@ -70,7 +70,6 @@ version_rows(struct store *s, const char *zone, int64_t zid, int64_t lmax,
 {
 	sqlite3_stmt		*st;
 	struct store_listing	 l;
-	const void		*lo;
 	int			 rc, r = 0;
 
 	if ((st = st_sql(s, sql_listings)) == NULL)
@@ -82,17 +81,8 @@ version_rows(struct store *s, const char *zone, int64_t zid, int64_t lmax,
 	memset(&l, 0, sizeof(l));
 	l.zone = zone;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		lo = sqlite3_column_blob(st, 0);
-		if (lo == NULL || sqlite3_column_bytes(st, 0) != ADDR_LEN)
+		if (st_row_listing(st, &l) == -1)
 			continue;
-		memcpy(l.prefix.a, lo, ADDR_LEN);
-		l.prefix.plen = (uint8_t)sqlite3_column_int(st, 1);
-		l.prefix.family = st_row_family(l.prefix.a, l.prefix.plen);
-		l.exclude = sqlite3_column_int(st, 2);
-		l.code = (uint32_t)sqlite3_column_int64(st, 3);
-		l.listed_at = sqlite3_column_int64(st, 4);
-		l.expires_at = sqlite3_column_int64(st, 5);
-		l.reason = st_col_text(st, 6);
 		if ((r = cb(&l, arg)) != 0)
 			break;
 	}
