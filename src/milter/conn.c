@@ -132,6 +132,8 @@ struct mconn {
 	char			 peer[LISTEN_NAME_MAX];
 	struct sbuf		 out;		/* replies not yet written */
 	size_t			 outoff;	/* of out, written */
+	int			 tcp;		/* not a unix socket */
+	int			 quickack;	/* read, no reply written yet */
 
 	/* negotiated */
 	int			 negotiated;
@@ -1128,6 +1130,7 @@ conn_flush(struct mconn *c)
 			return -1;
 		}
 		c->outoff += (size_t)n;
+		c->quickack = 0;	/* the reply carries the ACK */
 	}
 	sbuf_reset(&c->out);
 	c->outoff = 0;
@@ -1145,7 +1148,7 @@ conn_process(struct mconn *c)
 	struct milter_pkt	 pkt;
 	const char		*err = NULL;
 	size_t			 len, used, max;
-	int			 r;
+	int			 r, one = 1;
 
 	while (!c->busy) {
 		len = c->inlen - c->inoff;
@@ -1180,6 +1183,21 @@ conn_process(struct mconn *c)
 	if (conn_flush(c) == -1) {
 		conn_free(c);
 		return;
+	}
+	if (c->quickack) {
+		/*
+		 * A read that got no reply (SMFIP_NR_*: CONNECT to the body
+		 * take none): ACK it now. Postfix does not set TCP_NODELAY
+		 * on its milter socket, so its next small packet waits
+		 * (Nagle) for the ACK of this one, which the kernel would
+		 * otherwise delay by up to 40 ms: bench/milter/path saw
+		 * 22.6 messages/s at one session, one stall per message.
+		 * Linux clears TCP_QUICKACK again by itself, so it is set
+		 * per read.
+		 */
+		c->quickack = 0;
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof(one));
 	}
 	if (c->rpaused && !c->busy) {
 		c->rpaused = 0;
@@ -1252,6 +1270,7 @@ conn_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	c->inlen += (size_t)n;
+	c->quickack = c->tcp;
 	conn_process(c);
 }
 
@@ -1310,6 +1329,7 @@ srv_accept(evutil_socket_t lfd, short what, void *arg)
 		else {
 			sa_format((struct sockaddr *)&ss, c->peer,
 			    sizeof(c->peer));
+			c->tcp = 1;
 			/* Replies are whole packets, written at once. */
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			    sizeof(one));
