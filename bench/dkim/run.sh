@@ -14,7 +14,7 @@
 # OpenSSL, and valgrind's CPU lacks some extensions OpenSSL uses natively,
 # so only fairlist - ceiling is a claim about fairlist).
 #
-# Needs: gcc, libssl-dev, libc-ares-dev, libopendkim-dev, python3-dkim.
+# Needs: gcc, libssl-dev, libc-ares-dev, libopendkim-dev, python3-dkim, libjansson-dev.
 # Not a test: the numbers depend on the machine and its load.
 set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,7 +40,7 @@ CFLAGS="-O2 -g -D_GNU_SOURCE -I$SRC/src"
 
 # Same optimisation level as the release build (-O2, CMakeLists.txt).
 gcc $CFLAGS -o "$W/bench_dkim" "$SRC/bench/dkim/bench_dkim.c" \
-    "$SRC"/src/dkim/*.c "$SRC"/src/dns/*.c "$SRC"/src/core/*.c -lcrypto -lcares -levent -lpthread
+    "$SRC"/src/dkim/*.c "$SRC"/src/dns/*.c "$SRC"/src/core/*.c -lcrypto -lcares -levent -ljansson -lpthread
 gcc $CFLAGS -o "$W/bench_opendkim" "$SRC/bench/dkim/bench_opendkim.c" -lopendkim
 F=${BENCH_DKIM:-$W/bench_dkim}
 
