@@ -869,35 +869,25 @@ empty_nonterminal(struct ans *a, unsigned n)
 	return 0;
 }
 
-/* A name below the apex: an address, an empty non-terminal, or nothing. */
+/*
+ * The answer for a name n labels below the apex whose lookup gave hit
+ * (NULL: nothing lists it): the record asked for, NODATA, or, for a name
+ * nothing lists, NODATA when it is an empty non-terminal, else NXDOMAIN.
+ */
 static int
-answer_below(struct ans *a)
+answer_hit(struct ans *a, const struct index_hit *hit, unsigned n)
 {
-	struct index_hit	 hit;
-	unsigned		 n = a->zlab;
-	int			 listed = 0;
-
-	if (n == 4 && parse_v4(a, 4)) {
-		a->family = 4;
-		listed = index_match_v4(a->idx, a->zone,
-		    (uint32_t)a->oct[0] << 24 | (uint32_t)a->oct[1] << 16 |
-		    (uint32_t)a->oct[2] << 8 | a->oct[3], a->now, &hit);
-	}
-	if (!listed && n == 32 && parse_v6(a, 32, a->addr)) {
-		a->family = 6;
-		listed = index_match(a->idx, a->zone, a->addr, a->now, &hit);
-	}
-	if (listed && hit.v != NULL) {
+	if (hit != NULL && hit->v != NULL) {
 		a->listed = 1;
 		switch (a->q->qtype) {
 		case DNS_T_A:
-			put_a(a, hit.v);
+			put_a(a, hit->v);
 			return DNS_R_NOERROR;
 		case DNS_T_TXT:
-			put_txt(a, hit.v);
+			put_txt(a, hit->v);
 			return DNS_R_NOERROR;
 		case DNS_T_ANY:
-			answer_any(a, hit.v);
+			answer_any(a, hit->v);
 			return DNS_R_NOERROR;
 		default:
 			put_negative_soa(a);	/* NODATA: AAAA, MX, ... */
@@ -910,6 +900,224 @@ answer_below(struct ans *a)
 	return DNS_R_NXDOMAIN;
 }
 
+/* The IPv4 address in a->oct, 4 labels below the apex. */
+static int
+answer_v4(struct ans *a)
+{
+	struct index_hit	hit;
+
+	a->family = 4;
+	if (index_match_v4(a->idx, a->zone, (uint32_t)a->oct[0] << 24 |
+	    (uint32_t)a->oct[1] << 16 | (uint32_t)a->oct[2] << 8 | a->oct[3],
+	    a->now, &hit))
+		return answer_hit(a, &hit, 4);
+	return answer_hit(a, NULL, 4);
+}
+
+/* A name below the apex: an address, an empty non-terminal, or nothing. */
+static int
+answer_below(struct ans *a)
+{
+	struct index_hit	 hit;
+	unsigned		 n = a->zlab;
+
+	if (n == 4 && parse_v4(a, 4))
+		return answer_v4(a);
+	if (n == 32 && parse_v6(a, 32, a->addr)) {
+		a->family = 6;
+		if (index_match(a->idx, a->zone, a->addr, a->now, &hit))
+			return answer_hit(a, &hit, n);
+	}
+	return answer_hit(a, NULL, n);
+}
+
+static uint16_t
+get_u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * The fast path: the query nearly every DNSBL client sends, read in one
+ * pass without dns_parse_query and find_zone. It is a QUERY with one
+ * question <d>.<c>.<b>.<a>.<zone>, type A or TXT, class IN, and nothing
+ * after it but, perhaps, one OPT of version 0 at the root. The octets are
+ * parsed as the labels are walked (the rules of parse_v4), and the rest
+ * of the name must be a zone's apex with no longer zone holding the
+ * name. Fills what the answer path reads of *OUT:q (id, flags, type,
+ * class, the name and its label offsets, EDNS) and the zone and octets of
+ * *OUT:a. Returns 1, or 0 for anything else, which then takes the general
+ * path: every check here is one dns_parse_query and find_zone make too,
+ * so the two give the same bytes (tests/unit/dnsbl/test_answer.c and
+ * fuzz_dnsbl_answer compare them).
+ */
+static int
+fast_query(struct ans *a, struct dns_query *q, const uint8_t *pkt,
+    size_t len)
+{
+	const struct index_zone	*z, *bz = NULL;
+	const uint8_t		*p = pkt + DNS_HEADER_LEN;
+	size_t			 left, o, zs, nl, e, s, zl, rdlen, olen;
+	unsigned		 i, l, k, v, d0, d1, d2;
+	int			 nz, best = -1;
+
+	/* QR 0, QUERY, QDCOUNT 1, ANCOUNT NSCOUNT 0, ARCOUNT 0 or 1. */
+	if (len < DNS_HEADER_LEN + 4 * 2 + 2 + 4 || (pkt[2] & 0xf8) != 0 ||
+	    pkt[4] != 0 || pkt[5] != 1 ||
+	    (pkt[6] | pkt[7] | pkt[8] | pkt[9] | pkt[10]) != 0 || pkt[11] > 1)
+		return 0;
+	left = len - DNS_HEADER_LEN;
+	for (i = 0, o = 0; i < 4; i++) {
+		l = p[o];
+		if (l - 1 > 2 || o + 1 + l > left)
+			return 0;
+		q->label_off[i] = (uint8_t)o;
+		d0 = (unsigned)p[o + 1] - '0';
+		if (l == 1)
+			v = d0;
+		else {
+			d1 = (unsigned)p[o + 2] - '0';
+			if (l == 2)
+				v = d0 == 0 || d1 > 9 ? 256 : d0 * 10 + d1;
+			else {
+				d2 = (unsigned)p[o + 3] - '0';
+				v = d0 == 0 || d1 > 9 || d2 > 9 ? 256 :
+				    d0 * 100 + d1 * 10 + d2;
+			}
+		}
+		if (d0 > 9 || v > 255)
+			return 0;
+		a->oct[3 - i] = (uint8_t)v;
+		o += 1 + l;
+	}
+	/* The zone's labels, as walk_qname reads them. */
+	zs = o;
+	for (k = 4;; k++) {
+		if (o >= left || o >= DNS_NAME_MAX)
+			return 0;
+		if ((l = p[o]) == 0)
+			break;
+		if (l > DNS_LABEL_MAX)
+			return 0;
+		q->label_off[k] = (uint8_t)o;
+		o += 1 + l;
+	}
+	nl = o + 1;
+	e = DNS_HEADER_LEN + nl;
+	if (len - e < 4)
+		return 0;
+	q->qtype = get_u16(pkt + e);
+	q->qclass = get_u16(pkt + e + 2);
+	if ((q->qtype != DNS_T_A && q->qtype != DNS_T_TXT) ||
+	    q->qclass != DNS_C_IN)
+		return 0;
+	e += 4;
+	q->edns = 0;
+	q->edns_udp = DNS_UDP_MIN;
+	q->edns_version = 0;
+	q->edns_do = 0;
+	if (pkt[11] == 0) {
+		if (e != len)
+			return 0;
+	} else {
+		/* OPT: root owner, type 41, class (payload), TTL, RDLENGTH. */
+		if (len - e < 11 || pkt[e] != 0 ||
+		    get_u16(pkt + e + 1) != DNS_T_OPT || pkt[e + 6] != 0)
+			return 0;	/* not an OPT, or BADVERS */
+		rdlen = get_u16(pkt + e + 9);
+		if (len - e - 11 != rdlen)
+			return 0;
+		q->edns = 1;
+		v = get_u16(pkt + e + 3);
+		q->edns_udp = (uint16_t)(v < DNS_UDP_MIN ? DNS_UDP_MIN : v);
+		q->edns_do = (pkt[e + 7] & 0x80) != 0;
+		/* Its options must be whole, as read_opt wants them. */
+		for (o = e + 11; o < len; o += 4 + olen) {
+			if (len - o < 4)
+				return 0;
+			olen = get_u16(pkt + o + 2);
+			if (len - o - 4 < olen)
+				return 0;
+		}
+	}
+	/*
+	 * The zone: the one whose apex is the rest of the name, unless a
+	 * longer zone starts at one of the four octet labels (nested zones:
+	 * find_zone's longest match then decides).
+	 */
+	zl = nl - zs;
+	nz = index_zone_count(a->idx);
+	for (i = 0; i < (unsigned)nz; i++) {
+		if ((z = index_zone_get(a->idx, (int)i)) == NULL ||
+		    z->wire_len <= 1 || z->wire_len < zl)
+			continue;
+		if (z->wire_len == zl) {
+			if (best < 0 && dns_name_eq_lower(p + zs, z->wire, zl)) {
+				best = (int)i;
+				bz = z;
+			}
+			continue;
+		}
+		if (z->wire_len > nl)
+			continue;
+		s = nl - z->wire_len;
+		if ((s == q->label_off[0] || s == q->label_off[1] ||
+		    s == q->label_off[2] || s == q->label_off[3]) &&
+		    dns_name_eq_lower(p + s, z->wire, z->wire_len))
+			return 0;
+	}
+	if (best < 0)
+		return 0;
+	q->id = get_u16(pkt);
+	q->flags = get_u16(pkt + 2);
+	q->name = p;
+	q->name_len = nl;
+	q->nlabels = (uint8_t)k;
+	a->zone = best;
+	a->z = bz;
+	a->zlab = 4;
+	a->zoff = (uint16_t)(DNS_HEADER_LEN + zs);
+	a->zwire = bz->wire;
+	a->zwire_len = bz->wire_len;
+	return 1;
+}
+
+/* The size limit of a response to q, less OUT:reserve for our OPT. */
+static size_t
+answer_limit(const struct dns_query *q, size_t outsize, int tcp,
+    size_t *reserve)
+{
+	size_t	limit;
+
+	if (tcp)
+		limit = DNS_TCP_MAX;
+	else if (q->edns)
+		limit = q->edns_udp < DNS_EDNS_MAX ? q->edns_udp : DNS_EDNS_MAX;
+	else
+		limit = DNS_UDP_MIN;
+	if (limit > outsize)
+		limit = outsize;
+	*reserve = q->edns ? 11 : 0;
+	return limit > *reserve ? limit - *reserve : 0;
+}
+
+/* The end of every answer: TC if cut, our OPT, the count, the header. */
+static size_t
+answer_end(struct ans *a, const struct dns_query *q, size_t reserve,
+    int rcode)
+{
+	if (a->w.truncated) {
+		/* Nothing half-done: TC and an empty answer (RFC 2181 9). */
+		dns_writer_rewind(&a->w);
+	}
+	if (q->edns) {
+		a->w.cap += reserve;
+		dns_put_opt(&a->w, DNS_EDNS_MAX, q->edns_do, rcode);
+	}
+	count(a, rcode);
+	return dns_writer_finish(&a->w, rcode);
+}
+
 size_t
 dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
     const uint8_t *pkt, size_t len, uint8_t *out, size_t outsize, int tcp,
@@ -917,7 +1125,54 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 {
 	struct dns_query	q;
 	struct ans		a;
-	size_t			limit, reserve;
+	size_t			cap, reserve, qlen;
+
+	a.idx = idx;
+	if (idx == NULL || !fast_query(&a, &q, pkt, len))
+		return dnsbl_answer_general(c, idx, pkt, len, out, outsize,
+		    tcp, now);
+	cap = answer_limit(&q, outsize, tcp, &reserve);
+	qlen = DNS_HEADER_LEN + q.name_len + 4;
+	if (cap < qlen)
+		return dnsbl_answer_general(c, idx, pkt, len, out, outsize,
+		    tcp, now);
+	/* dns_writer_init's work: the header and question copied back. */
+	memcpy(out, pkt, qlen);
+	a.w.buf = out;
+	a.w.cap = cap;
+	a.w.len = qlen;
+	a.w.truncated = 0;
+	a.w.overflow = 0;
+	a.w.flags = DNS_F_QR | DNS_F_AA | (q.flags & DNS_F_RD);
+	a.w.qdcount = 1;
+	a.w.ancount = a.w.nscount = a.w.arcount = 0;
+	a.w.qend = qlen;
+	a.c = c;
+	a.q = &q;
+	a.now = now;
+	a.listed = 0;
+	return answer_end(&a, &q, reserve, answer_v4(&a));
+}
+
+int
+dnsbl_answer_is_fast(const struct index *idx, const uint8_t *pkt,
+    size_t len)
+{
+	struct dns_query	q;
+	struct ans		a;
+
+	a.idx = idx;
+	return idx != NULL && fast_query(&a, &q, pkt, len);
+}
+
+size_t
+dnsbl_answer_general(const struct dnsbl_conf *c, const struct index *idx,
+    const uint8_t *pkt, size_t len, uint8_t *out, size_t outsize, int tcp,
+    int64_t now)
+{
+	struct dns_query	q;
+	struct ans		a;
+	size_t			cap, reserve;
 	int			rcode;
 
 	a.zone = -1;
@@ -941,18 +1196,8 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 		return dns_writer_finish(&a.w, DNS_R_FORMERR);
 	}
 
-	/* The size limit of this response, less room for our OPT. */
-	if (tcp)
-		limit = DNS_TCP_MAX;
-	else if (q.edns)
-		limit = q.edns_udp < DNS_EDNS_MAX ? q.edns_udp : DNS_EDNS_MAX;
-	else
-		limit = DNS_UDP_MIN;
-	if (limit > outsize)
-		limit = outsize;
-	reserve = q.edns ? 11 : 0;
-	dns_writer_init(&a.w, out, limit > reserve ? limit - reserve : 0, &q,
-	    DNS_R_NOERROR);
+	cap = answer_limit(&q, outsize, tcp, &reserve);
+	dns_writer_init(&a.w, out, cap, &q, DNS_R_NOERROR);
 	a.c = c;
 	a.idx = idx;
 	a.q = &q;
@@ -974,15 +1219,5 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 		else
 			rcode = answer_below(&a);
 	}
-
-	if (a.w.truncated) {
-		/* Nothing half-done: TC and an empty answer (RFC 2181 9). */
-		dns_writer_rewind(&a.w);
-	}
-	if (q.edns) {
-		a.w.cap += reserve;
-		dns_put_opt(&a.w, DNS_EDNS_MAX, q.edns_do, rcode);
-	}
-	count(&a, rcode);
-	return dns_writer_finish(&a.w, rcode);
+	return answer_end(&a, &q, reserve, rcode);
 }

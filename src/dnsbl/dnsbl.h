@@ -92,4 +92,18 @@ size_t	dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 	    const uint8_t *pkt, size_t len, uint8_t *out, size_t outsize,
 	    int tcp, int64_t now);
 
+/*
+ * dnsbl_answer without its fast path (the common A and TXT query of an
+ * IPv4 address, read in one pass): the same answer by the general road,
+ * dns_parse_query and find_zone. For the tests and the fuzz target that
+ * hold the two to the same bytes.
+ */
+size_t	dnsbl_answer_general(const struct dnsbl_conf *c,
+	    const struct index *idx, const uint8_t *pkt, size_t len,
+	    uint8_t *out, size_t outsize, int tcp, int64_t now);
+
+/* 1 if dnsbl_answer would answer pkt from idx by its fast path, else 0. */
+int	dnsbl_answer_is_fast(const struct index *idx, const uint8_t *pkt,
+	    size_t len);
+
 #endif /* FAIRLIST_DNSBL_H */

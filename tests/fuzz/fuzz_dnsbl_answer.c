@@ -3,7 +3,8 @@
  * (dnsbl_answer: parse, zone match, index lookups, TXT expansion, write)
  * against a small fixed index built once. Both transports are tried: the
  * UDP answer must respect its limit, and every answer must echo the id
- * and be a response.
+ * and be a response. The general path (dnsbl_answer_general, without the
+ * fast path for plain IPv4 A and TXT queries) must give the same bytes.
  *
  * Seeds: tests/fuzz/fuzz_dnsbl_answer.in/ (queries for the zones below).
  */
@@ -88,8 +89,8 @@ build(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t	out[DNS_TCP_MAX];
-	size_t		n;
+	static uint8_t	out[DNS_TCP_MAX], gen[DNS_TCP_MAX];
+	size_t		n, g;
 	int		tcp;
 
 	if (idx == NULL)
@@ -97,6 +98,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (tcp = 0; tcp <= 1; tcp++) {
 		n = dnsbl_answer(&conf, idx, data, size, out,
 		    tcp ? DNS_TCP_MAX : DNS_EDNS_MAX, tcp, NOW);
+		g = dnsbl_answer_general(&conf, idx, data, size, gen,
+		    tcp ? DNS_TCP_MAX : DNS_EDNS_MAX, tcp, NOW);
+		assert(n == g && memcmp(out, gen, n) == 0);
 		if (n == 0) {
 			assert(size < DNS_HEADER_LEN || (data[2] & 0x80));
 			continue;

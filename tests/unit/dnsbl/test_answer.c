@@ -1124,6 +1124,137 @@ test_txt_cache(void **state)
 	assert_int_equal(hits, 200);	/* round 5 used its base */
 }
 
+/*
+ * The fast path (dnsbl_answer) and the general one (dnsbl_answer_general)
+ * give the same bytes for every query: each zone of the setup, listed,
+ * excluded, expired, ranged and unlisted addresses, names that are also
+ * IPv6 empty non-terminals, bad octets, case, every type and class asked,
+ * EDNS with and without options, bad and trailing additional data, every
+ * cut of each packet, a flipped byte anywhere in it, UDP, TCP and small
+ * buffers. The common shapes must take the fast path, so that this
+ * compares two roads and not one.
+ */
+static size_t
+answers_equal(const uint8_t *pkt, size_t n, int *fails)
+{
+	static uint8_t	a[DNS_TCP_MAX], g[DNS_TCP_MAX];
+	static const size_t sizes[] = { DNS_EDNS_MAX, DNS_TCP_MAX, 600, 60,
+	    20 };
+	size_t		i, na, ng, calls = 0;
+	int		tcp;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		tcp = sizes[i] == DNS_TCP_MAX;
+		memset(a, 0xa5, sizes[i]);
+		memset(g, 0x5a, sizes[i]);
+		na = dnsbl_answer(&conf, idx, pkt, n, a, sizes[i], tcp, NOW);
+		ng = dnsbl_answer_general(&conf, idx, pkt, n, g, sizes[i], tcp,
+		    NOW);
+		calls++;
+		if (na != ng || memcmp(a, g, na) != 0) {
+			if (*fails < 10)
+				print_error("query of %zu bytes (byte 12 %02x,"
+				    " out %zu): fast %zu bytes, general %zu\n",
+				    n, n > 12 ? pkt[12] : 0, sizes[i], na, ng);
+			(*fails)++;
+		}
+	}
+	return calls;
+}
+
+static void
+test_fast_path(void **state)
+{
+	static const char *const zones[] = { "bl.test", "big.bl.test",
+	    "other.example", "vars.test", "huge.test", "BL.Test",
+	    "bIg.Bl.TeSt", "nozone.test", "bl.test.", "test" };
+	static const char *const addrs[] = { "1.0.2.192", "7.100.51.198",
+	    "8.100.51.198", "5.113.0.203", "2.0.0.127", "1.0.0.127",
+	    "3.2.1.10", "1.0.0.2", "8.b.d.0", "1.2.3.4", "01.2.3.4",
+	    "256.1.1.1", "1.2.3", "1.2.3.4.5", "0.0.0.0", "255.255.255.255",
+	    "99.199.9.10", "1.0.2", "a.b.c.d", "" };
+	static const uint16_t types[] = { DNS_T_A, DNS_T_TXT, DNS_T_AAAA,
+	    DNS_T_ANY, DNS_T_MX, DNS_T_SOA, DNS_T_AXFR };
+	static const uint16_t classes[] = { DNS_C_IN, DNS_C_ANY, DNS_C_CH };
+	static const int qflags[] = { 0, QF_EDNS, QF_EDNS | QF_DO,
+	    QF_EDNS | QF_V1 };
+	uint8_t		pkt[600], cut[600];
+	char		name[300];
+	size_t		zi, ai, ti, ci, fi, n, k, calls = 0, fast = 0;
+	int		fails = 0;
+
+	(void)state;
+	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++)
+	for (ai = 0; ai < sizeof(addrs) / sizeof(addrs[0]); ai++)
+	for (ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++)
+	for (ci = 0; ci < sizeof(classes) / sizeof(classes[0]); ci++)
+	for (fi = 0; fi < sizeof(qflags) / sizeof(qflags[0]); fi++) {
+		snprintf(name, sizeof(name), "%s%s%s", addrs[ai],
+		    addrs[ai][0] != '\0' ? "." : "", zones[zi]);
+		n = mkquery(pkt, name, types[ti], classes[ci], qflags[fi]);
+		fast += (size_t)dnsbl_answer_is_fast(idx, pkt, n);
+		calls += answers_equal(pkt, n, &fails);
+		if (ci > 0 || ti > 1)
+			continue;
+		/* RD off, TC and CD set, another opcode, a response. */
+		pkt[2] ^= 0x01;
+		pkt[3] ^= 0x10;
+		calls += answers_equal(pkt, n, &fails);
+		pkt[2] ^= 0x03;
+		calls += answers_equal(pkt, n, &fails);
+		pkt[2] ^= 0x02 | 0x08;
+		calls += answers_equal(pkt, n, &fails);
+		pkt[2] ^= 0x08 | 0x80;
+		calls += answers_equal(pkt, n, &fails);
+		pkt[2] ^= 0x80;
+		pkt[3] ^= 0x10;
+		/* Every cut, and each byte flipped in turn. */
+		for (k = 0; k < n; k++) {
+			memcpy(cut, pkt, k);
+			calls += answers_equal(cut, k, &fails);
+		}
+		for (k = 0; k < n; k++) {
+			memcpy(cut, pkt, n);
+			cut[k] ^= k < 12 ? 0x01 : 0x20;
+			calls += answers_equal(cut, n, &fails);
+			cut[k] ^= k < 12 ? 0x01 ^ 0xff : 0x20 ^ 0x7f;
+			calls += answers_equal(cut, n, &fails);
+		}
+		/* Trailing bytes, and an OPT with options (cookie, bad). */
+		memcpy(cut, pkt, n);
+		cut[n] = 0;
+		calls += answers_equal(cut, n + 1, &fails);
+		if (qflags[fi] & QF_EDNS) {
+			memcpy(cut + n, "\x00\x0a\x00\x08" "01234567", 12);
+			cut[n - 1] = 12;
+			calls += answers_equal(cut, n + 12, &fails);
+			fast += (size_t)dnsbl_answer_is_fast(idx, cut, n + 12);
+			cut[n + 3] = 9;		/* option longer than RDATA */
+			calls += answers_equal(cut, n + 12, &fails);
+			cut[n - 1] = 13;	/* RDATA longer than the packet */
+			calls += answers_equal(cut, n + 12, &fails);
+		} else {
+			/* An additional record that is not an OPT. */
+			cut[11] = 1;
+			memcpy(cut + n, "\xc0\x0c\x00\x01\x00\x01\x00\x00"
+			    "\x00\x01\x00\x04\x7f\x00\x00\x01", 16);
+			calls += answers_equal(cut, n + 16, &fails);
+		}
+	}
+	assert_int_equal(fails, 0);
+	/*
+	 * The fast ones: the 12 names of the list with 4 valid octets, in
+	 * the 8 spellings of an existing zone (bl.test, big.bl.test and
+	 * the others, in two cases, with a trailing dot), A or TXT, class
+	 * IN, no EDNS or version 0 with or without DO: 12 * 8 * 2 * 3 = 576,
+	 * and the same with a cookie option (2 EDNS sets): 384 more.
+	 */
+	print_message("fast path: %zu of the queries, %zu answers compared\n",
+	    fast, calls);
+	assert_int_equal(fast, 960);
+	assert_true(calls > 100000);
+}
+
 int
 main(void)
 {
@@ -1137,6 +1268,7 @@ main(void)
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_txt_cache),
 		cmocka_unit_test(test_metrics_renumbered),
+		cmocka_unit_test(test_fast_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
