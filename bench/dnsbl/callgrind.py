@@ -100,9 +100,28 @@ def instructions(pid, env, prefix, user):
     return tot
 
 
+def settle(name, pid, env, prefix, user, log):
+    """Wait until the server is idle: a server answers its first query
+    before it has started everything (fairlist's HTTP service and its
+    OpenSSL set-up, some 7M instructions, came after the DNS service and
+    fell into the A half). Idle is under 1M instructions in a second,
+    fifty times fairlist's idle rate; at most 120 s."""
+    last = instructions(pid, env, prefix, user)
+    for _ in range(120):
+        time.sleep(1)
+        now = instructions(pid, env, prefix, user)
+        if now - last < 1000000:
+            log("%s settled: %d instructions in the last second" %
+                (name, now - last))
+            return
+        last = now
+    raise RuntimeError("%s under callgrind did not settle" % name)
+
+
 def measure(name, pid, port, queries, env, prefix, user, log):
     halves = {t: [q for q in queries if q[1] == t] for t in ("A", "TXT")}
     res = {}
+    settle(name, pid, env, prefix, user, log)
     for t, qs in halves.items():
         i0 = instructions(pid, env, prefix, user)
         t0 = time.monotonic()
@@ -216,6 +235,7 @@ def run_fairlist(a, data, m, queries):
         raise RuntimeError("fairlist under callgrind did not answer")
     env = dict(os.environ)
     if getattr(a, "profile", False):
+        settle("fairlist", p.pid, env, prefix, None, log)
         control(p.pid, env, prefix, "-z")
     R = measure("fairlist", p.pid, port, queries, env, prefix, None, log)
     R["cmd"] = " ".join(cmd)

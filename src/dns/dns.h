@@ -226,7 +226,29 @@ void	dns_writer_rewind(struct dns_writer *w);
  * Patch counts, TC (when truncated) and the low 4 bits of rcode into the
  * header; returns the length.
  */
-size_t	dns_writer_finish(struct dns_writer *w, int rcode);
+static inline size_t
+dns_writer_finish(struct dns_writer *w, int rcode)
+{
+	uint16_t	flags = w->flags;
+	uint8_t		*h = w->buf;
+
+	if (w->len < DNS_HEADER_LEN)
+		return 0;
+	if (w->truncated)
+		flags |= DNS_F_TC;
+	flags = (uint16_t)(flags | (rcode & 0x0f));
+	h[2] = (uint8_t)(flags >> 8);
+	h[3] = (uint8_t)flags;
+	h[4] = (uint8_t)(w->qdcount >> 8);
+	h[5] = (uint8_t)w->qdcount;
+	h[6] = (uint8_t)(w->ancount >> 8);
+	h[7] = (uint8_t)w->ancount;
+	h[8] = (uint8_t)(w->nscount >> 8);
+	h[9] = (uint8_t)w->nscount;
+	h[10] = (uint8_t)(w->arcount >> 8);
+	h[11] = (uint8_t)w->arcount;
+	return w->len;
+}
 
 /*
  * Text name (dots, optional trailing dot, at most 253 characters) to wire

@@ -335,19 +335,3 @@ dns_writer_rewind(struct dns_writer *w)
 	w->ancount = w->nscount = w->arcount = 0;
 }
 
-size_t
-dns_writer_finish(struct dns_writer *w, int rcode)
-{
-	uint16_t	flags = w->flags;
-
-	if (w->len < DNS_HEADER_LEN)
-		return 0;
-	if (w->truncated)
-		flags |= DNS_F_TC;
-	set_u16(w->buf + HDR_FLAGS, (uint16_t)(flags | (rcode & 0x0f)));
-	set_u16(w->buf + HDR_QDCOUNT, w->qdcount);
-	set_u16(w->buf + HDR_ANCOUNT, w->ancount);
-	set_u16(w->buf + HDR_NSCOUNT, w->nscount);
-	set_u16(w->buf + HDR_ARCOUNT, w->arcount);
-	return w->len;
-}

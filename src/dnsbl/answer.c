@@ -443,22 +443,13 @@ blob_name(struct soa_blob *sb, const struct ans *a, const uint8_t *name,
 	sb->len += (uint16_t)len;
 }
 
-static const struct soa_blob *
-soa_blob(struct ans *a)
+static __attribute__((noinline)) const struct soa_blob *
+soa_build(struct ans *a, struct soa_blob *sb)
 {
 	const struct dnsbl_conf	*c = a->c;
-	struct soa_blob		*sb;
 	uint8_t			 name[DNS_NAME_MAX];
 	size_t			 n;
 
-	if (a->zone < 0 || a->zone >= INDEX_ZONES_MAX)
-		return NULL;
-	sb = &soa_cache[a->zone];
-	if (sb->id == a->z->id && sb->c == c && c->prepared &&
-	    sb->gen == c->gen && sb->t[0] == c->soa_refresh &&
-	    sb->t[1] == c->soa_retry && sb->t[2] == c->soa_expire &&
-	    sb->t[3] == c->soa_minimum)
-		return sb;
 	sb->len = 0;
 	sb->nptr = 0;
 	sb->ptr[sb->nptr++] = 0;
@@ -488,6 +479,23 @@ soa_blob(struct ans *a)
 	sb->t[2] = c->soa_expire;
 	sb->t[3] = c->soa_minimum;
 	return sb;
+}
+
+static inline const struct soa_blob *
+soa_blob(struct ans *a)
+{
+	const struct dnsbl_conf	*c = a->c;
+	struct soa_blob		*sb;
+
+	if (a->zone < 0 || a->zone >= INDEX_ZONES_MAX)
+		return NULL;
+	sb = &soa_cache[a->zone];
+	if (sb->id == a->z->id && sb->c == c && c->prepared &&
+	    sb->gen == c->gen && sb->t[0] == c->soa_refresh &&
+	    sb->t[1] == c->soa_retry && sb->t[2] == c->soa_expire &&
+	    sb->t[3] == c->soa_minimum)
+		return sb;
+	return soa_build(a, sb);
 }
 
 static void
@@ -938,74 +946,127 @@ get_u16(const uint8_t *p)
 }
 
 /*
+ * 1 if the n bytes at a (in the packet) are the zone's lower-case wire
+ * name w, ASCII letters folded: by 8-byte words, exactly, for the usual
+ * lower-case question, and by dns_name_eq_lower for the rest.
+ */
+static inline int
+zone_eq(const uint8_t *a, const uint8_t *w, size_t n)
+{
+	uint64_t	x, y, u, v;
+
+	if (n >= 8 && n <= 24) {
+		memcpy(&x, a, 8);
+		memcpy(&y, w, 8);
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, w + n - 8, 8);
+		if (((x ^ y) | (u ^ v)) == 0) {
+			if (n <= 16)
+				return 1;
+			memcpy(&x, a + 8, 8);
+			memcpy(&y, w + 8, 8);
+			if (x == y)
+				return 1;
+		}
+	}
+	return dns_name_eq_lower(a, w, n);
+}
+
+/* The zone the last fast query of this thread matched: most ask one. */
+static _Thread_local int	fast_last;
+
+/*
  * The fast path: the query nearly every DNSBL client sends, read in one
  * pass without dns_parse_query and find_zone. It is a QUERY with one
  * question <d>.<c>.<b>.<a>.<zone>, type A or TXT, class IN, and nothing
- * after it but, perhaps, one OPT of version 0 at the root. The octets are
- * parsed as the labels are walked (the rules of parse_v4), and the rest
- * of the name must be a zone's apex with no longer zone holding the
- * name. Fills what the answer path reads of *OUT:q (id, flags, type,
- * class, the name and its label offsets, EDNS) and the zone and octets of
- * *OUT:a. Returns 1, or 0 for anything else, which then takes the general
- * path: every check here is one dns_parse_query and find_zone make too,
- * so the two give the same bytes (tests/unit/dnsbl/test_answer.c and
- * fuzz_dnsbl_answer compare them).
+ * after it but, perhaps, one OPT of version 0 at the root, in an index
+ * whose zones do not nest (one under another: find_zone's longest match
+ * decides those). The octets are parsed as the labels are walked (the
+ * rules of parse_v4), and the rest of the name must be a zone's apex.
+ * Fills what the answer path reads of *OUT:q (id, flags, type, class,
+ * the name, its label count, the offsets of its first five labels, EDNS)
+ * and the zone and octets of *OUT:a. Returns 1, or 0 for anything else,
+ * which then takes the general path: every check here is one that
+ * dns_parse_query and find_zone make too, so the two give the same bytes
+ * (tests/unit/dnsbl/test_answer.c and fuzz_dnsbl_answer compare them).
  */
 static int
 fast_query(struct ans *a, struct dns_query *q, const uint8_t *pkt,
     size_t len)
 {
-	const struct index_zone	*z, *bz = NULL;
+	const struct index_zone	*z;
 	const uint8_t		*p = pkt + DNS_HEADER_LEN;
-	size_t			 left, o, zs, nl, e, s, zl, rdlen, olen;
-	unsigned		 i, l, k, v, d0, d1, d2;
-	int			 nz, best = -1;
+	size_t			 left, o, zs, nl, e, rdlen, olen;
+	unsigned		 i, l, v, d0, d1, d2, bad = 0;
+	int			 nz, k;
 
 	/* QR 0, QUERY, QDCOUNT 1, ANCOUNT NSCOUNT 0, ARCOUNT 0 or 1. */
 	if (len < DNS_HEADER_LEN + 4 * 2 + 2 + 4 || (pkt[2] & 0xf8) != 0 ||
 	    pkt[4] != 0 || pkt[5] != 1 ||
-	    (pkt[6] | pkt[7] | pkt[8] | pkt[9] | pkt[10]) != 0 || pkt[11] > 1)
+	    (pkt[6] | pkt[7] | pkt[8] | pkt[9] | pkt[10]) != 0 ||
+	    pkt[11] > 1 || index_zones_nested(a->idx))
 		return 0;
 	left = len - DNS_HEADER_LEN;
+	/*
+	 * Four labels of 1-3 bytes take at most 16: with 17 bytes or more
+	 * after the header every read below is inside the packet (shorter
+	 * packets take the general path).
+	 */
+	if (left < 17)
+		return 0;
 	for (i = 0, o = 0; i < 4; i++) {
 		l = p[o];
-		if (l - 1 > 2 || o + 1 + l > left)
-			return 0;
-		q->label_off[i] = (uint8_t)o;
 		d0 = (unsigned)p[o + 1] - '0';
-		if (l == 1)
+		switch (l) {
+		case 1:
 			v = d0;
-		else {
-			d1 = (unsigned)p[o + 2] - '0';
-			if (l == 2)
-				v = d0 == 0 || d1 > 9 ? 256 : d0 * 10 + d1;
-			else {
-				d2 = (unsigned)p[o + 3] - '0';
-				v = d0 == 0 || d1 > 9 || d2 > 9 ? 256 :
-				    d0 * 100 + d1 * 10 + d2;
-			}
-		}
-		if (d0 > 9 || v > 255)
-			return 0;
-		a->oct[3 - i] = (uint8_t)v;
-		o += 1 + l;
-	}
-	/* The zone's labels, as walk_qname reads them. */
-	zs = o;
-	for (k = 4;; k++) {
-		if (o >= left || o >= DNS_NAME_MAX)
-			return 0;
-		if ((l = p[o]) == 0)
+			bad |= d0 > 9;
 			break;
-		if (l > DNS_LABEL_MAX)
+		case 2:
+			d1 = (unsigned)p[o + 2] - '0';
+			v = d0 * 10 + d1;
+			bad |= (d0 - 1 > 8) | (d1 > 9);	/* '0' leads, or not */
+			break;
+		case 3:
+			d1 = (unsigned)p[o + 2] - '0';
+			d2 = (unsigned)p[o + 3] - '0';
+			v = d0 * 100 + d1 * 10 + d2;
+			bad |= (d0 - 1 > 8) | (d1 > 9) | (d2 > 9) | (v > 255);
+			break;
+		default:
 			return 0;
-		q->label_off[k] = (uint8_t)o;
+		}
+		a->oct[3 - i] = (uint8_t)v;
+		q->label_off[i] = (uint8_t)o;
 		o += 1 + l;
 	}
-	nl = o + 1;
-	e = DNS_HEADER_LEN + nl;
-	if (len - e < 4)
+	if (bad)
 		return 0;
+	/*
+	 * The rest of the name is a zone's wire name: its labels, its root,
+	 * within the 255 bytes of a name and followed by type and class.
+	 */
+	zs = o;
+	nz = index_zone_count(a->idx);
+	k = fast_last;
+	z = k < nz ? index_zone_get(a->idx, k) : NULL;
+	if (z == NULL || z->wire_len <= 1 || zs + z->wire_len > DNS_NAME_MAX ||
+	    zs + z->wire_len + 4 > left ||
+	    !zone_eq(p + zs, z->wire, z->wire_len)) {
+		for (k = 0; k < nz; k++) {
+			z = index_zone_get(a->idx, k);
+			if (z->wire_len > 1 &&
+			    zs + z->wire_len <= DNS_NAME_MAX &&
+			    zs + z->wire_len + 4 <= left &&
+			    zone_eq(p + zs, z->wire, z->wire_len))
+				break;
+		}
+		if (k == nz)
+			return 0;
+		fast_last = k;
+	}
+	nl = zs + z->wire_len;
+	e = DNS_HEADER_LEN + nl;
 	q->qtype = get_u16(pkt + e);
 	q->qclass = get_u16(pkt + e + 2);
 	if ((q->qtype != DNS_T_A && q->qtype != DNS_T_TXT) ||
@@ -1040,45 +1101,18 @@ fast_query(struct ans *a, struct dns_query *q, const uint8_t *pkt,
 				return 0;
 		}
 	}
-	/*
-	 * The zone: the one whose apex is the rest of the name, unless a
-	 * longer zone starts at one of the four octet labels (nested zones:
-	 * find_zone's longest match then decides).
-	 */
-	zl = nl - zs;
-	nz = index_zone_count(a->idx);
-	for (i = 0; i < (unsigned)nz; i++) {
-		if ((z = index_zone_get(a->idx, (int)i)) == NULL ||
-		    z->wire_len <= 1 || z->wire_len < zl)
-			continue;
-		if (z->wire_len == zl) {
-			if (best < 0 && dns_name_eq_lower(p + zs, z->wire, zl)) {
-				best = (int)i;
-				bz = z;
-			}
-			continue;
-		}
-		if (z->wire_len > nl)
-			continue;
-		s = nl - z->wire_len;
-		if ((s == q->label_off[0] || s == q->label_off[1] ||
-		    s == q->label_off[2] || s == q->label_off[3]) &&
-		    dns_name_eq_lower(p + s, z->wire, z->wire_len))
-			return 0;
-	}
-	if (best < 0)
-		return 0;
 	q->id = get_u16(pkt);
 	q->flags = get_u16(pkt + 2);
 	q->name = p;
 	q->name_len = nl;
-	q->nlabels = (uint8_t)k;
-	a->zone = best;
-	a->z = bz;
+	q->nlabels = (uint8_t)(4 + z->wire_labels);
+	q->label_off[4] = (uint8_t)zs;
+	a->zone = k;
+	a->z = z;
 	a->zlab = 4;
 	a->zoff = (uint16_t)(DNS_HEADER_LEN + zs);
-	a->zwire = bz->wire;
-	a->zwire_len = bz->wire_len;
+	a->zwire = z->wire;
+	a->zwire_len = z->wire_len;
 	return 1;
 }
 
@@ -1125,7 +1159,9 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 {
 	struct dns_query	q;
 	struct ans		a;
+	struct index_hit	hit;
 	size_t			cap, reserve, qlen;
+	int			rcode;
 
 	a.idx = idx;
 	if (idx == NULL || !fast_query(&a, &q, pkt, len))
@@ -1151,7 +1187,27 @@ dnsbl_answer(const struct dnsbl_conf *c, const struct index *idx,
 	a.q = &q;
 	a.now = now;
 	a.listed = 0;
-	return answer_end(&a, &q, reserve, answer_v4(&a));
+	a.family = 4;
+	/* answer_v4 and answer_hit for the two types the fast path takes. */
+	if (index_match_v4(idx, a.zone, (uint32_t)a.oct[0] << 24 |
+	    (uint32_t)a.oct[1] << 16 | (uint32_t)a.oct[2] << 8 | a.oct[3], now,
+	    &hit) && hit.v != NULL) {
+		a.listed = 1;
+		if (q.qtype == DNS_T_A)
+			put_a(&a, hit.v);
+		else
+			put_txt(&a, hit.v);
+		rcode = DNS_R_NOERROR;
+	} else {
+		put_negative_soa(&a);
+		/*
+		 * Only four one-byte labels can also be an IPv6 empty
+		 * non-terminal (parse_v6): empty_nonterminal says 0 else.
+		 */
+		rcode = q.label_off[4] == 8 && empty_nonterminal(&a, 4) ?
+		    DNS_R_NOERROR : DNS_R_NXDOMAIN;
+	}
+	return answer_end(&a, &q, reserve, rcode);
 }
 
 int

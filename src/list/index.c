@@ -790,6 +790,7 @@ index_builder_finish(struct index_builder *b)
 		bzone_free(z);
 	}
 	idx->nzones = b->nzones;
+	index_zones_check(idx);
 	idx->nvalues = b->values.n;
 	idx->values = (struct index_value *)(m + off);
 	if (b->values.n > 0)
@@ -857,6 +858,38 @@ int
 index_zone_count(const struct index *idx)
 {
 	return idx->nzones;
+}
+
+void
+index_zones_check(struct index *idx)
+{
+	const struct index_zone	*a, *b;
+	size_t			 i;
+	int			 j, k;
+
+	idx->nested = 0;
+	for (j = 0; j < idx->nzones; j++) {
+		a = &idx->zones[j].z;
+		for (k = 0; k < idx->nzones; k++) {
+			b = &idx->zones[k].z;
+			if (k == j || a->wire_len == 0 ||
+			    b->wire_len <= a->wire_len)
+				continue;
+			/* Is a the tail of b, on one of b's label starts? */
+			for (i = 0; i < b->wire_len && b->wire[i] != 0;
+			    i += 1 + (size_t)b->wire[i])
+				if (b->wire_len - i == a->wire_len &&
+				    memcmp(b->wire + i, a->wire,
+				    a->wire_len) == 0)
+					idx->nested = 1;
+		}
+	}
+}
+
+int
+index_zones_nested(const struct index *idx)
+{
+	return idx->nested;
 }
 
 const struct index_zone *

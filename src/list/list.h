@@ -99,6 +99,11 @@ void		 index_free(struct index *idx);		/* NULL is a no-op */
 
 int			 index_zone_count(const struct index *idx);
 const struct index_zone	*index_zone_get(const struct index *idx, int zone);
+/*
+ * 1 if a zone of idx lies below another (big.bl.test under bl.test): a
+ * name may then be in both, and the longest match decides.
+ */
+int			 index_zones_nested(const struct index *idx);
 /* Zone number for a lower-case name without trailing dot, or -1. */
 int			 index_zone_find(const struct index *idx,
 			    const char *name, size_t len);

@@ -85,6 +85,7 @@ struct strchunk {
 struct index {
 	struct izone		 zones[INDEX_ZONES_MAX];
 	int			 nzones;
+	int			 nested;	/* index_zones_nested */
 	struct index_value	*values;
 	size_t			 nvalues;
 	void			*map;		/* every array of every zone */
@@ -107,6 +108,8 @@ uint64_t	 index_snap_sum(const void *p, size_t len);
  * rise). index_free frees it.
  */
 void		 index_zone_itop(struct izone *z);
+/* Set idx->nested from the zones' wire names (builder and snap.c). */
+void		 index_zones_check(struct index *idx);
 /*
  * Recompute the checksum of the saved snapshot in buf (len bytes) in
  * place, so tests and the fuzzer can reach the checks behind it. Does

@@ -632,6 +632,7 @@ snap_parse(char *m, size_t size, size_t mapsize, uint64_t gen, char *errbuf,
 		v->reason = strs + o;
 	}
 	idx->nzones = (int)h.nzones;
+	index_zones_check(idx);
 	idx->values = (struct index_value *)sv;
 	idx->nvalues = (size_t)h.nvalues;
 	idx->map = m;

@@ -22,7 +22,7 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct index	*idx;
+static struct index	*idx, *flat;	/* flat: no zone under another */
 static struct dnsbl_conf conf;
 
 static void
@@ -37,8 +37,8 @@ add(struct index_builder *b, int zone, const char *cidr, int exclude,
 		    NOW - 86400, expires);
 }
 
-static void
-build(void)
+static struct index *
+build_one(int nested)
 {
 	struct index_builder	*b = index_builder_new();
 	struct index_zone	 z;
@@ -62,7 +62,7 @@ build(void)
 	add(b, i, "2001:db8::1", 0, 0, "v6", 0);
 	add(b, i, "2001:db8:1::/48", 0, 0, "v6 range", 0);
 	add(b, i, "::ffff:10.0.0.0/104", 0, 0, "mapped", 0);
-	z.name = "big.bl.test";
+	z.name = nested ? "big.bl.test" : "big.test";
 	z.txt = "$reason$reason$reason$reason$reason$reason$reason$reason"
 	    "$reason$reason";
 	z.url = "";
@@ -76,8 +76,14 @@ build(void)
 	i = index_builder_zone(b, &z);
 	add(b, i, "127.0.0.2", 0, 0, LIST_TEST_REASON, 0);
 	add(b, i, "::/0", 0, 0, "all of v6", 0);
-	idx = index_builder_finish(b);
+	return index_builder_finish(b);
+}
 
+static void
+build(void)
+{
+	idx = build_one(1);
+	flat = build_one(0);
 	dnsbl_conf_defaults(&conf);
 	conf.ns[0] = "ns1.bl.test";
 	conf.ns[1] = "ns2.example.net";
@@ -91,14 +97,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t	out[DNS_TCP_MAX], gen[DNS_TCP_MAX];
 	size_t		n, g;
-	int		tcp;
+	int		r, tcp;
 
 	if (idx == NULL)
 		build();
-	for (tcp = 0; tcp <= 1; tcp++) {
-		n = dnsbl_answer(&conf, idx, data, size, out,
+	for (r = 0; r < 4; r++) {
+		/* The nested index, then the flat one (the fast path). */
+		const struct index *x = r < 2 ? idx : flat;
+
+		tcp = r % 2;
+		n = dnsbl_answer(&conf, x, data, size, out,
 		    tcp ? DNS_TCP_MAX : DNS_EDNS_MAX, tcp, NOW);
-		g = dnsbl_answer_general(&conf, idx, data, size, gen,
+		g = dnsbl_answer_general(&conf, x, data, size, gen,
 		    tcp ? DNS_TCP_MAX : DNS_EDNS_MAX, tcp, NOW);
 		assert(n == g && memcmp(out, gen, n) == 0);
 		if (n == 0) {
