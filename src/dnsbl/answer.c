@@ -104,7 +104,7 @@ answer_metrics(void)
 }
 
 /* This thread's cells of zone slot zslot, into OUT:cells[ANS_N]. */
-static void
+static __attribute__((noinline)) void
 fill_cells(_Atomic uint64_t **cells, int zslot)
 {
 	int	slots[2], k;
@@ -119,7 +119,7 @@ fill_cells(_Atomic uint64_t **cells, int zslot)
 	}
 }
 
-static void
+static inline void
 count(const struct ans *a, int rcode)
 {
 	struct ans_cells	*m = &m_cells;
