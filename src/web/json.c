@@ -104,61 +104,6 @@ fail:
 	return NULL;
 }
 
-/*
- * A string as RFC 8259 section 7 wants it, escaping what jansson
- * escapes: '"', '\\' and the bytes below 0x20. jansson's strings are
- * valid UTF-8, so every other byte is copied as it is.
- */
-static void
-write_string(struct sbuf *b, const char *s, size_t n)
-{
-	static const char	hex[] = "0123456789ABCDEF";
-	size_t			i, run;
-	unsigned char		c;
-
-	sbuf_addc(b, '"');
-	for (i = 0; i < n; i += run) {
-		for (run = 0; i + run < n; run++) {
-			c = (unsigned char)s[i + run];
-			if (c < 0x20 || c == '"' || c == '\\')
-				break;
-		}
-		sbuf_add(b, s + i, run);
-		if (i + run == n)
-			break;
-		c = (unsigned char)s[i + run];
-		run++;
-		sbuf_addc(b, '\\');
-		switch (c) {
-		case '"':
-		case '\\':
-			sbuf_addc(b, c);
-			break;
-		case '\b':
-			sbuf_addc(b, 'b');
-			break;
-		case '\f':
-			sbuf_addc(b, 'f');
-			break;
-		case '\n':
-			sbuf_addc(b, 'n');
-			break;
-		case '\r':
-			sbuf_addc(b, 'r');
-			break;
-		case '\t':
-			sbuf_addc(b, 't');
-			break;
-		default:
-			sbuf_add(b, "u00", 3);
-			sbuf_addc(b, hex[c >> 4]);
-			sbuf_addc(b, hex[c & 15]);
-			break;
-		}
-	}
-	sbuf_addc(b, '"');
-}
-
 static int
 write_value(struct sbuf *b, json_t *v, int depth)
 {
@@ -177,7 +122,8 @@ write_value(struct sbuf *b, json_t *v, int depth)
 		json_object_foreach(v, k, e) {
 			if (i++ > 0)
 				sbuf_addc(b, ',');
-			write_string(b, k, strlen(k));
+			if (web_json_str(b, k, strlen(k)) == -1)
+				return -1;
 			sbuf_addc(b, ':');
 			if (write_value(b, e, depth + 1) == -1)
 				return -1;
@@ -195,8 +141,9 @@ write_value(struct sbuf *b, json_t *v, int depth)
 		sbuf_addc(b, ']');
 		return 0;
 	case JSON_STRING:
-		write_string(b, json_string_value(v), json_string_length(v));
-		return 0;
+		/* jansson's strings are valid UTF-8: the same bytes. */
+		return web_json_str(b, json_string_value(v),
+		    json_string_length(v));
 	case JSON_INTEGER:
 		n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));

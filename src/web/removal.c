@@ -23,6 +23,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "core/addr.h"
+#include "core/buf.h"
 #include "core/str.h"
 #include "store/removal.h"
 #include "store/store.h"
@@ -302,13 +303,124 @@ web_request_json(struct web_server *ws, const char *ref, int *found)
 	return q.o;
 }
 
+/*
+ * GET /api/v1/request/REF in one pass (the bytes web_request_json's
+ * object gets from web_json_write): a string json_pack would refuse (bad
+ * UTF-8) fails the request as it did (bad), and an event's skips the
+ * event.
+ */
+struct rqw {
+	const struct web_server	*ws;
+	struct sbuf		*b;
+	int			 nev;
+	int			 bad;
+};
+
+static int
+str_or_bad(struct rqw *q, const char *s)
+{
+	if (web_json_str(q->b, s, strlen(s)) == -1)
+		q->bad = 1;
+	return q->bad;
+}
+
+static int
+on_request_w(const struct store_request *r, void *arg)
+{
+	struct rqw	*q = arg;
+	struct sbuf	*b = q->b;
+	json_t		*why;
+	char		 ip[ADDR_TEXT_MAX], url[WEB_URL_MAX + 64];
+
+	request_url(q->ws, r->ref, url, sizeof(url));
+	sbuf_add(b, "{\"id\":", 6);
+	if (str_or_bad(q, r->ref))
+		return 0;
+	sbuf_add(b, ",\"ip\":", 6);
+	if (str_or_bad(q, addr_format(&r->addr, ip, sizeof(ip))))
+		return 0;
+	sbuf_add(b, ",\"zone\":", 8);
+	if (str_or_bad(q, r->zone))
+		return 0;
+	sbuf_add(b, ",\"state\":", 9);
+	if (str_or_bad(q, store_req_state_name(r->state)))
+		return 0;
+	sbuf_add(b, ",\"note\":", 8);
+	if (str_or_bad(q, r->note != NULL ? r->note : ""))
+		return 0;
+	sbuf_add(b, ",\"created_at\":", 14);
+	web_json_tm(b, r->created_at);
+	sbuf_add(b, ",\"decided_at\":", 14);
+	web_json_tm(b, r->decided_at);
+	sbuf_add(b, ",\"why\":", 7);
+	why = web_public_why(r->why, r->actor);
+	web_json_jstr(b, json_string_value(why));
+	json_decref(why);
+	sbuf_add(b, ",\"url\":", 7);
+	if (str_or_bad(q, url))
+		return 0;
+	sbuf_add(b, ",\"history\":[", 12);
+	return 0;
+}
+
+static int
+on_request_event_w(const struct store_request_event *e, void *arg)
+{
+	struct rqw	*q = arg;
+	struct sbuf	*b = q->b;
+	size_t		 start = b->len;
+	const char	*actor = web_public_actor(e->actor);
+	const char	*action = e->action != NULL ? e->action : "";
+	json_t		*why;
+
+	if (q->bad)
+		return 0;
+	if (q->nev > 0)
+		sbuf_addc(b, ',');
+	sbuf_add(b, "{\"at\":", 6);
+	web_json_tm(b, e->at);
+	sbuf_add(b, ",\"actor\":", 9);
+	if (web_json_str(b, actor, strlen(actor)) == -1)
+		goto skip;
+	sbuf_add(b, ",\"action\":", 10);
+	if (web_json_str(b, action, strlen(action)) == -1)
+		goto skip;
+	sbuf_add(b, ",\"why\":", 7);
+	why = web_public_why(e->why, e->actor);
+	web_json_jstr(b, json_string_value(why));
+	json_decref(why);
+	sbuf_addc(b, '}');
+	q->nev++;
+	return 0;
+skip:
+	b->len = start;
+	b->s[start] = '\0';
+	return 0;
+}
+
+/* As web_request_json, the answer appended to b; *OUT:found likewise. */
+static void
+request_write(struct web_server *ws, const char *ref, struct sbuf *b,
+    int *found)
+{
+	struct rqw	q = { ws, b, 0, 0 };
+
+	*found = store_request_get(ws->st, ref, 1, on_request_w,
+	    on_request_event_w, &q);
+	if (*found == 1 && q.bad)
+		*found = -1;
+	if (*found == 1)
+		sbuf_add(b, "]}\n", 3);
+}
+
 void
 web_route_request(struct web_server *ws, struct evhttp_request *req,
     const char *seg, int api)
 {
-	char	 ref[STORE_REF_LEN + 1];
-	json_t	*o;
-	int	 found;
+	struct sbuf	 b;
+	char		 ref[STORE_REF_LEN + 1];
+	json_t		*o;
+	int		 found;
 
 	/* Untrusted input: a reference is STORE_REF_LEN url-safe bytes. */
 	if (strlen(seg) != STORE_REF_LEN || strspn(seg, "abcdefghijklmnop"
@@ -318,6 +430,19 @@ web_route_request(struct web_server *ws, struct evhttp_request *req,
 		return;
 	}
 	memcpy(ref, seg, sizeof(ref));
+	if (api) {
+		sbuf_init(&b);
+		sbuf_reserve(&b, 1024);
+		request_write(ws, ref, &b, &found);
+		if (found == 1)
+			web_reply(req, 200, "application/json", b.s, b.len);
+		sbuf_free(&b);
+		if (found != 1)
+			web_reply_error(req, api, found == 0 ? 404 : 500,
+			    found == 0 ? "no such request" :
+			    "the store cannot be read");
+		return;
+	}
 	if ((o = web_request_json(ws, ref, &found)) == NULL) {
 		web_reply_error(req, api, found == 0 ? 404 : 500, found == 0 ?
 		    "no such request" : "the store cannot be read");

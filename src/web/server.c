@@ -415,6 +415,7 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 	char			 err[STORE_ERR_MAX], msg[128], text[ADDR_TEXT_MAX];
 	char			 cookie[WEB_CSRF_LEN + 128];
 	int64_t			 now = (int64_t)time(NULL);
+	struct sbuf		 b;
 	json_t			*o;
 
 	if (web_path_addr(seg, &p, &why) == -1) {
@@ -426,16 +427,25 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 		web_reply_error(req, api, 400, msg);
 		return;
 	}
+	if (api) {
+		/* One pass from the rows to the bytes, no jansson tree. */
+		sbuf_init(&b);
+		sbuf_reserve(&b, 1024);
+		ws->zones.valid = 0;
+		if (web_lookup_api(ws->st, &ws->zones, &p, now, &b, err) == -1) {
+			sbuf_free(&b);
+			log_warnx("http: lookup: %s", err);
+			web_reply_error(req, api, 500, "the store cannot be read");
+			return;
+		}
+		sbuf_addc(&b, '\n');
+		web_reply(req, 200, "application/json", b.s, b.len);
+		sbuf_free(&b);
+		return;
+	}
 	if ((o = web_lookup(ws->st, &p, now, err)) == NULL) {
 		log_warnx("http: lookup: %s", err);
 		web_reply_error(req, api, 500, "the store cannot be read");
-		return;
-	}
-	if (api) {
-		json_object_del(o, "zones");
-		json_object_del(o, "has_history");
-		json_object_del(o, "has_requests");
-		web_reply_json(req, 200, o);
 		return;
 	}
 	json_object_set_new(o, "title", json_string(json_string_value(
@@ -882,6 +892,7 @@ worker_free(struct web_server *w)
 	if (w->fd != -1)
 		close(w->fd);
 	store_close(w->st);
+	web_zones_free(&w->zones);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	free(w->conns);

@@ -141,6 +141,37 @@ json_t	*web_lookup(struct store *st, const struct addr_prefix *ip,
 	    int64_t now, char *err);
 
 /*
+ * The zones of the store, name and default code (lookup.c), as the API
+ * answer needs them; valid 0: to be read. web_zones_load reads them
+ * (0, or -1 with the store's error); web_zones_clear marks them to be
+ * read again; web_zones_free frees them (zs itself is the caller's).
+ */
+struct web_zone {
+	char		*name;
+	uint32_t	 code;
+};
+struct web_zones {
+	struct web_zone	*z;
+	size_t		 n, cap;
+	int		 valid;
+	int64_t		 version;	/* the store's data_version read */
+};
+int	web_zones_load(struct store *st, struct web_zones *zs);
+void	web_zones_clear(struct web_zones *zs);
+void	web_zones_free(struct web_zones *zs);
+
+/*
+ * GET /api/v1/lookup/IP's answer for address ip at time now appended to
+ * out: the bytes web_json_write writes for web_lookup's object less its
+ * page keys (zones, has_history, has_requests), written in one pass from
+ * the store's rows. zs: the zones (read first when not valid). Returns 0,
+ * or -1 with the store's message in OUT:err (out then holds a part).
+ */
+int	web_lookup_api(struct store *st, struct web_zones *zs,
+	    const struct addr_prefix *ip, int64_t now, struct sbuf *out,
+	    char *err);
+
+/*
  * CSRF tokens of the removal form (guard.c). web_csrf_make writes a token
  * for time now into OUT:tok; web_csrf_check returns 1 when field (the
  * form's) and cookie (NULL: none) are the same token, made by this
@@ -264,6 +295,21 @@ json_t	*web_listing_json(const struct store_listing *l, int64_t now);
 #define WEB_JSON_DEPTH	32
 int	web_json_write(struct sbuf *b, json_t *v);
 
+/*
+ * The one-pass JSON writer (jwrite.c), jansson's bytes without its tree.
+ * web_json_str appends n bytes of s as a JSON string, escaped as
+ * json_dumps escapes it; -1 (b as it was) when s is not valid UTF-8, as
+ * json_string refuses it. web_json_jstr writes s, or null for NULL and
+ * for bad UTF-8 (lookup.c's jstr). web_json_i64, web_json_bool a number,
+ * true/false; web_json_tm t as web_json_time would (a quoted RFC 3339
+ * time, null for 0).
+ */
+int	web_json_str(struct sbuf *b, const char *s, size_t n);
+void	web_json_jstr(struct sbuf *b, const char *s);
+void	web_json_i64(struct sbuf *b, int64_t v);
+void	web_json_bool(struct sbuf *b, int v);
+void	web_json_tm(struct sbuf *b, int64_t t);
+
 /* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
 json_t	*web_json_time(int64_t t);
 
@@ -313,6 +359,7 @@ struct web_server {
 	 */
 	int64_t				 csrf_at;
 	char				 csrf[WEB_CSRF_LEN];
+	struct web_zones		 zones;		/* the API lookup's */
 };
 
 /*
