@@ -51,7 +51,8 @@ listed_in(struct web_server *ws, const char *zone, const struct addr_prefix *ip)
 	char		 err[STORE_ERR_MAX];
 	int		 hit = 0;
 
-	if ((o = web_lookup(ws->st, ip, (int64_t)time(NULL), err)) == NULL) {
+	if ((o = web_lookup(ws->st, &ws->zones, ip, (int64_t)time(NULL),
+	    err)) == NULL) {
 		log_warnx("http: bounce: %s", err);
 		return -1;
 	}

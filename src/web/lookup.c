@@ -304,9 +304,31 @@ on_listing(const struct store_listing *l, void *arg)
 	return 0;
 }
 
+static int	zones_fresh(struct store *st, struct web_zones *zs);
+
+/* The cached zones of zs through on_zone, as store_zone_foreach would. */
+static int
+zones_each(struct store *st, struct web_zones *zs, struct lk *k)
+{
+	struct store_zone	z;
+	size_t			i;
+
+	if (zs == NULL)
+		return store_zone_foreach(st, on_zone, k);
+	if (zones_fresh(st, zs) == -1)
+		return -1;
+	memset(&z, 0, sizeof(z));
+	for (i = 0; i < zs->n; i++) {
+		z.name = zs->z[i].name;
+		z.code = zs->z[i].code;
+		on_zone(&z, k);
+	}
+	return 0;
+}
+
 json_t *
-web_lookup(struct store *st, const struct addr_prefix *ip, int64_t now,
-    char *err)
+web_lookup(struct store *st, struct web_zones *zs,
+    const struct addr_prefix *ip, int64_t now, char *err)
 {
 	struct lk			 k;
 	struct store_request_filter	 rf;
@@ -327,7 +349,7 @@ web_lookup(struct store *st, const struct addr_prefix *ip, int64_t now,
 	rf.limit = WEB_LOOKUP_MAX;
 	/* One snapshot for every read, and one WAL read lock. */
 	if (store_read_begin(st) == -1 ||
-	    store_zone_foreach(st, on_zone, &k) < 0 ||
+	    zones_each(st, zs, &k) < 0 ||
 	    store_foreach_covering(st, ip->a, 1, on_listing, &k) < 0 ||
 	    store_foreach_request(st, &rf, on_request, &k) < 0) {
 		str_lcpy(err, store_errmsg(st), STORE_ERR_MAX);
@@ -419,6 +441,24 @@ web_zones_load(struct store *st, struct web_zones *zs)
 		return -1;
 	}
 	zs->valid = 1;
+	return 0;
+}
+
+/*
+ * zs as the store has them now, inside a read transaction. The zones
+ * change only with a commit: another connection's moves data_version,
+ * the worker's own writes clear zs (server.c).
+ */
+static int
+zones_fresh(struct store *st, struct web_zones *zs)
+{
+	int64_t	v;
+
+	if (store_data_version(st, &v) == -1)
+		return -1;
+	if ((!zs->valid || v != zs->version) && web_zones_load(st, zs) == -1)
+		return -1;
+	zs->version = v;
 	return 0;
 }
 
@@ -637,7 +677,7 @@ web_lookup_api(struct store *st, struct web_zones *zs,
 	/* One snapshot for every read, and one WAL read lock. */
 	if (store_read_begin(st) == -1)
 		goto fail;
-	if (!zs->valid && web_zones_load(st, zs) == -1) {
+	if (zones_fresh(st, zs) == -1) {
 		store_read_end(st);
 		goto fail;
 	}

@@ -431,7 +431,6 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 		/* One pass from the rows to the bytes, no jansson tree. */
 		sbuf_init(&b);
 		sbuf_reserve(&b, 1024);
-		ws->zones.valid = 0;
 		if (web_lookup_api(ws->st, &ws->zones, &p, now, &b, err) == -1) {
 			sbuf_free(&b);
 			log_warnx("http: lookup: %s", err);
@@ -443,7 +442,7 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 		sbuf_free(&b);
 		return;
 	}
-	if ((o = web_lookup(ws->st, &p, now, err)) == NULL) {
+	if ((o = web_lookup(ws->st, &ws->zones, &p, now, err)) == NULL) {
 		log_warnx("http: lookup: %s", err);
 		web_reply_error(req, api, 500, "the store cannot be read");
 		return;
@@ -535,6 +534,9 @@ dispatch(struct web_server *ws, struct evhttp_request *req)
 		return R_OTHER;
 	}
 	api = strncmp(path, "/api/", 5) == 0;
+	/* This connection's own commits leave data_version as it is. */
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD)
+		ws->zones.valid = 0;
 	if (conn_seen(ws, req) == -1) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");

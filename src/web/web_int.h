@@ -134,11 +134,13 @@ const struct web_asset	*web_asset_get(const char *name);
  * writes them (docs/WEB.md): {"ip", "listed", "listings", "history",
  * "requests", "truncated"}, plus for the page "has_history" and "zones"
  * (one object per zone of the store: name, code, listed, excluded,
- * listings, past, has_past). Returns a new object,
+ * listings, past, has_past). zs: the zones as web_lookup_api takes them
+ * (NULL: read from the store). Returns a new object,
  * or NULL with the store's message in OUT:err (STORE_ERR_MAX bytes).
  */
-json_t	*web_lookup(struct store *st, const struct addr_prefix *ip,
-	    int64_t now, char *err);
+struct web_zones;
+json_t	*web_lookup(struct store *st, struct web_zones *zs,
+	    const struct addr_prefix *ip, int64_t now, char *err);
 
 /*
  * The zones of the store, name and default code (lookup.c), as the API
@@ -164,7 +166,9 @@ void	web_zones_free(struct web_zones *zs);
  * GET /api/v1/lookup/IP's answer for address ip at time now appended to
  * out: the bytes web_json_write writes for web_lookup's object less its
  * page keys (zones, has_history, has_requests), written in one pass from
- * the store's rows. zs: the zones (read first when not valid). Returns 0,
+ * the store's rows. zs: the zones, read again when not valid or when the
+ * store's data_version is not zs->version (another connection's commit;
+ * the caller clears zs after its own writes). Returns 0,
  * or -1 with the store's message in OUT:err (out then holds a part).
  */
 int	web_lookup_api(struct store *st, struct web_zones *zs,

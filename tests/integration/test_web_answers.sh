@@ -6,7 +6,8 @@
 # an unlisted one (IPv4, IPv6), a range, an exclusion inside the range,
 # a removed listing and its history, a relisting's cooldown, removal
 # requests in every state (done, open, approved, denied; the JSON answer
-# of POST /api/v1/removal) and the error answers. So a rewrite of the
+# of POST /api/v1/removal) and the error answers; and that a zone added
+# while the daemon runs is in the next answer (the workers cache zones). So a rewrite of the
 # answer writers cannot change one byte unseen.
 #
 # Only what must vary is normalised, by sed on fixed fields: RFC 3339
@@ -172,5 +173,20 @@ answer err-removal-json "$H/api/v1/removal" \
     -H 'Content-Type: application/json' -d '{"ip": 7}'
 answer index "$H/"
 answer search "$H/lookup?ip=192.0.2.1"
+
+# The zones are cached by the web workers: a zone another process adds
+# later is in the next answer, on the API and on the page.
+# (The POSTs above cleared the cache: a lookup fills it first.)
+curl -s -o /dev/null "$H/api/v1/lookup/192.0.2.1"
+curl -s -o /dev/null "$H/lookup/192.0.2.1"
+fl zone add third.test --code 127.0.0.6 >/dev/null
+fl add 192.0.2.1 --zone third.test --reason 'third' --evidence 'e3' >/dev/null
+if wait_for sh -c "curl -s '$H/api/v1/lookup/192.0.2.1' | grep -q '\"zone\":\"third.test\",\"prefix\":\"192.0.2.1\",\"range\":false,\"addresses\":\"1\",\"reason\":\"third\".*\"code\":\"127.0.0.6\"'"; then
+	ok "a zone added later is in the API answer"
+else
+	fail "a zone added later: $(curl -s "$H/api/v1/lookup/192.0.2.1")"
+fi
+case $(curl -s "$H/lookup/192.0.2.1") in *'id="zone-third.test"'*'<code>127.0.0.6</code>'*) ok "a zone added later is on the page" ;;
+*) fail "a zone added later is not on the page" ;; esac
 
 finish
