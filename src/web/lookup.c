@@ -29,6 +29,7 @@
 
 struct lk {
 	struct store	*st;
+	struct web_zones *zs;		/* NULL: none kept */
 	json_t		*zones;		/* name -> zone object */
 	json_t		*listings;	/* in force */
 	json_t		*history;
@@ -189,16 +190,17 @@ state(const struct store_listing *l, int64_t now)
 static int
 removal(struct lk *k, const struct store_listing *l, json_t *o)
 {
-	enum store_removal	p;
 	struct store_cooldown	c;
 	json_t			*cd;
+	int			p;
 
-	if (store_removal_policy(k->st, l->zone, l->source, &p) == -1 ||
+	if (web_zones_policy(k->st, k->zs, l->zone, l->source, &p) == -1 ||
 	    store_cooldown(k->st, l->zone, &l->prefix, k->now, &c) == -1)
 		return -1;
 	if (p == STORE_REMOVAL_SELF && l->prefix.plen != 128)
 		p = STORE_REMOVAL_REVIEW;
-	json_object_set_new(o, "removal", json_string(store_removal_name(p)));
+	json_object_set_new(o, "removal", json_string(store_removal_name(
+	    (enum store_removal)p)));
 	cd = json_object();
 	oset(cd, "count", json_integer((json_int_t)c.count));
 	oset(cd, "since", web_json_time(c.since));
@@ -339,6 +341,7 @@ web_lookup(struct store *st, struct web_zones *zs,
 
 	memset(&k, 0, sizeof(k));
 	k.st = st;
+	k.zs = zs;
 	k.now = now;
 	k.zones = json_object();
 	k.listings = json_array();
@@ -404,8 +407,46 @@ web_zones_clear(struct web_zones *zs)
 
 	for (i = 0; i < zs->n; i++)
 		free(zs->z[i].name);
+	for (i = 0; i < zs->npol; i++) {
+		free(zs->pol[i].zone);
+		free(zs->pol[i].source);
+	}
 	zs->n = 0;
+	zs->npol = 0;
 	zs->valid = 0;
+}
+
+int
+web_zones_policy(struct store *st, struct web_zones *zs, const char *zone,
+    const char *source, int *p)
+{
+	struct web_zpolicy	*w;
+	enum store_removal	 r;
+	size_t			 i;
+
+	if (source == NULL)
+		source = "";
+	for (i = 0; zs != NULL && i < zs->npol; i++)
+		if (strcmp(zs->pol[i].zone, zone) == 0 &&
+		    strcmp(zs->pol[i].source, source) == 0) {
+			*p = zs->pol[i].policy;
+			return 0;
+		}
+	if (store_removal_policy(st, zone, source, &r) == -1)
+		return -1;
+	*p = (int)r;
+	/* A few (zone, source) pairs in practice; bounded all the same. */
+	if (zs == NULL || !zs->valid || zs->npol >= WEB_ZPOLICY_MAX)
+		return 0;
+	if (zs->npol == zs->polcap) {
+		zs->polcap = zs->polcap == 0 ? 8 : zs->polcap * 2;
+		zs->pol = xreallocarray(zs->pol, zs->polcap, sizeof(*zs->pol));
+	}
+	w = &zs->pol[zs->npol++];
+	w->zone = xstrdup(zone);
+	w->source = xstrdup(source);
+	w->policy = (int)r;
+	return 0;
 }
 
 void
@@ -413,8 +454,11 @@ web_zones_free(struct web_zones *zs)
 {
 	web_zones_clear(zs);
 	free(zs->z);
+	free(zs->pol);
 	zs->z = NULL;
+	zs->pol = NULL;
 	zs->cap = 0;
+	zs->polcap = 0;
 }
 
 static int
@@ -473,7 +517,7 @@ struct lka_ev {
 
 struct lka {
 	struct store		*st;
-	const struct web_zones	*zs;
+	struct web_zones	*zs;
 	unsigned char		*zf;		/* ZF_* per zone of zs */
 	struct sbuf		 listings;	/* "{...},{...}" */
 	int			 nlistings;
@@ -532,12 +576,12 @@ lka_listing(struct lka *k, const struct store_listing *l,
     const struct web_zone *z)
 {
 	struct sbuf		*b = &k->listings;
-	enum store_removal	 p;
 	struct store_cooldown	 c;
 	char			 pfx[ADDR_TEXT_MAX], code[16];
+	int			 p;
 	unsigned		 bits = 128u - l->prefix.plen;	/* host bits */
 
-	if (store_removal_policy(k->st, l->zone, l->source, &p) == -1 ||
+	if (web_zones_policy(k->st, k->zs, l->zone, l->source, &p) == -1 ||
 	    store_cooldown(k->st, l->zone, &l->prefix, k->now, &c) == -1)
 		return -1;
 	if (p == STORE_REMOVAL_SELF && l->prefix.plen != 128)
@@ -570,7 +614,7 @@ lka_listing(struct lka *k, const struct store_listing *l,
 	sbuf_add(b, ",\"expires_at\":", 14);
 	web_json_tm(b, l->expires_at);
 	sbuf_add(b, ",\"state\":\"listed\",\"removal\":", 28);
-	web_json_jstr(b, store_removal_name(p));
+	web_json_jstr(b, store_removal_name((enum store_removal)p));
 	sbuf_add(b, ",\"code\":", 8);
 	web_json_jstr(b, addr_v4_text(l->code != 0 ? l->code : z->code, code,
 	    sizeof(code)));

@@ -152,15 +152,31 @@ struct web_zone {
 	char		*name;
 	uint32_t	 code;
 };
+/* A removal policy read for (zone, source), kept with the zones. */
+#define WEB_ZPOLICY_MAX	64	/* (zone, source) policies kept */
+struct web_zpolicy {
+	char		*zone;
+	char		*source;
+	int		 policy;		/* enum store_removal */
+};
 struct web_zones {
 	struct web_zone	*z;
 	size_t		 n, cap;
+	struct web_zpolicy *pol;
+	size_t		 npol, polcap;
 	int		 valid;
 	int64_t		 version;	/* the store's data_version read */
 };
 int	web_zones_load(struct store *st, struct web_zones *zs);
 void	web_zones_clear(struct web_zones *zs);
 void	web_zones_free(struct web_zones *zs);
+/*
+ * The removal policy of zone for listings of source (NULL: "") into
+ * OUT:p, as store_removal_policy says, kept in zs (and forgotten with its
+ * zones) after the first read. Returns 0 or -1 (the store's error).
+ */
+int	web_zones_policy(struct store *st, struct web_zones *zs,
+	    const char *zone, const char *source, int *p);
 
 /*
  * GET /api/v1/lookup/IP's answer for address ip at time now appended to
