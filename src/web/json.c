@@ -109,6 +109,7 @@ write_value(struct sbuf *b, json_t *v, int depth)
 {
 	const char	*k;
 	json_t		*e;
+	json_free_t	 jfree;
 	char		*r, num[32];
 	size_t		 i;
 	int		 n;
@@ -164,7 +165,9 @@ write_value(struct sbuf *b, json_t *v, int depth)
 		    NULL)
 			return -1;
 		sbuf_adds(b, r);
-		free(r);
+		/* jansson's allocator made it (arena.c may stand in). */
+		json_get_alloc_funcs(NULL, &jfree);
+		jfree(r);
 		return 0;
 	default:
 		return -1;

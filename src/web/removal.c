@@ -443,15 +443,14 @@ web_route_request(struct web_server *ws, struct evhttp_request *req,
 			    "the store cannot be read");
 		return;
 	}
-	if ((o = web_request_json(ws, ref, &found)) == NULL) {
+	/* The page's tree in the arena, freed before it ends (arena.c). */
+	web_arena_begin();
+	if ((o = web_request_json(ws, ref, &found)) == NULL)
 		web_reply_error(req, api, found == 0 ? 404 : 500, found == 0 ?
 		    "no such request" : "the store cannot be read");
-		return;
+	else {
+		json_object_set_new(o, "title", json_string("Removal request"));
+		web_reply_page(req, 200, "request.html", o);
 	}
-	if (api) {
-		web_reply_json(req, 200, o);
-		return;
-	}
-	json_object_set_new(o, "title", json_string("Removal request"));
-	web_reply_page(req, 200, "request.html", o);
+	web_arena_end();
 }

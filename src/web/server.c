@@ -406,6 +406,9 @@ route_search(struct evhttp_request *req, const char *query)
 	web_reply(req, 303, "text/plain", "", 0);
 }
 
+static void	route_page(struct web_server *, struct evhttp_request *,
+		    const struct addr_prefix *, int64_t);
+
 static void
 route_lookup(struct web_server *ws, struct evhttp_request *req,
     const char *seg, int api)
@@ -413,10 +416,8 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 	struct addr_prefix	 p;
 	const char		*why;
 	char			 err[STORE_ERR_MAX], msg[128], text[ADDR_TEXT_MAX];
-	char			 cookie[WEB_CSRF_LEN + 128];
 	int64_t			 now = (int64_t)time(NULL);
 	struct sbuf		 b;
-	json_t			*o;
 
 	if (web_path_addr(seg, &p, &why) == -1) {
 		/* Untrusted: the address as typed, escaped by web_reply_error. */
@@ -442,9 +443,22 @@ route_lookup(struct web_server *ws, struct evhttp_request *req,
 		sbuf_free(&b);
 		return;
 	}
-	if ((o = web_lookup(ws->st, &ws->zones, &p, now, err)) == NULL) {
+	web_arena_begin();
+	route_page(ws, req, &p, now);
+	web_arena_end();
+}
+
+/* The lookup page of p: its tree in the arena, freed before it ends. */
+static void
+route_page(struct web_server *ws, struct evhttp_request *req,
+    const struct addr_prefix *p, int64_t now)
+{
+	char	 err[STORE_ERR_MAX], cookie[WEB_CSRF_LEN + 128];
+	json_t	*o;
+
+	if ((o = web_lookup(ws->st, &ws->zones, p, now, err)) == NULL) {
 		log_warnx("http: lookup: %s", err);
-		web_reply_error(req, api, 500, "the store cannot be read");
+		web_reply_error(req, 0, 500, "the store cannot be read");
 		return;
 	}
 	json_object_set_new(o, "title", json_string(json_string_value(
@@ -702,6 +716,7 @@ worker_main(void *arg)
 	struct web_server	*w = arg;
 
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	web_arena_free();
 	return NULL;
 }
 
@@ -764,6 +779,7 @@ web_server_start(struct web_server *ws, struct event_base *base,
 		return -1;
 	}
 	web_csrf_make(0, tok);		/* the secret, before the threads */
+	web_arena_init();		/* jansson's allocator, likewise */
 	register_metrics(ws);
 	ws->nworkers = ws->wc->workers > 0 ? ws->wc->workers : 1;
 	ws->workers = xcalloc((size_t)ws->nworkers, sizeof(*ws->workers));

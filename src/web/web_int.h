@@ -330,6 +330,19 @@ void	web_json_i64(struct sbuf *b, int64_t v);
 void	web_json_bool(struct sbuf *b, int v);
 void	web_json_tm(struct sbuf *b, int64_t t);
 
+/*
+ * The page routes' arena for jansson (arena.c has the contract).
+ * web_arena_init makes jansson allocate through it, once, before the
+ * worker threads start; web_arena_begin and web_arena_end bracket one
+ * page on the calling thread; web_arena_free frees the thread's arena at
+ * its end.
+ */
+#define WEB_ARENA_SIZE	(256 * 1024)	/* bytes of a thread's arena */
+void	web_arena_init(void);
+void	web_arena_begin(void);
+void	web_arena_end(void);
+void	web_arena_free(void);
+
 /* t as RFC 3339 UTC text ("2026-11-28T10:00:00Z"), or JSON null for 0. */
 json_t	*web_json_time(int64_t t);
 
