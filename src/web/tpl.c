@@ -136,10 +136,10 @@ tag(const char *p, const char *end, char *kind, const char **name,
 	*kind = 0;
 	if (p < end && (*p == '#' || *p == '^' || *p == '/'))
 		*kind = *p++;
-	for (close = p; close + 1 < end; close++)
-		if (close[0] == '}' && close[1] == '}')
-			break;
-	if (close + 1 >= end || close == p)
+	for (close = p; (close = memchr(close, '}', (size_t)(end -
+	    close))) != NULL && close + 1 < end && close[1] != '}'; close++)
+		;
+	if (close == NULL || close + 1 >= end || close == p)
 		return -1;
 	*name = p;
 	*nlen = (size_t)(close - p);
@@ -163,10 +163,11 @@ expand(struct sbuf *out, const char *p, const char *end, struct ctx *c,
 	int		 on;
 
 	while (p < end) {
-		for (s = p; s + 1 < end; s++)
-			if (s[0] == '{' && s[1] == '{')
-				break;
-		if (s + 1 >= end)
+		/* memchr, not a byte loop: the scan was most of a page. */
+		for (s = p; (s = memchr(s, '{', (size_t)(end - s))) != NULL &&
+		    s + 1 < end && s[1] != '{'; s++)
+			;
+		if (s == NULL || s + 1 >= end)
 			s = end;
 		if (out != NULL)
 			sbuf_add(out, p, (size_t)(s - p));
