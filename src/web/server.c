@@ -17,7 +17,8 @@
  * another method a 405, too many header lines a 431; evhttp answers 413
  * for a body over max-body and closes a request not whole within
  * timeout. Pages come from the templates of share/web/ (tpl.c), every
- * value HTML-escaped; JSON from jansson.
+ * value HTML-escaped; JSON from jansson's tree (web_json_write), the
+ * API's lookup and request answers in one pass (lookup.c, removal.c).
  *
  * Logs a warning for each store error (the client gets a 500).
  */
