@@ -171,7 +171,7 @@ web_reply(struct evhttp_request *req, int status, const char *ctype,
     const char *body, size_t len)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	struct evbuffer		*b = evbuffer_new();
+	struct evbuffer		*b = evhttp_request_get_output_buffer(req);
 
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Content-Security-Policy", WEB_CSP);
@@ -182,11 +182,10 @@ web_reply(struct evhttp_request *req, int status, const char *ctype,
 	last_status = status;
 	if (evhttp_find_header(h, "Cache-Control") == NULL)
 		evhttp_add_header(h, "Cache-Control", "no-store");
+	/* Into the request's own output buffer: no evbuffer to make. */
 	if (b != NULL)
 		evbuffer_add(b, body, len);
-	evhttp_send_reply(req, status, NULL, b);
-	if (b != NULL)
-		evbuffer_free(b);
+	evhttp_send_reply(req, status, NULL, NULL);
 }
 
 void
@@ -226,6 +225,7 @@ web_reply_page(struct evhttp_request *req, int status, const char *name,
 	size_t			 i;
 
 	sbuf_init(&b);
+	sbuf_reserve(&b, 8192);		/* a lookup page: about 3 KB */
 	for (i = 0; i < 3; i++) {
 		if ((a = web_asset_get(parts[i] != NULL ? parts[i] :
 		    name)) == NULL ||
@@ -454,7 +454,7 @@ static void
 route_page(struct web_server *ws, struct evhttp_request *req,
     const struct addr_prefix *p, int64_t now)
 {
-	char	 err[STORE_ERR_MAX], cookie[WEB_CSRF_LEN + 128];
+	char	 err[STORE_ERR_MAX];
 	json_t	*o;
 
 	if ((o = web_lookup(ws->st, &ws->zones, p, now, err)) == NULL) {
@@ -464,18 +464,26 @@ route_page(struct web_server *ws, struct evhttp_request *req,
 	}
 	json_object_set_new(o, "title", json_string(json_string_value(
 	    json_object_get(o, "ip"))));
-	/* The removal form's CSRF token: a hidden field and a cookie. */
-	if (ws->csrf_at != now || ws->csrf[0] == '\0') {
+	/*
+	 * The removal form's CSRF token: a hidden field and a cookie, both
+	 * made once a second (and the cookie again for a new configuration:
+	 * public-url decides Secure).
+	 */
+	if (ws->csrf_at != now || ws->csrf[0] == '\0' ||
+	    ws->csrf_wc != ws->wc) {
 		web_csrf_make(now, ws->csrf);
 		ws->csrf_at = now;
+		ws->csrf_wc = ws->wc;
+		snprintf(ws->csrf_cookie, sizeof(ws->csrf_cookie), "%s=%s; "
+		    "Path=/api/v1/removal; Max-Age=%d; HttpOnly; "
+		    "SameSite=Strict%s", WEB_CSRF_COOKIE, ws->csrf, WEB_CSRF_TTL,
+		    ws->wc->public_url != NULL &&
+		    strncmp(ws->wc->public_url, "https:", 6) == 0 ?
+		    "; Secure" : "");
 	}
 	json_object_set_new(o, "csrf", json_string(ws->csrf));
-	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/api/v1/removal; "
-	    "Max-Age=%d; HttpOnly; SameSite=Strict%s", WEB_CSRF_COOKIE, ws->csrf,
-	    WEB_CSRF_TTL, ws->wc->public_url != NULL &&
-	    strncmp(ws->wc->public_url, "https:", 6) == 0 ? "; Secure" : "");
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Set-Cookie", cookie);
+	    "Set-Cookie", ws->csrf_cookie);
 	web_reply_page(req, 200, "lookup.html", o);
 }
 

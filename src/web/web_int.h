@@ -392,6 +392,8 @@ struct web_server {
 	 */
 	int64_t				 csrf_at;
 	char				 csrf[WEB_CSRF_LEN];
+	char				 csrf_cookie[WEB_CSRF_LEN + 128];
+	const struct web_conf		*csrf_wc;	/* csrf_cookie's */
 	struct web_zones		 zones;		/* the API lookup's */
 };
 
