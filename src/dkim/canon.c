@@ -302,63 +302,97 @@ scan_tail(const uint8_t *p, size_t i, size_t n)
 
 #if defined(__x86_64__) && defined(__GNUC__)
 /*
- * 64 bytes a step. A CRLF between two content bytes (> 0x20) changes
- * nothing in the line state, so it does not stop the scan: clean text is
- * one span, hashed in one update. cc marks such CRs; the LF after one is
- * clean too, also when it starts the next block (carry). Bytes before p
- * count as "<= 0x20", the cautious answer. The next block's masks are
- * computed one step ahead, so the loop stops 128 bytes short of the end
- * and the scalar tail (which stops at every control byte) does the rest;
- * it starts after the LF of a clean CRLF that straddles the handoff.
+ * The relaxed scan as a rule on byte pairs (a, b) = (p[i], p[i + 1]):
+ * clean text has bytes <= 0x20 only as one SP between content bytes
+ * (> 0x20) and as a CRLF between content bytes, and byte i may stay in a
+ * span unless
+ *
+ *	a is a control byte other than CR and LF (or a SP or LF before
+ *	    another byte <= 0x20: a WSP run, WSP before a line end, an empty
+ *	    line or a line that starts with WSP), or
+ *	a is CR and b is not LF (a bare CR), or b is LF and a is not CR
+ *	    (a bare LF; byte i is the one before it).
+ *
+ * A clean CRLF thus does not stop the scan: clean text is one span,
+ * hashed straight from the input in one update. Each 32 bytes cost two
+ * overlapping loads, six compares and the boolean algebra, with no masks
+ * carried from one step to the next. The first byte of p must be content
+ * (nothing is known of what came before), and the last is followed by a
+ * CR: scan_pairs_fix says where the span really ends.
  */
 #define MASK64(a, b, op, x) ((uint64_t)(uint32_t)_mm256_movemask_epi8( \
 	op(a, x)) | (uint64_t)(uint32_t)_mm256_movemask_epi8(op(b, x)) << 32)
 
 __attribute__((target("avx2"))) static inline __m256i
-le_eq(__m256i v, __m256i sp)
+pairs_bad32(const uint8_t *q)
 {
-	return _mm256_cmpeq_epi8(_mm256_min_epu8(v, sp), v);
+	const __m256i	sp = _mm256_set1_epi8(' '), cr = _mm256_set1_epi8('\r');
+	const __m256i	lf = _mm256_set1_epi8('\n');
+	__m256i		a = _mm256_loadu_si256((const __m256i *)(const void *)q);
+	__m256i		b = _mm256_loadu_si256((const __m256i *)(const void *)
+			    (q + 1));
+	__m256i		lea = _mm256_cmpeq_epi8(_mm256_min_epu8(a, sp), a);
+	__m256i		leb = _mm256_cmpeq_epi8(_mm256_min_epu8(b, sp), b);
+	__m256i		cra = _mm256_cmpeq_epi8(a, cr);
+	__m256i		wl = _mm256_or_si256(_mm256_cmpeq_epi8(a, sp),
+			    _mm256_cmpeq_epi8(a, lf));
+
+	return _mm256_or_si256(
+	    _mm256_xor_si256(cra, _mm256_cmpeq_epi8(b, lf)),
+	    _mm256_or_si256(_mm256_and_si256(leb, wl),
+	    _mm256_andnot_si256(_mm256_or_si256(wl, cra), lea)));
+}
+
+/*
+ * k is the first byte the pair rule stops at, or n. Content stops only
+ * before a bare LF, and may go in the span; the LF of a clean CRLF stops
+ * (before a byte <= 0x20) with its CR, which must not end a span.
+ */
+static inline size_t
+scan_pairs_fix(const uint8_t *p, size_t k, size_t n)
+{
+	if (k >= n)
+		return n;
+	if (p[k] > 0x20)
+		return k + 1;
+	if (p[k] == '\n' && p[k - 1] == '\r')
+		return k - 1;
+	return k;
 }
 
 __attribute__((target("avx2"))) static size_t
 scan_avx2(const uint8_t *p, size_t n)
 {
-	const __m256i	sp = _mm256_set1_epi8(' '), cr = _mm256_set1_epi8('\r');
-	const __m256i	lf = _mm256_set1_epi8('\n');
-	__m256i		a, b;
-	uint64_t	le, s, c, l, le2, l2, cc, m, ple = ~0ULL, pcc = 0;
+	uint8_t		t[2 * 32 + 1];
+	__m256i		x, y;
+	uint64_t	m;
 	size_t		i = 0;
 
-	if (n < 128)
-		return scan_tail(p, 0, n);
-	a = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-	le = MASK64(a, b, le_eq, sp);
-	s = MASK64(a, b, _mm256_cmpeq_epi8, sp);
-	c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
-	l = MASK64(a, b, _mm256_cmpeq_epi8, lf);
-	while (i + 128 <= n) {
-		a = _mm256_loadu_si256((const __m256i *)(const void *)
-		    (p + i + 64));
-		b = _mm256_loadu_si256((const __m256i *)(const void *)
-		    (p + i + 96));
-		le2 = MASK64(a, b, le_eq, sp);
-		l2 = MASK64(a, b, _mm256_cmpeq_epi8, lf);
-		cc = c & (l >> 1 | l2 << 63) & ~(le << 1 | ple >> 63) &
-		    ~(le >> 2 | le2 << 62);
-		m = (le & ~s & ~(cc | cc << 1 | pcc >> 63)) |
-		    (s & (le >> 1 | le2 << 63));
-		if (m != 0)
-			return i + (size_t)__builtin_ctzll(m);
-		ple = le;
-		pcc = cc;
-		le = le2;
-		l = l2;
-		s = MASK64(a, b, _mm256_cmpeq_epi8, sp);
-		c = MASK64(a, b, _mm256_cmpeq_epi8, cr);
-		i += 64;
+	if (n == 0 || p[0] <= 0x20)
+		return 0;
+	/* Pairs reach one byte past the 64: p[i + 64] must exist. */
+	for (; i + 64 < n; i += 64) {
+		x = pairs_bad32(p + i);
+		y = pairs_bad32(p + i + 32);
+		if (!_mm256_testz_si256(_mm256_or_si256(x, y),
+		    _mm256_or_si256(x, y)))
+			goto found;
 	}
-	return scan_tail(p, i + (pcc >> 63), n);
+	/*
+	 * The last 1 to 64 bytes in a copy followed by CRs: a CR after
+	 * content keeps it, after SP, LF, CR or a control byte stops there,
+	 * and is itself a stop (a CR not before LF), at n at the latest.
+	 */
+	memset(t, '\r', sizeof(t));
+	memcpy(t, p + i, n - i);
+	x = pairs_bad32(t);
+	y = pairs_bad32(t + 32);
+found:
+	m = (uint64_t)(uint32_t)_mm256_movemask_epi8(x) |
+	    (uint64_t)(uint32_t)_mm256_movemask_epi8(y) << 32;
+	if (m == 0)		/* 64 clean bytes to the end */
+		return n;
+	return scan_pairs_fix(p, i + (size_t)__builtin_ctzll(m), n);
 }
 
 /* Scalar end of the simple scans: the first CR or LF from i. */
