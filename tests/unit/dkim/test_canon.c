@@ -391,6 +391,128 @@ test_body_random(void **state)
 	sbuf_free(&want);
 }
 
+/* Body digest of in under c, as two updates split at cut. */
+static void
+body_digest2(enum dkim_canon c, const uint8_t *in, size_t len, size_t cut,
+    uint8_t *out, uint64_t *total)
+{
+	struct dkim_bhash	h;
+
+	dkim_bhash_init(&h, c, UINT64_MAX);
+	dkim_bhash_update(&h, in, cut);
+	dkim_bhash_update(&h, in + cut, len - cut);
+	dkim_bhash_final(&h, out);
+	*total = h.total;
+	dkim_bhash_free(&h);
+}
+
+/*
+ * The edges of the body scans: each special sequence put at every offset
+ * of clean text longer than two 64-byte steps (so it falls on every
+ * position of a step, of the scalar or padded tail, and at both ends),
+ * the body then fed in one update, in two split at every byte of the
+ * sequence (a WSP run or a CRLF across two updates), and in chunks.
+ */
+static void
+test_body_edges(void **state)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} pats[] = {
+#define P(x)	{ x, sizeof(x) - 1 }
+		P(" "), P("  "), P(" \t "), P("\t"), P(" \r\n"), P("\t\r\n"),
+		P("\r\n"), P("\r\n\r\n"), P("\r\n\r\n\r\n"), P("\r\n "),
+		P("\r\n\t\r\n"), P("\n"), P("x\n"), P("\n\n"), P(" \n"),
+		P("\r"), P("\r\r\n"), P("\n\r"), P("\r \r\n"), P("\0"),
+		P("\x7f"), P("\xff"), P("\x0b"), P("\x1f "), P("\r\n\r\n "),
+#undef P
+	};
+	static const size_t	chunks[] = { 1, 2, 63, 64, 65, 97 };
+	static const char	base[] = "the of and to in is that for it as "
+	    "was\r\nwith be by on not he this are or his from at which but "
+	    "have\r\nan they you were her she there one all we their\r\n"
+	    "it is a truth universally acknowledged that a single man in "
+	    "possession of\r\na good fortune must be in want of a wife\r\n"
+	    "end";
+	uint8_t			buf[sizeof(base) + 32], got[32], exp[32];
+	struct sbuf		want;
+	uint64_t		total;
+	size_t			blen = sizeof(base) - 1, k, o, j, len, cut;
+	int			c, crlf;
+
+	(void)state;
+	sbuf_init(&want);
+	for (k = 0; k < sizeof(pats) / sizeof(pats[0]); k++)
+	for (crlf = 0; crlf < 2; crlf++)
+	for (o = 0; o <= blen; o++) {
+		/* The text ends with "end" or with "end\r\n". */
+		memcpy(buf, base, o);
+		memcpy(buf + o, pats[k].s, pats[k].len);
+		memcpy(buf + o + pats[k].len, base + o, blen - o);
+		len = blen + pats[k].len;
+		if (crlf) {
+			memcpy(buf + len, "\r\n", 2);
+			len += 2;
+		}
+		for (c = 0; c < 2; c++) {
+			ref_body((enum dkim_canon)c, buf, len, &want);
+			sha256(want.s, want.len, exp);
+			for (j = 0; j <= pats[k].len + 1; j++) {
+				cut = o + j > len ? len : o + j;
+				body_digest2((enum dkim_canon)c, buf, len, cut,
+				    got, &total);
+				if (memcmp(got, exp, 32) != 0 ||
+				    total != want.len)
+					fail_msg("pattern %zu at %zu, canon %d, "
+					    "cut %zu: got %llu bytes, want %zu",
+					    k, o, c, cut,
+					    (unsigned long long)total,
+					    want.len);
+			}
+			for (j = 0; j < sizeof(chunks) / sizeof(chunks[0]);
+			    j++) {
+				body_digest((enum dkim_canon)c,
+				    (const char *)buf, len, chunks[j], got,
+				    &total);
+				if (memcmp(got, exp, 32) != 0 ||
+				    total != want.len)
+					fail_msg("pattern %zu at %zu, canon %d, "
+					    "chunk %zu: got %llu bytes, want %zu",
+					    k, o, c, chunks[j],
+					    (unsigned long long)total,
+					    want.len);
+			}
+		}
+	}
+	/* Trailing empty and WSP-only lines after a long clean text. */
+	for (k = 0; k < 40; k++) {
+		len = blen;
+		memcpy(buf, base, blen);
+		for (j = 0; j < k % 8 && len + 3 <= sizeof(buf); j++) {
+			memcpy(buf + len, k >= 8 && j % 2 ? " \r\n" : "\r\n",
+			    k >= 8 && j % 2 ? 3 : 2);
+			len += k >= 8 && j % 2 ? 3 : 2;
+		}
+		for (c = 0; c < 2; c++) {
+			ref_body((enum dkim_canon)c, buf, len, &want);
+			sha256(want.s, want.len, exp);
+			for (cut = 0; cut <= len; cut++) {
+				body_digest2((enum dkim_canon)c, buf, len, cut,
+				    got, &total);
+				if (memcmp(got, exp, 32) != 0 ||
+				    total != want.len)
+					fail_msg("trailing lines %zu, canon %d, "
+					    "cut %zu: got %llu bytes, want %zu",
+					    k, c, cut,
+					    (unsigned long long)total,
+					    want.len);
+			}
+		}
+	}
+	sbuf_free(&want);
+}
+
 int
 main(void)
 {
@@ -399,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_body_table),
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_body_random),
+		cmocka_unit_test(test_body_edges),
 		cmocka_unit_test(test_header_table),
 		cmocka_unit_test(test_header_selection),
 		cmocka_unit_test(test_header_split),
