@@ -40,6 +40,8 @@ struct dkim_key {
 	int		 bits;
 	EVP_PKEY_CTX	*sctx;		/* RSA: sign context, made once,
 					   never used but to be copied */
+	EVP_MD_CTX	*smd;		/* Ed25519: the same, a DigestSign
+					   context */
 };
 
 /* Read a whole file (at most max bytes) into a malloc'ed buffer. */
@@ -133,6 +135,15 @@ key_wrap(EVP_PKEY *pkey, char *err, size_t errlen)
 			dkim_key_free(k);
 			return NULL;
 		}
+	} else if ((k->smd = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(k->smd, NULL, NULL, NULL, pkey) != 1) {
+		/*
+		 * Set up once: a copy costs less than a new context and its
+		 * DigestSignInit, which looks the key's methods up again.
+		 */
+		snprintf(err, errlen, "cannot set up Ed25519 signing");
+		dkim_key_free(k);
+		return NULL;
 	}
 	return k;
 }
@@ -225,6 +236,7 @@ dkim_key_free(struct dkim_key *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_CTX_free(k->sctx);
+	EVP_MD_CTX_free(k->smd);
 	EVP_PKEY_free(k->pkey);	/* OpenSSL clears private key memory */
 	free(k);
 }
@@ -319,10 +331,13 @@ dkim_key_sign(const struct dkim_key *k, const uint8_t *digest, uint8_t *sig,
 			ERR_clear_error();
 		return ok ? 0 : -1;
 	}
-	/* RFC 8463 section 3: pure Ed25519 over the SHA-256 digest. */
+	/*
+	 * RFC 8463 section 3: pure Ed25519 over the SHA-256 digest, on a
+	 * copy of the context key_wrap set up (k is only read, as above).
+	 */
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	ok = EVP_DigestSignInit(md, NULL, NULL, NULL, k->pkey) == 1 &&
+	ok = EVP_MD_CTX_copy_ex(md, k->smd) == 1 &&
 	    EVP_DigestSign(md, sig, siglen, digest, 32) == 1;
 	EVP_MD_CTX_free(md);
 	if (!ok)
