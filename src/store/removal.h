@@ -17,7 +17,8 @@
  * A request has an integer id (the operator's: CLI, admin API) and a
  * public reference, STORE_REF_LEN url-safe characters from 96 random
  * bits (the public pages' /request/REF), which nobody can guess or
- * enumerate. Its state:
+ * enumerate; it never starts with '-', so the CLI takes it as an
+ * argument. Its state:
  *   open      listings wait for review
  *   approved  an operator approved: the listings that waited are closed
  *   denied    an operator denied (why is required)

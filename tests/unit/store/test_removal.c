@@ -283,6 +283,29 @@ test_self_service(void **state)
 	    1);
 }
 
+/*
+ * No reference starts with '-' (the CLI would read it as an option): 300
+ * requests, where the plain base64url of random bits gives one in 64.
+ */
+static void
+test_ref_no_dash(void **state)
+{
+	struct fx			*f = *state;
+	struct store_request_made	 m;
+	char				 addr[32];
+	int				 i, dash = 0;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(addr, sizeof(addr), "192.0.%d.%d", 2 + i / 250,
+		    1 + i % 250);
+		add_src(f->s, Z, addr, "trap", DAY);
+		assert_true(ask(f->s, addr, NULL, &m) > 0);
+		assert_int_equal(strlen(m.ref), STORE_REF_LEN);
+		dash += m.ref[0] == '-';
+	}
+	assert_int_equal(dash, 0);
+}
+
 static void
 test_review_approve(void **state)
 {
@@ -660,6 +683,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_policy_set, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_self_service, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ref_no_dash, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_review_approve, setup,
 		    teardown),
