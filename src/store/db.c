@@ -1454,6 +1454,39 @@ st_close_listing(struct store *s, int64_t id, const char *zone,
 	return rc;
 }
 
+/* store_is_listed: the listing_active index (k, plen, zone, lo). */
+static const char sql_is_listed[] =
+	"SELECT 1 FROM listing WHERE k = ?1 AND plen = ?2 AND zone ="
+	" (SELECT id FROM zone WHERE name = ?3) AND lo = ?4"
+	" AND removed_at IS NULL AND (expires_at IS NULL OR expires_at > ?5)";
+
+int
+store_is_listed(struct store *s, const char *zone, const struct addr_prefix *p,
+    int64_t now)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (s->keys != NULL) {
+		st_seterr(s, "store_is_listed: the batch dropped its index");
+		return -1;
+	}
+	if ((st = st_sql(s, sql_is_listed)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, st_addr_key(p->a));
+	sqlite3_bind_int(st, 2, p->plen);
+	st_bind_text(st, 3, zone);
+	sqlite3_bind_blob(st, 4, p->a, ADDR_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return st_dberr(s, "is listed");
+	return 0;
+}
+
 int
 store_remove(struct store *s, const char *zone, const struct addr_prefix *p,
     const char *actor, const char *why, int *count)

@@ -154,6 +154,17 @@ int	store_remove(struct store *s, const char *zone,
 	    int *count);
 
 /*
+ * 1 if zone holds a listing in force at time now (not removed, not
+ * expired) for exactly prefix p, 0 if not, -1 on a store error. One probe
+ * of the listing_active index: what an import of a few rows into a large
+ * zone asks per row instead of reading the whole zone
+ * (store_foreach_active). Outside a bulk transaction, or inside one whose
+ * index is still there (store_batch_unindexed is 0).
+ */
+int	store_is_listed(struct store *s, const char *zone,
+	    const struct addr_prefix *p, int64_t now);
+
+/*
  * Call cb for every listing (active, and with all != 0 also removed and
  * expired ones) whose prefix covers address a, most specific first; within
  * one prefix, open listings by zone name, then closed ones newest first.

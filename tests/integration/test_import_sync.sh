@@ -3,8 +3,9 @@
 # without IPv4 entries, a failed export keeping the old file, the round
 # trip of reasons up to 512 bytes (UTF-8 and "$" too) through every rbldnsd
 # format, a refused default line refusing the entries after it, the exit
-# status of an import with refused lines (--keep-going), --evidence, and
-# --sync delisting what the file no longer holds.
+# status of an import with refused lines (--keep-going), --evidence,
+# --sync delisting what the file no longer holds, and the per-entry probes
+# of a small file into a large zone giving what the scan of the zone gives.
 . "$FAIRLIST_SRC/tests/lib/common.sh"
 
 need sqlite3 sqlite3
@@ -193,4 +194,68 @@ DB=$T/missing.db
 run export
 check "export of a missing store" "$RC:$(cat "$T/err")" \
     "1:fairlist: export: $T/missing.db: no such store (a read-only open creates none)"
+# 9. The probe path: a file of fewer than 1/8 of the zone's listings
+# (IMPORT_PROBE_RATIO) asks the store per entry instead of reading the
+# zone. The same imports into a store whose zone also holds 200 other
+# listings (probe path) and into one without them (scan path) give the
+# same summaries and the same listings: duplicates (a listing, a range,
+# an exclusion, another source's), an expired listing listed anew, new
+# entries, --sync delisting, --replace updating.
+for p in probe scan; do
+	DB=$T/$p.db
+	fl zone add "$ZONE" >/dev/null
+	if [ $p = probe ]; then
+		for i in $(seq 1 200); do echo "10.200.$((i / 100)).$((i % 100))"; done \
+		    > "$T/base.txt"
+		fl import "$T/base.txt" --format plain --source base >/dev/null
+	fi
+	printf '10.9.0.1\n10.9.0.2\n10.9.0.3\n10.9.0.4\n10.9.0.6\n10.9.1.0/24\n!10.9.0.5\n' \
+	    > "$T/p0.ip4set"
+	fl import "$T/p0.ip4set" --source feed >/dev/null
+	fl add 10.9.0.9 --reason "by hand" --evidence manual >/dev/null
+	# 10.9.0.6 expired but not closed yet, as the clock leaves it.
+	sqlite3 "$DB" "UPDATE listing SET expires_at = 1000 WHERE hex(lo) LIKE '%0A090006'"
+	printf '10.9.0.1\n10.9.0.3\n10.9.0.6\n10.9.0.7\n10.9.1.0/24\n!10.9.0.5\n10.9.0.9\n' \
+	    > "$T/p1.ip4set"
+	RC=0
+	fl -v import "$T/p1.ip4set" --source feed --sync >"$T/$p.out1" \
+	    2>"$T/$p.err1" || RC=$?
+	check "$p path: --sync import exit" "$RC" "0"
+	printf '10.9.0.1\n10.9.0.8\n' > "$T/p2.ip4set"
+	RC=0
+	fl -v import "$T/p2.ip4set" --source feed --replace --reason updated \
+	    >"$T/$p.out2" 2>"$T/$p.err2" || RC=$?
+	check "$p path: --replace import exit" "$RC" "0"
+done
+check "probe path taken" \
+    "$(grep -c 'found in .* ms (probed per file entry)' "$T/probe.err1" "$T/probe.err2" | cut -d: -f2 | tr '\n' ' ')" "1 1 "
+check "scan path taken" \
+    "$(grep -c 'found in .* ms (zone read)' "$T/scan.err1" "$T/scan.err2" | cut -d: -f2 | tr '\n' ' ')" "1 1 "
+check "probe path: --sync summary" "$(cut -d: -f2- "$T/probe.out1")" \
+    " 2 added, 0 replaced, 5 duplicates, 0 skipped (0 malformed, 0 refused by the store), 0 already expired, 2 delisted"
+check "probe path: --replace summary" "$(cut -d: -f2- "$T/probe.out2")" \
+    " 2 added, 1 replaced, 0 duplicates, 0 skipped (0 malformed, 0 refused by the store), 0 already expired"
+check "same --sync summary both ways" "$(cut -d: -f2- "$T/probe.out1")" \
+    "$(cut -d: -f2- "$T/scan.out1")"
+check "same --replace summary both ways" "$(cut -d: -f2- "$T/probe.out2")" \
+    "$(cut -d: -f2- "$T/scan.out2")"
+# feed: listings of 10.9/16 in force, with source and reason; history.
+feed() {
+	sqlite3 "$1" "SELECT hex(lo), plen, exclude, source, reason FROM listing
+	    WHERE removed_at IS NULL AND hex(lo) LIKE '%0A09____' ORDER BY 1, 2"
+	sqlite3 "$1" "SELECT hex(l.lo), h.action, h.why FROM history h
+	    JOIN listing l ON l.id = h.listing_id ORDER BY 1, 2, 3"
+}
+check "same listings and history both ways" "$(feed "$T/probe.db")" \
+    "$(feed "$T/scan.db")"
+check "probe path: --sync delisted 10.9.0.2 and 10.9.0.4" \
+    "$(DB=$T/probe.db; fl show 10.9.0.2 | head -1; fl show 10.9.0.4 | head -1)" \
+    "10.9.0.2 is not listed
+10.9.0.4 is not listed"
+check "probe path: expired 10.9.0.6 listed anew, 10.9.0.1 updated" \
+    "$(DB=$T/probe.db; reason_of 10.9.0.6; reason_of 10.9.0.1)" \
+    "imported from p1.ip4set
+updated"
+check "probe path: the other 200 listings untouched" \
+    "$(sqlite3 "$T/probe.db" "SELECT count(*) FROM listing WHERE removed_at IS NULL AND source = 'base'")" "200"
 finish
