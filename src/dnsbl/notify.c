@@ -2,8 +2,9 @@
  * notify.c: NOTIFY (RFC 1996) to the secondaries in dns { transfer {
  * notify } } whenever a zone's serial changes, on the daemon's loop.
  *
- * A timer looks at the published snapshot every NOTIFY_POLL_MS (the
- * reload thread publishes; this needs no signal from it): each zone
+ * A timer looks at the published snapshot every NOTIFY_POLL_MS, and the
+ * reload thread wakes it at once (dnsbl_notify_wake, an eventfd) when it
+ * releases the hold after building a new serial for transfers: each zone
  * whose serial differs from the one last seen, and every zone at
  * startup, gets a NOTIFY to every target. A NOTIFY is sent again after
  * XFR_NOTIFY_RETRY_MS, doubling up to XFR_NOTIFY_RETRY_CAP_MS (0, 1, 3,
@@ -26,11 +27,13 @@
  * target that never answered (warning).
  */
 #include <sys/types.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -68,6 +71,8 @@ struct pending {
 struct dnsbl_notify {
 	struct dnsbl_server	*s;
 	struct event		*timer;
+	int			 wfd;		/* eventfd: dnsbl_notify_wake */
+	struct event		*wev;
 	int			 fd[2];		/* IPv4, IPv6 */
 	struct event		*ev[2];
 	struct {
@@ -216,23 +221,63 @@ send_due(struct dnsbl_notify *n, const struct xfr_conf *xc, int64_t now)
 	}
 }
 
+/* Look at the snapshot and send what is due, unless held. */
 static void
-on_timer(evutil_socket_t fd, short what, void *arg)
+tick(struct dnsbl_notify *n)
 {
-	struct dnsbl_notify	*n = arg;
 	const struct dnsbl_conf	*dc = dnsbl_server_dns(n->s);
-	struct timeval		 tv = { 0, NOTIFY_POLL_MS * 1000 };
 	int64_t			 now = time_mono_ms();
 
-	(void)fd;
-	(void)what;
 	/* Held while the daemon reads older versions back (server.h). */
 	if (dc != NULL && dc->xfr.nnotify > 0 &&
 	    !dnsbl_server_xfr_held(n->s)) {
 		look(n, &dc->xfr, now);
 		send_due(n, &dc->xfr, now);
 	}
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct dnsbl_notify	*n = arg;
+	struct timeval		 tv = { 0, NOTIFY_POLL_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	tick(n);
 	evtimer_add(n->timer, &tv);
+}
+
+/*
+ * The reload thread released the hold (dnsbl_notify_wake): a new serial
+ * is built, its NOTIFYs go now instead of at the next tick, which was up
+ * to NOTIFY_POLL_MS of the time from a change to its secondaries.
+ */
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct dnsbl_notify	*n = arg;
+	uint64_t		 v;
+
+	(void)what;
+	if (read(fd, &v, sizeof(v)) == -1 && errno != EAGAIN &&
+	    errno != EINTR)
+		log_warn("xfr: reading the NOTIFY wake-up eventfd");
+	tick(n);
+}
+
+void
+dnsbl_notify_wake(struct dnsbl_notify *n)
+{
+	uint64_t	one = 1;
+
+	/*
+	 * A failed write loses nothing: EAGAIN means the counter is full,
+	 * a wake-up is pending anyway; otherwise the timer's tick sends.
+	 */
+	if (n != NULL && n->wfd != -1 &&
+	    write(n->wfd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_debug("xfr: NOTIFY wake-up: %s", strerror(errno));
 }
 
 static void
@@ -317,6 +362,13 @@ dnsbl_notify_new(struct dnsbl_server *s, struct event_base *base)
 	if (n->timer == NULL)
 		fatalx("dns: cannot make the NOTIFY timer");
 	evtimer_add(n->timer, &tv);
+	/* Without it, the timer alone: NOTIFYs up to 200 ms later. */
+	n->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (n->wfd == -1)
+		log_warn("xfr: eventfd for the NOTIFY wake-up");
+	else if ((n->wev = event_new(base, n->wfd, EV_READ | EV_PERSIST,
+	    on_wake, n)) == NULL || event_add(n->wev, NULL) == -1)
+		fatalx("dns: cannot watch the NOTIFY wake-up");
 	return n;
 }
 
@@ -334,5 +386,9 @@ dnsbl_notify_free(struct dnsbl_notify *n)
 			close(n->fd[i]);
 	}
 	event_free(n->timer);
+	if (n->wev != NULL)
+		event_free(n->wev);
+	if (n->wfd != -1)
+		close(n->wfd);
 	free(n);
 }

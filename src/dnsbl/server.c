@@ -754,6 +754,8 @@ void
 dnsbl_server_xfr_hold(struct dnsbl_server *s, int hold)
 {
 	atomic_store(&s->xhold, hold);
+	if (!hold)
+		dnsbl_notify_wake(s->notify);
 }
 
 int

@@ -92,6 +92,12 @@ struct dnsbl_notify;
 struct dnsbl_notify	*dnsbl_notify_new(struct dnsbl_server *s,
 			    struct event_base *base);
 void			 dnsbl_notify_free(struct dnsbl_notify *n);
+/*
+ * Wake the notifier on its loop now (an eventfd write): any thread. The
+ * server calls it when the hold is released (dnsbl_server_xfr_hold).
+ * NULL is a no-op.
+ */
+void			 dnsbl_notify_wake(struct dnsbl_notify *n);
 
 /*
  * Build zone (its name) of idx as records for transfers and keep it in
@@ -119,6 +125,9 @@ int	dnsbl_server_xfr_on(struct dnsbl_server *s);
  * neither built for transfers nor NOTIFYed, so that the NOTIFYs after a
  * start wait until the older versions are in the history (the daemon's
  * reload thread reads them back). Released after dnsbl_server_new.
+ * A release wakes the notifier at once (dnsbl_notify_wake), so a new
+ * serial's NOTIFYs go out as soon as it is built, not at its next tick.
+ * Called by the reload thread only once the DNS service has started.
  */
 void	dnsbl_server_xfr_hold(struct dnsbl_server *s, int hold);
 int	dnsbl_server_xfr_held(struct dnsbl_server *s);
