@@ -162,6 +162,7 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 		    daemon_services[i]->start(&d) == -1)
 			goto out;
 	d.reload_ms = conf->reload_ms;
+	d.wal_fd = daemon_wal_watch(conf->db);
 	/*
 	 * READY=1 before the reload thread exists: it reads the published
 	 * snapshot without a reader slot, and only that thread publishes

@@ -30,6 +30,7 @@ struct daemon {
 	atomic_uint		 hup_seq;	/* SIGHUPs so far (loop thread) */
 	pthread_t		 reloader;
 	int			 reload_ms;	/* the reload thread's copy */
+	int			 wal_fd;	/* daemon_wal_watch, or -1 */
 	char			*snap;		/* <db>.snap, NULL: no cache */
 	int			 save_pending;	/* startup compile not saved */
 	uint64_t		 save_gen;	/* its store generation */
@@ -62,6 +63,14 @@ struct daemon {
  */
 void	daemon_conf_hold(struct daemon_conf *c);
 void	daemon_conf_drop(struct daemon_conf *c);
+
+/*
+ * reload.c: an inotify descriptor (non-blocking) watching db's WAL file
+ * for writes and for closes after a write, which wake the reload thread
+ * at once; or -1, logged at debug level: the thread then polls every
+ * reload-interval only. The reload thread owns and closes it.
+ */
+int	daemon_wal_watch(const char *db);
 
 /* conf.c: hand c to the reload thread, to drop after the next publish. */
 void	daemon_conf_retire(struct daemon *d, struct daemon_conf *c);

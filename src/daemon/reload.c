@@ -5,18 +5,23 @@
  * are written into it and the first snapshot is read from the snapshot
  * cache (<db>.snap) when it records the store's generation, else compiled.
  * The reload thread then polls the store's data_version (a change made by
- * any process, e.g. the CLI) every reload-interval and at the next listing
- * expiry, compiles a new snapshot and publishes it; a failed compile keeps
+ * any process, e.g. the CLI) every reload-interval, at the next listing
+ * expiry and as soon as inotify says the store's WAL file was written or
+ * closed after a write (a commit of another process ends with both),
+ * compiles a new snapshot and publishes it; a failed compile keeps
  * the last good snapshot (unlike rbldnsd, which answers SERVFAIL). SIGHUP
  * forces a rebuild; a configuration it replaced is dropped once the
  * rebuild is published, when no DNS reader can still use it.
  */
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +33,16 @@
 #include "store/store.h"
 #include "store/version.h"
 #include "xfr/xfr.h"
+
+/*
+ * After a WAL write that did not change data_version yet (the commit's
+ * frames are written before its fsync and the WAL index update that make
+ * it visible), look again this soon, this many times, before waiting the
+ * whole reload-interval. The writer's close of the file at its exit (the
+ * CLI) wakes the thread once more anyway.
+ */
+#define RELOAD_RECHECK_MS	5
+#define RELOAD_RECHECKS		8
 
 static size_t
 index_listings(const struct index *idx)
@@ -187,6 +202,55 @@ build_for_transfers(struct daemon *d, const struct index *idx)
 			dnsbl_server_xfr_keep(d->srv, idx, iz->name);
 }
 
+int
+daemon_wal_watch(const char *db)
+{
+	char	*wal;
+	int	 fd;
+
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_debug("reload: inotify: %s; polling only", strerror(errno));
+		return -1;
+	}
+	xasprintf(&wal, "%s-wal", db);
+	if (inotify_add_watch(fd, wal, IN_MODIFY | IN_CLOSE_WRITE) == -1) {
+		log_debug("reload: cannot watch %s: %s; polling only", wal,
+		    strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	free(wal);
+	return fd;
+}
+
+/*
+ * Wait up to ms for a write to the WAL (ifd, or a plain sleep when -1).
+ * Returns 1 when one woke us, else 0. Drains the events: one look at
+ * data_version answers for all of them.
+ */
+static int
+wal_wait(int ifd, int ms)
+{
+	struct pollfd	pfd;
+	struct timespec	nap;
+	char		buf[4096];
+	int		woke = 0;
+
+	if (ifd == -1) {
+		nap.tv_sec = ms / 1000;
+		nap.tv_nsec = (long)(ms % 1000) * 1000000L;
+		nanosleep(&nap, NULL);
+		return 0;
+	}
+	pfd.fd = ifd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	while (read(ifd, buf, sizeof(buf)) > 0)
+		woke = 1;
+	return woke;
+}
+
 /*
  * The reload thread: owns d->st after startup. Reads data_version before
  * compiling, so a commit that lands during a compile triggers another.
@@ -198,10 +262,11 @@ daemon_reloader(void *arg)
 	int64_t		 seen = 0, v, now, next_exp, t0;
 	struct index	*idx;
 	struct daemon_conf *retired;
-	struct timespec	 nap;
 	uint64_t	 gen = 0, save_gen = d->save_gen;
 	int		 failing = 0, have_gen, save = d->save_pending;
-	int		 save_failing = 0;
+	int		 save_failing = 0, ifd, recheck = 0, woke, hup, due;
+	int		 cur_ok = 0;
+	uint64_t	 cur_gen = 0;
 	int		 reload_ms = d->reload_ms;
 	unsigned	 hup_seq, ready_seq = 0;
 
@@ -214,10 +279,14 @@ daemon_reloader(void *arg)
 		seen = -1;
 	next_exp = index_next_expiry(dnsbl_server_current(d->srv),
 	    (int64_t)time(NULL));
-	nap.tv_sec = reload_ms / 1000;
-	nap.tv_nsec = (long)(reload_ms % 1000) * 1000000L;
+	ifd = d->wal_fd;
 	while (!atomic_load(&d->stop)) {
-		nanosleep(&nap, NULL);
+		woke = wal_wait(ifd, recheck > 0 ? RELOAD_RECHECK_MS :
+		    reload_ms);
+		if (woke)
+			recheck = RELOAD_RECHECKS;
+		else if (recheck > 0)
+			recheck--;
 		if (atomic_load(&d->stop))
 			break;
 		if (store_data_version(d->st, &v) == -1) {
@@ -227,8 +296,12 @@ daemon_reloader(void *arg)
 			continue;
 		}
 		now = (int64_t)time(NULL);
-		if (v == seen && !atomic_exchange(&d->hup, 0) &&
-		    (next_exp == 0 || now < next_exp)) {
+		hup = atomic_exchange(&d->hup, 0);
+		due = next_exp != 0 && now >= next_exp;
+		if (v == seen && !hup && !due) {
+			/* A write still being committed: not idle yet. */
+			if (recheck > 0)
+				continue;
 			/*
 			 * Idle: write the last compile (or the startup one) to
 			 * the cache now, so saving never delays a reload and a
@@ -246,8 +319,23 @@ daemon_reloader(void *arg)
 		 * The generation is read before compiling: a change landing
 		 * during the compile makes the saved file stale, not wrong.
 		 */
-		have_gen = d->snap != NULL &&
-		    store_generation(d->st, &gen) == 0;
+		have_gen = store_generation(d->st, &gen) == 0;
+		/*
+		 * data_version also moves when another connection restarts
+		 * the WAL (its first write after a checkpoint), before it
+		 * commits anything: the CLI's import did, and the compile it
+		 * set off made the import's own change wait for it. Every
+		 * change of what a snapshot holds changes the generation (the
+		 * snapshot cache relies on it too), so an equal generation
+		 * needs no compile.
+		 */
+		if (v != seen && !hup && !due && !failing && have_gen &&
+		    cur_ok && gen == cur_gen) {
+			log_debug("reload: the store's data_version moved, its "
+			    "generation did not: nothing to compile");
+			seen = v;
+			continue;
+		}
 		/* Retired before this compile: unused after its publish. */
 		pthread_mutex_lock(&d->retired_mu);
 		retired = d->retired;
@@ -274,6 +362,7 @@ daemon_reloader(void *arg)
 			log_info("reload: store readable again");
 		failing = 0;
 		seen = v;
+		recheck = 0;
 		next_exp = index_next_expiry(idx, now);
 		log_info("reload: %zu listings compiled in %.1f ms",
 		    index_listings(idx), time_ms_since(t0));
@@ -288,8 +377,12 @@ daemon_reloader(void *arg)
 		ready_seq = hup_seq;
 		daemon_conf_drop_list(retired);
 		/* Without its generation, the new snapshot is not saved. */
-		save = have_gen;
+		save = d->snap != NULL && have_gen;
 		save_gen = gen;
+		cur_ok = have_gen;
+		cur_gen = gen;
 	}
+	if (ifd != -1)
+		close(ifd);
 	return NULL;
 }
