@@ -47,6 +47,7 @@
 #include "core/xmalloc.h"
 #include "store/store.h"
 #include "store/store_int.h"
+#include "store/version.h"
 
 #define STORE_BUSY_MS		5000
 #define STORE_CACHE		"-65536"	/* KiB of page cache */
@@ -845,6 +846,17 @@ store_batch_lost(struct store *s)
  * Strictly increasing serial, max(serial + 1, now), and the zone's count
  * of open listings moved by delta.
  */
+/*
+ * The zone_version rows of zone older than its STORE_VERSIONS_KEEP newest
+ * (the primary key's range: one descent and the rows it drops). A zone
+ * with fewer rows keeps them all: the subquery is NULL.
+ */
+static const char sql_version_prune[] =
+	"DELETE FROM zone_version WHERE zone = (SELECT id FROM zone"
+	" WHERE name = ?1) AND serial < (SELECT v.serial FROM zone_version v"
+	" WHERE v.zone = (SELECT id FROM zone WHERE name = ?1)"
+	" ORDER BY v.serial DESC LIMIT 1 OFFSET ?2)";
+
 static int
 bump_serial(struct store *s, const char *zone, int64_t now, int64_t delta)
 {
@@ -855,7 +867,14 @@ bump_serial(struct store *s, const char *zone, int64_t now, int64_t delta)
 	st_bind_text(st, 1, zone);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, delta);
-	return st_step_done(s, st, "zone serial");
+	if (st_step_done(s, st, "zone serial") == -1)
+		return -1;
+	/* The trigger wrote the new serial's row: drop the oldest. */
+	if ((st = st_sql(s, sql_version_prune)) == NULL)
+		return -1;
+	st_bind_text(st, 1, zone);
+	sqlite3_bind_int64(st, 2, STORE_VERSIONS_KEEP - 1);
+	return st_step_done(s, st, "zone versions");
 }
 
 /*

@@ -21,6 +21,13 @@ struct store_zone;
 struct store_listing;
 
 #define STORE_VERSIONS_MAX	64	/* serials store_zone_versions lists */
+/*
+ * zone_version rows kept per zone: its current serial and the
+ * STORE_VERSIONS_MAX before it, the most store_zone_versions can list.
+ * Every change of a serial drops the older rows (about 60 bytes each),
+ * so a zone changed millions of times keeps 65, not millions.
+ */
+#define STORE_VERSIONS_KEEP	(STORE_VERSIONS_MAX + 1)
 
 /*
  * The serials of zone (its name) below serial below that the store can

@@ -2,7 +2,8 @@
  * test_version.c: a zone read back as it was at each of its serials
  * (store/version.h, schema 6): adds, removals, a bulk batch, an update
  * in place (that serial and the ones before it are no longer readable),
- * a serial never recorded, and the versions listed newest first.
+ * a serial never recorded, and the versions listed newest first; the
+ * rows kept per zone (STORE_VERSIONS_KEEP).
  */
 #include "fx.h"
 
@@ -116,11 +117,52 @@ test_versions(void **state)
 	want(f->s, s3, 0, "b");
 }
 
+/*
+ * zone_version keeps STORE_VERSIONS_KEEP rows per zone: 80 changes leave
+ * the newest 65, the current serial among them, the oldest kept still
+ * readable and store_zone_versions still listing STORE_VERSIONS_MAX.
+ */
+static void
+test_prune(void **state)
+{
+	struct fx	*f = *state;
+	char		 net[32];
+	int64_t		 first = 0, cur, v[STORE_VERSIONS_MAX];
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < 80; i++) {
+		snprintf(net, sizeof(net), "10.0.%d.1", i);
+		assert_true(add(f->s, net, "p") > 0);
+		if (i == 80 - STORE_VERSIONS_KEEP)
+			first = serial(f->path);
+	}
+	cur = serial(f->path);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM zone_version v"
+	    " JOIN zone z ON z.id = v.zone WHERE z.name = '"
+	    STORE_DEFAULT_ZONE "'"), STORE_VERSIONS_KEEP);
+	assert_int_equal(sql_int(f->path, "SELECT max(v.serial) FROM"
+	    " zone_version v JOIN zone z ON z.id = v.zone WHERE z.name = '"
+	    STORE_DEFAULT_ZONE "'"), cur);
+	assert_int_equal(sql_int(f->path, "SELECT min(v.serial) FROM"
+	    " zone_version v JOIN zone z ON z.id = v.zone WHERE z.name = '"
+	    STORE_DEFAULT_ZONE "'"), first);
+	assert_int_equal(store_zone_versions(f->s, STORE_DEFAULT_ZONE, cur, v,
+	    STORE_VERSIONS_MAX, &n), 0);
+	assert_int_equal(n, STORE_VERSIONS_MAX);
+	assert_int_equal(v[n - 1], first);
+	want(f->s, cur, 0, "p p p p p p p p p p p p p p p p p p p p p p p p p p"
+	    " p p p p p p p p p p p p p p p p p p p p p p p p p p p p p p p p p p"
+	    " p p p p p p p p p p p p p p p p p p p p");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_versions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_prune, setup,
 		    teardown),
 	};
 
