@@ -290,6 +290,36 @@ block(struct build *b, const uint8_t *a, unsigned level, uint32_t base,
 }
 
 /*
+ * Sort e by nent_cmp. The snapshot gives a zone's /32s first, in address
+ * order, then its other entries: the sorted run at the front is kept, the
+ * rest sorted and the two merged. A 1M-address zone then costs one pass,
+ * not a qsort of 1M entries (40% of its build for transfers, perf).
+ */
+static void
+sort_nents(struct nent *e, size_t n)
+{
+	struct nent	*m;
+	size_t		 run, i, j, k;
+
+	for (run = 1; run < n && nent_cmp(&e[run - 1], &e[run]) <= 0; run++)
+		;
+	if (run >= n)
+		return;
+	qsort(e + run, n - run, sizeof(*e), nent_cmp);
+	if (nent_cmp(&e[run - 1], &e[run]) <= 0)
+		return;
+	m = xreallocarray(NULL, n, sizeof(*m));
+	for (i = 0, j = run, k = 0; i < run && j < n;)
+		m[k++] = nent_cmp(&e[i], &e[j]) <= 0 ? e[i++] : e[j++];
+	while (i < run)
+		m[k++] = e[i++];
+	while (j < n)
+		m[k++] = e[j++];
+	memcpy(e, m, n * sizeof(*e));
+	free(m);
+}
+
+/*
  * The listings of one family on label boundaries, sorted, one per block
  * (the most specific source wins). Returns the count; *OUT:out is
  * allocated.
@@ -352,8 +382,7 @@ normalize(const struct index *idx, int zone, int64_t now, int v4,
 		    vmap[th.v - vbase] + 1 : 0;
 		n++;
 	}
-	if (n > 0)
-		qsort(e, n, sizeof(*e), nent_cmp);
+	sort_nents(e, n);
 	for (i = 0, d = 0; i < n; i = k) {
 		for (k = i + 1; k < n && e[k].plen == e[i].plen &&
 		    memcmp(e[k].a, e[i].a, ADDR_LEN) == 0; k++)
@@ -365,33 +394,25 @@ normalize(const struct index *idx, int zone, int64_t now, int v4,
 }
 
 /*
- * Copy the values the zone uses. Values are shared in the snapshot, so
- * a pointer map (lowest to highest address) gives each its number.
+ * Copy the values the zone uses. Values are shared in the snapshot (one
+ * array), so a map over the span of those the zone uses, walked from the
+ * lowest address to the highest, gives each its number: marked in one
+ * pass over the entries, numbered in one over the span, no sort of the
+ * entries' pointers (a 1M-entry zone sorted 1M of them).
  */
-static int
-ptr_cmp(const void *pa, const void *pb)
-{
-	const struct index_value *const	*a = pa, *const *b = pb;
-
-	return *a < *b ? -1 : *a > *b;
-}
+#define VALUE_USED	UINT32_MAX	/* copy_values' mark, before numbering */
 
 static void
 copy_values(struct xfr_zone *z, const struct index *idx, int zone,
     const struct index_value **lo, uint32_t **vmap)
 {
-	const struct index_value	**v = NULL, *min = NULL, *max = NULL;
-	struct index_hit		  h;
-	size_t				  n = 0, cap = 0, i, k, span;
+	const struct index_value	*min = NULL, *max = NULL;
+	struct index_hit		 h;
+	size_t				 n = 0, i, span;
 
 	for (i = 0; index_zone_entry(idx, zone, i, &h) == 0; i++) {
 		if (h.v == NULL)
 			continue;
-		if (n == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		v[n++] = h.v;
 		if (min == NULL || h.v < min)
 			min = h.v;
 		if (max == NULL || h.v > max)
@@ -400,19 +421,22 @@ copy_values(struct xfr_zone *z, const struct index *idx, int zone,
 	*lo = min;
 	span = min == NULL ? 1 : (size_t)(max - min) + 1;
 	*vmap = xcalloc(span, sizeof(**vmap));
-	if (n > 0)
-		qsort(v, n, sizeof(*v), ptr_cmp);
+	for (i = 0; min != NULL && index_zone_entry(idx, zone, i, &h) == 0;
+	    i++)
+		if (h.v != NULL && (*vmap)[h.v - min] != VALUE_USED) {
+			(*vmap)[h.v - min] = VALUE_USED;
+			n++;
+		}
 	z->values = xcalloc(n > 0 ? n : 1, sizeof(*z->values));
-	for (i = 0; i < n; i = k) {
-		for (k = i + 1; k < n && v[k] == v[i]; k++)
-			;
-		z->values[z->nvalues] = *v[i];
-		z->values[z->nvalues].reason = xstrdup(v[i]->reason != NULL ?
-		    v[i]->reason : "");
-		(*vmap)[v[i] - min] = (uint32_t)z->nvalues;
+	for (i = 0; n > 0 && i < span; i++) {
+		if ((*vmap)[i] != VALUE_USED)
+			continue;
+		z->values[z->nvalues] = min[i];
+		z->values[z->nvalues].reason = xstrdup(min[i].reason != NULL ?
+		    min[i].reason : "");
+		(*vmap)[i] = (uint32_t)z->nvalues;
 		z->nvalues++;
 	}
-	free(v);
 }
 
 /* 1 if the zone's TXT reads the same for any address. */
