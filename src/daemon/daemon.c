@@ -12,6 +12,8 @@
  * one per SIGHUP and per setting it could not apply, and every failure
  * with its reason.
  */
+#include <sys/eventfd.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -114,6 +116,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		/* The reload thread says READY=1 after this rebuild. */
 		atomic_fetch_add(&d->hup_seq, 1);
 		atomic_store(&d->hup, 1);
+		daemon_reloader_wake(d);
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
@@ -163,6 +166,7 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 			goto out;
 	d.reload_ms = conf->reload_ms;
 	d.wal_fd = daemon_wal_watch(conf->db);
+	d.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	/*
 	 * READY=1 before the reload thread exists: it reads the published
 	 * snapshot without a reader slot, and only that thread publishes
@@ -179,7 +183,10 @@ daemon_run(struct daemon_conf *conf, const struct daemon_ops *ops)
 	}
 	event_base_dispatch(d.base);
 	atomic_store(&d.stop, 1);
+	daemon_reloader_wake(&d);
 	pthread_join(d.reloader, NULL);
+	if (d.wake_fd != -1)
+		close(d.wake_fd);
 	rc = 0;
 out:
 	while (nbound > 0) {

@@ -31,6 +31,7 @@ struct daemon {
 	pthread_t		 reloader;
 	int			 reload_ms;	/* the reload thread's copy */
 	int			 wal_fd;	/* daemon_wal_watch, or -1 */
+	int			 wake_fd;	/* eventfd: daemon_reloader_wake */
 	char			*snap;		/* <db>.snap, NULL: no cache */
 	int			 save_pending;	/* startup compile not saved */
 	uint64_t		 save_gen;	/* its store generation */
@@ -71,6 +72,13 @@ void	daemon_conf_drop(struct daemon_conf *c);
  * reload-interval only. The reload thread owns and closes it.
  */
 int	daemon_wal_watch(const char *db);
+/*
+ * reload.c: wake the reload thread now (a write to d->wake_fd, made by
+ * daemon_run): after SIGHUP, so the rebuild starts at once, and at stop,
+ * so the join does not wait out a reload-interval. Any thread; daemon_run
+ * closes the descriptor after the join.
+ */
+void	daemon_reloader_wake(struct daemon *d);
 
 /* conf.c: hand c to the reload thread, to drop after the next publish. */
 void	daemon_conf_retire(struct daemon *d, struct daemon_conf *c);

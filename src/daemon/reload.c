@@ -223,31 +223,42 @@ daemon_wal_watch(const char *db)
 	return fd;
 }
 
+void
+daemon_reloader_wake(struct daemon *d)
+{
+	uint64_t	one = 1;
+
+	/* EAGAIN: the counter is full, the thread wakes anyway. */
+	if (d->wake_fd != -1 && write(d->wake_fd, &one, sizeof(one)) == -1 &&
+	    errno != EAGAIN)
+		log_debug("reload: wake-up: %s", strerror(errno));
+}
+
 /*
- * Wait up to ms for a write to the WAL (ifd, or a plain sleep when -1).
- * Returns 1 when one woke us, else 0. Drains the events: one look at
- * data_version answers for all of them.
+ * Wait up to ms for a write to the WAL (ifd) or a wake-up (wfd, SIGHUP
+ * and stop); either may be -1 (none). Returns 1 when the WAL woke us,
+ * else 0. Drains the events: one look at data_version answers for all
+ * of them.
  */
 static int
-wal_wait(int ifd, int ms)
+wal_wait(int ifd, int wfd, int ms)
 {
-	struct pollfd	pfd;
-	struct timespec	nap;
+	struct pollfd	pfd[2];
 	char		buf[4096];
 	int		woke = 0;
 
-	if (ifd == -1) {
-		nap.tv_sec = ms / 1000;
-		nap.tv_nsec = (long)(ms % 1000) * 1000000L;
-		nanosleep(&nap, NULL);
+	pfd[0].fd = ifd;
+	pfd[1].fd = wfd;
+	pfd[0].events = pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
+	/* poll ignores a negative fd: with neither, a plain sleep. */
+	if (poll(pfd, 2, ms) <= 0)
 		return 0;
-	}
-	pfd.fd = ifd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, ms) <= 0)
-		return 0;
-	while (read(ifd, buf, sizeof(buf)) > 0)
-		woke = 1;
+	if (pfd[1].revents != 0)
+		(void)!read(wfd, buf, sizeof(uint64_t));
+	if (pfd[0].revents != 0)
+		while (read(ifd, buf, sizeof(buf)) > 0)
+			woke = 1;
 	return woke;
 }
 
@@ -281,8 +292,8 @@ daemon_reloader(void *arg)
 	    (int64_t)time(NULL));
 	ifd = d->wal_fd;
 	while (!atomic_load(&d->stop)) {
-		woke = wal_wait(ifd, recheck > 0 ? RELOAD_RECHECK_MS :
-		    reload_ms);
+		woke = wal_wait(ifd, d->wake_fd, recheck > 0 ?
+		    RELOAD_RECHECK_MS : reload_ms);
 		if (woke)
 			recheck = RELOAD_RECHECKS;
 		else if (recheck > 0)
