@@ -52,6 +52,17 @@ static const struct tcase cases[] = {
 	      { "10.20.9.0/24", NULL, 0 } },
 	    { "10.20.5.0/24", "10.20.9.0/24", "10.20.10.0/24",
 	      "10.21.0.0/24", "10.19.255.0/24" }, 1000, 0, 300 },
+	/*
+	 * /32s before, inside and after a range (the snapshot gives the
+	 * /32s first, then the range: the build merges them in order), an
+	 * excluded /32 in the range, four reasons.
+	 */
+	{ "/32s around and inside a /24", "$reason",
+	    { { "9.255.255.255", "below", 0 }, { "10.0.0.1", "low", 0 },
+	      { "10.0.1.0/24", "mid", 0 }, { "10.0.1.7", NULL, 0 },
+	      { "10.0.1.9", "inside", 0 }, { "10.0.2.9", "high", 0 } },
+	    { "9.255.255.0/24", "10.0.0.0/24", "10.0.1.0/24",
+	      "10.0.2.0/24" }, 1000, 0, 300 },
 	{ "a /20 and a /22 inside with another reason", "$reason",
 	    { { "172.16.0.0/20", "wide", 0 },
 	      { "172.16.4.0/22", "narrow", 0 },
