@@ -50,6 +50,49 @@ test_points(struct index_builder *b, int zone)
 	add(b, zone, "127.0.0.1", 1, 0, NULL, 0, 0);
 }
 
+/*
+ * The zone bl.test: the test points, a /32, a range with an exclusion,
+ * an expired listing, IPv6 single and range. Returns its number.
+ */
+static int
+add_bl_test(struct index_builder *b)
+{
+	struct index_zone	z;
+	int			zn;
+
+	memset(&z, 0, sizeof(z));
+	z.name = "bl.test";
+	z.code = 0x7f000002;
+	z.txt = "$reason (listed $listed, expires $expires); see $url";
+	z.url = "https://bl.test/lookup/$ip";
+	z.serial = 2026112801;
+	zn = index_builder_zone(b, &z);
+	test_points(b, zn);
+	add(b, zn, "192.0.2.1", 0, 0, "spam trap hit", LISTED, 0);
+	add(b, zn, "198.51.100.0/24", 0, 0x7f000003, "range", LISTED,
+	    LISTED + WEEK);
+	add(b, zn, "198.51.100.7", 1, 0, NULL, 0, 0);
+	add(b, zn, "203.0.113.5", 0, 0, "expired", 1000, 2000);
+	add(b, zn, "2001:db8::1", 0, 0, "v6 spam", LISTED, 0);
+	add(b, zn, "2001:db8:1::/48", 0, 0x7f00000a, "v6 range", LISTED, 0);
+	return zn;
+}
+
+/* No code and no template: 127.0.0.2 and the bare reason. */
+static void
+add_other_example(struct index_builder *b)
+{
+	struct index_zone	z;
+	int			zn;
+
+	memset(&z, 0, sizeof(z));
+	z.name = "other.example";
+	z.serial = 1;
+	zn = index_builder_zone(b, &z);
+	test_points(b, zn);
+	add(b, zn, "10.0.0.0/8", 0, 0, "ten", LISTED, 0);
+}
+
 static int
 setup(void **state)
 {
@@ -63,22 +106,8 @@ setup(void **state)
 	longreason[499] = '>';
 	b = index_builder_new();
 
+	assert_int_equal(add_bl_test(b), 0);
 	memset(&z, 0, sizeof(z));
-	z.name = "bl.test";
-	z.code = 0x7f000002;
-	z.txt = "$reason (listed $listed, expires $expires); see $url";
-	z.url = "https://bl.test/lookup/$ip";
-	z.serial = 2026112801;
-	zn = index_builder_zone(b, &z);
-	assert_int_equal(zn, 0);
-	test_points(b, zn);
-	add(b, zn, "192.0.2.1", 0, 0, "spam trap hit", LISTED, 0);
-	add(b, zn, "198.51.100.0/24", 0, 0x7f000003, "range", LISTED,
-	    LISTED + WEEK);
-	add(b, zn, "198.51.100.7", 1, 0, NULL, 0, 0);
-	add(b, zn, "203.0.113.5", 0, 0, "expired", 1000, 2000);
-	add(b, zn, "2001:db8::1", 0, 0, "v6 spam", LISTED, 0);
-	add(b, zn, "2001:db8:1::/48", 0, 0x7f00000a, "v6 range", LISTED, 0);
 
 	/* Nested under bl.test: the longest suffix wins. */
 	z.name = "big.bl.test";
@@ -90,15 +119,7 @@ setup(void **state)
 	test_points(b, zn);
 	add(b, zn, "192.0.2.1", 0, 0, longreason, LISTED, 0);
 
-	/* No code and no template: 127.0.0.2 and the bare reason. */
-	z.name = "other.example";
-	z.code = 0;
-	z.txt = NULL;
-	z.url = NULL;
-	z.serial = 1;
-	zn = index_builder_zone(b, &z);
-	test_points(b, zn);
-	add(b, zn, "10.0.0.0/8", 0, 0, "ten", LISTED, 0);
+	add_other_example(b);
 
 	z.name = "vars.test";
 	z.code = 0x7f000005;
@@ -1173,27 +1194,9 @@ flat_index(void)
 	struct index_zone	 z;
 	int			 zn;
 
+	add_bl_test(b);
+	add_other_example(b);
 	memset(&z, 0, sizeof(z));
-	z.name = "bl.test";
-	z.code = 0x7f000002;
-	z.txt = "$reason (listed $listed, expires $expires); see $url";
-	z.url = "https://bl.test/lookup/$ip";
-	z.serial = 2026112801;
-	zn = index_builder_zone(b, &z);
-	test_points(b, zn);
-	add(b, zn, "192.0.2.1", 0, 0, "spam trap hit", LISTED, 0);
-	add(b, zn, "198.51.100.0/24", 0, 0x7f000003, "range", LISTED,
-	    LISTED + WEEK);
-	add(b, zn, "198.51.100.7", 1, 0, NULL, 0, 0);
-	add(b, zn, "203.0.113.5", 0, 0, "expired", 1000, 2000);
-	add(b, zn, "2001:db8::1", 0, 0, "v6 spam", LISTED, 0);
-	z.name = "other.example";
-	z.code = 0;
-	z.txt = NULL;
-	z.url = NULL;
-	zn = index_builder_zone(b, &z);
-	test_points(b, zn);
-	add(b, zn, "10.0.0.0/8", 0, 0, "ten", LISTED, 0);
 	z.name = "huge.test";
 	z.code = 0x7f000006;
 	z.txt = "$reason$reason$reason$reason$reason$reason$reason$reason"
